@@ -1,0 +1,51 @@
+# Shared by bin/jntpd and bin/jntpc: find a JDK >= 25, build the jar when missing or stale, run a main class.
+# Environment: JAVA_HOME (used when new enough), JNTPD_JAVA_OPTS (extra JVM flags),
+# JNTPD_CLASSPATH (run these classes as they are, no build: tests use target/classes).
+
+jntpd_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+jntpd_jdk_major() { # $1 = JDK home; prints the feature version from its release file
+  local v
+  v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null)
+  echo "${v:-0}"
+}
+
+jntpd_find_jdk() {
+  local c cands=()
+  [ -n "${JAVA_HOME:-}" ] && cands+=("$JAVA_HOME")
+  if command -v java >/dev/null 2>&1; then
+    cands+=("$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")")
+  fi
+  for c in /usr/lib/jvm/* /opt/java/* /opt/jdk* /usr/local/lib/jvm/*; do [ -d "$c" ] && cands+=("$c"); done
+  for c in "${cands[@]}"; do
+    if [ -x "$c/bin/java" ] && [ "$(jntpd_jdk_major "$c")" -ge 25 ]; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+
+jntpd_run() { # $1 = main class, rest = its arguments
+  local main=$1; shift
+  local jdk
+  if ! jdk=$(jntpd_find_jdk); then
+    echo "jntpd needs a JDK 25 or newer: none found in \$JAVA_HOME, on the PATH or under /usr/lib/jvm (install one, or set JAVA_HOME)." >&2
+    exit 1
+  fi
+  local cp=${JNTPD_CLASSPATH:-}
+  if [ -z "$cp" ]; then
+    local jar="$jntpd_top/target/jntpd.jar"
+    if [ ! -f "$jar" ] || [ -n "$(find "$jntpd_top/src/main" "$jntpd_top/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
+      mkdir -p "$jntpd_top/target"
+      # One build at a time when several launchers start together.
+      (
+        flock 9
+        if [ ! -f "$jar" ] || [ -n "$(find "$jntpd_top/src/main" "$jntpd_top/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
+          echo "jntpd: building $jar ..." >&2
+          (cd "$jntpd_top" && JAVA_HOME="$jdk" ./mvnw -q -B -DskipTests package >&2) || { echo "jntpd: the build failed (see above)." >&2; exit 1; }
+        fi
+      ) 9>"$jntpd_top/target/.build.lock" || exit 1
+    fi
+    cp=$jar
+  fi
+  # shellcheck disable=SC2086
+  exec "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xss1m ${JNTPD_JAVA_OPTS:-} -cp "$cp" "$main" "$@"
+}
