@@ -1,0 +1,280 @@
+package org.jntpd.config;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigParserTest {
+    private static Config parse(String text) throws ConfigException {
+        return ConfigParser.parse("test.conf", text, null);
+    }
+
+    private static List<String> errorsOf(String text) {
+        return assertThrows(ConfigException.class, () -> parse(text)).errors();
+    }
+
+    @Test
+    void shouldReadDebiansNtpsecConfigurationUnchanged() throws Exception {
+        Path file = Path.of(getClass().getResource("/config/ntpsec-debian12-ntp.conf").toURI());
+        Config c = ConfigParser.parse(file);
+        assertEquals("/var/lib/ntpsec/ntp.drift", c.files().driftFile());
+        assertEquals("/usr/share/zoneinfo/leap-seconds.list", c.files().leapFile());
+        assertEquals(11, c.tos().maxClock());
+        assertEquals(4, c.tos().minClock());
+        assertEquals(3, c.tos().minSane());
+        assertEquals(4, c.servers().size());
+        for (int i = 0; i < 4; i++) {
+            ServerSpec s = c.servers().get(i);
+            assertEquals(ServerSpec.Kind.POOL, s.kind());
+            assertEquals(i + ".debian.pool.ntp.org", s.host());
+            assertTrue(s.iburst());
+            assertEquals(6, s.minPollLog2());
+            assertEquals(10, s.maxPollLog2());
+            assertEquals(123, s.port());
+        }
+        // "restrict default" without -4/-6 covers both families; then the two loopback hosts.
+        assertEquals(4, c.restrictions().size());
+        RestrictRule v4default = c.restrictions().get(0);
+        assertTrue(v4default.isDefault());
+        assertEquals(4, v4default.family());
+        assertEquals(EnumSet.of(RestrictFlag.KOD, RestrictFlag.NOMODIFY, RestrictFlag.NOPEER, RestrictFlag.NOQUERY,
+                RestrictFlag.LIMITED), v4default.flags());
+        assertEquals(6, c.restrictions().get(1).family());
+        assertArrayEquals(new byte[] {127, 0, 0, 1}, c.restrictions().get(2).address());
+        assertEquals(32, c.restrictions().get(2).prefixLen());
+        assertEquals(128, c.restrictions().get(3).prefixLen());
+        assertTrue(c.restrictions().get(3).flags().isEmpty());
+        assertEquals(List.of(), c.notices());
+        assertEquals(37, c.servers().get(3).location().line(), "locations point at the pool lines");
+    }
+
+    @Test
+    void shouldParseServerOptionsWithUnits() throws ConfigException {
+        Config c = parse("server -6 [2001:db8::1]%eth0 port 1123 minpoll 4 maxpoll 8 prefer xleave maxdelay 0.05 bias -0.001 key 7 version 3\n"
+                + "server time.example.org nts noval ntsport 4461\n");
+        ServerSpec s = c.servers().get(0);
+        assertEquals("2001:db8::1%eth0", s.host());
+        assertEquals(ServerSpec.Family.IPV6, s.family());
+        assertEquals(1123, s.port());
+        assertEquals(4, s.minPollLog2());
+        assertEquals(8, s.maxPollLog2());
+        assertTrue(s.prefer() && s.xleave());
+        assertEquals(50_000_000L, s.maxDelayNs());
+        assertEquals(-1_000_000L, s.biasNs());
+        assertEquals(7, s.keyId());
+        assertEquals(3, s.version());
+        ServerSpec t = c.servers().get(1);
+        assertTrue(t.nts() && t.ntsNoValidate());
+        assertEquals(4461, t.ntsPort());
+        assertEquals(new Location("test.conf", 2), t.location());
+    }
+
+    @Test
+    void shouldRaiseMaxpollWhenOnlyMinpollExceedsIt() throws ConfigException {
+        ServerSpec s = parse("server 192.0.2.1 minpoll 12").servers().get(0);
+        assertEquals(12, s.minPollLog2());
+        assertEquals(12, s.maxPollLog2());
+        assertEquals(List.of("test.conf:1: maxpoll 4 is below minpoll 6"), errorsOf("server 192.0.2.1 minpoll 6 maxpoll 4"));
+    }
+
+    @Test
+    void shouldNameFileLineAndWhatWasExpected() {
+        List<String> errors = errorsOf("""
+                server 192.0.2.1 iburst
+                servr 192.0.2.2
+                server 192.0.2.3 minpoll fast
+                tinker step -1
+                restrict 10.0.0.0/33
+                server 192.0.2.4 wobble
+                """);
+        assertEquals(5, errors.size(), errors.toString());
+        assertTrue(errors.get(0).startsWith("test.conf:2: unknown directive 'servr'"), errors.get(0));
+        assertEquals("test.conf:3: minpoll: expected log2 seconds from -6 to 17, got 'fast'", errors.get(1));
+        assertEquals("test.conf:4: step: expected seconds from 0.0 to 1000000.0, got '-1'", errors.get(2));
+        assertEquals("test.conf:5: prefix length /33 is longer than the address (32 bits)", errors.get(3));
+        assertTrue(errors.get(4).startsWith("test.conf:6: unknown option 'wobble' for server (expected iburst"), errors.get(4));
+    }
+
+    @Test
+    void shouldRejectTrailingArgumentsAndBadHosts() {
+        assertEquals(List.of("test.conf:1: unexpected 'extra' (expected the end of the line)"), errorsOf("driftfile /a extra"));
+        assertEquals(List.of("test.conf:1: expected a host name or address, got 'bad host!'"), errorsOf("server \"bad host!\""));
+        assertEquals(List.of("test.conf:1: expected an IP address, got '[2001:db8::zz]'"), errorsOf("server [2001:db8::zz]"));
+        assertEquals(List.of("test.conf:1: expected a host name or address after 'server' at the end of the line"),
+                errorsOf("server"));
+    }
+
+    @Test
+    void shouldMaskRestrictAddressesAndAcceptMaskOrPrefix() throws ConfigException {
+        Config c = parse("""
+                restrict -4 default ignore
+                restrict 192.168.7.9 mask 255.255.255.0 nomodify noquery
+                restrict 2001:db8:1::/48 limited kod
+                unrestrict 192.168.7.0/24 noquery
+                """);
+        assertEquals(4, c.restrictions().size());
+        assertEquals(Set.of(RestrictFlag.IGNORE), c.restrictions().get(0).flags());
+        RestrictRule lan = c.restrictions().get(1);
+        assertArrayEquals(new byte[] {(byte) 192, (byte) 168, 7, 0}, lan.address());
+        assertEquals(24, lan.prefixLen());
+        assertEquals(48, c.restrictions().get(2).prefixLen());
+        assertTrue(c.restrictions().get(3).remove());
+        assertEquals(List.of("test.conf:1: mask 255.0.255.0 is not contiguous (expected leading ones, then zeros)"),
+                errorsOf("restrict 10.1.2.3 mask 255.0.255.0"));
+        assertEquals(List.of("test.conf:1: restrict: expected an IPv4 or IPv6 address literal, got 'example.org' "
+                + "(host names are not resolved in access rules)"), errorsOf("restrict example.org"));
+    }
+
+    @Test
+    void shouldParseRefclocksInNtpsecAndChronySyntax() throws ConfigException {
+        Config c = parse("""
+                refclock shm unit 0 refid GPS time1 0.1 flag1 1 minpoll 4
+                refclock PPS /dev/pps1 lock GPS refid PPS prefer width 0.1 filter 5
+                refclock SOCK /run/chrony.ttyS0.sock refid GPSD offset -0.05
+                refclock pps unit 2
+                refclock phc /dev/ptp0 poll 0 precision 1e-9 delay 1e-6
+                """);
+        RefclockSpec shm = c.refclocks().get(0);
+        assertEquals("shm", shm.driver());
+        assertEquals("GPS", shm.refId());
+        assertEquals(100_000_000L, shm.offsetNs());
+        assertTrue(shm.flag(1));
+        assertFalse(shm.flag(2));
+        assertEquals(4, shm.pollLog2());
+        RefclockSpec pps = c.refclocks().get(1);
+        assertEquals("/dev/pps1", pps.path());
+        assertEquals("GPS", pps.lockRefId());
+        assertEquals(100_000_000L, pps.widthNs());
+        assertEquals(5, pps.filterSamples());
+        assertTrue(pps.prefer());
+        assertEquals(-50_000_000L, c.refclocks().get(2).offsetNs());
+        assertEquals("/dev/pps2", c.refclocks().get(3).path(), "the unit names the PPS device");
+        RefclockSpec phc = c.refclocks().get(4);
+        assertEquals(1, phc.precisionNs());
+        assertEquals(1000, phc.delayNs());
+        assertEquals(0, phc.pollLog2());
+        assertEquals(List.of("test.conf:1: unknown reference clock driver 'wwvb' (expected shm, sock, pps, nmea, phc, gpsd or local)"),
+                errorsOf("refclock wwvb"));
+        assertEquals(List.of("test.conf:1: refid: expected 1-4 printable ASCII characters, got 'TOOLONG'"),
+                errorsOf("refclock shm refid TOOLONG"));
+    }
+
+    @Test
+    void shouldMapLegacyRefclockAddressesAndFudge() throws ConfigException {
+        Config c = parse("""
+                server 127.127.28.1 minpoll 4 prefer
+                fudge 127.127.28.1 time1 0.420 refid GPS stratum 1 flag4 1
+                server 127.127.22.0
+                """);
+        RefclockSpec shm = c.refclocks().get(0);
+        assertEquals("shm", shm.driver());
+        assertEquals(1, shm.unit());
+        assertEquals(420_000_000L, shm.offsetNs());
+        assertEquals("GPS", shm.refId());
+        assertEquals(1, shm.stratum());
+        assertTrue(shm.flag(4) && shm.prefer());
+        assertEquals("pps", c.refclocks().get(1).driver());
+        assertTrue(c.servers().isEmpty());
+        assertEquals(List.of("test.conf:1: fudge 127.127.28.0 comes before (or without) its 'server 127.127.28.0' line"),
+                errorsOf("fudge 127.127.28.0 time1 1"));
+    }
+
+    @Test
+    void shouldParseChronyStyleExtensions() throws ConfigException {
+        Config c = parse("""
+                port 11123
+                bindaddress 127.0.0.1
+                bindaddress ::1
+                local stratum 3 orphan
+                ratelimit interval 1 burst 16 leak 3
+                cpu 0,1
+                workeridle busypoll
+                makestep 0.5 3
+                maxslewrate 500
+                clockcontrol no
+                rtcfile /var/lib/jntpd/rtc
+                rtcautotrim 30
+                """);
+        assertEquals(11123, c.serving().port());
+        assertEquals(List.of("127.0.0.1", "0:0:0:0:0:0:0:1"), c.serving().bindAddresses());
+        assertEquals(3, c.serving().localStratum());
+        assertTrue(c.serving().localOrphan());
+        assertEquals(new Config.RateLimit(1, 16, 3, true), c.serving().rateLimit());
+        assertEquals(List.of(0, 1), c.serving().cpus());
+        assertEquals(Config.Serving.Idle.BUSY_POLL, c.serving().idle());
+        assertEquals(500_000_000L, c.tinker().stepBackNs());
+        assertEquals(3, c.tinker().stepLimit());
+        assertEquals(500.0, c.tinker().maxSlewPpm());
+        assertFalse(c.clockControl());
+        assertEquals(30_000_000_000L, c.rtc().autotrimNs());
+    }
+
+    @Test
+    void shouldNameAcceptedButUnhonouredLines() throws ConfigException {
+        Config c = parse("""
+                logconfig =syncall +clockall
+                tinker allan 12 step 0.2
+                enable calibrate
+                statistics loopstats peerstats
+                filegen peerstats file peers type week nolink disable
+                """);
+        assertEquals(3, c.notices().size(), c.notices().toString());
+        assertTrue(c.notices().get(0).startsWith("test.conf:1: 'logconfig' is accepted but not honoured"));
+        assertEquals(200_000_000L, c.tinker().stepFwdNs());
+        assertEquals(Set.of("loopstats"), c.stats().enabled());
+        assertEquals("week", c.stats().filegens().get(0).type());
+    }
+
+    @Test
+    void shouldIncludeFilesRelativeToTheIncludingFile(@TempDir Path dir) throws IOException, ConfigException {
+        Files.createDirectories(dir.resolve("conf.d"));
+        Files.writeString(dir.resolve("main.conf"), "includefile conf.d/servers.conf\ndriftfile /d\n");
+        Files.writeString(dir.resolve("conf.d/servers.conf"), "server 192.0.2.10\nbogus line\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigParser.parse(dir.resolve("main.conf")));
+        assertEquals(1, e.errors().size());
+        assertTrue(e.errors().get(0).startsWith(dir.resolve("conf.d/servers.conf") + ":2: unknown directive 'bogus'"),
+                e.errors().get(0));
+        Files.writeString(dir.resolve("conf.d/servers.conf"), "server 192.0.2.10\n");
+        Config c = ConfigParser.parse(dir.resolve("main.conf"));
+        assertEquals("192.0.2.10", c.servers().get(0).host());
+        assertEquals("/d", c.files().driftFile());
+    }
+
+    @Test
+    void shouldRefuseIncludeLoops(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("a.conf"), "includefile a.conf\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigParser.parse(dir.resolve("a.conf")));
+        assertTrue(e.errors().get(0).endsWith("includefile nested deeper than 5 levels"), e.errors().get(0));
+    }
+
+    @Test
+    void shouldParseTrustedKeyRangesAndTos() throws ConfigException {
+        Config c = parse("keys /etc/ntp.keys\ntrustedkey 1 ( 5 ... 7 ) 10\ncontrolkey 5\ntos orphan 8 maxdist 3 minsane 2\n");
+        assertEquals(Set.of(1, 5, 6, 7, 10), c.auth().trustedKeys());
+        assertEquals(5, c.auth().controlKey());
+        assertEquals(8, c.tos().orphanStratum());
+        assertEquals(3_000_000_000L, c.tos().maxDistNs());
+        assertEquals(2, c.tos().minSane());
+        assertNull(c.files().driftFile());
+    }
+
+    @Test
+    void shouldTokenizeCommentsAndQuotes() {
+        assertEquals(List.of("logfile", "/var/log/my file.log"),
+                ConfigParser.tokenize("logfile \"/var/log/my file.log\" # comment", Location.BUILT_IN));
+        assertEquals(List.of("server", "a"), ConfigParser.tokenize("  server\ta#b", Location.BUILT_IN));
+        assertEquals(List.of(), ConfigParser.tokenize("# only a comment", Location.BUILT_IN));
+    }
+}
