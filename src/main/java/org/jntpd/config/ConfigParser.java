@@ -774,7 +774,7 @@ public final class ConfigParser {
             switch (opt) {
                 case "interval" -> interval = l.intArg("interval", "log2 seconds", -19, 12);
                 case "burst" -> burst = l.intArg("burst", "a number of packets", 1, 255);
-                case "leak" -> leak = l.intArg("leak", "log2 of the leak ratio (0 = none leak)", 0, 4);
+                case "leak" -> leak = l.intArg("leak", "log2 of the leak ratio (1 in 2^L limited requests answered)", 1, 4);
                 default -> throw new LineError("unknown option '" + opt + "' for ratelimit (expected interval I, burst B, leak L)");
             }
         }

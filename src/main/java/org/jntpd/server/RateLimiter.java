@@ -1,0 +1,145 @@
+package org.jntpd.server;
+
+/**
+ * Per-client rate limiting in bounded memory, chrony's {@code ratelimit interval I burst B leak L} meaning: on average
+ * one reply per 2^I s per client, bursts of up to B, and one in 2^L limited requests answered anyway so a spoofed
+ * flood cannot silence a real client completely.
+ *
+ * <p>Each client is one slot of a fixed open-addressed table (no growth, no allocation): a keyed hash of the address
+ * picks a window of {@value #PROBE} slots; a newcomer that finds the window full takes the slot idle the longest. A flood
+ * from many sources therefore recycles slots but never grows memory. The bucket is a GCRA: one "theoretical arrival
+ * time" per client. IPv6 clients are keyed by their /64, the unit an attacker controls. Not thread-safe: one per worker
+ * (SO_REUSEPORT sends a client's packets to the same worker).
+ */
+public final class RateLimiter {
+    /** Answer normally. */
+    public static final int ALLOW = 0;
+    /** Drop silently. */
+    public static final int DROP = 1;
+    /** Answer with a kiss-o'-death RATE. */
+    public static final int KOD = 2;
+
+    private static final int PROBE = 8;
+
+    private final long[] keys;
+    private final long[] tatNs;
+    private final long[] nextKodNs;
+    private final int mask;
+    private final long intervalNs;
+    private final long burstWindowNs;
+    private final int leakMask;
+    private final long hashSeed;
+    private long rnd;
+
+    /**
+     * @param capacityLog2 log2 of the number of client slots (16 = 65536 slots, 1.5 MiB)
+     * @param intervalLog2 log2 of the average interval between replies to one client, in seconds (-19..12)
+     * @param burst        replies allowed back to back
+     * @param leakLog2     1 in 2^leakLog2 limited requests is answered anyway (1..4)
+     * @param seed         secret for the slot hash (so an attacker cannot aim at one window) and the leak draws
+     */
+    public RateLimiter(int capacityLog2, int intervalLog2, int burst, int leakLog2, long seed) {
+        if (capacityLog2 < 4 || capacityLog2 > 24 || burst < 1 || leakLog2 < 1 || leakLog2 > 4
+                || intervalLog2 < -19 || intervalLog2 > 12) {
+            throw new IllegalArgumentException("rate limiter: capacity 2^4..2^24, burst >= 1, leak 1..4, interval -19..12");
+        }
+        int capacity = 1 << capacityLog2;
+        keys = new long[capacity];
+        tatNs = new long[capacity];
+        nextKodNs = new long[capacity];
+        mask = capacity - 1;
+        intervalNs = intervalLog2 >= 0 ? 1_000_000_000L << intervalLog2 : 1_000_000_000L >> -intervalLog2;
+        burstWindowNs = (burst - 1) * intervalNs;
+        leakMask = (1 << leakLog2) - 1;
+        hashSeed = seed | 1;
+        rnd = seed ^ 0x9E37_79B9_7F4A_7C15L;
+    }
+
+    /**
+     * Decides for one request from (hi, lo) at {@code nowNs} (any monotonic nanosecond clock).
+     *
+     * @param kodAllowed whether the client's restrict flags allow a KoD reply instead of silence
+     * @return {@link #ALLOW}, {@link #DROP} or {@link #KOD}
+     */
+    public int check(long hi, long lo, long nowNs, boolean kodAllowed) {
+        boolean v4 = ClientAddress.isMappedIpv4(hi, lo);
+        long key = mix(hi, v4 ? lo : 0);
+        int slot = slotFor(key, nowNs);
+        long tat = tatNs[slot];
+        if (tat - nowNs < 0) {
+            tat = nowNs;
+        }
+        if (tat - nowNs <= burstWindowNs) {
+            tatNs[slot] = tat + intervalNs;
+            return ALLOW;
+        }
+        if ((nextRandom() & leakMask) == 0) {
+            return ALLOW; // the leak: keeps a spoofed flood from silencing the real client
+        }
+        if (kodAllowed && nextKodNs[slot] - nowNs <= 0) {
+            nextKodNs[slot] = nowNs + intervalNs; // at most one KoD per interval per client
+            return KOD;
+        }
+        return DROP;
+    }
+
+    private int slotFor(long key, long nowNs) {
+        int base = (int) (key >>> 32) & mask;
+        int victim = base;
+        long victimAge = Long.MIN_VALUE;
+        for (int i = 0; i < PROBE; i++) {
+            int s = (base + i) & mask;
+            long k = keys[s];
+            if (k == key) {
+                return s;
+            }
+            if (k == 0) {
+                return claim(s, key, nowNs);
+            }
+            long age = nowNs - tatNs[s]; // idle the longest = the oldest theoretical arrival time
+            if (age > victimAge) {
+                victimAge = age;
+                victim = s;
+            }
+        }
+        return claim(victim, key, nowNs);
+    }
+
+    private int claim(int s, long key, long nowNs) {
+        keys[s] = key;
+        tatNs[s] = nowNs;
+        nextKodNs[s] = nowNs;
+        return s;
+    }
+
+    private long mix(long hi, long lo) {
+        long h = (hi * 0xC2B2_AE3D_27D4_EB4FL) ^ lo ^ hashSeed;
+        h = (h ^ (h >>> 33)) * 0xFF51_AFD7_ED55_8CCDL;
+        h = (h ^ (h >>> 33)) * 0xC4CE_B9FE_1A85_EC53L;
+        h ^= h >>> 33;
+        return h == 0 ? 1 : h; // 0 marks an empty slot
+    }
+
+    private long nextRandom() {
+        rnd ^= rnd << 13;
+        rnd ^= rnd >>> 7;
+        rnd ^= rnd << 17;
+        return rnd;
+    }
+
+    /** Number of slots (fixed for the life of the table). */
+    public int capacity() {
+        return keys.length;
+    }
+
+    /** Slots in use, for diagnostics (walks the table; not for the packet path). */
+    public int occupied() {
+        int n = 0;
+        for (long k : keys) {
+            if (k != 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+}
