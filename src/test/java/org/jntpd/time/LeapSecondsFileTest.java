@@ -1,0 +1,62 @@
+package org.jntpd.time;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class LeapSecondsFileTest {
+    private static String debianFile() throws IOException {
+        try (InputStream in = LeapSecondsFileTest.class.getResourceAsStream("/leap-seconds-2025b.list")) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    private static long unixS(String iso) {
+        return Instant.parse(iso).getEpochSecond();
+    }
+
+    @Test
+    void shouldReadAndVerifyTheTzdataFile() throws Exception {
+        LeapSecondsFile f = LeapSecondsFile.parse(debianFile());
+        assertEquals(28, f.entries().size());
+        assertEquals(unixS("1972-01-01T00:00:00Z"), f.entries().getFirst().startUnixS());
+        assertEquals(10, f.entries().getFirst().taiOffsetS());
+        assertEquals(unixS("2026-06-28T00:00:00Z"), f.expiresUnixS());
+        assertEquals(37, f.taiOffsetAt(unixS("2026-11-25T00:00:00Z")));
+        assertEquals(36, f.taiOffsetAt(unixS("2016-12-31T23:59:59Z")));
+        assertEquals(0, f.taiOffsetAt(unixS("1970-01-01T00:00:00Z")));
+        assertTrue(f.expiredAt(unixS("2026-11-25T00:00:00Z")), "this copy expired in June 2026");
+        assertFalse(f.expiredAt(unixS("2026-01-01T00:00:00Z")));
+    }
+
+    @Test
+    void shouldFindTheNextLeapAtTheEndOfItsDay() throws Exception {
+        LeapSecondsFile f = LeapSecondsFile.parse(debianFile());
+        LeapSecondsFile.Leap leap = f.nextLeapAfter(unixS("2016-07-01T00:00:00Z"));
+        assertEquals(unixS("2017-01-01T00:00:00Z"), leap.endOfDayUnixS());
+        assertEquals(1, leap.direction());
+        assertEquals(37, leap.taiOffsetAfterS());
+        assertNull(f.nextLeapAfter(unixS("2017-01-01T00:00:00Z")));
+    }
+
+    @Test
+    void shouldRefuseAnEditedFile() throws Exception {
+        String edited = debianFile().replaceFirst("3692217600(\\s+)37", "3692217600$138");
+        LeapSecondsFile.FormatException e = assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(edited));
+        assertTrue(e.getMessage().contains("SHA-1"), e.getMessage());
+        String noHash = debianFile().replaceAll("(?m)^#h.*$", "");
+        assertEquals("missing the #h (SHA-1) line",
+                assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(noHash)).getMessage());
+        String badLine = debianFile().replaceFirst("3692217600", "36922x7600");
+        assertTrue(assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(badLine)).getMessage()
+                .matches("line \\d+: expected a date as NTP seconds, got '36922x7600'"));
+    }
+}
