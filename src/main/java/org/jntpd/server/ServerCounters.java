@@ -1,0 +1,36 @@
+package org.jntpd.server;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One worker's counters: written only by that worker with opaque stores (no fence, no lock, no false sharing with
+ * other workers' arrays), read by anyone with opaque loads. Totals are sums over workers.
+ */
+public final class ServerCounters {
+    /** What is counted. Drop reasons mirror the packet classifier's; each request lands in exactly one outcome. */
+    public enum Counter {
+        RECEIVED, REPLIED, INTERLEAVED, KOD_SENT, RATE_LIMITED, DENIED, DROPPED_MALFORMED, DROPPED_MODE,
+        DROPPED_VERSION, MODE6_RECEIVED, MODE7_DROPPED, SEND_ERRORS, RECEIVE_ERRORS, TX_TIMESTAMPS, BATCHES
+    }
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int PAD = 8; // one cache line of padding on each side
+
+    private final long[] values = new long[Counter.values().length + 2 * PAD];
+
+    /** Adds {@code n} (owner thread only). */
+    public void add(Counter c, long n) {
+        int i = PAD + c.ordinal();
+        LONGS.setOpaque(values, i, (long) LONGS.getOpaque(values, i) + n);
+    }
+
+    public void increment(Counter c) {
+        add(c, 1);
+    }
+
+    /** A recent value (any thread). */
+    public long get(Counter c) {
+        return (long) LONGS.getOpaque(values, PAD + c.ordinal());
+    }
+}

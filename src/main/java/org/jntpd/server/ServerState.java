@@ -1,0 +1,50 @@
+package org.jntpd.server;
+
+import org.jntpd.time.NtpShort;
+
+/**
+ * What the serving threads put in every reply, published by the synchronisation side as one immutable value behind a
+ * volatile reference (no locks; a worker reads it once per batch). Wire-ready: short-format and raw fields.
+ *
+ * @param leap             leap indicator 0-3 (3 = unsynchronised)
+ * @param stratum          1-15, or 16 while unsynchronised
+ * @param precisionLog2    the clock's precision, log2 seconds
+ * @param rootDelayShort   root delay in NTP short format
+ * @param rootDispBaseNs   root dispersion at {@code refTimeUnixNs}
+ * @param dispRatePpm      how fast the dispersion grows after it (RFC 5905's PHI, 15 ppm, plus the skew)
+ * @param refId            reference id (big-endian int as on the wire)
+ * @param refTimeNtp64     reference timestamp as sent
+ * @param refTimeUnixNs    the same instant in Unix ns, for the dispersion growth
+ */
+public record ServerState(int leap, int stratum, int precisionLog2, int rootDelayShort, long rootDispBaseNs,
+        double dispRatePpm, int refId, long refTimeNtp64, long refTimeUnixNs) {
+
+    /** RFC 5905's PHI: the frequency tolerance by which dispersion grows, 15 ppm. */
+    public static final double PHI_PPM = 15.0;
+    public static final int STRATUM_UNSYNCHRONISED = 16;
+    public static final int LEAP_UNSYNCHRONISED = 3;
+    /** refid "INIT", what ntpd shows before it first synchronises. */
+    public static final int REFID_INIT = 0x494E4954;
+    /** refid "LOCL": serving the local clock ({@code local stratum N}). */
+    public static final int REFID_LOCAL = 0x4C4F434C;
+
+    /** Not synchronised: LI 3, stratum 16, refid INIT. */
+    public static ServerState unsynchronised(int precisionLog2) {
+        return new ServerState(LEAP_UNSYNCHRONISED, STRATUM_UNSYNCHRONISED, precisionLog2, 0, 0, 0, REFID_INIT, 0, 0);
+    }
+
+    /** Serving the local clock as synchronised at {@code stratum} ({@code local stratum N}), reference time = now. */
+    public static ServerState local(int stratum, int precisionLog2, long nowUnixNs, long nowNtp64) {
+        return new ServerState(0, stratum, precisionLog2, 0, 0, PHI_PPM, REFID_LOCAL, nowNtp64, nowUnixNs);
+    }
+
+    public boolean synchronised() {
+        return leap != LEAP_UNSYNCHRONISED;
+    }
+
+    /** Root dispersion at {@code nowUnixNs} in short format: the base grown at the dispersion rate since the reference time. */
+    public int rootDispersionShortAt(long nowUnixNs) {
+        long elapsedNs = Math.max(0, nowUnixNs - refTimeUnixNs);
+        return NtpShort.fromNs(rootDispBaseNs + (long) (elapsedNs * dispRatePpm * 1e-6));
+    }
+}
