@@ -455,7 +455,8 @@ static void advance_to(int64_t t)
         if (t <= s->t0)
             return;
         i128 vt = s->v0 + mul_rate(t - s->t0, s->mult);
-        i128 boundary = (s->v0 / SEC_Q + 1) * SEC_Q;  /* v0 >= 0 */
+        i128 whole = s->v0 / SEC_Q - (s->v0 % SEC_Q < 0);  /* floor, should V ever be before 1970 */
+        i128 boundary = (whole + 1) * SEC_Q;
         if (vt < boundary)
             return;
         int64_t dtb = (int64_t)((((u128)(boundary - s->v0) << 32) + s->mult - 1) / s->mult);
@@ -465,7 +466,7 @@ static void advance_to(int64_t t)
             tb = t;
             vb = vt;
         }
-        int leap = ntp_second_overflow(&vc.ntp, (int64_t)(boundary / SEC_Q));
+        int leap = ntp_second_overflow(&vc.ntp, (int64_t)(whole + 1));
         if (leap) {
             vb += leap * SEC_Q;
             vc.tai -= leap;
@@ -503,7 +504,7 @@ static void unlock(void) { pthread_mutex_unlock(&vc.lock); }
 /* The virtual clock may not be set below the host's CLOCK_MONOTONIC (the kernel's wall_to_monotonic check). */
 static bool settable(i128 vq)
 {
-    int64_t ns = (int64_t)(vq >> 32);
+    i128 ns = vq >> 32;
     return ns >= host_ns(CLOCK_MONOTONIC) && ns / NSEC_PER_SEC < TIME_SETTOD_SEC_MAX;
 }
 
@@ -517,7 +518,7 @@ static void start_clock(int64_t offset_ns, double freq_ppm)
     vc.count = 0;
     int64_t t = true_now_ns();
     push_segment(t, (i128)(t + offset_ns) << 32);
-    vc.enabled = true;
+    __atomic_store_n(&vc.enabled, true, __ATOMIC_RELEASE);
 }
 
 static int vclock_adjtime(struct timex *txc)
@@ -532,9 +533,9 @@ static int vclock_adjtime(struct timex *txc)
     i128 v = virtual_at(t);
     struct timespec before = q_to_timespec(v);
     if (txc->modes & ADJ_SETOFFSET) {
-        int64_t delta_ns = (int64_t)txc->time.tv_sec * NSEC_PER_SEC
+        i128 delta_ns = (i128)txc->time.tv_sec * NSEC_PER_SEC
                 + (txc->modes & ADJ_NANO ? txc->time.tv_usec : txc->time.tv_usec * NSEC_PER_USEC);
-        i128 stepped = v + ((i128)delta_ns << 32);
+        i128 stepped = v + delta_ns * ((i128)1 << 32);
         if (!settable(stepped)) {
             unlock();
             errno = EINVAL;
@@ -553,7 +554,7 @@ static int vclock_adjtime(struct timex *txc)
 
 static int vclock_set(const struct timespec *ts)
 {
-    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= NSEC_PER_SEC) {
+    if (ts->tv_sec < 0 || ts->tv_sec >= TIME_SETTOD_SEC_MAX || ts->tv_nsec < 0 || ts->tv_nsec >= NSEC_PER_SEC) {
         errno = EINVAL;
         return -1;
     }
@@ -583,9 +584,12 @@ static struct timespec vclock_now(clockid_t id)
 
 /* ---- 3. Exported libc stand-ins ---- */
 
+/* Read without the lock on every call; jntpd_vclock_configure() may flip it from another thread. */
+static bool enabled(void) { return __atomic_load_n(&vc.enabled, __ATOMIC_ACQUIRE); }
+
 static bool is_virtual(clockid_t id)
 {
-    return vc.enabled && (id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE || id == CLOCK_TAI);
+    return enabled() && (id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE || id == CLOCK_TAI);
 }
 
 /* Internal callers use these static versions: a call to an exported name from inside a dlopen()ed library binds to
@@ -608,7 +612,7 @@ EXPORT int clock_getres(clockid_t id, struct timespec *res) { return real_clock_
 
 EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 {
-    if (!vc.enabled)
+    if (!enabled())
         return real_gettimeofday(tv, tz);
     if (tz != NULL) {
         struct timeval ignored;
@@ -658,9 +662,9 @@ static int shim_clock_adjtime(clockid_t id, struct timex *txc)
         errno = EFAULT;
         return -1;
     }
-    if (vc.enabled && id == CLOCK_REALTIME)
+    if (enabled() && id == CLOCK_REALTIME)
         return vclock_adjtime(txc);
-    if (vc.enabled && id == CLOCK_TAI) {  /* as the kernel: CLOCK_TAI cannot be adjusted */
+    if (enabled() && id == CLOCK_TAI) {  /* as the kernel: CLOCK_TAI cannot be adjusted */
         errno = EOPNOTSUPP;
         return -1;
     }
@@ -674,6 +678,33 @@ static int shim_clock_adjtime(clockid_t id, struct timex *txc)
 EXPORT int clock_adjtime(clockid_t id, struct timex *txc) { return shim_clock_adjtime(id, txc); }
 EXPORT int adjtimex(struct timex *txc) { return shim_clock_adjtime(CLOCK_REALTIME, txc); }
 EXPORT int ntp_adjtime(struct timex *txc) { return shim_clock_adjtime(CLOCK_REALTIME, txc); }
+
+/* glibc's ntp_gettimex() and the symbol ntp_gettime (its older, shorter struct without tai): read-only. */
+struct ntptimeval_v1 {
+    struct timeval time;
+    long maxerror;
+    long esterror;
+};
+
+EXPORT int ntp_gettimex(struct ntptimeval *ntv)
+{
+    struct timex tx = { .modes = 0 };
+    int rc = shim_clock_adjtime(CLOCK_REALTIME, &tx);
+    if (rc >= 0)
+        *ntv = (struct ntptimeval){ .time = tx.time, .maxerror = tx.maxerror, .esterror = tx.esterror, .tai = tx.tai };
+    return rc;
+}
+
+/* sys/timex.h redirects the C name ntp_gettime to ntp_gettimex; the exported symbol is the old one. */
+EXPORT int ntp_gettime_v1(struct ntptimeval_v1 *ntv) __asm__("ntp_gettime");
+EXPORT int ntp_gettime_v1(struct ntptimeval_v1 *ntv)
+{
+    struct timex tx = { .modes = 0 };
+    int rc = shim_clock_adjtime(CLOCK_REALTIME, &tx);
+    if (rc >= 0)
+        *ntv = (struct ntptimeval_v1){ .time = tx.time, .maxerror = tx.maxerror, .esterror = tx.esterror };
+    return rc;
+}
 
 /* glibc's adjtime() on top of ADJ_OFFSET_SINGLESHOT, with its range checks. */
 EXPORT int adjtime(const struct timeval *delta, struct timeval *olddelta)
@@ -702,7 +733,7 @@ EXPORT int adjtime(const struct timeval *delta, struct timeval *olddelta)
 
 EXPORT int clock_settime(clockid_t id, const struct timespec *ts)
 {
-    if (!vc.enabled) {
+    if (!enabled()) {
         errno = EPERM;
         return -1;
     }
@@ -720,7 +751,7 @@ EXPORT int clock_settime(clockid_t id, const struct timespec *ts)
 EXPORT int settimeofday(const struct timeval *tv, const struct timezone *tz)
 {
     (void)tz;  /* the kernel's timezone is not virtualised; ignoring it changes nothing on the host */
-    if (!vc.enabled) {
+    if (!enabled()) {
         errno = EPERM;
         return -1;
     }
@@ -818,7 +849,7 @@ static int64_t realtime_to_truth_ns(void)
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
     ssize_t n = real_recvmsg(fd, msg, flags);
-    if (n >= 0 && vc.enabled && msg != NULL) {
+    if (n >= 0 && enabled() && msg != NULL) {
         int saved = errno;
         lock();
         rewrite_control(msg, realtime_to_truth_ns());
@@ -831,7 +862,7 @@ EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct timespec *timeout)
 {
     int n = real_recvmmsg(fd, vec, vlen, flags, timeout);
-    if (n > 0 && vc.enabled) {
+    if (n > 0 && enabled()) {
         int saved = errno;
         lock();
         int64_t shift = realtime_to_truth_ns();
@@ -872,7 +903,7 @@ static int configure(const char *spec)
     }
     lock();
     if (spec == NULL)
-        vc.enabled = false;
+        __atomic_store_n(&vc.enabled, false, __ATOMIC_RELEASE);
     else
         start_clock(offset_ns, ppm);
     unlock();
@@ -890,7 +921,7 @@ EXPORT int64_t jntpd_vclock_offset_ns(void)
 {
     lock();
     int64_t t = true_now_ns();
-    int64_t d = vc.enabled ? (int64_t)(virtual_at(t) >> 32) - t : 0;
+    int64_t d = enabled() ? (int64_t)(virtual_at(t) >> 32) - t : 0;
     unlock();
     return d;
 }
@@ -910,8 +941,8 @@ static void *log_main(void *arg)
     for (;;) {
         lock();
         int64_t t = true_now_ns();
-        int64_t d = vc.enabled ? (int64_t)(virtual_at(t) >> 32) - t : 0;
-        double ppm = vc.enabled ? effective_ppm() : 0.0;
+        int64_t d = enabled() ? (int64_t)(virtual_at(t) >> 32) - t : 0;
+        double ppm = enabled() ? effective_ppm() : 0.0;
         unlock();
         char ts[32], ds[32];
         format_ns(ts, sizeof(ts), t);
@@ -1012,7 +1043,8 @@ __attribute__((constructor)) static void vclock_load(void)
 
     const char *spec = getenv("JNTPD_VIRTUAL_CLOCK");
     if (spec != NULL && configure(spec) != 0)
-        fail_config("JNTPD_VIRTUAL_CLOCK", spec, "OFFSET_S,FREQ_PPM such as 0.3,50 (|OFFSET_S| <= 1e9, |FREQ_PPM| <= 100000)");
+        fail_config("JNTPD_VIRTUAL_CLOCK", spec,
+                "OFFSET_S,FREQ_PPM such as 0.3,50 (|OFFSET_S| <= 1e9, |FREQ_PPM| <= 100000)");
 
     const char *log = getenv("JNTPD_VIRTUAL_CLOCK_LOG");
     if (log != NULL && *log != '\0')

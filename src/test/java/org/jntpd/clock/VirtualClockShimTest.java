@@ -33,12 +33,13 @@ class VirtualClockShimTest {
     private static final Path OUT = Path.of(System.getProperty("jntpd.buildDir", "target")).toAbsolutePath()
             .resolve("native");
     private static final Path SHIM = OUT.resolve("libjntpd_vclock.so");
-    private static final String[] SCENARIOS = {"guard", "rate", "pll", "leap-insert", "leap-delete", "sockets", "log",
-        "wander-a", "wander-b", "threads", "passthrough", "preload"};
+    private static final String[] SCENARIOS = {"guard", "rate", "pll", "leap-insert", "leap-delete", "raw-truth",
+        "sockets", "log", "wander-a", "wander-b", "threads", "passthrough", "preload"};
 
     @BeforeAll
     static void buildShimAndTest() throws Exception {
-        assumeTrue(succeeds(List.of("gcc", "--version")), "gcc is not installed: the virtual-clock shim cannot be built");
+        assumeTrue(succeeds(List.of("gcc", "--version")),
+                "gcc is not installed: the virtual-clock shim cannot be built");
         Result build = run(List.of("sh", PROJECT.resolve("native/vclock/build.sh").toString(), OUT.toString()), 60);
         assertEquals(0, build.exitCode, () -> "native/vclock/build.sh failed:\n" + build.output);
     }
