@@ -3,6 +3,7 @@
  * and on the host alike). Output is one "key=value ..." line per sample, times in ns, for a test to parse.
  *
  *   timex                      adjtimex with modes=0 (read only): the clock state, on host or guest
+ *   find pps|ptp NAME          the /dev path of the PPS source or PTP clock of that name (numbers vary)
  *   clock CLOCK                CLOCK's time and CLOCK_REALTIME's, ns
  *   rtc DEV COUNT              RTC_RD_TIME, then COUNT update interrupts with the CLOCK_MONOTONIC_RAW of each
  *   pps DEV COUNT [clear]      RFC 2783: caps, then COUNT events via PPS_FETCH (3 s timeout each)
@@ -15,6 +16,7 @@
  * kernel command line carries jntpd.guest=1 (set by native/guest/run-guest): the host clock is never touched.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/pps.h>
@@ -43,7 +45,7 @@ static int die(const char *what)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: jntpd-guest-tool timex | clock CLOCK | rtc DEV COUNT | pps DEV COUNT [clear] |\n"
+	fprintf(stderr, "usage: jntpd-guest-tool timex | find pps|ptp NAME | clock CLOCK | rtc DEV COUNT | pps DEV COUNT [clear] |\n"
 			"       sysoff DEV COUNT | adjfreq CLOCK PPM | step CLOCK NS | udp-echo PORT COUNT SECS\n");
 	return 2;
 }
@@ -92,6 +94,36 @@ static int cmd_timex(void)
 	printf("state=%d status=%d freq=%ld offset=%ld constant=%ld tick=%ld tai=%d maxerror=%ld esterror=%ld\n",
 	       state, tx.status, tx.freq, tx.offset, tx.constant, tx.tick, tx.tai, tx.maxerror, tx.esterror);
 	return 0;
+}
+
+static int cmd_find(const char *class, const char *name)
+{
+	char path[512], value[128];
+	const char *attr = strcmp(class, "ptp") == 0 ? "clock_name" : "name";
+	struct dirent *e;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/sys/class/%s", class);
+	dir = opendir(path);
+	if (dir == NULL)
+		die(path);
+	while ((e = readdir(dir)) != NULL) {
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/%s/%s/%s", class, e->d_name, attr);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(value, sizeof(value), f) != NULL && strcmp(strtok(value, "\n"), name) == 0) {
+			printf("/dev/%s\n", e->d_name);
+			return 0;
+		}
+		fclose(f);
+	}
+	fprintf(stderr, "jntpd-guest-tool: no %s device named %s\n", class, name);
+	return 1;
 }
 
 static int cmd_clock(const char *name)
@@ -267,6 +299,8 @@ int main(int argc, char **argv)
 
 	if (strcmp(cmd, "timex") == 0 && argc == 2)
 		return cmd_timex();
+	if (strcmp(cmd, "find") == 0 && argc == 4)
+		return cmd_find(argv[2], argv[3]);
 	if (strcmp(cmd, "clock") == 0 && argc == 3)
 		return cmd_clock(argv[2]);
 	if (strcmp(cmd, "rtc") == 0 && argc == 4)
