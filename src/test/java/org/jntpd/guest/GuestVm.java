@@ -335,6 +335,20 @@ public final class GuestVm implements AutoCloseable {
         return ProbeLines.fields(line.strip());
     }
 
+    /**
+     * Throws when the host's clock state differs from {@code before} (a {@link #hostTimex()} result) in any
+     * field an adjustment would change: status, freq, offset, constant, tick, tai.
+     */
+    public static void requireHostClockUnchanged(Map<String, String> before) throws IOException {
+        Map<String, String> now = hostTimex();
+        for (String key : List.of("status", "freq", "offset", "constant", "tick", "tai")) {
+            if (!before.get(key).equals(now.get(key))) {
+                throw new AssertionError("the host clock state changed: " + key + " was " + before.get(key)
+                        + ", is " + now.get(key));
+            }
+        }
+    }
+
     private static Optional<String> probe() {
         if (!Boolean.parseBoolean(System.getProperty("jntpd.guest", "true"))) {
             return Optional.of("guest tests turned off by -Djntpd.guest=false");
