@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +23,7 @@ class GuestChronyTest {
     private static final Path CHRONYD = Path.of("/usr/sbin/chronyd");
     private static final double PHC_DRIFT_PPM = 10.0;
 
+    @AutoClose
     private static GuestVm vm;
 
     @BeforeAll
@@ -33,12 +34,6 @@ class GuestChronyTest {
                 .start();
     }
 
-    @AfterAll
-    static void halt() {
-        if (vm != null) {
-            vm.close();
-        }
-    }
 
     @Test
     void shouldLetChronydLockTheGuestClockToThePhcWithoutTouchingTheHostClock() throws Exception {

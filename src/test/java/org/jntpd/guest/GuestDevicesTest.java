@@ -1,6 +1,7 @@
 package org.jntpd.guest;
 
 import static org.jntpd.guest.GuestVm.GUEST_TOOL;
+import static org.jntpd.guest.ProbeLines.firstLong;
 import static org.jntpd.guest.ProbeLines.gaps;
 import static org.jntpd.guest.ProbeLines.longs;
 import static org.jntpd.guest.ProbeLines.median;
@@ -19,7 +20,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -40,6 +41,7 @@ class GuestDevicesTest {
     private static final long STAMP_TOLERANCE_NS = 1_000;
     private static final int ECHO_PORT = 12_300;
 
+    @AutoClose
     private static GuestVm vm;
     private static Map<String, String> hostTimexBefore;
     private static long hostRealMinusMonoBeforeNs;
@@ -53,12 +55,6 @@ class GuestDevicesTest {
                 vm.guestBootSeconds());
     }
 
-    @AfterAll
-    static void halt() {
-        if (vm != null) {
-            vm.close();
-        }
-    }
 
     @Test
     @Order(1)
@@ -67,7 +63,7 @@ class GuestDevicesTest {
         String out = vm.exec(GUEST_TOOL + " rtc /dev/rtc0 4", JOB_TIMEOUT).requireSuccess().stdout();
         long hostAfterS = System.currentTimeMillis() / 1000;
 
-        long rtcS = Long.parseLong(records(out, "rtc_unix_s", null).getFirst().get("rtc_unix_s"));
+        long rtcS = firstLong(out, "rtc_unix_s");
         assertTrue(rtcS >= hostBeforeS - 2 && rtcS <= hostAfterS + 2,
                 "RTC " + rtcS + " s outside the host's [" + hostBeforeS + ", " + hostAfterS + "] s");
         long[] rawNs = longs(records(out, "uie", null), "raw_ns");
@@ -92,7 +88,7 @@ class GuestDevicesTest {
         List<Map<String, String>> events = records(out, "assert_seq", null);
         long[] seq = longs(events, "assert_seq");
         long[] stampNs = longs(events, "assert_ns");
-        long firstEdgeNs = Long.parseLong(records(out, "first_edge_real_ns", null).getFirst().get("first_edge_real_ns"));
+        long firstEdgeNs = firstLong(out, "first_edge_real_ns");
         assertEquals(0, firstEdgeNs % NS_PER_S, "aligned first edge");
         for (int i = 0; i < seq.length; i++) {
             if (i > 0) {

@@ -1,6 +1,7 @@
 package org.jntpd.guest;
 
 import static org.jntpd.guest.GuestVm.GUEST_TOOL;
+import static org.jntpd.guest.ProbeLines.firstLong;
 import static org.jntpd.guest.ProbeLines.gaps;
 import static org.jntpd.guest.ProbeLines.longs;
 import static org.jntpd.guest.ProbeLines.records;
@@ -10,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +30,7 @@ class GuestModuleParametersTest {
     private static final int PHC_DRIFT_PPB = 20_000;
     private static final long STAMP_TOLERANCE_NS = 1_000;
 
+    @AutoClose
     private static GuestVm vm;
 
     @BeforeAll
@@ -39,12 +41,6 @@ class GuestModuleParametersTest {
                 .start();
     }
 
-    @AfterAll
-    static void halt() {
-        if (vm != null) {
-            vm.close();
-        }
-    }
 
     @Test
     void shouldPlaceAssertsAndClearsOnTheConfiguredPeriodPhaseAndWidth() throws Exception {
@@ -54,7 +50,7 @@ class GuestModuleParametersTest {
                 echo "first_edge_real_ns=$(cat /sys/module/jntpd_pps/parameters/first_edge_real_ns)"
                 """.formatted(GUEST_TOOL), JOB_TIMEOUT).requireSuccess().stdout();
 
-        long firstEdgeNs = Long.parseLong(records(out, "first_edge_real_ns", null).getFirst().get("first_edge_real_ns"));
+        long firstEdgeNs = firstLong(out, "first_edge_real_ns");
         assertEquals(PHASE_NS, firstEdgeNs % NS_PER_S, "first edge = whole second + phase_ns");
         List<Map<String, String>> events = records(out, "assert_seq", null);
         assertEquals(6, events.size(), out);

@@ -29,6 +29,11 @@ public final class ProbeLines {
                 .toList();
     }
 
+    /** The long value of {@code key} on the first line that has it. */
+    public static long firstLong(String output, String key) {
+        return Long.parseLong(records(output, key, null).getFirst().get(key));
+    }
+
     /** One long field of every record. */
     public static long[] longs(List<Map<String, String>> records, String key) {
         return records.stream().mapToLong(r -> Long.parseLong(r.get(key))).toArray();
