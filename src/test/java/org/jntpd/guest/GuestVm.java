@@ -204,6 +204,11 @@ public final class GuestVm implements AutoCloseable {
             }
             bootTime = Duration.ofNanos(System.nanoTime() - (qemuStartNs != 0 ? qemuStartNs : startNs));
             guestBootSeconds = Double.parseDouble(Files.readString(ready).strip());
+            // The guest's uptime cannot exceed the host's wait unless its clock races (a miscalibrated TSC).
+            if (guestBootSeconds > bootTime.toMillis() / 1000.0 * 1.2 + 0.5) {
+                throw new IOException("the guest clock runs fast: uptime " + guestBootSeconds + " s at ready, "
+                        + bootTime.toMillis() + " ms on the host\n" + consoleTail());
+            }
         } catch (IOException | TimeoutException | RuntimeException e) {
             close();
             throw e;
