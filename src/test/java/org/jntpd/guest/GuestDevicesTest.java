@@ -69,9 +69,10 @@ class GuestDevicesTest {
         long[] rawNs = longs(records(out, "uie", null), "raw_ns");
         assertEquals(4, rawNs.length, out);
         long[] gapsNs = gaps(rawNs);
-        assertEquals(NS_PER_S, median(gapsNs), 20_000_000L, "median update interrupt gap " + out);
+        // Wake-up latency adds to single gaps; over the span only the first and last wake-ups count.
+        assertEquals(NS_PER_S, (rawNs[3] - rawNs[0]) / 3, 30_000_000L, "mean update interrupt gap " + out);
         for (long gapNs : gapsNs) {
-            assertEquals(NS_PER_S, gapNs, 300_000_000L, "update interrupt gap " + out);
+            assertEquals(NS_PER_S, gapNs, 500_000_000L, "update interrupt gap " + out);
         }
     }
 
@@ -185,9 +186,9 @@ class GuestDevicesTest {
         String out = vm.exec("""
                 pps=$(%1$s find pps jntpd_pps)
                 ptp=$(%1$s find ptp jntpd_ptp)
-                %1$s clock $ptp
+                %1$s sysoff $ptp 1
                 %1$s step realtime 1000000000
-                %1$s clock $ptp
+                %1$s sysoff $ptp 1
                 %1$s adjfreq realtime 12.5
                 %1$s timex
                 %1$s pps $pps 4
@@ -195,10 +196,10 @@ class GuestDevicesTest {
                 %1$s step realtime -1000000000
                 """.formatted(GUEST_TOOL), JOB_TIMEOUT).requireSuccess().stdout();
 
-        // The PHC runs on the raw clock: a +1 s step of CLOCK_REALTIME shows as PHC - realtime going to -1 s.
-        List<Map<String, String>> phc = records(out, "clock_ns", null);
-        assertEquals(0, phcMinusRealtimeNs(phc.get(0)), 1_000_000, out);
-        assertEquals(-NS_PER_S, phcMinusRealtimeNs(phc.get(1)), 1_000_000, out);
+        // The PHC runs on the raw clock: a +1 s step of CLOCK_REALTIME takes exactly 1 s off PHC - realtime.
+        // (PTP_SYS_OFFSET_PRECISE reads both clocks from one clocksource read: no stall can blur this.)
+        List<Map<String, String>> precise = records(out, "kind", "precise");
+        assertEquals(-NS_PER_S, phcMinusRealtimeNs(precise.get(1)) - phcMinusRealtimeNs(precise.get(0)), 10_000, out);
         assertEquals("819200", records(out, "state", null).getFirst().get("freq"), "guest adjtimex freq " + out);
         // PPS edges stay on the raw clock; stamped in a realtime 12.5 ppm fast, they come 1.0000125 s apart.
         long[] stampNs = longs(records(out, "assert_seq", null), "assert_ns");
@@ -215,9 +216,8 @@ class GuestDevicesTest {
         return now.getEpochSecond() * NS_PER_S + now.getNano() - System.nanoTime();
     }
 
-    private static long phcMinusRealtimeNs(Map<String, String> clock) {
-        long midNs = (Long.parseLong(clock.get("realtime_before_ns")) + Long.parseLong(clock.get("realtime_after_ns"))) / 2;
-        return Long.parseLong(clock.get("clock_ns")) - midNs;
+    private static long phcMinusRealtimeNs(Map<String, String> precise) {
+        return Long.parseLong(precise.get("phc_ns")) - Long.parseLong(precise.get("realtime_ns"));
     }
 
     /** PHC minus the midpoint of the system reads around it, per sample. */
