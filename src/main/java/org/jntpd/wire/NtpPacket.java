@@ -238,6 +238,20 @@ public final class NtpPacket {
         return this;
     }
 
+    /**
+     * Starts the header of a reply to {@code request} in this packet: the request's version (so an NTPv1-3 client
+     * gets its own version back, as ntpd and chrony answer), {@code mode}, the request's poll, and origin = the
+     * request's transmit timestamp. The caller sets leap, stratum, precision, root delay and dispersion, reference
+     * ID and time, receive and transmit timestamps. {@code request} and this packet may share a buffer only if
+     * they do not overlap.
+     */
+    public NtpPacket replyTo(NtpPacket request, int mode) {
+        BigEndian.u8(segment, offset + LI_VN_MODE_OFFSET, request.version() << 3 | (mode & 0x7));
+        BigEndian.u8(segment, offset + POLL_OFFSET, request.pollLog2());
+        BigEndian.i64(segment, offset + ORIGIN_TS_OFFSET, request.transmitTs());
+        return this;
+    }
+
     /** Zeroes the 48 header bytes. */
     public NtpPacket clearHeader() {
         for (int i = 0; i < HEADER_LENGTH; i += Long.BYTES) { // no slice object, unlike asSlice().fill()

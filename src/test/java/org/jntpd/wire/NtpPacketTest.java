@@ -110,6 +110,27 @@ class NtpPacketTest {
     }
 
     @Test
+    void shouldStartAReplyWithTheRequestsVersionPollAndTransmitAsOrigin() {
+        NtpPacket request = new NtpPacket().wrap(Bytes.heap(Bytes.hex(HEADER)), 0, 48);
+        byte[] out = new byte[48];
+        java.util.Arrays.fill(out, (byte) 0xFF);
+        packet.wrap(MemorySegment.ofArray(out), 0, 48).replyTo(request, NtpPacket.MODE_SERVER);
+        assertEquals(NtpPacket.LEAP_NONE, packet.leap());
+        assertEquals(3, packet.version());
+        assertEquals(NtpPacket.MODE_SERVER, packet.mode());
+        assertEquals(-6, packet.pollLog2());
+        assertEquals(0xE0000003_00000001L, packet.originTs());
+        assertEquals(0xFFFF_FFFF_FFFF_FFFFL, packet.receiveTs()); // left to the caller
+
+        // An NTPv1 "mode 0" request gets an NTPv1 mode 4 reply, as chrony sends.
+        byte[] v1 = new byte[48];
+        v1[0] = 1 << 3;
+        request.wrap(MemorySegment.ofArray(v1), 0, 48);
+        packet.replyTo(request, NtpPacket.MODE_SERVER);
+        assertEquals((byte) 0x0C, out[0]);
+    }
+
+    @Test
     void shouldRenderRefIdsAsKissCodesForStrata0And1AndAsAddressesAbove() {
         assertEquals("RATE", NtpPacket.refIdText(NtpPacket.KISS_RATE, 0));
         assertEquals(0x494E4954, NtpPacket.REFID_INIT);
