@@ -20,7 +20,7 @@ import java.lang.foreign.MemorySegment;
  * the opcode and association: see {@link ControlStatus}. ntpd and ntpq put a MAC on a 64-bit boundary (the data
  * padded to 8); NTPsec's ntpd also accepts one right after the 32-bit padding: {@link #macPosition} allows both.
  */
-public final class ControlMessage {
+public final class ControlMessage extends Flyweight {
     public static final int HEADER_LENGTH = 12;
     /** Largest data per fragment in ntpd and NTPsec ({@code CTL_MAX_DATA_LEN}). */
     public static final int MAX_DATA_LENGTH = 468;
@@ -58,27 +58,9 @@ public final class ControlMessage {
     public static final int NO_MAC = -1;
     public static final int TRAILING_GARBAGE = -2;
 
-    private MemorySegment segment;
-    private long offset;
-    private int length;
-
     public ControlMessage wrap(MemorySegment segment, long offset, int length) {
-        this.segment = segment;
-        this.offset = offset;
-        this.length = length;
+        point(segment, offset, length);
         return this;
-    }
-
-    public MemorySegment segment() {
-        return segment;
-    }
-
-    public long offset() {
-        return offset;
-    }
-
-    public int length() {
-        return length;
     }
 
     public int leap() {

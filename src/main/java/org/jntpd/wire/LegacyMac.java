@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * SHA-1 (NTPv4 allows no more, RFC 7822); NTPv3 packets may carry longer ones (chrony sends full SHA-256, 32 bytes).
  * A 4-byte MAC of key ID 0 is a crypto-NAK. {@link ExtensionFieldCursor} finds where the MAC starts.
  */
-public final class LegacyMac {
+public final class LegacyMac extends Flyweight {
     public static final int KEY_ID_OFFSET = 0;
     public static final int DIGEST_OFFSET = 4;
     public static final int KEY_ID_LENGTH = 4;
@@ -24,30 +24,10 @@ public final class LegacyMac {
     /** A crypto-NAK: only a key ID, which is 0. */
     public static final int CRYPTO_NAK_LENGTH = KEY_ID_LENGTH;
 
-    private MemorySegment segment;
-    private long offset;
-    private int length;
-
     /** Points at a MAC of {@code length} bytes (key ID and digest) at {@code offset}; returns {@code this}. */
     public LegacyMac wrap(MemorySegment segment, long offset, int length) {
-        this.segment = segment;
-        this.offset = offset;
-        this.length = length;
+        point(segment, offset, length);
         return this;
-    }
-
-    public MemorySegment segment() {
-        return segment;
-    }
-
-    /** Absolute offset of the key ID in {@link #segment()}. */
-    public long offset() {
-        return offset;
-    }
-
-    /** Length of key ID and digest. */
-    public int length() {
-        return length;
     }
 
     /** The key ID, unsigned 32 bits held in an int. */

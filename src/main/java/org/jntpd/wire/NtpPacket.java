@@ -21,7 +21,7 @@ import java.nio.charset.StandardCharsets;
  * {@link #wrap} checks nothing and allocates nothing: run {@link NtpPacketValidator#classify} first on received
  * bytes. Setters mask their argument to the field's width and return {@code this}.
  */
-public final class NtpPacket {
+public final class NtpPacket extends Flyweight {
     public static final int HEADER_LENGTH = 48;
 
     public static final int LI_VN_MODE_OFFSET = 0;
@@ -70,30 +70,10 @@ public final class NtpPacket {
     public static final int REFID_STEP = ascii('S', 'T', 'E', 'P');
     public static final int REFID_LOCL = ascii('L', 'O', 'C', 'L');
 
-    private MemorySegment segment;
-    private long offset;
-    private int length;
-
     /** Points this flyweight at {@code length} bytes of {@code segment} from {@code offset}; returns {@code this}. */
     public NtpPacket wrap(MemorySegment segment, long offset, int length) {
-        this.segment = segment;
-        this.offset = offset;
-        this.length = length;
+        point(segment, offset, length);
         return this;
-    }
-
-    public MemorySegment segment() {
-        return segment;
-    }
-
-    /** Absolute offset of the header's first byte in {@link #segment()}. */
-    public long offset() {
-        return offset;
-    }
-
-    /** Length of the whole packet (header, extension fields, MAC) given to {@link #wrap}. */
-    public int length() {
-        return length;
     }
 
     public int leap() {
