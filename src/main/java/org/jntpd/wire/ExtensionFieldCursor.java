@@ -18,7 +18,8 @@ import java.lang.foreign.MemorySegment;
  *
  * Field layout: type (16 bits), length of the whole field including this 4-byte header and padding (16 bits),
  * value. The parse follows {@link NtpPacketValidator}'s rules (the same code decides), so a packet classified
- * {@link Malformation#OK} walks to the end with {@code malformation() == OK}. Offsets returned are absolute in the
+ * {@link Malformation#OK} walks to the end with {@code malformation() == OK}; walk only such packets (modes 0-5):
+ * the cursor does not check version or mode, and never throws on any bytes. Offsets returned are absolute in the
  * segment. Reads stay within {@code [offset, offset + length)}; the header's first byte (for the version) must be
  * there when {@code length >= 1}.
  */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * the test, as would any other exception. The classifier and the cursor must also agree on every input.
  */
 class WireFuzzTest {
-    private static final int RUNS = 300_000;
+    private static final int RUNS = 1_000_000;
 
     private final ExtensionFieldCursor cursor = new ExtensionFieldCursor();
     private final LegacyMac mac = new LegacyMac();
