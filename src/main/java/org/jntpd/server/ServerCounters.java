@@ -2,6 +2,7 @@ package org.jntpd.server;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.jntpd.wire.Malformation;
 
 /**
  * One worker's counters: written only by that worker with opaque stores (no fence, no lock, no false sharing with
@@ -11,13 +12,17 @@ public final class ServerCounters {
     /** What is counted. Drop reasons mirror the packet classifier's; each request lands in exactly one outcome. */
     public enum Counter {
         RECEIVED, REPLIED, INTERLEAVED, KOD_SENT, RATE_LIMITED, DENIED, DROPPED_MALFORMED, DROPPED_MODE,
-        DROPPED_VERSION, MODE6_RECEIVED, MODE7_DROPPED, SEND_ERRORS, RECEIVE_ERRORS, TX_TIMESTAMPS, BATCHES
+        DROPPED_VERSION, DROPPED_AUTH, MODE6_RECEIVED, MODE6_DENIED, MODE7_DROPPED, SEND_ERRORS, RECEIVE_ERRORS,
+        TX_TIMESTAMPS, BATCHES
     }
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final int PAD = 8; // one cache line of padding on each side
 
-    private final long[] values = new long[Counter.values().length + 2 * PAD];
+    private static final Malformation[] MALFORMATIONS = Malformation.values();
+    private static final int COUNTERS = Counter.values().length;
+
+    private final long[] values = new long[COUNTERS + MALFORMATIONS.length + 2 * PAD];
 
     /** Adds {@code n} (owner thread only). */
     public void add(Counter c, long n) {
@@ -27,6 +32,18 @@ public final class ServerCounters {
 
     public void increment(Counter c) {
         add(c, 1);
+    }
+
+    /** Counts a refused packet by its reason (owner thread only); also counts it in {@link Counter#DROPPED_MALFORMED}. */
+    public void malformed(Malformation reason) {
+        increment(Counter.DROPPED_MALFORMED);
+        int i = PAD + COUNTERS + reason.ordinal();
+        LONGS.setOpaque(values, i, (long) LONGS.getOpaque(values, i) + 1);
+    }
+
+    /** A recent count of packets refused for {@code reason} (any thread). */
+    public long malformedCount(Malformation reason) {
+        return (long) LONGS.getOpaque(values, PAD + COUNTERS + reason.ordinal());
     }
 
     /** A recent value (any thread). */
