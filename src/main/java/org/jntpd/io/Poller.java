@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.jntpd.platform.EpollEvent;
+import org.jntpd.platform.JitDirectives;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.Net;
 
@@ -15,6 +16,11 @@ import org.jntpd.platform.Net;
  * setup code (throws); {@link #await(int)} and the accessors never allocate or throw.
  */
 public final class Poller implements AutoCloseable {
+    static {
+        // Before the packet path warms up: keeps errno-capturing calls allocation-free (see JitDirectives).
+        JitDirectives.ensureInstalled();
+    }
+
     private final int epfd;
     private final int maxEvents;
     private final Arena arena;

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import org.jntpd.platform.JitDirectives;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.Net;
 import org.jntpd.platform.PollFd;
@@ -81,6 +82,11 @@ public final class UdpSocket implements AutoCloseable {
     public static final int HARDWARE_FLAGS = Timestamping.SOF_TIMESTAMPING_RX_HARDWARE
             | Timestamping.SOF_TIMESTAMPING_TX_HARDWARE | Timestamping.SOF_TIMESTAMPING_RAW_HARDWARE
             | Timestamping.SOF_TIMESTAMPING_OPT_TX_SWHW;
+
+    static {
+        // Before the packet path warms up: keeps errno-capturing calls allocation-free (see JitDirectives).
+        JitDirectives.ensureInstalled();
+    }
 
     private final int fd;
     private final int family;
