@@ -1,6 +1,7 @@
 package org.jntpd.io;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -311,6 +313,29 @@ class UdpSocketTest {
             assertNotEquals(0, reports.txSoftwareNs(0));
             assertEquals(0, reports.txHardwareNs(0));
         }
+    }
+
+    @Test
+    void shouldLeaveTheOptionsInTheKernelAsAskedFor() {
+        try (UdpSocket hw = UdpSocket.open(LOOPBACK4, Options.DEFAULT.withHardwareTimestamps(true).withReusePort(true));
+                UdpSocket ns = UdpSocket.open(LOOPBACK4, Options.DEFAULT.withTimestamps(TimestampMode.TIMESTAMPNS));
+                Arena arena = Arena.ofConfined()) {
+            assertEquals(UdpSocket.SOFTWARE_FLAGS | UdpSocket.HARDWARE_FLAGS,
+                    intOption(hw, Net.SOL_SOCKET, Net.SO_TIMESTAMPING, arena));
+            assertEquals(1, intOption(hw, Net.SOL_SOCKET, Net.SO_REUSEPORT, arena));
+            assertEquals(0, intOption(ns, Net.SOL_SOCKET, Net.SO_TIMESTAMPING, arena));
+            assertEquals(1, intOption(ns, Net.SOL_SOCKET, Net.SO_TIMESTAMPNS, arena));
+            assertEquals(0, intOption(ns, Net.SOL_SOCKET, Net.SO_REUSEPORT, arena));
+        }
+    }
+
+    private static int intOption(UdpSocket s, int level, int name, Arena arena) {
+        MemorySegment value = arena.allocate(JAVA_INT);
+        MemorySegment len = arena.allocate(JAVA_INT);
+        len.set(JAVA_INT, 0, 4);
+        Libc.check(Libc.getsockopt(s.fd(), level, name, value, len), "getsockopt");
+        assertEquals(4, len.get(JAVA_INT, 0));
+        return value.get(JAVA_INT, 0);
     }
 
     @Test
