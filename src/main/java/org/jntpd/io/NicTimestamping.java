@@ -38,8 +38,8 @@ public final class NicTimestamping {
     private static Config ioctl(String ifName, int request, int txType, int rxFilter, String what) {
         byte[] name = ifName.getBytes(StandardCharsets.US_ASCII);
         if (name.length == 0 || name.length >= Net.IFNAMSIZ) {
-            throw new IllegalArgumentException("interface name: expected 1.." + (Net.IFNAMSIZ - 1) + " characters, got '"
-                    + ifName + "'");
+            throw new IllegalArgumentException("interface name: expected 1.." + (Net.IFNAMSIZ - 1)
+                    + " characters, got '" + ifName + "'");
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment config = arena.allocate(HwtstampConfig.LAYOUT);

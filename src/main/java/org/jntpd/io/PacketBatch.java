@@ -127,7 +127,7 @@ public final class PacketBatch implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------- data
 
-    /** The slot's whole data buffer ({@link #dataBytes()} long): read {@link #length(int)} bytes, or fill it to send. */
+    /** The slot's whole data buffer ({@link #dataBytes()}): read {@link #length(int)} bytes, or fill it to send. */
     public MemorySegment data(int slot) {
         return data[slot];
     }

@@ -44,29 +44,34 @@ public final class UdpSocket implements AutoCloseable {
      * Socket settings. {@code timestamps} is the mode asked for: TIMESTAMPING falls back to TIMESTAMPNS when the
      * kernel refuses it. Buffer sizes of 0 keep the kernel's defaults.
      */
-    public record Options(boolean nonBlocking, boolean reusePort, TimestampMode timestamps, boolean hardwareTimestamps,
-            boolean v6Only, int receiveBufferBytes, int sendBufferBytes) {
+    public record Options(boolean nonBlocking, boolean reusePort, TimestampMode timestamps,
+            boolean hardwareTimestamps, boolean v6Only, int receiveBufferBytes, int sendBufferBytes) {
         /** Non-blocking, SO_TIMESTAMPING with software stamps, IPv6 sockets IPv6-only, kernel buffer sizes. */
         public static final Options DEFAULT = new Options(true, false, TimestampMode.TIMESTAMPING, false, true, 0, 0);
 
         public Options withNonBlocking(boolean v) {
-            return new Options(v, reusePort, timestamps, hardwareTimestamps, v6Only, receiveBufferBytes, sendBufferBytes);
+            return new Options(v, reusePort, timestamps, hardwareTimestamps, v6Only,
+                    receiveBufferBytes, sendBufferBytes);
         }
 
         public Options withReusePort(boolean v) {
-            return new Options(nonBlocking, v, timestamps, hardwareTimestamps, v6Only, receiveBufferBytes, sendBufferBytes);
+            return new Options(nonBlocking, v, timestamps, hardwareTimestamps, v6Only,
+                    receiveBufferBytes, sendBufferBytes);
         }
 
         public Options withTimestamps(TimestampMode v) {
-            return new Options(nonBlocking, reusePort, v, hardwareTimestamps, v6Only, receiveBufferBytes, sendBufferBytes);
+            return new Options(nonBlocking, reusePort, v, hardwareTimestamps, v6Only,
+                    receiveBufferBytes, sendBufferBytes);
         }
 
         public Options withHardwareTimestamps(boolean v) {
-            return new Options(nonBlocking, reusePort, timestamps, v, v6Only, receiveBufferBytes, sendBufferBytes);
+            return new Options(nonBlocking, reusePort, timestamps, v, v6Only,
+                    receiveBufferBytes, sendBufferBytes);
         }
 
         public Options withV6Only(boolean v) {
-            return new Options(nonBlocking, reusePort, timestamps, hardwareTimestamps, v, receiveBufferBytes, sendBufferBytes);
+            return new Options(nonBlocking, reusePort, timestamps, hardwareTimestamps, v,
+                    receiveBufferBytes, sendBufferBytes);
         }
 
         public Options withBufferBytes(int receive, int send) {
@@ -148,7 +153,7 @@ public final class UdpSocket implements AutoCloseable {
                 setInt(fd, scratch, Net.SOL_SOCKET, Net.SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
             }
             int addressLength = SocketAddresses.write(scratch, bindAddress);
-            Libc.check(Libc.bind(fd, scratch, addressLength), "bind " + bindAddress);
+            Libc.check(Libc.bind(fd, scratch, addressLength), "bind", bindAddress.toString());
             return new UdpSocket(fd, family, options.nonBlocking(), mode, flags, refusedErrno, arena);
         } catch (RuntimeException e) {
             Libc.close(fd);
@@ -159,14 +164,14 @@ public final class UdpSocket implements AutoCloseable {
 
     private static void setInt(int fd, MemorySegment scratch, int level, int name, int value, String what) {
         scratch.set(JAVA_INT, 0, value);
-        Libc.check(Libc.setsockopt(fd, level, name, scratch, 4), "setsockopt " + what);
+        Libc.check(Libc.setsockopt(fd, level, name, scratch, 4), "setsockopt", what);
     }
 
     /** Fixes the peer: sends from slots without an address go there, and only its datagrams are received. */
     public void connect(InetSocketAddress peer) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(SockaddrIn6.LAYOUT);
-            Libc.check(Libc.connect(fd, s, SocketAddresses.write(s, peer)), "connect " + peer);
+            Libc.check(Libc.connect(fd, s, SocketAddresses.write(s, peer)), "connect", peer.toString());
         }
     }
 

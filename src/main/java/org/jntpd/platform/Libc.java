@@ -49,7 +49,8 @@ public final class Libc {
             } else {
                 Path path = Path.of(shim).toAbsolutePath();
                 if (!Files.isRegularFile(path)) {
-                    throw new IllegalStateException(SHIM_PROP_NAME + " names " + path + ": expected a shared library file");
+                    throw new IllegalStateException(SHIM_PROP_NAME + " names " + path
+                            + ": expected a shared library file");
                 }
                 LOOKUP = SymbolLookup.libraryLookup(path, Arena.global()).or(libc);
                 SHIM_PATH = path.toString();
@@ -69,13 +70,19 @@ public final class Libc {
     private static final FunctionDescriptor INT_VOID = FunctionDescriptor.of(JAVA_INT);
     private static final FunctionDescriptor INT_INT_ADDR = FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS);
     private static final FunctionDescriptor INT_ADDR_ADDR = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS);
-    private static final FunctionDescriptor INT_FD_ADDR_LEN = FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final FunctionDescriptor INT_FD_ADDR_ADDR = FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final FunctionDescriptor LONG_FD_ADDR_INT = FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final FunctionDescriptor LONG_FD_ADDR_LONG = FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final FunctionDescriptor INT_INT_LONG_ADDR = FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
+    private static final FunctionDescriptor INT_FD_ADDR_LEN =
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final FunctionDescriptor INT_FD_ADDR_ADDR =
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final FunctionDescriptor LONG_FD_ADDR_INT =
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final FunctionDescriptor LONG_FD_ADDR_LONG =
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final FunctionDescriptor INT_INT_LONG_ADDR =
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
 
-    private static final MethodHandle SOCKET = link("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SOCKET = link("socket",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle BIND = link("bind", INT_FD_ADDR_LEN);
     private static final MethodHandle CONNECT = link("connect", INT_FD_ADDR_LEN);
     private static final MethodHandle GETSOCKNAME = link("getsockname", INT_FD_ADDR_ADDR);
@@ -90,7 +97,8 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle SENDMMSG = link("sendmmsg",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle POLL = link("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle POLL = link("poll",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle EPOLL_CREATE1 = link("epoll_create1", INT_INT);
     private static final MethodHandle EPOLL_CTL = link("epoll_ctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
@@ -122,7 +130,8 @@ public final class Libc {
     private static final MethodHandle GETGID = linkCritical("getgid", INT_VOID);
     private static final MethodHandle SETUID = link("setuid", INT_INT);
     private static final MethodHandle SETGID = link("setgid", INT_INT);
-    private static final MethodHandle SETGROUPS = link("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
+    private static final MethodHandle SETGROUPS = link("setgroups",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
     /** int prctl(int option, ...): glibc declares it variadic; every caller passes four unsigned longs. */
     private static final MethodHandle PRCTL = link("prctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
@@ -206,6 +215,14 @@ public final class Libc {
     public static int check(int rc, String function) {
         if (rc < 0) {
             throw new NativeException(function, errno());
+        }
+        return rc;
+    }
+
+    /** As {@link #check(int, String)}, the exception also saying what the call was about ({@code detail}). */
+    public static int check(int rc, String function, String detail) {
+        if (rc < 0) {
+            throw new NativeException(function, detail, errno());
         }
         return rc;
     }

@@ -11,12 +11,17 @@ public final class NativeException extends RuntimeException {
     private final int errno;
 
     public NativeException(String function, int errno) {
-        this(function, errno, Libc.strerror(errno));
+        this(function, "", errno, Libc.strerror(errno));
+    }
+
+    /** {@code detail} says what the call was about, e.g. the address of a failed bind. */
+    public NativeException(String function, String detail, int errno) {
+        this(function, detail, errno, Libc.strerror(errno));
     }
 
     /** With the errno text given, so that building the message never calls back into native code. */
-    public NativeException(String function, int errno, String errnoText) {
-        super(function + " failed: errno " + errno + " (" + errnoText + ")");
+    public NativeException(String function, String detail, int errno, String errnoText) {
+        super(function + (detail.isEmpty() ? "" : " " + detail) + " failed: errno " + errno + " (" + errnoText + ")");
         this.function = function;
         this.errno = errno;
     }

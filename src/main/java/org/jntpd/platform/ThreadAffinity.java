@@ -8,7 +8,7 @@ public final class ThreadAffinity {
     private ThreadAffinity() {
     }
 
-    /** Pins the calling thread to {@code cpu}; a virtual thread would pin its carrier, so call it on a platform thread. */
+    /** Pins the calling thread to {@code cpu}; call it on a platform thread (a virtual one would pin its carrier). */
     public static void pinCurrentThread(int cpu) {
         if (cpu < 0 || cpu >= Sys.CPU_SETSIZE) {
             throw new IllegalArgumentException("cpu: expected 0.." + (Sys.CPU_SETSIZE - 1) + ", got " + cpu);

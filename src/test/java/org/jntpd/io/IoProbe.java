@@ -6,7 +6,7 @@ import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.Net;
 
-/** Main class run in a forked JVM (under a libc test double): opens a socket pair, sends one packet, prints what it saw. */
+/** Main class for a forked JVM (under a libc test double): sends one packet over loopback, prints what it saw. */
 public final class IoProbe {
     private IoProbe() {
     }

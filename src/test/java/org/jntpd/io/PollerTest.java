@@ -12,7 +12,8 @@ class PollerTest {
         try (UdpSocket a = UdpSocket.open(UdpSocketTest.LOOPBACK4, Options.DEFAULT);
                 UdpSocket b = UdpSocket.open(UdpSocketTest.LOOPBACK4, Options.DEFAULT);
                 UdpSocket sender = UdpSocket.open(UdpSocketTest.LOOPBACK4, Options.DEFAULT);
-                PacketBatch out = new PacketBatch(1); PacketBatch in = new PacketBatch(1); Poller poller = new Poller(4)) {
+                PacketBatch out = new PacketBatch(1); PacketBatch in = new PacketBatch(1);
+                Poller poller = new Poller(4)) {
             poller.add(a.fd(), Net.EPOLLIN, 0xaL);
             poller.add(b.fd(), Net.EPOLLIN, 0xbL);
             poller.add(sender.fd(), 0, 0x5L); // only EPOLLERR: TX timestamps waiting

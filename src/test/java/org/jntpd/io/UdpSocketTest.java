@@ -348,7 +348,8 @@ class UdpSocketTest {
             }
             NativeException e = assertThrows(NativeException.class, () -> UdpSocket.open(bound, Options.DEFAULT));
             assertEquals(Errno.EADDRINUSE, e.errno());
-            assertTrue(e.function().startsWith("bind "), e.function());
+            assertEquals("bind", e.function());
+            assertEquals("bind " + bound + " failed: errno 98 (Address already in use)", e.getMessage());
         }
     }
 

@@ -105,7 +105,8 @@ class AbiTest {
         java.forEach((k, v) -> {
             Long c = fromC.get(k);
             if (c != null && !sameValue(c, v, asInt)) {
-                wrong.add(k + ": java " + v + " (0x" + Long.toHexString(v) + "), C " + c + " (0x" + Long.toHexString(c) + ")");
+                wrong.add(k + ": java " + v + " (0x" + Long.toHexString(v) + "), C " + c + " (0x"
+                        + Long.toHexString(c) + ")");
             }
         });
         assertTrue(missingInJava.isEmpty() && missingInC.isEmpty() && wrong.isEmpty(),

@@ -67,13 +67,14 @@ class ForkedPlatformTest {
         assertEquals("0 kB", out.get("unlocked"));
     }
 
-    /** As root: the drop leaves exactly CAP_SYS_TIME and CAP_NET_BIND_SERVICE on the dropping thread and its children. */
+    /** As root: the drop leaves CAP_SYS_TIME and CAP_NET_BIND_SERVICE, only on the dropping thread and its children. */
     @Test
     void shouldDropToAnotherUserKeepingTheDaemonsCapabilities() throws Exception {
         Assumptions.assumeTrue(Libc.getuid() == 0, "dropping privileges needs root");
         Capabilities.Sets caps = Capabilities.current();
         long needed = Capabilities.mask(Sys.CAP_SETUID, Sys.CAP_SETGID, Sys.CAP_SYS_TIME, Sys.CAP_NET_BIND_SERVICE);
-        Assumptions.assumeTrue((caps.effective() & needed) == needed, "root without CAP_SETUID/SETGID/SYS_TIME/NET_BIND");
+        Assumptions.assumeTrue((caps.effective() & needed) == needed,
+                "root without CAP_SETUID, CAP_SETGID, CAP_SYS_TIME or CAP_NET_BIND_SERVICE");
         ForkedJvm.Result r = ForkedJvm.run(List.of(ACCESS), PlatformProbe.class, "drop", "65534", "65534");
         assertEquals(0, r.exitCode(), r::toString);
         Map<String, String> out = lines(r.stdout());

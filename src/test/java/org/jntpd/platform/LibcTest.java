@@ -73,7 +73,8 @@ class LibcTest {
             long coarse = Timespec.toNanos(ts);
             // High-resolution timers: 1 ns; the coarse clock ticks with the scheduler (1-10 ms for HZ 1000..100).
             assertTrue(fine >= 1 && fine <= 1_000, "CLOCK_REALTIME resolution " + fine + " ns");
-            assertTrue(coarse >= 1_000_000 && coarse <= 10_000_000, "CLOCK_REALTIME_COARSE resolution " + coarse + " ns");
+            assertTrue(coarse >= 1_000_000 && coarse <= 10_000_000,
+                    "CLOCK_REALTIME_COARSE resolution " + coarse + " ns");
         }
     }
 
