@@ -334,6 +334,7 @@ public final class PacketBatch implements AutoCloseable {
         return vector;
     }
 
+    /** The slot's mmsghdr (its msghdr comes first): one message, or the start of a vector of the following slots. */
     MemorySegment msghdr(int slot) {
         return header[slot];
     }

@@ -258,14 +258,19 @@ public final class UdpSocket implements AutoCloseable {
      * gives each its TX id, or -errno when the first failed.
      */
     public int send(PacketBatch batch, int count) {
-        for (int i = 0; i < count; i++) {
+        return send(batch, 0, count);
+    }
+
+    /** Sends slots [from, from + count): to go on after a partial send (-EAGAIN: the send buffer is full). */
+    public int send(PacketBatch batch, int from, int count) {
+        for (int i = from; i < from + count; i++) {
             batch.prepareSend(i);
         }
-        int sent = Libc.sendmmsg(fd, batch.vector(), count, 0);
+        int sent = Libc.sendmmsg(fd, batch.msghdr(from), count, 0);
         if (sent < 0) {
             return -Libc.errno();
         }
-        for (int i = 0; i < sent; i++) {
+        for (int i = from; i < from + sent; i++) {
             batch.sent(i, nextTxId++);
         }
         return sent;

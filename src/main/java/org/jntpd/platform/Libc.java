@@ -138,7 +138,7 @@ public final class Libc {
             Linker.Option.firstVariadicArg(1));
     private static final MethodHandle CAPGET = link("capget", INT_ADDR_ADDR);
     private static final MethodHandle CAPSET = link("capset", INT_ADDR_ADDR);
-    private static final MethodHandle STRERROR = linkCritical("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle STRERROR = link("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     /** Per-thread native scratch: the errno capture and a timespec for {@link #clockGettimeNs(int)}. */
     private static final ThreadLocal<ThreadState> THREAD_STATE = ThreadLocal.withInitial(ThreadState::new);
@@ -238,7 +238,7 @@ public final class Libc {
     /** The C library's text for an errno value ("Address already in use"); allocates: error paths only. */
     public static String strerror(int errno) {
         try {
-            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment text = (MemorySegment) STRERROR.invokeExact(callState(), errno);
             return text.equals(MemorySegment.NULL) ? "errno " + errno : text.reinterpret(1024).getString(0);
         } catch (Throwable t) {
             throw unexpected(t);

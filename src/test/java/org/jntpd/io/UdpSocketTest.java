@@ -150,6 +150,27 @@ class UdpSocketTest {
     }
 
     @Test
+    void shouldSendARangeOfSlotsGoingOnAfterAPartialSend() {
+        try (UdpSocket tx = UdpSocket.open(LOOPBACK4, Options.DEFAULT);
+                UdpSocket rx = UdpSocket.open(LOOPBACK4, Options.DEFAULT);
+                PacketBatch out = new PacketBatch(8); PacketBatch in = new PacketBatch(8)) {
+            for (int i = 0; i < 8; i++) {
+                out.address(i, rx.localAddress());
+                fill(out, i, 900 + i, 60);
+            }
+            assertEquals(4, tx.send(out, 2, 4));
+            for (int i = 2; i < 6; i++) {
+                assertEquals(i - 2, out.txId(i));
+            }
+            assertEquals(Net.POLLIN, rx.poll(Net.POLLIN, WAIT_MS));
+            assertEquals(4, rx.receive(in));
+            for (int i = 0; i < 4; i++) {
+                assertEquals(902 + i, seq(in, i));
+            }
+        }
+    }
+
+    @Test
     void shouldWorkOverIpv6Loopback() {
         InetSocketAddress any6 = loopback6();
         UdpSocket probe;
