@@ -11,15 +11,19 @@ import javax.management.ObjectName;
  * <p>Each call of a handle linked with {@code captureCallState} slices the capture segment
  * ({@code SharedUtils.checkCaptureSegment}: a new 40-byte segment object) and hands the slice to
  * {@code SharedUtils.checkNative}. C2 removes that allocation only when it inlines checkNative (38 bytes, above
- * the 35-byte limit for call sites it does not consider hot); when a wrapper's profile is still young at the time
- * its caller is compiled, the call site looks cold and every call allocates 40 bytes for the life of that code.
- * Measured here: UdpSocket.send allocated 40 B per call in every run, the receive paths none.
+ * the 35-byte limit for call sites it does not consider hot). Inlined deep into a caller whose profile of the
+ * wrapper was still young, the call site looks cold, and every call allocates 40 bytes for the life of that code:
+ * measured here, UdpSocket.send allocated 40 B per call in every run, the receive paths none. With only
+ * checkNative forced inline, one test run in three still allocated on every call for good (most likely the
+ * inlining depth limit in a loop that had inlined everything down to the downcall).
  *
- * <p>The cure is a compiler directive that always inlines checkNative into code compiled from org.jntpd classes,
- * installed through the DiagnosticCommand MBean (the runtime form of {@code jcmd PID Compiler.directives_add}),
- * once, before the packet path warms up: {@link #ensureInstalled()} is called when the first socket or poller
- * class initialises. It costs about 0.3 s (the platform MBean server starts). Set {@value #PROP_NAME}=false to
- * skip it, e.g. when passing {@code -XX:CompileCommand=inline,jdk.internal.foreign.abi.SharedUtils::checkNative}.
+ * <p>The cure is a compiler directive for code compiled from org.jntpd classes: always inline checkNative, and
+ * never inline the wrappers of the per-packet calls (recvmmsg, sendmmsg, recvmsg, sendmsg, poll, epoll_wait), so
+ * each is compiled on its own, shallow enough for the inlining to hold; one more call per system call costs about
+ * a nanosecond. It is installed through the DiagnosticCommand MBean (the runtime form of
+ * {@code jcmd PID Compiler.directives_add}), once, before the packet path warms up: {@link #ensureInstalled()} runs
+ * when the socket and poller classes initialise. It costs about 0.3 s (the platform MBean server starts).
+ * Set {@value #PROP_NAME}=false to skip it.
  */
 public final class JitDirectives {
     /** System property: "false" skips the directive. */

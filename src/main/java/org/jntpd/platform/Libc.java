@@ -21,7 +21,8 @@ import java.nio.file.Path;
  * <p>Wrappers return the raw C result ({@code -1} on failure for most) and never allocate. Functions that set errno
  * capture it into a per-thread segment: read {@link #errno()} right after a call returned -1, on the same thread
  * (after a successful call it is stale). {@link #check(int, String)} turns a failure into a {@link NativeException}
- * for setup code; packet paths use the raw values.
+ * for setup code; packet paths use the raw values. An errno-capturing call is allocation-free only once C2 has
+ * compiled it with the JDK's capture-segment check inlined: {@link JitDirectives} makes sure of that.
  *
  * <p>Symbols resolve through one lookup chosen when this class initialises: when the system property
  * {@value #SHIM_PROP_NAME} names a shared library, its symbols stand in for libc's (a test double), every other
