@@ -42,6 +42,7 @@ public final class PacketBatch implements AutoCloseable {
     public static final int CONTROL_BYTES = 256;
 
     private static final long ADDRESS_STRIDE = 32;
+    private static final long IPV4_MAPPED_LOW = 0x0000_ffff_0000_0000L;
     private static final long MMSGHDR_BYTES = Mmsghdr.sizeof();
 
     private final Arena arena;
@@ -266,18 +267,25 @@ public final class PacketBatch implements AutoCloseable {
     }
 
     /**
-     * A 64-bit hash of the peer address (not the port) for rate-limiting and client tables, keyed with
-     * {@code seed} so that outsiders cannot aim collisions (pick a random seed at start).
+     * The peer address as 128 bits, high half: IPv6 as it is, IPv4 as the IPv4-mapped {@code ::ffff:a.b.c.d}
+     * (high 0), so tables keyed by (high, low) serve both families alike.
+     */
+    public long addressHigh(int slot) {
+        return family(slot) == Net.AF_INET6 ? ipv6High(slot) : 0L;
+    }
+
+    /** Low half of {@link #addressHigh(int)}'s form: {@code 0x0000ffff_aabbccdd} for IPv4 a.b.c.d. */
+    public long addressLow(int slot) {
+        return family(slot) == Net.AF_INET6 ? ipv6Low(slot) : IPV4_MAPPED_LOW | Integer.toUnsignedLong(ipv4(slot));
+    }
+
+    /**
+     * A 64-bit hash of the peer address (not the port), in the (high, low) form, so an IPv4 client hashes the same
+     * over an IPv4 socket and as a mapped address over a dual-stack one. Keyed with {@code seed} so that outsiders
+     * cannot aim collisions at rate-limiting and client tables (pick a random seed at start).
      */
     public long addressHash(int slot, long seed) {
-        int family = family(slot);
-        if (family == Net.AF_INET) {
-            return mix(seed ^ mix(Integer.toUnsignedLong(ipv4(slot)) | 0x4_0000_0000L));
-        }
-        if (family == Net.AF_INET6) {
-            return mix(seed ^ mix(ipv6High(slot) ^ mix(ipv6Low(slot) + 0x6L)));
-        }
-        return mix(seed);
+        return mix(seed ^ mix(addressHigh(slot) ^ mix(addressLow(slot))));
     }
 
     /** splitmix64's finaliser: every input bit reaches every output bit. */

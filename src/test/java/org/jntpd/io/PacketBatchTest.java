@@ -65,6 +65,11 @@ class PacketBatchTest {
             assertNotEquals(b.addressHash(0, seed), b.addressHash(2, seed));
             assertNotEquals(b.addressHash(0, seed), b.addressHash(3, seed), "IPv4 and IPv6 differ");
             assertNotEquals(b.addressHash(0, seed), b.addressHash(0, seed + 1), "the seed keys the hash");
+            b.ipv6Address(3, 0, 0x0000_ffff_0a00_0001L, 123); // ::ffff:10.0.0.1
+            assertEquals(b.addressHash(0, seed), b.addressHash(3, seed), "IPv4 and its mapped form are one client");
+            assertEquals(0L, b.addressHigh(0));
+            assertEquals(0x0000_ffff_0a00_0001L, b.addressLow(0));
+            assertEquals(b.addressLow(0), b.addressLow(3));
 
             // Avalanche: flipping any one address bit flips about half of the 64 hash bits.
             long flipped = 0;
