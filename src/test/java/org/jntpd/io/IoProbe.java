@@ -12,6 +12,9 @@ public final class IoProbe {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("stamping-on")) {
+            KernelStamping.ensureEnabled();
+        }
         InetSocketAddress lo = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         try (UdpSocket tx = UdpSocket.open(lo, UdpSocket.Options.DEFAULT);
                 UdpSocket rx = UdpSocket.open(lo, UdpSocket.Options.DEFAULT);
@@ -28,6 +31,7 @@ public final class IoProbe {
             long after = Libc.clockGettimeNs(Clocks.CLOCK_REALTIME);
             long rxNs = in.rxSoftwareNs(0);
             System.out.println("rx_in_window " + (before <= rxNs && rxNs <= after));
+            System.out.println("rx_window " + before + " " + rxNs + " " + after);
             System.out.println("tx_reports " + tx.receiveTxTimestamps(reports));
         }
     }

@@ -31,7 +31,7 @@ class TimestampFallbackTest {
 
     @Test
     void shouldUseTimestampingWithoutTheTestDouble() throws Exception {
-        ForkedJvm.Result r = ForkedJvm.run(List.of(Libc.NATIVE_ACCESS_FLAG), IoProbe.class);
+        ForkedJvm.Result r = ForkedJvm.run(List.of(Libc.NATIVE_ACCESS_FLAG), IoProbe.class, "stamping-on");
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.stdout().contains("mode TIMESTAMPING\n") && r.stdout().contains("tx_reports 1\n"), r::toString);
         assertTrue(r.stdout().contains("rx_in_window true\n"), r::toString);

@@ -27,11 +27,17 @@ import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
 import org.jntpd.platform.Net;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class UdpSocketTest {
     static final InetSocketAddress LOOPBACK4 = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     private static final int WAIT_MS = 2_000;
+
+    @BeforeAll
+    static void stampingOn() {
+        KernelStamping.ensureEnabled();
+    }
 
     static long now() {
         return Libc.clockGettimeNs(Clocks.CLOCK_REALTIME);

@@ -43,6 +43,7 @@ class ZeroAllocationTest {
     void shouldEchoPacketsWithTimestampsWithoutAllocating() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+        KernelStamping.ensureEnabled();
         try (client; server; clientOut; clientIn; serverIn; serverOut; reports; poller) {
             poller.add(server.fd(), Net.EPOLLIN, 7L);
             java.net.InetSocketAddress to = server.localAddress();
