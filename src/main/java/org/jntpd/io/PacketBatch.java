@@ -158,7 +158,11 @@ public final class PacketBatch implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------- timestamps
 
-    /** Kernel software receive time (Unix ns, CLOCK_REALTIME) of the slot's datagram; 0 when none was given. */
+    /**
+     * Kernel software receive time (Unix ns, CLOCK_REALTIME) of the slot's datagram; 0 when none was given. Expect
+     * some 0s: the kernel switches RX stamping on through deferred work when the system's first timestamping socket
+     * opens, so packets of the first moments may come unstamped (fall back to a clock reading after receive).
+     */
     public long rxSoftwareNs(int slot) {
         return rxSoftwareNs[slot];
     }
