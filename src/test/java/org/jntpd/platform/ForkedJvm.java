@@ -1,0 +1,48 @@
+package org.jntpd.platform;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a test main class in a new JVM (the JDK running the tests, classpath target/classes + target/test-classes),
+ * for what must not happen in the test JVM: a libc test double chosen at class init, refused native access,
+ * mlockall, dropping privileges. Bounded: 120 s.
+ */
+public final class ForkedJvm {
+    /** What the child printed and how it ended. */
+    public record Result(int exitCode, String stdout, String stderr) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+        }
+    }
+
+    private ForkedJvm() {
+    }
+
+    public static Result run(List<String> jvmArgs, Class<?> mainClass, String... args) throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Path build = NativeBuild.buildDir();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", build.resolve("classes") + ":" + build.resolve("test-classes"), mainClass.getName()));
+        cmd.addAll(List.of(args));
+        Path errFile = Files.createTempFile(build, "forked", ".err");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(errFile.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("forked JVM did not finish in 120 s: " + cmd);
+            }
+            return new Result(p.exitValue(), out, Files.readString(errFile));
+        } finally {
+            Files.deleteIfExists(errFile);
+        }
+    }
+}
