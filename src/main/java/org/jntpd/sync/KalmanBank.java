@@ -25,8 +25,8 @@ final class KalmanBank {
         }
     }
 
-    /** Forgetting factor of the log-likelihoods: a memory of about 100 measurements. */
-    private static final double FORGET = 0.99;
+    /** Forgetting factor of the log-likelihoods: a memory of about 200 measurements (3.5 h at 64 s). */
+    private static final double FORGET = 0.995;
     private static final double NS = 1e-9;
 
     private final int m = WANDER.length;
@@ -182,7 +182,8 @@ final class KalmanBank {
             fr[j] += k1 * inn;
             p00[j] = a00 - k0 * a00;
             p01[j] = a01 - k0 * a01;
-            p11[j] = a11 - k1 * a01;
+            // Keep the covariance positive semi-definite against rounding.
+            p11[j] = Math.max(a11 - k1 * a01, p01[j] * p01[j] / Math.max(p00[j], Double.MIN_NORMAL));
             logLik[j] = FORGET * logLik[j] - 0.5 * (Math.log(s) + inn * inn / s);
             maxLl = Math.max(maxLl, logLik[j]);
         }

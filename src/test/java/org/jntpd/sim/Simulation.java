@@ -194,6 +194,16 @@ public final class Simulation {
         return clock.trueNs() + (long) Math.ceil(ahead / (1 + clock.frequencyError())) + 1;
     }
 
+    private boolean nearLeap(double tS) {
+        for (Scenario.Leap leap : sc.leaps()) {
+            double at = leap.sign() > 0 ? leap.atS() : leap.atS() - 1;
+            if (Math.abs(tS - at) <= 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private double leapOffsetS(double tS) {
         double l = 0;
         for (Scenario.Leap leap : sc.leaps()) {
@@ -208,6 +218,11 @@ public final class Simulation {
     private void sample() {
         double tS = nextSampleS;
         double x = clock.offsetNs() * 1e-9 + leapOffsetS(tS);
+        if (nearLeap(tS)) {
+            // UTC is discontinuous here: a clock a few microseconds from true time is on one side of the jump or
+            // the other. Either reading names the same instant, so the error is the distance to the nearer one.
+            x -= Math.rint(x);
+        }
         double f = clock.frequencyError();
         if (Math.abs(x) > sc.syncOffsetLimitS() || Math.abs(f) > sc.syncFreqLimit()) {
             lastBadS = nextSampleS;
