@@ -52,9 +52,12 @@ public final class Discipline {
         this.cfg = cfg;
         this.listener = listener;
         frequencyKnown = !Double.isNaN(cfg.initialFrequencyPpm());
-        baseFreqPpm = frequencyKnown ? cfg.initialFrequencyPpm() : clock.frequencyPpm();
-        baseFreqPpm = clamp(baseFreqPpm, cfg.maxFrequencyPpm());
-        clock.setFrequencyPpm(baseFreqPpm);
+        if (frequencyKnown) {
+            baseFreqPpm = cfg.initialFrequencyPpm();
+            clock.setFrequencyPpm(baseFreqPpm);
+        } else {
+            baseFreqPpm = clamp(clock.frequencyPpm(), cfg.maxFrequencyPpm()); // as left by a previous run
+        }
     }
 
     /*

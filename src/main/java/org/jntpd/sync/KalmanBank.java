@@ -2,26 +2,33 @@ package org.jntpd.sync;
 
 /**
  * Per-source estimation of offset and frequency: a bank of two-state Kalman filters (phase, frequency) that differ
- * only in the assumed frequency wander, combined by their likelihood (multiple-model adaptive estimation). Each
- * filter models the source's offset (source minus local clock) as
- * <pre>  theta(t + dt) = theta(t) + y * dt,   y(t + dt) = y(t) + w,   var(w) = W^2 dt</pre>
- * (random-walk frequency, the dominant noise of a free-running quartz oscillator beyond a few seconds). How much an
- * oscillator wanders is a property of the hardware the daemon cannot know in advance, so the bank runs one filter
- * per candidate {@code W} (half-decade steps from 1e-11 to 1e-6 per sqrt(s)) and weights them by how well each
- * predicted the measurements, with exponential forgetting. The output is the likelihood-weighted mixture: no
- * switching jumps, and a variance that includes the spread between models.
+ * in the assumed frequency wander and measurement noise, combined by their likelihood (multiple-model adaptive
+ * estimation). Each filter models the source's offset (source minus local clock) as
+ * <pre>  theta(t + dt) = theta(t) + y * dt,   y(t + dt) = y(t) + w,   var(w) = W^2 dt,   z = theta + v,   var(v) = c R</pre>
+ * (random-walk frequency, the dominant noise of a free-running quartz oscillator beyond a few seconds), where R is
+ * the noise the sample's delay predicts ({@link DelayModel}) and c a scale. How much an oscillator wanders is a
+ * property of the hardware the daemon cannot know in advance, and a source may be noisier than its delays say (a
+ * reference clock has no delay at all), so the bank runs one filter per pair of candidates (W in half-decade steps
+ * from 1e-11 to 1e-6 per sqrt(s); c from 1 to 1e5, a priori each tenfold step a tenth as likely) and weights them by
+ * how well each predicted the measurements, with exponential forgetting. The output is the likelihood-weighted
+ * mixture: no switching jumps, and a variance that includes the spread between models.
  *
  * <p>Units inside: seconds (double) for offsets and variances, dimensionless frequency (s/s); times are local
  * clock ns. The mean state refers to {@code meanRefNs}; covariances to {@code covRefNs} (the last measurement),
  * because deterministic corrections of the clock move the mean but not the uncertainty.
  */
 final class KalmanBank {
-    /** Candidate wander values W, 1/sqrt(s). */
-    static final double[] WANDER = new double[11];
+    private static final int WANDERS = 11;
+    /** Factors on the modelled measurement noise variance: 1 when the delays explain the noise. */
+    private static final double[] NOISE_SCALES = {1, 10, 100, 1e3, 1e4, 1e5};
+    /** Candidate wander values W (1/sqrt(s)) and noise scales, one per filter. */
+    static final double[] WANDER = new double[WANDERS * NOISE_SCALES.length];
+    static final double[] SCALE = new double[WANDER.length];
 
     static {
         for (int i = 0; i < WANDER.length; i++) {
-            WANDER[i] = 1e-11 * Math.pow(10, i / 2.0);
+            WANDER[i] = 1e-11 * Math.pow(10, (i % WANDERS) / 2.0);
+            SCALE[i] = NOISE_SCALES[i / WANDERS];
         }
     }
 
@@ -58,9 +65,10 @@ final class KalmanBank {
             p00[j] = r;
             p01[j] = 0;
             p11[j] = freqVar;
-            logLik[j] = 0;
-            weight[j] = 1.0 / m;
+            // Prior: the delays explain the noise (each tenfold scale a tenth as likely), all wanders alike.
+            logLik[j] = -Math.log(SCALE[j]);
         }
+        normaliseWeights();
         meanRefNs = tNs;
         covRefNs = tNs;
         initialised = true;
@@ -164,17 +172,25 @@ final class KalmanBank {
         return Math.exp(s);
     }
 
+    /** Likelihood-weighted geometric mean of the noise scales: how much noisier the source is than modelled. */
+    double noiseScale() {
+        double s = 0;
+        for (int j = 0; j < m; j++) {
+            s += weight[j] * Math.log(SCALE[j]);
+        }
+        return Math.exp(s);
+    }
+
     /** Folds in measurement {@code z} (s) with noise variance {@code r} (s^2) taken at local time {@code tNs}. */
     void update(long tNs, double z, double r) {
         advanceMean(tNs);
         double dt = (tNs - covRefNs) * NS;
-        double maxLl = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < m; j++) {
             double q = WANDER[j] * WANDER[j];
             double a00 = p00[j] + 2 * p01[j] * dt + p11[j] * dt * dt + q * dt * dt * dt / 3;
             double a01 = p01[j] + p11[j] * dt + q * dt * dt / 2;
             double a11 = p11[j] + q * dt;
-            double s = a00 + r;
+            double s = a00 + r * SCALE[j];
             double inn = z - th[j];
             double k0 = a00 / s;
             double k1 = a01 / s;
@@ -185,6 +201,14 @@ final class KalmanBank {
             // Keep the covariance positive semi-definite against rounding.
             p11[j] = Math.max(a11 - k1 * a01, p01[j] * p01[j] / Math.max(p00[j], Double.MIN_NORMAL));
             logLik[j] = FORGET * logLik[j] - 0.5 * (Math.log(s) + inn * inn / s);
+        }
+        normaliseWeights();
+        covRefNs = tNs;
+    }
+
+    private void normaliseWeights() {
+        double maxLl = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < m; j++) {
             maxLl = Math.max(maxLl, logLik[j]);
         }
         double sum = 0;
@@ -195,6 +219,5 @@ final class KalmanBank {
         for (int j = 0; j < m; j++) {
             weight[j] /= sum;
         }
-        covRefNs = tNs;
     }
 }

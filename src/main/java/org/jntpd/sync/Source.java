@@ -16,8 +16,6 @@ public final class Source {
     private static final double SPIKE_GATE_SIGMA = 5;
     /** This many consecutive spikes are a change (a step of the source or of our frequency), not noise. */
     private static final int SPIKES_TO_STEP = 3;
-    /** Memory of the noise scale, samples. */
-    private static final int NOISE_SCALE_SAMPLES = 64;
     /** The first samples are never spikes: the filter has nothing to judge them by. */
     private static final int SAMPLES_BEFORE_GATE = 4;
     private static final double NS = 1e-9;
@@ -41,13 +39,6 @@ public final class Source {
     private long spikes;
     private int consecutiveSpikes;
     private double jitterVar;
-    /**
-     * How much larger the measurement noise is than the delay, precision and dispersion explain (a reference
-     * clock's jitter, asymmetric queueing): squared innovations are kept at their predicted variance on average.
-     * A factor, not an added floor, so that the relative weights of the samples stay as the delays make them; 1 when
-     * the model holds.
-     */
-    private double noiseScale = 1;
     private double logNoiseVar = Double.NaN;
     private SourceState state = SourceState.UNSELECTABLE;
 
@@ -74,16 +65,17 @@ public final class Source {
         double precision = Math.scalb(1.0, s.precisionLog2) + Math.scalb(1.0, owner.precisionLog2());
         double dispersion = s.dispersionNs * NS;
         double modelled = bound * bound / 3 + precision * precision / 12 + dispersion * dispersion / 3;
-        double r = modelled * noiseScale;
+        double r = modelled * (bank.initialised() ? bank.noiseScale() : 1);
         double z = s.offsetNs * NS;
         if (!bank.initialised()) {
-            bank.reset(s.localTimeNs, z, r, owner.newSourceFrequency(), owner.newSourceFrequencyVariance());
+            bank.reset(s.localTimeNs, z, modelled, owner.newSourceFrequency(), owner.newSourceFrequencyVariance());
             jitterVar = r;
         } else {
             double inn = z - bank.offset(s.localTimeNs);
             double predicted = bank.offsetVariance(s.localTimeNs);
             double sigma = Math.sqrt(predicted + r);
-            if (samples >= SAMPLES_BEFORE_GATE && Math.abs(inn) > SPIKE_GATE_SIGMA * sigma) {
+            boolean spike = samples >= SAMPLES_BEFORE_GATE && Math.abs(inn) > SPIKE_GATE_SIGMA * sigma;
+            if (spike) {
                 spikes++;
                 if (++consecutiveSpikes < SPIKES_TO_STEP) {
                     return false;
@@ -91,13 +83,8 @@ public final class Source {
                 bank.inflate(s.localTimeNs, inn);
             } else {
                 jitterVar += (inn * inn - jitterVar) / 8;
-                if (predicted < r) {
-                    // Judged only where measurement noise dominates the innovation (not after a gap).
-                    double ratio = inn * inn / (predicted + r);
-                    noiseScale = Math.max(1, noiseScale * (1 + (ratio - 1) / NOISE_SCALE_SAMPLES));
-                }
             }
-            bank.update(s.localTimeNs, z, r);
+            bank.update(s.localTimeNs, z, modelled);
             consecutiveSpikes = 0;
         }
         logNoiseVar = Double.isNaN(logNoiseVar) ? Math.log(r) : logNoiseVar + (Math.log(r) - logNoiseVar) / 16;
@@ -141,7 +128,6 @@ public final class Source {
         delays.clear();
         samples = 0;
         jitterVar = 0;
-        noiseScale = 1;
         logNoiseVar = Double.NaN;
         consecutiveSpikes = 0;
     }
