@@ -83,6 +83,7 @@ public final class Association implements ClockStepListener {
         this.pollLog2 = cfg.minPollLog2();
         this.peerPollLog2 = cfg.maxPollLog2();
         this.nextPollNs = nowNs;
+        source.setPending(true);
     }
 
     /**

@@ -38,10 +38,4 @@ public final class HeaderFields {
         this.transmit = transmit;
         return this;
     }
-
-    /** Copies {@code o} into this (returns this). */
-    public HeaderFields copyFrom(HeaderFields o) {
-        return set(o.leap, o.version, o.mode, o.stratum, o.poll, o.precision, o.rootDelay, o.rootDispersion, o.refId,
-                o.reference, o.origin, o.receive, o.transmit);
-    }
 }

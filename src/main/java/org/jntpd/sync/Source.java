@@ -26,7 +26,7 @@ public final class Source {
     private final Synchroniser owner;
 
     private boolean reachable;
-    private boolean pending = true;
+    private boolean pending;
     private int leap = 3;
     private int stratum = 16;
     private int refId;
@@ -111,8 +111,9 @@ public final class Source {
 
     /**
      * The producer's view of whether a first sample is still to be expected soon (a new association that has not
-     * yet had an answer to its first polls). Until the clock is first synchronised, selection counts pending
-     * sources as votes not yet cast, so that the first answers cannot outvote the majority that is on its way.
+     * yet had an answer to its first polls; false by default). Until the clock is first synchronised, selection
+     * counts pending sources as votes not yet cast, so that the first answers cannot outvote the majority that is
+     * on its way. A producer that sets it must clear it when it gives up.
      */
     public void setPending(boolean pending) {
         this.pending = pending;

@@ -88,6 +88,11 @@ public final class Synchroniser {
         return List.copyOf(sources);
     }
 
+    /** How many more sources a pool may mobilise now ({@code tos maxclock} minus the sources there are). */
+    public int sourcesWanted() {
+        return Math.max(0, cfg.maxClock() - sources.size());
+    }
+
     /** Registers a listener told about every step of the clock. */
     public void addStepListener(ClockStepListener l) {
         stepListeners.add(l);

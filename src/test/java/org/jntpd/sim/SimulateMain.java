@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiConsumer;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -50,37 +52,49 @@ public final class SimulateMain {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, jobs));
         try {
             for (String name : names) {
-                Path file = Files.exists(Path.of(name)) ? Path.of(name) : dir.resolve(name + ".scn");
-                if (!Files.exists(file)) {
-                    System.err.println("bench/simulate: no scenario file " + name + " (nor " + file + ")");
-                    System.exit(2);
-                }
-                Scenario sc = ScenarioParser.parse(file);
+                Scenario sc = ScenarioParser.parse(resolve(dir, name));
                 if (traceSeed >= 0) {
                     Simulation.Result r = new Simulation(sc, traceSeed).trace(System.out, traceEvery).run();
                     System.out.println(runLine(sc.id(), traceSeed, r));
                     continue;
                 }
-                int n = seeds > 0 ? seeds : sc.seeds();
-                List<Future<Simulation.Result>> futures = new ArrayList<>();
-                for (long s = 1; s <= n; s++) {
-                    long seed = s;
-                    futures.add(pool.submit(() -> new Simulation(sc, seed).run()));
-                }
-                List<Simulation.Result> results = new ArrayList<>();
-                for (int i = 0; i < futures.size(); i++) {
-                    Simulation.Result r = futures.get(i).get();
-                    results.add(r);
-                    if (runs) {
-                        System.out.println(runLine(sc.id(), i + 1, r));
-                    }
-                }
-                System.out.println(Summary.of(sc.id(), results).line());
+                Summary summary = run(sc, seeds > 0 ? seeds : sc.seeds(), pool,
+                        runs ? (seed, r) -> System.out.println(runLine(sc.id(), seed, r)) : null);
+                System.out.println(summary.line());
                 System.out.flush();
             }
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Runs seeds 1..{@code seeds} of {@code sc} on {@code pool}; {@code perRun} (may be null) sees each result in order. */
+    static Summary run(Scenario sc, int seeds, ExecutorService pool, BiConsumer<Long, Simulation.Result> perRun)
+            throws InterruptedException, ExecutionException {
+        List<Future<Simulation.Result>> futures = new ArrayList<>();
+        for (long s = 1; s <= seeds; s++) {
+            long seed = s;
+            futures.add(pool.submit(() -> new Simulation(sc, seed).run()));
+        }
+        List<Simulation.Result> results = new ArrayList<>();
+        for (int i = 0; i < futures.size(); i++) {
+            Simulation.Result r = futures.get(i).get();
+            results.add(r);
+            if (perRun != null) {
+                perRun.accept(i + 1L, r);
+            }
+        }
+        return Summary.of(sc.id(), results);
+    }
+
+    /** The scenario file for a path or an ID under {@code dir}. */
+    static Path resolve(Path dir, String name) {
+        Path file = Files.exists(Path.of(name)) ? Path.of(name) : dir.resolve(name + ".scn");
+        if (!Files.exists(file)) {
+            System.err.println("bench/simulate: no scenario file " + name + " (nor " + file + ")");
+            System.exit(2);
+        }
+        return file;
     }
 
     private static String runLine(String id, long seed, Simulation.Result r) {

@@ -6,7 +6,7 @@ import java.util.Locale;
 
 /** The per-scenario statistics over seeds that bench/simulate prints (shared/SCENARIOS.md's metrics). */
 public record Summary(String id, double rmsMean, double rmsSd, double rmsMedian, double maxMean, double maxWorst,
-        double syncMean, int falsetickerRuns, int seeds, double freqRmsMean, double freqMaxWorst, int noMajorityRuns) {
+        double syncMean, int falsetickerRuns, int seeds) {
 
     public static Summary of(String id, List<Simulation.Result> runs) {
         int n = runs.size();
@@ -24,10 +24,7 @@ public record Summary(String id, double rmsMean, double rmsSd, double rmsMedian,
                 runs.stream().mapToDouble(Simulation.Result::maxS).average().orElse(Double.NaN),
                 runs.stream().mapToDouble(Simulation.Result::maxS).max().orElse(Double.NaN),
                 runs.stream().mapToDouble(Simulation.Result::syncS).average().orElse(Double.NaN),
-                (int) runs.stream().filter(Simulation.Result::falsetickerSelected).count(), n,
-                runs.stream().mapToDouble(Simulation.Result::freqRms).average().orElse(Double.NaN),
-                runs.stream().mapToDouble(Simulation.Result::freqMax).max().orElse(Double.NaN),
-                (int) runs.stream().filter(r -> r.noMajority() > 0).count());
+                (int) runs.stream().filter(Simulation.Result::falsetickerSelected).count(), n);
     }
 
     /** The line bench/simulate prints. */

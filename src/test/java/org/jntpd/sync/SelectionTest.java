@@ -135,8 +135,10 @@ class SelectionTest {
     void shouldWaitForPendingSourcesBeforeTheFirstSelection() {
         source("a", 0, MS);
         Source pending = sync.addSource(SourceConfig.of("later", 9));
+        pending.setPending(true);
         sources.add(pending);
         Source pending2 = sync.addSource(SourceConfig.of("later2", 10));
+        pending2.setPending(true);
         sources.add(pending2);
         selection.run(sources, NOW, SyncConfig.defaults(), false);
         assertEquals(SyncStatus.NO_MAJORITY, selection.status, "1 agreeing of 1 + 2 awaited is no majority yet");
