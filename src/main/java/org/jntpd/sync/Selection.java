@@ -14,7 +14,6 @@ final class Selection {
     private int[] kinds = new int[16];
     private int[] order = new int[16];
     private double[] offsets = new double[8];
-    private double[] variances = new double[8];
     private boolean[] alive = new boolean[8];
 
     SyncStatus status = SyncStatus.NO_SOURCES;
@@ -44,7 +43,8 @@ final class Selection {
         unselectable = 0;
         Source previousPeer = systemPeer;
         systemPeer = null;
-        for (Source s : sources) {
+        for (int i = 0; i < n; i++) {
+            Source s = sources.get(i);
             if (s.selectable(nowNs, cfg.maxDistanceNs())) {
                 work[candidates++] = s;
             } else {
@@ -66,7 +66,7 @@ final class Selection {
         intersect(nowNs);
         if (2 * agreeing <= candidates + pending) {
             status = SyncStatus.NO_MAJORITY;
-            markAll(SourceState.FALSETICKER);
+            markAll(SourceState.CANDIDATE);
             return;
         }
         cluster(nowNs, cfg.minClock());
@@ -85,7 +85,6 @@ final class Selection {
             kinds = new int[2 * n];
             order = new int[2 * n];
             offsets = new double[n];
-            variances = new double[n];
             alive = new boolean[n];
         }
     }
@@ -221,9 +220,7 @@ final class Selection {
             }
             Source s = work[i];
             double bound = (s.rootDelayNs() / 2.0 + s.rootDispersionNs()) * 1e-9;
-            double var = s.offsetVariance(nowNs) + bound * bound / 3;
-            variances[i] = var;
-            double w = 1 / var;
+            double w = 1 / (s.offsetVariance(nowNs) + bound * bound / 3);
             wSum += w;
             oSum += w * offsets[i] * 1e-9;
             double fw = 1 / s.frequencyVariance(nowNs);

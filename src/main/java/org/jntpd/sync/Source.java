@@ -33,7 +33,6 @@ public final class Source {
     private long rootDelayNs;
     private long rootDispersionNs;
     private long sampleDispersionNs;
-    private int precisionLog2 = -20;
     private long lastSampleNs;
     private long samples;
     private long spikes;
@@ -94,7 +93,6 @@ public final class Source {
         rootDelayNs = s.rootDelayNs;
         rootDispersionNs = s.rootDispersionNs;
         sampleDispersionNs = s.dispersionNs;
-        precisionLog2 = s.precisionLog2;
         lastSampleNs = s.localTimeNs;
         samples++;
         return true;

@@ -4,7 +4,9 @@ package org.jntpd.sync;
 public enum SourceState {
     /** No usable estimate yet, unreachable, unsynchronised, too far (maxdist), or noselect (space). */
     UNSELECTABLE,
-    /** Outside the majority's intersection ('-' in ntpd is outlier; here 'x'). */
+    /** Selectable, but the sources formed no majority (nobody can be called a falseticker). */
+    CANDIDATE,
+    /** Outside the majority's intersection ('x'). */
     FALSETICKER,
     /** Agrees with the majority but was pruned by clustering ('-'). */
     OUTLIER,

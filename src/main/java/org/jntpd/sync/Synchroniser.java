@@ -2,6 +2,7 @@ package org.jntpd.sync;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.LeapMode;
 
@@ -40,7 +41,6 @@ public final class Synchroniser {
     private double systemFrequencyVariance = Double.NaN;
     private LeapMode armedLeap = LeapMode.NONE;
     private long nextHousekeepingNs;
-    private long lastSystemPeerRootDistanceNs;
 
     public Synchroniser(ClockControl clock, SyncConfig cfg) {
         this.clock = clock;
@@ -139,18 +139,16 @@ public final class Synchroniser {
         long rootDelayNs = peer.rootDelayNs() + peer.minDelayNs();
         long rootDispersionNs = peer.rootDispersionNs() + (long) (peer.jitterNs()) + sigmaNs
                 + (long) (Source.PHI * Math.max(0, nowNs - peer.lastSampleNs()));
-        lastSystemPeerRootDistanceNs = rootDelayNs / 2 + rootDispersionNs;
         int leap = leapSeconds.dueToday(nowNs, selection.leapVote);
         state = new SystemState(true, leap, Math.min(16, peer.stratum() + 1), peer.config().refIdAsServer(), nowNs,
                 rootDelayNs, rootDispersionNs, cfg.precisionLog2(), SyncStatus.SYNCHRONISED);
-        clock.setSyncStatus(true, sigmaNs, lastSystemPeerRootDistanceNs);
+        clock.setSyncStatus(true, sigmaNs, rootDelayNs / 2 + rootDispersionNs);
     }
 
     /** Keeps the last synchronised values (the clock free-runs on them) but records the status; unsynchronised once too old. */
     private void publishStatus(long nowNs) {
         SystemState s = state;
-        boolean stillSynced = s.synced() && s.rootDelayNs() / 2 + s.rootDispersionNs(nowNs) < cfg.maxDistanceNs();
-        if (stillSynced) {
+        if (s.synced() && !tooOld(s, nowNs)) {
             if (s.status() != status) {
                 state = new SystemState(true, s.leap(), s.stratum(), s.refId(), s.referenceTimeNs(), s.rootDelayNs(),
                         s.rootDispersionNs(), s.precisionLog2(), status);
@@ -164,9 +162,15 @@ public final class Synchroniser {
         }
     }
 
+    /** Whether the root distance of {@code s} has grown beyond maxdist: the estimate is worthless. */
+    private boolean tooOld(SystemState s, long nowNs) {
+        return s.rootDelayNs() / 2 + s.rootDispersionNs(nowNs) >= cfg.maxDistanceNs();
+    }
+
     private void armLeap(long nowNs) {
         SystemState s = state;
-        int leap = s.synced() ? leapSeconds.dueToday(nowNs, selection.status == SyncStatus.SYNCHRONISED ? selection.leapVote : s.leap()) : 0;
+        int vote = selection.status == SyncStatus.SYNCHRONISED ? selection.leapVote : s.leap();
+        int leap = s.synced() ? leapSeconds.dueToday(nowNs, vote) : 0;
         LeapMode mode = leap == 1 ? LeapMode.INSERT : leap == 2 ? LeapMode.DELETE : LeapMode.NONE;
         if (mode != armedLeap) {
             clock.setLeap(mode);
@@ -183,12 +187,10 @@ public final class Synchroniser {
         discipline.onTimer(nowNs);
         if (nowNs - nextHousekeepingNs >= 0) {
             nextHousekeepingNs = nowNs + HOUSEKEEPING_NS;
-            if (status != SyncStatus.SYNCHRONISED) {
-                publishStatus(nowNs);
-            } else if (state.synced() && state.rootDelayNs() / 2 + state.rootDispersionNs(nowNs) >= cfg.maxDistanceNs()) {
-                status = SyncStatus.NO_SELECTABLE_SOURCES; // no update for so long that the estimate is worthless
-                publishStatus(nowNs);
+            if (status == SyncStatus.SYNCHRONISED && tooOld(state, nowNs)) {
+                status = SyncStatus.NO_SELECTABLE_SOURCES; // no update for so long
             }
+            publishStatus(nowNs);
             armLeap(nowNs);
         }
     }
@@ -225,7 +227,7 @@ public final class Synchroniser {
     }
 
     private static String fmt(double v) {
-        return String.format(java.util.Locale.ROOT, "%.9f", v);
+        return String.format(Locale.ROOT, "%.9f", v);
     }
 
     /** Sources agreeing in the last selection (0 unless it found a majority). */
