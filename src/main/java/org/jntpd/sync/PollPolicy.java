@@ -55,7 +55,7 @@ public final class PollPolicy {
         if (Double.isNaN(noise) || source.samples() < 8) {
             return poll;
         }
-        double wander = source.wander();
+        double wander = source.wanderPerSqrtS();
         double now = steadyStateRmsS(wander, noise, Math.scalb(1.0, poll));
         if (poll < max && steadyStateRmsS(wander, noise, Math.scalb(1.0, poll + 1)) <= (1 + cost) * now) {
             return poll + 1;

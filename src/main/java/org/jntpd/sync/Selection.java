@@ -74,6 +74,7 @@ final class Selection {
             status = SyncStatus.TOO_FEW_SURVIVORS;
             return;
         }
+        setAsideSuspects();
         combine(nowNs, previousPeer);
         status = SyncStatus.SYNCHRONISED;
     }
@@ -200,6 +201,29 @@ final class Selection {
             alive[worst] = false;
             work[worst].setState(SourceState.OUTLIER);
             survivors--;
+        }
+    }
+
+    /**
+     * Leaves suspect survivors (spiking or just stepped) out of the combination while steady ones exist: they
+     * voted, but their estimate is in doubt.
+     */
+    private void setAsideSuspects() {
+        int steady = 0;
+        for (int i = 0; i < candidates; i++) {
+            if (alive[i] && !work[i].suspect()) {
+                steady++;
+            }
+        }
+        if (steady == 0) {
+            return;
+        }
+        for (int i = 0; i < candidates; i++) {
+            if (alive[i] && work[i].suspect()) {
+                alive[i] = false;
+                work[i].setState(SourceState.OUTLIER);
+                survivors--;
+            }
         }
     }
 

@@ -37,6 +37,8 @@ public final class Source {
     private long samples;
     private long spikes;
     private int consecutiveSpikes;
+    /** Samples still to come before a source that just changed (a step) is combined again. */
+    private int settling;
     private double jitterVar;
     private double logNoiseVar = Double.NaN;
     private SourceState state = SourceState.UNSELECTABLE;
@@ -80,7 +82,9 @@ public final class Source {
                     return false;
                 }
                 bank.inflate(s.localTimeNs, inn);
+                settling = SAMPLES_BEFORE_GATE;
             } else {
+                settling = Math.max(0, settling - 1);
                 jitterVar += (inn * inn - jitterVar) / 8;
             }
             bank.update(s.localTimeNs, z, modelled);
@@ -129,6 +133,7 @@ public final class Source {
         jitterVar = 0;
         logNoiseVar = Double.NaN;
         consecutiveSpikes = 0;
+        settling = 0;
     }
 
     // --- estimate (all at local time nowNs) ---
@@ -138,27 +143,43 @@ public final class Source {
         return bank.initialised() ? bank.offset(nowNs) / NS : Double.NaN;
     }
 
-    /** Variance of {@link #offsetNs(long)}, s^2. */
-    public double offsetVariance(long nowNs) {
-        return bank.offsetVariance(nowNs);
+    /** Standard deviation of {@link #offsetNs(long)}, ns. */
+    public double offsetSigmaNs(long nowNs) {
+        return Math.sqrt(bank.offsetVariance(nowNs)) / NS;
     }
 
-    /** Estimated frequency of the source relative to the local clock (s/s; positive = the local clock is slow). */
-    public double frequency() {
-        return bank.frequency();
+    /** Estimated frequency of the source relative to the local clock, ppm (positive = the local clock is slow). */
+    public double frequencyPpm() {
+        return bank.frequency() * 1e6;
     }
 
-    public double frequencyVariance(long nowNs) {
-        return bank.frequencyVariance(nowNs);
+    /** Standard deviation of {@link #frequencyPpm()}, ppm. */
+    public double frequencySigmaPpm(long nowNs) {
+        return Math.sqrt(bank.frequencyVariance(nowNs)) * 1e6;
     }
 
-    /** Estimated wander of the local oscillator as seen against this source, 1/sqrt(s). */
-    public double wander() {
+    /** Estimated wander of the local oscillator as seen against this source: the random-walk step per sqrt(s). */
+    public double wanderPerSqrtS() {
         return bank.wander();
     }
 
+    /** Variance of {@link #offsetNs(long)}, s^2. */
+    double offsetVariance(long nowNs) {
+        return bank.offsetVariance(nowNs);
+    }
+
+    /** Frequency relative to the local clock, s/s. */
+    double frequency() {
+        return bank.frequency();
+    }
+
+    /** Variance of {@link #frequency()}, (s/s)^2. */
+    double frequencyVariance(long nowNs) {
+        return bank.frequencyVariance(nowNs);
+    }
+
     /** Typical (geometric mean) measurement noise variance of recent samples, s^2. NaN before the first sample. */
-    public double typicalNoiseVariance() {
+    double typicalNoiseVariance() {
         return Math.exp(logNoiseVar);
     }
 
@@ -183,6 +204,15 @@ public final class Source {
     /** The system's maxdist: producers reject samples whose root distance exceeds it. */
     public long maxDistanceNs() {
         return owner.config().maxDistanceNs();
+    }
+
+    /**
+     * Whether the source is in doubt: its last samples were spikes, or it just changed (a step recognised after
+     * persistent spikes) and its estimate is still settling. It still votes in the intersection, so the majority
+     * does not change, but is not combined while steady survivors exist.
+     */
+    public boolean suspect() {
+        return consecutiveSpikes > 0 || settling > 0;
     }
 
     /** Whether selection may consider the source at {@code nowNs}. */

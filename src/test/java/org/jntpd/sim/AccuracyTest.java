@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.jntpd.sync.SourceState;
 import org.jntpd.sync.SyncStatus;
 import org.junit.jupiter.api.Test;
 
@@ -87,6 +88,19 @@ class AccuracyTest {
     }
 
     @Test
+    void shouldDropAServerThatStepsAwayWithoutFollowingIt() {
+        Scenario sc = inline("id SERVERSTEP", "limit 20000", "settle 300", "server s1", "server s2 step 5000 0.05",
+                "server s3");
+        for (long seed = 1; seed <= 3; seed++) {
+            Simulation sim = new Simulation(sc, seed);
+            Simulation.Result r = sim.run();
+            assertFalse(r.falsetickerSelected(), "seed " + seed + ": " + r);
+            assertTrue(r.maxS() < 1e-3, "seed " + seed + ": " + r);
+            assertEquals(SourceState.FALSETICKER, sim.associations().get(1).source().state());
+        }
+    }
+
+    @Test
     void shouldStepALargeInitialOffsetOnceAndThenTrack() {
         Simulation sim = new Simulation(inline("id STEP", "limit 3000", "settle 300", "client offset 0.5",
                 "server s1 jitter 1e-4"), 1);
@@ -119,6 +133,15 @@ class AccuracyTest {
         sim.run();
         assertEquals(0.01 + 2e-5 * 5000, sim.clock().offsetNs() * 1e-9, 1e-9);
         assertTrue(sim.associations().get(0).source().samples() > 70);
+    }
+
+    @Test
+    void shouldApplyTheScenariosFrequencyStepsToTheOscillator() {
+        Simulation sim = new Simulation(inline("id FSTEP", "limit 2000", "settle 0",
+                "client offset 0 freq 1e-5 wander 0 freqstep 1000 -3e-5", "server s1", "conf server s1 noselect"), 1);
+        sim.run();
+        assertEquals(-2e-5, sim.clock().oscillatorFrequency(), 1e-15);
+        assertEquals(1e-5 * 1000 - 2e-5 * 1000, sim.clock().offsetNs() * 1e-9, 1e-9);
     }
 
     @Test

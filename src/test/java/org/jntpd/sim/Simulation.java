@@ -39,6 +39,8 @@ public final class Simulation {
         final SplittableRandom net;
         final Association assoc;
         final Source source;
+        /** The server's offset when it answered the last sample the source accepted. */
+        double offsetAtLastSampleS;
 
         Node(Scenario.Server server, ClientConf.Peer peer, int index) {
             this.server = server;
@@ -49,7 +51,8 @@ public final class Simulation {
         }
     }
 
-    private record Arrival(long trueNs, long seq, Node node, HeaderFields packet) implements Comparable<Arrival> {
+    private record Arrival(long trueNs, long seq, Node node, HeaderFields packet, double serverTimeS)
+            implements Comparable<Arrival> {
         @Override
         public int compareTo(Arrival o) {
             int c = Long.compare(trueNs, o.trueNs);
@@ -138,6 +141,7 @@ public final class Simulation {
     private long metricCount;
     private long lastBadS = -1;
     private long nextSampleS;
+    private int nextFreqStep;
 
     /** Runs (or continues) to true time {@code untilS}, never beyond LIMIT. */
     public Result runUntil(double untilS) {
@@ -155,12 +159,17 @@ public final class Simulation {
                 }
             }
             long tSync = trueAt(sync.nextTimerNs());
-            long t = Math.min(Math.min(tSample, tArrival), Math.min(tPoll, tSync));
+            List<Scenario.Step> freqSteps = sc.client().freqSteps();
+            long tFreqStep = nextFreqStep < freqSteps.size()
+                    ? startNs + (long) (freqSteps.get(nextFreqStep).atS() * 1e9) : Long.MAX_VALUE;
+            long t = Math.min(Math.min(Math.min(tSample, tArrival), Math.min(tPoll, tSync)), tFreqStep);
             if (t > endNs) {
                 break;
             }
             clock.advanceTo(t);
-            if (t == tSample) {
+            if (t == tFreqStep) {
+                clock.changeOscillatorFrequency(freqSteps.get(nextFreqStep++).value());
+            } else if (t == tSample) {
                 sample();
             } else if (t == tArrival) {
                 Arrival a = arrivals.poll();
@@ -265,7 +274,7 @@ public final class Simulation {
         HeaderFields reply = new HeaderFields().set(leapIndicator(serverTimeS), 4, NtpMode.SERVER, 1, request.poll,
                 SERVER_PRECISION, 0, 0, SERVER_REFID, NtpTimestamp.plusNs(stamp, -16 * NS_PER_S), request.transmit,
                 stamp, stamp);
-        arrivals.add(new Arrival(tServer + down, seq++, n, reply));
+        arrivals.add(new Arrival(tServer + down, seq++, n, reply, serverTimeS));
     }
 
     private int leapIndicator(double tS) {
@@ -305,16 +314,18 @@ public final class Simulation {
             return;
         }
         samples++;
+        a.node.offsetAtLastSampleS = a.node.server.offsetAt(a.serverTimeS);
         SyncStatus status = sync.update(rx);
         if (status == SyncStatus.NO_MAJORITY) {
             noMajority++;
         }
         if (status == SyncStatus.SYNCHRONISED) {
-            double tS = relS(clock.trueNs());
+            // Combining a source whose data came from a lying server (its last accepted sample) is selecting a
+            // falseticker; a server that only starts lying after its last answer is not one yet.
             for (Node n : nodes) {
                 SourceState s = n.source.state();
                 boolean used = s == SourceState.COMBINED || s == SourceState.SYSTEM_PEER;
-                if (used && Math.abs(n.server.offsetAt(tS)) > sc.falsetickerS()) {
+                if (used && n.source.samples() > 0 && Math.abs(n.offsetAtLastSampleS) > sc.falsetickerS()) {
                     falsetickerSelected = true;
                 }
             }

@@ -30,7 +30,7 @@ class SourceTest {
         }
         long now = T0 + 30 * 64 * S;
         assertEquals(2e6 + 50e-6 * (now - T0), s.offsetNs(now), 1_000);
-        assertEquals(50e-6, s.frequency(), 1e-9);
+        assertEquals(50, s.frequencyPpm(), 1e-3);
     }
 
     @Test
@@ -88,8 +88,8 @@ class SourceTest {
                 double down = 100_000 + 2_000 * r.nextExponential();
                 feed(s, T0 + k * 64 * S, phase + (up - down) / 2, Math.round(up + down));
             }
-            double ratio = s.wander() / w;
-            assertTrue(ratio > 0.3 && ratio < 3.3, "W " + w + " estimated as " + s.wander());
+            double ratio = s.wanderPerSqrtS() / w;
+            assertTrue(ratio > 0.3 && ratio < 3.3, "W " + w + " estimated as " + s.wanderPerSqrtS());
         }
     }
 
