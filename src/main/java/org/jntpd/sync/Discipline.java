@@ -6,8 +6,8 @@ import org.jntpd.clock.ClockControl;
  * The clock discipline, chrony style: frequency and phase are corrected separately. Each update sets the frequency
  * correction to cancel the estimated frequency error at once, and slews the estimated offset out over a short
  * interval by adding a temporary term to the frequency ({@code |offset| / maxSlewRate}, at least
- * {@code minSlewDuration}); the slew ends on {@link #onTimer(long)}, and what was really applied follows from the
- * time that really passed, so a late timer only shortens the next correction. Offsets beyond the step threshold are
+ * {@code minSlewDuration}); the slew ends on {@link #onTimer(long)}. The sources are told when the rate really
+ * changed, so a late timer's overshoot is in their estimates and the next update corrects it. Offsets beyond the step threshold are
  * stepped (at once on the first update, otherwise once they persisted for the stepout interval, and only while the
  * step limit allows); offsets beyond the panic threshold are refused.
  *
@@ -37,7 +37,7 @@ public final class Discipline {
     private final Listener listener;
 
     private double baseFreqPpm;
-    /** The slew as a rate of change of the offset per local second (s/s, positive = the clock gains on true time). */
+    /** The slew as a rate of change of the offset per local second (s/s, positive = the clock gains on the sources). */
     private double slewRate;
     private long slewEndNs;
     private boolean frequencyKnown;
