@@ -739,8 +739,8 @@ public final class ConfigParser {
         long threshold = l.secondsArg("makestep", 0, 1e6);
         int limit = l.intArg("makestep", "a number of updates (-1 = unlimited)", -1, Integer.MAX_VALUE);
         Config.Tinker t = tinker;
-        tinker = new Config.Tinker(threshold, threshold, t.panicNs(), t.stepoutNs(), limit, t.freqPpm(), t.maxSlewPpm(),
-                t.huffpuffNs());
+        // chrony steps at once within its limit: no ntpd-style stepout wait.
+        tinker = new Config.Tinker(threshold, threshold, t.panicNs(), 0, limit, t.freqPpm(), t.maxSlewPpm(), t.huffpuffNs());
     }
 
     private Config.Tinker withMaxSlew(double ppm) {

@@ -178,7 +178,7 @@ public final class Association implements ClockStepListener {
         if (cfg.mode() != AssociationConfig.Mode.CLIENT && reach != 0) {
             poll = Math.max(minPollLog2, Math.min(poll, peerPollLog2)); // symmetric: the shorter of both
         }
-        long base = 1_000_000_000L << poll;
+        long base = poll >= 0 ? 1_000_000_000L << poll : 1_000_000_000L >> -poll; // chrony allows down to 1/64 s
         // +-1/32 so that many clients started together do not stay in step.
         return base + (long) ((random.nextDouble() - 0.5) * base / 16);
     }

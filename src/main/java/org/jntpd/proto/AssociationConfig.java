@@ -34,7 +34,8 @@ public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boo
 
     public static final int DEFAULT_MIN_POLL = 6;
     public static final int DEFAULT_MAX_POLL = 10;
-    public static final int MIN_POLL_LIMIT = 0;
+    /** chrony's lower limit (1/64 s), for LAN and test setups; ntpd's is 0. */
+    public static final int MIN_POLL_LIMIT = -6;
     public static final int MAX_POLL_LIMIT = 17;
 
     public AssociationConfig {
