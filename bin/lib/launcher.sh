@@ -1,6 +1,8 @@
 # Shared by bin/jntpd and bin/jntpc: find a JDK >= 25, build the jar when missing or stale, run a main class.
 # Environment: JAVA_HOME (used when new enough), JNTPD_JAVA_OPTS (extra JVM flags),
-# JNTPD_CLASSPATH (run these classes as they are, no build: tests use target/classes).
+# JNTPD_CLASSPATH (run these classes as they are, no build: tests use target/classes),
+# JNTPD_VIRTUAL_CLOCK=OFFSET_S,FREQ_PPM (run against the libc virtual-clock test double, built on demand: the host
+# clock is never touched; see native/vclock/README.md), JNTPD_NATIVE_SHIM (any other test double library).
 
 jntpd_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
@@ -46,6 +48,20 @@ jntpd_run() { # $1 = main class, rest = its arguments
     fi
     cp=$jar
   fi
+  local shim=${JNTPD_NATIVE_SHIM:-}
+  if [ -z "$shim" ] && [ -n "${JNTPD_VIRTUAL_CLOCK:-}" ]; then
+    shim="$jntpd_top/target/native/libjntpd_vclock.so"
+    mkdir -p "$jntpd_top/target/native"
+    (
+      flock 9
+      if [ ! -f "$shim" ] || [ "$jntpd_top/native/vclock/vclock.c" -nt "$shim" ]; then
+        sh "$jntpd_top/native/vclock/build.sh" "$jntpd_top/target/native" >&2 || { echo "jntpd: cannot build the virtual-clock shim (gcc?)." >&2; exit 1; }
+      fi
+    ) 9>"$jntpd_top/target/native/.build.lock" || exit 1
+  fi
+  local extra=()
+  [ -n "$shim" ] && extra+=("-Djntpd.native.shim=$shim")
   # shellcheck disable=SC2086
-  exec "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xss1m ${JNTPD_JAVA_OPTS:-} -cp "$cp" "$main" "$@"
+  exec "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xss1m "${extra[@]}" ${JNTPD_JAVA_OPTS:-} \
+    -cp "$cp" "$main" "$@"
 }

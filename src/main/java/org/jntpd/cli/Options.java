@@ -4,14 +4,15 @@ import java.nio.file.Path;
 
 /**
  * The daemon's command line, as ntpd and chronyd users expect it:
- * {@code jntpd [-c FILE] [-n|-d] [-x] [-q|-Q] [-s] [--check-config] [--help] [--version]}.
+ * {@code jntpd [-c FILE] [-u USER] [-n|-d] [-x] [-q|-Q] [-s] [--check-config] [--help] [--version]}.
  */
-public record Options(Path configFile, boolean foreground, boolean debug, boolean noClockControl, boolean setOnceAndExit,
+public record Options(Path configFile, String user, boolean foreground, boolean debug, boolean noClockControl, boolean setOnceAndExit,
         boolean printOffsetAndExit, boolean setFromRtc, boolean checkConfig, boolean help, boolean version) {
 
     public static final String USAGE = """
-            Usage: jntpd [-c FILE] [-n|-d] [-x] [-q|-Q] [-s] [--check-config] [--help] [--version]
+            Usage: jntpd [-c FILE] [-u USER] [-n|-d] [-x] [-q|-Q] [-s] [--check-config] [--help] [--version]
               -c FILE          configuration file (default /etc/jntpd.conf, else the built-in configuration)
+              -u USER          after binding its sockets, run as USER keeping only CAP_SYS_TIME (and CAP_NET_BIND_SERVICE)
               -n               stay in the foreground (jntpd always does; systemd runs it this way)
               -d               foreground with debug logging
               -x               never touch the clock: measure and serve only
@@ -33,6 +34,7 @@ public record Options(Path configFile, boolean foreground, boolean debug, boolea
 
     public static Options parse(String[] args) throws UsageException {
         Path config = null;
+        String user = null;
         boolean fg = false;
         boolean debug = false;
         boolean x = false;
@@ -50,6 +52,12 @@ public record Options(Path configFile, boolean foreground, boolean debug, boolea
                     }
                     config = Path.of(args[++i]);
                 }
+                case "-u" -> {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("-u needs a user name");
+                    }
+                    user = args[++i];
+                }
                 case "-n" -> fg = true;
                 case "-d" -> { fg = true; debug = true; }
                 case "-x" -> x = true;
@@ -65,6 +73,6 @@ public record Options(Path configFile, boolean foreground, boolean debug, boolea
         if (q && bigQ) {
             throw new UsageException("-q and -Q exclude each other");
         }
-        return new Options(config, fg, debug, x, q, bigQ, s, check, help, version);
+        return new Options(config, user, fg, debug, x, q, bigQ, s, check, help, version);
     }
 }

@@ -31,9 +31,19 @@ public final class Server implements AutoCloseable {
      * @param state where workers read the state they serve (published by the synchronisation side)
      */
     public static Server start(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state) {
+        Server server = open(serving, restrictions, state);
+        server.startWorkers();
+        return server;
+    }
+
+    /**
+     * Binds the sockets and builds the workers without starting them: the daemon drops its privileges in between,
+     * and threads started afterwards inherit exactly the capabilities it keeps.
+     */
+    public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state) {
         Server server = new Server();
         try {
-            server.open(serving, restrictions, state);
+            server.bind(serving, restrictions, state);
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -41,7 +51,7 @@ public final class Server implements AutoCloseable {
         return server;
     }
 
-    private void open(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state) {
+    private void bind(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state) {
         List<InetSocketAddress> addresses = new ArrayList<>();
         if (serving.bindAddresses().isEmpty()) {
             addresses.add(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), serving.port()));
@@ -83,6 +93,13 @@ public final class Server implements AutoCloseable {
             ServerCounters counters = new ServerCounters();
             Responder responder = new Responder(access, limiter, rl.global(), interleaved, counters);
             workers.add(new ServerWorker(cpus.get(w), serving.idle(), own, responder, counters, interleaved, state));
+        }
+    }
+
+    /** Starts one platform thread per worker (once). */
+    public void startWorkers() {
+        if (!threads.isEmpty()) {
+            return;
         }
         for (int w = 0; w < workers.size(); w++) {
             Thread t = Thread.ofPlatform().name("jntpd-server-" + w).daemon(true).unstarted(workers.get(w));
