@@ -92,19 +92,17 @@ public final class PulseMonitor {
     }
 
     /**
-     * Checks a pulse's width from the latest assert and clear times of one fetch; the clear may belong to the
-     * previous pulse. True when no width is configured or it matches; a mismatch is counted.
+     * Checks a pulse's width from the latest assert and clear times of one fetch. Only a clear that follows the assert
+     * within a period can be attributed to it; an older clear may belong to a glitch or a missing pulse, and then
+     * nothing is checked (the interval check still applies). True when no width is configured, the width cannot be
+     * measured, or it matches; a mismatch is counted.
      */
     public boolean widthPlausible(long assertNs, long clearNs) {
         if (widthNs <= 0 || assertNs == 0 || clearNs == 0) {
             return true;
         }
-        long d = clearNs - assertNs;
-        if (d <= -periodNs || d >= periodNs) {
-            return true; // stale clear: nothing to compare
-        }
-        long measured = d >= 0 ? d : d + periodNs;
-        if (Math.abs(measured - widthNs) <= widthToleranceNs) {
+        long measured = clearNs - assertNs;
+        if (measured < 0 || measured >= periodNs || Math.abs(measured - widthNs) <= widthToleranceNs) {
             return true;
         }
         spuriousWidth++;

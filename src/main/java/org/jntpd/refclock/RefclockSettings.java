@@ -24,7 +24,8 @@ import org.jntpd.config.RefclockSpec;
  * @param clearEdge       PPS: time the clear edge instead of the assert edge (ntpd {@code flag2})
  * @param rate            pulses per second (chrony {@code rate})
  * @param maxLockAge      a locked pulse needs a coarse sample at most this many pulses old (chrony {@code maxlockage})
- * @param lockLimitNs     a pulse is numbered only when its whole-second source agrees to within this (default 0.2 s)
+ * @param lockLimitNs     a pulse is numbered only when its whole-second source agrees to within this; 0 = the default,
+ *                        0.2 s or 0.4 pulse periods, whichever is less (chrony: 0.4 periods)
  * @param maxDispersionNs a poll whose jitter exceeds this is dropped; 0 = no limit
  * @param mode            driver mode bits (NMEA: which sentences, ntpd's bits 1 RMC, 2 GGA, 8 ZDA; 0 = all)
  * @param path            device, socket or segment parameter; null = driver default
@@ -77,8 +78,8 @@ public record RefclockSettings(
         if (widthNs < 0 || widthNs >= 1_000_000_000L / rate) {
             throw new IllegalArgumentException("width must be shorter than the pulse period, got " + widthNs + " ns");
         }
-        if (lockLimitNs <= 0 || lockLimitNs > 500_000_000L / rate) {
-            throw new IllegalArgumentException("lock limit must be in (0, half the pulse period], got " + lockLimitNs + " ns");
+        if (lockLimitNs < 0 || lockLimitNs > 500_000_000L / rate) {
+            throw new IllegalArgumentException("lock limit must be at most half the pulse period, got " + lockLimitNs + " ns");
         }
     }
 
@@ -97,13 +98,13 @@ public record RefclockSettings(
         boolean clear = (spec.driver().equals("pps") || spec.driver().equals("nmea")) && spec.flag(2);
         return new RefclockSettings(spec.driver(), refId, stratum, spec.pollLog2(), 0, filter, spec.offsetNs(),
                 spec.time2Ns(), spec.delayNs(), precision, spec.lockRefId(), spec.widthNs(), clear, 1,
-                DEFAULT_MAX_LOCK_AGE, DEFAULT_LOCK_LIMIT_NS, 0, spec.mode(), spec.path(), spec.ppsPath(), spec.baud());
+                DEFAULT_MAX_LOCK_AGE, 0, 0, spec.mode(), spec.path(), spec.ppsPath(), spec.baud());
     }
 
     /** Settings with every default: for drivers built without a config line (tests, tools). */
     public static RefclockSettings defaults(String driver, String refId) {
         return new RefclockSettings(driver, refId, 0, 4, 0, DEFAULT_FILTER_LENGTH, 0, 0, 0, 1, null, 0, false, 1,
-                DEFAULT_MAX_LOCK_AGE, DEFAULT_LOCK_LIMIT_NS, 0, 0, null, null, 0);
+                DEFAULT_MAX_LOCK_AGE, 0, 0, 0, null, null, 0);
     }
 
     /** chrony's scheme: the driver's first three letters and the clock's index, "SHM0", "PPS1"; NMEA reads "GPS". */
@@ -113,6 +114,12 @@ public record RefclockSettings(
             default -> driver.toUpperCase(Locale.ROOT);
         };
         return (base.length() > 3 ? base.substring(0, 3) : base) + (index % 10);
+    }
+
+    /** The lock limit in force: the configured one, or 0.2 s / 0.4 periods, whichever is less. */
+    @Override
+    public long lockLimitNs() {
+        return lockLimitNs > 0 ? lockLimitNs : Math.min(DEFAULT_LOCK_LIMIT_NS, 2 * pulsePeriodNs() / 5);
     }
 
     /** Length of one pulse period in ns. */
@@ -131,12 +138,14 @@ public record RefclockSettings(
                 path, ppsPath, baud);
     }
 
+    /** A new pulse rate, width and edge; the lock limit returns to its default for the new rate. */
     public RefclockSettings withPulses(int newRate, long newWidthNs, boolean newClearEdge) {
         return new RefclockSettings(driver, refId, stratum, pollLog2, driverPollLog2, filterLength, offsetNs, time2Ns,
-                delayNs, precisionNs, lockRefId, newWidthNs, newClearEdge, newRate, maxLockAge, lockLimitNs,
-                maxDispersionNs, mode, path, ppsPath, baud);
+                delayNs, precisionNs, lockRefId, newWidthNs, newClearEdge, newRate, maxLockAge, 0, maxDispersionNs,
+                mode, path, ppsPath, baud);
     }
 
+    /** @param newLockLimitNs 0 = the default */
     public RefclockSettings withLock(String newLockRefId, int newMaxLockAge, long newLockLimitNs) {
         return new RefclockSettings(driver, refId, stratum, pollLog2, driverPollLog2, filterLength, offsetNs, time2Ns,
                 delayNs, precisionNs, newLockRefId, widthNs, clearEdge, rate, newMaxLockAge, newLockLimitNs,

@@ -9,7 +9,7 @@ import java.lang.invoke.VarHandle;
  * {@code ntpshmwrite.c} and read by chrony's {@code refclock_shm.c}) on x86_64 Linux, in jextract's shape: offset
  * constants and accessors over the segment the platform layer maps with {@code shmget(0x4e545030 + unit)} and
  * {@code shmat}. Native byte order: writer and reader share the machine. Offsets checked against gcc by
- * {@code ShmTimeAbiTest}.
+ * {@code RefclockAbiTest}.
  *
  * <pre>
  * struct shmTime {

@@ -6,7 +6,7 @@ import java.lang.foreign.ValueLayout;
 /**
  * chrony's SOCK refclock message ({@code struct sock_sample}, {@code refclock_sock.c}; gpsd's {@code chrony_send}
  * writes it) on x86_64 Linux: a flyweight decoder over one received datagram. Native byte order (same machine);
- * unaligned reads, so any buffer works. Offsets checked against gcc by {@code ShmTimeAbiTest}.
+ * unaligned reads, so any buffer works. Offsets checked against gcc by {@code RefclockAbiTest}.
  *
  * <pre>
  * struct sock_sample {
