@@ -12,6 +12,9 @@ import java.lang.invoke.VarHandle;
  *   <li>in mode 1, read {@code count} again: a different value means the writer was busy during the copy (a torn
  *       read, "clash"), and the copy is thrown away. Mode 0 has no such check.</li>
  * </ol>
+ * One check beyond ntpd's: in mode 1 the copy is also thrown away when {@code valid} was cleared during it. gpsd clears
+ * {@code valid} before it increments {@code count}, so a reader that saw {@code valid} just before a write began would
+ * otherwise copy a half-written struct with an unchanged (odd) count and take it.
  * Times use the nanosecond fields only when they agree with the microsecond fields (chrony's rule: old writers leave
  * them 0 or stale), so both old and new writers are read right.
  *
@@ -61,12 +64,14 @@ public final class ShmReader {
         return Status.OK;
     }
 
-    /** Step 2-3: clears {@code valid}, checks {@code count} (mode 1) and decodes the copy into {@code out}. */
+    /** Step 2-3: checks {@code count} (mode 1) and {@code valid}, clears {@code valid}, decodes the copy into {@code out}. */
     public Status finish(MemorySegment shm, Sample out) {
-        ShmTime.validVolatile(shm, 0);
         VarHandle.fullFence();
         int mode = ShmTime.mode(copy);
-        if (mode == 1 && ShmTime.countVolatile(shm) != countBefore) {
+        boolean stillValid = ShmTime.validVolatile(shm) != 0;
+        boolean countMoved = ShmTime.countVolatile(shm) != countBefore;
+        ShmTime.validVolatile(shm, 0);
+        if (mode == 1 && (countMoved || !stillValid)) {
             return Status.CLASH;
         }
         if (mode != 0 && mode != 1) {
