@@ -10,7 +10,9 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>Byte times: a chunk is stamped with the system clock when {@code read()} returned it. With the line speed known,
  * byte i of an n-byte chunk is taken to have arrived {@code (n - 1 - i)} character times (10 bits each, 8N1) before
- * that stamp; without it every byte of the chunk gets the stamp. ntpd times a sentence by its end of line, so the
+ * that stamp; without it every byte of the chunk gets the stamp. That assumes the bytes of a chunk came back to back,
+ * as they do while the reader waits in {@code read()} (VMIN 1): a chunk read late, across an idle gap of the line,
+ * gets its earlier bytes stamped too late. ntpd times a sentence by its end of line, so the
  * NMEA driver's {@code time2} (the delay of the end after the second the sentence labels) means the same here.
  *
  * <p>No allocation per byte or per sentence: the sentence buffer is reused, so a listener must copy what it keeps.

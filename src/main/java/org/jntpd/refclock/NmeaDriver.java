@@ -7,8 +7,9 @@ package org.jntpd.refclock;
  * {@link Anchor#END_OF_LINE} does).
  *
  * <p>With a companion PPS ({@code ppspath}) the daemon passes the pulses to {@link #onPulse}; a sentence paired with
- * its pulse gives a sample at the pulse instead, as precise as the pulse. A sentence that finds no pulse falls back to
- * its serial timing, with a larger dispersion so the median filter prefers the paired samples.
+ * its pulse gives a sample at the pulse instead, as precise as the pulse. A sentence that finds no pulse (at once, or
+ * for {@link NmeaPpsPairer.Label#NEXT_PULSE} within a period) falls back to its serial timing, with a larger
+ * dispersion so the median filter prefers the paired samples.
  */
 public final class NmeaDriver implements NmeaAssembler.Listener {
     /** Which byte of a sentence times it. */
@@ -36,6 +37,9 @@ public final class NmeaDriver implements NmeaAssembler.Listener {
     private final NmeaParser parser = new NmeaParser();
     private long lastReferenceNs = Long.MIN_VALUE;
     private Refclock.Verdict lastVerdict;
+    private boolean fallbackPending;
+    private long fallbackLocalNs;
+    private long fallbackReferenceNs;
 
     private long used;
     private long paired;
@@ -87,19 +91,48 @@ public final class NmeaDriver implements NmeaAssembler.Listener {
         }
         lastReferenceNs = reference;
         long arrival = anchor == Anchor.END_OF_LINE ? endNs : firstByteNs;
-        if (pairer != null && pairer.onSentence(reference, arrival)) {
-            addPaired(nowNs);
-            return;
+        if (pairer != null) {
+            flushFallback(nowNs); // a sentence still waiting for its pulse has waited long enough
+            switch (pairer.onSentence(reference, arrival)) {
+                case PAIRED -> {
+                    addPaired(nowNs);
+                    return;
+                }
+                case PENDING -> {
+                    fallbackPending = true;
+                    fallbackLocalNs = arrival - time2Ns;
+                    fallbackReferenceNs = reference;
+                    return;
+                }
+                case NONE -> { }
+            }
         }
-        used++;
-        lastVerdict = clock.addSample(nowNs, arrival - time2Ns, reference, RefclockSample.LEAP_NONE, serialDispersionNs);
+        addSerial(nowNs, arrival - time2Ns, reference);
     }
 
     /** A pulse of the companion PPS (system clock at its edge); ignored without a pairer. */
     public void onPulse(long nowNs, long pulseNs) {
-        if (pairer != null && pairer.onPulse(pulseNs)) {
-            addPaired(nowNs);
+        if (pairer == null) {
+            return;
         }
+        if (pairer.onPulse(pulseNs)) {
+            fallbackPending = false;
+            addPaired(nowNs);
+        } else if (!pairer.pending()) {
+            flushFallback(nowNs);
+        }
+    }
+
+    private void flushFallback(long nowNs) {
+        if (fallbackPending) {
+            fallbackPending = false;
+            addSerial(nowNs, fallbackLocalNs, fallbackReferenceNs);
+        }
+    }
+
+    private void addSerial(long nowNs, long localNs, long referenceNs) {
+        used++;
+        lastVerdict = clock.addSample(nowNs, localNs, referenceNs, RefclockSample.LEAP_NONE, serialDispersionNs);
     }
 
     private void addPaired(long nowNs) {

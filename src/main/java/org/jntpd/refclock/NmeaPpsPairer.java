@@ -8,6 +8,16 @@ package org.jntpd.refclock;
  * sentence's arrival, and only for sentences that label a whole second.
  */
 public final class NmeaPpsPairer {
+    /** What became of a sentence. */
+    public enum Pairing {
+        /** Paired with the pulse before it: read {@link #pairedPulseNs()}. */
+        PAIRED,
+        /** Waiting for the pulse after it ({@link Label#NEXT_PULSE}). */
+        PENDING,
+        /** No pulse to pair with. */
+        NONE
+    }
+
     /** Which pulse a sentence's time belongs to. */
     public enum Label {
         PREVIOUS_PULSE,
@@ -29,7 +39,10 @@ public final class NmeaPpsPairer {
         this.periodNs = periodNs;
     }
 
-    /** A pulse (system clock at its edge). True when it completes a pair with a sentence that announced it. */
+    /**
+     * A pulse (system clock at its edge). True when it completes a pair with a sentence that announced it; a pending
+     * sentence whose pulse did not come within a period is given up ({@link #pending()} turns false).
+     */
     public boolean onPulse(long pulseNs) {
         havePulse = true;
         lastPulseNs = pulseNs;
@@ -48,20 +61,26 @@ public final class NmeaPpsPairer {
 
     /**
      * A valid sentence: the second it labels (Unix ns) and its arrival (system clock of its timing anchor, before any
-     * {@code time2}). True when it completes a pair with the pulse before it.
+     * {@code time2}). A sentence still pending is replaced.
      */
-    public boolean onSentence(long referenceNs, long arrivalNs) {
+    public Pairing onSentence(long referenceNs, long arrivalNs) {
+        pending = false;
         if (Math.floorMod(referenceNs, periodNs) != 0) {
-            return false;
+            return Pairing.NONE;
         }
         if (label == Label.NEXT_PULSE) {
             pending = true;
             pendingReferenceNs = referenceNs;
             pendingArrivalNs = arrivalNs;
-            return false;
+            return Pairing.PENDING;
         }
         long since = arrivalNs - lastPulseNs;
-        return havePulse && since >= 0 && since < periodNs && pair(lastPulseNs, referenceNs);
+        return havePulse && since >= 0 && since < periodNs && pair(lastPulseNs, referenceNs) ? Pairing.PAIRED : Pairing.NONE;
+    }
+
+    /** Whether a sentence waits for its pulse. */
+    public boolean pending() {
+        return pending;
     }
 
     private boolean pair(long pulseNs, long referenceNs) {
