@@ -209,7 +209,7 @@ class NmeaTest {
 
     // ------------------------------------------------------------------------------------------------ driver
 
-    private static Refclock clock(long time2Ns, int mode) {
+    private static Refclock clock(long time2Ns) {
         return new Refclock(RefclockSettings.defaults("nmea", "GPS").withCorrections(0, time2Ns, 0, 1)
                 .withFilter(16, 0), SystemReference.UNSYNCHRONISED);
     }
@@ -217,7 +217,7 @@ class NmeaTest {
     @Test
     void shouldTimeTheFirstSentenceOfEachSecondByItsEndMinusTime2() {
         // Truth: the local clock is 7 ms behind; each RMC's CR arrives 300 ms after the second it labels.
-        Refclock c = clock(300 * MS, 0);
+        Refclock c = clock(300 * MS);
         NmeaDriver d = new NmeaDriver(c, NmeaDriver.Anchor.END_OF_LINE, null, 0);
         long t0 = 1_700_000_000L * S; // 2023-11-14 22:13:20
         for (int k = 0; k < 8; k++) {
@@ -236,7 +236,7 @@ class NmeaTest {
 
     @Test
     void shouldTimeByTheFirstByteWhenAsked() {
-        Refclock c = clock(80 * MS, 0);
+        Refclock c = clock(80 * MS);
         NmeaDriver d = new NmeaDriver(c, NmeaDriver.Anchor.FIRST_BYTE, null, 0);
         String zda = sentence("GPZDA,221320.00,14,11,2023,00,00");
         long t = 1_700_000_000L * S;
@@ -269,7 +269,7 @@ class NmeaTest {
         long t0 = 1_700_000_000L * S;
         long behind = 2_345; // the local clock is 2.345 us behind: pulses arrive at local t - 2345
         for (NmeaPpsPairer.Label label : NmeaPpsPairer.Label.values()) {
-            Refclock c = clock(0, 0);
+            Refclock c = clock(0);
             NmeaPpsPairer pairer = new NmeaPpsPairer(label, S);
             NmeaDriver d = new NmeaDriver(c, NmeaDriver.Anchor.END_OF_LINE, pairer, 0);
             for (int k = 0; k < 6; k++) {
@@ -301,7 +301,7 @@ class NmeaTest {
 
         // NEXT_PULSE: the sentence waits; when its pulse does not come, the driver uses its serial timing. The sentence
         // ends 0.6 s before the second it labels, so time2 is negative (as ntpd says for such receivers).
-        Refclock c = clock(-600 * MS, 0);
+        Refclock c = clock(-600 * MS);
         NmeaDriver d = new NmeaDriver(c, NmeaDriver.Anchor.END_OF_LINE,
                 new NmeaPpsPairer(NmeaPpsPairer.Label.NEXT_PULSE, S), 0);
         String zda = sentence("GPZDA,221321.00,14,11,2023,00,00"); // labels t0 + 1 s
