@@ -19,6 +19,21 @@ public interface SystemReference {
         }
     };
 
+    /** A system clock that stays synchronised to within {@code rootDistanceNs}, announcing {@code leap}. */
+    static SystemReference fixed(long rootDistanceNs, int leap) {
+        return new SystemReference() {
+            @Override
+            public long rootDistanceNs(long localTimeNs) {
+                return rootDistanceNs;
+            }
+
+            @Override
+            public int leap() {
+                return leap;
+            }
+        };
+    }
+
     /**
      * Root distance (root delay / 2 + root dispersion, grown to {@code localTimeNs}) of the system clock;
      * {@link Long#MAX_VALUE} while it is not synchronised.

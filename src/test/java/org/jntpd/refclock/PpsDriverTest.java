@@ -72,17 +72,7 @@ class PpsDriverTest {
     }
 
     private static Refclock clock(RefclockSettings s) {
-        return new Refclock(s, new SystemReference() {
-            @Override
-            public long rootDistanceNs(long localTimeNs) {
-                return MS;
-            }
-
-            @Override
-            public int leap() {
-                return RefclockSample.LEAP_NONE;
-            }
-        });
+        return new Refclock(s, SystemReference.fixed(MS, RefclockSample.LEAP_NONE));
     }
 
     @Test

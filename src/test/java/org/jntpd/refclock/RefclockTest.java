@@ -21,21 +21,6 @@ class RefclockTest {
     private static final long MS = 1_000_000L;
     private static final long T0 = 1_700_000_000L * S;
 
-    /** A system clock synchronised to within {@code distanceNs}, announcing {@code leap}. */
-    private static SystemReference synced(long distanceNs, int leap) {
-        return new SystemReference() {
-            @Override
-            public long rootDistanceNs(long localTimeNs) {
-                return distanceNs;
-            }
-
-            @Override
-            public int leap() {
-                return leap;
-            }
-        };
-    }
-
     private static List<Refclock> fromConfig(String text, SystemReference system) throws Exception {
         Config c = ConfigParser.parse("test.conf", text, Path.of("."));
         List<Refclock> clocks = new ArrayList<>();
@@ -181,7 +166,7 @@ class RefclockTest {
     void shouldRejectAPulseFromTheWrongEdgeWhenTheWidthIsKnown() {
         // A 100 ms pulse: its other edge is 100 ms from the second; anything beyond 50 ms is not this edge.
         Refclock pps = new Refclock(RefclockSettings.defaults("pps", "PPS").withPulses(1, 100 * MS, false),
-                synced(MS, 0));
+                SystemReference.fixed(MS, 0));
         long clearEdge = T0 + 100 * MS;
         assertEquals(Verdict.WRONG_EDGE, pps.addPulse(clearEdge, clearEdge, 100 * MS, 0));
         assertEquals(Verdict.ACCEPTED, pps.addPulse(T0 + S + 40 * MS, T0 + S + 40 * MS, 40 * MS, 0));
@@ -194,11 +179,11 @@ class RefclockTest {
         RefclockSettings tenHz = RefclockSettings.defaults("pps", "PPS").withPulses(10, 0, false);
         assertEquals(100 * MS, tenHz.pulsePeriodNs());
         assertEquals(40 * MS, tenHz.lockLimitNs(), "0.4 periods, below the 0.2 s default");
-        Refclock unlocked = new Refclock(tenHz, synced(MS, 0));
+        Refclock unlocked = new Refclock(tenHz, SystemReference.fixed(MS, 0));
         long pulse = T0 + 300 * MS + 1_234; // 10 Hz: phase within the 100 ms period
         assertEquals(Verdict.ACCEPTED, unlocked.addPulse(pulse, pulse, Math.floorMod(pulse, 100 * MS), 0));
         assertEquals(-1_234, unlocked.poll().offsetNs());
-        assertEquals(Verdict.SYSTEM_NOT_SYNCHRONISED, new Refclock(tenHz, synced(45 * MS, 0)).addPulse(pulse, pulse, 0, 0),
+        assertEquals(Verdict.SYSTEM_NOT_SYNCHRONISED, new Refclock(tenHz, SystemReference.fixed(45 * MS, 0)).addPulse(pulse, pulse, 0, 0),
                 "45 ms of root distance could be the neighbouring pulse");
     }
 
@@ -206,7 +191,7 @@ class RefclockTest {
     void shouldTrackAJitteryPpsThroughTheFilter() {
         // 64 pulses per poll, 2 us Gaussian timestamp noise, local clock 40 us ahead and 5 ppm fast.
         Random rnd = new Random(7);
-        Refclock pps = new Refclock(RefclockSettings.defaults("pps", "PPS").withPoll(6, 0), synced(MS, 0));
+        Refclock pps = new Refclock(RefclockSettings.defaults("pps", "PPS").withPoll(6, 0), SystemReference.fixed(MS, 0));
         for (int k = 0; k < 64; k++) {
             long pulse = T0 + k * S + 40_000 + k * 5_000 + Math.round(rnd.nextGaussian() * 2000);
             assertEquals(Verdict.ACCEPTED, pps.addPulse(pulse + MS, pulse, Math.floorMod(pulse, S), 0));

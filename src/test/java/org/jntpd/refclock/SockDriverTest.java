@@ -16,20 +16,6 @@ class SockDriverTest {
         return m;
     }
 
-    private static SystemReference synced() {
-        return new SystemReference() {
-            @Override
-            public long rootDistanceNs(long localTimeNs) {
-                return 1_000_000;
-            }
-
-            @Override
-            public int leap() {
-                return RefclockSample.LEAP_NONE;
-            }
-        };
-    }
-
     @Test
     void shouldTurnAGpsdSampleIntoAReferenceTime() {
         Refclock c = new Refclock(RefclockSettings.defaults("sock", "GPSD"), SystemReference.UNSYNCHRONISED);
@@ -46,7 +32,8 @@ class SockDriverTest {
     void shouldReadAPulseSampleAsChronyDoes() {
         // chrony hands a pulse message's offset to RCL_AddPulse as the system clock's position in the second:
         // offset +0.000003 means the system clock read 3 us past the pulse's second, so it is 3 us ahead.
-        Refclock c = new Refclock(RefclockSettings.defaults("sock", "PPS"), synced());
+        Refclock c = new Refclock(RefclockSettings.defaults("sock", "PPS"),
+                SystemReference.fixed(1_000_000, RefclockSample.LEAP_NONE));
         SockDriver d = new SockDriver(c);
         long sec = 1_700_000_100L;
         assertEquals(Status.OK, d.onDatagram(sec * S + S, datagram(sec, 3, 0.000_003, true, 0), 40));
