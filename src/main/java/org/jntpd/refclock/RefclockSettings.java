@@ -122,6 +122,20 @@ public record RefclockSettings(
         return lockLimitNs > 0 ? lockLimitNs : Math.min(DEFAULT_LOCK_LIMIT_NS, 2 * pulsePeriodNs() / 5);
     }
 
+    /** The refid as NTP carries it: up to four ASCII characters, left-aligned, zero-padded ("PPS" = 0x50505300). */
+    public int refIdBits() {
+        int bits = 0;
+        for (int i = 0; i < 4; i++) {
+            bits = bits << 8 | (i < refId.length() ? refId.charAt(i) & 0xFF : 0);
+        }
+        return bits;
+    }
+
+    /** The precision as NTP's log2 seconds, rounded up (100 ns gives -23: 2^-23 s = 119 ns). */
+    public int precisionLog2() {
+        return (int) Math.ceil(Math.log(precisionNs / 1e9) / Math.log(2));
+    }
+
     /** Length of one pulse period in ns. */
     public long pulsePeriodNs() {
         return 1_000_000_000L / rate;

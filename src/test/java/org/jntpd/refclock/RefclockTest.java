@@ -52,6 +52,9 @@ class RefclockTest {
         assertTrue(pps.clearEdge(), "flag2 selects the clear edge");
         assertEquals(8, pps.filterLength());
         assertEquals(100, pps.precisionNs());
+        assertEquals(-23, pps.precisionLog2(), "2^-23 s = 119 ns covers 100 ns");
+        assertEquals(0x4E4D4541, shm.refIdBits(), "NMEA");
+        assertEquals(0x50505331, pps.refIdBits(), "PPS1");
         assertEquals("SOC2", clocks.get(2).settings().refId());
 
         assertTrue(Refclock.resolveLocks(clocks).isEmpty());
