@@ -1,0 +1,171 @@
+package org.jntpd.refclock;
+
+/**
+ * The NMEA driver (ntpd type 20): listens to an {@link NmeaAssembler}, takes the first valid time sentence of each
+ * second, and hands the clock a sample: the second the sentence labels, measured at its timing anchor minus the
+ * configured {@code time2} (the anchor's delay after that second; ntpd anchors at the end of line, as
+ * {@link Anchor#END_OF_LINE} does).
+ *
+ * <p>With a companion PPS ({@code ppspath}) the daemon passes the pulses to {@link #onPulse}; a sentence paired with
+ * its pulse gives a sample at the pulse instead, as precise as the pulse. A sentence that finds no pulse (at once, or
+ * for {@link NmeaPpsPairer.Label#NEXT_PULSE} within a period) falls back to its serial timing, with a larger
+ * dispersion so the median filter prefers the paired samples.
+ */
+public final class NmeaDriver implements NmeaAssembler.Listener {
+    /** Which byte of a sentence times it. */
+    public enum Anchor {
+        /** The CR/LF after the checksum (ntpd). */
+        END_OF_LINE,
+        /** The {@code $}: independent of the sentence's length. */
+        FIRST_BYTE
+    }
+
+    /** ntpd's {@code mode} bits choosing the sentences; 0 = all. */
+    public static final int MODE_RMC = 1;
+    public static final int MODE_GGA = 2;
+    public static final int MODE_ZDA = 8;
+
+    /** Serial timing is good to a few characters at best: never claim better than this. */
+    private static final long MIN_SERIAL_DISPERSION_NS = 1_000_000L;
+
+    private final Refclock clock;
+    private final Anchor anchor;
+    private final NmeaPpsPairer pairer;
+    private final long time2Ns;
+    private final long serialDispersionNs;
+    private final int mask;
+    private final NmeaParser parser = new NmeaParser();
+    private long lastReferenceNs = Long.MIN_VALUE;
+    private Refclock.Verdict lastVerdict;
+    private boolean fallbackPending;
+    private long fallbackLocalNs;
+    private long fallbackReferenceNs;
+
+    private long used;
+    private long paired;
+    private long invalid;
+    private long malformed;
+    private long skipped;
+
+    /**
+     * @param clock       receives the samples; its settings give {@code time2} and the {@code mode} sentence mask
+     * @param anchor      which byte times a sentence
+     * @param pairer      the PPS pairing, or null without a PPS
+     * @param characterNs time of one character on the line ({@link NmeaAssembler#characterNs()}), 0 if unknown
+     */
+    public NmeaDriver(Refclock clock, Anchor anchor, NmeaPpsPairer pairer, long characterNs) {
+        this.clock = clock;
+        this.anchor = anchor;
+        this.pairer = pairer;
+        this.time2Ns = clock.settings().time2Ns();
+        this.serialDispersionNs = Math.max(MIN_SERIAL_DISPERSION_NS, 2 * characterNs);
+        int m = clock.settings().mode() & (MODE_RMC | MODE_GGA | MODE_ZDA);
+        this.mask = m == 0 ? MODE_RMC | MODE_GGA | MODE_ZDA : m;
+    }
+
+    @Override
+    public void onSentence(byte[] sentence, int length, long firstByteNs, long endNs, long nowNs) {
+        NmeaParser.Kind kind = parser.parse(sentence, length, nowNs);
+        int bit = switch (kind) {
+            case RMC -> MODE_RMC;
+            case GGA -> MODE_GGA;
+            case ZDA -> MODE_ZDA;
+            case MALFORMED -> -1;
+            case OTHER -> 0;
+        };
+        if (bit < 0) {
+            malformed++;
+            return;
+        }
+        if ((bit & mask) == 0) {
+            return; // not a time sentence, or not one that was asked for
+        }
+        if (!parser.valid()) {
+            invalid++;
+            return;
+        }
+        long reference = parser.referenceTimeNs();
+        if (reference == lastReferenceNs) {
+            skipped++; // a later sentence of the same second: its timing is later in the burst, not better
+            return;
+        }
+        lastReferenceNs = reference;
+        long arrival = anchor == Anchor.END_OF_LINE ? endNs : firstByteNs;
+        if (pairer != null) {
+            flushFallback(nowNs); // a sentence still waiting for its pulse has waited long enough
+            switch (pairer.onSentence(reference, arrival)) {
+                case PAIRED -> {
+                    addPaired(nowNs);
+                    return;
+                }
+                case PENDING -> {
+                    fallbackPending = true;
+                    fallbackLocalNs = arrival - time2Ns;
+                    fallbackReferenceNs = reference;
+                    return;
+                }
+                case NONE -> { }
+            }
+        }
+        addSerial(nowNs, arrival - time2Ns, reference);
+    }
+
+    /** A pulse of the companion PPS (system clock at its edge); ignored without a pairer. */
+    public void onPulse(long nowNs, long pulseNs) {
+        if (pairer == null) {
+            return;
+        }
+        if (pairer.onPulse(pulseNs)) {
+            fallbackPending = false;
+            addPaired(nowNs);
+        } else if (!pairer.pending()) {
+            flushFallback(nowNs);
+        }
+    }
+
+    private void flushFallback(long nowNs) {
+        if (fallbackPending) {
+            fallbackPending = false;
+            addSerial(nowNs, fallbackLocalNs, fallbackReferenceNs);
+        }
+    }
+
+    private void addSerial(long nowNs, long localNs, long referenceNs) {
+        used++;
+        lastVerdict = clock.addSample(nowNs, localNs, referenceNs, RefclockSample.LEAP_NONE, serialDispersionNs);
+    }
+
+    private void addPaired(long nowNs) {
+        paired++;
+        lastVerdict = clock.addSample(nowNs, pairer.pairedPulseNs(), pairer.pairedReferenceNs(), RefclockSample.LEAP_NONE, 0);
+    }
+
+    public Refclock.Verdict lastVerdict() {
+        return lastVerdict;
+    }
+
+    /** Sentences used with their serial timing. */
+    public long serialSamples() {
+        return used;
+    }
+
+    /** Samples made from a sentence and its pulse. */
+    public long pairedSamples() {
+        return paired;
+    }
+
+    /** Time sentences whose receiver had no valid fix. */
+    public long invalidSentences() {
+        return invalid;
+    }
+
+    /** Time sentences whose time or date could not be read. */
+    public long malformedSentences() {
+        return malformed;
+    }
+
+    /** Further sentences of a second already used. */
+    public long skippedSentences() {
+        return skipped;
+    }
+}
