@@ -1,0 +1,254 @@
+package org.jntpd.testing;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real daemon as a child process, for system tests: {@code bin/jntpd -c FILE -n -x} with
+ * {@code JNTPD_CLASSPATH=target/classes} (the launcher then runs the compiled classes, no build), a configuration
+ * written to a temporary folder, started and waited for until it logs {@value #READY}. The log (stdout and stderr)
+ * goes to a file in that folder. {@link #close()} stops it by PID (SIGTERM, then SIGKILL), and a shutdown hook does
+ * the same if the test JVM ends first.
+ *
+ * <p>By default the daemon serves on 127.0.0.1 at a free port picked here (bind port 0, close, start; another try on
+ * "Address already in use"). Use {@link Builder#port(int)} for a fixed port (123 inside a namespace) and
+ * {@link Builder#commandPrefix} to run it through e.g. {@code ip netns exec NS}.
+ */
+public final class JntpdProcess implements AutoCloseable {
+    /** The line the daemon logs once its sockets are bound. */
+    public static final String READY = "serving NTP on";
+    private static final long START_TIMEOUT_MS = 30_000;
+    private static final int PORT_ATTEMPTS = 5;
+
+    private final Process process;
+    private final Path dir;
+    private final Path logFile;
+    private final int port;
+    private final Thread killer;
+
+    private JntpdProcess(Process process, Path dir, Path logFile, int port) {
+        this.process = process;
+        this.dir = dir;
+        this.logFile = logFile;
+        this.port = port;
+        this.killer = Thread.ofPlatform().unstarted(process::destroyForcibly);
+        Runtime.getRuntime().addShutdownHook(killer);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts a daemon with the default bind address and a free port, and these configuration lines. */
+    public static JntpdProcess start(String... configLines) throws IOException {
+        return builder().config(configLines).start();
+    }
+
+    /** What to run; see {@link JntpdProcess}. */
+    public static final class Builder {
+        private final List<String> lines = new ArrayList<>();
+        private final List<String> prefix = new ArrayList<>();
+        private String bindAddress = "127.0.0.1";
+        private int port;
+
+        private Builder() {}
+
+        /** Configuration lines (the builder adds {@code port} and {@code bindaddress}). */
+        public Builder config(String... configLines) {
+            lines.addAll(List.of(configLines));
+            return this;
+        }
+
+        /** A fixed port; 0 (the default) = a free one. */
+        public Builder port(int fixedPort) {
+            this.port = fixedPort;
+            return this;
+        }
+
+        /** The {@code bindaddress} line; null = none (the wildcard of both families). */
+        public Builder bindAddress(String address) {
+            this.bindAddress = address;
+            return this;
+        }
+
+        /** Words put before {@code bin/jntpd}, e.g. {@code ip netns exec NS} (it must exec, so the PID stays ours). */
+        public Builder commandPrefix(String... words) {
+            prefix.addAll(List.of(words));
+            return this;
+        }
+
+        public JntpdProcess start() throws IOException {
+            Path dir = Files.createTempDirectory("jntpd-test");
+            IOException last = null;
+            for (int attempt = 0; attempt < (port == 0 ? PORT_ATTEMPTS : 1); attempt++) {
+                int p = port != 0 ? port : freePort(bindAddress);
+                try {
+                    return launch(dir, p);
+                } catch (AddressInUse e) {
+                    last = e;
+                }
+            }
+            TestFiles.deleteTree(dir);
+            throw new IOException("no free port after " + PORT_ATTEMPTS + " attempts", last);
+        }
+
+        private JntpdProcess launch(Path dir, int p) throws IOException {
+            Path conf = dir.resolve("jntpd.conf");
+            List<String> all = new ArrayList<>();
+            all.add("port " + p);
+            if (bindAddress != null) {
+                all.add("bindaddress " + bindAddress);
+            }
+            all.addAll(lines);
+            Files.write(conf, all);
+            Path log = dir.resolve("jntpd-" + p + ".log");
+            List<String> cmd = new ArrayList<>(prefix);
+            cmd.addAll(List.of(projectDir().resolve("bin/jntpd").toString(), "-c", conf.toString(), "-n", "-x"));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().put("JNTPD_CLASSPATH", buildDir().resolve("classes").toString());
+            pb.environment().put("JNTPD_FORBID_HOST_CLOCK", "1"); // belt and braces: never steer this machine's clock
+            JntpdProcess d = new JntpdProcess(pb.start(), dir, log, p);
+            try {
+                d.awaitReady();
+                return d;
+            } catch (IOException | RuntimeException e) {
+                d.release();
+                throw e;
+            }
+        }
+    }
+
+    /** Thrown when the chosen port was taken between picking and binding; the builder tries another. */
+    private static final class AddressInUse extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        AddressInUse(String message) {
+            super(message);
+        }
+    }
+
+    private void awaitReady() throws IOException {
+        long deadlineNs = System.nanoTime() + START_TIMEOUT_MS * 1_000_000;
+        while (System.nanoTime() - deadlineNs < 0) {
+            String log = log();
+            if (log.contains(READY)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                if (log.contains("Address already in use")) {
+                    throw new AddressInUse(log);
+                }
+                throw new IOException("jntpd exited with " + process.exitValue() + " before serving:\n" + log);
+            }
+            sleepMs(20);
+        }
+        throw new IOException("jntpd did not log '" + READY + "' within " + START_TIMEOUT_MS + " ms:\n" + log());
+    }
+
+    /** The port it serves on. */
+    public int port() {
+        return port;
+    }
+
+    public InetSocketAddress address() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The temporary folder holding the configuration and the log (deleted on close). */
+    public Path dir() {
+        return dir;
+    }
+
+    /** Everything the daemon printed so far. */
+    public String log() {
+        return TestFiles.readOrExplain(logFile);
+    }
+
+    /** Resident set size of the daemon's JVM in KiB (VmRSS of /proc/PID/status). */
+    public long rssKiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/" + pid() + "/status (has jntpd exited?)", e);
+        }
+        throw new IllegalStateException("no VmRSS in /proc/" + pid() + "/status");
+    }
+
+    /** Stops the daemon and deletes its folder. */
+    @Override
+    public void close() {
+        release();
+        TestFiles.deleteTree(dir);
+    }
+
+    private void release() {
+        stop();
+        try {
+            Runtime.getRuntime().removeShutdownHook(killer);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run
+        }
+    }
+
+    private void stop() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy(); // SIGTERM to this PID: the daemon's shutdown hook closes its sockets
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A UDP port free on {@code address} (or the wildcard) right now. */
+    static int freePort(String address) throws IOException {
+        InetAddress a = address == null ? null : InetAddress.ofLiteral(address);
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(a, 0))) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The project folder (surefire sets jntpd.projectDir; else the working directory). */
+    public static Path projectDir() {
+        return Path.of(System.getProperty("jntpd.projectDir", System.getProperty("user.dir"))).toAbsolutePath();
+    }
+
+    static Path buildDir() {
+        String b = System.getProperty("jntpd.buildDir");
+        return b != null ? Path.of(b) : projectDir().resolve("target");
+    }
+
+    static void sleepMs(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
