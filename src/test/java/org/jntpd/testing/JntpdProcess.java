@@ -193,6 +193,53 @@ public final class JntpdProcess implements AutoCloseable {
         throw new IllegalStateException("no VmRSS in /proc/" + pid() + "/status");
     }
 
+    /**
+     * The daemon's live Java heap in KiB: a full GC ({@code jcmd PID GC.run}) then the "used" of every generation
+     * ({@code GC.heap_info}). Unlike the RSS this sees a leak of objects at once, whatever pages the heap had touched.
+     * Uses the jcmd of the JDK running the tests.
+     */
+    public long liveHeapKiB() {
+        Path jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd");
+        String pidText = Long.toString(pid());
+        ExternalProgram.Result gc = ExternalProgram.run(java.time.Duration.ofSeconds(30), jcmd.toString(), pidText,
+                "GC.run");
+        ExternalProgram.Result info = ExternalProgram.run(java.time.Duration.ofSeconds(30), jcmd.toString(), pidText,
+                "GC.heap_info");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("total \\d+K, used (\\d+)K").matcher(info.output());
+        long used = 0;
+        boolean any = false;
+        while (m.find()) {
+            used += Long.parseLong(m.group(1));
+            any = true;
+        }
+        if (gc.exitCode() != 0 || !any) {
+            throw new IllegalStateException("jcmd could not read the daemon's heap:\n" + gc + "\n" + info);
+        }
+        return used;
+    }
+
+    /**
+     * Datagrams the kernel dropped at the daemon's sockets on its port (receive buffer full), summed over the
+     * "drops" column of /proc/PID/net/udp and udp6 (the daemon's own network namespace).
+     */
+    public long receiveDrops() {
+        String portHex = String.format(":%04X", port);
+        long drops = 0;
+        for (String table : new String[] {"udp", "udp6"}) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "net", table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 12 && f[1].endsWith(portHex)) {
+                        drops += Long.parseLong(f[f.length - 1]);
+                    }
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read /proc/" + pid() + "/net/" + table, e);
+            }
+        }
+        return drops;
+    }
+
     /** Stops the daemon and deletes its folder. */
     @Override
     public void close() {
