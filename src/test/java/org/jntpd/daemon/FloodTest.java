@@ -40,15 +40,17 @@ class FloodTest {
     private static final long WINDOW_TIMEOUT_MS = 3_000;
     private static final int HEAVY_REQUESTS = 2_000;
     private static final int DISTINCT_SOURCES = 2_000;
-    private static final int WARM_UP_SOURCES = 10_000;
     private static final int FLOOD_SOURCES = 50_000;
     /** Resident memory may grow by this much over the 200,000-request flood (JIT and allocator noise). */
     private static final long MAX_RSS_GROWTH_KIB = 4 * 1024;
     /** Live objects may grow by this much (under 3 bytes a request: nothing is kept per client or request). */
     private static final long MAX_LIVE_HEAP_GROWTH_KIB = 512;
     private static final long POLL_INTERVAL_MS = 500; // plus the round trip: just within one per 0.5 s
-    /** Time served under load is still right (a loose bound: this VM stalls for milliseconds under the flood). */
-    private static final long MAX_POLL_OFFSET_NS = 20_000_000;
+    /**
+     * Time served under load is still right: the true offset (0, same clock) lies within the measured offset plus or
+     * minus half the delay, give or take this (a stall of either side only widens the delay).
+     */
+    private static final long MAX_POLL_ERROR_NS = 1_000_000;
 
     private long nextTransmit = 0x2000_0000_0000_0000L;
 
@@ -86,9 +88,11 @@ class FloodTest {
             assertEquals(0, distinct.kisses, distinct.toString());
             assertEquals(DISTINCT_SOURCES, distinct.sourcesFullyAnswered, distinct.toString());
 
-            // 3. Warm-up (JIT), then 200,000 requests from 50,000 sources, half in the interleaved form (each
-            // interleaved reply is remembered in the daemon's fixed interleaved table).
-            flood(jntpd.address(), 4, WARM_UP_SOURCES, true);
+            // 3. 200,000 requests from 50,000 sources, half in the interleaved form (each interleaved reply is
+            // remembered in the daemon's fixed interleaved table), twice: the first run fills the rate limiter's
+            // table and lets the JIT compile every path (its compiler arenas move the RSS by megabytes), the second
+            // is measured.
+            flood(jntpd.address(), 4, FLOOD_SOURCES, true);
             long heapBeforeKiB = jntpd.liveHeapKiB();
             long rssBeforeKiB = jntpd.rssKiB();
             long dropsBefore = jntpd.receiveDrops();
@@ -114,7 +118,8 @@ class FloodTest {
                     + duringFlood + " during the 200,000-request flood; " + (good.problem.get() == null ? ""
                     : good.problem.get() + "; ") + "kernel drops at the daemon " + (jntpd.receiveDrops() - dropsAtStart);
             System.out.println("FloodTest " + goodWhere);
-            assertTrue(good.sent >= 8 && duringFlood >= 2, goodWhere);
+            // It polls about twice a second: at least one answer per second of flood (a slack of half).
+            assertTrue(good.sent >= 8 && duringFlood >= floodNs / 1_000_000_000L, goodWhere);
             assertEquals(good.sent, good.answered, goodWhere);
             assertTrue(jntpd.isAlive());
             assertFalse(jntpd.log().contains("Exception"), jntpd.log());
@@ -190,9 +195,7 @@ class FloodTest {
     private FloodResult flood(InetSocketAddress server, int net, int sources, boolean interleavedHalf)
             throws IOException {
         long sent = 0;
-        long replies = 0;
-        long kisses = 0;
-        long other = 0;
+        long[] counts = new long[Kind.values().length];
         long full = 0;
         long timeouts = 0;
         ByteBuffer in = ByteBuffer.allocate(2048);
@@ -234,13 +237,10 @@ class FloodTest {
                                 byte[] b = java.util.Arrays.copyOf(in.array(), in.position());
                                 in.clear();
                                 got++;
-                                switch (classify(b, first, last)) {
-                                    case REPLY -> {
-                                        replies++;
-                                        answered[s]++;
-                                    }
-                                    case KISS -> kisses++;
-                                    case OTHER -> other++;
+                                Kind kind = classify(b, first, last);
+                                counts[kind.ordinal()]++;
+                                if (kind == Kind.REPLY) {
+                                    answered[s]++;
                                 }
                             }
                         }
@@ -262,7 +262,8 @@ class FloodTest {
                 }
             }
         }
-        return new FloodResult(sources, sent, replies, kisses, other, full, timeouts);
+        return new FloodResult(sources, sent, counts[Kind.REPLY.ordinal()], counts[Kind.KISS.ordinal()],
+                counts[Kind.OTHER.ordinal()], full, timeouts);
     }
 
     private long nextTransmit() {
@@ -297,7 +298,8 @@ class FloodTest {
                     UdpClient.Exchange e = c.query(server, 4, 1_000);
                     if (e == null) {
                         problem.compareAndSet(null, "poll " + sent + " unanswered");
-                    } else if (e.reply().stratum() != STRATUM || Math.abs(e.offsetNs()) > MAX_POLL_OFFSET_NS) {
+                    } else if (e.reply().stratum() != STRATUM
+                            || Math.abs(e.offsetNs()) > e.delayNs() / 2 + MAX_POLL_ERROR_NS) {
                         problem.compareAndSet(null, "poll " + sent + ": " + e);
                     } else {
                         answered++;

@@ -74,7 +74,9 @@ class MalformedPacketsTest {
                 assertNotNull(e, () -> "no answer after the malformed packets\n" + jntpd.log());
                 assertEquals(3, e.reply().stratum());
                 assertEquals(RawNtp.MODE_SERVER, e.reply().mode());
-                assertTrue(Math.abs(e.offsetNs()) < 1_000_000, "offset " + e.offsetNs() + " ns");
+                // Same clock on both sides: the measured offset is 0 give or take half the delay (a stall widens it).
+                assertTrue(Math.abs(e.offsetNs()) <= e.delayNs() / 2 + 1_000_000,
+                        "offset " + e.offsetNs() + " ns, delay " + e.delayNs() + " ns");
             }
             assertTrue(jntpd.isAlive());
             String log = jntpd.log();

@@ -194,9 +194,10 @@ public final class JntpdProcess implements AutoCloseable {
     }
 
     /**
-     * The daemon's live Java heap in KiB: a full GC ({@code jcmd PID GC.run}) then the "used" of every generation
-     * ({@code GC.heap_info}). Unlike the RSS this sees a leak of objects at once, whatever pages the heap had touched.
-     * Uses the jcmd of the JDK running the tests.
+     * The daemon's live Java heap in KiB: a full GC ({@code jcmd PID GC.run}), then what the old generation holds
+     * ({@code GC.heap_info}; the launcher runs the serial collector, whose full GC moves every live object there, so
+     * what is allocated after the GC, jcmd's own work included, does not count). Unlike the RSS this sees a leak of
+     * objects at once, whatever pages the heap had touched. Uses the jcmd of the JDK running the tests.
      */
     public long liveHeapKiB() {
         Path jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd");
@@ -205,17 +206,13 @@ public final class JntpdProcess implements AutoCloseable {
                 "GC.run");
         ExternalProgram.Result info = ExternalProgram.run(java.time.Duration.ofSeconds(30), jcmd.toString(), pidText,
                 "GC.heap_info");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("total \\d+K, used (\\d+)K").matcher(info.output());
-        long used = 0;
-        boolean any = false;
-        while (m.find()) {
-            used += Long.parseLong(m.group(1));
-            any = true;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^Tenured\\s+total \\d+K, used (\\d+)K")
+                .matcher(info.output());
+        if (gc.exitCode() != 0 || !m.find()) {
+            throw new IllegalStateException("jcmd could not read the serial collector's old generation:\n" + gc
+                    + "\n" + info);
         }
-        if (gc.exitCode() != 0 || !any) {
-            throw new IllegalStateException("jcmd could not read the daemon's heap:\n" + gc + "\n" + info);
-        }
-        return used;
+        return Long.parseLong(m.group(1));
     }
 
     /**

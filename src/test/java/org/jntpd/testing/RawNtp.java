@@ -88,5 +88,10 @@ public final class RawNtp {
             long t4 = unixNs(t4Ntp64);
             return ((t2 - t1) + (t3 - t4)) / 2;
         }
+
+        /** Round-trip delay in ns without the server's own time between receive and transmit, RFC 5905's delta. */
+        public long delayNs(long t1Ntp64, long t4Ntp64) {
+            return (unixNs(t4Ntp64) - unixNs(t1Ntp64)) - (unixNs(transmitTs) - unixNs(receiveTs));
+        }
     }
 }

@@ -73,6 +73,10 @@ public final class UdpClient implements AutoCloseable {
         public long offsetNs() {
             return reply.offsetNs(t1Ntp64, t4Ntp64);
         }
+
+        public long delayNs() {
+            return reply.delayNs(t1Ntp64, t4Ntp64);
+        }
     }
 
     /**
