@@ -109,14 +109,16 @@ class FloodTest {
             assertTrue(flood.replies >= 0.99 * FLOOD_SOURCES * BURST, "nearly every request answered: " + floodWhere);
             assertEquals(0, flood.kisses, floodWhere);
             assertTrue(rssAfterKiB - rssBeforeKiB < MAX_RSS_GROWTH_KIB, "memory stays flat: " + floodWhere);
-            assertTrue(heapAfterKiB - heapBeforeKiB < MAX_LIVE_HEAP_GROWTH_KIB, "no objects kept per client: " + floodWhere);
+            assertTrue(heapAfterKiB - heapBeforeKiB < MAX_LIVE_HEAP_GROWTH_KIB,
+                    "no objects kept per client: " + floodWhere);
 
             // 4. The well-behaved client was answered throughout.
             good.close();
             long duringFlood = good.answeredBetween(startNs, startNs + floodNs);
+            String problem = good.problem.get() == null ? "" : good.problem.get() + "; ";
             String goodWhere = "well-behaved client: " + good.answered + " of " + good.sent + " polls answered, "
-                    + duringFlood + " during the 200,000-request flood; " + (good.problem.get() == null ? ""
-                    : good.problem.get() + "; ") + "kernel drops at the daemon " + (jntpd.receiveDrops() - dropsAtStart);
+                    + duringFlood + " during the 200,000-request flood; " + problem + "kernel drops at the daemon "
+                    + (jntpd.receiveDrops() - dropsAtStart);
             System.out.println("FloodTest " + goodWhere);
             // It polls about twice a second: at least one answer per second of flood (a slack of half).
             assertTrue(good.sent >= 8 && duringFlood >= floodNs / 1_000_000_000L, goodWhere);

@@ -85,10 +85,12 @@ class ChronyClientTest {
                     "cmdport 0",
                     "bindcmdaddress " + socket));
             Path chronyLog = jntpd.dir().resolve("chronyd.log");
-            chrony = new ProcessBuilder(ExternalProgram.withoutSysTime(chronyd.toString(), "-x", "-d", "-f", conf.toString()))
+            List<String> command = ExternalProgram.withoutSysTime(chronyd.toString(), "-x", "-d", "-f",
+                    conf.toString());
+            chrony = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(chronyLog.toFile()).start();
 
-            // Poll until chronyd has selected the source and runs interleaved (about 10 s at 4 polls/s), bounded.
+            // Poll until chronyd has selected the source and runs interleaved (20 exchanges at 4 a second), bounded.
             String ntpdata = "";
             String sources = "";
             long deadlineNs = System.nanoTime() + 30_000_000_000L;
@@ -102,8 +104,8 @@ class ChronyClientTest {
                     break;
                 }
             }
-            String where = "\n--- ntpdata\n" + ntpdata + "\n--- sources\n" + sources + "\n--- chronyd\n" + TestFiles.readOrExplain(chronyLog)
-                    + "\n--- jntpd\n" + jntpd.log();
+            String where = "\n--- ntpdata\n" + ntpdata + "\n--- sources\n" + sources + "\n--- chronyd\n"
+                    + TestFiles.readOrExplain(chronyLog) + "\n--- jntpd\n" + jntpd.log();
             assertTrue(ntpdata.matches("(?s).*Remote port\\s*: " + jntpd.port() + "\\b.*"), where);
             assertTrue(ntpdata.matches("(?s).*Interleaved\\s*: Yes.*"), where);
             assertTrue(ntpdata.matches("(?s).*Mode\\s*: Server.*"), where);
@@ -113,11 +115,12 @@ class ChronyClientTest {
             assertTrue(selected(sources), "source selected ('*')" + where);
             long rx = count(ntpdata, "Total RX");
             assertTrue(rx >= MIN_EXCHANGES, where);
-            // chronyd rejects a reply that fails its tests (e.g. a bad interleaved origin): all but the first are good.
-            assertTrue(count(ntpdata, "Total good RX") >= rx - 1, "every interleaved reply passed chronyd's tests" + where);
-            Matcher offset = Pattern.compile("Offset\\s*: ([-+0-9.]+) seconds").matcher(ntpdata);
-            assertTrue(offset.find(), where);
-            assertTrue(Math.abs(Double.parseDouble(offset.group(1))) < MAX_OFFSET_S, where);
+            // chronyd counts a reply good when it passes all its tests (a wrong interleaved origin fails them); a VM
+            // stall may make a sample fail the delay test now and then.
+            assertTrue(count(ntpdata, "Total good RX") >= rx - Math.max(2, rx / 10),
+                    "the interleaved replies passed chronyd's tests" + where);
+            // The last sample: the true offset (0, same clock) lies within its offset +/- half its delay.
+            assertTrue(Math.abs(seconds(ntpdata, "Offset")) <= seconds(ntpdata, "Peer delay") / 2 + MAX_OFFSET_S, where);
         } finally {
             if (chrony != null) {
                 ExternalProgram.kill(chrony);
@@ -129,6 +132,12 @@ class ChronyClientTest {
     /** The 127.0.0.1 line of {@code chronyc -n sources} marked '*' (selected) with our stratum. */
     private static boolean selected(String sources) {
         return sources.lines().anyMatch(l -> l.matches("\\^\\*\\s+127\\.0\\.0\\.1\\s+" + STRATUM + "\\s.*"));
+    }
+
+    /** A "Name : X seconds" value of chronyc ntpdata; NaN when absent. */
+    private static double seconds(String ntpdata, String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + "\\s*: ([-+0-9.]+) seconds").matcher(ntpdata);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
     /** A "Name : N" count of chronyc ntpdata; -1 when absent. */

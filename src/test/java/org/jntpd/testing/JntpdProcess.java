@@ -30,14 +30,16 @@ public final class JntpdProcess implements AutoCloseable {
     private final Process process;
     private final Path dir;
     private final Path logFile;
-    private final int port;
+    private final InetSocketAddress address;
     private final Thread killer;
 
-    private JntpdProcess(Process process, Path dir, Path logFile, int port) {
+    private JntpdProcess(Process process, Path dir, Path logFile, String bindAddress, int port) {
         this.process = process;
         this.dir = dir;
         this.logFile = logFile;
-        this.port = port;
+        InetAddress a = bindAddress == null ? null : InetAddress.ofLiteral(bindAddress);
+        this.address = new InetSocketAddress(a == null || a.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : a,
+                port);
         this.killer = Thread.ofPlatform().unstarted(process::destroyForcibly);
         Runtime.getRuntime().addShutdownHook(killer);
     }
@@ -86,17 +88,23 @@ public final class JntpdProcess implements AutoCloseable {
 
         public JntpdProcess start() throws IOException {
             Path dir = Files.createTempDirectory("jntpd-test");
-            IOException last = null;
-            for (int attempt = 0; attempt < (port == 0 ? PORT_ATTEMPTS : 1); attempt++) {
-                int p = port != 0 ? port : freePort(bindAddress);
-                try {
-                    return launch(dir, p);
-                } catch (AddressInUse e) {
-                    last = e;
+            try {
+                if (port != 0) {
+                    return launch(dir, port);
                 }
+                AddressInUse last = null;
+                for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+                    try {
+                        return launch(dir, freePort(bindAddress));
+                    } catch (AddressInUse e) {
+                        last = e; // taken between picking and binding: pick again
+                    }
+                }
+                throw new IOException("no free port after " + PORT_ATTEMPTS + " attempts", last);
+            } catch (IOException | RuntimeException e) {
+                TestFiles.deleteTree(dir);
+                throw e;
             }
-            TestFiles.deleteTree(dir);
-            throw new IOException("no free port after " + PORT_ATTEMPTS + " attempts", last);
         }
 
         private JntpdProcess launch(Path dir, int p) throws IOException {
@@ -114,7 +122,7 @@ public final class JntpdProcess implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("JNTPD_CLASSPATH", buildDir().resolve("classes").toString());
             pb.environment().put("JNTPD_FORBID_HOST_CLOCK", "1"); // belt and braces: never steer this machine's clock
-            JntpdProcess d = new JntpdProcess(pb.start(), dir, log, p);
+            JntpdProcess d = new JntpdProcess(pb.start(), dir, log, bindAddress, p);
             try {
                 d.awaitReady();
                 return d;
@@ -125,7 +133,7 @@ public final class JntpdProcess implements AutoCloseable {
         }
     }
 
-    /** Thrown when the chosen port was taken between picking and binding; the builder tries another. */
+    /** The daemon could not bind its port (the message has its log); for a port picked here, the builder tries another. */
     private static final class AddressInUse extends IOException {
         private static final long serialVersionUID = 1L;
 
@@ -143,7 +151,7 @@ public final class JntpdProcess implements AutoCloseable {
             }
             if (!process.isAlive()) {
                 if (log.contains("Address already in use")) {
-                    throw new AddressInUse(log);
+                    throw new AddressInUse("jntpd could not bind port " + port() + ":\n" + log);
                 }
                 throw new IOException("jntpd exited with " + process.exitValue() + " before serving:\n" + log);
             }
@@ -154,11 +162,12 @@ public final class JntpdProcess implements AutoCloseable {
 
     /** The port it serves on. */
     public int port() {
-        return port;
+        return address.getPort();
     }
 
+    /** Where to send requests: the bind address (loopback when none or the wildcard) and the port. */
     public InetSocketAddress address() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        return address;
     }
 
     public long pid() {
@@ -220,7 +229,7 @@ public final class JntpdProcess implements AutoCloseable {
      * "drops" column of /proc/PID/net/udp and udp6 (the daemon's own network namespace).
      */
     public long receiveDrops() {
-        String portHex = String.format(":%04X", port);
+        String portHex = String.format(":%04X", port());
         long drops = 0;
         for (String table : new String[] {"udp", "udp6"}) {
             try {
