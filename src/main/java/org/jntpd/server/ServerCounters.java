@@ -12,8 +12,8 @@ public final class ServerCounters {
     /** What is counted. Drop reasons mirror the packet classifier's; each request lands in exactly one outcome. */
     public enum Counter {
         RECEIVED, REPLIED, INTERLEAVED, KOD_SENT, RATE_LIMITED, DENIED, DROPPED_MALFORMED, DROPPED_MODE,
-        DROPPED_VERSION, DROPPED_AUTH, MODE6_RECEIVED, MODE6_DENIED, MODE7_DROPPED, SEND_ERRORS, RECEIVE_ERRORS,
-        TX_TIMESTAMPS, BATCHES
+        DROPPED_VERSION, DROPPED_AUTH, DROPPED_TRUNCATED, MODE6_RECEIVED, MODE6_DENIED, MODE7_DROPPED, SEND_ERRORS,
+        RECEIVE_ERRORS, TX_TIMESTAMPS, BATCHES
     }
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);

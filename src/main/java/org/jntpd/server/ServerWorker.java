@@ -130,6 +130,13 @@ public final class ServerWorker implements Runnable {
         long fallbackNs = 0;
         int replies = 0;
         for (int i = 0; i < n; i++) {
+            if (rx.truncated(i)) {
+                // Longer than the buffer: the prefix read could pass for a whole request while a MAC or an NTS
+                // field was cut off, so it is dropped (as chrony drops truncated messages).
+                counters.increment(Counter.RECEIVED);
+                counters.increment(Counter.DROPPED_TRUNCATED);
+                continue;
+            }
             long rxNs = rx.rxSoftwareNs(i);
             if (rxNs == 0) { // no kernel stamp (possible just after start): the clock now is the best we have
                 if (fallbackNs == 0) {
