@@ -126,7 +126,15 @@ public final class SoftwareClock implements ClockControl {
             if (toBoundaryNs < 0) {
                 leapDone = true; // stepped past the boundary: missed, as the kernel misses it
             } else {
+                // The first raw instant whose corrected time (as readers round it) reaches the boundary.
+                Correction linear = new Correction(rawNs, correctionNs, ratePpm, Long.MAX_VALUE, 0);
                 leapRawNs = rawNs + (long) Math.ceil(toBoundaryNs / (1 + ratePpm * 1e-6));
+                for (int i = 0; i < 4 && linear.correctedNs(leapRawNs - 1) >= leapBoundaryNs; i++) {
+                    leapRawNs--;
+                }
+                for (int i = 0; i < 4 && linear.correctedNs(leapRawNs) < leapBoundaryNs; i++) {
+                    leapRawNs++;
+                }
                 leapNs = leapMode == LeapMode.INSERT ? -NS_PER_S : NS_PER_S;
             }
         }
