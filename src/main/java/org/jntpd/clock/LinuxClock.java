@@ -55,9 +55,10 @@ import org.jntpd.platform.Timex;
  *
  * <p>Opening the system clock takes control of it: chrony-style, the constructor resets the kernel's adjtime() and
  * PLL state and marks the clock unsynchronised with no leap pending; the frequency found is kept (a previous run's).
- * Note the kernel's own rule: a step clears its pending leap second; this clock re-arms it at the next call that
- * comes at least a second after the step (the kernel needs a second boundary in between), so a step in the last
- * two seconds before the leap loses it.
+ * A step makes the kernel forget its sync status and pending leap second (ntp_clear: STA_UNSYNC, 16 s errors):
+ * this clock restores the sync status at once and re-arms the leap second at its next call that comes at least a
+ * second after the step (the kernel needs a second boundary in between), so a step in the last two seconds before
+ * the leap loses it. (The guest test shows both on a real kernel; native/vclock does not model ntp_clear.)
  *
  * <p>Thread safety: {@link #nowNs()} from any thread; the adjustments are synchronised (one steering thread, plus
  * perhaps a housekeeping thread calling {@link #checkInterference()}).
@@ -125,6 +126,8 @@ public final class LinuxClock implements ClockControl, AutoCloseable {
 
     private LeapMode leapMode = LeapMode.NONE;
     private boolean synced;
+    private long estErrorUs = MAX_SYNC_ERROR_US;
+    private long maxErrorUs = MAX_SYNC_ERROR_US;
     /** Raw time from which a leap second cleared by a step may be re-armed, or Long.MIN_VALUE. */
     private long leapRearmRawNs = Long.MIN_VALUE;
     private boolean leapRearmPending;
@@ -295,11 +298,15 @@ public final class LinuxClock implements ClockControl, AutoCloseable {
         Timex.time_sec(request, Math.floorDiv(stepNs, NS_PER_S));
         Timex.time_usec(request, Math.floorMod(stepNs, NS_PER_S));
         adjtime(ADJ_SETOFFSET | ADJ_NANO);
-        if (!isPhc() && leapMode != LeapMode.NONE) {
-            // The kernel forgot the leap second (ntp_clear); it re-arms only after passing through TIME_OK.
-            leapRearmPending = true;
-            leapRearmRawNs = baseRawNs + LEAP_REARM_DELAY_NS;
-            adjtime(ADJ_STATUS);
+        if (!isPhc()) {
+            // The kernel's ntp_clear() on a step: STA_UNSYNC set, maxerror and esterror 16 s, the pending leap
+            // second forgotten. Restore the sync status at once; the leap second can be re-armed only after the
+            // kernel has passed through TIME_OK at a second boundary.
+            if (leapMode != LeapMode.NONE) {
+                leapRearmPending = true;
+                leapRearmRawNs = baseRawNs + LEAP_REARM_DELAY_NS;
+            }
+            writeSyncStatus();
         }
     }
 
@@ -333,8 +340,15 @@ public final class LinuxClock implements ClockControl, AutoCloseable {
             }
         }
         this.synced = sync;
-        Timex.esterror(request, estUs);
-        Timex.maxerror(request, maxUs);
+        this.estErrorUs = estUs;
+        this.maxErrorUs = maxUs;
+        writeSyncStatus();
+    }
+
+    /** Writes the status with the last sync state's esterror and maxerror (without maxerror the kernel unsyncs). */
+    private void writeSyncStatus() {
+        Timex.esterror(request, estErrorUs);
+        Timex.maxerror(request, maxErrorUs);
         adjtime(ADJ_STATUS | ADJ_MAXERROR | ADJ_ESTERROR);
     }
 
