@@ -128,8 +128,8 @@ public final class LinuxClock implements ClockControl, AutoCloseable {
     private boolean synced;
     private long estErrorUs = MAX_SYNC_ERROR_US;
     private long maxErrorUs = MAX_SYNC_ERROR_US;
-    /** Raw time from which a leap second cleared by a step may be re-armed, or Long.MIN_VALUE. */
-    private long leapRearmRawNs = Long.MIN_VALUE;
+    /** Raw time from which a leap second cleared by a step may be re-armed (while leapRearmPending). */
+    private long leapRearmRawNs;
     private boolean leapRearmPending;
     /** False until the first call has taken the kernel's state as the baseline. */
     private boolean started;
