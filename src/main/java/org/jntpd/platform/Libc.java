@@ -251,6 +251,11 @@ public final class Libc {
         return SHIM_PATH;
     }
 
+    /** Whether the symbol lookup (the shim, then libc) finds {@code symbol}: tells which test double is loaded. */
+    public static boolean defines(String symbol) {
+        return LOOKUP.find(symbol).isPresent();
+    }
+
     // ---------------------------------------------------------------------------------------------- sockets
 
     public static int socket(int domain, int type, int protocol) {
