@@ -843,7 +843,19 @@ static void rewrite_control(struct msghdr *msg, int64_t shift_ns)
 /* Offset from host CLOCK_REALTIME to true time right now (0 unless the truth is CLOCK_MONOTONIC_RAW). */
 static int64_t realtime_to_truth_ns(void)
 {
-    return truth_clock == CLOCK_REALTIME ? 0 : true_now_ns() - host_ns(CLOCK_REALTIME);
+    if (truth_clock == CLOCK_REALTIME)
+        return 0;
+    /* Bracket the truth reading between two realtime readings and keep the tightest of a few tries: a preemption
+       between two plain readings (VM stalls of microseconds) would shift every translated stamp by its length. */
+    int64_t best = 0, best_width = INT64_MAX;
+    for (int i = 0; i < 4; i++) {
+        int64_t r0 = host_ns(CLOCK_REALTIME), t = true_now_ns(), r1 = host_ns(CLOCK_REALTIME);
+        if (r1 - r0 < best_width) {
+            best_width = r1 - r0;
+            best = t - (r0 + (r1 - r0) / 2);
+        }
+    }
+    return best;
 }
 
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)

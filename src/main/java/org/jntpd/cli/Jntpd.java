@@ -69,6 +69,14 @@ public final class Jntpd {
                     + config.refclocks().size() + " refclock, " + config.notices().size() + " not honoured)");
             return 0;
         }
+        if (config.files().logFile() != null) {
+            try {
+                Log.setFile(config.files().logFile());
+            } catch (java.io.IOException e) {
+                System.err.println("jntpd: cannot open log file " + config.files().logFile() + ": " + e.getMessage());
+                return 1;
+            }
+        }
         Log.info("jntpd " + VERSION + " starting with " + source);
         return new Daemon(config, options).run();
     }

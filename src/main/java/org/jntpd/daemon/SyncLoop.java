@@ -50,9 +50,17 @@ public final class SyncLoop implements Runnable {
 
     /** What the loop reports outward: the state to serve, status lines, and a sample hook for tests and -Q. */
     public interface Listener {
+        /** After every update or timer: the state to serve. */
         void published(SystemState state, long nowNs);
 
+        /** A source's sample was accepted. */
         default void sample(String source, long nowNs) {}
+
+        /** The synchronisation status or system peer changed; {@code message} says how (for sd_notify STATUS=). */
+        default void statusChanged(String message) {}
+
+        /** The loop is ending (on its own thread, after saving the drift): leave the clock tidy. */
+        default void stopping() {}
     }
 
     private final ClockControl clock;
@@ -76,6 +84,7 @@ public final class SyncLoop implements Runnable {
     private final Path driftFile;
     private final long driftIntervalNs;
     private volatile boolean running = true;
+    private volatile boolean resyncRequested;
     private SyncStatus lastStatus;
     private String lastPeer;
     private long nextDriftWriteNs;
@@ -166,11 +175,25 @@ public final class SyncLoop implements Runnable {
         running = false;
     }
 
+    /**
+     * Another program changed the clock: the sources' estimates no longer describe it. Thread-safe; the loop
+     * restarts every source's filter on its next pass (the next samples re-synchronise).
+     */
+    public void requestResync() {
+        resyncRequested = true;
+    }
+
     @Override
     public void run() {
         try {
             while (running) {
                 long nowNs = clock.nowNs();
+                if (resyncRequested) {
+                    resyncRequested = false;
+                    for (Peer p : peers) {
+                        p.source.reset();
+                    }
+                }
                 mobiliseResolved(nowNs);
                 long next = nowNs + MAX_WAIT_NS;
                 for (int i = 0; i < peers.size(); i++) {
@@ -196,14 +219,16 @@ public final class SyncLoop implements Runnable {
                 int n = poller.await(waitMs);
                 for (int i = 0; i < n; i++) {
                     UdpSocket s = poller.token(i) == 4 ? v4 : v6;
-                    receive(s);
+                    // TX stamps first: a reply read before its request's kernel TX stamp would use the send-call time.
                     collectTxTimestamps(s);
+                    receive(s);
                 }
             }
         } finally {
             if (driftFile != null) {
                 saveDrift();
             }
+            listener.stopping();
             resolver.close();
             poller.close();
             v4.close();
@@ -349,6 +374,10 @@ public final class SyncLoop implements Runnable {
         }
         if ((flags & Association.SAMPLE) != 0) {
             long nowNs = clock.nowNs();
+            if (Log.enabled(Log.Level.DEBUG)) {
+                Log.debug(String.format(java.util.Locale.ROOT, "%s: sample accepted, estimate %+.9f s, jitter %.9f s",
+                        p.source.name(), p.source.offsetNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9));
+            }
             sync.update(nowNs);
             listener.sample(p.source.name(), nowNs);
             publish(nowNs);
@@ -391,12 +420,14 @@ public final class SyncLoop implements Runnable {
         Source peer = sync.systemPeer();
         String peerName = peer == null ? null : peer.name();
         if (status != lastStatus || !java.util.Objects.equals(peerName, lastPeer)) {
+            String message = sync.statusMessage();
             if (status == SyncStatus.SYNCHRONISED || lastStatus == SyncStatus.SYNCHRONISED || lastStatus == null
                     || status == SyncStatus.PANIC) {
-                Log.log(status == SyncStatus.PANIC ? Log.Level.ERROR : Log.Level.NOTICE, sync.statusMessage());
+                Log.log(status == SyncStatus.PANIC ? Log.Level.ERROR : Log.Level.NOTICE, message);
             } else {
-                Log.info(sync.statusMessage());
+                Log.info(message);
             }
+            listener.statusChanged(message);
             lastStatus = status;
             lastPeer = peerName;
         }

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongUnaryOperator;
 import org.jntpd.config.Config;
 import org.jntpd.config.RestrictRule;
 import org.jntpd.io.UdpSocket;
@@ -31,7 +32,7 @@ public final class Server implements AutoCloseable {
      * @param state where workers read the state they serve (published by the synchronisation side)
      */
     public static Server start(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state) {
-        Server server = open(serving, restrictions, state);
+        Server server = open(serving, restrictions, state, LongUnaryOperator.identity());
         server.startWorkers();
         return server;
     }
@@ -40,10 +41,11 @@ public final class Server implements AutoCloseable {
      * Binds the sockets and builds the workers without starting them: the daemon drops its privileges in between,
      * and threads started afterwards inherit exactly the capabilities it keeps.
      */
-    public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state) {
+    public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state,
+            LongUnaryOperator kernelToServedNs) {
         Server server = new Server();
         try {
-            server.bind(serving, restrictions, state);
+            server.bind(serving, restrictions, state, kernelToServedNs);
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -51,7 +53,8 @@ public final class Server implements AutoCloseable {
         return server;
     }
 
-    private void bind(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state) {
+    private void bind(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state,
+            LongUnaryOperator kernelToServedNs) {
         List<InetSocketAddress> addresses = new ArrayList<>();
         if (serving.bindAddresses().isEmpty()) {
             addresses.add(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), serving.port()));
@@ -92,7 +95,8 @@ public final class Server implements AutoCloseable {
                     : null;
             ServerCounters counters = new ServerCounters();
             Responder responder = new Responder(access, limiter, rl.global(), interleaved, counters);
-            workers.add(new ServerWorker(cpus.get(w), serving.idle(), own, responder, counters, interleaved, state));
+            workers.add(new ServerWorker(cpus.get(w), serving.idle(), own, responder, counters, interleaved, state,
+                    kernelToServedNs));
         }
     }
 

@@ -1,5 +1,6 @@
 package org.jntpd.server;
 
+import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
 import org.jntpd.config.Config;
 import org.jntpd.io.PacketBatch;
@@ -34,6 +35,7 @@ public final class ServerWorker implements Runnable {
     private final ServerCounters counters;
     private final InterleavedTable interleaved;
     private final StateSource state;
+    private final LongUnaryOperator kernelToServedNs;
     private final PacketBatch rx = new PacketBatch(BATCH);
     private final PacketBatch tx = new PacketBatch(BATCH, PacketBatch.MIN_DATA_BYTES);
     private final PacketBatch reports = new PacketBatch(BATCH, PacketBatch.MIN_DATA_BYTES);
@@ -50,10 +52,12 @@ public final class ServerWorker implements Runnable {
     }
 
     /**
-     * @param cpu the CPU to pin the worker's thread to, or -1 to leave it to the scheduler
+     * @param cpu              the CPU to pin the worker's thread to, or -1 to leave it to the scheduler
+     * @param kernelToServedNs maps kernel timestamps and CLOCK_REALTIME readings onto the time served: the identity
+     *                         when the kernel clock is disciplined, the software correction under {@code -x}
      */
     public ServerWorker(int cpu, Config.Serving.Idle idle, UdpSocket[] sockets, Responder responder,
-            ServerCounters counters, InterleavedTable interleaved, StateSource state) {
+            ServerCounters counters, InterleavedTable interleaved, StateSource state, LongUnaryOperator kernelToServedNs) {
         this.cpu = cpu;
         this.idle = idle;
         this.sockets = sockets.clone();
@@ -61,6 +65,7 @@ public final class ServerWorker implements Runnable {
         this.counters = counters;
         this.interleaved = interleaved;
         this.state = state;
+        this.kernelToServedNs = kernelToServedNs;
         this.pendingKey = new long[TX_RING * sockets.length];
         this.pendingId = new int[TX_RING * sockets.length];
         java.util.Arrays.fill(pendingId, -1);
@@ -144,6 +149,7 @@ public final class ServerWorker implements Runnable {
                 }
                 rxNs = fallbackNs;
             }
+            rxNs = kernelToServedNs.applyAsLong(rxNs);
             int verdict = responder.respond(rx.data(i), 0, rx.length(i), rx.addressHigh(i), rx.addressLow(i),
                     rx.port(i), rxNs, current, tx.data(replies), 0);
             if (verdict == Responder.REPLY) {
@@ -164,7 +170,7 @@ public final class ServerWorker implements Runnable {
 
     private void sendReplies(int s, UdpSocket socket, int replies) {
         // T3 as late as possible: one clock reading for the whole batch, just before sendmmsg.
-        long t3 = NtpTimestamp.fromUnixNs(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME));
+        long t3 = NtpTimestamp.fromUnixNs(kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)));
         for (int j = 0; j < replies; j++) {
             if (slotStamp[j]) {
                 long written = responder.stampTransmit(tx.data(j), 0, t3);
@@ -204,7 +210,7 @@ public final class ServerWorker implements Runnable {
                 int r = s * TX_RING + (id & (TX_RING - 1));
                 long txNs = reports.txSoftwareNs(i);
                 if (pendingId[r] == id && txNs != 0) {
-                    interleaved.put(pendingKey[r], NtpTimestamp.fromUnixNs(txNs) & ~1L);
+                    interleaved.put(pendingKey[r], NtpTimestamp.fromUnixNs(kernelToServedNs.applyAsLong(txNs)) & ~1L);
                     pendingId[r] = -1;
                 }
             }

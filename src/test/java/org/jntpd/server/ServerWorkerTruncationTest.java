@@ -32,7 +32,7 @@ class ServerWorkerTruncationTest {
                 DatagramChannel client = DatagramChannel.open()) {
             client.bind(new InetSocketAddress("127.0.0.1", 0));
             ServerWorker worker = new ServerWorker(-1, Config.Serving.Idle.BUSY_POLL, new UdpSocket[] {server},
-                    responder, counters, table, state);
+                    responder, counters, table, state, java.util.function.LongUnaryOperator.identity());
             // v4 client request, one 2000-byte unknown extension field, a 24-byte MAC of key 1: 2072 bytes, of
             // which the first 2048 (the buffer) are a well-formed request without a MAC.
             int overLength = PacketBatch.DEFAULT_DATA_BYTES + 24;

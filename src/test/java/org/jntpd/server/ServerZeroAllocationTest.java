@@ -57,7 +57,7 @@ class ServerZeroAllocationTest {
                 PacketBatch out = new PacketBatch(BATCH);
                 PacketBatch in = new PacketBatch(BATCH)) {
             ServerWorker worker = new ServerWorker(-1, Config.Serving.Idle.BUSY_POLL, new UdpSocket[] {serverSocket},
-                    responder, counters, table, holder);
+                    responder, counters, table, holder, java.util.function.LongUnaryOperator.identity());
             InetSocketAddress to = serverSocket.localAddress();
             for (int i = 0; i < BATCH; i++) {
                 out.address(i, to);
