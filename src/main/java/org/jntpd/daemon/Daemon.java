@@ -114,7 +114,7 @@ public final class Daemon {
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
         if (server != null) {
             server.startWorkers();
-            Log.notice("serving NTP on " + server.boundAddresses() + " with " + server.workers().size() + " worker(s); precision 2^"
+            Log.notice("serving NTP on " + server.boundAddresses().stream().map(Daemon::format).toList() + " with " + server.workers().size() + " worker(s); precision 2^"
                     + precisionLog2 + " s");
         }
         loopThread = Thread.ofPlatform().name("jntpd-sync").start(this::runLoop);
@@ -348,6 +348,18 @@ public final class Daemon {
         } catch (RuntimeException e) {
             Log.debug("sd_notify to " + socket + " failed: " + e.getMessage());
         }
+    }
+
+    private static String format(java.net.InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        int pct = host.indexOf('%');
+        host = pct >= 0 ? host.substring(0, pct) : host;
+        if (host.equals("0:0:0:0:0:0:0:0")) {
+            host = "::";
+        } else if (host.equals("0:0:0:0:0:0:0:1")) {
+            host = "::1";
+        }
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** The published state, for tests and the control interface. */

@@ -49,6 +49,10 @@ public final class DriftFile {
 
     /** Writes the drift atomically (temporary file, fsync, rename). */
     public static void write(Path file, double freqPpm, double skewPpm) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+        }
         AtomicFile.write(file, String.format(Locale.ROOT, "%.6f %.6f%n", freqPpm, skewPpm));
     }
 }

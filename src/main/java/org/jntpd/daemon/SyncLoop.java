@@ -72,6 +72,7 @@ public final class SyncLoop implements Runnable {
     private final List<Peer> peers = new ArrayList<>();
     private final Map<ServerSpec, Pool> pools = new LinkedHashMap<>();
     private final int maxClock;
+    private final int configuredSources;
     private final UdpSocket v4;
     private final UdpSocket v6;
     private final Poller poller;
@@ -144,6 +145,7 @@ public final class SyncLoop implements Runnable {
         this.driftFile = driftFile;
         this.driftIntervalNs = 3600L * 1_000_000_000L;
         this.maxClock = config.tos().maxClock();
+        this.configuredSources = config.servers().size();
         UdpSocket.Options opts = UdpSocket.Options.DEFAULT;
         this.v4 = UdpSocket.open(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), 0), opts);
         UdpSocket six = null;
@@ -420,7 +422,8 @@ public final class SyncLoop implements Runnable {
         Source peer = sync.systemPeer();
         String peerName = peer == null ? null : peer.name();
         if (status != lastStatus || !java.util.Objects.equals(peerName, lastPeer)) {
-            String message = sync.statusMessage();
+            String message = status == SyncStatus.NO_SOURCES && configuredSources > 0
+                    ? "no sources yet (waiting for the addresses of " + configuredSources + " configured)" : sync.statusMessage();
             if (status == SyncStatus.SYNCHRONISED || lastStatus == SyncStatus.SYNCHRONISED || lastStatus == null
                     || status == SyncStatus.PANIC) {
                 Log.log(status == SyncStatus.PANIC ? Log.Level.ERROR : Log.Level.NOTICE, message);
@@ -437,7 +440,7 @@ public final class SyncLoop implements Runnable {
         try {
             DriftFile.write(driftFile, sync.frequencyPpm(), 0);
         } catch (java.io.IOException e) {
-            Log.warn("cannot write drift file " + driftFile + ": " + e.getMessage());
+            Log.warn("cannot write drift file " + driftFile + ": " + e);
         }
     }
 }
