@@ -218,7 +218,7 @@ public final class Source {
     /** Whether selection may consider the source at {@code nowNs}. */
     boolean selectable(long nowNs, long maxDistanceNs) {
         return reachable && !config.noselect() && bank.initialised() && leap != 3
-                && stratum >= 1 && stratum < 16 && distanceNs(nowNs) < maxDistanceNs;
+                && stratum >= 0 && stratum < 16 && distanceNs(nowNs) < maxDistanceNs; // 0: a reference clock
     }
 
     public int leap() {

@@ -41,6 +41,19 @@ class SynchroniserTest {
     }
 
     @Test
+    void shouldServeStratumOneFromAReferenceClock() {
+        Source pps = sync.addSource(SourceConfig.of("PPS0", 0x50505300)); // "PPS"
+        pps.setReachable(true);
+        // A reference clock's sample: stratum 0, no network delay, the clock's own dispersion.
+        assertTrue(pps.accumulate(sample.set(clock.nowNs(), -Math.round(clock.offsetNs()), 0, 1_000, 0, 0, 0,
+                0x50505300, 0, -20)));
+        assertEquals(SyncStatus.SYNCHRONISED, sync.update(clock.nowNs()));
+        assertEquals(1, sync.state().stratum());
+        assertEquals(0x50505300, sync.state().refId());
+        assertEquals(0, sync.state().rootDelayNs());
+    }
+
+    @Test
     void shouldPublishTheStateOfItsSystemPeer() {
         assertFalse(sync.state().synced());
         assertEquals(3, sync.state().leapIndicator());
