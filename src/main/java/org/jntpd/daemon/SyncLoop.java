@@ -288,7 +288,7 @@ public final class SyncLoop implements Runnable {
         AssociationConfig cfg = new AssociationConfig(
                 spec.kind() == ServerSpec.Kind.PEER ? AssociationConfig.Mode.SYMMETRIC_ACTIVE : AssociationConfig.Mode.CLIENT,
                 spec.minPollLog2(), spec.maxPollLog2(), spec.iburst(), spec.burst(), pool != null, 0,
-                org.jntpd.sync.PollPolicy.DEFAULT_COST);
+                org.jntpd.sync.PollPolicy.DEFAULT_COST, spec.xleave());
         Association assoc = new Association(cfg, source, random, nowNs);
         sync.addStepListener(assoc);
         peers.add(new Peer(spec, new InetSocketAddress(address, spec.port()), socket, source, assoc, pool));

@@ -66,11 +66,24 @@ public final class Association implements ClockStepListener {
     private long xmtNtp64;
     private long xmtLocalNs;
     private long lastRxTransmitNtp64;
+    /**
+     * Client interleaved mode (chrony's xleave): the previous exchange, whose server TX time an interleaved reply
+     * delivers. {@code prevServerRxNtp64} is the server's receive timestamp of our previous request (sent back as our
+     * origin), {@code prevRxLocalNs} our receive time of its reply (sent as our receive field, which an interleaved
+     * reply echoes as its origin), {@code prevTxLocalNs} our send time of that request. 0 = none.
+     */
+    private long prevServerRxNtp64;
+    private long prevRxLocalNs;
+    private long prevTxLocalNs;
+    private long sentReceiveNtp64;
     /** Symmetric modes: the peer's last transmit timestamp (our next origin) and our receive time of it. */
     private long peerXmtNtp64;
     private long peerRxLocalNs;
 
     private PacketVerdict lastVerdict;
+    private long lastOffsetNs;
+    private long lastDelayNs;
+    private boolean lastInterleaved;
     private long sent;
     private long received;
 
@@ -190,7 +203,19 @@ public final class Association implements ClockStepListener {
             do {
                 cookie = random.nextLong();
             } while (cookie == 0);
-            h.set(0, MAX_VERSION, NtpMode.CLIENT, 0, pollLog2, 0, 0, 0, 0, 0, 0, 0, cookie);
+            long origin = 0;
+            long receive = 0;
+            if (cfg.xleave() && prevServerRxNtp64 != 0 && prevRxLocalNs != 0) {
+                // Interleaved request: origin names the server's receive timestamp of our last exchange, receive
+                // carries our receive time of its reply (an interleaved answer echoes it as origin).
+                origin = prevServerRxNtp64;
+                receive = NtpTimestamp.fromUnixNs(prevRxLocalNs);
+                if (receive == cookie) {
+                    cookie ^= 1; // the server tells interleaved requests by receive != transmit
+                }
+            }
+            sentReceiveNtp64 = receive;
+            h.set(0, MAX_VERSION, NtpMode.CLIENT, 0, pollLog2, 0, 0, 0, 0, 0, origin, receive, cookie);
         } else {
             boolean synced = sys.synced();
             long receive = peerRxLocalNs == 0 ? 0 : NtpTimestamp.fromUnixNs(peerRxLocalNs);
@@ -233,8 +258,10 @@ public final class Association implements ClockStepListener {
         if (h.transmit == 0) {
             return verdict(PacketVerdict.INVALID_TIMESTAMPS, 0);
         }
+        boolean interleavedReply = false;
         if (client) {
-            if (!awaiting || h.origin != xmtNtp64) {
+            interleavedReply = cfg.xleave() && sentReceiveNtp64 != 0 && h.origin == sentReceiveNtp64;
+            if (!awaiting || h.origin != xmtNtp64 && !interleavedReply) {
                 return verdict(h.transmit == lastRxTransmitNtp64 ? PacketVerdict.DUPLICATE : PacketVerdict.BOGUS, 0);
             }
             lastRxTransmitNtp64 = h.transmit;
@@ -252,7 +279,21 @@ public final class Association implements ClockStepListener {
             }
         }
         awaiting = false;
+        // What this exchange leaves for the next interleaved one, and the previous exchange it completes.
+        long t1 = xmtLocalNs;
+        long t2Ntp64 = h.receive;
+        long t4 = rxNs;
+        if (interleavedReply) {
+            t1 = prevTxLocalNs;
+            t2Ntp64 = prevServerRxNtp64;
+            t4 = prevRxLocalNs;
+        }
         boolean kiss = h.stratum == 0 && isKiss(h.refId);
+        if (client && cfg.xleave() && !kiss) {
+            prevServerRxNtp64 = h.receive;
+            prevRxLocalNs = rxNs;
+            prevTxLocalNs = xmtLocalNs;
+        }
         if (kiss && (h.refId == KissCode.DENY || h.refId == KissCode.RSTR)) {
             return verdict(PacketVerdict.KOD_DENY, demobilise());
         }
@@ -270,13 +311,11 @@ public final class Association implements ClockStepListener {
         if (cfg.localRefId() != 0 && h.refId == cfg.localRefId() && h.stratum > 1) {
             return verdict(PacketVerdict.LOOP, 0);
         }
-        if (h.receive == 0) {
+        if (t2Ntp64 == 0 || t1 == 0 || t4 == 0) {
             return verdict(PacketVerdict.INVALID_TIMESTAMPS, 0);
         }
-        long t1 = xmtLocalNs;
-        long t2 = NtpTimestamp.toUnixNs(h.receive, t1);
+        long t2 = NtpTimestamp.toUnixNs(t2Ntp64, t1);
         long t3 = NtpTimestamp.toUnixNs(h.transmit, t1);
-        long t4 = rxNs;
         long offsetNs = Math.floorDiv((t2 - t1) + (t3 - t4), 2);
         long delayNs = (t4 - t1) - (t3 - t2);
         long precisionNs = precisionNs(h.precision);
@@ -290,6 +329,9 @@ public final class Association implements ClockStepListener {
         if ((rootDelayNs + delayNs) / 2 + rootDispersionNs + dispersionNs > source.maxDistanceNs()) {
             return verdict(PacketVerdict.DISTANCE_EXCEEDED, 0);
         }
+        lastOffsetNs = offsetNs;
+        lastDelayNs = delayNs;
+        lastInterleaved = interleavedReply;
         sample.set(t4, offsetNs, delayNs, dispersionNs, rootDelayNs, rootDispersionNs, h.stratum, h.refId, h.leap,
                 h.precision);
         if (!source.accumulate(sample)) {
@@ -333,10 +375,29 @@ public final class Association implements ClockStepListener {
     @Override
     public void onClockStep(long nowNs, long stepNs) {
         xmtLocalNs += stepNs;
+        // An interleaved exchange spanning a step would mix timescales: start the pairing afresh.
+        prevServerRxNtp64 = 0;
+        prevRxLocalNs = 0;
+        prevTxLocalNs = 0;
         if (peerRxLocalNs != 0) {
             peerRxLocalNs += stepNs;
         }
         nextPollNs += stepNs;
+    }
+
+    /** Offset (source minus local, ns) of the last measurement, before filtering (for statistics files). */
+    public long lastOffsetNs() {
+        return lastOffsetNs;
+    }
+
+    /** Round-trip delay (ns) of the last measurement. */
+    public long lastDelayNs() {
+        return lastDelayNs;
+    }
+
+    /** Whether the last measurement came from an interleaved reply. */
+    public boolean lastInterleaved() {
+        return lastInterleaved;
     }
 
     /** Why the last packet was (not) used. */

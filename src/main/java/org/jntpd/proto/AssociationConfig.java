@@ -14,9 +14,11 @@ import org.jntpd.sync.PollPolicy;
  * @param localRefId   this host's refid as its servers would see it (IPv4 address), 0 = unknown; a server that
  *                     reports it as its own refid synchronises to us (a loop)
  * @param pollCost     accuracy the poll policy may give up per doubling of the interval ({@link PollPolicy})
+ * @param xleave       client: ask for interleaved replies (chrony's {@code xleave}), whose transmit timestamps are the
+ *                     server's kernel TX stamps of its previous reply
  */
 public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boolean iburst, boolean burst, boolean pool,
-        int localRefId, double pollCost) {
+        int localRefId, double pollCost, boolean xleave) {
 
     /** The three kinds of association. */
     public enum Mode {
@@ -51,7 +53,7 @@ public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boo
     /** A {@code server} line with no options. */
     public static AssociationConfig server() {
         return new AssociationConfig(Mode.CLIENT, DEFAULT_MIN_POLL, DEFAULT_MAX_POLL, false, false, false, 0,
-                PollPolicy.DEFAULT_COST);
+                PollPolicy.DEFAULT_COST, false);
     }
 
     /** A {@code peer} line with no options. */
@@ -60,30 +62,34 @@ public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boo
     }
 
     public AssociationConfig withMode(Mode m) {
-        return new AssociationConfig(m, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost);
+        return new AssociationConfig(m, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, xleave);
     }
 
     public AssociationConfig withPoll(int minLog2, int maxLog2) {
-        return new AssociationConfig(mode, minLog2, maxLog2, iburst, burst, pool, localRefId, pollCost);
+        return new AssociationConfig(mode, minLog2, maxLog2, iburst, burst, pool, localRefId, pollCost, xleave);
     }
 
     public AssociationConfig withIburst(boolean v) {
-        return new AssociationConfig(mode, minPollLog2, maxPollLog2, v, burst, pool, localRefId, pollCost);
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, v, burst, pool, localRefId, pollCost, xleave);
     }
 
     public AssociationConfig withBurst(boolean v) {
-        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, v, pool, localRefId, pollCost);
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, v, pool, localRefId, pollCost, xleave);
     }
 
     public AssociationConfig withPool(boolean v) {
-        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, v, localRefId, pollCost);
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, v, localRefId, pollCost, xleave);
     }
 
     public AssociationConfig withLocalRefId(int v) {
-        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, v, pollCost);
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, v, pollCost, xleave);
+    }
+
+    public AssociationConfig withXleave(boolean v) {
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, v);
     }
 
     public AssociationConfig withPollCost(double v) {
-        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, v);
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, v, xleave);
     }
 }

@@ -293,4 +293,76 @@ class AssociationTest {
         assertEquals(Association.SAMPLE, a.receive(reply(request, t2, t2 + MS), T0 + 21 * MS + S));
         assertEquals(5 * MS - S, a.source().offsetNs(T0 + 21 * MS + S), 1);
     }
+
+    /**
+     * A server that answers as chrony does: interleaved when a request's origin names its receive timestamp of an
+     * earlier request whose reply's precise (kernel) TX time it kept; basic otherwise. Its clock is 5 ms ahead;
+     * 10 ms each way; it reads T3 1 ms after T2, but the reply leaves 50 us later than that reading.
+     */
+    private static final class InterleavingServer {
+        long savedRx;
+        long savedTx;
+
+        HeaderFields answer(HeaderFields req, long trueNs) {
+            long t2 = trueNs + 10 * MS + 5 * MS;
+            long t3Read = t2 + MS;
+            long t3Sent = t3Read + 50_000;
+            boolean interleave = req.origin != 0 && req.origin == savedRx && req.receive != req.transmit;
+            HeaderFields h = new HeaderFields().set(0, 4, NtpMode.SERVER, 1, req.poll, -20, 0, 0, GPS, 0,
+                    interleave ? req.receive : req.transmit, NtpTimestamp.fromUnixNs(t2) | 1,
+                    interleave ? savedTx : NtpTimestamp.fromUnixNs(t3Read));
+            savedRx = h.receive;
+            savedTx = NtpTimestamp.fromUnixNs(t3Sent);
+            return h;
+        }
+    }
+
+    @Test
+    void shouldUseInterleavedRepliesForTheServersPreciseTransmitTime() {
+        Association a = association(AssociationConfig.server().withXleave(true).withPoll(0, 0));
+        InterleavingServer server = new InterleavingServer();
+        long t = T0;
+        long[] offsets = new long[4];
+        boolean[] interleaved = new boolean[4];
+        for (int i = 0; i < 4; i++) {
+            assertEquals(Association.SEND, a.poll(t, request, unsynced));
+            if (i == 0) {
+                assertEquals(0, request.origin, "the first request is basic");
+            } else {
+                assertNotEquals(0, request.origin, "later ones name the server's last receive timestamp");
+                assertNotEquals(request.receive, request.transmit);
+            }
+            HeaderFields reply = server.answer(request, t);
+            long t4 = t + 21 * MS + 50_000;
+            assertEquals(Association.SAMPLE, a.receive(reply, t4), a.lastVerdict().toString());
+            offsets[i] = a.lastOffsetNs();
+            interleaved[i] = a.lastInterleaved();
+            t += 2 * S;
+        }
+        // Basic replies carry the server's early T3 reading: 25 us of error. Interleaved ones are exact.
+        assertFalse(interleaved[0]);
+        assertEquals(5 * MS - 25_000, offsets[0], 2);
+        assertTrue(interleaved[2] && interleaved[3], "interleaved from the second reply on");
+        assertEquals(5 * MS, offsets[3], 2);
+        assertEquals(20 * MS, a.lastDelayNs(), 2);
+    }
+
+    @Test
+    void shouldStayBasicWithoutXleaveAndAcceptABasicFallback() {
+        Association a = association(AssociationConfig.server().withPoll(0, 0));
+        a.poll(T0, request, unsynced);
+        assertEquals(0, request.origin);
+        a.receive(reply(request, T0 + 10 * MS, T0 + 11 * MS), T0 + 21 * MS);
+        a.poll(T0 + S, request, unsynced);
+        assertEquals(0, request.origin, "no interleaved request without xleave");
+        assertEquals(0, request.receive);
+        // With xleave, a server that never interleaves still gives basic samples.
+        Association x = association(AssociationConfig.server().withXleave(true).withPoll(0, 0));
+        for (int i = 0; i < 3; i++) {
+            x.poll(T0 + i * S, request, unsynced);
+            assertEquals(Association.SAMPLE, x.receive(reply(request, T0 + i * S + 10 * MS, T0 + i * S + 11 * MS),
+                    T0 + i * S + 21 * MS));
+            assertFalse(x.lastInterleaved());
+        }
+    }
 }
