@@ -109,12 +109,12 @@ public final class PerfCommand {
         void step(StepStats s, boolean xleave) {
             if (kv) {
                 out.printf(Locale.ROOT, "step=%d target_rps=%d offered_rps=%.1f reply_rps=%.1f loss_pct=%.4f"
-                        + " sent=%d replies=%d interleaved=%d kod=%d late=%d send_failures=%d"
+                        + " sent=%d behind=%d replies=%d interleaved=%d kod=%d late=%d send_failures=%d"
                         + " server_p50_ns=%d server_p99_ns=%d server_max_ns=%d"
                         + " delay_p50_ns=%d delay_p99_ns=%d delay_max_ns=%d"
                         + " rtt_p50_ns=%d rtt_p99_ns=%d rtt_max_ns=%d"
                         + " user_t1=%d user_t4=%d alloc_bytes=%d truncated=%d%n",
-                        s.number, s.targetRate, s.offeredRate(), s.replyRate(), s.lossPercent(), s.sent(),
+                        s.number, s.targetRate, s.offeredRate(), s.replyRate(), s.lossPercent(), s.sent(), s.behind(),
                         s.replies(), s.interleavedReplies(), s.kissOfDeath(), s.late(), s.sendFailures(),
                         s.serverNs.valueAt(0.5), s.serverNs.valueAt(0.99), s.serverNs.max(),
                         s.delayNs.valueAt(0.5), s.delayNs.valueAt(0.99), s.delayNs.max(),
@@ -131,6 +131,9 @@ public final class PerfCommand {
             }
             if (s.late() > 0) {
                 notes.append(" late=").append(s.late());
+            }
+            if (s.behind() > 0) {
+                notes.append(" generator-behind=").append(s.behind());
             }
             if (s.sendFailures() > 0) {
                 notes.append(" send-failures=").append(s.sendFailures());

@@ -19,6 +19,8 @@ public final class StepStats {
     long sent;
     /** Requests sendmmsg did not take (send buffer full, error): never left, not counted in {@link #sent}. */
     long sendFailures;
+    /** Requests scheduled in the step that the generator did not get out before the step ended (it lagged). */
+    long behind;
     /** Replies matched to a request of this step within the timeout (not counting kiss-o'-death). */
     long replies;
     /** Replies in interleaved mode among {@link #replies}. */
@@ -50,6 +52,10 @@ public final class StepStats {
 
     public long sendFailures() {
         return sendFailures;
+    }
+
+    public long behind() {
+        return behind;
     }
 
     public long replies() {
