@@ -1,0 +1,373 @@
+package org.jntpd.proto;
+
+import java.util.random.RandomGenerator;
+import org.jntpd.sync.ClockStepListener;
+import org.jntpd.sync.PollPolicy;
+import org.jntpd.sync.Sample;
+import org.jntpd.sync.Source;
+import org.jntpd.sync.SourceState;
+import org.jntpd.sync.SystemState;
+import org.jntpd.time.NtpShort;
+import org.jntpd.time.NtpTimestamp;
+
+/**
+ * One NTP association (RFC 5905): a client of a server, or one side of a symmetric peering. A pure state machine:
+ * the daemon calls {@link #poll} when the local clock reaches {@link #nextPollNs()} and sends the request it filled
+ * in, calls {@link #receive} with each packet from the peer's address, and carries out the action flags returned
+ * ({@link #SEND}, {@link #SAMPLE}, {@link #DEMOBILISE}, {@link #REPLACE}). Nothing here does I/O or reads a clock.
+ *
+ * <p>It keeps the reachability register, bursts (iburst/burst), the poll interval between minpoll and maxpoll
+ * (from {@link PollPolicy}, randomised by +-1/32, backed off while unanswered and on KoD RATE), and the on-wire
+ * protocol: the raw transmit value of the outstanding request and its local send time are kept apart, so a client
+ * request can carry a random cookie (chrony's data minimisation) and a later kernel TX timestamp can replace the
+ * send time ({@link #transmitted}). Valid replies become {@link Sample}s for the association's {@link Source}.
+ */
+public final class Association implements ClockStepListener {
+    /** {@link #poll}: the request in the caller's {@link HeaderFields} is to be sent now. */
+    public static final int SEND = 1;
+    /** {@link #receive}: the source accepted a sample; run {@code Synchroniser.update}. */
+    public static final int SAMPLE = 2;
+    /** Remove this association and its source. */
+    public static final int DEMOBILISE = 4;
+    /** With DEMOBILISE, for a pool member: mobilise another of the pool's addresses. */
+    public static final int REPLACE = 8;
+
+    static final int BURST_COUNT = 8;
+    static final long BURST_SPACING_NS = 2_000_000_000L;
+    /** Every this many unanswered polls in a row the poll interval doubles ... */
+    static final int MISSES_PER_BACKOFF = 8;
+    /** ... up to this many steps above minpoll, so that an intermittent link is noticed soon after it returns. */
+    static final int UNREACHABLE_BACKOFF_STEPS = 2;
+    /** A new association's source counts as pending (its first answer awaited) for this many polls. */
+    static final int PENDING_POLLS = 2;
+    /** A pool member or passive peer unreachable (or a pool member a falseticker) for this many polls is dropped. */
+    static final int POLLS_TO_DROP = 8;
+    static final int MAX_VERSION = 4;
+    private static final int INIT_REFID = KissCode.ascii("INIT");
+
+    private final AssociationConfig cfg;
+    private final Source source;
+    private final RandomGenerator random;
+    private final Sample sample = new Sample();
+
+    private int reach;
+    private int pollLog2;
+    private int minPollLog2;
+    private int peerPollLog2;
+    private long nextPollNs;
+    private int burstRemaining;
+    private boolean answeredSincePoll = true;
+    private int missedPolls;
+    private int unreachablePolls;
+    private int falsetickerPolls;
+    private boolean demobilised;
+
+    private boolean awaiting;
+    private long xmtNtp64;
+    private long xmtLocalNs;
+    private long lastRxTransmitNtp64;
+    /** Symmetric modes: the peer's last transmit timestamp (our next origin) and our receive time of it. */
+    private long peerXmtNtp64;
+    private long peerRxLocalNs;
+
+    private PacketVerdict lastVerdict;
+    private long sent;
+    private long received;
+
+    /** An association that polls first at {@code nowNs} (client or symmetric active). */
+    public Association(AssociationConfig cfg, Source source, RandomGenerator random, long nowNs) {
+        this.cfg = cfg;
+        this.source = source;
+        this.random = random;
+        this.minPollLog2 = cfg.minPollLog2();
+        this.pollLog2 = cfg.minPollLog2();
+        this.peerPollLog2 = cfg.maxPollLog2();
+        this.nextPollNs = nowNs;
+        source.setPending(true);
+    }
+
+    /**
+     * The server side of symmetric peering: a passive association mobilised by a symmetric-active packet from an
+     * unknown peer (after the daemon's access and authentication checks). It answers at once and then polls.
+     */
+    public static Association passive(AssociationConfig cfg, Source source, RandomGenerator random, HeaderFields first,
+            long rxNs) {
+        Association a = new Association(cfg.withMode(AssociationConfig.Mode.SYMMETRIC_PASSIVE), source, random, rxNs);
+        a.peerXmtNtp64 = first.transmit;
+        a.peerRxLocalNs = rxNs;
+        a.peerPollLog2 = first.poll;
+        return a;
+    }
+
+    public AssociationConfig config() {
+        return cfg;
+    }
+
+    public Source source() {
+        return source;
+    }
+
+    /** Local time (ns) at which {@link #poll} is due; Long.MAX_VALUE once demobilised. */
+    public long nextPollNs() {
+        return demobilised ? Long.MAX_VALUE : nextPollNs;
+    }
+
+    /**
+     * Time to poll: fills {@code request} and returns {@link #SEND}, or returns {@link #DEMOBILISE} (with
+     * {@link #REPLACE} for a pool member) when the association should go. {@code sys} supplies this host's state
+     * for symmetric packets.
+     */
+    public int poll(long nowNs, HeaderFields request, SystemState sys) {
+        if (demobilised) {
+            return 0;
+        }
+        if (burstRemaining == 0) {
+            int drop = startPoll();
+            if (drop != 0) {
+                return drop;
+            }
+            boolean reachable = reach != 0;
+            if (reachable ? cfg.burst() : cfg.iburst()) {
+                burstRemaining = BURST_COUNT;
+            }
+        }
+        if (burstRemaining > 0) {
+            burstRemaining--;
+        }
+        fillRequest(nowNs, request, sys);
+        nextPollNs = burstRemaining > 0 ? nowNs + BURST_SPACING_NS : nowNs + randomisedIntervalNs();
+        sent++;
+        return SEND;
+    }
+
+    /** Bookkeeping at the start of each regular poll; returns DEMOBILISE(|REPLACE) when the association is to go. */
+    private int startPoll() {
+        if (answeredSincePoll) {
+            missedPolls = 0;
+        } else if (++missedPolls % MISSES_PER_BACKOFF == 0) {
+            int cap = Math.min(cfg.maxPollLog2(), minPollLog2 + UNREACHABLE_BACKOFF_STEPS);
+            pollLog2 = Math.max(pollLog2, Math.min(pollLog2 + 1, cap));
+        }
+        answeredSincePoll = false;
+        reach = (reach << 1) & 0xFF;
+        if (reach == 0) {
+            source.setReachable(false);
+            unreachablePolls++;
+        }
+        if (unreachablePolls > PENDING_POLLS) {
+            source.setPending(false);
+        }
+        falsetickerPolls = source.state() == SourceState.FALSETICKER ? falsetickerPolls + 1 : 0;
+        boolean ephemeral = cfg.mode() == AssociationConfig.Mode.SYMMETRIC_PASSIVE;
+        if ((cfg.pool() || ephemeral) && unreachablePolls >= POLLS_TO_DROP
+                || cfg.pool() && falsetickerPolls >= POLLS_TO_DROP) {
+            return demobilise();
+        }
+        return 0;
+    }
+
+    private int demobilise() {
+        demobilised = true;
+        awaiting = false;
+        source.setReachable(false);
+        return DEMOBILISE | (cfg.pool() ? REPLACE : 0);
+    }
+
+    private long randomisedIntervalNs() {
+        int poll = pollLog2;
+        if (cfg.mode() != AssociationConfig.Mode.CLIENT && reach != 0) {
+            poll = Math.max(minPollLog2, Math.min(poll, peerPollLog2)); // symmetric: the shorter of both
+        }
+        long base = 1_000_000_000L << poll;
+        // +-1/32 so that many clients started together do not stay in step.
+        return base + (long) ((random.nextDouble() - 0.5) * base / 16);
+    }
+
+    private void fillRequest(long nowNs, HeaderFields h, SystemState sys) {
+        if (cfg.mode() == AssociationConfig.Mode.CLIENT) {
+            // Client data minimisation: nothing but version, mode, poll and an unpredictable transmit cookie.
+            long cookie;
+            do {
+                cookie = random.nextLong();
+            } while (cookie == 0);
+            h.set(0, MAX_VERSION, NtpMode.CLIENT, 0, pollLog2, 0, 0, 0, 0, 0, 0, 0, cookie);
+        } else {
+            boolean synced = sys.synced();
+            long receive = peerRxLocalNs == 0 ? 0 : NtpTimestamp.fromUnixNs(peerRxLocalNs);
+            h.set(sys.leapIndicator(), MAX_VERSION, cfg.mode().wireMode, synced ? sys.stratum() : 0, pollLog2,
+                    sys.precisionLog2(), synced ? sys.rootDelayShort() : 0, synced ? sys.rootDispersionShort(nowNs) : 0,
+                    synced ? sys.refId() : INIT_REFID, sys.referenceNtp64(), peerXmtNtp64, receive,
+                    NtpTimestamp.fromUnixNs(nowNs));
+        }
+        xmtNtp64 = h.transmit;
+        xmtLocalNs = nowNs;
+        awaiting = true;
+    }
+
+    /**
+     * The kernel's TX timestamp for the request whose transmit field was {@code xmtNtp64}: a better send time
+     * than the one {@link #poll} recorded. Ignored unless that request is still outstanding.
+     */
+    public void transmitted(long xmtNtp64, long txNs) {
+        if (awaiting && xmtNtp64 == this.xmtNtp64) {
+            xmtLocalNs = txNs;
+        }
+    }
+
+    /**
+     * A packet from this association's peer, decoded into {@code h}, received at local time {@code rxNs}.
+     * Returns {@link #SAMPLE} when the source accepted a new sample, DEMOBILISE(|REPLACE) on KoD DENY/RSTR,
+     * else 0; {@link #lastVerdict()} says why.
+     */
+    public int receive(HeaderFields h, long rxNs) {
+        if (demobilised) {
+            return verdict(PacketVerdict.DEMOBILISED, 0);
+        }
+        received++;
+        boolean client = cfg.mode() == AssociationConfig.Mode.CLIENT;
+        boolean modeOk = client ? h.mode == NtpMode.SERVER
+                : h.mode == NtpMode.SYMMETRIC_ACTIVE || h.mode == NtpMode.SYMMETRIC_PASSIVE;
+        if (!modeOk || h.version < 1 || h.version > MAX_VERSION) {
+            return verdict(PacketVerdict.INVALID_MODE, 0);
+        }
+        if (h.transmit == 0) {
+            return verdict(PacketVerdict.INVALID_TIMESTAMPS, 0);
+        }
+        if (client) {
+            if (!awaiting || h.origin != xmtNtp64) {
+                return verdict(h.transmit == lastRxTransmitNtp64 ? PacketVerdict.DUPLICATE : PacketVerdict.BOGUS, 0);
+            }
+            lastRxTransmitNtp64 = h.transmit;
+        } else {
+            if (h.transmit == peerXmtNtp64) {
+                return verdict(PacketVerdict.DUPLICATE, 0);
+            }
+            boolean originOk = awaiting && h.origin == xmtNtp64;
+            // Whatever else, the peer's transmit time is the origin of our next packet (resynchronises the exchange).
+            peerXmtNtp64 = h.transmit;
+            peerRxLocalNs = rxNs;
+            peerPollLog2 = h.poll;
+            if (!originOk) {
+                return verdict(PacketVerdict.BOGUS, 0);
+            }
+        }
+        awaiting = false;
+        boolean kiss = h.stratum == 0 && isKiss(h.refId);
+        if (kiss && (h.refId == KissCode.DENY || h.refId == KissCode.RSTR)) {
+            return verdict(PacketVerdict.KOD_DENY, demobilise());
+        }
+        reach |= 1;
+        answeredSincePoll = true;
+        unreachablePolls = 0;
+        source.setReachable(true);
+        if (kiss && h.refId == KissCode.RATE) {
+            backOff(h.poll, rxNs);
+            return verdict(PacketVerdict.KOD_RATE, 0);
+        }
+        if (h.leap == 3 || h.stratum == 0 || h.stratum >= 16) {
+            return verdict(PacketVerdict.UNSYNCHRONISED, 0);
+        }
+        if (cfg.localRefId() != 0 && h.refId == cfg.localRefId() && h.stratum > 1) {
+            return verdict(PacketVerdict.LOOP, 0);
+        }
+        if (h.receive == 0) {
+            return verdict(PacketVerdict.INVALID_TIMESTAMPS, 0);
+        }
+        long t1 = xmtLocalNs;
+        long t2 = NtpTimestamp.toUnixNs(h.receive, t1);
+        long t3 = NtpTimestamp.toUnixNs(h.transmit, t1);
+        long t4 = rxNs;
+        long offsetNs = Math.floorDiv((t2 - t1) + (t3 - t4), 2);
+        long delayNs = (t4 - t1) - (t3 - t2);
+        long precisionNs = precisionNs(h.precision);
+        if (delayNs < -precisionNs - 1000) {
+            return verdict(PacketVerdict.INVALID_TIMESTAMPS, 0);
+        }
+        delayNs = Math.max(0, delayNs);
+        long rootDelayNs = NtpShort.toNs(h.rootDelay);
+        long rootDispersionNs = NtpShort.toNs(h.rootDispersion);
+        long dispersionNs = precisionNs + (long) (15e-6 * Math.max(0, t4 - t1));
+        if ((rootDelayNs + delayNs) / 2 + rootDispersionNs + dispersionNs > source.maxDistanceNs()) {
+            return verdict(PacketVerdict.DISTANCE_EXCEEDED, 0);
+        }
+        sample.set(t4, offsetNs, delayNs, dispersionNs, rootDelayNs, rootDispersionNs, h.stratum, h.refId, h.leap,
+                h.precision);
+        if (!source.accumulate(sample)) {
+            return verdict(PacketVerdict.SPIKE, 0);
+        }
+        if (burstRemaining == 0) {
+            pollLog2 = PollPolicy.advise(source, pollLog2, minPollLog2, cfg.maxPollLog2(), cfg.pollCost());
+        }
+        return verdict(PacketVerdict.ACCEPTED, SAMPLE);
+    }
+
+    private static long precisionNs(int precisionLog2) {
+        return (long) Math.ceil(Math.scalb(1e9, Math.max(-40, Math.min(10, precisionLog2))));
+    }
+
+    private static boolean isKiss(int refId) {
+        // Four printable ASCII characters, as RFC 5905 kiss codes are.
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            int c = (refId >>> shift) & 0xFF;
+            if (c < 0x20 || c > 0x7E) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** KoD RATE: at least one step more, at least the server's poll, and never below that again. */
+    private void backOff(int serverPollLog2, long rxNs) {
+        int raised = Math.max(pollLog2 + 1, serverPollLog2);
+        minPollLog2 = Math.min(cfg.maxPollLog2(), Math.max(minPollLog2, raised));
+        pollLog2 = Math.max(pollLog2, minPollLog2);
+        burstRemaining = 0;
+        nextPollNs = Math.max(nextPollNs, rxNs + randomisedIntervalNs());
+    }
+
+    private int verdict(PacketVerdict v, int flags) {
+        lastVerdict = v;
+        return flags;
+    }
+
+    @Override
+    public void onClockStep(long nowNs, long stepNs) {
+        xmtLocalNs += stepNs;
+        if (peerRxLocalNs != 0) {
+            peerRxLocalNs += stepNs;
+        }
+        nextPollNs += stepNs;
+    }
+
+    /** Why the last packet was (not) used. */
+    public PacketVerdict lastVerdict() {
+        return lastVerdict;
+    }
+
+    /** The reachability register: bit 0 = the last poll was answered. */
+    public int reach() {
+        return reach;
+    }
+
+    /** Current poll interval, log2 s. */
+    public int pollLog2() {
+        return pollLog2;
+    }
+
+    /** Lower poll bound now in force (minpoll, raised by KoD RATE). */
+    public int minPollLog2() {
+        return minPollLog2;
+    }
+
+    public boolean demobilised() {
+        return demobilised;
+    }
+
+    public long sent() {
+        return sent;
+    }
+
+    public long received() {
+        return received;
+    }
+}

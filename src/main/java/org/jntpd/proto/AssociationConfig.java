@@ -1,0 +1,88 @@
+package org.jntpd.proto;
+
+import org.jntpd.sync.PollPolicy;
+
+/**
+ * Settings of one association (a {@code server}, {@code pool} or {@code peer} line and its options).
+ *
+ * @param mode         client (server/pool lines), symmetric active (peer lines) or symmetric passive (mobilised by a peer)
+ * @param minPollLog2  shortest poll interval, log2 s (default 6 = 64 s)
+ * @param maxPollLog2  longest poll interval, log2 s (default 10 = 1024 s)
+ * @param iburst       while unreachable, each poll sends a burst of 8 requests 2 s apart (fast start)
+ * @param burst        while reachable, each poll sends a burst of 8 requests 2 s apart
+ * @param pool         a pool member: replaced when unreachable, persistently a falseticker, or refused (KoD DENY)
+ * @param localRefId   this host's refid as its servers would see it (IPv4 address), 0 = unknown; a server that
+ *                     reports it as its own refid synchronises to us (a loop)
+ * @param pollCost     accuracy the poll policy may give up per doubling of the interval ({@link PollPolicy})
+ */
+public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boolean iburst, boolean burst, boolean pool,
+        int localRefId, double pollCost) {
+
+    /** The three kinds of association. */
+    public enum Mode {
+        CLIENT(NtpMode.CLIENT),
+        SYMMETRIC_ACTIVE(NtpMode.SYMMETRIC_ACTIVE),
+        SYMMETRIC_PASSIVE(NtpMode.SYMMETRIC_PASSIVE);
+
+        /** The mode field of the packets this association sends. */
+        public final int wireMode;
+
+        Mode(int wireMode) {
+            this.wireMode = wireMode;
+        }
+    }
+
+    public static final int DEFAULT_MIN_POLL = 6;
+    public static final int DEFAULT_MAX_POLL = 10;
+    public static final int MIN_POLL_LIMIT = 0;
+    public static final int MAX_POLL_LIMIT = 17;
+
+    public AssociationConfig {
+        if (minPollLog2 < MIN_POLL_LIMIT || maxPollLog2 > MAX_POLL_LIMIT || minPollLog2 > maxPollLog2) {
+            throw new IllegalArgumentException("poll range must satisfy " + MIN_POLL_LIMIT + " <= minpoll <= maxpoll <= "
+                    + MAX_POLL_LIMIT + ", got minpoll " + minPollLog2 + " maxpoll " + maxPollLog2);
+        }
+        if (!(pollCost >= 0)) {
+            throw new IllegalArgumentException("poll cost must be a non-negative fraction, got " + pollCost);
+        }
+    }
+
+    /** A {@code server} line with no options. */
+    public static AssociationConfig server() {
+        return new AssociationConfig(Mode.CLIENT, DEFAULT_MIN_POLL, DEFAULT_MAX_POLL, false, false, false, 0,
+                PollPolicy.DEFAULT_COST);
+    }
+
+    /** A {@code peer} line with no options. */
+    public static AssociationConfig peer() {
+        return server().withMode(Mode.SYMMETRIC_ACTIVE);
+    }
+
+    public AssociationConfig withMode(Mode m) {
+        return new AssociationConfig(m, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost);
+    }
+
+    public AssociationConfig withPoll(int minLog2, int maxLog2) {
+        return new AssociationConfig(mode, minLog2, maxLog2, iburst, burst, pool, localRefId, pollCost);
+    }
+
+    public AssociationConfig withIburst(boolean v) {
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, v, burst, pool, localRefId, pollCost);
+    }
+
+    public AssociationConfig withBurst(boolean v) {
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, v, pool, localRefId, pollCost);
+    }
+
+    public AssociationConfig withPool(boolean v) {
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, v, localRefId, pollCost);
+    }
+
+    public AssociationConfig withLocalRefId(int v) {
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, v, pollCost);
+    }
+
+    public AssociationConfig withPollCost(double v) {
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, v);
+    }
+}

@@ -1,0 +1,128 @@
+package org.jntpd.server;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.jntpd.config.Config;
+import org.jntpd.config.RestrictRule;
+import org.jntpd.io.UdpSocket;
+import org.jntpd.platform.NativeException;
+import org.jntpd.server.ServerCounters.Counter;
+
+/**
+ * The NTP server: opens the sockets the configuration asks for and runs one {@link ServerWorker} per configured CPU
+ * (or one unpinned worker), all sharing the port through SO_REUSEPORT, with one shared interleaved-mode table.
+ */
+public final class Server implements AutoCloseable {
+    private static final int RATE_TABLE_LOG2 = 16;
+    private static final int INTERLEAVED_TABLE_LOG2 = 16;
+
+    private final List<ServerWorker> workers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<UdpSocket> sockets = new ArrayList<>();
+    private final List<InetSocketAddress> bound = new ArrayList<>();
+
+    private Server() {}
+
+    /**
+     * Binds and starts serving. Throws {@link NativeException} (naming the address) when a socket cannot be bound.
+     *
+     * @param state where workers read the state they serve (published by the synchronisation side)
+     */
+    public static Server start(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state) {
+        Server server = new Server();
+        try {
+            server.open(serving, restrictions, state);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void open(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state) {
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        if (serving.bindAddresses().isEmpty()) {
+            addresses.add(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), serving.port()));
+            addresses.add(new InetSocketAddress(InetAddress.ofLiteral("::"), serving.port()));
+        } else {
+            for (String a : serving.bindAddresses()) {
+                addresses.add(new InetSocketAddress(InetAddress.ofLiteral(a), serving.port()));
+            }
+        }
+        List<Integer> cpus = serving.cpus().isEmpty() ? List.of(-1) : serving.cpus();
+        boolean reusePort = cpus.size() > 1;
+        AccessControl access = AccessControl.compile(restrictions);
+        InterleavedTable interleaved = new InterleavedTable(INTERLEAVED_TABLE_LOG2);
+        Config.RateLimit rl = serving.rateLimit();
+        boolean anyLimited = rl.global() || restrictions.stream().anyMatch(r -> r.flags().contains(
+                org.jntpd.config.RestrictFlag.LIMITED) || r.flags().contains(org.jntpd.config.RestrictFlag.KOD));
+        java.util.SplittableRandom seeds = new java.util.SplittableRandom();
+        int port = serving.port();
+        for (int w = 0; w < cpus.size(); w++) {
+            UdpSocket[] own = new UdpSocket[addresses.size()];
+            for (int a = 0; a < addresses.size(); a++) {
+                InetSocketAddress addr = addresses.get(a);
+                if (port == 0 && !bound.isEmpty()) { // an ephemeral port: later sockets join the first one's port
+                    addr = new InetSocketAddress(addr.getAddress(), bound.get(a % bound.size()).getPort());
+                }
+                UdpSocket s = UdpSocket.open(addr, UdpSocket.Options.DEFAULT.withReusePort(reusePort));
+                sockets.add(s);
+                own[a] = s;
+                if (w == 0) {
+                    bound.add(s.localAddress());
+                    if (port == 0) {
+                        port = bound.getFirst().getPort();
+                    }
+                }
+            }
+            RateLimiter limiter = anyLimited
+                    ? new RateLimiter(RATE_TABLE_LOG2, rl.intervalLog2(), rl.burst(), rl.leak(), seeds.nextLong())
+                    : null;
+            ServerCounters counters = new ServerCounters();
+            Responder responder = new Responder(access, limiter, rl.global(), interleaved, counters);
+            workers.add(new ServerWorker(cpus.get(w), serving.idle(), own, responder, counters, interleaved, state));
+        }
+        for (int w = 0; w < workers.size(); w++) {
+            Thread t = Thread.ofPlatform().name("jntpd-server-" + w).daemon(true).unstarted(workers.get(w));
+            threads.add(t);
+            t.start();
+        }
+    }
+
+    /** The addresses and ports actually bound (the first worker's sockets). */
+    public List<InetSocketAddress> boundAddresses() {
+        return List.copyOf(bound);
+    }
+
+    /** A counter summed over all workers (recent values, read without stopping them). */
+    public long total(Counter c) {
+        long sum = 0;
+        for (ServerWorker w : workers) {
+            sum += w.counters().get(c);
+        }
+        return sum;
+    }
+
+    public List<ServerWorker> workers() {
+        return List.copyOf(workers);
+    }
+
+    @Override
+    public void close() {
+        for (ServerWorker w : workers) {
+            w.stop();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (UdpSocket s : sockets) {
+            s.close();
+        }
+    }
+}

@@ -1,0 +1,283 @@
+package org.jntpd.sync;
+
+/**
+ * A time source as selection sees it: a stream of samples, whatever produced them (an NTP association, a PPS or
+ * SHM reference clock). It filters the samples into an estimate of its offset and of its frequency relative to the
+ * local clock ({@link KalmanBank}, with noise from {@link DelayModel}), rejects delay-unexplained spikes, and keeps
+ * what selection needs: distance, stratum, leap, reachability.
+ *
+ * <p>Created through {@link Synchroniser#addSource(SourceConfig)}, which also tells it about every correction the
+ * discipline applies to the clock, so its state always refers to the corrected clock. Never steers the clock.
+ */
+public final class Source {
+    /** Frequency tolerance of a clock, RFC 5905's PHI: 15 ppm, the rate at which an estimate's bound ages. */
+    static final double PHI = 15e-6;
+    /** An innovation beyond this many sigma is a spike (popcorn) unless it persists. */
+    private static final double SPIKE_GATE_SIGMA = 5;
+    /** This many consecutive spikes are a change (a step of the source or of our frequency), not noise. */
+    private static final int SPIKES_TO_STEP = 3;
+    /** The first samples are never spikes: the filter has nothing to judge them by. */
+    private static final int SAMPLES_BEFORE_GATE = 4;
+    private static final double NS = 1e-9;
+
+    private final SourceConfig config;
+    private final KalmanBank bank = new KalmanBank();
+    private final DelayModel delays = new DelayModel();
+    private final Synchroniser owner;
+
+    private boolean reachable;
+    private boolean pending;
+    private int leap = 3;
+    private int stratum = 16;
+    private int refId;
+    private long rootDelayNs;
+    private long rootDispersionNs;
+    private long sampleDispersionNs;
+    private long lastSampleNs;
+    private long samples;
+    private long spikes;
+    private int consecutiveSpikes;
+    /** Samples still to come before a source that just changed (a step) is combined again. */
+    private int settling;
+    private double jitterVar;
+    private double logNoiseVar = Double.NaN;
+    private SourceState state = SourceState.UNSELECTABLE;
+
+    Source(Synchroniser owner, SourceConfig config) {
+        this.owner = owner;
+        this.config = config;
+    }
+
+    public SourceConfig config() {
+        return config;
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    /**
+     * Folds a sample in. Returns false when it was rejected as a spike: an offset the delay does not explain,
+     * five sigma from the prediction. Three in a row are taken as a step of the source and accepted.
+     */
+    public boolean accumulate(Sample s) {
+        delays.add(s.delayNs);
+        double bound = delays.errorBoundNs(s.delayNs) * NS;
+        double precision = Math.scalb(1.0, s.precisionLog2) + Math.scalb(1.0, owner.precisionLog2());
+        double dispersion = s.dispersionNs * NS;
+        double modelled = bound * bound / 3 + precision * precision / 12 + dispersion * dispersion / 3;
+        double r = modelled * (bank.initialised() ? bank.noiseScale() : 1);
+        double z = s.offsetNs * NS;
+        if (!bank.initialised()) {
+            bank.reset(s.localTimeNs, z, modelled, owner.newSourceFrequency(), owner.newSourceFrequencyVariance());
+            jitterVar = r;
+        } else {
+            double inn = z - bank.offset(s.localTimeNs);
+            double predicted = bank.offsetVariance(s.localTimeNs);
+            double sigma = Math.sqrt(predicted + r);
+            boolean spike = samples >= SAMPLES_BEFORE_GATE && Math.abs(inn) > SPIKE_GATE_SIGMA * sigma;
+            if (spike) {
+                spikes++;
+                if (++consecutiveSpikes < SPIKES_TO_STEP) {
+                    return false;
+                }
+                bank.inflate(s.localTimeNs, inn);
+                settling = SAMPLES_BEFORE_GATE;
+            } else {
+                settling = Math.max(0, settling - 1);
+                jitterVar += (inn * inn - jitterVar) / 8;
+            }
+            bank.update(s.localTimeNs, z, modelled);
+            consecutiveSpikes = 0;
+        }
+        logNoiseVar = Double.isNaN(logNoiseVar) ? Math.log(r) : logNoiseVar + (Math.log(r) - logNoiseVar) / 16;
+        leap = s.leap;
+        stratum = s.stratum;
+        refId = s.refId;
+        rootDelayNs = s.rootDelayNs;
+        rootDispersionNs = s.rootDispersionNs;
+        sampleDispersionNs = s.dispersionNs;
+        lastSampleNs = s.localTimeNs;
+        samples++;
+        return true;
+    }
+
+    /** The producer's view of reachability (an association's reach register is non-zero; a refclock has signal). */
+    public void setReachable(boolean reachable) {
+        this.reachable = reachable;
+    }
+
+    public boolean reachable() {
+        return reachable;
+    }
+
+    /**
+     * The producer's view of whether a first sample is still to be expected soon (a new association that has not
+     * yet had an answer to its first polls; false by default). Until the clock is first synchronised, selection
+     * counts pending sources as votes not yet cast, so that the first answers cannot outvote the majority that is
+     * on its way. A producer that sets it must clear it when it gives up.
+     */
+    public void setPending(boolean pending) {
+        this.pending = pending;
+    }
+
+    public boolean pending() {
+        return pending && samples == 0;
+    }
+
+    /** Forgets every sample (a source that moved, was re-resolved, or whose path changed). */
+    public void reset() {
+        bank.clear();
+        delays.clear();
+        samples = 0;
+        jitterVar = 0;
+        logNoiseVar = Double.NaN;
+        consecutiveSpikes = 0;
+        settling = 0;
+    }
+
+    // --- estimate (all at local time nowNs) ---
+
+    /** Estimated offset (source minus local clock) at {@code nowNs}, ns. NaN before the first sample. */
+    public double offsetNs(long nowNs) {
+        return bank.initialised() ? bank.offset(nowNs) / NS : Double.NaN;
+    }
+
+    /** Standard deviation of {@link #offsetNs(long)}, ns. */
+    public double offsetSigmaNs(long nowNs) {
+        return Math.sqrt(bank.offsetVariance(nowNs)) / NS;
+    }
+
+    /** Estimated frequency of the source relative to the local clock, ppm (positive = the local clock is slow). */
+    public double frequencyPpm() {
+        return bank.frequency() * 1e6;
+    }
+
+    /** Standard deviation of {@link #frequencyPpm()}, ppm. */
+    public double frequencySigmaPpm(long nowNs) {
+        return Math.sqrt(bank.frequencyVariance(nowNs)) * 1e6;
+    }
+
+    /** Estimated wander of the local oscillator as seen against this source: the random-walk step per sqrt(s). */
+    public double wanderPerSqrtS() {
+        return bank.wander();
+    }
+
+    /** Variance of {@link #offsetNs(long)}, s^2. */
+    double offsetVariance(long nowNs) {
+        return bank.offsetVariance(nowNs);
+    }
+
+    /** Frequency relative to the local clock, s/s. */
+    double frequency() {
+        return bank.frequency();
+    }
+
+    /** Variance of {@link #frequency()}, (s/s)^2. */
+    double frequencyVariance(long nowNs) {
+        return bank.frequencyVariance(nowNs);
+    }
+
+    /** Typical (geometric mean) measurement noise variance of recent samples, s^2. NaN before the first sample. */
+    double typicalNoiseVariance() {
+        return Math.exp(logNoiseVar);
+    }
+
+    /** RMS of recent prediction errors, ns. */
+    public double jitterNs() {
+        return Math.sqrt(jitterVar) / NS;
+    }
+
+    /**
+     * Distance (ns): half-width of the interval that holds true time if the source tells it. The source's own
+     * root distance, plus half our minimum delay to it, three sigma of the estimate, the sample dispersion, and
+     * PHI times the estimate's age.
+     */
+    public long distanceNs(long nowNs) {
+        double own = rootDelayNs / 2.0 + rootDispersionNs + sampleDispersionNs
+                + (delays.count() > 0 ? delays.minNs() / 2.0 : 0)
+                + 3 * Math.sqrt(bank.offsetVariance(nowNs)) / NS
+                + PHI * Math.max(0, nowNs - lastSampleNs);
+        return (long) Math.min(own, Long.MAX_VALUE / 4);
+    }
+
+    /** The system's maxdist: producers reject samples whose root distance exceeds it. */
+    public long maxDistanceNs() {
+        return owner.config().maxDistanceNs();
+    }
+
+    /**
+     * Whether the source is in doubt: its last samples were spikes, or it just changed (a step recognised after
+     * persistent spikes) and its estimate is still settling. It still votes in the intersection, so the majority
+     * does not change, but is not combined while steady survivors exist.
+     */
+    public boolean suspect() {
+        return consecutiveSpikes > 0 || settling > 0;
+    }
+
+    /** Whether selection may consider the source at {@code nowNs}. */
+    boolean selectable(long nowNs, long maxDistanceNs) {
+        return reachable && !config.noselect() && bank.initialised() && leap != 3
+                && stratum >= 1 && stratum < 16 && distanceNs(nowNs) < maxDistanceNs;
+    }
+
+    public int leap() {
+        return leap;
+    }
+
+    public int stratum() {
+        return stratum;
+    }
+
+    public int refId() {
+        return refId;
+    }
+
+    public long rootDelayNs() {
+        return rootDelayNs;
+    }
+
+    public long rootDispersionNs() {
+        return rootDispersionNs;
+    }
+
+    /** Smallest round-trip delay among recent samples, ns (0 before any). */
+    public long minDelayNs() {
+        return delays.count() > 0 ? delays.minNs() : 0;
+    }
+
+    public long lastSampleNs() {
+        return lastSampleNs;
+    }
+
+    public long samples() {
+        return samples;
+    }
+
+    public long spikes() {
+        return spikes;
+    }
+
+    public SourceState state() {
+        return state;
+    }
+
+    void setState(SourceState state) {
+        this.state = state;
+    }
+
+    // --- corrections of the local clock, forwarded by the synchroniser ---
+
+    void onFrequencyChange(long nowNs, double dFreq) {
+        if (bank.initialised()) {
+            bank.shiftFrequency(nowNs, dFreq);
+        }
+    }
+
+    void onStep(long stepNs) {
+        if (bank.initialised()) {
+            bank.shiftPhase(stepNs);
+        }
+        lastSampleNs += stepNs;
+    }
+}

@@ -1,0 +1,296 @@
+package org.jntpd.proto;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.jntpd.clock.ReadOnlyClock;
+import org.jntpd.sync.Source;
+import org.jntpd.sync.SourceConfig;
+import org.jntpd.sync.SyncConfig;
+import org.jntpd.sync.SyncStatus;
+import org.jntpd.sync.Synchroniser;
+import org.jntpd.sync.SystemState;
+import org.jntpd.time.NtpShort;
+import org.jntpd.time.NtpTimestamp;
+import org.junit.jupiter.api.Test;
+
+class AssociationTest {
+    private static final long S = 1_000_000_000L;
+    private static final long MS = 1_000_000L;
+    private static final long T0 = 1_767_225_600L * S;
+    private static final int GPS = KissCode.ascii("GPS");
+
+    private final Synchroniser sync = new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults());
+    private final SystemState unsynced = sync.state();
+    private final SystemState synced = new SystemState(true, 0, 2, 0x0A000001, T0 - S, 0, 0, -20, SyncStatus.SYNCHRONISED);
+    private final HeaderFields request = new HeaderFields();
+
+    private Association association(AssociationConfig cfg) {
+        Source s = sync.addSource(SourceConfig.of("s", 1));
+        return new Association(cfg, s, new SplittableRandom(1), T0);
+    }
+
+    /** A stratum-1 server's answer to {@code req}: received at {@code t2Ns}, sent at {@code t3Ns} (its clock). */
+    private static HeaderFields reply(HeaderFields req, long t2Ns, long t3Ns) {
+        return new HeaderFields().set(0, 4, NtpMode.SERVER, 1, req.poll, -20, 0, NtpShort.fromNs(1_000_000), GPS,
+                NtpTimestamp.fromUnixNs(t2Ns - 10 * S), req.transmit, NtpTimestamp.fromUnixNs(t2Ns),
+                NtpTimestamp.fromUnixNs(t3Ns));
+    }
+
+    private static HeaderFields kiss(HeaderFields req, String code) {
+        HeaderFields h = reply(req, T0, T0);
+        h.stratum = 0;
+        h.leap = 3;
+        h.refId = KissCode.ascii(code);
+        h.poll = 8;
+        return h;
+    }
+
+    @Test
+    void shouldSendAMinimalClientRequestWithAnUnpredictableTransmitCookie() {
+        Association a = association(AssociationConfig.server());
+        assertEquals(T0, a.nextPollNs());
+        assertEquals(Association.SEND, a.poll(T0, request, unsynced));
+        assertEquals(NtpMode.CLIENT, request.mode);
+        assertEquals(4, request.version);
+        assertEquals(6, request.poll);
+        assertEquals(0, request.stratum);
+        assertEquals(0, request.origin);
+        assertEquals(0, request.receive);
+        assertEquals(0, request.reference);
+        assertNotEquals(0, request.transmit);
+        long first = request.transmit;
+        long next = a.nextPollNs();
+        assertTrue(Math.abs(next - (T0 + 64 * S)) <= 2 * S, "64 s +-1/32: " + (next - T0));
+        a.poll(next, request, unsynced);
+        assertNotEquals(first, request.transmit);
+    }
+
+    @Test
+    void shouldComputeOffsetAndDelayFromTheFourTimestamps() {
+        Association a = association(AssociationConfig.server());
+        a.poll(T0, request, unsynced);
+        // The server's clock is 5 ms ahead; 10 ms each way; 1 ms in the server.
+        long t2 = T0 + 10 * MS + 5 * MS;
+        long t4 = T0 + 21 * MS;
+        assertEquals(Association.SAMPLE, a.receive(reply(request, t2, t2 + MS), t4));
+        assertEquals(PacketVerdict.ACCEPTED, a.lastVerdict());
+        assertEquals(5 * MS, a.source().offsetNs(t4), 1);
+        assertEquals(20 * MS, a.source().minDelayNs());
+        assertEquals(1, a.reach());
+        assertTrue(a.source().reachable());
+    }
+
+    @Test
+    void shouldTakeTheKernelTransmitTimestampForTheRequestItBelongsTo() {
+        Association a = association(AssociationConfig.server());
+        a.poll(T0, request, unsynced);
+        a.transmitted(request.transmit + 1, T0 + 400_000); // another request's: ignored
+        a.transmitted(request.transmit, T0 + 100_000); // the packet left 100 us after poll() ran
+        long t2 = T0 + 15 * MS;
+        a.receive(reply(request, t2, t2 + MS), T0 + 21 * MS);
+        assertEquals(5 * MS - 50_000, a.source().offsetNs(T0 + 21 * MS), 1);
+        assertEquals(20 * MS - 100_000, a.source().minDelayNs());
+    }
+
+    @Test
+    void shouldRejectBogusAndDuplicateResponses() {
+        Association a = association(AssociationConfig.server());
+        a.poll(T0, request, unsynced);
+        HeaderFields good = reply(request, T0 + 15 * MS, T0 + 16 * MS);
+        HeaderFields forged = reply(request, T0 + 15 * MS, T0 + 16 * MS);
+        forged.origin++;
+        assertEquals(0, a.receive(forged, T0 + 21 * MS));
+        assertEquals(PacketVerdict.BOGUS, a.lastVerdict());
+        assertEquals(Association.SAMPLE, a.receive(good, T0 + 21 * MS));
+        assertEquals(0, a.receive(good, T0 + 22 * MS));
+        assertEquals(PacketVerdict.DUPLICATE, a.lastVerdict());
+        assertEquals(1, a.source().samples());
+        HeaderFields wrongMode = reply(request, T0, T0);
+        wrongMode.mode = NtpMode.SYMMETRIC_PASSIVE;
+        assertEquals(0, a.receive(wrongMode, T0 + 23 * MS));
+        assertEquals(PacketVerdict.INVALID_MODE, a.lastVerdict());
+    }
+
+    @Test
+    void shouldRejectUnsynchronisedServersButCountThemReachable() {
+        Association a = association(AssociationConfig.server());
+        a.poll(T0, request, unsynced);
+        HeaderFields h = reply(request, T0 + 15 * MS, T0 + 16 * MS);
+        h.leap = 3;
+        assertEquals(0, a.receive(h, T0 + 21 * MS));
+        assertEquals(PacketVerdict.UNSYNCHRONISED, a.lastVerdict());
+        assertEquals(1, a.reach());
+        a.poll(T0 + 64 * S, request, unsynced);
+        h = reply(request, T0 + 64 * S, T0 + 64 * S);
+        h.stratum = 16;
+        assertEquals(0, a.receive(h, T0 + 64 * S + 21 * MS));
+        assertEquals(PacketVerdict.UNSYNCHRONISED, a.lastVerdict());
+        assertEquals(0, a.source().samples());
+    }
+
+    @Test
+    void shouldRejectALoopAndAServerBeyondMaxdist() {
+        Association a = association(AssociationConfig.server().withLocalRefId(0xC0000201));
+        a.poll(T0, request, unsynced);
+        HeaderFields h = reply(request, T0 + 15 * MS, T0 + 16 * MS);
+        h.stratum = 3;
+        h.refId = 0xC0000201;
+        assertEquals(0, a.receive(h, T0 + 21 * MS));
+        assertEquals(PacketVerdict.LOOP, a.lastVerdict());
+        a.poll(T0 + 64 * S, request, unsynced);
+        h = reply(request, T0 + 64 * S, T0 + 64 * S);
+        h.rootDispersion = NtpShort.fromNs(2 * S);
+        assertEquals(0, a.receive(h, T0 + 64 * S + 21 * MS));
+        assertEquals(PacketVerdict.DISTANCE_EXCEEDED, a.lastVerdict());
+    }
+
+    @Test
+    void shouldBackOffOnKissOfDeathRate() {
+        Association a = association(AssociationConfig.server());
+        a.poll(T0, request, unsynced);
+        HeaderFields forged = kiss(request, "RATE");
+        forged.origin = 12345;
+        assertEquals(0, a.receive(forged, T0 + MS));
+        assertEquals(PacketVerdict.BOGUS, a.lastVerdict(), "a KoD must answer our request");
+        assertEquals(6, a.pollLog2());
+        assertEquals(0, a.receive(kiss(request, "RATE"), T0 + MS));
+        assertEquals(PacketVerdict.KOD_RATE, a.lastVerdict());
+        assertEquals(8, a.pollLog2(), "at least the server's poll (8)");
+        assertEquals(8, a.minPollLog2());
+        assertTrue(a.nextPollNs() >= T0 + MS + 256 * S * 31 / 32, "next poll in 256 s");
+        assertFalse(a.demobilised());
+    }
+
+    @Test
+    void shouldDemobiliseOnKissOfDeathDenyAndReplaceAPoolMember() {
+        Association server = association(AssociationConfig.server());
+        server.poll(T0, request, unsynced);
+        assertEquals(Association.DEMOBILISE, server.receive(kiss(request, "DENY"), T0 + MS));
+        assertTrue(server.demobilised());
+        assertEquals(Long.MAX_VALUE, server.nextPollNs());
+        assertEquals(0, server.poll(T0 + 64 * S, request, unsynced));
+
+        Association member = association(AssociationConfig.server().withPool(true));
+        member.poll(T0, request, unsynced);
+        assertEquals(Association.DEMOBILISE | Association.REPLACE, member.receive(kiss(request, "RSTR"), T0 + MS));
+    }
+
+    @Test
+    void shouldMarkAnUnansweredServerUnreachableAndBackOffALittle() {
+        Association a = association(AssociationConfig.server());
+        long t = T0;
+        a.poll(t, request, unsynced);
+        t += 64 * S;
+        a.poll(t, request, unsynced);
+        a.receive(reply(request, t + 15 * MS, t + 16 * MS), t + 21 * MS);
+        assertEquals(1, a.reach());
+        for (int i = 0; i < 8; i++) {
+            t = a.nextPollNs();
+            a.poll(t, request, unsynced);
+        }
+        assertEquals(0, a.reach());
+        assertFalse(a.source().reachable());
+        assertEquals(6, a.pollLog2(), "7 requests known unanswered, the 8th still out");
+        a.poll(a.nextPollNs(), request, unsynced);
+        assertEquals(7, a.pollLog2(), "one step once 8 requests went unanswered");
+        for (int i = 0; i < 24; i++) {
+            a.poll(a.nextPollNs(), request, unsynced);
+        }
+        assertEquals(8, a.pollLog2(), "never more than two steps above minpoll: an intermittent link is found again soon");
+    }
+
+    @Test
+    void shouldDropAnUnreachablePoolMemberForAReplacement() {
+        Association a = association(AssociationConfig.server().withPool(true));
+        int flags = 0;
+        int polls = 0;
+        while (flags == 0 || flags == Association.SEND) {
+            flags = a.poll(a.nextPollNs(), request, unsynced);
+            polls++;
+        }
+        assertEquals(Association.DEMOBILISE | Association.REPLACE, flags);
+        assertEquals(Association.POLLS_TO_DROP, polls, "dropped at the 8th poll without an answer");
+    }
+
+    @Test
+    void shouldSendAnInitialBurstWithIburst() {
+        Association a = association(AssociationConfig.server().withIburst(true));
+        long t = T0;
+        for (int i = 0; i < Association.BURST_COUNT; i++) {
+            assertEquals(t, a.nextPollNs());
+            assertEquals(Association.SEND, a.poll(t, request, unsynced));
+            a.receive(reply(request, t + 15 * MS, t + 16 * MS), t + 21 * MS);
+            t += 2 * S;
+        }
+        assertEquals(8, a.source().samples());
+        assertTrue(a.nextPollNs() - (t - 2 * S) > 60 * S, "then the normal poll interval");
+    }
+
+    @Test
+    void shouldRandomiseThePollIntervalWithinOneThirtySecond() {
+        Association a = association(AssociationConfig.server().withPoll(6, 6));
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        long t = T0;
+        for (int i = 0; i < 200; i++) {
+            a.poll(t, request, unsynced);
+            long interval = a.nextPollNs() - t;
+            min = Math.min(min, interval);
+            max = Math.max(max, interval);
+            t = a.nextPollNs();
+        }
+        assertTrue(min >= 62 * S && max <= 66 * S, min + " .. " + max);
+        assertTrue(max - min > 2 * S, "spread: " + (max - min));
+    }
+
+    @Test
+    void shouldMeasureASymmetricPeerFromBothSides() {
+        // A's clock is true time, B's is 3 ms ahead; 1 ms each way.
+        Association a = new Association(AssociationConfig.peer(), sync.addSource(SourceConfig.of("b", 2)),
+                new SplittableRandom(1), T0);
+        HeaderFields pa = new HeaderFields();
+        assertEquals(Association.SEND, a.poll(T0, pa, synced));
+        assertEquals(NtpMode.SYMMETRIC_ACTIVE, pa.mode);
+        assertEquals(2, pa.stratum);
+        assertEquals(0x0A000001, pa.refId);
+        assertEquals(NtpTimestamp.fromUnixNs(T0), pa.transmit, "symmetric packets carry real time");
+
+        long rxB = T0 + MS + 3 * MS;
+        Association b = Association.passive(AssociationConfig.peer(), sync.addSource(SourceConfig.of("a", 3)),
+                new SplittableRandom(2), pa, rxB);
+        assertEquals(rxB, b.nextPollNs(), "a passive association answers at once");
+        HeaderFields pb = new HeaderFields();
+        b.poll(rxB, pb, synced);
+        assertEquals(NtpMode.SYMMETRIC_PASSIVE, pb.mode);
+        assertEquals(pa.transmit, pb.origin);
+
+        long rxA = T0 + 2 * MS;
+        assertEquals(Association.SAMPLE, a.receive(pb, rxA));
+        assertEquals(3 * MS, a.source().offsetNs(rxA), 1);
+        assertEquals(2 * MS, a.source().minDelayNs());
+
+        long sendA = T0 + 10 * S;
+        a.poll(sendA, pa, synced);
+        assertEquals(pb.transmit, pa.origin);
+        long rxB2 = sendA + MS + 3 * MS;
+        assertEquals(Association.SAMPLE, b.receive(pa, rxB2));
+        assertEquals(-3 * MS, b.source().offsetNs(rxB2), 1);
+        assertEquals(2 * MS, b.source().minDelayNs());
+    }
+
+    @Test
+    void shouldMoveItsLocalTimestampsWithAClockStep() {
+        Association a = association(AssociationConfig.server());
+        a.poll(T0, request, unsynced);
+        long next = a.nextPollNs();
+        a.onClockStep(T0 + 5 * MS + S, S); // stepped 1 s forward while the request was out
+        assertEquals(next + S, a.nextPollNs());
+        long t2 = T0 + 15 * MS;
+        assertEquals(Association.SAMPLE, a.receive(reply(request, t2, t2 + MS), T0 + 21 * MS + S));
+        assertEquals(5 * MS - S, a.source().offsetNs(T0 + 21 * MS + S), 1);
+    }
+}

@@ -1,0 +1,64 @@
+package org.jntpd.sim;
+
+import java.util.List;
+
+/**
+ * One simulated world (shared/SCENARIOS.md), read from a scenario file by {@link ScenarioParser}. Times are true
+ * seconds since the start of the run, which is the Unix second {@code epochS} (a UTC midnight).
+ *
+ * @param id               name printed in the results
+ * @param limitS           LIMIT: the run ends at this true time
+ * @param settleS          SETTLE: the metrics use x(k) for whole seconds k in (SETTLE, LIMIT]
+ * @param seeds            default number of seeds (runs use seeds 1..N)
+ * @param epochS           Unix second of true time 0
+ * @param client           the disciplined clock
+ * @param servers          the simulated servers
+ * @param network          availability of the network
+ * @param leaps            UTC leap seconds (+1 insert, -1 delete) at true times
+ * @param conf             client configuration lines (ntp.conf dialect subset); empty = "server NAME" per server
+ * @param syncOffsetLimitS |x| limit of "synchronised" (chrony's check_sync: 1 ms)
+ * @param syncFreqLimit    |frequency error| limit of "synchronised" (5e-4)
+ * @param falsetickerS     a server further than this from true time is lying (a falseticker) while it is
+ */
+public record Scenario(String id, double limitS, double settleS, int seeds, long epochS, Client client,
+        List<Server> servers, Network network, List<Leap> leaps, List<String> conf, double syncOffsetLimitS,
+        double syncFreqLimit, double falsetickerS) {
+
+    /** The client clock: x(0), f0, wander W and optional frequency steps of the oscillator. */
+    public record Client(double offsetS, double freq, double wander, List<Step> freqSteps) {}
+
+    /** A change at true time {@code atS}: a frequency step (delta) or a server clock step (new offset). */
+    public record Step(double atS, double value) {}
+
+    /** One direction's delay law: D0 + J * Exp(1), plus a spike of {@code spikeS} with probability {@code spikeProb}. */
+    public record DelayLaw(double baseS, double jitterS, double spikeProb, double spikeS) {}
+
+    /**
+     * A stratum-1 server whose clock reads true time + offset (changed by steps), answering like an NTP server
+     * (T2 = T3 from its own clock, no processing time).
+     */
+    public record Server(String name, double offsetS, DelayLaw up, DelayLaw down, double lossProb, List<Step> steps) {
+        /** The server's offset at true time {@code tS}. */
+        double offsetAt(double tS) {
+            double o = offsetS;
+            for (Step s : steps) {
+                if (tS >= s.atS()) {
+                    o = s.value();
+                }
+            }
+            return o;
+        }
+    }
+
+    /** Packets sent when (t mod periodS) >= upS are dropped (each direction judged at its own send time). */
+    public record Network(double periodS, double upS) {
+        static final Network ALWAYS = new Network(0, 0);
+
+        boolean up(double tS) {
+            return periodS <= 0 || tS - Math.floor(tS / periodS) * periodS < upS;
+        }
+    }
+
+    /** A UTC leap second at true time {@code atS} (must be a UTC midnight): +1 inserts 23:59:60, -1 deletes 23:59:59. */
+    public record Leap(double atS, int sign) {}
+}

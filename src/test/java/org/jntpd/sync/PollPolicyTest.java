@@ -1,0 +1,43 @@
+package org.jntpd.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.jntpd.clock.ReadOnlyClock;
+import org.junit.jupiter.api.Test;
+
+class PollPolicyTest {
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_767_225_600L * S;
+
+    @Test
+    void shouldPredictMoreErrorForLongerIntervals() {
+        double previous = 0;
+        for (int poll = 4; poll <= 12; poll++) {
+            double rms = PollPolicy.steadyStateRmsS(1e-9, 1e-8, Math.scalb(1.0, poll));
+            assertTrue(rms > previous, "poll " + poll);
+            previous = rms;
+        }
+        // Noise-limited: doubling the interval costs 2^(3/8) (about 30%) more error.
+        double ratio = PollPolicy.steadyStateRmsS(1e-12, 1e-8, 2048) / PollPolicy.steadyStateRmsS(1e-12, 1e-8, 1024);
+        assertEquals(Math.pow(2, 3.0 / 8), ratio, 0.03);
+    }
+
+    @Test
+    void shouldPollLongerOnlyWhenTheOperatorTradesAccuracyForPackets() {
+        Synchroniser sync = new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults());
+        Source s = sync.addSource(SourceConfig.of("a", 1));
+        SplittableRandom r = new SplittableRandom(2);
+        Sample sample = new Sample();
+        for (int k = 0; k < 200; k++) {
+            double up = 100_000 + 5e6 * r.nextExponential(); // 5 ms jitter, a quiet oscillator
+            double down = 100_000 + 5e6 * r.nextExponential();
+            s.accumulate(sample.set(T0 + k * 64 * S, Math.round((up - down) / 2), Math.round(up + down), 0, 0, 0, 1, 0, 0, -24));
+        }
+        assertEquals(6, PollPolicy.advise(s, 6, 6, 10, PollPolicy.DEFAULT_COST), "accuracy first by default");
+        assertEquals(7, PollPolicy.advise(s, 6, 6, 10, 0.5), "one step at a time");
+        assertEquals(10, PollPolicy.advise(s, 10, 6, 10, 0.5), "never beyond maxpoll");
+        assertEquals(9, PollPolicy.advise(s, 10, 6, 10, 0.05), "back down when the error grows too much");
+    }
+}

@@ -1,0 +1,129 @@
+package org.jntpd.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.jntpd.clock.ReadOnlyClock;
+import org.junit.jupiter.api.Test;
+
+/** Sources only ever read: every test runs on a {@link ReadOnlyClock}, whose steering methods throw. */
+class SourceTest {
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_767_225_600L * S;
+
+    private final Synchroniser sync = new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults());
+    private final Sample sample = new Sample();
+
+    private boolean feed(Source s, long tNs, double offsetNs, long delayNs) {
+        return s.accumulate(sample.set(tNs, Math.round(offsetNs), delayNs, 0, 0, 0, 1, 0, 0, -24));
+    }
+
+    @Test
+    void shouldEstimateOffsetAndFrequencyOfANoiselessSource() {
+        Source s = sync.addSource(SourceConfig.of("a", 1));
+        // offset 2 ms, drifting +50 ppm: the local clock runs 50 ppm slow
+        for (int k = 0; k < 30; k++) {
+            long t = T0 + k * 64 * S;
+            feed(s, t, 2e6 + 50e-6 * (t - T0), 200_000);
+        }
+        long now = T0 + 30 * 64 * S;
+        assertEquals(2e6 + 50e-6 * (now - T0), s.offsetNs(now), 1_000);
+        assertEquals(50, s.frequencyPpm(), 1e-3);
+    }
+
+    @Test
+    void shouldWeightSamplesByTheirDelay() {
+        Source s = sync.addSource(SourceConfig.of("a", 1));
+        SplittableRandom r = new SplittableRandom(3);
+        // Offset 0; samples with large delay carry a large error of one sign (queueing on the way back).
+        double plainSum = 0;
+        int n = 0;
+        for (int k = 0; k < 200; k++) {
+            long t = T0 + k * 64 * S;
+            double queue = r.nextDouble() < 0.5 ? 0 : 2e6 * r.nextDouble();
+            feed(s, t, -queue / 2, Math.round(200_000 + queue));
+            plainSum += -queue / 2;
+            n++;
+        }
+        long now = T0 + 200 * 64 * S;
+        double plainMean = plainSum / n;
+        assertTrue(Math.abs(s.offsetNs(now)) < Math.abs(plainMean) / 10,
+                "filtered " + s.offsetNs(now) + " ns vs plain mean " + plainMean + " ns");
+    }
+
+    @Test
+    void shouldRejectASpikeButFollowAStepThatPersists() {
+        Source s = sync.addSource(SourceConfig.of("a", 1));
+        int k = 0;
+        for (; k < 20; k++) {
+            assertTrue(feed(s, T0 + k * 64 * S, 0, 200_000));
+        }
+        assertFalse(feed(s, T0 + k++ * 64 * S, 10e6, 200_000), "a 10 ms outlier with a normal delay is a spike");
+        assertTrue(feed(s, T0 + k++ * 64 * S, 0, 200_000));
+        assertEquals(1, s.spikes());
+        assertFalse(feed(s, T0 + k++ * 64 * S, 10e6, 200_000));
+        assertFalse(feed(s, T0 + k++ * 64 * S, 10e6, 200_000));
+        assertTrue(feed(s, T0 + k++ * 64 * S, 10e6, 200_000), "the third in a row is a step of the source");
+        for (int i = 0; i < 5; i++) {
+            assertTrue(feed(s, T0 + k++ * 64 * S, 10e6, 200_000));
+        }
+        assertEquals(10e6, s.offsetNs(T0 + k * 64 * S), 0.5e6);
+    }
+
+    @Test
+    void shouldLearnHowMuchTheOscillatorWanders() {
+        for (double w : new double[] {1e-10, 1e-8}) {
+            Source s = sync.addSource(SourceConfig.of("w" + w, 1));
+            SplittableRandom r = new SplittableRandom(11);
+            double phase = 0;
+            double freq = 0;
+            for (int k = 0; k < 1_000; k++) {
+                for (int i = 0; i < 64; i++) {
+                    freq += w * r.nextGaussian();
+                    phase += freq * 1e9;
+                }
+                double up = 100_000 + 2_000 * r.nextExponential();
+                double down = 100_000 + 2_000 * r.nextExponential();
+                feed(s, T0 + k * 64 * S, phase + (up - down) / 2, Math.round(up + down));
+            }
+            double ratio = s.wanderPerSqrtS() / w;
+            assertTrue(ratio > 0.3 && ratio < 3.3, "W " + w + " estimated as " + s.wanderPerSqrtS());
+        }
+    }
+
+    @Test
+    void shouldTrackAReferenceClockWithoutDelayWhoseJitterItMustLearn() {
+        // A PPS-like source: no delay, 2 us Gaussian jitter the sample does not announce, one sample a second.
+        Source s = sync.addSource(SourceConfig.of("PPS", 1));
+        SplittableRandom r = new SplittableRandom(5);
+        double sum2 = 0;
+        int counted = 0;
+        for (int k = 0; k < 3_000; k++) {
+            long t = T0 + k * S;
+            feed(s, t, 2_000 * r.nextGaussian(), 0);
+            if (k > 500) {
+                double e = s.offsetNs(t);
+                sum2 += e * e;
+                counted++;
+            }
+        }
+        assertTrue(s.spikes() < 30, "spikes: " + s.spikes());
+        assertTrue(Math.sqrt(sum2 / counted) < 1_000, "RMS error " + Math.sqrt(sum2 / counted) + " ns");
+    }
+
+    @Test
+    void shouldMoveItsEstimateWithEveryCorrectionOfTheClock() {
+        Source s = sync.addSource(SourceConfig.of("a", 1));
+        for (int k = 0; k < 10; k++) {
+            feed(s, T0 + k * 64 * S, 5e6, 200_000);
+        }
+        long t = T0 + 9 * 64 * S;
+        double before = s.offsetNs(t);
+        s.onFrequencyChange(t, 1e-6); // the clock now gains 1 us per second on the source
+        assertEquals(before - 1_000, s.offsetNs(t + S), 1);
+        s.onStep(2_000_000); // stepped 2 ms forward: offsets drop by 2 ms, time labels move by 2 ms
+        assertEquals(before - 2e6 - 1_000, s.offsetNs(t + S + 2_000_000), 1);
+    }
+}
