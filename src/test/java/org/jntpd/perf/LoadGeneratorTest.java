@@ -1,0 +1,114 @@
+package org.jntpd.perf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.jntpd.io.KernelStamping;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The generator against {@link FakeServer}, whose server time, drops and kisses are known exactly. */
+class LoadGeneratorTest {
+    private static final long FAKE_SERVER_NS = 700;
+
+    @BeforeAll
+    static void stampingOn() {
+        KernelStamping.ensureEnabled();
+    }
+
+    static PerfResult run(String... args) {
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        PerfResult r = PerfCommand.run(PerfOptions.parse(args), new PrintStream(text, true, StandardCharsets.UTF_8));
+        System.out.print(text.toString(StandardCharsets.UTF_8));
+        return r;
+    }
+
+    @Test
+    void shouldCountEveryReplyDropAndKissAndReportTheServersOwnTime() throws Exception {
+        try (FakeServer server = new FakeServer(FAKE_SERVER_NS, 10, 3, 50, 7)) {
+            PerfResult r = run("--rate", "2000", "--duration", "1.5", "--sockets", "3", "--batch", "4",
+                    "127.0.0.1:" + server.port());
+            assertEquals(1, r.steps().size());
+            StepStats s = r.steps().getFirst();
+            assertEquals(3000, s.sent(), "2000/s for 1.5 s");
+            assertEquals(s.sent(), server.received, "every request arrived");
+            assertEquals(0, server.unstamped);
+            assertEquals(server.replied, s.replies(), "every reply matched its request");
+            assertEquals(server.kissed, s.kissOfDeath());
+            assertEquals(300, server.dropped, "one in ten dropped");
+            assertEquals(100.0 * (server.dropped + server.kissed) / s.sent(), s.lossPercent(), 1e-9);
+            assertEquals(0, r.unmatched() + r.duplicates() + r.malformed());
+            assertEquals(0, s.userT1(), "every T1 is a kernel TX stamp");
+            assertEquals(0, s.userT4(), "every T4 is a kernel RX stamp");
+            // T3 - T2 exactly as the server wrote it (the NTP fraction rounds by at most a nanosecond).
+            assertEquals(FAKE_SERVER_NS, s.serverNs.min(), 1);
+            assertEquals(FAKE_SERVER_NS, s.serverNs.max(), 1);
+            assertEquals(FAKE_SERVER_NS, s.serverNs.valueAt(0.5), 2);
+            // The delay is the round trip less the server's time, sample by sample.
+            long rtt50 = s.roundTripNs.valueAt(0.5);
+            assertTrue(rtt50 > 1_000 && rtt50 < 50_000_000, "loopback round trip " + rtt50 + " ns");
+            assertEquals(rtt50 - FAKE_SERVER_NS, s.delayNs.valueAt(0.5), rtt50 / 64.0);
+            assertEquals(s.roundTripNs.max() - FAKE_SERVER_NS, s.delayNs.max(), 1);
+            assertEquals(0, s.delayNs.negativeCount());
+            assertEquals(s.replies(), s.roundTripNs.count());
+            assertTrue(r.maxSustainedStep() == null, "10% loss is not sustained");
+            assertFalse(r.generatorLimited());
+        }
+    }
+
+    @Test
+    void shouldTakeTheServerTimeOfAnInterleavedReplyFromTheEarlierExchange() throws Exception {
+        try (FakeServer server = new FakeServer(FAKE_SERVER_NS, 0, 0, 0, 0)) {
+            PerfResult r = run("--rate", "2000", "--duration", "1", "--xleave", "127.0.0.1:" + server.port());
+            StepStats s = r.steps().getFirst();
+            assertEquals(2000, s.sent());
+            assertEquals(s.sent(), s.replies());
+            assertEquals(server.interleaved, s.interleavedReplies());
+            assertTrue(s.interleavedReplies() > s.replies() * 9 / 10, "most requests echo an earlier T2: "
+                    + s.interleavedReplies() + " of " + s.replies());
+            // Only interleaved replies carry a precise server time: T3 (of the earlier reply) - the T2 echoed.
+            assertEquals(s.interleavedReplies(), s.serverNs.count());
+            assertEquals(FAKE_SERVER_NS, s.serverNs.min(), 1);
+            assertEquals(FAKE_SERVER_NS, s.serverNs.max(), 1);
+            assertTrue(s.delayNs.count() > s.interleavedReplies() * 9 / 10, "delays of the earlier exchanges");
+            assertEquals(0, s.delayNs.negativeCount());
+            assertEquals(s.replies(), s.roundTripNs.count());
+        }
+    }
+
+    @Test
+    void shouldReportTheHighestStepWithinTheLossLimitOfARamp() throws Exception {
+        // No loss: every step is sustained; the highest rate wins.
+        try (FakeServer server = new FakeServer(FAKE_SERVER_NS, 0, 0, 0, 0)) {
+            PerfResult r = run("--ramp", "500,500,1500", "--duration", "0.4", "--kv", "127.0.0.1:" + server.port());
+            List<StepStats> steps = r.steps();
+            assertEquals(3, steps.size());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(i + 1, steps.get(i).number);
+                assertEquals(500L * (i + 1), steps.get(i).targetRate);
+                assertEquals(200L * (i + 1), steps.get(i).sent(), "0.4 s of step " + (i + 1));
+                assertEquals(steps.get(i).sent(), steps.get(i).replies());
+            }
+            assertEquals(3, r.maxSustainedStep().number);
+            assertEquals(1500, r.maxSustainedRate(), 1);
+            assertEquals(server.received, 1200);
+        }
+    }
+
+    @Test
+    void shouldStopARampAfterAStepLosingTooMuch() throws Exception {
+        try (FakeServer server = new FakeServer(FAKE_SERVER_NS, 4, 0, 0, 0)) { // 25% loss from the start
+            PerfResult r = run("--ramp", "500,500,5000", "--duration", "0.3", "--stop-loss", "20",
+                    "127.0.0.1:" + server.port());
+            assertTrue(r.stoppedOnLoss());
+            assertTrue(r.steps().size() <= 3, "stopped soon after step 1, ran " + r.steps().size());
+            assertEquals(25.0, r.steps().getFirst().lossPercent(), 0.5);
+            assertTrue(r.steps().getLast().truncated());
+        }
+    }
+}
