@@ -141,6 +141,9 @@ public final class Libc {
     private static final MethodHandle CAPSET = link("capset", INT_ADDR_ADDR);
     private static final MethodHandle STRERROR = link("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     private static final MethodHandle UNLINK = link("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    /** int fcntl(int fd, int cmd, ...): the commands used here take an int. */
+    private static final MethodHandle FCNTL = link("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
     /** int clock_nanosleep(clockid_t, int flags, const struct timespec *request, struct timespec *remain). */
     private static final MethodHandle CLOCK_NANOSLEEP = link("clock_nanosleep",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
@@ -504,6 +507,15 @@ public final class Libc {
     public static int ioctl(int fd, int request, long arg) {
         try {
             return (int) IOCTL_LONG.invokeExact(callState(), fd, Integer.toUnsignedLong(request), arg);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** fcntl with an int argument ({@link Sys#F_GETFL}: pass 0; {@link Sys#F_SETFL}: the new flags). */
+    public static int fcntl(int fd, int cmd, int arg) {
+        try {
+            return (int) FCNTL.invokeExact(callState(), fd, cmd, arg);
         } catch (Throwable t) {
             throw unexpected(t);
         }

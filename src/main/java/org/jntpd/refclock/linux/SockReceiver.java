@@ -1,0 +1,138 @@
+package org.jntpd.refclock.linux;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import org.jntpd.platform.Errno;
+import org.jntpd.platform.Libc;
+import org.jntpd.platform.NativeException;
+import org.jntpd.platform.Net;
+import org.jntpd.platform.PollFd;
+import org.jntpd.platform.SockaddrUn;
+
+/**
+ * The SOCK refclock's socket: a non-blocking Unix datagram socket bound to the configured path, where gpsd (and
+ * chrony-compatible senders) send one {@code struct sock_sample} per measurement. A socket file left by an earlier
+ * run is removed before binding, as chrony does; any other file at the path is refused. Closing removes the file.
+ *
+ * <p>Native buffers in a confined arena: open, use and close on one thread. {@link #receive} is allocation-free.
+ */
+public final class SockReceiver implements AutoCloseable {
+    /** A datagram larger than any sock_sample is read whole, then refused by its size. */
+    private static final int BUFFER_BYTES = 256;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
+
+    private final String path;
+    private final Arena arena;
+    private final int fd;
+    private final MemorySegment pollfd;
+    private final MemorySegment buffer;
+    private boolean closed;
+
+    private SockReceiver(String path, Arena arena, int fd) {
+        this.path = path;
+        this.arena = arena;
+        this.fd = fd;
+        this.pollfd = arena.allocate(PollFd.LAYOUT);
+        this.buffer = arena.allocate(BUFFER_BYTES, 8);
+    }
+
+    /**
+     * Binds a socket at {@code path}.
+     *
+     * @throws NativeException from socket or bind
+     * @throws IllegalStateException when something other than a socket is at the path
+     */
+    public static SockReceiver bind(String path) {
+        removeStaleSocket(path);
+        Arena arena = Arena.ofConfined();
+        int fd = Libc.socket(Net.AF_UNIX, Net.SOCK_DGRAM | Net.SOCK_CLOEXEC | Net.SOCK_NONBLOCK, 0);
+        if (fd < 0) {
+            int errno = Libc.errno();
+            arena.close();
+            throw new NativeException("socket(AF_UNIX)", path, errno);
+        }
+        MemorySegment addr = arena.allocate(SockaddrUn.LAYOUT);
+        try {
+            int len = SockaddrUn.setPath(addr, path);
+            if (Libc.bind(fd, addr, len) < 0) {
+                throw new NativeException("bind", path, Libc.errno());
+            }
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            arena.close();
+            throw e;
+        }
+        return new SockReceiver(path, arena, fd);
+    }
+
+    private static void removeStaleSocket(String path) {
+        Path p = Path.of(path);
+        try {
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            if ((mode & S_IFMT) != S_IFSOCK) {
+                throw new IllegalStateException(path + " exists and is not a socket: refusing to replace it");
+            }
+            Files.delete(p);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot remove the old socket " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /** Waits up to {@code timeoutMs} for a datagram; true when one is there. EINTR answers false. */
+    public boolean await(int timeoutMs) {
+        int rc = PollFd.waitReadable(pollfd, fd, timeoutMs);
+        if (rc < 0) {
+            int errno = Libc.errno();
+            if (errno == Errno.EINTR) {
+                return false;
+            }
+            throw new NativeException("poll", path, errno);
+        }
+        return rc > 0;
+    }
+
+    /** Reads one datagram into {@link #buffer()}: its length, or -1 when none is queued. */
+    public long receive() {
+        long n = Libc.read(fd, buffer, BUFFER_BYTES);
+        if (n < 0) {
+            int errno = Libc.errno();
+            if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
+                return -1;
+            }
+            throw new NativeException("read", path, errno);
+        }
+        return n;
+    }
+
+    /** The receive buffer; the first bytes of it hold the datagram {@link #receive} returned. */
+    public MemorySegment buffer() {
+        return buffer;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            Libc.close(fd);
+            arena.close();
+            Libc.unlink(path);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SOCK " + path;
+    }
+}
