@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,6 +25,12 @@ public final class ForkedJvm {
     }
 
     public static Result run(List<String> jvmArgs, Class<?> mainClass, String... args) throws Exception {
+        return run(Map.of(), jvmArgs, mainClass, args);
+    }
+
+    /** As {@link #run(List, Class, String...)} with {@code env} added to the child's environment. */
+    public static Result run(Map<String, String> env, List<String> jvmArgs, Class<?> mainClass, String... args)
+            throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Path build = NativeBuild.buildDir();
         List<String> cmd = new ArrayList<>();
@@ -34,7 +41,9 @@ public final class ForkedJvm {
         cmd.addAll(List.of(args));
         Path errFile = Files.createTempFile(build, "forked", ".err");
         try {
-            Process p = new ProcessBuilder(cmd).redirectError(errFile.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(errFile.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
