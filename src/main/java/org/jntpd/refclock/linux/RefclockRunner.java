@@ -117,6 +117,11 @@ public final class RefclockRunner implements AutoCloseable {
         return loop.device();
     }
 
+    /** The monitor its Refclock calls hold: shared by the clocks of one lock group (tests). */
+    Object monitor() {
+        return lock;
+    }
+
     /** Where the clock was configured, "file:line"; null when not from a file. */
     public String location() {
         return location;
