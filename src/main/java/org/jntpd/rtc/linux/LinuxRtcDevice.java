@@ -67,7 +67,10 @@ public final class LinuxRtcDevice implements RtcDevice, AutoCloseable {
     public String driverName() {
         try {
             Path dev = Path.of(path).toRealPath();
-            return Files.readString(Path.of("/sys/class/rtc", dev.getFileName().toString(), "name")).strip();
+            // "rtc_cmos 00:05": the driver, then the device (Linux 5.x and later); the driver alone before.
+            String name = Files.readString(Path.of("/sys/class/rtc", dev.getFileName().toString(), "name")).strip();
+            int space = name.indexOf(' ');
+            return space < 0 ? name : name.substring(0, space);
         } catch (IOException | RuntimeException e) {
             return null;
         }
