@@ -31,6 +31,8 @@ public final class RefclockRunner implements AutoCloseable {
     private static final long MAX_RETRY_NS = 64_000_000_000L;
     private static final long JOIN_TIMEOUT_MS = 2_000;
     private static final Refclock.Verdict[] VERDICTS = Refclock.Verdict.values();
+    /** Polls without a sample before the log says so. */
+    private static final int QUIET_POLLS = 8;
 
     /**
      * A snapshot of a runner's counters.
@@ -68,6 +70,12 @@ public final class RefclockRunner implements AutoCloseable {
     private final AtomicLong pendingStepNs = new AtomicLong();
     private final AtomicBoolean pendingDrop = new AtomicBoolean();
     private volatile boolean stop;
+    // Runner thread only.
+    private long nextPollNs;
+    private long nextOpenNs;
+    private long retryNs = FIRST_RETRY_NS;
+    private int quietPolls;
+    private final long[] verdictsAtLastSample = new long[VERDICTS.length];
 
     private volatile long samples;
     private volatile long emptyPolls;
@@ -172,43 +180,17 @@ public final class RefclockRunner implements AutoCloseable {
     }
 
     private void run() {
-        long nextPollNs = System.nanoTime() + pollIntervalNs;
-        long nextOpenNs = System.nanoTime();
-        long retryNs = FIRST_RETRY_NS;
+        nextPollNs = System.nanoTime() + pollIntervalNs;
+        nextOpenNs = System.nanoTime();
         try {
             while (!stop) {
-                applyPosts();
-                long mono = System.nanoTime();
-                if (mono - nextPollNs >= 0) {
-                    poll();
-                    nextPollNs += pollIntervalNs;
-                    if (mono - nextPollNs >= 0) {
-                        nextPollNs = mono + pollIntervalNs; // behind after a stall: no burst of polls
-                    }
-                    continue;
-                }
-                long waitNs = Math.min(nextPollNs - mono, MAX_WAIT_NS);
-                if (!deviceOpen) {
-                    if (mono - nextOpenNs < 0) {
-                        DeviceLoop.park(Math.min(waitNs, nextOpenNs - mono));
-                    } else if (open()) {
-                        retryNs = FIRST_RETRY_NS;
-                    } else {
-                        nextOpenNs = mono + retryNs;
-                        retryNs = Math.min(2 * retryNs, MAX_RETRY_NS);
-                    }
-                    continue;
-                }
                 try {
-                    loop.service(waitNs);
-                } catch (RuntimeException e) {
-                    failed(e);
-                    loop.close();
-                    deviceOpen = false;
-                    nextOpenNs = System.nanoTime() + retryNs;
-                    retryNs = Math.min(2 * retryNs, MAX_RETRY_NS);
+                    step();
+                } catch (RuntimeException bug) {
+                    // Not a device error (those are handled where they happen): keep running, slowly.
+                    Log.error("refclock " + refId() + ": unexpected " + bug);
+                    DeviceLoop.park(FIRST_RETRY_NS);
                 }
-                publish();
             }
         } finally {
             loop.close();
@@ -216,23 +198,56 @@ public final class RefclockRunner implements AutoCloseable {
         }
     }
 
-    private boolean open() {
+    /** One turn: the posted steps, then the clock's poll when due, else an open attempt or a wait on the device. */
+    private void step() {
+        applyPosts();
+        long mono = System.nanoTime();
+        if (mono - nextPollNs >= 0) {
+            poll();
+            nextPollNs += pollIntervalNs;
+            if (mono - nextPollNs >= 0) {
+                nextPollNs = mono + pollIntervalNs; // behind after a stall: no burst of polls
+            }
+            return;
+        }
+        long waitNs = Math.min(nextPollNs - mono, MAX_WAIT_NS);
+        if (!deviceOpen) {
+            if (mono - nextOpenNs < 0) {
+                DeviceLoop.park(Math.min(waitNs, nextOpenNs - mono));
+                return;
+            }
+            try {
+                loop.open();
+                deviceOpen = true;
+                retryNs = FIRST_RETRY_NS;
+                if (deviceErrors == 0) {
+                    Log.info(this + ": opened");
+                } else {
+                    log.recovered("opened again");
+                }
+            } catch (RuntimeException e) {
+                failed(e);
+            }
+            return;
+        }
         try {
-            loop.open();
+            loop.service(waitNs);
         } catch (RuntimeException e) {
             failed(e);
-            return false;
+            loop.close();
+            deviceOpen = false;
         }
-        deviceOpen = true;
-        log.recovered("opened");
-        return true;
+        publish();
     }
 
+    /** A device error: counted, logged sparingly, and the device opened again after the back-off. */
     private void failed(RuntimeException e) {
         deviceErrors++;
         String message = e.getMessage() != null ? e.getMessage() : e.toString();
         lastError = message;
         log.warn(message);
+        nextOpenNs = System.nanoTime() + retryNs;
+        retryNs = Math.min(2 * retryNs, MAX_RETRY_NS);
     }
 
     private void applyPosts() {
@@ -267,7 +282,19 @@ public final class RefclockRunner implements AutoCloseable {
         publish();
         if (sample == null) {
             emptyPolls++;
+            if (++quietPolls == QUIET_POLLS && deviceOpen) {
+                log.warn("no measurement for " + QUIET_POLLS + " polls" + refusals());
+            }
             return;
+        }
+        if (quietPolls >= QUIET_POLLS) {
+            log.recovered("measuring again");
+        }
+        quietPolls = 0;
+        synchronized (lock) {
+            for (Refclock.Verdict v : VERDICTS) {
+                verdictsAtLastSample[v.ordinal()] = clock.verdictCount(v);
+            }
         }
         samples++;
         try {
@@ -275,6 +302,26 @@ public final class RefclockRunner implements AutoCloseable {
         } catch (RuntimeException e) {
             Log.error("refclock " + refId() + ": the sample sink failed: " + e);
         }
+    }
+
+    /** What the clock refused since the last sample, for the log: "; refused 12 (SYSTEM_NOT_SYNCHRONISED)". */
+    private String refusals() {
+        long total = 0;
+        Refclock.Verdict most = null;
+        long mostCount = 0;
+        synchronized (lock) {
+            for (Refclock.Verdict v : VERDICTS) {
+                long n = clock.verdictCount(v) - verdictsAtLastSample[v.ordinal()];
+                if (v != Refclock.Verdict.ACCEPTED && n > 0) {
+                    total += n;
+                    if (n > mostCount) {
+                        most = v;
+                        mostCount = n;
+                    }
+                }
+            }
+        }
+        return total == 0 ? ": the device delivered nothing" : "; the clock refused " + total + " (mostly " + most + ")";
     }
 
     /** Copies the drivers' counters to the volatile fields {@link #counters()} reads. */

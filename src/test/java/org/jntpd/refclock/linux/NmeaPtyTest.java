@@ -120,6 +120,29 @@ class NmeaPtyTest {
         }
     }
 
+    @Test
+    void shouldCountAPortThatVanishedAndKeepTryingWithoutDying() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            int master = Libc.check(Libc.posixOpenpt(Sys.O_RDWR | Sys.O_NOCTTY | Sys.O_CLOEXEC), "posix_openpt");
+            Libc.check(Libc.grantpt(master), "grantpt");
+            Libc.check(Libc.unlockpt(master), "unlockpt");
+            MemorySegment name = arena.allocate(128);
+            assertEquals(0, Libc.ptsnameR(master, name, name.byteSize()), "ptsname_r");
+            String conf = "refclock nmea " + name.getString(0) + " refid NMEA poll 0\n";
+            try (RefclockRunners rs = RefclockRunners.create(ConfigParser.parse("nmea.conf", conf, dir).refclocks(), 1,
+                    () -> Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), SystemReference.UNSYNCHRONISED, (r, s) -> { })) {
+                rs.start();
+                RefclockRunner r = rs.runners().getFirst();
+                SockRunnerTest.awaitOpen(r);
+                Libc.close(master); // the receiver was unplugged: the slave reads EIO, then the path is gone
+                SockRunnerTest.awaitTrue(() -> r.counters().deviceErrors() >= 2, r);
+                RefclockRunner.Counters c = r.counters();
+                assertTrue(!c.deviceOpen() && r.running(), "closed, alive and retrying: " + c);
+                assertTrue(c.lastError().contains(name.getString(0)), "the error names the port: " + c);
+            }
+        }
+    }
+
     /** The sentences of second k, each on its own; which type leads rotates, so each kind gets to time a second. */
     static List<String> burst(long k) {
         Instant t = Instant.ofEpochSecond(k);
