@@ -18,6 +18,7 @@ abstract class DeviceLoop {
     final LongSupplier realtimeNs;
     /** Messages or readings the driver could not use (SHM clash, bad SOCK datagram, NMEA checksum, PHC read). */
     long badMessages;
+    private long nextReadNs;
 
     DeviceLoop(Refclock clock, Object lock, LongSupplier realtimeNs) {
         this.clock = clock;
@@ -48,6 +49,29 @@ abstract class DeviceLoop {
     /** The pulse monitor of a pulse device, null for others. */
     PulseMonitor pulses() {
         return null;
+    }
+
+    /** Starts the schedule of {@link #readDue}: the first read is due at once. */
+    final void readNow() {
+        nextReadNs = System.nanoTime();
+    }
+
+    /**
+     * For a device nothing signals (SHM, PHC): parks until the next read is due or the wait is over, whichever comes
+     * first. True when a read is due now; the read after it is then scheduled {@code intervalNs} later (from now, when
+     * a stall left the schedule behind).
+     */
+    final boolean readDue(long waitNs, long intervalNs) {
+        long untilRead = nextReadNs - System.nanoTime();
+        if (untilRead > 0) {
+            park(Math.min(waitNs, untilRead));
+            return false;
+        }
+        nextReadNs += intervalNs;
+        if (nextReadNs - System.nanoTime() < 0) {
+            nextReadNs = System.nanoTime() + intervalNs;
+        }
+        return true;
     }
 
     /** A wait in whole milliseconds for poll(), rounded up so a short budget still waits. */

@@ -1,8 +1,8 @@
 package org.jntpd.refclock.linux;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.jntpd.platform.Clocks;
+import org.jntpd.platform.DeviceFile;
 import org.jntpd.platform.Errno;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
@@ -19,24 +19,19 @@ import org.jntpd.refclock.PhcDevice;
  * {@code PTP_SYS_OFFSET_EXTENDED} and {@code PTP_SYS_OFFSET}. A method the driver lacks answers EOPNOTSUPP (ENOTTY or
  * EINVAL on kernels older than the ioctl): reported as "not supported", as {@link PhcDevice} asks.
  *
- * <p>Its native buffers live in a confined arena: open, use and close it on one thread. The reads are allocation-free.
+ * <p>Open, use and close it on one thread. The reads are allocation-free.
  */
 public final class LinuxPhcDevice implements PhcDevice, AutoCloseable {
-    private final String path;
-    private final Arena arena;
-    private final int fd;
+    private final DeviceFile file;
     private final MemorySegment precise;
     private final MemorySegment extended;
     private final MemorySegment basic;
-    private boolean closed;
 
-    private LinuxPhcDevice(String path, Arena arena, int fd) {
-        this.path = path;
-        this.arena = arena;
-        this.fd = fd;
-        this.precise = arena.allocate(PtpSysOffsetPrecise.LAYOUT);
-        this.extended = arena.allocate(PtpSysOffsetExtended.LAYOUT);
-        this.basic = arena.allocate(PtpSysOffset.LAYOUT);
+    private LinuxPhcDevice(DeviceFile file) {
+        this.file = file;
+        this.precise = file.allocate(PtpSysOffsetPrecise.LAYOUT);
+        this.extended = file.allocate(PtpSysOffsetExtended.LAYOUT);
+        this.basic = file.allocate(PtpSysOffset.LAYOUT);
     }
 
     /**
@@ -45,23 +40,16 @@ public final class LinuxPhcDevice implements PhcDevice, AutoCloseable {
      * @throws NativeException naming the path when it cannot be opened
      */
     public static LinuxPhcDevice open(String path) {
-        Arena arena = Arena.ofConfined();
-        int fd = Libc.open(arena.allocateFrom(path), Sys.O_RDONLY | Sys.O_CLOEXEC, 0);
-        if (fd < 0) {
-            int errno = Libc.errno();
-            arena.close();
-            throw new NativeException("open", path, errno);
-        }
-        return new LinuxPhcDevice(path, arena, fd);
+        return new LinuxPhcDevice(DeviceFile.open(path, Sys.O_RDONLY));
     }
 
     public String path() {
-        return path;
+        return file.path();
     }
 
     /** The dynamic clock id of the open device, for clock_gettime. */
     public int clockId() {
-        return Clocks.phcClockId(fd);
+        return Clocks.phcClockId(file.fd());
     }
 
     @Override
@@ -111,27 +99,23 @@ public final class LinuxPhcDevice implements PhcDevice, AutoCloseable {
 
     /** True when done, false when the device does not support the request; other failures throw. */
     private boolean ioctl(int request, MemorySegment arg, String call) {
-        if (Libc.ioctl(fd, request, arg) == 0) {
+        if (Libc.ioctl(file.fd(), request, arg) == 0) {
             return true;
         }
         int errno = Libc.errno();
         if (errno == Errno.EOPNOTSUPP || errno == Errno.ENOTTY || errno == Errno.EINVAL) {
             return false;
         }
-        throw new NativeException(call, path, errno);
+        throw file.failure(call, errno);
     }
 
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            Libc.close(fd);
-            arena.close();
-        }
+        file.close();
     }
 
     @Override
     public String toString() {
-        return "PHC " + path;
+        return "PHC " + file.path();
     }
 }

@@ -2,8 +2,8 @@ package org.jntpd.refclock.linux;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import org.jntpd.platform.DeviceFile;
 import org.jntpd.platform.Errno;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
@@ -20,27 +20,21 @@ import org.jntpd.refclock.PpsEvent;
  * An RFC 2783 PPS source, {@code /dev/ppsN}, through the Linux ioctls ({@code PPS_GETCAP}, {@code PPS_GETPARAMS} /
  * {@code PPS_SETPARAMS}, {@code PPS_FETCH}). Setting the capture mode needs CAP_SYS_TIME.
  *
- * <p>Its native buffers live in a confined arena: open, use and close it on one thread (the clock's runner thread).
- * {@link #fetch} is allocation-free.
+ * <p>Open, use and close it on one thread (the clock's runner thread). {@link #fetch} is allocation-free.
  */
 public final class LinuxPpsDevice implements PpsDevice, AutoCloseable {
     private static final long NS_PER_S = 1_000_000_000L;
 
-    private final String path;
-    private final Arena arena;
-    private final int fd;
+    private final DeviceFile file;
     private final MemorySegment caps;
     private final MemorySegment params;
     private final MemorySegment fdata;
-    private boolean closed;
 
-    private LinuxPpsDevice(String path, Arena arena, int fd) {
-        this.path = path;
-        this.arena = arena;
-        this.fd = fd;
-        this.caps = arena.allocate(JAVA_INT);
-        this.params = arena.allocate(PpsKparams.LAYOUT);
-        this.fdata = arena.allocate(PpsFdata.LAYOUT);
+    private LinuxPpsDevice(DeviceFile file) {
+        this.file = file;
+        this.caps = file.allocate(JAVA_INT);
+        this.params = file.allocate(PpsKparams.LAYOUT);
+        this.fdata = file.allocate(PpsFdata.LAYOUT);
     }
 
     /**
@@ -49,34 +43,27 @@ public final class LinuxPpsDevice implements PpsDevice, AutoCloseable {
      * @throws NativeException naming the path when it cannot be opened
      */
     public static LinuxPpsDevice open(String path) {
-        Arena arena = Arena.ofConfined();
-        int fd = Libc.open(arena.allocateFrom(path), Sys.O_RDWR | Sys.O_CLOEXEC, 0);
-        if (fd < 0) {
-            int errno = Libc.errno();
-            arena.close();
-            throw new NativeException("open", path, errno);
-        }
-        return new LinuxPpsDevice(path, arena, fd);
+        return new LinuxPpsDevice(DeviceFile.open(path, Sys.O_RDWR));
     }
 
     public String path() {
-        return path;
+        return file.path();
     }
 
     @Override
     public int capabilities() {
-        check(Libc.ioctl(fd, Pps.PPS_GETCAP, caps), "ioctl(PPS_GETCAP)");
+        file.check(Libc.ioctl(file.fd(), Pps.PPS_GETCAP, caps), "ioctl(PPS_GETCAP)");
         return caps.get(JAVA_INT, 0);
     }
 
     @Override
     public void setCaptureMode(int captureMode) {
-        check(Libc.ioctl(fd, Pps.PPS_GETPARAMS, params), "ioctl(PPS_GETPARAMS)");
+        file.check(Libc.ioctl(file.fd(), Pps.PPS_GETPARAMS, params), "ioctl(PPS_GETPARAMS)");
         PpsKparams.api_version(params, Pps.PPS_API_VERS);
         PpsKparams.mode(params, captureMode | Pps.PPS_TSFMT_TSPEC);
         PpsKtime.clear(params, PpsKparams.ASSERT_OFF_TU_OFFSET);
         PpsKtime.clear(params, PpsKparams.CLEAR_OFF_TU_OFFSET);
-        check(Libc.ioctl(fd, Pps.PPS_SETPARAMS, params), "ioctl(PPS_SETPARAMS)");
+        file.check(Libc.ioctl(file.fd(), Pps.PPS_SETPARAMS, params), "ioctl(PPS_SETPARAMS)");
     }
 
     /**
@@ -91,12 +78,12 @@ public final class LinuxPpsDevice implements PpsDevice, AutoCloseable {
         } else {
             PpsKtime.set(fdata, timeout, timeoutNs / NS_PER_S, (int) (timeoutNs % NS_PER_S), 0);
         }
-        if (Libc.ioctl(fd, Pps.PPS_FETCH, fdata) < 0) {
+        if (Libc.ioctl(file.fd(), Pps.PPS_FETCH, fdata) < 0) {
             int errno = Libc.errno();
             if (errno == Errno.ETIMEDOUT || errno == Errno.EINTR) {
                 return false;
             }
-            throw new NativeException("ioctl(PPS_FETCH)", path, errno);
+            throw file.failure("ioctl(PPS_FETCH)", errno);
         }
         long info = PpsFdata.INFO_OFFSET;
         out.set(Integer.toUnsignedLong(fdata.get(JAVA_INT, info + PpsKinfo.ASSERT_SEQUENCE_OFFSET)),
@@ -109,21 +96,11 @@ public final class LinuxPpsDevice implements PpsDevice, AutoCloseable {
 
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            Libc.close(fd);
-            arena.close();
-        }
-    }
-
-    private void check(int rc, String call) {
-        if (rc < 0) {
-            throw new NativeException(call, path, Libc.errno());
-        }
+        file.close();
     }
 
     @Override
     public String toString() {
-        return "PPS " + path;
+        return "PPS " + file.path();
     }
 }

@@ -15,7 +15,6 @@ final class PhcLoop extends DeviceLoop {
     private final PhcSampler sampler = new PhcSampler(READINGS, true);
     private LinuxPhcDevice device;
     private PhcDriver driver;
-    private long nextReadNs;
 
     PhcLoop(String path, Refclock clock, Object lock, LongSupplier realtimeNs) {
         super(clock, lock, realtimeNs);
@@ -32,7 +31,7 @@ final class PhcLoop extends DeviceLoop {
     void open() {
         device = LinuxPhcDevice.open(path);
         driver = new PhcDriver(device, clock, sampler);
-        nextReadNs = System.nanoTime();
+        readNow();
     }
 
     @Override
@@ -45,14 +44,8 @@ final class PhcLoop extends DeviceLoop {
 
     @Override
     void service(long waitNs) {
-        long untilRead = nextReadNs - System.nanoTime();
-        if (untilRead > 0) {
-            park(Math.min(waitNs, untilRead));
+        if (!readDue(waitNs, intervalNs)) {
             return;
-        }
-        nextReadNs += intervalNs;
-        if (nextReadNs - System.nanoTime() < 0) {
-            nextReadNs = System.nanoTime() + intervalNs; // behind after a stall: no burst of reads
         }
         Refclock.Verdict v;
         synchronized (lock) {

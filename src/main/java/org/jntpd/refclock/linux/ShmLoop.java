@@ -18,7 +18,6 @@ final class ShmLoop extends DeviceLoop {
     private final boolean consume;
     private ShmSegment segment;
     private ShmDriver driver;
-    private long nextReadNs;
 
     /**
      * @param consume true: the ntpd protocol (clears {@code valid}); false: peek beside another reader of the segment
@@ -39,7 +38,7 @@ final class ShmLoop extends DeviceLoop {
     void open() {
         segment = ShmSegment.attach(unit, permissions);
         driver = new ShmDriver(segment.segment(), clock, consume);
-        nextReadNs = System.nanoTime();
+        readNow();
     }
 
     @Override
@@ -52,14 +51,10 @@ final class ShmLoop extends DeviceLoop {
 
     @Override
     void service(long waitNs) {
-        long untilRead = nextReadNs - System.nanoTime();
-        if (untilRead > 0) {
-            park(Math.min(waitNs, untilRead));
-            return;
-        }
-        nextReadNs = System.nanoTime() + READ_INTERVAL_NS;
-        synchronized (lock) {
-            read();
+        if (readDue(waitNs, READ_INTERVAL_NS)) {
+            synchronized (lock) {
+                read();
+            }
         }
     }
 

@@ -1,16 +1,15 @@
 package org.jntpd.refclock.linux;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import org.jntpd.platform.DeviceFile;
 import org.jntpd.platform.Errno;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
 import org.jntpd.platform.Net;
-import org.jntpd.platform.PollFd;
 import org.jntpd.platform.SockaddrUn;
 
 /**
@@ -18,7 +17,7 @@ import org.jntpd.platform.SockaddrUn;
  * chrony-compatible senders) send one {@code struct sock_sample} per measurement. A socket file left by an earlier
  * run is removed before binding, as chrony does; any other file at the path is refused. Closing removes the file.
  *
- * <p>Native buffers in a confined arena: open, use and close on one thread. {@link #receive} is allocation-free.
+ * <p>Open, use and close on one thread. {@link #receive} is allocation-free.
  */
 public final class SockReceiver implements AutoCloseable {
     /** A datagram larger than any sock_sample is read whole, then refused by its size. */
@@ -26,19 +25,13 @@ public final class SockReceiver implements AutoCloseable {
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
-    private final String path;
-    private final Arena arena;
-    private final int fd;
-    private final MemorySegment pollfd;
+    private final DeviceFile socket;
     private final MemorySegment buffer;
     private boolean closed;
 
-    private SockReceiver(String path, Arena arena, int fd) {
-        this.path = path;
-        this.arena = arena;
-        this.fd = fd;
-        this.pollfd = arena.allocate(PollFd.LAYOUT);
-        this.buffer = arena.allocate(BUFFER_BYTES, 8);
+    private SockReceiver(DeviceFile socket) {
+        this.socket = socket;
+        this.buffer = socket.allocate(BUFFER_BYTES, 8);
     }
 
     /**
@@ -49,25 +42,19 @@ public final class SockReceiver implements AutoCloseable {
      */
     public static SockReceiver bind(String path) {
         removeStaleSocket(path);
-        Arena arena = Arena.ofConfined();
         int fd = Libc.socket(Net.AF_UNIX, Net.SOCK_DGRAM | Net.SOCK_CLOEXEC | Net.SOCK_NONBLOCK, 0);
         if (fd < 0) {
-            int errno = Libc.errno();
-            arena.close();
-            throw new NativeException("socket(AF_UNIX)", path, errno);
+            throw new NativeException("socket(AF_UNIX)", path, Libc.errno());
         }
-        MemorySegment addr = arena.allocate(SockaddrUn.LAYOUT);
+        DeviceFile socket = DeviceFile.adopt(path, fd);
         try {
-            int len = SockaddrUn.setPath(addr, path);
-            if (Libc.bind(fd, addr, len) < 0) {
-                throw new NativeException("bind", path, Libc.errno());
-            }
+            MemorySegment addr = socket.allocate(SockaddrUn.LAYOUT);
+            socket.check(Libc.bind(fd, addr, SockaddrUn.setPath(addr, path)), "bind");
         } catch (RuntimeException e) {
-            Libc.close(fd);
-            arena.close();
+            socket.close();
             throw e;
         }
-        return new SockReceiver(path, arena, fd);
+        return new SockReceiver(socket);
     }
 
     private static void removeStaleSocket(String path) {
@@ -87,31 +74,23 @@ public final class SockReceiver implements AutoCloseable {
     }
 
     public String path() {
-        return path;
+        return socket.path();
     }
 
     /** Waits up to {@code timeoutMs} for a datagram; true when one is there. EINTR answers false. */
     public boolean await(int timeoutMs) {
-        int rc = PollFd.waitReadable(pollfd, fd, timeoutMs);
-        if (rc < 0) {
-            int errno = Libc.errno();
-            if (errno == Errno.EINTR) {
-                return false;
-            }
-            throw new NativeException("poll", path, errno);
-        }
-        return rc > 0;
+        return socket.awaitReadable(timeoutMs);
     }
 
     /** Reads one datagram into {@link #buffer()}: its length, or -1 when none is queued. */
     public long receive() {
-        long n = Libc.read(fd, buffer, BUFFER_BYTES);
+        long n = Libc.read(socket.fd(), buffer, BUFFER_BYTES);
         if (n < 0) {
             int errno = Libc.errno();
             if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
                 return -1;
             }
-            throw new NativeException("read", path, errno);
+            throw socket.failure("read", errno);
         }
         return n;
     }
@@ -125,14 +104,13 @@ public final class SockReceiver implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            Libc.close(fd);
-            arena.close();
-            Libc.unlink(path);
+            socket.close();
+            Libc.unlink(socket.path());
         }
     }
 
     @Override
     public String toString() {
-        return "SOCK " + path;
+        return "SOCK " + socket.path();
     }
 }

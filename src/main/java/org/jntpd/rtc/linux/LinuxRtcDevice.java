@@ -1,14 +1,13 @@
 package org.jntpd.rtc.linux;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.jntpd.platform.DeviceFile;
 import org.jntpd.platform.Errno;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
-import org.jntpd.platform.PollFd;
 import org.jntpd.platform.Rtc;
 import org.jntpd.platform.Sys;
 import org.jntpd.rtc.RtcDevice;
@@ -18,26 +17,19 @@ import org.jntpd.rtc.RtcTime;
  * A Linux RTC, {@code /dev/rtcN}: {@code RTC_RD_TIME}, {@code RTC_SET_TIME} (needs CAP_SYS_TIME), update interrupts
  * ({@code RTC_UIE_ON/OFF}) and the blocking {@code read()} of their count, waited for with {@code poll()}.
  *
- * <p>Native buffers in a confined arena: open, use and close on one thread. The calls are allocation-free.
+ * <p>Open, use and close on one thread. The calls are allocation-free.
  */
 public final class LinuxRtcDevice implements RtcDevice, AutoCloseable {
     private static final long NS_PER_MS = 1_000_000L;
 
-    private final String path;
-    private final Arena arena;
-    private final int fd;
+    private final DeviceFile file;
     private final MemorySegment time;
-    private final MemorySegment pollfd;
     private final MemorySegment count;
-    private boolean closed;
 
-    private LinuxRtcDevice(String path, Arena arena, int fd) {
-        this.path = path;
-        this.arena = arena;
-        this.fd = fd;
-        this.time = arena.allocate(org.jntpd.platform.RtcTime.LAYOUT);
-        this.pollfd = arena.allocate(PollFd.LAYOUT);
-        this.count = arena.allocate(8, 8);
+    private LinuxRtcDevice(DeviceFile file) {
+        this.file = file;
+        this.time = file.allocate(org.jntpd.platform.RtcTime.LAYOUT);
+        this.count = file.allocate(8, 8);
     }
 
     /**
@@ -46,18 +38,11 @@ public final class LinuxRtcDevice implements RtcDevice, AutoCloseable {
      * @throws NativeException naming the path when it cannot be opened (EBUSY: another process has it open)
      */
     public static LinuxRtcDevice open(String path) {
-        Arena arena = Arena.ofConfined();
-        int fd = Libc.open(arena.allocateFrom(path), Sys.O_RDONLY | Sys.O_CLOEXEC, 0);
-        if (fd < 0) {
-            int errno = Libc.errno();
-            arena.close();
-            throw new NativeException("open", path, errno);
-        }
-        return new LinuxRtcDevice(path, arena, fd);
+        return new LinuxRtcDevice(DeviceFile.open(path, Sys.O_RDONLY));
     }
 
     public String path() {
-        return path;
+        return file.path();
     }
 
     /**
@@ -66,7 +51,7 @@ public final class LinuxRtcDevice implements RtcDevice, AutoCloseable {
      */
     public String driverName() {
         try {
-            Path dev = Path.of(path).toRealPath();
+            Path dev = Path.of(file.path()).toRealPath();
             // "rtc_cmos 00:05": the driver, then the device (Linux 5.x and later); the driver alone before.
             String name = Files.readString(Path.of("/sys/class/rtc", dev.getFileName().toString(), "name")).strip();
             int space = name.indexOf(' ');
@@ -78,7 +63,7 @@ public final class LinuxRtcDevice implements RtcDevice, AutoCloseable {
 
     @Override
     public void readTime(RtcTime out) {
-        check(Libc.ioctl(fd, Rtc.RTC_RD_TIME, time), "ioctl(RTC_RD_TIME)");
+        file.check(Libc.ioctl(file.fd(), Rtc.RTC_RD_TIME, time), "ioctl(RTC_RD_TIME)");
         out.sec = org.jntpd.platform.RtcTime.tm_sec(time);
         out.min = org.jntpd.platform.RtcTime.tm_min(time);
         out.hour = org.jntpd.platform.RtcTime.tm_hour(time);
@@ -101,63 +86,45 @@ public final class LinuxRtcDevice implements RtcDevice, AutoCloseable {
         org.jntpd.platform.RtcTime.tm_wday(time, t.wday);
         org.jntpd.platform.RtcTime.tm_yday(time, t.yday);
         org.jntpd.platform.RtcTime.tm_isdst(time, t.isdst);
-        check(Libc.ioctl(fd, Rtc.RTC_SET_TIME, time), "ioctl(RTC_SET_TIME)");
+        file.check(Libc.ioctl(file.fd(), Rtc.RTC_SET_TIME, time), "ioctl(RTC_SET_TIME)");
     }
 
     @Override
     public boolean updateInterrupts(boolean on) {
-        if (Libc.ioctl(fd, on ? Rtc.RTC_UIE_ON : Rtc.RTC_UIE_OFF, 0L) == 0) {
+        if (Libc.ioctl(file.fd(), on ? Rtc.RTC_UIE_ON : Rtc.RTC_UIE_OFF, 0L) == 0) {
             return true;
         }
         int errno = Libc.errno();
         if (errno == Errno.EINVAL || errno == Errno.ENOTTY) {
             return false;
         }
-        throw new NativeException(on ? "ioctl(RTC_UIE_ON)" : "ioctl(RTC_UIE_OFF)", path, errno);
+        throw file.failure(on ? "ioctl(RTC_UIE_ON)" : "ioctl(RTC_UIE_OFF)", errno);
     }
 
     /** {@code poll()} for up to the timeout (rounded up to ms), then {@code read()} of the interrupt count. */
     @Override
     public boolean waitForUpdate(long timeoutNs) {
         int timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (timeoutNs + NS_PER_MS - 1) / NS_PER_MS));
-        int rc = PollFd.waitReadable(pollfd, fd, timeoutMs);
-        if (rc < 0) {
-            int errno = Libc.errno();
-            if (errno == Errno.EINTR) {
-                return false;
-            }
-            throw new NativeException("poll", path, errno);
-        }
-        if (rc == 0) {
+        if (!file.awaitReadable(timeoutMs)) {
             return false;
         }
-        if (Libc.read(fd, count, 8) < 0) {
+        if (Libc.read(file.fd(), count, 8) < 0) {
             int errno = Libc.errno();
             if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
                 return false;
             }
-            throw new NativeException("read", path, errno);
+            throw file.failure("read", errno);
         }
         return true;
     }
 
-    private void check(int rc, String call) {
-        if (rc < 0) {
-            throw new NativeException(call, path, Libc.errno());
-        }
-    }
-
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            Libc.close(fd);
-            arena.close();
-        }
+        file.close();
     }
 
     @Override
     public String toString() {
-        return "RTC " + path;
+        return "RTC " + file.path();
     }
 }

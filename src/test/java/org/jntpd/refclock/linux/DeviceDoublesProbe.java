@@ -9,7 +9,6 @@ import org.jntpd.config.ConfigParser;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.refclock.PhcSampler;
-import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.SystemReference;
 import org.jntpd.rtc.RtcReader;
 import org.jntpd.rtc.RtcReading;
@@ -43,7 +42,7 @@ public final class DeviceDoublesProbe {
         long startNs = realtime.getAsLong();
         out.add("start ns=" + startNs);
         try (RefclockRunners runners = RefclockRunners.create(config.refclocks(), 1, realtime,
-                SystemReference.fixed(1_000_000, 0), (r, s) -> out.add(sampleLine(r, s)))) {
+                SystemReference.fixed(1_000_000, 0), (r, s) -> out.add(ProbeOutput.sample(r, s)))) {
             runners.start();
             rtc(realtime, rtcMeasurements, out);
             long leftNs = startNs + runNs - realtime.getAsLong();
@@ -51,17 +50,11 @@ public final class DeviceDoublesProbe {
                 Thread.sleep(leftNs / 1_000_000);
             }
             for (RefclockRunner r : runners.runners()) {
-                out.add("counters refid=" + r.refId() + " at=" + realtime.getAsLong() + " " + r.counters().toString().replaceAll("^Counters\\[|\\]$", "")
-                        .replace(", ", " "));
+                out.add(ProbeOutput.counters(r, realtime.getAsLong()));
             }
         }
         phcMethods(out);
         out.forEach(System.out::println);
-    }
-
-    static String sampleLine(RefclockRunner r, RefclockSample s) {
-        return String.format(Locale.ROOT, "sample refid=%s local=%d offset=%d jitter=%d dispersion=%d n=%d leap=%d",
-                r.refId(), s.localTimeNs(), s.offsetNs(), s.jitterNs(), s.dispersionNs(), s.samples(), s.leap());
     }
 
     /** The RTC: where it is, set aligned, then its gain over {@code measurements} second boundaries. */

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.jntpd.guest.ProbeLines;
 import org.jntpd.platform.ForkedJvm;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeBuild;
@@ -34,7 +33,7 @@ class DeviceDoublesTest {
     private static final long RTC_FAST_NS = -300_000_000;
     private static final double RTC_DRIFT_PPM = 1000;
 
-    private static String out;
+    private static ProbeOutput out;
     private static long startNs;
 
     @BeforeAll
@@ -51,13 +50,13 @@ class DeviceDoublesTest {
         ForkedJvm.Result r = ForkedJvm.run(env, List.of(Libc.NATIVE_ACCESS_FLAG, "-D" + Libc.SHIM_PROP_NAME + "=" + shim),
                 DeviceDoublesProbe.class, "15", "7");
         assertEquals(0, r.exitCode(), r::toString);
-        out = r.stdout();
-        startNs = Long.parseLong(line("start").get("ns"));
+        out = new ProbeOutput(r.stdout());
+        startNs = Long.parseLong(out.line("start").get("ns"));
     }
 
     @Test
     void shouldMeasureThePpsPhaseWithinTheClippedJitter() {
-        List<Map<String, String>> samples = samples("PPS");
+        List<Map<String, String>> samples = out.samples("PPS");
         assertTrue(samples.size() >= 3, "a sample every 4 s\n" + out);
         double sum = 0;
         for (Map<String, String> s : samples) {
@@ -71,7 +70,7 @@ class DeviceDoublesTest {
 
     @Test
     void shouldCountMissedAndSpuriousPulsesAndEstimateTheJitter() {
-        Map<String, String> c = counters("PPS");
+        Map<String, String> c = out.counters("PPS");
         long good = Long.parseLong(c.get("goodPulses"));
         long missed = Long.parseLong(c.get("missedPulses"));
         long spurious = Long.parseLong(c.get("spuriousPulses"));
@@ -89,12 +88,12 @@ class DeviceDoublesTest {
 
     @Test
     void shouldReadTheShmSegmentAGpsdStyleWriterFills() {
-        List<Map<String, String>> samples = samples("SHM");
-        assertTrue(samples.size() >= 3, out);
+        List<Map<String, String>> samples = out.samples("SHM");
+        assertTrue(samples.size() >= 3, out.toString());
         for (Map<String, String> s : samples) {
             assertEquals(-SHM_PHASE_NS, Long.parseLong(s.get("offset")), 4 * SHM_JITTER_NS + 1_000, "SHM " + s);
         }
-        Map<String, String> c = counters("SHM");
+        Map<String, String> c = out.counters("SHM");
         long measurements = Long.parseLong(c.get("measurements"));
         long seconds = (Long.parseLong(c.get("at")) - startNs) / S;
         assertTrue(measurements >= seconds - 2 && measurements <= seconds, "one sample a second, each read once: "
@@ -104,7 +103,7 @@ class DeviceDoublesTest {
 
     @Test
     void shouldFollowAPhcReadThroughTheExtendedIoctl() {
-        List<Map<String, String>> samples = samples("PHC");
+        List<Map<String, String>> samples = out.samples("PHC");
         assertTrue(samples.size() >= 6, "a sample every 2 s\n" + out);
         for (Map<String, String> s : samples) {
             long elapsedNs = Long.parseLong(s.get("local")) - startNs;
@@ -112,13 +111,13 @@ class DeviceDoublesTest {
             // The runner opened the PHC a few ms after start: 2.5 ppm of that is well below the bound.
             assertEquals(truth, Long.parseLong(s.get("offset")), 1_000, "PHC - system " + s);
         }
-        assertEquals("false", line("phc_precise").get("supported"), "the double has no cross-timestamps");
-        Map<String, String> ext = line("phc_extended");
+        assertEquals("false", out.line("phc_precise").get("supported"), "the double has no cross-timestamps");
+        Map<String, String> ext = out.line("phc_extended");
         assertEquals("10", ext.get("n"));
         assertEquals("500", ext.get("interval"), "the shortest of the simulated reads " + ext);
         // A fresh open of the double starts its drift anew: the direct reads see the offset itself.
         assertEquals(PHC_OFFSET_NS, Long.parseLong(ext.get("offset")), 100, "PTP_SYS_OFFSET_EXTENDED " + ext);
-        Map<String, String> basic = line("phc_basic");
+        Map<String, String> basic = out.line("phc_basic");
         assertEquals("10", basic.get("n"));
         // sys, phc, sys ...: the PHC read 250 ns into a 500 ns bracket.
         assertEquals(PHC_OFFSET_NS + 250, Long.parseLong(basic.get("first_offset")), 100, "PTP_SYS_OFFSET " + basic);
@@ -126,46 +125,29 @@ class DeviceDoublesTest {
 
     @Test
     void shouldFindTheRtcBoundarySetItAlignedAndMeasureItsDrift() {
-        Map<String, String> before = line("rtc_before");
-        assertEquals("true", before.get("ok"), out);
+        Map<String, String> before = out.line("rtc_before");
+        assertEquals("true", before.get("ok"), out.toString());
         assertEquals("1", before.get("interrupts"), "update interrupts worked " + before);
         assertEquals(RTC_FAST_NS, Long.parseLong(before.get("fast")), 5_000_000, "RTC 0.3 s behind " + before);
 
-        Map<String, String> set = line("rtc_set");
-        assertEquals("true", set.get("ok"), out);
+        Map<String, String> set = out.line("rtc_set");
+        assertEquals("true", set.get("ok"), out.toString());
         assertEquals("RESTARTS", set.get("behaviour"), "the double restarts its divider like rtc_cmos " + set);
         assertEquals(0, Long.parseLong(set.get("fast")), 5_000_000, "aligned to the system's seconds " + set);
 
-        Map<String, String> track = line("rtc_track");
-        assertEquals("7", track.get("samples"), out);
+        Map<String, String> track = out.line("rtc_track");
+        assertEquals("7", track.get("samples"), out.toString());
         assertEquals(RTC_DRIFT_PPM, Double.parseDouble(track.get("gain_ppm")), RTC_DRIFT_PPM / 10, "RTC gain " + track);
     }
 
     @Test
     void shouldKeepEveryDeviceOpenWithoutErrors() {
         for (String refid : List.of("PPS", "SHM", "PHC")) {
-            Map<String, String> c = counters(refid);
+            Map<String, String> c = out.counters(refid);
             assertEquals("true", c.get("deviceOpen"), c.toString());
             assertEquals("0", c.get("deviceErrors"), c.toString());
             assertEquals("0", c.get("emptyPolls"), c.toString());
             assertFalse(c.get("samples").equals("0"), c.toString());
         }
-    }
-
-    private static List<Map<String, String>> samples(String refid) {
-        return lines("sample").stream().filter(f -> refid.equals(f.get("refid"))).toList();
-    }
-
-    private static Map<String, String> counters(String refid) {
-        return lines("counters").stream().filter(f -> refid.equals(f.get("refid"))).findFirst()
-                .orElseThrow(() -> new AssertionError("no counters for " + refid + "\n" + out));
-    }
-
-    private static Map<String, String> line(String kind) {
-        return lines(kind).stream().findFirst().orElseThrow(() -> new AssertionError("no " + kind + " line\n" + out));
-    }
-
-    private static List<Map<String, String>> lines(String kind) {
-        return out.lines().filter(l -> l.startsWith(kind + " ")).map(ProbeLines::fields).toList();
     }
 }

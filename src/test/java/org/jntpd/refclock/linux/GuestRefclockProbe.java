@@ -27,6 +27,8 @@ import org.jntpd.rtc.linux.RealtimeSleeper;
  * Usage: GuestRefclockProbe RUNNER_SECONDS RTC_MEASUREMENTS GUEST_TOOL
  */
 public final class GuestRefclockProbe {
+    private static final long MAX_UNCERTAINTY_NS = 500_000;
+
     private GuestRefclockProbe() {
     }
 
@@ -49,7 +51,7 @@ public final class GuestRefclockProbe {
             RtcReading r = new RtcReading();
             try (RefclockRunners runners = RefclockRunners.create(ConfigParser.parse("guest.conf", conf, Path.of("/"))
                     .refclocks(), 1, realtime, SystemReference.fixed(1_000_000, 0),
-                    (runner, s) -> out.add(DeviceDoublesProbe.sampleLine(runner, s)))) {
+                    (runner, s) -> out.add(ProbeOutput.sample(runner, s)))) {
                 runners.start();
                 boolean ok = reader.measure(r, RtcReader.defaultTimeoutNs());
                 out.add("rtc_before ok=" + ok + " fast=" + r.fastNs() + " interrupts=" + reader.interruptSupport()
@@ -63,8 +65,7 @@ public final class GuestRefclockProbe {
                     Thread.sleep(leftNs / 1_000_000);
                 }
                 for (RefclockRunner runner : runners.runners()) {
-                    out.add("counters refid=" + runner.refId() + " " + runner.counters().toString()
-                            .replaceAll("^Counters\\[|\\]$", "").replace(", ", " "));
+                    out.add(ProbeOutput.counters(runner, realtime.getAsLong()));
                 }
             }
             extended(ptp, out);
@@ -72,13 +73,17 @@ public final class GuestRefclockProbe {
             run(tool, "adjfreq", "realtime", "500");
             try {
                 RtcTracker tracker = new RtcTracker();
-                for (int i = 0; i < rtcMeasurements; i++) {
-                    // Under TCG the update interrupt comes milliseconds late, at random; RTC_RD_TIME reads qemu's
-                    // clock at the instant: the polled boundary is good to the read time.
+                // Under TCG the update interrupt comes milliseconds late, at random; RTC_RD_TIME reads qemu's clock at
+                // the instant, so the polled boundary is good to the time between two reads (~0.3 ms). A reading whose
+                // reads were spread wider (the probe was descheduled) is left out, as the tracker has no weights.
+                for (int i = 0; i < 2 * rtcMeasurements && tracker.samples() < rtcMeasurements; i++) {
                     if (reader.measureByPolling(r, RtcReader.defaultTimeoutNs())) {
-                        tracker.addSample(r);
+                        boolean sharp = r.uncertaintyNs < MAX_UNCERTAINTY_NS;
+                        if (sharp) {
+                            tracker.addSample(r);
+                        }
                         out.add("rtc_reading rtc=" + r.rtcSeconds + " system=" + r.systemNs + " fast=" + r.fastNs()
-                                + " uncertainty=" + r.uncertaintyNs);
+                                + " uncertainty=" + r.uncertaintyNs + " used=" + sharp);
                     }
                 }
                 out.add(String.format(Locale.ROOT, "rtc_track samples=%d gain_ppm=%.3f rms=%.0f", tracker.samples(),

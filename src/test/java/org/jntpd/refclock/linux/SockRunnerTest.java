@@ -44,19 +44,27 @@ class SockRunnerTest {
         return Libc.clockGettimeNs(Clocks.CLOCK_REALTIME) + stepNs.get();
     }
 
+    /** A started SOCK runner on {@code socket}. */
     private RefclockRunners runners(Path socket, int pollLog2) throws Exception {
         String conf = "refclock sock " + socket + " refid SOCK poll " + pollLog2 + "\n";
-        return RefclockRunners.create(ConfigParser.parse("sock.conf", conf, dir).refclocks(), 1, this::nowNs,
-                SystemReference.UNSYNCHRONISED, (r, s) -> samples.add(s));
+        RefclockRunners rs = RefclockRunners.create(ConfigParser.parse("sock.conf", conf, dir).refclocks(), 1,
+                this::nowNs, SystemReference.UNSYNCHRONISED, (r, s) -> samples.add(s));
+        rs.start();
+        return rs;
+    }
+
+    /** The one runner, once its socket is bound. */
+    private static RefclockRunner opened(RefclockRunners rs) throws InterruptedException {
+        RefclockRunner r = rs.runners().getFirst();
+        awaitOpen(r);
+        return r;
     }
 
     @Test
     void shouldHandOverTheOffsetOfTheSamplesSent() throws Exception {
         Path socket = dir.resolve("gps.sock");
         try (RefclockRunners rs = runners(socket, 0)) {
-            rs.start();
-            RefclockRunner r = rs.runners().getFirst();
-            awaitOpen(r);
+            RefclockRunner r = opened(rs);
             awaitPoll(r); // start right after a poll
             long sentAtNs = 0;
             for (int i = 0; i < 3; i++) {
@@ -76,9 +84,7 @@ class SockRunnerTest {
     void shouldCountDatagramsThatAreNoSockSample() throws Exception {
         Path socket = dir.resolve("gps.sock");
         try (RefclockRunners rs = runners(socket, 0)) {
-            rs.start();
-            RefclockRunner r = rs.runners().getFirst();
-            awaitOpen(r);
+            RefclockRunner r = opened(rs);
             send(socket, new byte[10]);
             byte[] badMagic = datagram(nowNs(), 0.001, false);
             badMagic[36] ^= 1;
@@ -92,9 +98,7 @@ class SockRunnerTest {
     void shouldMoveHeldMeasurementsByAPostedClockStep() throws Exception {
         Path socket = dir.resolve("gps.sock");
         try (RefclockRunners rs = runners(socket, 1)) {
-            rs.start();
-            RefclockRunner r = rs.runners().getFirst();
-            awaitOpen(r);
+            RefclockRunner r = opened(rs);
             awaitPoll(r); // start right after a poll: 2 s until the next
             // The system clock is 1 s behind the reference...
             for (int i = 4; i > 0; i--) {
@@ -121,9 +125,7 @@ class SockRunnerTest {
     void shouldForgetHeldMeasurementsWhenTheClockJumpedUnknown() throws Exception {
         Path socket = dir.resolve("gps.sock");
         try (RefclockRunners rs = runners(socket, 1)) {
-            rs.start();
-            RefclockRunner r = rs.runners().getFirst();
-            awaitOpen(r);
+            RefclockRunner r = opened(rs);
             awaitPoll(r);
             send(socket, datagram(nowNs(), 0.5, false));
             awaitTrue(() -> r.counters().measurements() == 1, r);
@@ -145,9 +147,7 @@ class SockRunnerTest {
         Libc.close(fd); // a crashed daemon leaves the file behind
         assertTrue(Files.exists(socket));
         try (RefclockRunners rs = runners(socket, 0)) {
-            rs.start();
-            RefclockRunner r = rs.runners().getFirst();
-            awaitOpen(r);
+            RefclockRunner r = opened(rs);
             assertEquals(0, r.counters().deviceErrors());
             send(socket, datagram(nowNs(), 0.001, false));
             awaitTrue(() -> r.counters().measurements() == 1, r);
@@ -160,7 +160,6 @@ class SockRunnerTest {
         Path socket = dir.resolve("notes.txt");
         Files.writeString(socket, "keep me");
         try (RefclockRunners rs = runners(socket, 0)) {
-            rs.start();
             RefclockRunner r = rs.runners().getFirst();
             awaitTrue(() -> r.counters().deviceErrors() >= 1, r);
             assertTrue(r.counters().lastError().contains("is not a socket"), r.counters().toString());
