@@ -94,6 +94,22 @@ public final class DeviceFile implements AutoCloseable {
         return rc > 0;
     }
 
+    /**
+     * read(2) into {@code buffer}: the byte count (0 at end of file), or -1 when nothing could be read now (EAGAIN on a
+     * non-blocking descriptor, or EINTR). Other errors throw.
+     */
+    public long read(MemorySegment buffer, long count) {
+        long n = Libc.read(fd, buffer, count);
+        if (n < 0) {
+            int errno = Libc.errno();
+            if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
+                return -1;
+            }
+            throw failure("read", errno);
+        }
+        return n;
+    }
+
     @Override
     public void close() {
         if (!closed) {

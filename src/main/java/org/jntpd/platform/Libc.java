@@ -663,6 +663,15 @@ public final class Libc {
         return mapped.address() == -1L;
     }
 
+    /**
+     * Maps segment {@code shmId} at a kernel-chosen address as a segment of {@code size} bytes (the size it was made
+     * with); null on failure, errno set. The segment must not be touched after {@link #shmdt}.
+     */
+    public static MemorySegment shmat(int shmId, long size, int flags) {
+        MemorySegment at = shmat(shmId, MemorySegment.NULL, flags);
+        return isShmatFailure(at) ? null : at.reinterpret(size);
+    }
+
     /** Unmaps a segment {@link #shmat} mapped (its start address). */
     public static int shmdt(MemorySegment addr) {
         try {

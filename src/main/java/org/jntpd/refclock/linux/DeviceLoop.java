@@ -16,24 +16,46 @@ abstract class DeviceLoop {
     final Refclock clock;
     final Object lock;
     final LongSupplier realtimeNs;
+    private final String device;
+    private AutoCloseable[] opened = {};
     /** Messages or readings the driver could not use (SHM clash, bad SOCK datagram, NMEA checksum, PHC read). */
     long badMessages;
     private long nextReadNs;
 
-    DeviceLoop(Refclock clock, Object lock, LongSupplier realtimeNs) {
+    /** @param device what the log and counters call the device: a path, "SHM unit 0" */
+    DeviceLoop(String device, Refclock clock, Object lock, LongSupplier realtimeNs) {
+        this.device = device;
         this.clock = clock;
         this.lock = lock;
         this.realtimeNs = realtimeNs;
     }
 
-    /** What the log and counters call the device: a path, "SHM unit 0". */
-    abstract String device();
+    final String device() {
+        return device;
+    }
 
-    /** Opens and configures the device; throws (NativeException, IllegalStateException) when it cannot. */
+    /**
+     * Opens and configures the device, registering with {@link #opened} what {@link #close()} must close; throws when
+     * it cannot (the runner then closes what was registered).
+     */
     abstract void open();
 
-    /** Closes the device; safe when it is not open. */
-    abstract void close();
+    /** Registers what {@link #open()} opened: {@link #close()} closes it, last first. */
+    final void opened(AutoCloseable... resources) {
+        opened = resources;
+    }
+
+    /** Closes what is open; safe when nothing is. */
+    final void close() {
+        for (int i = opened.length - 1; i >= 0; i--) {
+            try {
+                opened[i].close();
+            } catch (Exception e) {
+                // closing a descriptor cannot fail in a way the runner could act on
+            }
+        }
+        opened = new AutoCloseable[0];
+    }
 
     /** Waits up to {@code waitNs} for the device and hands what came to the driver. Device failures throw. */
     abstract void service(long waitNs);

@@ -26,7 +26,7 @@ final class NmeaLoop extends DeviceLoop {
     private long lastPulseSequence = -1;
 
     NmeaLoop(String path, int baud, String ppsPath, Refclock clock, Object lock, LongSupplier realtimeNs) {
-        super(clock, lock, realtimeNs);
+        super(ppsPath == null ? path : path + " + " + ppsPath, clock, lock, realtimeNs);
         this.path = path;
         this.baud = baud;
         this.ppsPath = ppsPath;
@@ -39,40 +39,14 @@ final class NmeaLoop extends DeviceLoop {
     }
 
     @Override
-    String device() {
-        return ppsPath == null ? path : path + " + " + ppsPath;
-    }
-
-    @Override
     void open() {
-        SerialPort p = SerialPort.open(path, baud);
+        port = SerialPort.open(path, baud);
+        pps = null;
+        opened(port);
         if (ppsPath != null) {
-            try {
-                LinuxPpsDevice d = LinuxPpsDevice.open(ppsPath);
-                try {
-                    d.setCaptureMode(clearEdge ? PpsDevice.CAPTURE_CLEAR : PpsDevice.CAPTURE_ASSERT);
-                } catch (RuntimeException e) {
-                    d.close();
-                    throw e;
-                }
-                pps = d;
-            } catch (RuntimeException e) {
-                p.close();
-                throw e;
-            }
-        }
-        port = p;
-    }
-
-    @Override
-    void close() {
-        if (port != null) {
-            port.close();
-            port = null;
-        }
-        if (pps != null) {
-            pps.close();
-            pps = null;
+            pps = LinuxPpsDevice.open(ppsPath);
+            opened(port, pps);
+            pps.setCaptureMode(clearEdge ? PpsDevice.CAPTURE_CLEAR : PpsDevice.CAPTURE_ASSERT);
         }
     }
 

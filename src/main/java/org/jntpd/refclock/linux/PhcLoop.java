@@ -10,36 +10,21 @@ final class PhcLoop extends DeviceLoop {
     /** Readings per comparison: the kernel's maximum, as chrony takes. */
     private static final int READINGS = 25;
 
-    private final String path;
     private final long intervalNs;
     private final PhcSampler sampler = new PhcSampler(READINGS, true);
-    private LinuxPhcDevice device;
     private PhcDriver driver;
 
     PhcLoop(String path, Refclock clock, Object lock, LongSupplier realtimeNs) {
-        super(clock, lock, realtimeNs);
-        this.path = path;
+        super(path, clock, lock, realtimeNs);
         this.intervalNs = RefclockRunner.intervalNs(clock.settings().driverPollLog2());
     }
 
     @Override
-    String device() {
-        return path;
-    }
-
-    @Override
     void open() {
-        device = LinuxPhcDevice.open(path);
+        LinuxPhcDevice device = LinuxPhcDevice.open(device());
         driver = new PhcDriver(device, clock, sampler);
+        opened(device);
         readNow();
-    }
-
-    @Override
-    void close() {
-        if (device != null) {
-            device.close();
-            device = null;
-        }
     }
 
     @Override
@@ -54,10 +39,5 @@ final class PhcLoop extends DeviceLoop {
         if (v == null) {
             badMessages++;
         }
-    }
-
-    /** How the PHC was read last (PRECISE, EXTENDED, BASIC), null before the first reading. */
-    PhcSampler.Method method() {
-        return sampler.method();
     }
 }

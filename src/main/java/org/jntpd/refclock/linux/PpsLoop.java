@@ -16,7 +16,6 @@ final class PpsLoop extends DeviceLoop {
     /** Below this a PPS_FETCH timeout rounds to zero jiffies and would not wait: sleep instead. */
     private static final long MIN_FETCH_WAIT_NS = 10_000_000L;
 
-    private final String path;
     private final PulseMonitor monitor;
     private final PpsEvent waited = new PpsEvent();
     private LinuxPpsDevice device;
@@ -24,37 +23,17 @@ final class PpsLoop extends DeviceLoop {
     private boolean canWait;
 
     PpsLoop(String path, Refclock clock, Object lock, LongSupplier realtimeNs) {
-        super(clock, lock, realtimeNs);
-        this.path = path;
+        super(path, clock, lock, realtimeNs);
         this.monitor = PulseMonitor.forSettings(clock.settings());
     }
 
     @Override
-    String device() {
-        return path;
-    }
-
-    @Override
     void open() {
-        LinuxPpsDevice d = LinuxPpsDevice.open(path);
-        try {
-            PpsDriver p = new PpsDriver(d, clock, monitor);
-            p.start();
-            canWait = (d.capabilities() & PpsDevice.CAN_WAIT) != 0;
-            device = d;
-            driver = p;
-        } catch (RuntimeException e) {
-            d.close();
-            throw e;
-        }
-    }
-
-    @Override
-    void close() {
-        if (device != null) {
-            device.close();
-            device = null;
-        }
+        device = LinuxPpsDevice.open(device());
+        opened(device);
+        driver = new PpsDriver(device, clock, monitor);
+        driver.start();
+        canWait = (device.capabilities() & PpsDevice.CAN_WAIT) != 0;
     }
 
     @Override

@@ -226,6 +226,7 @@ public final class RefclockRunner implements AutoCloseable {
                     log.recovered("opened again");
                 }
             } catch (RuntimeException e) {
+                loop.close();
                 failed(e);
             }
             return;

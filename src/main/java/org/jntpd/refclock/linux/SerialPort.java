@@ -79,18 +79,11 @@ public final class SerialPort implements AutoCloseable {
      * @throws NativeException on a read error, or EIO when the device hung up (end of file)
      */
     public int read() {
-        long n = Libc.read(port.fd(), buffer, BUFFER_BYTES);
-        if (n < 0) {
-            int errno = Libc.errno();
-            if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
-                return 0;
-            }
-            throw port.failure("read", errno);
-        }
+        long n = port.read(buffer, BUFFER_BYTES);
         if (n == 0) {
             throw new NativeException("read", port.path() + " (end of file: the device hung up)", Errno.EIO);
         }
-        return (int) n;
+        return (int) Math.max(n, 0);
     }
 
     public MemorySegment buffer() {

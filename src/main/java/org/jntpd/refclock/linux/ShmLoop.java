@@ -16,37 +16,24 @@ final class ShmLoop extends DeviceLoop {
     private final int unit;
     private final int permissions;
     private final boolean consume;
-    private ShmSegment segment;
     private ShmDriver driver;
 
     /**
      * @param consume true: the ntpd protocol (clears {@code valid}); false: peek beside another reader of the segment
      */
     ShmLoop(int unit, int permissions, boolean consume, Refclock clock, Object lock, LongSupplier realtimeNs) {
-        super(clock, lock, realtimeNs);
+        super("SHM unit " + unit, clock, lock, realtimeNs);
         this.unit = unit;
         this.permissions = permissions;
         this.consume = consume;
     }
 
     @Override
-    String device() {
-        return "SHM unit " + unit;
-    }
-
-    @Override
     void open() {
-        segment = ShmSegment.attach(unit, permissions);
+        ShmSegment segment = ShmSegment.attach(unit, permissions);
         driver = new ShmDriver(segment.segment(), clock, consume);
+        opened(segment);
         readNow();
-    }
-
-    @Override
-    void close() {
-        if (segment != null) {
-            segment.close();
-            segment = null;
-        }
     }
 
     @Override

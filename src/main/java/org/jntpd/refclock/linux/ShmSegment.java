@@ -42,11 +42,11 @@ public final class ShmSegment implements AutoCloseable {
             throw new NativeException("shmget", "SHM unit " + unit + " (key 0x" + Integer.toHexString(key) + ")",
                     Libc.errno());
         }
-        MemorySegment at = Libc.shmat(id, MemorySegment.NULL, 0);
-        if (Libc.isShmatFailure(at)) {
+        MemorySegment at = Libc.shmat(id, ShmTime.sizeof(), 0);
+        if (at == null) {
             throw new NativeException("shmat", "SHM unit " + unit + " (id " + id + ")", Libc.errno());
         }
-        return new ShmSegment(unit, at.reinterpret(ShmTime.sizeof()));
+        return new ShmSegment(unit, at);
     }
 
     public int unit() {

@@ -10,32 +10,18 @@ final class SockLoop extends DeviceLoop {
     /** Datagrams taken per wake-up at most, so a flood cannot keep the runner from its polls. */
     private static final int MAX_BURST = 64;
 
-    private final String path;
     private SockReceiver socket;
     private final SockDriver driver;
 
     SockLoop(String path, Refclock clock, Object lock, LongSupplier realtimeNs) {
-        super(clock, lock, realtimeNs);
-        this.path = path;
+        super(path, clock, lock, realtimeNs);
         this.driver = new SockDriver(clock);
     }
 
     @Override
-    String device() {
-        return path;
-    }
-
-    @Override
     void open() {
-        socket = SockReceiver.bind(path);
-    }
-
-    @Override
-    void close() {
-        if (socket != null) {
-            socket.close();
-            socket = null;
-        }
+        socket = SockReceiver.bind(device());
+        opened(socket);
     }
 
     @Override

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import org.jntpd.platform.DeviceFile;
-import org.jntpd.platform.Errno;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
 import org.jntpd.platform.Net;
@@ -84,15 +83,7 @@ public final class SockReceiver implements AutoCloseable {
 
     /** Reads one datagram into {@link #buffer()}: its length, or -1 when none is queued. */
     public long receive() {
-        long n = Libc.read(socket.fd(), buffer, BUFFER_BYTES);
-        if (n < 0) {
-            int errno = Libc.errno();
-            if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
-                return -1;
-            }
-            throw socket.failure("read", errno);
-        }
-        return n;
+        return socket.read(buffer, BUFFER_BYTES);
     }
 
     /** The receive buffer; the first bytes of it hold the datagram {@link #receive} returned. */

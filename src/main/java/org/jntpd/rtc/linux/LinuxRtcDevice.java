@@ -108,14 +108,7 @@ public final class LinuxRtcDevice implements RtcDevice, AutoCloseable {
         if (!file.awaitReadable(timeoutMs)) {
             return false;
         }
-        if (Libc.read(file.fd(), count, 8) < 0) {
-            int errno = Libc.errno();
-            if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
-                return false;
-            }
-            throw file.failure("read", errno);
-        }
-        return true;
+        return file.read(count, 8) > 0;
     }
 
     @Override
