@@ -1,5 +1,7 @@
 package org.jntpd.refclock.linux;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -69,6 +71,7 @@ public final class RefclockRunner implements AutoCloseable {
     private final RateLimitedLog log;
     private final AtomicLong pendingStepNs = new AtomicLong();
     private final AtomicBoolean pendingDrop = new AtomicBoolean();
+    private final CountDownLatch firstOpen = new CountDownLatch(1);
     private volatile boolean stop;
     // Runner thread only.
     private long nextPollNs;
@@ -135,9 +138,19 @@ public final class RefclockRunner implements AutoCloseable {
         return location;
     }
 
-    /** Starts the thread; the device is opened there. */
+    /** Starts the thread; the device is opened there ({@link #awaitFirstOpen}). */
     public void start() {
         thread.start();
+    }
+
+    /**
+     * Waits until the thread has tried to open the device once (whether it could: {@link Counters#deviceOpen()}).
+     * The daemon waits for this before it drops privileges: a device is opened with the rights the process has.
+     *
+     * @return false when the attempt did not end within the timeout
+     */
+    public boolean awaitFirstOpen(long timeoutMs) throws InterruptedException {
+        return firstOpen.await(timeoutMs, TimeUnit.MILLISECONDS);
     }
 
     /** Posts a step of the system clock ({@code stepNs}, positive = forward) to the runner. Thread-safe. */
@@ -195,6 +208,7 @@ public final class RefclockRunner implements AutoCloseable {
         } finally {
             loop.close();
             deviceOpen = false;
+            firstOpen.countDown();
         }
     }
 
@@ -229,6 +243,7 @@ public final class RefclockRunner implements AutoCloseable {
                 loop.close();
                 failed(e);
             }
+            firstOpen.countDown();
             return;
         }
         try {

@@ -27,6 +27,8 @@ import org.jntpd.refclock.SystemReference;
 public final class RefclockRunners implements AutoCloseable {
     /** NTPsec's default speed of the NMEA driver. */
     public static final int DEFAULT_NMEA_BAUD = 9600;
+    /** Longest {@link #start()} waits for the devices to be opened. */
+    public static final long OPEN_WAIT_MS = 5_000;
 
     private final List<RefclockRunner> runners;
 
@@ -156,9 +158,17 @@ public final class RefclockRunners implements AutoCloseable {
         return runners;
     }
 
-    /** Starts every runner's thread. */
-    public void start() {
+    /**
+     * Starts every runner's thread and waits (at most {@link #OPEN_WAIT_MS} in all) until each has tried to open its
+     * device, so the devices are opened before the daemon drops its privileges. A device that could not be opened is
+     * logged and tried again later by its runner.
+     */
+    public void start() throws InterruptedException {
         runners.forEach(RefclockRunner::start);
+        long deadlineNs = System.nanoTime() + OPEN_WAIT_MS * 1_000_000L;
+        for (RefclockRunner r : runners) {
+            r.awaitFirstOpen(Math.max(0, (deadlineNs - System.nanoTime()) / 1_000_000L));
+        }
     }
 
     /** Posts a clock step to every runner. Thread-safe. */

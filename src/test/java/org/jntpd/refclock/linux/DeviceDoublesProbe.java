@@ -18,15 +18,16 @@ import org.jntpd.rtc.linux.LinuxRtcDevice;
 import org.jntpd.rtc.linux.RealtimeSleeper;
 
 /**
- * Runs in a JVM whose libc is the device doubles (native/devices): PPS, SHM and PHC runners built from config lines,
- * and meanwhile, on the main thread, the RTC adapter read, set and tracked. Prints what it measured as lines
+ * Runs in a JVM whose libc is the device doubles (native/devices): SHM, PPS and PHC runners built from config lines
+ * (the PPS locked to the SHM clock, the system clock unsynchronised: only the lock can number the pulses, across the
+ * two runner threads), and meanwhile, on the main thread, the RTC adapter read, set and tracked. Prints what it measured as lines
  * "KIND key=value ..." for {@link DeviceDoublesTest} to hold against the doubles' truth.
  * Usage: DeviceDoublesProbe RUN_SECONDS RTC_MEASUREMENTS
  */
 public final class DeviceDoublesProbe {
     private static final String CONFIG = """
-            refclock pps /dev/pps0 refid PPS poll 2
             refclock shm 0 refid SHM poll 2
+            refclock pps /dev/pps0 refid PPS poll 2 lock SHM
             refclock phc /dev/ptp0 refid PHC poll 1
             """;
 
@@ -42,7 +43,7 @@ public final class DeviceDoublesProbe {
         long startNs = realtime.getAsLong();
         out.add("start ns=" + startNs);
         try (RefclockRunners runners = RefclockRunners.create(config.refclocks(), 1, realtime,
-                SystemReference.fixed(1_000_000, 0), (r, s) -> out.add(ProbeOutput.sample(r, s)))) {
+                SystemReference.UNSYNCHRONISED, (r, s) -> out.add(ProbeOutput.sample(r, s)))) {
             runners.start();
             rtc(realtime, rtcMeasurements, out);
             long leftNs = startNs + runNs - realtime.getAsLong();

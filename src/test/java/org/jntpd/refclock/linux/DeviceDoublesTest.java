@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Linux adapters and the runners against device doubles with known truth (native/devices, loaded as the libc shim
- * of a forked JVM): a PPS pulse train with Gaussian jitter, missing and spurious pulses; a gpsd-style SHM writer; a
+ * of a forked JVM): a PPS pulse train with Gaussian jitter, missing and spurious pulses, numbered by its lock to a
+ * gpsd-style SHM writer (the system clock is unsynchronised); a
  * PHC in TAI gaining 2.5 ppm read through PTP_SYS_OFFSET_EXTENDED; an RTC 0.3 s behind gaining 1000 ppm. One probe
  * run (about 17 s) serves every test.
  */
@@ -82,7 +83,9 @@ class DeviceDoublesTest {
         assertTrue(jitter >= PPS_JITTER_NS / 4 && jitter <= 2 * PPS_JITTER_NS,
                 "jitter estimate " + jitter + " ns for a train with sigma " + PPS_JITTER_NS + " ns " + c);
         assertEquals("0", c.get("unreadPulses"), "a fetch that waits for each edge misses none " + c);
-        assertEquals("0", c.get("refused"), c.toString());
+        long refused = Long.parseLong(c.get("refused"));
+        assertTrue(refused <= 3, "only pulses before the SHM clock's first sample lack a lock " + c);
+        assertEquals(good, Long.parseLong(c.get("measurements")) + refused, "every good pulse went to the clock " + c);
         assertEquals("0", c.get("deviceErrors"), c.toString());
     }
 
