@@ -28,7 +28,7 @@ public final class ForkedJvm {
         return run(Map.of(), jvmArgs, mainClass, args);
     }
 
-    /** As {@link #run(List, Class, String...)} with {@code env} added to the child's environment. */
+    /** As {@link #run(List, Class, String...)}, with {@code env} added to the inherited environment. */
     public static Result run(Map<String, String> env, List<String> jvmArgs, Class<?> mainClass, String... args)
             throws Exception {
         return run(List.of(), env, jvmArgs, mainClass, args);

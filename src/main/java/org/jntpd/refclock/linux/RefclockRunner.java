@@ -320,7 +320,7 @@ public final class RefclockRunner implements AutoCloseable {
         }
     }
 
-    /** What the clock refused since the last sample, for the log: "; refused 12 (SYSTEM_NOT_SYNCHRONISED)". */
+    /** What the clock refused since the last sample, for the log: "; the clock refused 12 (mostly LOCK_MISMATCH)". */
     private String refusals() {
         long total = 0;
         Refclock.Verdict most = null;
