@@ -17,12 +17,16 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/timex.h>
 #include <sys/uio.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <linux/capability.h>
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
@@ -222,6 +226,20 @@ int main(void) {
     FIELD(struct ifreq, "ifreq", ifr_name);
     FIELD(struct ifreq, "ifreq", ifr_data);
 
+    SIZE(struct termios, "termios");
+    FIELD(struct termios, "termios", c_iflag);
+    FIELD(struct termios, "termios", c_oflag);
+    FIELD(struct termios, "termios", c_cflag);
+    FIELD(struct termios, "termios", c_lflag);
+    FIELD(struct termios, "termios", c_line);
+    FIELD(struct termios, "termios", c_cc);
+    FIELD(struct termios, "termios", c_ispeed);
+    FIELD(struct termios, "termios", c_ospeed);
+
+    SIZE(struct sockaddr_un, "sockaddr_un");
+    FIELD(struct sockaddr_un, "sockaddr_un", sun_family);
+    FIELD(struct sockaddr_un, "sockaddr_un", sun_path);
+
     /* Errno */
     C(EPERM); C(ENOENT); C(EINTR); C(EIO); C(EBADF); C(EAGAIN); C(EWOULDBLOCK); C(ENOMEM); C(EACCES); C(EFAULT);
     C(EBUSY); C(ENODEV); C(EINVAL); C(ENOTTY); C(ENOMSG); C(ENOTSOCK); C(EMSGSIZE); C(ENOPROTOOPT);
@@ -229,7 +247,7 @@ int main(void) {
     C(ECONNREFUSED); C(EHOSTUNREACH);
 
     /* Net */
-    C(AF_UNSPEC); C(AF_INET); C(AF_INET6);
+    C(AF_UNSPEC); C(AF_UNIX); C(AF_INET); C(AF_INET6);
     C(SOCK_DGRAM); C(SOCK_NONBLOCK); C(SOCK_CLOEXEC);
     C(IPPROTO_IP); C(IPPROTO_UDP); C(IPPROTO_IPV6);
     C(SOL_SOCKET); C(SOL_IP); C(SOL_IPV6);
@@ -260,6 +278,7 @@ int main(void) {
     /* Clocks */
     C(CLOCK_REALTIME); C(CLOCK_MONOTONIC); C(CLOCK_PROCESS_CPUTIME_ID); C(CLOCK_THREAD_CPUTIME_ID);
     C(CLOCK_MONOTONIC_RAW); C(CLOCK_REALTIME_COARSE); C(CLOCK_MONOTONIC_COARSE); C(CLOCK_BOOTTIME); C(CLOCK_TAI);
+    C(TIMER_ABSTIME);
 
     /* Adjtimex */
     C(ADJ_OFFSET); C(ADJ_FREQUENCY); C(ADJ_MAXERROR); C(ADJ_ESTERROR); C(ADJ_STATUS); C(ADJ_TIMECONST);
@@ -288,8 +307,19 @@ int main(void) {
     C(PTP_SYS_OFFSET_EXTENDED); C(PTP_CLOCK_GETCAPS2); C(PTP_SYS_OFFSET2); C(PTP_SYS_OFFSET_PRECISE2);
     C(PTP_SYS_OFFSET_EXTENDED2);
 
+    /* Serial */
+    C(TCSANOW); C(TCSADRAIN); C(TCSAFLUSH); C(NCCS); C(VMIN); C(VTIME);
+    C(CBAUD); C(CBAUDEX); C(CSIZE); C(CS8); C(CSTOPB); C(CREAD); C(PARENB); C(HUPCL); C(CLOCAL); C(CRTSCTS);
+    C(ISIG); C(ICANON); C(ECHO); C(ICRNL); C(IXON); C(OPOST);
+    C(B0); C(B1200); C(B2400); C(B4800); C(B9600); C(B19200); C(B38400); C(B57600); C(B115200); C(B230400);
+    C(B460800); C(B921600);
+
+    /* Ipc */
+    C(IPC_PRIVATE); C(IPC_CREAT); C(IPC_EXCL); C(IPC_NOWAIT); C(IPC_RMID); C(IPC_STAT); C(SHM_RDONLY);
+
     /* Sys */
     C(O_RDONLY); C(O_WRONLY); C(O_RDWR); C(O_CREAT); C(O_NOCTTY); C(O_TRUNC); C(O_NONBLOCK); C(O_CLOEXEC);
+    C(F_GETFL); C(F_SETFL);
     C(MCL_CURRENT); C(MCL_FUTURE); C(MCL_ONFAULT);
     C(PR_GET_KEEPCAPS); C(PR_SET_KEEPCAPS); C(PR_SET_NAME); C(PR_GET_NAME); C(PR_CAPBSET_READ);
     C(PR_CAPBSET_DROP); C(PR_SET_NO_NEW_PRIVS); C(PR_GET_NO_NEW_PRIVS); C(PR_CAP_AMBIENT);

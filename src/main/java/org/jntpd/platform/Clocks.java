@@ -12,6 +12,9 @@ public final class Clocks {
     public static final int CLOCK_BOOTTIME = 7;
     public static final int CLOCK_TAI = 11;
 
+    /** clock_nanosleep flag: the request is an absolute time of the clock. */
+    public static final int TIMER_ABSTIME = 1;
+
     /** The kernel's CLOCKFD tag of dynamic clocks (include/linux/posix-timers.h, not exported to user space). */
     private static final int CLOCKFD = 3;
 

@@ -140,6 +140,32 @@ public final class Libc {
     private static final MethodHandle CAPGET = link("capget", INT_ADDR_ADDR);
     private static final MethodHandle CAPSET = link("capset", INT_ADDR_ADDR);
     private static final MethodHandle STRERROR = link("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle UNLINK = link("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    /** int fcntl(int fd, int cmd, ...): the commands used here take an int. */
+    private static final MethodHandle FCNTL = link("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+    /** int clock_nanosleep(clockid_t, int flags, const struct timespec *request, struct timespec *remain). */
+    private static final MethodHandle CLOCK_NANOSLEEP = link("clock_nanosleep",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    /** int shmget(key_t key, size_t size, int shmflg). */
+    private static final MethodHandle SHMGET = link("shmget", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+    /** void *shmat(int shmid, const void *shmaddr, int shmflg): (void *) -1 on failure. */
+    private static final MethodHandle SHMAT = link("shmat", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SHMDT = link("shmdt", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle TCGETATTR = link("tcgetattr", INT_INT_ADDR);
+    private static final MethodHandle TCSETATTR = link("tcsetattr",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    /** int cfsetispeed(struct termios *, speed_t); the same shape for cfsetospeed. */
+    private static final MethodHandle CFSETISPEED = link("cfsetispeed", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle CFSETOSPEED = link("cfsetospeed", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    /** void cfmakeraw(struct termios *): cannot fail. */
+    private static final MethodHandle CFMAKERAW = link("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
+    private static final MethodHandle POSIX_OPENPT = link("posix_openpt", INT_INT);
+    private static final MethodHandle GRANTPT = link("grantpt", INT_INT);
+    private static final MethodHandle UNLOCKPT = link("unlockpt", INT_INT);
+    /** int ptsname_r(int fd, char *buf, size_t buflen): 0, or an error number. */
+    private static final MethodHandle PTSNAME_R = link("ptsname_r",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
 
     /** Per-thread native scratch: the errno capture and a timespec for {@link #clockGettimeNs(int)}. */
     private static final ThreadLocal<ThreadState> THREAD_STATE = ThreadLocal.withInitial(ThreadState::new);
@@ -486,6 +512,175 @@ public final class Libc {
     public static int ioctl(int fd, int request, long arg) {
         try {
             return (int) IOCTL_LONG.invokeExact(callState(), fd, Integer.toUnsignedLong(request), arg);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** fcntl with an int argument ({@link Sys#F_GETFL}: pass 0; {@link Sys#F_SETFL}: the new flags). */
+    public static int fcntl(int fd, int cmd, int arg) {
+        try {
+            return (int) FCNTL.invokeExact(callState(), fd, cmd, arg);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Removes a file name ({@code path} a NUL-terminated C string). */
+    public static int unlink(MemorySegment path) {
+        try {
+            return (int) UNLINK.invokeExact(callState(), path);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Removes a file name (setup code: allocates the C string). */
+    public static int unlink(String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            return unlink(arena.allocateFrom(path));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- terminals
+
+    /** Reads the terminal settings of {@code fd} into a {@link Termios}. */
+    public static int tcgetattr(int fd, MemorySegment termios) {
+        try {
+            return (int) TCGETATTR.invokeExact(callState(), fd, termios);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code optionalActions}: {@link Serial#TCSANOW} etc. */
+    public static int tcsetattr(int fd, int optionalActions, MemorySegment termios) {
+        try {
+            return (int) TCSETATTR.invokeExact(callState(), fd, optionalActions, termios);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code speed} a {@code B...} constant of {@link Serial}, not bit/s. */
+    public static int cfsetispeed(MemorySegment termios, int speed) {
+        try {
+            return (int) CFSETISPEED.invokeExact(callState(), termios, speed);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code speed} a {@code B...} constant of {@link Serial}, not bit/s. */
+    public static int cfsetospeed(MemorySegment termios, int speed) {
+        try {
+            return (int) CFSETOSPEED.invokeExact(callState(), termios, speed);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Raw mode: no line editing, echo, signals or character translation; 8 bits, no parity. */
+    public static void cfmakeraw(MemorySegment termios) {
+        try {
+            CFMAKERAW.invokeExact(callState(), termios);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Opens a new pseudo-terminal master; the slave's path comes from {@link #ptsnameR}. */
+    public static int posixOpenpt(int flags) {
+        try {
+            return (int) POSIX_OPENPT.invokeExact(callState(), flags);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static int grantpt(int fd) {
+        try {
+            return (int) GRANTPT.invokeExact(callState(), fd);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static int unlockpt(int fd) {
+        try {
+            return (int) UNLOCKPT.invokeExact(callState(), fd);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** The slave path of a pseudo-terminal master into {@code buf}: 0, or an error number (not -1). */
+    public static int ptsnameR(int fd, MemorySegment buf, long bufLen) {
+        try {
+            return (int) PTSNAME_R.invokeExact(callState(), fd, buf, bufLen);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- sleeping
+
+    /**
+     * Sleeps on {@code clockId} for the {@link Timespec} {@code request}, an absolute time with
+     * {@link Clocks#TIMER_ABSTIME}. Returns 0, or an error number (not -1): {@link Errno#EINTR} when a signal cut
+     * the sleep short ({@code remain}, which may be {@link MemorySegment#NULL}, then holds the rest of a relative
+     * sleep).
+     */
+    public static int clockNanosleep(int clockId, int flags, MemorySegment request, MemorySegment remain) {
+        try {
+            return (int) CLOCK_NANOSLEEP.invokeExact(callState(), clockId, flags, request, remain);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- System V shm
+
+    /** The id of the segment with {@code key} ({@link Ipc#IPC_CREAT}: made when missing), or -1. */
+    public static int shmget(int key, long size, int flags) {
+        try {
+            return (int) SHMGET.invokeExact(callState(), key, size, flags);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * Maps segment {@code shmId} into the process; {@code addr} {@link MemorySegment#NULL} lets the kernel choose.
+     * Returns a zero-length segment at the mapping ({@code reinterpret} it to the segment's size), or one at address
+     * -1 on failure ({@link #isShmatFailure}).
+     */
+    public static MemorySegment shmat(int shmId, MemorySegment addr, int flags) {
+        try {
+            return (MemorySegment) SHMAT.invokeExact(callState(), shmId, addr, flags);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Whether {@link #shmat} failed: it returns {@code (void *) -1}. */
+    public static boolean isShmatFailure(MemorySegment mapped) {
+        return mapped.address() == -1L;
+    }
+
+    /**
+     * Maps segment {@code shmId} at a kernel-chosen address as a segment of {@code size} bytes (the size it was made
+     * with); null on failure, errno set. The segment must not be touched after {@link #shmdt}.
+     */
+    public static MemorySegment shmat(int shmId, long size, int flags) {
+        MemorySegment at = shmat(shmId, MemorySegment.NULL, flags);
+        return isShmatFailure(at) ? null : at.reinterpret(size);
+    }
+
+    /** Unmaps a segment {@link #shmat} mapped (its start address). */
+    public static int shmdt(MemorySegment addr) {
+        try {
+            return (int) SHMDT.invokeExact(callState(), addr);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -6,6 +6,7 @@ package org.jntpd.platform;
  */
 public final class Net {
     public static final int AF_UNSPEC = 0;
+    public static final int AF_UNIX = 1;
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
 

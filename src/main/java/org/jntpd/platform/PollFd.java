@@ -69,4 +69,15 @@ public final class PollFd {
     public static void revents(MemorySegment s, short v) {
         s.set(JAVA_SHORT, REVENTS_OFFSET, v);
     }
+
+    /**
+     * Waits up to {@code timeoutMs} for {@code fd} to become readable, using {@code pollfd} (one struct, reused).
+     * Returns 1 when readable (or in error or hung up: the read that follows tells), 0 on timeout, -1 with errno set.
+     */
+    public static int waitReadable(MemorySegment pollfd, int fd, int timeoutMs) {
+        fd(pollfd, fd);
+        events(pollfd, (short) Net.POLLIN);
+        revents(pollfd, (short) 0);
+        return Libc.poll(pollfd, 1, timeoutMs);
+    }
 }

@@ -74,4 +74,16 @@ public final class PpsKtime {
     public static long toNanos(MemorySegment s, long offset) {
         return s.get(JAVA_LONG, offset + SEC_OFFSET) * 1_000_000_000L + s.get(JAVA_INT, offset + NSEC_OFFSET);
     }
+
+    /** Writes the pps_ktime at byte {@code offset} of {@code s} (a nested struct). */
+    public static void set(MemorySegment s, long offset, long sec, int nsec, int flags) {
+        s.set(JAVA_LONG, offset + SEC_OFFSET, sec);
+        s.set(JAVA_INT, offset + NSEC_OFFSET, nsec);
+        s.set(JAVA_INT, offset + FLAGS_OFFSET, flags);
+    }
+
+    /** Zeroes the pps_ktime at byte {@code offset} of {@code s}. */
+    public static void clear(MemorySegment s, long offset) {
+        set(s, offset, 0, 0, 0);
+    }
 }

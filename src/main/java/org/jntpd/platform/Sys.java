@@ -13,6 +13,8 @@ public final class Sys {
     public static final int O_TRUNC = 0x200;
     public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
+    public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
 
     public static final int MCL_CURRENT = 1;
     public static final int MCL_FUTURE = 2;

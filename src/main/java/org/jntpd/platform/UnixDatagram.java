@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class UnixDatagram {
     /** AF_UNIX (= AF_LOCAL). */
-    public static final int AF_UNIX = 1;
+    public static final int AF_UNIX = Net.AF_UNIX;
     /** sizeof(struct sockaddr_un): sa_family_t (2 bytes) + sun_path[108]. */
     public static final int SOCKADDR_UN_SIZE = 110;
     private static final int SUN_PATH_OFFSET = 2;

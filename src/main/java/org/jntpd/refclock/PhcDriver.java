@@ -1,5 +1,7 @@
 package org.jntpd.refclock;
 
+import java.util.function.LongSupplier;
+
 /**
  * The PHC driver (chrony {@code refclock_phc.c}): once per driver poll, compares the PTP hardware clock with the system
  * clock and hands the clock a sample whose dispersion includes the comparison's error bound. A PHC kept in TAI (by
@@ -17,12 +19,29 @@ public final class PhcDriver {
         this.sampler = sampler;
     }
 
-    /** One comparison; null when the device gave nothing usable, else the clock's verdict. */
+    /**
+     * One comparison; null when the device gave nothing usable, else the clock's verdict.
+     *
+     * @param nowNs system clock after the comparison (the sample must not lie in the future)
+     */
     public Refclock.Verdict poll(long nowNs) {
         if (!sampler.sample(device)) {
             failures++;
             return null;
         }
+        return addLast(nowNs);
+    }
+
+    /** One comparison, the system clock read from {@code realtimeNs} once it is done (a live device). */
+    public Refclock.Verdict poll(LongSupplier realtimeNs) {
+        if (!sampler.sample(device)) {
+            failures++;
+            return null;
+        }
+        return addLast(realtimeNs.getAsLong());
+    }
+
+    private Refclock.Verdict addLast(long nowNs) {
         return clock.addSample(nowNs, sampler.systemTimeNs(), sampler.phcTimeNs(), RefclockSample.LEAP_NONE,
                 sampler.errorNs());
     }

@@ -16,14 +16,24 @@ public final class ShmDriver {
     private final ShmReader reader = new ShmReader();
     private final ShmReader.Sample sample = new ShmReader.Sample();
     private final long[] statusCounts = new long[STATUSES.length];
+    private final boolean consume;
     private Refclock.Verdict lastVerdict;
 
     public ShmDriver(MemorySegment shm, Refclock clock) {
+        this(shm, clock, true);
+    }
+
+    /**
+     * @param consume true: the ntpd protocol, which clears {@code valid} after each read; false: {@link ShmReader#peek},
+     *                for reading a gpsd segment that another daemon consumes
+     */
+    public ShmDriver(MemorySegment shm, Refclock clock, boolean consume) {
         if (shm.byteSize() < ShmTime.sizeof()) {
             throw new IllegalArgumentException("SHM segment is " + shm.byteSize() + " bytes, expected at least " + ShmTime.sizeof());
         }
         this.shm = shm;
         this.clock = clock;
+        this.consume = consume;
     }
 
     /**
@@ -31,7 +41,7 @@ public final class ShmDriver {
      * {@link #lastVerdict()} tells.
      */
     public ShmReader.Status poll(long nowNs) {
-        ShmReader.Status s = reader.read(shm, sample);
+        ShmReader.Status s = consume ? reader.read(shm, sample) : reader.peek(shm, sample);
         statusCounts[s.ordinal()]++;
         if (s == ShmReader.Status.OK) {
             lastVerdict = clock.addSample(nowNs, sample.receiveTimeNs, sample.clockTimeNs, sample.leap, 0);

@@ -18,6 +18,8 @@ import java.lang.invoke.VarHandle;
  * Times use the nanosecond fields only when they agree with the microsecond fields (chrony's rule: old writers leave
  * them 0 or stale), so both old and new writers are read right.
  *
+ * <p>{@link #peek} is the passive alternative for sharing a segment with another reader.
+ *
  * <p>The copy goes into a private heap buffer: allocation-free per read. {@link #begin} and {@link #finish} are the two
  * halves of {@link #read}, public so a test can write between them as a concurrent writer would.
  */
@@ -49,6 +51,8 @@ public final class ShmReader {
 
     private final MemorySegment copy = MemorySegment.ofArray(new long[(int) (ShmTime.sizeof() / Long.BYTES)]);
     private int countBefore;
+    private boolean peeked;
+    private int lastPeekCount;
 
     /**
      * Step 1-2: checks {@code valid}, remembers {@code count} and copies the struct. Returns {@link Status#OK} when
@@ -77,6 +81,45 @@ public final class ShmReader {
         if (mode != 0 && mode != 1) {
             return Status.BAD_MODE;
         }
+        decode(out);
+        return Status.OK;
+    }
+
+    /** Reads one sample if there is one. */
+    public Status read(MemorySegment shm, Sample out) {
+        Status s = begin(shm);
+        return s == Status.OK ? finish(shm, out) : s;
+    }
+
+    /**
+     * A passive read for a reader beside another consumer of the same segment (chronyd, ntpd): never clears
+     * {@code valid}, which the other reader may already have cleared, and goes by {@code count} instead. A sample is
+     * taken when {@code count} is even, did not move during the copy, and differs from the last one taken. That holds
+     * for mode-1 writers that bump {@code count} before and after each update, as gpsd does (odd while it writes);
+     * other segments are refused as {@link Status#BAD_MODE}. A segment never written ({@code count} 0) is
+     * {@link Status#NOT_READY}.
+     */
+    public Status peek(MemorySegment shm, Sample out) {
+        int count = ShmTime.countVolatile(shm);
+        if (count == 0 || (peeked && count == lastPeekCount)) {
+            return Status.NOT_READY;
+        }
+        VarHandle.fullFence();
+        MemorySegment.copy(shm, 0, copy, 0, ShmTime.sizeof());
+        VarHandle.fullFence();
+        if (ShmTime.countVolatile(shm) != count || (count & 1) != 0) {
+            return Status.CLASH; // the writer was busy: the next peek sees the finished update
+        }
+        if (ShmTime.mode(copy) != 1) {
+            return Status.BAD_MODE;
+        }
+        peeked = true;
+        lastPeekCount = count;
+        decode(out);
+        return Status.OK;
+    }
+
+    private void decode(Sample out) {
         long clockSec = ShmTime.clockSec(copy);
         long receiveSec = ShmTime.receiveSec(copy);
         int clockUsec = ShmTime.clockUsec(copy);
@@ -88,13 +131,6 @@ public final class ShmReader {
         out.receiveTimeNs = receiveSec * 1_000_000_000L + (out.nanoseconds ? receiveNsec : receiveUsec * 1000L);
         out.leap = ShmTime.leap(copy);
         out.precision = ShmTime.precision(copy);
-        out.mode = mode;
-        return Status.OK;
-    }
-
-    /** Reads one sample if there is one. */
-    public Status read(MemorySegment shm, Sample out) {
-        Status s = begin(shm);
-        return s == Status.OK ? finish(shm, out) : s;
+        out.mode = ShmTime.mode(copy);
     }
 }

@@ -31,9 +31,15 @@ public final class ForkedJvm {
     /** As {@link #run(List, Class, String...)}, with {@code env} added to the inherited environment. */
     public static Result run(Map<String, String> env, List<String> jvmArgs, Class<?> mainClass, String... args)
             throws Exception {
+        return run(List.of(), env, jvmArgs, mainClass, args);
+    }
+
+    /** As {@link #run(Map, List, Class, String...)}, the JVM started through {@code launcher} ("unshare", "--ipc"). */
+    public static Result run(List<String> launcher, Map<String, String> env, List<String> jvmArgs, Class<?> mainClass,
+            String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Path build = NativeBuild.buildDir();
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(launcher);
         cmd.add(java);
         cmd.addAll(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         cmd.addAll(jvmArgs);

@@ -48,8 +48,12 @@ public final class NativeBuild {
             return out;
         }
         List<String> cmd = new ArrayList<>(List.of("gcc", "-O2", "-Wall", "-Wextra", "-Werror"));
-        cmd.addAll(List.of(gccArgs));
+        List<String> libraries = new ArrayList<>();
+        for (String a : gccArgs) {
+            (a.startsWith("-l") ? libraries : cmd).add(a);
+        }
         cmd.addAll(List.of("-o", out.toString(), src.toString()));
+        cmd.addAll(libraries); // after the source, or --as-needed drops them
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -194,4 +194,50 @@ class ShmReaderTest {
             assertEquals(1, d.statusCount(Status.NOT_READY));
         }
     }
+
+    @Test
+    void shouldPeekEachGpsdSampleOnceWithoutClearingValid() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment shm = arena.allocate(ShmTime.sizeof(), 8);
+            ShmReader reader = new ShmReader();
+            ShmReader.Sample s = new ShmReader.Sample();
+            assertEquals(Status.NOT_READY, reader.peek(shm, s), "never written: count 0");
+            gpsdWrite(shm, T0, T0 + 200_000_123L, 0, -20);
+            assertEquals(Status.OK, reader.peek(shm, s));
+            assertEquals(T0, s.clockTimeNs);
+            assertEquals(T0 + 200_000_123L, s.receiveTimeNs);
+            assertEquals(1, ShmTime.validVolatile(shm), "a peek leaves valid for the reader that consumes");
+            assertEquals(Status.NOT_READY, reader.peek(shm, s), "the same sample is taken once");
+            assertEquals(Status.OK, new ShmReader().read(shm, s), "the consuming reader still gets it");
+        }
+    }
+
+    @Test
+    void shouldPeekASampleAnotherReaderConsumedFirst() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment shm = arena.allocate(ShmTime.sizeof(), 8);
+            ShmReader peeker = new ShmReader();
+            ShmReader.Sample s = new ShmReader.Sample();
+            for (int i = 1; i <= 3; i++) {
+                gpsdWrite(shm, T0 + i * S, T0 + i * S + 1_000, 0, -20);
+                assertEquals(Status.OK, new ShmReader().read(shm, s), "chronyd takes it and clears valid");
+                assertEquals(Status.OK, peeker.peek(shm, s), "sample " + i);
+                assertEquals(T0 + i * S, s.clockTimeNs);
+            }
+        }
+    }
+
+    @Test
+    void shouldNotPeekDuringAWriteOrAtAnotherWritersSegment() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment shm = arena.allocate(ShmTime.sizeof(), 8);
+            ShmReader.Sample s = new ShmReader.Sample();
+            gpsdWrite(shm, T0, T0 + 1_000, 0, -20);
+            ShmTime.countVolatile(shm, ShmTime.countVolatile(shm) + 1); // gpsd began the next write
+            assertEquals(Status.CLASH, new ShmReader().peek(shm, s), "odd count: the writer is busy");
+            ShmTime.mode(shm, 0);
+            ShmTime.countVolatile(shm, 8);
+            assertEquals(Status.BAD_MODE, new ShmReader().peek(shm, s), "mode 0 writers have no count handshake");
+        }
+    }
 }

@@ -1,0 +1,92 @@
+package org.jntpd.refclock.linux;
+
+import java.util.function.LongSupplier;
+import org.jntpd.refclock.NmeaAssembler;
+import org.jntpd.refclock.NmeaDriver;
+import org.jntpd.refclock.NmeaPpsPairer;
+import org.jntpd.refclock.PpsDevice;
+import org.jntpd.refclock.PpsEvent;
+import org.jntpd.refclock.Refclock;
+
+/**
+ * An NMEA clock: waits for bytes on the serial port and feeds each chunk, stamped with the time the read returned, to
+ * the {@link NmeaAssembler}. With a companion PPS ({@code ppspath}), the latest edge is fetched (without waiting: the
+ * kernel stamped it) before each chunk and at every wake-up, so a sentence meets the pulse it belongs to.
+ */
+final class NmeaLoop extends DeviceLoop {
+    private final String path;
+    private final int baud;
+    private final String ppsPath;
+    private final boolean clearEdge;
+    private final NmeaAssembler assembler;
+    private final NmeaDriver driver;
+    private final PpsEvent event = new PpsEvent();
+    private SerialPort port;
+    private LinuxPpsDevice pps;
+    private long lastPulseSequence = -1;
+
+    NmeaLoop(String path, int baud, String ppsPath, Refclock clock, Object lock, LongSupplier realtimeNs) {
+        super(ppsPath == null ? path : path + " + " + ppsPath, clock, lock, realtimeNs);
+        this.path = path;
+        this.baud = baud;
+        this.ppsPath = ppsPath;
+        this.clearEdge = clock.settings().clearEdge();
+        long characterNs = 10_000_000_000L / baud;
+        NmeaPpsPairer pairer = ppsPath == null ? null
+                : new NmeaPpsPairer(NmeaPpsPairer.Label.PREVIOUS_PULSE, clock.settings().pulsePeriodNs());
+        this.driver = new NmeaDriver(clock, NmeaDriver.Anchor.END_OF_LINE, pairer, characterNs);
+        this.assembler = new NmeaAssembler(baud, driver);
+    }
+
+    @Override
+    void open() {
+        port = SerialPort.open(path, baud);
+        pps = null;
+        opened(port);
+        if (ppsPath != null) {
+            pps = LinuxPpsDevice.open(ppsPath);
+            opened(port, pps);
+            pps.setCaptureMode(clearEdge ? PpsDevice.CAPTURE_CLEAR : PpsDevice.CAPTURE_ASSERT);
+        }
+    }
+
+    @Override
+    void service(long waitNs) {
+        boolean input = port.await(millis(waitNs));
+        if (pps != null) {
+            takePulse();
+        }
+        if (!input) {
+            return;
+        }
+        int n = port.read();
+        if (n == 0) {
+            return;
+        }
+        long readNs = realtimeNs.getAsLong();
+        synchronized (lock) {
+            assembler.accept(port.buffer(), 0, n, readNs);
+        }
+        badMessages = assembler.badChecksums() + assembler.missingChecksums() + driver.malformedSentences();
+    }
+
+    private void takePulse() {
+        if (!pps.fetch(0, event)) {
+            return;
+        }
+        long sequence = clearEdge ? event.clearSequence : event.assertSequence;
+        long timeNs = clearEdge ? event.clearTimeNs : event.assertTimeNs;
+        if (sequence == lastPulseSequence || timeNs == 0) {
+            return;
+        }
+        lastPulseSequence = sequence;
+        long nowNs = realtimeNs.getAsLong();
+        synchronized (lock) {
+            driver.onPulse(nowNs, timeNs);
+        }
+    }
+
+    NmeaDriver driver() {
+        return driver;
+    }
+}

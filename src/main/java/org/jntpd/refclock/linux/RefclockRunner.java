@@ -1,0 +1,370 @@
+package org.jntpd.refclock.linux;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+import org.jntpd.daemon.Log;
+import org.jntpd.refclock.PulseMonitor;
+import org.jntpd.refclock.Refclock;
+import org.jntpd.refclock.RefclockSample;
+import org.jntpd.refclock.RefclockSettings;
+
+/**
+ * Runs one reference clock on its own platform thread: opens the device, waits on it, feeds the pure driver and, every
+ * 2^pollLog2 s, hands the clock's {@link RefclockSample} to the daemon's {@link RefclockSink}. Never one of the serving
+ * threads; built by {@link RefclockRunners#create}.
+ *
+ * <p>Failures degrade, never crash: a device that cannot be opened, vanishes or answers an error is closed and opened
+ * again after 1, 2, 4 ... 64 s; errors are counted ({@link #counters()}) and logged sparingly. EINTR and timeouts are
+ * part of waiting, not errors.
+ *
+ * <p>Thread safety: {@link #onClockStep} and {@link #dropSamples} may be called from any thread (the daemon's sync
+ * thread); they are posted and applied by the runner before it takes its next measurement, within
+ * {@link #MAX_WAIT_NS}. The daemon should call them right after stepping the clock: a measurement taken between the
+ * step and the call is moved with the older ones. {@link #counters()} may be read from any thread.
+ */
+public final class RefclockRunner implements AutoCloseable {
+    /** Longest wait in one device call: posted steps and {@link #close()} take effect within it. */
+    public static final long MAX_WAIT_NS = 250_000_000L;
+    private static final long FIRST_RETRY_NS = 1_000_000_000L;
+    private static final long MAX_RETRY_NS = 64_000_000_000L;
+    private static final long JOIN_TIMEOUT_MS = 2_000;
+    private static final Refclock.Verdict[] VERDICTS = Refclock.Verdict.values();
+    /** Polls without a sample before the log says so. */
+    private static final int QUIET_POLLS = 8;
+
+    /**
+     * A snapshot of a runner's counters.
+     *
+     * @param samples        samples handed to the sink
+     * @param emptyPolls     polls with nothing to hand over (no measurement accepted since the last poll)
+     * @param measurements   raw measurements the clock accepted
+     * @param refused        raw measurements the clock refused (stale, unsynchronised, not locked ...; see
+     *                       {@link Refclock.Verdict})
+     * @param goodPulses     PPS: pulses that fit the pulse train
+     * @param missedPulses   PPS: periods without a pulse
+     * @param spuriousPulses PPS: pulses off the train or of the wrong width
+     * @param unreadPulses   PPS: events the kernel counted that were never fetched
+     * @param pulseJitterNs  PPS: timestamp jitter (1 sigma) of the pulse train, -1 until known
+     * @param badMessages    data the driver could not use: SHM torn reads and bad modes, malformed SOCK datagrams, NMEA
+     *                       checksum or format errors, PHC reads without a usable result
+     * @param deviceErrors   failed opens and failed device calls
+     * @param deviceOpen     whether the device is open now
+     * @param lastError      the last device error, null if none
+     */
+    public record Counters(long samples, long emptyPolls, long measurements, long refused, long goodPulses,
+            long missedPulses, long spuriousPulses, long unreadPulses, long pulseJitterNs, long badMessages,
+            long deviceErrors, boolean deviceOpen, String lastError) {
+    }
+
+    private final DeviceLoop loop;
+    private final Refclock clock;
+    private final Object lock;
+    private final LongSupplier realtimeNs;
+    private final RefclockSink sink;
+    private final String location;
+    private final long pollIntervalNs;
+    private final Thread thread;
+    private final RateLimitedLog log;
+    private final AtomicLong pendingStepNs = new AtomicLong();
+    private final AtomicBoolean pendingDrop = new AtomicBoolean();
+    private final CountDownLatch firstOpen = new CountDownLatch(1);
+    private volatile boolean stop;
+    // Runner thread only.
+    private long nextPollNs;
+    private long nextOpenNs;
+    private long retryNs = FIRST_RETRY_NS;
+    private int quietPolls;
+    private final long[] verdictsAtLastSample = new long[VERDICTS.length];
+
+    private volatile long samples;
+    private volatile long emptyPolls;
+    private volatile long measurements;
+    private volatile long refused;
+    private volatile long goodPulses;
+    private volatile long missedPulses;
+    private volatile long spuriousPulses;
+    private volatile long unreadPulses;
+    private volatile long pulseJitterNs = -1;
+    private volatile long badMessages;
+    private volatile long deviceErrors;
+    private volatile boolean deviceOpen;
+    private volatile String lastError;
+
+    /**
+     * @param location where the clock was configured ("file:line"), for log lines; null if not from a file
+     */
+    RefclockRunner(DeviceLoop loop, RefclockSink sink, String location) {
+        this.loop = loop;
+        this.clock = loop.clock;
+        this.lock = loop.lock;
+        this.realtimeNs = loop.realtimeNs;
+        this.sink = sink;
+        this.location = location;
+        this.pollIntervalNs = intervalNs(clock.settings().pollLog2());
+        this.log = new RateLimitedLog("refclock " + refId() + " (" + loop.device()
+                + (location == null ? "" : ", configured at " + location) + "): ");
+        this.thread = Thread.ofPlatform().name("refclock-" + refId()).daemon(true).unstarted(this::run);
+    }
+
+    /** 2^log2 seconds in ns (log2 down to -30). */
+    static long intervalNs(int log2) {
+        return log2 >= 0 ? 1_000_000_000L << log2 : 1_000_000_000L >> -log2;
+    }
+
+    public RefclockSettings settings() {
+        return clock.settings();
+    }
+
+    public String refId() {
+        return clock.settings().refId();
+    }
+
+    /** The device as the log names it: a path, "SHM unit 0". */
+    public String device() {
+        return loop.device();
+    }
+
+    /** The monitor its Refclock calls hold: shared by the clocks of one lock group (tests). */
+    Object monitor() {
+        return lock;
+    }
+
+    /** Where the clock was configured, "file:line"; null when not from a file. */
+    public String location() {
+        return location;
+    }
+
+    /** Starts the thread; the device is opened there ({@link #awaitFirstOpen}). */
+    public void start() {
+        thread.start();
+    }
+
+    /**
+     * Waits until the thread has tried to open the device once (whether it could: {@link Counters#deviceOpen()}).
+     * The daemon waits for this before it drops privileges: a device is opened with the rights the process has.
+     *
+     * @return false when the attempt did not end within the timeout
+     */
+    public boolean awaitFirstOpen(long timeoutMs) throws InterruptedException {
+        return firstOpen.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Posts a step of the system clock ({@code stepNs}, positive = forward) to the runner. Thread-safe. */
+    public void onClockStep(long stepNs) {
+        pendingStepNs.addAndGet(stepNs);
+        LockSupport.unpark(thread);
+    }
+
+    /** Posts an unknown jump of the system clock: all measurements are forgotten. Thread-safe. */
+    public void dropSamples() {
+        pendingDrop.set(true);
+        LockSupport.unpark(thread);
+    }
+
+    public Counters counters() {
+        return new Counters(samples, emptyPolls, measurements, refused, goodPulses, missedPulses, spuriousPulses,
+                unreadPulses, pulseJitterNs, badMessages, deviceErrors, deviceOpen, lastError);
+    }
+
+    /** Whether the thread runs. */
+    public boolean running() {
+        return thread.isAlive();
+    }
+
+    /** Stops the thread (within {@link #MAX_WAIT_NS} or so) and closes the device. */
+    @Override
+    public void close() {
+        stop = true;
+        LockSupport.unpark(thread);
+        if (thread.isAlive() && thread != Thread.currentThread()) {
+            try {
+                thread.join(JOIN_TIMEOUT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (thread.isAlive()) {
+                Log.warn("refclock " + refId() + ": its thread did not stop within " + JOIN_TIMEOUT_MS + " ms");
+            }
+        }
+    }
+
+    private void run() {
+        nextPollNs = System.nanoTime() + pollIntervalNs;
+        nextOpenNs = System.nanoTime();
+        try {
+            while (!stop) {
+                try {
+                    step();
+                } catch (RuntimeException bug) {
+                    // Not a device error (those are handled where they happen): keep running, slowly.
+                    Log.error("refclock " + refId() + ": unexpected " + bug);
+                    DeviceLoop.park(FIRST_RETRY_NS);
+                }
+            }
+        } finally {
+            loop.close();
+            deviceOpen = false;
+            firstOpen.countDown();
+        }
+    }
+
+    /** One turn: the posted steps, then the clock's poll when due, else an open attempt or a wait on the device. */
+    private void step() {
+        applyPosts();
+        long mono = System.nanoTime();
+        if (mono - nextPollNs >= 0) {
+            poll();
+            nextPollNs += pollIntervalNs;
+            if (mono - nextPollNs >= 0) {
+                nextPollNs = mono + pollIntervalNs; // behind after a stall: no burst of polls
+            }
+            return;
+        }
+        long waitNs = Math.min(nextPollNs - mono, MAX_WAIT_NS);
+        if (!deviceOpen) {
+            if (mono - nextOpenNs < 0) {
+                DeviceLoop.park(Math.min(waitNs, nextOpenNs - mono));
+                return;
+            }
+            try {
+                loop.open();
+                deviceOpen = true;
+                retryNs = FIRST_RETRY_NS;
+                if (deviceErrors == 0) {
+                    Log.info(this + ": opened");
+                } else {
+                    log.recovered("opened again");
+                }
+            } catch (RuntimeException e) {
+                loop.close();
+                failed(e);
+            }
+            firstOpen.countDown();
+            return;
+        }
+        try {
+            loop.service(waitNs);
+        } catch (RuntimeException e) {
+            failed(e);
+            loop.close();
+            deviceOpen = false;
+        }
+        publish();
+    }
+
+    /** A device error: counted, logged sparingly, and the device opened again after the back-off. */
+    private void failed(RuntimeException e) {
+        deviceErrors++;
+        String message = e.getMessage() != null ? e.getMessage() : e.toString();
+        lastError = message;
+        log.warn(message);
+        nextOpenNs = System.nanoTime() + retryNs;
+        retryNs = Math.min(2 * retryNs, MAX_RETRY_NS);
+    }
+
+    private void applyPosts() {
+        boolean drop = pendingDrop.getAndSet(false);
+        long stepNs = pendingStepNs.getAndSet(0);
+        if (!drop && stepNs == 0) {
+            return;
+        }
+        synchronized (lock) {
+            if (stepNs != 0) {
+                clock.onClockStep(stepNs);
+                loop.onClockStep(stepNs);
+            }
+            if (drop) {
+                clock.dropSamples();
+            }
+        }
+    }
+
+    private void poll() {
+        RefclockSample sample;
+        synchronized (lock) {
+            if (deviceOpen) {
+                try {
+                    loop.beforePoll();
+                } catch (RuntimeException e) {
+                    failed(e); // the next service() meets the same trouble and reopens
+                }
+            }
+            sample = clock.poll();
+        }
+        publish();
+        if (sample == null) {
+            emptyPolls++;
+            if (++quietPolls == QUIET_POLLS && deviceOpen) {
+                log.warn("no measurement for " + QUIET_POLLS + " polls" + refusals());
+            }
+            return;
+        }
+        if (quietPolls >= QUIET_POLLS) {
+            log.recovered("measuring again");
+        }
+        quietPolls = 0;
+        synchronized (lock) {
+            for (Refclock.Verdict v : VERDICTS) {
+                verdictsAtLastSample[v.ordinal()] = clock.verdictCount(v);
+            }
+        }
+        samples++;
+        try {
+            sink.sample(this, sample);
+        } catch (RuntimeException e) {
+            Log.error("refclock " + refId() + ": the sample sink failed: " + e);
+        }
+    }
+
+    /** What the clock refused since the last sample, for the log: "; the clock refused 12 (mostly LOCK_MISMATCH)". */
+    private String refusals() {
+        long total = 0;
+        Refclock.Verdict most = null;
+        long mostCount = 0;
+        synchronized (lock) {
+            for (Refclock.Verdict v : VERDICTS) {
+                long n = clock.verdictCount(v) - verdictsAtLastSample[v.ordinal()];
+                if (v != Refclock.Verdict.ACCEPTED && n > 0) {
+                    total += n;
+                    if (n > mostCount) {
+                        most = v;
+                        mostCount = n;
+                    }
+                }
+            }
+        }
+        return total == 0 ? ": the device delivered nothing" : "; the clock refused " + total + " (mostly " + most + ")";
+    }
+
+    /** Copies the drivers' counters to the volatile fields {@link #counters()} reads. */
+    private void publish() {
+        long accepted;
+        long all = 0;
+        synchronized (lock) {
+            accepted = clock.verdictCount(Refclock.Verdict.ACCEPTED);
+            for (Refclock.Verdict v : VERDICTS) {
+                all += clock.verdictCount(v);
+            }
+        }
+        measurements = accepted;
+        refused = all - accepted;
+        badMessages = loop.badMessages;
+        PulseMonitor m = loop.pulses();
+        if (m != null) {
+            goodPulses = m.goodPulses();
+            missedPulses = m.missingPulses();
+            spuriousPulses = m.spuriousIntervalPulses() + m.spuriousWidthPulses();
+            unreadPulses = m.unreadEvents();
+            pulseJitterNs = m.jitterNs();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "refclock " + refId() + " (" + loop.device() + ")";
+    }
+}

@@ -1,0 +1,156 @@
+package org.jntpd.refclock.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.jntpd.platform.ForkedJvm;
+import org.jntpd.platform.Libc;
+import org.jntpd.platform.NativeBuild;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Linux adapters and the runners against device doubles with known truth (native/devices, loaded as the libc shim
+ * of a forked JVM): a PPS pulse train with Gaussian jitter, missing and spurious pulses, numbered by its lock to a
+ * gpsd-style SHM writer (the system clock is unsynchronised); a
+ * PHC in TAI gaining 2.5 ppm read through PTP_SYS_OFFSET_EXTENDED; an RTC 0.3 s behind gaining 1000 ppm. One probe
+ * run (about 17 s) serves every test.
+ */
+class DeviceDoublesTest {
+    private static final long S = 1_000_000_000L;
+    // The doubles' truth (see native/devices/devices.c).
+    private static final long PPS_PHASE_NS = 250_000;
+    private static final long PPS_JITTER_NS = 20_000;
+    private static final int PPS_MISS_EVERY = 5;
+    private static final int PPS_SPURIOUS_EVERY = 7;
+    private static final long SHM_PHASE_NS = 123_456_789;
+    private static final long SHM_JITTER_NS = 5_000;
+    private static final long PHC_OFFSET_NS = 37_000_000_123L;
+    private static final long PHC_DRIFT_PPB = 2_500;
+    private static final long RTC_FAST_NS = -300_000_000;
+    private static final double RTC_DRIFT_PPM = 1000;
+
+    private static ProbeOutput out;
+    private static long startNs;
+
+    @BeforeAll
+    static void runProbe() throws Exception {
+        NativeBuild.assumeGcc();
+        Path shim = NativeBuild.compile("devices/devices.c", "libjntpd_devices.so", "-shared", "-fPIC",
+                "-fvisibility=hidden", "-ldl", "-lpthread", "-lm");
+        Map<String, String> env = Map.of(
+                "JNTPD_FAKE_PPS", "phase_ns=" + PPS_PHASE_NS + ",jitter_ns=" + PPS_JITTER_NS + ",miss_every="
+                        + PPS_MISS_EVERY + ",spurious_every=" + PPS_SPURIOUS_EVERY + ",seed=3",
+                "JNTPD_FAKE_SHM", "unit=0,phase_ns=" + SHM_PHASE_NS + ",jitter_ns=" + SHM_JITTER_NS + ",seed=2",
+                "JNTPD_FAKE_PTP", "offset_ns=" + PHC_OFFSET_NS + ",drift_ppb=" + PHC_DRIFT_PPB + ",precise=0",
+                "JNTPD_FAKE_RTC", "fast_ns=" + RTC_FAST_NS + ",drift_ppm=" + RTC_DRIFT_PPM + ",set_offset_ns=500000000");
+        ForkedJvm.Result r = ForkedJvm.run(env, List.of(Libc.NATIVE_ACCESS_FLAG, "-D" + Libc.SHIM_PROP_NAME + "=" + shim),
+                DeviceDoublesProbe.class, "15", "7");
+        assertEquals(0, r.exitCode(), r::toString);
+        out = new ProbeOutput(r.stdout());
+        startNs = Long.parseLong(out.line("start").get("ns"));
+    }
+
+    @Test
+    void shouldMeasureThePpsPhaseWithinTheClippedJitter() {
+        List<Map<String, String>> samples = out.samples("PPS");
+        assertTrue(samples.size() >= 3, "a sample every 4 s\n" + out);
+        double sum = 0;
+        for (Map<String, String> s : samples) {
+            long offset = Long.parseLong(s.get("offset"));
+            // The double clips its noise at 4 sigma: every combined pulse lies within that of the truth.
+            assertEquals(-PPS_PHASE_NS, offset, 4 * PPS_JITTER_NS + 1_000, "PPS offset " + s + "\n" + out);
+            sum += offset;
+        }
+        assertEquals(-PPS_PHASE_NS, sum / samples.size(), 2.5 * PPS_JITTER_NS, "mean PPS offset\n" + out);
+    }
+
+    @Test
+    void shouldCountMissedAndSpuriousPulsesAndEstimateTheJitter() {
+        Map<String, String> c = out.counters("PPS");
+        long good = Long.parseLong(c.get("goodPulses"));
+        long missed = Long.parseLong(c.get("missedPulses"));
+        long spurious = Long.parseLong(c.get("spuriousPulses"));
+        long seconds = good + missed; // from the first good pulse to the last
+        assertTrue(seconds >= 12, "pulses over the run " + c);
+        assertEquals(seconds / (double) PPS_MISS_EVERY, missed, 1.0, "every 5th second has no pulse " + c);
+        assertEquals(seconds / (double) PPS_SPURIOUS_EVERY, spurious, 2.0, "every 7th second an extra edge " + c);
+        long jitter = Long.parseLong(c.get("pulseJitterNs"));
+        assertTrue(jitter >= PPS_JITTER_NS / 4 && jitter <= 2 * PPS_JITTER_NS,
+                "jitter estimate " + jitter + " ns for a train with sigma " + PPS_JITTER_NS + " ns " + c);
+        assertEquals("0", c.get("unreadPulses"), "a fetch that waits for each edge misses none " + c);
+        long refused = Long.parseLong(c.get("refused"));
+        assertTrue(refused <= 3, "only pulses before the SHM clock's first sample lack a lock " + c);
+        assertEquals(good, Long.parseLong(c.get("measurements")) + refused, "every good pulse went to the clock " + c);
+        assertEquals("0", c.get("deviceErrors"), c.toString());
+    }
+
+    @Test
+    void shouldReadTheShmSegmentAGpsdStyleWriterFills() {
+        List<Map<String, String>> samples = out.samples("SHM");
+        assertTrue(samples.size() >= 3, out.toString());
+        for (Map<String, String> s : samples) {
+            assertEquals(-SHM_PHASE_NS, Long.parseLong(s.get("offset")), 4 * SHM_JITTER_NS + 1_000, "SHM " + s);
+        }
+        Map<String, String> c = out.counters("SHM");
+        long measurements = Long.parseLong(c.get("measurements"));
+        long seconds = (Long.parseLong(c.get("at")) - startNs) / S;
+        assertTrue(measurements >= seconds - 2 && measurements <= seconds, "one sample a second, each read once: "
+                + measurements + " in " + seconds + " s " + c);
+        assertEquals("0", c.get("badMessages"), c.toString());
+    }
+
+    @Test
+    void shouldFollowAPhcReadThroughTheExtendedIoctl() {
+        List<Map<String, String>> samples = out.samples("PHC");
+        assertTrue(samples.size() >= 6, "a sample every 2 s\n" + out);
+        for (Map<String, String> s : samples) {
+            long elapsedNs = Long.parseLong(s.get("local")) - startNs;
+            long truth = PHC_OFFSET_NS + elapsedNs * PHC_DRIFT_PPB / S;
+            // The runner opened the PHC a few ms after start: 2.5 ppm of that is well below the bound.
+            assertEquals(truth, Long.parseLong(s.get("offset")), 1_000, "PHC - system " + s);
+        }
+        assertEquals("false", out.line("phc_precise").get("supported"), "the double has no cross-timestamps");
+        Map<String, String> ext = out.line("phc_extended");
+        assertEquals("10", ext.get("n"));
+        assertEquals("500", ext.get("interval"), "the shortest of the simulated reads " + ext);
+        // A fresh open of the double starts its drift anew: the direct reads see the offset itself.
+        assertEquals(PHC_OFFSET_NS, Long.parseLong(ext.get("offset")), 100, "PTP_SYS_OFFSET_EXTENDED " + ext);
+        Map<String, String> basic = out.line("phc_basic");
+        assertEquals("10", basic.get("n"));
+        // sys, phc, sys ...: the PHC read 250 ns into a 500 ns bracket.
+        assertEquals(PHC_OFFSET_NS + 250, Long.parseLong(basic.get("first_offset")), 100, "PTP_SYS_OFFSET " + basic);
+    }
+
+    @Test
+    void shouldFindTheRtcBoundarySetItAlignedAndMeasureItsDrift() {
+        Map<String, String> before = out.line("rtc_before");
+        assertEquals("true", before.get("ok"), out.toString());
+        assertEquals("1", before.get("interrupts"), "update interrupts worked " + before);
+        assertEquals(RTC_FAST_NS, Long.parseLong(before.get("fast")), 5_000_000, "RTC 0.3 s behind " + before);
+
+        Map<String, String> set = out.line("rtc_set");
+        assertEquals("true", set.get("ok"), out.toString());
+        assertEquals("RESTARTS", set.get("behaviour"), "the double restarts its divider like rtc_cmos " + set);
+        assertEquals(0, Long.parseLong(set.get("fast")), 5_000_000, "aligned to the system's seconds " + set);
+
+        Map<String, String> track = out.line("rtc_track");
+        assertEquals("7", track.get("samples"), out.toString());
+        assertEquals(RTC_DRIFT_PPM, Double.parseDouble(track.get("gain_ppm")), RTC_DRIFT_PPM / 10, "RTC gain " + track);
+    }
+
+    @Test
+    void shouldKeepEveryDeviceOpenWithoutErrors() {
+        for (String refid : List.of("PPS", "SHM", "PHC")) {
+            Map<String, String> c = out.counters(refid);
+            assertEquals("true", c.get("deviceOpen"), c.toString());
+            assertEquals("0", c.get("deviceErrors"), c.toString());
+            assertEquals("0", c.get("emptyPolls"), c.toString());
+            assertFalse(c.get("samples").equals("0"), c.toString());
+        }
+    }
+}

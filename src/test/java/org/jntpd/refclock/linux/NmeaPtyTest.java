@@ -1,0 +1,173 @@
+package org.jntpd.refclock.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jntpd.config.ConfigParser;
+import org.jntpd.platform.Clocks;
+import org.jntpd.platform.Libc;
+import org.jntpd.platform.Serial;
+import org.jntpd.platform.Sys;
+import org.jntpd.platform.Termios;
+import org.jntpd.refclock.RefclockSample;
+import org.jntpd.refclock.SystemReference;
+import org.jntpd.rtc.linux.RealtimeSleeper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The NMEA runner reads the slave of a pseudo-terminal pair, configured as a 9600 bit/s serial port, while the test
+ * writes $GPRMC, $GPGGA and $GPZDA sentences to the master at known times: the samples' offsets are the known send
+ * times, less the one character the assembler dates the end of line back (its LF followed), within pty scheduling.
+ */
+class NmeaPtyTest {
+    private static final long S = 1_000_000_000L;
+    private static final long MS = 1_000_000L;
+    /** One 10-bit character at 9600 bit/s. */
+    private static final long CHARACTER_NS = 10_000_000_000L / 9600;
+    private static final long SEND_PHASE_NS = 300 * MS;
+    private static final int SECONDS = 7;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldTimeSentencesWrittenToAPseudoTerminalAtKnownTimes() throws Exception {
+        try (Arena arena = Arena.ofConfined(); RealtimeSleeper sleeper = new RealtimeSleeper()) {
+            int master = Libc.check(Libc.posixOpenpt(Sys.O_RDWR | Sys.O_NOCTTY | Sys.O_CLOEXEC), "posix_openpt");
+            try {
+                Libc.check(Libc.grantpt(master), "grantpt");
+                Libc.check(Libc.unlockpt(master), "unlockpt");
+                MemorySegment name = arena.allocate(128);
+                assertEquals(0, Libc.ptsnameR(master, name, name.byteSize()), "ptsname_r");
+                String slave = name.getString(0);
+                run(master, slave, arena, sleeper);
+            } finally {
+                Libc.close(master);
+            }
+        }
+    }
+
+    private void run(int master, String slave, Arena arena, RealtimeSleeper sleeper) throws Exception {
+        BlockingQueue<RefclockSample> samples = new LinkedBlockingQueue<>();
+        String conf = "refclock nmea " + slave + " baud 9600 refid NMEA poll -1\n";
+        try (RefclockRunners rs = RefclockRunners.create(ConfigParser.parse("nmea.conf", conf, dir).refclocks(), 1,
+                () -> Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), SystemReference.UNSYNCHRONISED,
+                (r, s) -> samples.add(s))) {
+            rs.start();
+            RefclockRunner r = rs.runners().getFirst();
+            SockRunnerTest.awaitOpen(r);
+
+            // The runner set the slave up as the serial port it expects (a master's termios calls reach the slave).
+            MemorySegment tio = arena.allocate(Termios.LAYOUT);
+            Libc.check(Libc.tcgetattr(master, tio), "tcgetattr");
+            assertEquals(Serial.B9600, Termios.c_cflag(tio) & Serial.CBAUD, "9600 bit/s");
+            assertEquals(0, Termios.c_lflag(tio) & (Serial.ICANON | Serial.ECHO | Serial.ISIG), "raw");
+            assertEquals(Serial.CS8, Termios.c_cflag(tio) & Serial.CSIZE);
+            assertEquals(1, Termios.c_cc(tio, Serial.VMIN));
+            assertEquals(0, Termios.c_cc(tio, Serial.VTIME));
+
+            Map<Long, Long> sentNs = new HashMap<>(); // second -> when its first sentence was written
+            long first = Libc.clockGettimeNs(Clocks.CLOCK_REALTIME) / S + 1;
+            for (long k = first; k < first + SECONDS; k++) {
+                List<String> burst = burst(k);
+                for (int i = 0; i < burst.size(); i++) {
+                    sleeper.sleepUntilNs(k * S + SEND_PHASE_NS + i * 50 * MS);
+                    long beforeNs = Libc.clockGettimeNs(Clocks.CLOCK_REALTIME);
+                    write(master, burst.get(i), arena);
+                    sentNs.putIfAbsent(k, beforeNs);
+                }
+            }
+            Thread.sleep(1_500); // the last poll
+            List<RefclockSample> got = new ArrayList<>();
+            samples.drainTo(got);
+            assertEquals(SECONDS, got.size(), "one sample per second (polls every 0.5 s): " + got + " " + r.counters());
+            long[] errorsNs = new long[got.size()];
+            for (int i = 0; i < got.size(); i++) {
+                RefclockSample s = got.get(i);
+                long k = Math.floorDiv(s.localTimeNs(), S);
+                // The end of line came right after the write; the assembler dates it one character (the LF) back.
+                long expectedNs = k * S - (sentNs.get(k) - CHARACTER_NS);
+                errorsNs[i] = s.offsetNs() - expectedNs;
+                // A stall of this shared machine can delay one read by milliseconds; a mis-dated sentence is off by
+                // tens (the whole sentence is 70 characters, 73 ms).
+                assertEquals(expectedNs, s.offsetNs(), 25 * MS, "sentence of second " + k + " sent at " + sentNs.get(k)
+                        + ": " + s);
+            }
+            Arrays.sort(errorsNs);
+            assertTrue(Math.abs(errorsNs[errorsNs.length / 2]) < MS, "median error " + Arrays.toString(errorsNs));
+            RefclockRunner.Counters c = r.counters();
+            assertEquals(SECONDS, c.measurements(), "the first sentence of each second, RMC, GGA or ZDA " + c);
+            assertEquals(0, c.badMessages(), c.toString());
+            assertEquals(0, c.deviceErrors(), c.toString());
+            assertTrue(samples.poll(10, TimeUnit.MILLISECONDS) == null);
+        }
+    }
+
+    @Test
+    void shouldCountAPortThatVanishedAndKeepTryingWithoutDying() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            int master = Libc.check(Libc.posixOpenpt(Sys.O_RDWR | Sys.O_NOCTTY | Sys.O_CLOEXEC), "posix_openpt");
+            Libc.check(Libc.grantpt(master), "grantpt");
+            Libc.check(Libc.unlockpt(master), "unlockpt");
+            MemorySegment name = arena.allocate(128);
+            assertEquals(0, Libc.ptsnameR(master, name, name.byteSize()), "ptsname_r");
+            String conf = "refclock nmea " + name.getString(0) + " refid NMEA poll 0\n";
+            try (RefclockRunners rs = RefclockRunners.create(ConfigParser.parse("nmea.conf", conf, dir).refclocks(), 1,
+                    () -> Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), SystemReference.UNSYNCHRONISED, (r, s) -> { })) {
+                rs.start();
+                RefclockRunner r = rs.runners().getFirst();
+                SockRunnerTest.awaitOpen(r);
+                Libc.close(master); // the receiver was unplugged: the slave reads EIO, then the path is gone
+                SockRunnerTest.awaitTrue(() -> r.counters().deviceErrors() >= 2, r);
+                RefclockRunner.Counters c = r.counters();
+                assertTrue(!c.deviceOpen() && r.running(), "closed, alive and retrying: " + c);
+                assertTrue(c.lastError().contains(name.getString(0)), "the error names the port: " + c);
+            }
+        }
+    }
+
+    /** The sentences of second k, each on its own; which type leads rotates, so each kind gets to time a second. */
+    static List<String> burst(long k) {
+        Instant t = Instant.ofEpochSecond(k);
+        String hms = DateTimeFormatter.ofPattern("HHmmss").withZone(ZoneOffset.UTC).format(t);
+        String dmy = DateTimeFormatter.ofPattern("ddMMyy").withZone(ZoneOffset.UTC).format(t);
+        String zdaDate = DateTimeFormatter.ofPattern("dd,MM,yyyy").withZone(ZoneOffset.UTC).format(t);
+        List<String> s = new ArrayList<>(List.of(
+                sentence("GPRMC," + hms + ".00,A,4807.038,N,01131.000,E,0.0,0.0," + dmy + ",,,A"),
+                sentence("GPGGA," + hms + ".00,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,"),
+                sentence("GPZDA," + hms + ".00," + zdaDate + ",00,00")));
+        java.util.Collections.rotate(s, (int) -(k % 3));
+        return s;
+    }
+
+    static String sentence(String body) {
+        int sum = 0;
+        for (char c : body.toCharArray()) {
+            sum ^= c;
+        }
+        return String.format("$%s*%02X\r\n", body, sum);
+    }
+
+    private static void write(int fd, String text, Arena arena) {
+        byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+        MemorySegment m = arena.allocateFrom(ValueLayout.JAVA_BYTE, b);
+        assertEquals(b.length, Libc.write(fd, m, b.length));
+    }
+}
