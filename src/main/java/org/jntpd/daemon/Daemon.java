@@ -20,6 +20,9 @@ import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
 import org.jntpd.platform.UnixDatagram;
+import org.jntpd.refclock.RefclockSample;
+import org.jntpd.refclock.SystemReference;
+import org.jntpd.refclock.linux.RefclockRunners;
 import org.jntpd.server.Server;
 import org.jntpd.server.ServerState;
 import org.jntpd.server.ServerStateHolder;
@@ -52,6 +55,8 @@ public final class Daemon {
     private int precisionLog2;
     private long unsyncedSinceNs;
     private volatile Measurement measurement;
+    /** The synchroniser's last published state, for the reference clocks' {@link SystemReference}. */
+    private volatile SystemState published;
 
     /** The last update's result, for -Q and -q (written on the loop thread, read by the main thread). */
     private record Measurement(SyncStatus status, double offsetS, double correctionS, int samples, String message) {}
@@ -103,6 +108,28 @@ public final class Daemon {
             }
         }
         loop = new SyncLoop(config, clock, kernelToClock, sync, listener(sync, clock, software, linux), driftFile);
+        if (!config.refclocks().isEmpty()) {
+            RefclockRunners refclocks;
+            try {
+                // Devices stamp in the kernel's CLOCK_REALTIME: the runners work in it throughout, and the loop maps
+                // their samples onto the disciplined clock (they differ under -x).
+                refclocks = RefclockRunners.create(config.refclocks(), (long) Math.scalb(1e9, precisionLog2),
+                        () -> Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), systemReference(), loop::offerRefclockSample);
+            } catch (org.jntpd.config.ConfigException e) {
+                for (String err : e.errors()) {
+                    Log.error(err);
+                }
+                return 1;
+            }
+            loop.attachRefclocks(refclocks);
+            // Devices open now, before the privilege drop; the runners need no capability afterwards.
+            try {
+                refclocks.start();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 1;
+            }
+        }
         if (options.user() != null) {
             try {
                 Privileges.dropTo(options.user(), control);
@@ -185,6 +212,7 @@ public final class Daemon {
 
             @Override
             public void published(SystemState s, long nowNs) {
+                published = s;
                 served.publish(toServerState(s, nowNs));
                 double correctionS = software == null ? 0 : software.correction().correctionNs(
                         Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)) * 1e-9;
@@ -218,6 +246,23 @@ public final class Daemon {
                     }
                     linux.close();
                 }
+            }
+        };
+    }
+
+    /** The system clock as reference clocks see it: the published root distance and leap (thread-safe). */
+    private SystemReference systemReference() {
+        return new SystemReference() {
+            @Override
+            public long rootDistanceNs(long localTimeNs) {
+                SystemState s = published;
+                return s == null || !s.synced() ? Long.MAX_VALUE : s.rootDelayNs() / 2 + s.rootDispersionNs(localTimeNs);
+            }
+
+            @Override
+            public int leap() {
+                SystemState s = published;
+                return s == null || !s.synced() ? RefclockSample.LEAP_UNSYNCHRONISED : s.leap();
             }
         };
     }

@@ -28,6 +28,10 @@ import org.jntpd.proto.AssociationConfig;
 import org.jntpd.proto.HeaderCodec;
 import org.jntpd.proto.HeaderFields;
 import org.jntpd.proto.PacketVerdict;
+import org.jntpd.refclock.RefclockSample;
+import org.jntpd.refclock.linux.RefclockRunner;
+import org.jntpd.refclock.linux.RefclockRunners;
+import org.jntpd.sync.Sample;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SourceConfig;
 import org.jntpd.sync.SyncStatus;
@@ -69,6 +73,10 @@ public final class SyncLoop implements Runnable {
     private final Listener listener;
     private final Resolver resolver;
     private final ConcurrentLinkedQueue<Resolver.Resolution> resolved = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<RefSample> refSamples = new ConcurrentLinkedQueue<>();
+    private final Map<RefclockRunner, RefSource> refSources = new java.util.IdentityHashMap<>();
+    private final Sample refSample = new Sample();
+    private RefclockRunners refclocks;
     private final List<Peer> peers = new ArrayList<>();
     private final Map<ServerSpec, Pool> pools = new LinkedHashMap<>();
     private final int maxClock;
@@ -116,6 +124,24 @@ public final class SyncLoop implements Runnable {
             this.pool = pool;
         }
     }
+
+    /** A reference clock's sample on its way from the runner's thread to this loop. */
+    private record RefSample(RefclockRunner runner, RefclockSample sample) {}
+
+    /** A reference clock as a source, and when it last delivered. */
+    private static final class RefSource {
+        final Source source;
+        final long pollIntervalNs;
+        long lastSampleNs;
+
+        RefSource(Source source, long pollIntervalNs) {
+            this.source = source;
+            this.pollIntervalNs = pollIntervalNs;
+        }
+    }
+
+    /** A reference clock is unreachable after this many poll intervals without a sample. */
+    private static final int REFCLOCK_MISSED_POLLS = 8;
 
     /** A pool line: how many members it wants and which addresses it has used. */
     private static final class Pool {
@@ -178,6 +204,27 @@ public final class SyncLoop implements Runnable {
     }
 
     /**
+     * Makes each reference clock a source of the selection (call before {@link #run()}; the runners then deliver
+     * through {@link #offerRefclockSample}). Clock steps and re-synchronisations are passed on to them.
+     */
+    public void attachRefclocks(RefclockRunners runners) {
+        this.refclocks = runners;
+        for (RefclockRunner r : runners.runners()) {
+            org.jntpd.config.RefclockSpec spec = runners.spec(r);
+            String name = r.refId() + "(" + r.device() + ")";
+            Source source = sync.addSource(new SourceConfig(name, r.settings().refIdBits(), spec.prefer(), spec.noselect()));
+            int poll = r.settings().pollLog2();
+            refSources.put(r, new RefSource(source, poll >= 0 ? 1_000_000_000L << poll : 1_000_000_000L >> -poll));
+        }
+        sync.addStepListener((nowNs, stepNs) -> runners.onClockStep(stepNs));
+    }
+
+    /** A reference clock's sample (any thread: the runner's). */
+    public void offerRefclockSample(RefclockRunner runner, RefclockSample sample) {
+        refSamples.add(new RefSample(runner, sample));
+    }
+
+    /**
      * Another program changed the clock: the sources' estimates no longer describe it. Thread-safe; the loop
      * restarts every source's filter on its next pass (the next samples re-synchronise).
      */
@@ -195,8 +242,16 @@ public final class SyncLoop implements Runnable {
                     for (Peer p : peers) {
                         p.source.reset();
                     }
+                    for (RefSource r : refSources.values()) {
+                        r.source.reset();
+                    }
+                    if (refclocks != null) {
+                        refclocks.dropSamples();
+                    }
                 }
                 mobiliseResolved(nowNs);
+                takeRefclockSamples();
+                refclocksReachability(nowNs);
                 long next = nowNs + MAX_WAIT_NS;
                 for (int i = 0; i < peers.size(); i++) {
                     Peer p = peers.get(i);
@@ -231,6 +286,9 @@ public final class SyncLoop implements Runnable {
                 saveDrift();
             }
             listener.stopping();
+            if (refclocks != null) {
+                refclocks.close();
+            }
             resolver.close();
             poller.close();
             v4.close();
@@ -385,6 +443,45 @@ public final class SyncLoop implements Runnable {
             publish(nowNs);
         } else if (p.assoc.lastVerdict() != PacketVerdict.ACCEPTED) {
             Log.debug(p.source.name() + ": packet not used: " + p.assoc.lastVerdict());
+        }
+    }
+
+    private void takeRefclockSamples() {
+        RefSample r;
+        boolean updated = false;
+        while ((r = refSamples.poll()) != null) {
+            RefSource ref = refSources.get(r.runner());
+            if (ref == null) {
+                continue;
+            }
+            RefclockSample x = r.sample();
+            org.jntpd.refclock.RefclockSettings settings = r.runner().settings();
+            // Runners measure against the kernel clock; the sample is moved onto the disciplined clock's timescale.
+            long localNs = kernelToClockNs.applyAsLong(x.localTimeNs());
+            long offsetNs = x.offsetNs() - (localNs - x.localTimeNs());
+            // A reference clock is its own root: its delay and dispersion are the whole path.
+            refSample.set(localNs, offsetNs, x.delayNs(), x.dispersionNs(), x.delayNs(), x.dispersionNs(),
+                    settings.stratum(), settings.refIdBits(), x.leap(), settings.precisionLog2());
+            ref.source.setReachable(true);
+            ref.lastSampleNs = localNs;
+            if (ref.source.accumulate(refSample)) {
+                updated = true;
+                listener.sample(ref.source.name(), x.localTimeNs());
+            }
+        }
+        if (updated) {
+            long nowNs = clock.nowNs();
+            sync.update(nowNs);
+            publish(nowNs);
+        }
+    }
+
+    private void refclocksReachability(long nowNs) {
+        for (RefSource r : refSources.values()) {
+            if (r.source.reachable() && nowNs - r.lastSampleNs > REFCLOCK_MISSED_POLLS * r.pollIntervalNs) {
+                r.source.setReachable(false);
+                Log.warn(r.source.name() + ": no sample for " + REFCLOCK_MISSED_POLLS + " polls; unreachable");
+            }
         }
     }
 

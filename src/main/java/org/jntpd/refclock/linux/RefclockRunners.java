@@ -31,9 +31,16 @@ public final class RefclockRunners implements AutoCloseable {
     public static final long OPEN_WAIT_MS = 5_000;
 
     private final List<RefclockRunner> runners;
+    private final List<RefclockSpec> specs;
 
-    private RefclockRunners(List<RefclockRunner> runners) {
+    private RefclockRunners(List<RefclockRunner> runners, List<RefclockSpec> specs) {
         this.runners = List.copyOf(runners);
+        this.specs = List.copyOf(specs);
+    }
+
+    /** The configuration line {@code runner} was built from (prefer, noselect and the rest the selection needs). */
+    public RefclockSpec spec(RefclockRunner runner) {
+        return specs.get(runners.indexOf(runner));
     }
 
     /**
@@ -87,7 +94,7 @@ public final class RefclockRunners implements AutoCloseable {
             DeviceLoop loop = loop(spec, c, locks.get(c), realtimeNs);
             runners.add(new RefclockRunner(loop, sink, spec.location().toString()));
         }
-        return new RefclockRunners(runners);
+        return new RefclockRunners(runners, used);
     }
 
     /** The driver-specific settings a runner needs, or what is wrong with them. */
