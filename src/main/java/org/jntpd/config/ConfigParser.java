@@ -57,6 +57,7 @@ public final class ConfigParser {
     private String leapFile;
     private String logFile;
     private String pidFile;
+    private String controlSocket = Config.DEFAULT_CONTROL_SOCKET;
     private String statsDir;
     private String keysFile;
     private int controlKey;
@@ -152,7 +153,7 @@ public final class ConfigParser {
                 tinker,
                 new Config.Serving(port, List.copyOf(bindAddresses), localStratum, localOrphan, List.copyOf(cpus), idle,
                         rateLimit),
-                new Config.Files(driftFile, leapFile, logFile, pidFile),
+                new Config.Files(driftFile, leapFile, logFile, pidFile, controlSocket),
                 new Config.Stats(statsDir, Collections.unmodifiableSet(new LinkedHashSet<>(statistics)),
                         List.copyOf(filegens)),
                 new Config.Auth(keysFile, Collections.unmodifiableSet(new TreeSet<>(trustedKeys)), controlKey),
@@ -182,6 +183,10 @@ public final class ConfigParser {
             case "leapfile" -> leapFile = l.pathArg("leapfile");
             case "logfile" -> logFile = l.pathArg("logfile");
             case "pidfile" -> pidFile = l.pathArg("pidfile");
+            case "controlsocket" -> {
+                String v = l.pathArg("controlsocket");
+                controlSocket = v.equals("none") ? null : v;
+            }
             case "statsdir" -> statsDir = l.pathArg("statsdir");
             case "statistics" -> statistics(l);
             case "filegen" -> filegen(l);

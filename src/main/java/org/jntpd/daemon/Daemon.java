@@ -16,6 +16,7 @@ import org.jntpd.clock.LeapMode;
 import org.jntpd.clock.LinuxClock;
 import org.jntpd.clock.SoftwareClock;
 import org.jntpd.config.Config;
+import org.jntpd.control.ControlServer;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
@@ -49,6 +50,7 @@ public final class Daemon {
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean shuttingDown;
     private Server server;
+    private ControlServer controlServer;
     private SyncLoop loop;
     private Thread loopThread;
     private ServerStateHolder served;
@@ -137,6 +139,10 @@ public final class Daemon {
                 Log.error("cannot drop privileges: " + e.getMessage());
                 return 1;
             }
+        }
+        if (config.files().controlSocket() != null && !oneShot) {
+            SyncLoop l = loop;
+            controlServer = ControlServer.open(config.files().controlSocket(), l::status, this::serverStats);
         }
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
         if (server != null) {
@@ -412,7 +418,23 @@ public final class Daemon {
         return served;
     }
 
+    /** chronyc-style "serverstats": the server's counters summed over its workers. */
+    private String serverStats() {
+        if (server == null) {
+            return "not serving NTP (port 0)\n";
+        }
+        StringBuilder b = new StringBuilder();
+        for (org.jntpd.server.ServerCounters.Counter c : org.jntpd.server.ServerCounters.Counter.values()) {
+            b.append(String.format(Locale.ROOT, "%-22s: %d%n", c.name().toLowerCase(Locale.ROOT).replace('_', ' '),
+                    server.total(c)));
+        }
+        return b.toString();
+    }
+
     private void stop() {
+        if (controlServer != null) {
+            controlServer.close();
+        }
         if (loop != null) {
             loop.stop();
         }

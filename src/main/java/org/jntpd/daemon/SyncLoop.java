@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.clock.ClockControl;
+import org.jntpd.control.DaemonStatus;
 import org.jntpd.config.Config;
 import org.jntpd.config.ServerSpec;
 import org.jntpd.io.PacketBatch;
@@ -94,6 +95,7 @@ public final class SyncLoop implements Runnable {
     private final long driftIntervalNs;
     private volatile boolean running = true;
     private volatile boolean resyncRequested;
+    private volatile DaemonStatus status = DaemonStatus.EMPTY;
     private SyncStatus lastStatus;
     private String lastPeer;
     private long nextDriftWriteNs;
@@ -512,9 +514,15 @@ public final class SyncLoop implements Runnable {
 
     // ------------------------------------------------------------------------------------------------ state
 
+    /** The latest snapshot for jntpc (any thread). */
+    public DaemonStatus status() {
+        return status;
+    }
+
     private void publish(long nowNs) {
         SystemState s = sync.state();
         listener.published(s, nowNs);
+        status = snapshot(s, nowNs);
         SyncStatus status = sync.status();
         Source peer = sync.systemPeer();
         String peerName = peer == null ? null : peer.name();
@@ -531,6 +539,39 @@ public final class SyncLoop implements Runnable {
             lastStatus = status;
             lastPeer = peerName;
         }
+    }
+
+    private DaemonStatus snapshot(SystemState s, long nowNs) {
+        Source peer = sync.systemPeer();
+        DaemonStatus.Tracking t = new DaemonStatus.Tracking(s.synced(), s.stratum(),
+                org.jntpd.wire.NtpPacket.refIdText(s.refId(), s.stratum()),
+                peer == null ? null : peer.name(), s.referenceTimeNs(), sync.lastOffsetS(), sync.lastOffsetSigmaS(),
+                sync.frequencyPpm(), s.rootDelayNs(), s.rootDispersionNs(nowNs), s.leapIndicator(), sync.statusMessage());
+        List<DaemonStatus.SourceLine> lines = new ArrayList<>();
+        for (Peer p : peers) {
+            lines.add(line(p.spec.kind() == ServerSpec.Kind.PEER ? '=' : '^', p.source, p.assoc.pollLog2(),
+                    p.assoc.reach(), nowNs));
+        }
+        for (Map.Entry<RefclockRunner, RefSource> e : refSources.entrySet()) {
+            RefSource r = e.getValue();
+            lines.add(line('#', r.source, e.getKey().settings().pollLog2(), r.source.reachable() ? 0377 : 0, nowNs));
+        }
+        return new DaemonStatus(t, List.copyOf(lines));
+    }
+
+    private static DaemonStatus.SourceLine line(char kind, Source src, int pollLog2, int reach, long nowNs) {
+        char state = switch (src.state()) {
+            case SYSTEM_PEER -> '*';
+            case COMBINED -> '+';
+            case CANDIDATE -> '-';
+            case FALSETICKER -> 'x';
+            case OUTLIER -> '~';
+            case UNSELECTABLE -> '?';
+        };
+        boolean measured = src.samples() > 0;
+        return new DaemonStatus.SourceLine(kind, state, src.name(), src.stratum(), pollLog2, reach,
+                measured ? (nowNs - src.lastSampleNs()) * 1e-9 : 0, measured ? src.offsetNs(nowNs) * 1e-9 : 0,
+                measured ? src.offsetSigmaNs(nowNs) * 1e-9 : 0, measured ? src.jitterNs() * 1e-9 : 0, src.samples());
     }
 
     private void saveDrift() {

@@ -148,7 +148,9 @@ public final class Association implements ClockStepListener {
             burstRemaining--;
         }
         fillRequest(nowNs, request, sys);
-        nextPollNs = burstRemaining > 0 ? nowNs + BURST_SPACING_NS : nowNs + randomisedIntervalNs();
+        // Burst packets 2 s apart, or closer when even minpoll is shorter (chrony: "2 seconds or less").
+        long minPollNs = minPollLog2 >= 0 ? 1_000_000_000L << minPollLog2 : 1_000_000_000L >> -minPollLog2;
+        nextPollNs = burstRemaining > 0 ? nowNs + Math.min(BURST_SPACING_NS, minPollNs) : nowNs + randomisedIntervalNs();
         sent++;
         return SEND;
     }
