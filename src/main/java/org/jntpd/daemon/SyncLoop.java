@@ -96,6 +96,7 @@ public final class SyncLoop implements Runnable {
     private volatile boolean running = true;
     private volatile boolean resyncRequested;
     private volatile DaemonStatus status = DaemonStatus.EMPTY;
+    private final StatsFiles stats;
     private SyncStatus lastStatus;
     private String lastPeer;
     private long nextDriftWriteNs;
@@ -174,6 +175,7 @@ public final class SyncLoop implements Runnable {
         this.driftIntervalNs = 3600L * 1_000_000_000L;
         this.maxClock = config.tos().maxClock();
         this.configuredSources = config.servers().size();
+        this.stats = new StatsFiles(config.stats());
         UdpSocket.Options opts = UdpSocket.Options.DEFAULT;
         this.v4 = UdpSocket.open(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), 0), opts);
         UdpSocket six = null;
@@ -288,6 +290,7 @@ public final class SyncLoop implements Runnable {
                 saveDrift();
             }
             listener.stopping();
+            stats.close();
             if (refclocks != null) {
                 refclocks.close();
             }
@@ -436,6 +439,11 @@ public final class SyncLoop implements Runnable {
         }
         if ((flags & Association.SAMPLE) != 0) {
             long nowNs = clock.nowNs();
+            if (stats.active()) {
+                stats.peer(nowNs, p.address.getAddress().getHostAddress(), peerStatus(p.source, p.assoc.reach()),
+                        p.assoc.lastOffsetNs() * 1e-9, p.assoc.lastDelayNs() * 1e-9,
+                        p.source.distanceNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9);
+            }
             if (Log.enabled(Log.Level.DEBUG)) {
                 Log.debug(String.format(java.util.Locale.ROOT, "%s: sample accepted, estimate %+.9f s, jitter %.9f s",
                         p.source.name(), p.source.offsetNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9));
@@ -466,6 +474,9 @@ public final class SyncLoop implements Runnable {
                     settings.stratum(), settings.refIdBits(), x.leap(), settings.precisionLog2());
             ref.source.setReachable(true);
             ref.lastSampleNs = localNs;
+            if (stats.active()) {
+                stats.clock(localNs, ref.source.name(), offsetNs * 1e-9, x.dispersionNs() * 1e-9);
+            }
             if (ref.source.accumulate(refSample)) {
                 updated = true;
                 listener.sample(ref.source.name(), x.localTimeNs());
@@ -519,8 +530,33 @@ public final class SyncLoop implements Runnable {
         return status;
     }
 
+    /** ntpd's peer status word: configured, reachable, and the selection's verdict. */
+    private static int peerStatus(Source s, int reach) {
+        int bits = org.jntpd.wire.ControlStatus.PEER_CONFIGURED | (reach != 0 ? org.jntpd.wire.ControlStatus.PEER_REACHABLE : 0);
+        int select = switch (s.state()) {
+            case SYSTEM_PEER -> org.jntpd.wire.ControlStatus.SELECT_SYSTEM_PEER;
+            case COMBINED -> org.jntpd.wire.ControlStatus.SELECT_CANDIDATE;
+            case CANDIDATE -> org.jntpd.wire.ControlStatus.SELECT_BACKUP;
+            case OUTLIER -> org.jntpd.wire.ControlStatus.SELECT_OUTLIER;
+            case FALSETICKER -> org.jntpd.wire.ControlStatus.SELECT_FALSETICK;
+            case UNSELECTABLE -> org.jntpd.wire.ControlStatus.SELECT_REJECT;
+        };
+        return org.jntpd.wire.ControlStatus.peer(bits, select, 0, 0);
+    }
+
     private void publish(long nowNs) {
         SystemState s = sync.state();
+        if (stats.active() && sync.status() == SyncStatus.SYNCHRONISED && s.referenceTimeNs() == nowNs) {
+            Source peer = sync.systemPeer();
+            int poll = 0;
+            for (Peer p : peers) {
+                if (p.source == peer) {
+                    poll = p.assoc.pollLog2();
+                }
+            }
+            stats.loop(nowNs, sync.lastOffsetS(), sync.frequencyPpm(), sync.lastOffsetSigmaS(),
+                    peer == null ? 0 : peer.wanderPerSqrtS() * 1e6, poll);
+        }
         listener.published(s, nowNs);
         status = snapshot(s, nowNs);
         SyncStatus status = sync.status();

@@ -28,9 +28,11 @@ class ControlSocketTest {
         try (JntpdProcess upstream = JntpdProcess.builder().bindAddress("127.0.0.1").config("local stratum 2",
                 "controlsocket none").start()) {
             Path socket = upstream.dir().resolve("client.sock");
+            Path statsDir = upstream.dir().resolve("stats");
             try (JntpdProcess client = JntpdProcess.builder().bindAddress("127.0.0.1").config(
                     "server 127.0.0.1 port " + upstream.port() + " iburst minpoll -2 maxpoll -2",
-                    "controlsocket " + socket).start()) {
+                    "controlsocket " + socket, "statsdir " + statsDir, "statistics loopstats peerstats",
+                    "filegen peerstats file peers type none").start()) {
                 String sources = "";
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (System.nanoTime() - deadline < 0 && !sources.contains("^* 127.0.0.1")) {
@@ -43,6 +45,13 @@ class ControlSocketTest {
                 assertTrue(tracking.contains("Reference ID    : 127.0.0.1 (127.0.0.1)"), tracking);
                 assertTrue(tracking.contains("Stratum         : 3"), tracking);
                 assertTrue(tracking.contains("Leap status     : Normal"), tracking);
+                // ntpd's statistics files: MJD, seconds of day, then the fields; loopstats by day with a link.
+                String loop = java.nio.file.Files.readString(statsDir.resolve("loopstats"));
+                assertTrue(java.nio.file.Files.isSymbolicLink(statsDir.resolve("loopstats")));
+                assertTrue(loop.lines().findFirst().orElse("").matches("\\d{5} \\d+\\.\\d{3} [-+]?\\d+\\.\\d{9} [-\\d.]+ [\\d.]+ [\\d.]+ -2"),
+                        loop);
+                String peers = java.nio.file.Files.readString(statsDir.resolve("peers"));
+                assertTrue(peers.lines().findFirst().orElse("").matches("\\d{5} \\d+\\.\\d{3} 127\\.0\\.0\\.1 [0-9a-f]{4} .*"), peers);
                 String stats = jntpc(Path.of(socket.toString()), "serverstats");
                 assertTrue(stats.contains("received"), stats);
                 assertTrue(jntpc(socket, "bogus").contains("unknown command bogus"));
