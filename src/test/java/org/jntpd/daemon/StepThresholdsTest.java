@@ -70,6 +70,8 @@ class StepThresholdsTest {
                 assertTrue(before.offsetS() > 0.128, () -> "still beyond the threshold just before the step" + logs.get());
                 assertTrue(Math.abs(vt.last().offsetS()) < SETTLED_S, () -> "on time after the step" + logs.get());
                 assertTrue(client.isAlive(), logs);
+                System.out.printf(java.util.Locale.ROOT, "StepThresholdsTest: stepout: stepped %+.6f s after waiting %.3f s "
+                        + "(V-T just before %.6f s, at the end %+.6f s)%n", stepS, waitedS, before.offsetS(), vt.last().offsetS());
             }
         }
     }
@@ -91,6 +93,8 @@ class StepThresholdsTest {
                 assertTrue(change < 60e-6 && change > -0.085, "V - T changed by " + change + " s in a second" + logs.get());
             }
             assertTrue(i < lines.size() - 1, () -> "the slew has ended" + logs.get());
+            System.out.printf(java.util.Locale.ROOT, "StepThresholdsTest: slewed 0.3 s to within 1 ms in %.0f s%n",
+                    lines.get(i).trueUnixS() - lines.getFirst().trueUnixS());
             for (VirtualClockLog.Line l : lines.subList(i, lines.size())) {
                 assertTrue(Math.abs(l.offsetS()) < SETTLED_S, () -> "on time after the slew: " + l + logs.get());
             }
