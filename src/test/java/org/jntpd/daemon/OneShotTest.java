@@ -25,6 +25,14 @@ class OneShotTest {
         return "server 127.0.0.1 port " + port + " iburst minpoll -2";
     }
 
+    /** Runs {@code jntpd OPTION} with clock control on, on a virtual clock 50 ms ahead; it must exit with 0. */
+    private static ExternalProgram.Result onVirtualClock(Path dir, int serverPort, String option) throws Exception {
+        ExternalProgram.Result r = JntpdProcess.builder().dir(dir).virtualClock("0.05,0").config(serverLine(serverPort))
+                .args(option).run(TIMEOUT);
+        assertEquals(0, r.exitCode(), r::toString);
+        return r;
+    }
+
     private static double printedOffsetS(ExternalProgram.Result r) {
         Matcher m = OFFSET.matcher(r.output());
         assertTrue(m.find(), r::toString);
@@ -51,9 +59,7 @@ class OneShotTest {
         NativeBuild.assumeGcc();
         // No -x: the virtual clock is 50 ms ahead and -Q alone must leave it so (and measure it).
         try (JntpdProcess server = JntpdProcess.start("local stratum 1")) {
-            ExternalProgram.Result r = JntpdProcess.builder().dir(dir).virtualClock("0.05,0")
-                    .config(serverLine(server.port())).args("-Q").run(TIMEOUT);
-            assertEquals(0, r.exitCode(), r::toString);
+            ExternalProgram.Result r = onVirtualClock(dir, server.port(), "-Q");
             assertEquals(0.05, printedOffsetS(r), 1e-3, r::toString);
             VirtualClockLog vt = VirtualClockLog.read(dir.resolve(JntpdProcess.VIRTUAL_CLOCK_LOG));
             assertTrue(vt.lines().size() >= 3, () -> r + "\n" + vt);
@@ -68,9 +74,7 @@ class OneShotTest {
     void shouldSetTheVirtualClockOnceAndExitWithZero(@TempDir Path dir) throws Exception {
         NativeBuild.assumeGcc();
         try (JntpdProcess server = JntpdProcess.start("local stratum 1")) {
-            ExternalProgram.Result r = JntpdProcess.builder().dir(dir).virtualClock("0.05,0")
-                    .config(serverLine(server.port())).args("-q").run(TIMEOUT);
-            assertEquals(0, r.exitCode(), r::toString);
+            ExternalProgram.Result r = onVirtualClock(dir, server.port(), "-q");
             assertTrue(r.output().contains("jntpd: clock set, remaining offset"), r::toString);
             VirtualClockLog vt = VirtualClockLog.read(dir.resolve(JntpdProcess.VIRTUAL_CLOCK_LOG));
             String synced = r.output().lines().filter(l -> l.contains("synchronised to")).findFirst().orElseThrow();
