@@ -119,13 +119,14 @@ public final class Daemon {
             Log.notice("serving NTP on " + server.boundAddresses() + " with " + server.workers().size() + " worker(s); precision 2^"
                     + precisionLog2 + " s");
         }
+        // Before the loop starts: its first STATUS= must not be overwritten by this one.
+        notifySystemd("READY=1\nSTATUS=started, unsynchronised");
         loopThread = Thread.ofPlatform().name("jntpd-sync").start(this::runLoop);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jntpd-shutdown").unstarted(this::shutdown));
         Signals.onHangup(Log::reopen);
         if (!oneShot) {
             Signals.exitOnTerminate(0); // a requested stop is a success (-q/-Q keep 143: they were interrupted)
         }
-        notifySystemd("READY=1\nSTATUS=started, unsynchronised");
         if (oneShot) {
             return runOnce(software);
         }
