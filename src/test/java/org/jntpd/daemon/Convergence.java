@@ -27,8 +27,8 @@ final class Convergence {
     static final long RUN_MS = 25_000;
     static final double CONVERGED_AFTER_S = 12;
     static final double MAX_ERROR_S = 100e-6;
-    /** Frequencies: the drift saved and the rate error left, ppm (the estimate wanders by a few 0.1 ppm on loopback). */
-    static final double FREQ_TOLERANCE_PPM = 1.0;
+    /** Frequencies: the drift saved and the rate error left, ppm (seen: within 0.65 ppm; the estimate wanders on a loaded VM). */
+    static final double FREQ_TOLERANCE_PPM = 2.0;
 
     /** What a run measured, for the report. */
     record Result(double maxErrorS, double rmsErrorS, double driftPpm, double rateErrorPpm, int lines) {
@@ -61,16 +61,17 @@ final class Convergence {
                 + "\n--- server\n" + serverLog.get();
         assertEquals(0, exit, () -> "exit code after SIGTERM" + logs.get());
         VirtualClockLog vt = client.virtualClockLog();
-        assertEquals(INITIAL_OFFSET_S, vt.first().offsetS(), 1e-6, logs);
+        // The shim's first line, written as it loads (the oscillator gains 50 us/s until the daemon runs).
+        assertEquals(INITIAL_OFFSET_S, vt.first().offsetS(), 1e-3, () -> "V - T at start" + logs.get());
 
         List<String> steps = client.logLines("clock stepped by");
         assertEquals(1, steps.size(), () -> "one step" + logs.get());
         double stepS = Double.parseDouble(steps.getFirst().replaceAll(".*clock stepped by ([-+0-9.]+) s.*", "$1"));
-        assertEquals(-INITIAL_OFFSET_S, stepS, 1e-3, logs);
+        assertEquals(-INITIAL_OFFSET_S, stepS, 1e-3, () -> "the step" + logs.get());
         assertEquals(1, vt.jumps(0.1).size(), () -> "one jump in V - T" + logs.get());
 
         List<VirtualClockLog.Line> converged = vt.from(vt.first().trueUnixS() + CONVERGED_AFTER_S);
-        assertTrue(converged.size() >= (RUN_MS / 1000 - CONVERGED_AFTER_S) - 2, logs);
+        assertTrue(converged.size() >= (RUN_MS / 1000 - CONVERGED_AFTER_S) - 2, () -> "lines after convergence" + logs.get());
         double max = 0;
         double sumSq = 0;
         for (VirtualClockLog.Line l : converged) {
@@ -86,7 +87,7 @@ final class Convergence {
 
         DriftFile.ReadResult drift = DriftFile.read(driftFile);
         assertNotNull(drift.drift(), () -> drift.problem() + logs.get());
-        assertEquals(-OSCILLATOR_PPM, drift.drift().freqPpm(), FREQ_TOLERANCE_PPM, logs);
+        assertEquals(-OSCILLATOR_PPM, drift.drift().freqPpm(), FREQ_TOLERANCE_PPM, () -> "drift file" + logs.get());
 
         assertEquals(hostBefore, HostClock.read(), "the host clock's timex state (status, freq, offset, tick, constant, tai)");
         return new Result(max, Math.sqrt(sumSq / converged.size()), drift.drift().freqPpm(), rateErrorPpm,
