@@ -113,6 +113,11 @@ public final class Daemon {
                 return 1;
             }
         }
+        // Before the daemon says it serves: a SIGHUP or SIGTERM right after must find the handlers.
+        Signals.onHangup(Log::reopen);
+        if (!oneShot) {
+            Signals.exitOnTerminate(0); // a requested stop is a success (-q/-Q keep 143: they were interrupted)
+        }
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
         if (server != null) {
             server.startWorkers();
@@ -123,10 +128,6 @@ public final class Daemon {
         notifySystemd("READY=1\nSTATUS=started, unsynchronised");
         loopThread = Thread.ofPlatform().name("jntpd-sync").start(this::runLoop);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jntpd-shutdown").unstarted(this::shutdown));
-        Signals.onHangup(Log::reopen);
-        if (!oneShot) {
-            Signals.exitOnTerminate(0); // a requested stop is a success (-q/-Q keep 143: they were interrupted)
-        }
         if (oneShot) {
             return runOnce(software);
         }

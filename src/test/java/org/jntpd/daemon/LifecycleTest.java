@@ -113,20 +113,15 @@ class LifecycleTest {
             assertEquals(List.of(nobody, nobody, nobody, nobody), List.of(status.get("Uid").split("\\s+")), where);
             assertTrue(jntpd.log().contains("running as nobody"), where);
 
-            Map<String, Long> capEffByThread = new TreeMap<>();
-            long syncCaps = -1;
-            try (var tasks = Files.list(Path.of("/proc", Long.toString(jntpd.pid()), "task"))) {
-                for (Path task : tasks.toList()) {
-                    String comm = Files.readString(task.resolve("comm")).trim();
-                    long capEff = Long.parseUnsignedLong(status(task.resolve("status")).get("CapEff"), 16);
-                    capEffByThread.merge(comm, capEff, (a, b) -> a | b);
-                    if (comm.equals("jntpd-sync")) {
-                        syncCaps = capEff;
-                    }
-                }
+            // The sync thread starts just after the daemon logs that it serves.
+            Map<String, Long> capEffByThread = Map.of();
+            long deadlineNs = System.nanoTime() + 10_000_000_000L;
+            while (!capEffByThread.containsKey("jntpd-sync") && System.nanoTime() - deadlineNs < 0) {
+                Thread.sleep(10);
+                capEffByThread = capEffByThread(jntpd.pid());
             }
             String threads = capEffByThread.toString();
-            assertEquals(KEPT_CAPS, syncCaps, () -> "CapEff of jntpd-sync: " + threads);
+            assertEquals(KEPT_CAPS, capEffByThread.get("jntpd-sync"), () -> "CapEff of jntpd-sync: " + threads);
             for (Map.Entry<String, Long> t : capEffByThread.entrySet()) {
                 assertEquals(0, t.getValue() & ~KEPT_CAPS, () -> "no thread holds more: " + threads);
             }
@@ -172,6 +167,22 @@ class LifecycleTest {
         RawNtp.Header h = e.reply();
         return h.mode() == RawNtp.MODE_SERVER && h.stratum() == 1 && h.leap() != 3 && h.refId() == RawNtp.REFID_LOCL
                 && Math.abs(e.offsetNs()) < 1_000_000;
+    }
+
+    /** CapEff of every thread of process {@code pid} by name (ORed over threads of the same name). */
+    private static Map<String, Long> capEffByThread(long pid) throws IOException {
+        Map<String, Long> caps = new TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String comm = Files.readString(task.resolve("comm")).trim();
+                    caps.merge(comm, Long.parseUnsignedLong(status(task.resolve("status")).get("CapEff"), 16), (a, b) -> a | b);
+                } catch (java.nio.file.NoSuchFileException ended) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        return caps;
     }
 
     /** The "Name:\tvalue" lines of a /proc status file. */
