@@ -93,6 +93,11 @@ public final class Daemon {
         Synchroniser sync = new Synchroniser(clock, syncConfig(initialFreqPpm));
         sync.addStepListener((nowNs, stepNs) ->
                 Log.notice(String.format(Locale.ROOT, "clock stepped by %+.9f s", stepNs * 1e-9)));
+        // Handlers first: a SIGHUP or SIGTERM as soon as the daemon says it serves must find them.
+        Signals.onHangup(Log::reopen);
+        if (!oneShot) {
+            Signals.exitOnTerminate(0); // a requested stop is a success (-q/-Q keep 143: they were interrupted)
+        }
         loadLeapFile(sync);
 
         served = new ServerStateHolder(unsynchronisedState(clock.nowNs()));
@@ -112,11 +117,6 @@ public final class Daemon {
                 Log.error("cannot drop privileges: " + e.getMessage());
                 return 1;
             }
-        }
-        // Before the daemon says it serves: a SIGHUP or SIGTERM right after must find the handlers.
-        Signals.onHangup(Log::reopen);
-        if (!oneShot) {
-            Signals.exitOnTerminate(0); // a requested stop is a success (-q/-Q keep 143: they were interrupted)
         }
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
         if (server != null) {
