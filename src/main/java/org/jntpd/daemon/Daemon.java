@@ -98,6 +98,13 @@ public final class Daemon {
         Path driftFile = config.files().driftFile() == null ? null : Path.of(config.files().driftFile());
         double initialFreqPpm = initialFrequency(driftFile, clock);
         Synchroniser sync = new Synchroniser(clock, syncConfig(initialFreqPpm));
+        sync.addStepListener((nowNs, stepNs) ->
+                Log.notice(String.format(Locale.ROOT, "clock stepped by %+.9f s", stepNs * 1e-9)));
+        // Handlers first: a SIGHUP or SIGTERM as soon as the daemon says it serves must find them.
+        Signals.onHangup(Log::reopen);
+        if (!oneShot) {
+            Signals.exitOnTerminate(0); // a requested stop is a success (-q/-Q keep 143: they were interrupted)
+        }
         loadLeapFile(sync);
 
         served = new ServerStateHolder(unsynchronisedState(clock.nowNs()));
@@ -150,10 +157,10 @@ public final class Daemon {
             Log.notice("serving NTP on " + server.boundAddresses().stream().map(Daemon::format).toList() + " with " + server.workers().size() + " worker(s); precision 2^"
                     + precisionLog2 + " s");
         }
+        // Before the loop starts: its first STATUS= must not be overwritten by this one.
+        notifySystemd("READY=1\nSTATUS=started, unsynchronised");
         loopThread = Thread.ofPlatform().name("jntpd-sync").start(this::runLoop);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jntpd-shutdown").unstarted(this::shutdown));
-        Signals.onHangup(Log::reopen);
-        notifySystemd("READY=1\nSTATUS=started, unsynchronised");
         if (oneShot) {
             return runOnce(software);
         }
@@ -177,7 +184,8 @@ public final class Daemon {
 
     /** -Q: print the measured offset and exit; -q: wait until the clock is set and exit. */
     private int runOnce(SoftwareClock software) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.setOnceAndExit() ? 60 : 20);
+        long timeoutS = options.setOnceAndExit() ? 60 : 20;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS);
         Measurement m = null;
         while (System.nanoTime() - deadline < 0) {
             m = measurement;
@@ -197,7 +205,9 @@ public final class Daemon {
         }
         stop();
         if (m == null || m.status() != SyncStatus.SYNCHRONISED) {
-            System.err.println("jntpd: no usable source: " + (m == null ? "no reply" : m.message()));
+            // Without a single sample the synchroniser's status still reads as if no server were configured.
+            String why = m == null || m.samples() == 0 ? "no server answered within " + timeoutS + " s" : m.message();
+            System.err.println("jntpd: no usable source: " + why);
             return 1;
         }
         if (options.printOffsetAndExit()) {

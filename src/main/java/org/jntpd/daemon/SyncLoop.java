@@ -52,6 +52,12 @@ import org.jntpd.wire.NtpPacketValidator;
 public final class SyncLoop implements Runnable {
     private static final long MAX_WAIT_NS = 250_000_000L;
     private static final int BATCH = 16;
+    /**
+     * For tests only: the drift file is saved every this many ms instead of hourly (the crash-safety test kills the
+     * daemon while it writes). Not a configuration option.
+     */
+    public static final String DRIFT_INTERVAL_PROP_NAME = "jntpd.driftIntervalMs";
+    private static final long DRIFT_INTERVAL_DEFAULT_MS = 3_600_000L;
 
     /** What the loop reports outward: the state to serve, status lines, and a sample hook for tests and -Q. */
     public interface Listener {
@@ -172,7 +178,7 @@ public final class SyncLoop implements Runnable {
         this.sync = sync;
         this.listener = listener;
         this.driftFile = driftFile;
-        this.driftIntervalNs = 3600L * 1_000_000_000L;
+        this.driftIntervalNs = Math.max(1, Long.getLong(DRIFT_INTERVAL_PROP_NAME, DRIFT_INTERVAL_DEFAULT_MS)) * 1_000_000L;
         this.maxClock = config.tos().maxClock();
         this.configuredSources = config.servers().size();
         this.stats = new StatsFiles(config.stats());
@@ -271,9 +277,12 @@ public final class SyncLoop implements Runnable {
                     publish(nowNs);
                 }
                 next = Math.min(next, sync.nextTimerNs());
-                if (driftFile != null && nowNs - nextDriftWriteNs >= 0) {
-                    nextDriftWriteNs = nowNs + driftIntervalNs;
-                    saveDrift();
+                if (driftFile != null) {
+                    if (nowNs - nextDriftWriteNs >= 0) {
+                        nextDriftWriteNs = nowNs + driftIntervalNs;
+                        saveDrift();
+                    }
+                    next = Math.min(next, nextDriftWriteNs);
                 }
                 long waitNs = next - clock.nowNs();
                 int waitMs = waitNs <= 0 ? 0 : (int) Math.min(MAX_WAIT_NS, waitNs + 999_999) / 1_000_000;
