@@ -402,6 +402,20 @@ public final class Association implements ClockStepListener {
         return lastInterleaved;
     }
 
+    /**
+     * Keeps the previous exchange's local timestamps consistent with the clock as it runs now, so an interleaved
+     * sample (which completes that exchange one poll later) is not skewed by the slews made in between.
+     */
+    @Override
+    public void onFrequencyChange(long nowNs, double dFreq) {
+        if (prevTxLocalNs != 0) {
+            prevTxLocalNs += Math.round((prevTxLocalNs - nowNs) * dFreq);
+        }
+        if (prevRxLocalNs != 0) {
+            prevRxLocalNs += Math.round((prevRxLocalNs - nowNs) * dFreq);
+        }
+    }
+
     /** Why the last packet was (not) used. */
     public PacketVerdict lastVerdict() {
         return lastVerdict;
