@@ -62,7 +62,8 @@ class OneShotTest {
             ExternalProgram.Result r = onVirtualClock(dir, server.port(), "-Q");
             assertEquals(0.05, printedOffsetS(r), 1e-3, r::toString);
             VirtualClockLog vt = VirtualClockLog.read(dir.resolve(JntpdProcess.VIRTUAL_CLOCK_LOG));
-            assertTrue(vt.lines().size() >= 3, () -> r + "\n" + vt);
+            // the line at load and the one at exit at least: -Q may finish within a second
+            assertTrue(vt.lines().size() >= 2, () -> r + "\n" + vt);
             for (VirtualClockLog.Line l : vt.lines()) {
                 assertEquals(0.05, l.offsetS(), 1e-9, () -> "untouched: " + vt);
                 assertEquals(0, l.freqPpm(), 1e-9, () -> "untouched: " + vt);
