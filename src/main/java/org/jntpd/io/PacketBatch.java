@@ -44,6 +44,8 @@ public final class PacketBatch implements AutoCloseable {
     public static final int ADDRESS_BYTES = (int) SockaddrIn6.sizeof();
     /** Control bytes per slot: a timestamp (64 B) plus an error report with its offender address (64 B), twice. */
     public static final int CONTROL_BYTES = 256;
+    /** After a send of a slot that asked for no TX timestamp: {@link #txId(int)} holds this and means nothing. */
+    public static final int NO_TX_ID = -1;
 
     private static final long ADDRESS_STRIDE = 32;
     private static final long IPV4_MAPPED_LOW = 0x0000_ffff_0000_0000L;
@@ -210,9 +212,6 @@ public final class PacketBatch implements AutoCloseable {
     public int txId(int slot) {
         return txId[slot];
     }
-
-    /** After a send of a slot that asked for no TX timestamp: {@link #txId(int)} holds this and means nothing. */
-    public static final int NO_TX_ID = -1;
 
     /** Whether the slot's last send took a TX id (it asked for a timestamp on a TIMESTAMPING socket). */
     public boolean hasTxId(int slot) {
@@ -419,9 +418,8 @@ public final class PacketBatch implements AutoCloseable {
     /**
      * Points the slot's header at its length and address, with a TX timestamp request carrying {@code txFlags}
      * (SOF_TIMESTAMPING_TX_*) when the slot asks for one and the flags are not 0, else with no control data.
-     * Returns whether the request went in.
      */
-    boolean prepareSend(int slot, int txFlags) {
+    void prepareSend(int slot, int txFlags) {
         MemorySegment h = header[slot];
         Iovec.iov_len(iov[slot], length[slot]);
         Msghdr.msg_namelen(h, addressLength[slot]);
@@ -434,10 +432,9 @@ public final class PacketBatch implements AutoCloseable {
             Cmsghdr.cmsg_type(c, Net.SO_TIMESTAMPING);
             c.set(JAVA_INT, Cmsghdr.dataOffset(0), txFlags);
             Msghdr.msg_controllen(h, TX_REQUEST_SPACE);
-            return true;
+        } else {
+            Msghdr.msg_controllen(h, 0);
         }
-        Msghdr.msg_controllen(h, 0);
-        return false;
     }
 
     /** Records a sent slot: its TX id, or {@link #NO_TX_ID} when it asked for no stamp. */

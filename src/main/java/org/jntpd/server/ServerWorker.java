@@ -126,7 +126,7 @@ public final class ServerWorker implements Runnable {
         }
     }
 
-    /** Busy-polling: one pass over every socket; returns the number of packets handled (0 = idle). */
+    /** One pass over every socket without waiting; returns the number of packets handled (0 = idle). */
     int doWork() {
         int work = 0;
         for (int s = 0; s < sockets.length; s++) {
@@ -141,9 +141,11 @@ public final class ServerWorker implements Runnable {
 
     /**
      * Blocking: waits up to {@code timeoutMs} in epoll, then serves the sockets it reports, each until it has no
-     * full batch waiting (at most {@value #MAX_BATCHES_PER_WAKE_UP}), and returns the number of packets handled. A
-     * short batch sends the worker straight back to epoll: a receive now would most likely find nothing, and epoll
-     * returns at once when something did come.
+     * full batch waiting (at most {@value #MAX_BATCHES_PER_WAKE_UP}), and returns the number of packets handled.
+     * A short batch sends the worker back to epoll at once: one more receive would most likely find nothing (a
+     * wasted call), while epoll returns at once when something did come. (Polling on for some microseconds before
+     * sleeping, to catch bursts, was measured here: it cut p50 to 2 us above 40k requests/s but doubled the CPU
+     * time per request at 20k-80k/s.)
      */
     int awaitAndServe(int timeoutMs) {
         int ready = poller.await(timeoutMs);
