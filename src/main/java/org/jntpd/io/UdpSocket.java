@@ -232,6 +232,17 @@ public final class UdpSocket implements AutoCloseable {
         }
     }
 
+    /** SO_RCVBUF as the kernel reports it (twice what was set, for its bookkeeping); setup code: allocates. */
+    public int receiveBufferBytes() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment value = a.allocate(JAVA_INT);
+            MemorySegment len = a.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, 4);
+            Libc.check(Libc.getsockopt(fd, Net.SOL_SOCKET, Net.SO_RCVBUF, value, len), "getsockopt", "SO_RCVBUF");
+            return value.get(JAVA_INT, 0);
+        }
+    }
+
     /** The OPT_ID the kernel will give the next datagram sent asking for a TX timestamp. */
     public int nextTxId() {
         return nextTxId;

@@ -162,8 +162,8 @@ class UdpSocketTest {
     void shouldStampOnlyTheDatagramsThatAskAndMatchEachStampToItsDatagram() throws IOException {
         // The kernel numbers only the datagrams that ask (its OPT_ID counter does not move for the others), which
         // UdpSocket's count relies on: checked here for mixes of asking and silent slots, batches and single sends.
-        boolean rxStampedInNetifRx = "1".equals(java.nio.file.Files.readString(
-                java.nio.file.Path.of("/proc/sys/net/core/netdev_tstamp_prequeue")).strip());
+        boolean rxStampedInNetifRx = "1".equals(java.nio.file.Files.readAllLines(
+                java.nio.file.Path.of("/proc/sys/net/core/netdev_tstamp_prequeue")).getFirst().strip());
         try (UdpSocket tx = UdpSocket.open(LOOPBACK4, Options.DEFAULT);
                 UdpSocket rx = UdpSocket.open(LOOPBACK4, Options.DEFAULT);
                 PacketBatch out = new PacketBatch(32); PacketBatch in = new PacketBatch(32);
