@@ -191,6 +191,7 @@ public final class SyncLoop implements Runnable {
             Log.info("no IPv6 client socket (" + e.getMessage() + "); IPv6 servers will not be reachable");
         }
         this.v6 = six;
+        tx.requestTxTimestamp(0, true); // every request's kernel TX time becomes its T1
         this.poller = new Poller(2);
         poller.add(v4.fd(), Net.EPOLLIN | Net.EPOLLERR, 4);
         if (v6 != null) {
