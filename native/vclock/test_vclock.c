@@ -17,6 +17,7 @@
 #include <linux/net_tstamp.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -565,12 +566,23 @@ static struct msghdr *rx_reset(struct rx *r)
     return &r->msg;
 }
 
-static void send_to(int fd, const struct sockaddr_in *to, int64_t *v1, int64_t *v2, clockid_t id, bool virt)
+/* Sends one datagram and returns in v1 the reading just before it. The RX stamp is taken in the receive softirq, which
+   may run after sendto returns (ksoftirqd on a busy machine), so the reading that bounds it from above is taken once
+   the datagram is seen queued: v2 comes from after_arrival. */
+static void send_to(int fd, const struct sockaddr_in *to, int64_t *v1, clockid_t id, bool virt)
 {
     *v1 = virt ? virt_now(id) : host_now(id);
     if (sendto(fd, "ntp", 3, 0, (const struct sockaddr *)to, sizeof(*to)) != 3)
         check(false, "sendto: %s", strerror(errno));
-    *v2 = virt ? virt_now(id) : host_now(id);
+}
+
+/* Waits (2 s at most) until rx_fd has a datagram queued, then reads the clock: no later than any queued RX stamp. */
+static int64_t after_arrival(int rx_fd, clockid_t id, bool virt)
+{
+    struct pollfd p = { .fd = rx_fd, .events = POLLIN };
+    if (poll(&p, 1, 2000) != 1)
+        check(false, "no datagram arrived within 2 s");
+    return virt ? virt_now(id) : host_now(id);
 }
 
 static void check_stamp(const char *what, int64_t stamp, int64_t v1, int64_t v2, int64_t resolution)
@@ -587,7 +599,8 @@ static int64_t loopback_stamp(bool virt, int64_t *before, int64_t *after)
     struct sockaddr_in to;
     int rx_fd = udp_socket(SO_TIMESTAMPNS, 1, &to);
     int tx_fd = udp_socket(0, 0, NULL);
-    send_to(tx_fd, &to, before, after, CLOCK_REALTIME, virt);
+    send_to(tx_fd, &to, before, CLOCK_REALTIME, virt);
+    *after = after_arrival(rx_fd, CLOCK_REALTIME, virt);
     struct rx r;
     check(shim.recvmsg(rx_fd, rx_reset(&r), 0) == 3, "shim recvmsg");
     close(rx_fd);
@@ -608,40 +621,46 @@ static void scenario_sockets(void)
     int64_t v1, v2, hw = -1;
 
     /* premise: libc's own recvmsg reports host time, about 1000 s away from the virtual clock */
-    send_to(tx, &a_ns, &v1, &v2, CLOCK_REALTIME, false);
+    send_to(tx, &a_ns, &v1, CLOCK_REALTIME, false);
+    v2 = after_arrival(rx_ns, CLOCK_REALTIME, false);
     check(recvmsg(rx_ns, rx_reset(&r), 0) == 3, "libc recvmsg");
     int64_t host_stamp = find_stamp(&r.msg, SCM_TIMESTAMPNS, NULL);
     check(host_stamp >= v1 && host_stamp <= v2, "premise: libc's recvmsg gives a host-time SCM_TIMESTAMPNS");
     while (recvmsg(tx, rx_reset(&r), MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
     }
 
-    send_to(tx, &a_ns, &v1, &v2, CLOCK_REALTIME, true);
+    send_to(tx, &a_ns, &v1, CLOCK_REALTIME, true);
+    v2 = after_arrival(rx_ns, CLOCK_REALTIME, true);
     check(shim.recvmsg(rx_ns, rx_reset(&r), 0) == 3, "shim recvmsg returns the datagram");
     check_stamp("SCM_TIMESTAMPNS", find_stamp(&r.msg, SCM_TIMESTAMPNS, NULL), v1, v2, 0);
     check(shim.recvmsg(tx, rx_reset(&r), MSG_ERRQUEUE | MSG_DONTWAIT) >= 0, "TX timestamp on the error queue");
     check_stamp("MSG_ERRQUEUE SCM_TIMESTAMPING TX", find_stamp(&r.msg, SCM_TIMESTAMPING, &hw), v1, v2, 0);
 
-    send_to(tx, &a_ing, &v1, &v2, CLOCK_REALTIME, true);
+    send_to(tx, &a_ing, &v1, CLOCK_REALTIME, true);
+    v2 = after_arrival(rx_ing, CLOCK_REALTIME, true);
     check(shim.recvmsg(rx_ing, rx_reset(&r), 0) == 3, "shim recvmsg (SO_TIMESTAMPING)");
     check_stamp("SCM_TIMESTAMPING RX ts[0]", find_stamp(&r.msg, SCM_TIMESTAMPING, &hw), v1, v2, 0);
     check(hw == 0, "the raw hardware stamp ts[2] is left alone (zero on loopback)");
     while (shim.recvmsg(tx, rx_reset(&r), MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
     }
 
-    send_to(tx, &a_tv, &v1, &v2, CLOCK_REALTIME, true);
+    send_to(tx, &a_tv, &v1, CLOCK_REALTIME, true);
+    v2 = after_arrival(rx_tv, CLOCK_REALTIME, true);
     check(shim.recvmsg(rx_tv, rx_reset(&r), 0) == 3, "shim recvmsg (SO_TIMESTAMP)");
     check_stamp("SCM_TIMESTAMP (us)", find_stamp(&r.msg, SCM_TIMESTAMP, NULL), v1, v2, US);
     while (shim.recvmsg(tx, rx_reset(&r), MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
     }
 
     int64_t b1[2], b2[2];
-    send_to(tx, &a_ns, &b1[0], &b2[0], CLOCK_REALTIME, true);
-    send_to(tx, &a_ns, &b1[1], &b2[1], CLOCK_REALTIME, true);
+    send_to(tx, &a_ns, &b1[0], CLOCK_REALTIME, true);
+    send_to(tx, &a_ns, &b1[1], CLOCK_REALTIME, true);
     struct rx rr[4];
     struct mmsghdr vec[4];
     for (int i = 0; i < 4; i++)
         vec[i] = (struct mmsghdr){ .msg_hdr = *rx_reset(&rr[i]) };
-    int n = shim.recvmmsg(rx_ns, vec, 4, MSG_DONTWAIT, NULL);
+    /* blocking for both (SO_RCVTIMEO bounds it): the second may still be in the softirq */
+    int n = shim.recvmmsg(rx_ns, vec, 2, 0, NULL);
+    b2[0] = b2[1] = virt_now(CLOCK_REALTIME);
     check(n == 2, "shim recvmmsg returns both datagrams (%d)", n);
     for (int i = 0; i < n && i < 2; i++)
         check_stamp("recvmmsg SCM_TIMESTAMPNS", find_stamp(&vec[i].msg_hdr, SCM_TIMESTAMPNS, NULL), b1[i], b2[i], 0);
@@ -649,7 +668,8 @@ static void scenario_sockets(void)
     }
 
     /* a packet that arrived before a step keeps the virtual time of its arrival */
-    send_to(tx, &a_ns, &v1, &v2, CLOCK_REALTIME, true);
+    send_to(tx, &a_ns, &v1, CLOCK_REALTIME, true);
+    v2 = after_arrival(rx_ns, CLOCK_REALTIME, true);
     struct timex step = { .modes = ADJ_SETOFFSET, .time = { .tv_sec = 10 } };
     adj(&step);
     check(shim.recvmsg(rx_ns, rx_reset(&r), 0) == 3, "shim recvmsg after a step");

@@ -947,26 +947,40 @@ static void format_ns(char *buf, size_t size, int64_t ns)
             (unsigned long long)(a % NSEC_PER_SEC));
 }
 
+static FILE *log_out;
+
+static void write_log_line(FILE *out)
+{
+    lock();
+    int64_t t = true_now_ns();
+    int64_t d = enabled() ? (int64_t)(virtual_at(t) >> 32) - t : 0;
+    double ppm = enabled() ? effective_ppm() : 0.0;
+    unlock();
+    char ts[32], ds[32];
+    format_ns(ts, sizeof(ts), t);
+    format_ns(ds, sizeof(ds), d);
+    fprintf(out, "%s %s %.6f\n", ts, ds, ppm);
+    fflush(out);
+}
+
 static void *log_main(void *arg)
 {
     FILE *out = arg;
     for (;;) {
-        lock();
-        int64_t t = true_now_ns();
-        int64_t d = enabled() ? (int64_t)(virtual_at(t) >> 32) - t : 0;
-        double ppm = enabled() ? effective_ppm() : 0.0;
-        unlock();
-        char ts[32], ds[32];
-        format_ns(ts, sizeof(ts), t);
-        format_ns(ds, sizeof(ds), d);
-        fprintf(out, "%s %s %.6f\n", ts, ds, ppm);
-        fflush(out);
+        write_log_line(out);
         int64_t wait = NSEC_PER_SEC - (true_now_ns() % NSEC_PER_SEC + NSEC_PER_SEC) % NSEC_PER_SEC;
         struct timespec rq = { .tv_sec = wait / NSEC_PER_SEC, .tv_nsec = wait % NSEC_PER_SEC };
         while (clock_nanosleep(CLOCK_MONOTONIC, 0, &rq, &rq) == EINTR) {
         }
     }
     return NULL;
+}
+
+/* A last line at exit, so even a run shorter than a second leaves its end state in the log. */
+__attribute__((destructor)) static void log_at_exit(void)
+{
+    if (log_out != NULL)
+        write_log_line(log_out);
 }
 
 static void start_log(const char *path)
@@ -988,6 +1002,7 @@ static void start_log(const char *path)
         _exit(2);
     }
     pthread_detach(thread);
+    log_out = out;
 }
 
 /* ---- Load ---- */

@@ -69,8 +69,13 @@ public record Config(
         public static final RateLimit DEFAULT = new RateLimit(3, 8, 2, false);
     }
 
-    /** Paths of state and log files; null when not configured. */
-    public record Files(String driftFile, String leapFile, String logFile, String pidFile) {}
+    /**
+     * Paths of state and log files; null when not configured. {@code controlSocket}: where jntpc talks to the daemon
+     * ({@link #DEFAULT_CONTROL_SOCKET} unless {@code controlsocket PATH|none} says otherwise; null = none).
+     */
+    public record Files(String driftFile, String leapFile, String logFile, String pidFile, String controlSocket) {}
+
+    public static final String DEFAULT_CONTROL_SOCKET = "/run/jntpd/jntpd.sock";
 
     /** The statistics files: {@code statsdir}, {@code statistics}, {@code filegen}. */
     public record Stats(String statsDir, Set<String> enabled, List<Filegen> filegens) {}

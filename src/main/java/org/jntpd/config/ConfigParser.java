@@ -57,6 +57,7 @@ public final class ConfigParser {
     private String leapFile;
     private String logFile;
     private String pidFile;
+    private String controlSocket = Config.DEFAULT_CONTROL_SOCKET;
     private String statsDir;
     private String keysFile;
     private int controlKey;
@@ -152,7 +153,7 @@ public final class ConfigParser {
                 tinker,
                 new Config.Serving(port, List.copyOf(bindAddresses), localStratum, localOrphan, List.copyOf(cpus), idle,
                         rateLimit),
-                new Config.Files(driftFile, leapFile, logFile, pidFile),
+                new Config.Files(driftFile, leapFile, logFile, pidFile, controlSocket),
                 new Config.Stats(statsDir, Collections.unmodifiableSet(new LinkedHashSet<>(statistics)),
                         List.copyOf(filegens)),
                 new Config.Auth(keysFile, Collections.unmodifiableSet(new TreeSet<>(trustedKeys)), controlKey),
@@ -173,7 +174,11 @@ public final class ConfigParser {
             case "fudge" -> fudge(l);
             case "restrict" -> restrict(l, false);
             case "unrestrict" -> restrict(l, true);
-            case "interface", "nic" -> interfaceRule(l);
+            case "interface", "nic" -> {
+                interfaceRule(l);
+                notices.add(l.loc + ": '" + keyword + "' is accepted but not honoured: jntpd listens on its bindaddress "
+                        + "lines (default: every address)");
+            }
             case "tos" -> tos(l);
             case "tinker" -> tinker(l);
             case "makestep" -> makestep(l);
@@ -182,10 +187,17 @@ public final class ConfigParser {
             case "leapfile" -> leapFile = l.pathArg("leapfile");
             case "logfile" -> logFile = l.pathArg("logfile");
             case "pidfile" -> pidFile = l.pathArg("pidfile");
+            case "controlsocket" -> {
+                String v = l.pathArg("controlsocket");
+                controlSocket = v.equals("none") ? null : v;
+            }
             case "statsdir" -> statsDir = l.pathArg("statsdir");
             case "statistics" -> statistics(l);
             case "filegen" -> filegen(l);
-            case "keys" -> keysFile = l.pathArg("keys");
+            case "keys" -> {
+                keysFile = l.pathArg("keys");
+                notices.add(l.loc + ": 'keys' is accepted but not honoured yet (symmetric-key authentication is to come)");
+            }
             case "trustedkey" -> trustedKey(l);
             case "controlkey" -> controlKey = l.intArg("controlkey", "a key id", 1, 65535);
             case "enable", "disable" -> systemFlag(l, keyword.equals("enable"));
@@ -198,7 +210,10 @@ public final class ConfigParser {
             case "cpu" -> cpu(l);
             case "workeridle" -> idle = workerIdle(l);
             case "clockcontrol" -> clockControl = l.yesNo("clockcontrol");
-            case "nts" -> nts(l);
+            case "nts" -> {
+                nts(l);
+                notices.add(l.loc + ": 'nts' is accepted but not honoured yet (jntpd has no NTS-KE server yet)");
+            }
             case "ntsserverkey" -> ntsKey = l.pathArg("ntsserverkey");
             case "ntsservercert" -> ntsCert = l.pathArg("ntsservercert");
             case "ntsport" -> ntsKePort = l.intArg("ntsport", "a TCP port", 1, 65535);
@@ -293,6 +308,33 @@ public final class ConfigParser {
         }
         if (key != 0 && nts) {
             throw new LineError("'key' and 'nts' are two kinds of authentication: choose one");
+        }
+        // Parsed for compatibility, not yet acted on: said, so an operator knows (authentication comes with NTS/keys).
+        List<String> unhonoured = new ArrayList<>();
+        if (key != 0) {
+            unhonoured.add("key " + key);
+        }
+        if (nts) {
+            unhonoured.add("nts");
+        }
+        if (trueChimer) {
+            unhonoured.add("true");
+        }
+        if (version != 4) {
+            unhonoured.add("version " + version + " (requests are NTPv4)");
+        }
+        if (maxDelayNs != 0) {
+            unhonoured.add("maxdelay");
+        }
+        if (biasNs != 0) {
+            unhonoured.add("bias");
+        }
+        if (preempt) {
+            unhonoured.add("preempt");
+        }
+        if (!unhonoured.isEmpty()) {
+            notices.add(l.loc + ": " + keyword + " option" + (unhonoured.size() > 1 ? "s " : " ") + String.join(", ", unhonoured)
+                    + " accepted but not honoured by jntpd yet");
         }
         servers.add(new ServerSpec(kind, host, portN, family, iburst, burst, minPoll, maxPoll, prefer, noselect,
                 trueChimer, version, key, nts, noval, ca, ntsPort, xleave, maxDelayNs, biasNs, maxSources, preempt, l.loc));

@@ -16,6 +16,7 @@ import org.jntpd.clock.LeapMode;
 import org.jntpd.clock.LinuxClock;
 import org.jntpd.clock.SoftwareClock;
 import org.jntpd.config.Config;
+import org.jntpd.control.ControlServer;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
@@ -49,6 +50,7 @@ public final class Daemon {
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean shuttingDown;
     private Server server;
+    private ControlServer controlServer;
     private SyncLoop loop;
     private Thread loopThread;
     private volatile RtcService rtc;
@@ -97,6 +99,13 @@ public final class Daemon {
         Path driftFile = config.files().driftFile() == null ? null : Path.of(config.files().driftFile());
         double initialFreqPpm = initialFrequency(driftFile, clock);
         Synchroniser sync = new Synchroniser(RtcService.clockFor(clock, config, control), syncConfig(initialFreqPpm));
+        sync.addStepListener((nowNs, stepNs) ->
+                Log.notice(String.format(Locale.ROOT, "clock stepped by %+.9f s", stepNs * 1e-9)));
+        // Handlers first: a SIGHUP or SIGTERM as soon as the daemon says it serves must find them.
+        Signals.onHangup(Log::reopen);
+        if (!oneShot) {
+            Signals.exitOnTerminate(0); // a requested stop is a success (-q/-Q keep 143: they were interrupted)
+        }
         loadLeapFile(sync);
         if (!oneShot && !startRtc(sync, control ? clock : null, kernelToClock)) {
             return 1;
@@ -142,16 +151,20 @@ public final class Daemon {
                 return 1;
             }
         }
+        if (config.files().controlSocket() != null && !oneShot) {
+            SyncLoop l = loop;
+            controlServer = ControlServer.open(config.files().controlSocket(), l::status, this::serverStats);
+        }
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
         if (server != null) {
             server.startWorkers();
             Log.notice("serving NTP on " + server.boundAddresses().stream().map(Daemon::format).toList() + " with " + server.workers().size() + " worker(s); precision 2^"
                     + precisionLog2 + " s");
         }
+        // Before the loop starts: its first STATUS= must not be overwritten by this one.
+        notifySystemd("READY=1\nSTATUS=started, unsynchronised");
         loopThread = Thread.ofPlatform().name("jntpd-sync").start(this::runLoop);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jntpd-shutdown").unstarted(this::shutdown));
-        Signals.onHangup(Log::reopen);
-        notifySystemd("READY=1\nSTATUS=started, unsynchronised");
         if (oneShot) {
             return runOnce(software);
         }
@@ -195,7 +208,8 @@ public final class Daemon {
 
     /** -Q: print the measured offset and exit; -q: wait until the clock is set and exit. */
     private int runOnce(SoftwareClock software) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.setOnceAndExit() ? 60 : 20);
+        long timeoutS = options.setOnceAndExit() ? 60 : 20;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS);
         Measurement m = null;
         while (System.nanoTime() - deadline < 0) {
             m = measurement;
@@ -215,7 +229,9 @@ public final class Daemon {
         }
         stop();
         if (m == null || m.status() != SyncStatus.SYNCHRONISED) {
-            System.err.println("jntpd: no usable source: " + (m == null ? "no reply" : m.message()));
+            // Without a single sample the synchroniser's status still reads as if no server were configured.
+            String why = m == null || m.samples() == 0 ? "no server answered within " + timeoutS + " s" : m.message();
+            System.err.println("jntpd: no usable source: " + why);
             return 1;
         }
         if (options.printOffsetAndExit()) {
@@ -440,7 +456,23 @@ public final class Daemon {
         return served;
     }
 
+    /** chronyc-style "serverstats": the server's counters summed over its workers. */
+    private String serverStats() {
+        if (server == null) {
+            return "not serving NTP (port 0)\n";
+        }
+        StringBuilder b = new StringBuilder();
+        for (org.jntpd.server.ServerCounters.Counter c : org.jntpd.server.ServerCounters.Counter.values()) {
+            b.append(String.format(Locale.ROOT, "%-22s: %d%n", c.name().toLowerCase(Locale.ROOT).replace('_', ' '),
+                    server.total(c)));
+        }
+        return b.toString();
+    }
+
     private void stop() {
+        if (controlServer != null) {
+            controlServer.close();
+        }
         if (loop != null) {
             loop.stop();
         }

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.clock.ClockControl;
+import org.jntpd.control.DaemonStatus;
 import org.jntpd.config.Config;
 import org.jntpd.config.ServerSpec;
 import org.jntpd.io.PacketBatch;
@@ -51,6 +52,12 @@ import org.jntpd.wire.NtpPacketValidator;
 public final class SyncLoop implements Runnable {
     private static final long MAX_WAIT_NS = 250_000_000L;
     private static final int BATCH = 16;
+    /**
+     * For tests only: the drift file is saved every this many ms instead of hourly (the crash-safety test kills the
+     * daemon while it writes). Not a configuration option.
+     */
+    public static final String DRIFT_INTERVAL_PROP_NAME = "jntpd.driftIntervalMs";
+    private static final long DRIFT_INTERVAL_DEFAULT_MS = 3_600_000L;
 
     /** What the loop reports outward: the state to serve, status lines, and a sample hook for tests and -Q. */
     public interface Listener {
@@ -94,6 +101,8 @@ public final class SyncLoop implements Runnable {
     private final long driftIntervalNs;
     private volatile boolean running = true;
     private volatile boolean resyncRequested;
+    private volatile DaemonStatus status = DaemonStatus.EMPTY;
+    private final StatsFiles stats;
     private SyncStatus lastStatus;
     private String lastPeer;
     private long nextDriftWriteNs;
@@ -169,9 +178,10 @@ public final class SyncLoop implements Runnable {
         this.sync = sync;
         this.listener = listener;
         this.driftFile = driftFile;
-        this.driftIntervalNs = 3600L * 1_000_000_000L;
+        this.driftIntervalNs = Math.max(1, Long.getLong(DRIFT_INTERVAL_PROP_NAME, DRIFT_INTERVAL_DEFAULT_MS)) * 1_000_000L;
         this.maxClock = config.tos().maxClock();
         this.configuredSources = config.servers().size();
+        this.stats = new StatsFiles(config.stats());
         UdpSocket.Options opts = UdpSocket.Options.DEFAULT;
         this.v4 = UdpSocket.open(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), 0), opts);
         UdpSocket six = null;
@@ -181,6 +191,7 @@ public final class SyncLoop implements Runnable {
             Log.info("no IPv6 client socket (" + e.getMessage() + "); IPv6 servers will not be reachable");
         }
         this.v6 = six;
+        tx.requestTxTimestamp(0, true); // every request's kernel TX time becomes its T1
         this.poller = new Poller(2);
         poller.add(v4.fd(), Net.EPOLLIN | Net.EPOLLERR, 4);
         if (v6 != null) {
@@ -267,9 +278,12 @@ public final class SyncLoop implements Runnable {
                     publish(nowNs);
                 }
                 next = Math.min(next, sync.nextTimerNs());
-                if (driftFile != null && nowNs - nextDriftWriteNs >= 0) {
-                    nextDriftWriteNs = nowNs + driftIntervalNs;
-                    saveDrift();
+                if (driftFile != null) {
+                    if (nowNs - nextDriftWriteNs >= 0) {
+                        nextDriftWriteNs = nowNs + driftIntervalNs;
+                        saveDrift();
+                    }
+                    next = Math.min(next, nextDriftWriteNs);
                 }
                 long waitNs = next - clock.nowNs();
                 int waitMs = waitNs <= 0 ? 0 : (int) Math.min(MAX_WAIT_NS, waitNs + 999_999) / 1_000_000;
@@ -286,6 +300,7 @@ public final class SyncLoop implements Runnable {
                 saveDrift();
             }
             listener.stopping();
+            stats.close();
             if (refclocks != null) {
                 refclocks.close();
             }
@@ -434,6 +449,11 @@ public final class SyncLoop implements Runnable {
         }
         if ((flags & Association.SAMPLE) != 0) {
             long nowNs = clock.nowNs();
+            if (stats.active()) {
+                stats.peer(nowNs, p.address.getAddress().getHostAddress(), peerStatus(p.source, p.assoc.reach()),
+                        p.assoc.lastOffsetNs() * 1e-9, p.assoc.lastDelayNs() * 1e-9,
+                        p.source.distanceNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9);
+            }
             if (Log.enabled(Log.Level.DEBUG)) {
                 Log.debug(String.format(java.util.Locale.ROOT, "%s: sample accepted, estimate %+.9f s, jitter %.9f s",
                         p.source.name(), p.source.offsetNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9));
@@ -464,6 +484,9 @@ public final class SyncLoop implements Runnable {
                     settings.stratum(), settings.refIdBits(), x.leap(), settings.precisionLog2());
             ref.source.setReachable(true);
             ref.lastSampleNs = localNs;
+            if (stats.active()) {
+                stats.clock(localNs, ref.source.name(), offsetNs * 1e-9, x.dispersionNs() * 1e-9);
+            }
             if (ref.source.accumulate(refSample)) {
                 updated = true;
                 listener.sample(ref.source.name(), x.localTimeNs());
@@ -512,9 +535,40 @@ public final class SyncLoop implements Runnable {
 
     // ------------------------------------------------------------------------------------------------ state
 
+    /** The latest snapshot for jntpc (any thread). */
+    public DaemonStatus status() {
+        return status;
+    }
+
+    /** ntpd's peer status word: configured, reachable, and the selection's verdict. */
+    private static int peerStatus(Source s, int reach) {
+        int bits = org.jntpd.wire.ControlStatus.PEER_CONFIGURED | (reach != 0 ? org.jntpd.wire.ControlStatus.PEER_REACHABLE : 0);
+        int select = switch (s.state()) {
+            case SYSTEM_PEER -> org.jntpd.wire.ControlStatus.SELECT_SYSTEM_PEER;
+            case COMBINED -> org.jntpd.wire.ControlStatus.SELECT_CANDIDATE;
+            case CANDIDATE -> org.jntpd.wire.ControlStatus.SELECT_BACKUP;
+            case OUTLIER -> org.jntpd.wire.ControlStatus.SELECT_OUTLIER;
+            case FALSETICKER -> org.jntpd.wire.ControlStatus.SELECT_FALSETICK;
+            case UNSELECTABLE -> org.jntpd.wire.ControlStatus.SELECT_REJECT;
+        };
+        return org.jntpd.wire.ControlStatus.peer(bits, select, 0, 0);
+    }
+
     private void publish(long nowNs) {
         SystemState s = sync.state();
+        if (stats.active() && sync.status() == SyncStatus.SYNCHRONISED && s.referenceTimeNs() == nowNs) {
+            Source peer = sync.systemPeer();
+            int poll = 0;
+            for (Peer p : peers) {
+                if (p.source == peer) {
+                    poll = p.assoc.pollLog2();
+                }
+            }
+            stats.loop(nowNs, sync.lastOffsetS(), sync.frequencyPpm(), sync.lastOffsetSigmaS(),
+                    peer == null ? 0 : peer.wanderPerSqrtS() * 1e6, poll);
+        }
         listener.published(s, nowNs);
+        status = snapshot(s, nowNs);
         SyncStatus status = sync.status();
         Source peer = sync.systemPeer();
         String peerName = peer == null ? null : peer.name();
@@ -531,6 +585,39 @@ public final class SyncLoop implements Runnable {
             lastStatus = status;
             lastPeer = peerName;
         }
+    }
+
+    private DaemonStatus snapshot(SystemState s, long nowNs) {
+        Source peer = sync.systemPeer();
+        DaemonStatus.Tracking t = new DaemonStatus.Tracking(s.synced(), s.stratum(),
+                org.jntpd.wire.NtpPacket.refIdText(s.refId(), s.stratum()),
+                peer == null ? null : peer.name(), s.referenceTimeNs(), sync.lastOffsetS(), sync.lastOffsetSigmaS(),
+                sync.frequencyPpm(), s.rootDelayNs(), s.rootDispersionNs(nowNs), s.leapIndicator(), sync.statusMessage());
+        List<DaemonStatus.SourceLine> lines = new ArrayList<>();
+        for (Peer p : peers) {
+            lines.add(line(p.spec.kind() == ServerSpec.Kind.PEER ? '=' : '^', p.source, p.assoc.pollLog2(),
+                    p.assoc.reach(), nowNs));
+        }
+        for (Map.Entry<RefclockRunner, RefSource> e : refSources.entrySet()) {
+            RefSource r = e.getValue();
+            lines.add(line('#', r.source, e.getKey().settings().pollLog2(), r.source.reachable() ? 0377 : 0, nowNs));
+        }
+        return new DaemonStatus(t, List.copyOf(lines));
+    }
+
+    private static DaemonStatus.SourceLine line(char kind, Source src, int pollLog2, int reach, long nowNs) {
+        char state = switch (src.state()) {
+            case SYSTEM_PEER -> '*';
+            case COMBINED -> '+';
+            case CANDIDATE -> '-';
+            case FALSETICKER -> 'x';
+            case OUTLIER -> '~';
+            case UNSELECTABLE -> '?';
+        };
+        boolean measured = src.samples() > 0;
+        return new DaemonStatus.SourceLine(kind, state, src.name(), src.stratum(), pollLog2, reach,
+                measured ? (nowNs - src.lastSampleNs()) * 1e-9 : 0, measured ? src.offsetNs(nowNs) * 1e-9 : 0,
+                measured ? src.offsetSigmaNs(nowNs) * 1e-9 : 0, measured ? src.jitterNs() * 1e-9 : 0, src.samples());
     }
 
     private void saveDrift() {

@@ -25,6 +25,10 @@ import org.jntpd.platform.Timestamping;
  * and raw hardware timestamps, TX timestamp id and TX timestamps. The native vectors (mmsghdr, iovec) are wired up
  * once, so recvmmsg/sendmmsg run on it directly.
  *
+ * <p>A slot asks for a TX timestamp of its next sends with {@link #requestTxTimestamp(int, boolean)}: the send then
+ * carries an SO_TIMESTAMPING control message (as chrony asks only for the stamps it keeps), so the kernel clones only
+ * those datagrams onto the error queue, and only they take a TX id.
+ *
  * <p>Nothing here allocates after construction: accessors read the native memory or plain arrays, addresses are
  * numbers (IPv4 as an int, IPv6 as two longs), copying an address between batches is a memory copy. Times are Unix
  * nanoseconds (CLOCK_REALTIME) for software stamps, the NIC's clock for raw hardware stamps; 0 = no stamp.
@@ -40,10 +44,15 @@ public final class PacketBatch implements AutoCloseable {
     public static final int ADDRESS_BYTES = (int) SockaddrIn6.sizeof();
     /** Control bytes per slot: a timestamp (64 B) plus an error report with its offender address (64 B), twice. */
     public static final int CONTROL_BYTES = 256;
+    /** After a send of a slot that asked for no TX timestamp: {@link #txId(int)} holds this and means nothing. */
+    public static final int NO_TX_ID = -1;
 
     private static final long ADDRESS_STRIDE = 32;
     private static final long IPV4_MAPPED_LOW = 0x0000_ffff_0000_0000L;
     private static final long MMSGHDR_BYTES = Mmsghdr.sizeof();
+    /** The control message asking for a TX timestamp: SO_TIMESTAMPING with the u32 SOF_TIMESTAMPING_TX_* flags. */
+    private static final long TX_REQUEST_LEN = Cmsghdr.len(Integer.BYTES);
+    private static final long TX_REQUEST_SPACE = Cmsghdr.space(Integer.BYTES);
 
     private final Arena arena;
     private final int capacity;
@@ -64,7 +73,12 @@ public final class PacketBatch implements AutoCloseable {
     private final long[] txSoftwareNs;
     private final long[] txHardwareNs;
     private final boolean[] txTimestamp;
+    private final boolean[] txRequested;
+    private final boolean[] txIdValid;
     private final int[] errorErrno;
+    // Slots [0, dirtySlots) may hold what a receive or a send left in their headers: a receive resets those only, so
+    // an empty poll of a busy-polling loop does not rewrite every header of the batch.
+    private int dirtySlots;
 
     /** A batch of {@code capacity} slots of {@link #DEFAULT_DATA_BYTES}. */
     public PacketBatch(int capacity) {
@@ -114,7 +128,12 @@ public final class PacketBatch implements AutoCloseable {
         txSoftwareNs = new long[capacity];
         txHardwareNs = new long[capacity];
         txTimestamp = new boolean[capacity];
+        txRequested = new boolean[capacity];
+        txIdValid = new boolean[capacity];
         errorErrno = new int[capacity];
+        for (int i = 0; i < capacity; i++) {
+            prepareReceive(i);
+        }
     }
 
     public int capacity() {
@@ -173,11 +192,30 @@ public final class PacketBatch implements AutoCloseable {
     }
 
     /**
-     * After a send: the id the kernel gives the slot's datagram in its TX timestamp (SOF_TIMESTAMPING_OPT_ID).
+     * Whether sends of this slot ask the kernel for a TX timestamp (off until set; it stays as set). A socket without
+     * SO_TIMESTAMPING ({@link UdpSocket#txTimestampFlags()} 0) ignores it.
+     */
+    public void requestTxTimestamp(int slot, boolean on) {
+        txRequested[slot] = on;
+    }
+
+    /** See {@link #requestTxTimestamp(int, boolean)}. */
+    public boolean txTimestampRequested(int slot) {
+        return txRequested[slot];
+    }
+
+    /**
+     * After a send: the id the kernel gives the slot's datagram in its TX timestamp (SOF_TIMESTAMPING_OPT_ID), or
+     * {@link #NO_TX_ID} when no stamp was asked for (ids count only the datagrams that ask, modulo 2^32).
      * After {@link UdpSocket#receiveTxTimestamps}: the id the timestamp in this slot belongs to.
      */
     public int txId(int slot) {
         return txId[slot];
+    }
+
+    /** Whether the slot's last send took a TX id (it asked for a timestamp on a TIMESTAMPING socket). */
+    public boolean hasTxId(int slot) {
+        return txIdValid[slot];
     }
 
     /** After {@link UdpSocket#receiveTxTimestamps}: the slot holds a TX timestamp report (else another error). */
@@ -201,16 +239,16 @@ public final class PacketBatch implements AutoCloseable {
     }
 
     /**
-     * The slot in [0, count) whose sent datagram has TX id {@code id}, or -1. Ids of one send call are
-     * consecutive, so this is one subtraction, with a scan only when a batch mixes several sends.
+     * The slot in [0, count) whose sent datagram has TX id {@code id}, or -1. When every slot of a send asked for a
+     * stamp their ids are consecutive, so this is one subtraction; else a scan.
      */
     public int slotOfTxId(int id, int count) {
         int guess = id - txId[0];
-        if (guess >= 0 && guess < count && txId[guess] == id) {
+        if (guess >= 0 && guess < count && txIdValid[guess] && txId[guess] == id) {
             return guess;
         }
         for (int i = 0; i < count; i++) {
-            if (txId[i] == id) {
+            if (txIdValid[i] && txId[i] == id) {
                 return i;
             }
         }
@@ -351,6 +389,23 @@ public final class PacketBatch implements AutoCloseable {
         return header[slot];
     }
 
+    /** {@link #prepareReceive(int)} for slots [0, count), skipping those no receive or send has touched since. */
+    void prepareReceives(int count) {
+        int end = Math.min(count, dirtySlots);
+        for (int i = 0; i < end; i++) {
+            prepareReceive(i);
+        }
+        if (dirtySlots <= count) {
+            dirtySlots = 0;
+        }
+    }
+
+    private void markDirty(int slotsEnd) {
+        if (slotsEnd > dirtySlots) {
+            dirtySlots = Math.min(slotsEnd, capacity);
+        }
+    }
+
     /** Resets what the kernel rewrites, so the slot can receive a whole datagram, address and control data. */
     void prepareReceive(int slot) {
         MemorySegment h = header[slot];
@@ -360,17 +415,32 @@ public final class PacketBatch implements AutoCloseable {
         Msghdr.msg_flags(h, 0);
     }
 
-    /** Points the slot's header at its length and address, with no control data. */
-    void prepareSend(int slot) {
+    /**
+     * Points the slot's header at its length and address, with a TX timestamp request carrying {@code txFlags}
+     * (SOF_TIMESTAMPING_TX_*) when the slot asks for one and the flags are not 0, else with no control data.
+     */
+    void prepareSend(int slot, int txFlags) {
         MemorySegment h = header[slot];
         Iovec.iov_len(iov[slot], length[slot]);
         Msghdr.msg_namelen(h, addressLength[slot]);
-        Msghdr.msg_controllen(h, 0);
         Msghdr.msg_flags(h, 0);
+        markDirty(slot + 1);
+        if (txRequested[slot] && txFlags != 0) {
+            MemorySegment c = control[slot];
+            Cmsghdr.cmsg_len(c, TX_REQUEST_LEN);
+            Cmsghdr.cmsg_level(c, Net.SOL_SOCKET);
+            Cmsghdr.cmsg_type(c, Net.SO_TIMESTAMPING);
+            c.set(JAVA_INT, Cmsghdr.dataOffset(0), txFlags);
+            Msghdr.msg_controllen(h, TX_REQUEST_SPACE);
+        } else {
+            Msghdr.msg_controllen(h, 0);
+        }
     }
 
-    void sent(int slot, int id) {
-        txId[slot] = id;
+    /** Records a sent slot: its TX id, or {@link #NO_TX_ID} when it asked for no stamp. */
+    void sent(int slot, int id, boolean stamped) {
+        txId[slot] = stamped ? id : NO_TX_ID;
+        txIdValid[slot] = stamped;
         txSoftwareNs[slot] = 0;
         txHardwareNs[slot] = 0;
     }
@@ -378,6 +448,7 @@ public final class PacketBatch implements AutoCloseable {
     /** Records a received datagram (or error report) of {@code bytes} and reads its control messages. */
     void received(int slot, int bytes) {
         MemorySegment h = header[slot];
+        markDirty(slot + 2); // and the next one, in case a failed receive of it wrote anything
         length[slot] = bytes;
         addressLength[slot] = Msghdr.msg_namelen(h);
         flags[slot] = Msghdr.msg_flags(h);

@@ -15,15 +15,20 @@ import org.jntpd.platform.Timestamping;
 /**
  * A UDP socket (IPv4 or IPv6) with kernel timestamps, working on {@link PacketBatch}es.
  *
- * <p>Timestamps: SO_TIMESTAMPING with software RX and TX stamps, the OPT_ID counter and OPT_TSONLY (TX reports
- * carry no payload), plus raw hardware RX/TX stamps when asked for and the interface provides them (its
- * timestamping must be switched on with {@link NicTimestamping}); SO_TIMESTAMPNS (RX software only) when the kernel
- * refuses SO_TIMESTAMPING. {@link #timestampMode()} says what was granted.
+ * <p>Timestamps: SO_TIMESTAMPING with software RX stamps on every datagram, software TX stamps on the datagrams that
+ * ask for one, the OPT_ID counter and OPT_TSONLY (TX reports carry no payload), plus raw hardware RX/TX stamps when
+ * asked for and the interface provides them (its timestamping must be switched on with {@link NicTimestamping});
+ * SO_TIMESTAMPNS (RX software only) when the kernel refuses SO_TIMESTAMPING. {@link #timestampMode()} says what was
+ * granted.
  *
- * <p>TX timestamps come back on the socket's error queue: {@link #receiveTxTimestamps(PacketBatch)} reads them
- * (poll reports POLLERR when some are waiting). The kernel numbers the datagrams it stamps 0, 1, 2, ... per
- * socket; this class counts in step and writes each sent datagram's number into {@link PacketBatch#txId(int)}, so
- * a report's id names the datagram it belongs to ({@link PacketBatch#applyTxTimestamps}).
+ * <p>TX stamps are asked for per datagram ({@link PacketBatch#requestTxTimestamp}: a control message on the send,
+ * which kernels since 4.7 honour), not socket-wide: every stamp costs the kernel a clone of the datagram onto the
+ * error queue and a wake-up, and the reader a receive, so a server asks only for the replies whose stamps it keeps.
+ * They come back on the socket's error queue: {@link #receiveTxTimestamps(PacketBatch)} reads them (poll reports
+ * POLLERR when some are waiting). The kernel numbers the datagrams that ask for a stamp 0, 1, 2, ... per socket
+ * (the others take no number); this class counts in step and writes each such datagram's number into
+ * {@link PacketBatch#txId(int)}, so a report's id names the datagram it belongs to
+ * ({@link PacketBatch#applyTxTimestamps}).
  *
  * <p>Setup ({@link #open}, {@link #connect}) throws {@link org.jntpd.platform.NativeException}; the packet methods
  * never throw or allocate: they return a count, a length, or {@code -errno} (-EAGAIN: nothing to read now).
@@ -79,14 +84,20 @@ public final class UdpSocket implements AutoCloseable {
         }
     }
 
-    /** Software RX and TX stamps, numbered TX reports without payload. */
+    /**
+     * Socket-wide: software RX stamps, software stamps reported, numbered TX reports without payload. No TX stamp
+     * is generated unless a datagram asks ({@link #TX_SOFTWARE_FLAGS}).
+     */
     public static final int SOFTWARE_FLAGS = Timestamping.SOF_TIMESTAMPING_RX_SOFTWARE
-            | Timestamping.SOF_TIMESTAMPING_TX_SOFTWARE | Timestamping.SOF_TIMESTAMPING_SOFTWARE
-            | Timestamping.SOF_TIMESTAMPING_OPT_ID | Timestamping.SOF_TIMESTAMPING_OPT_TSONLY;
-    /** Added for hardware stamps; OPT_TX_SWHW keeps the software TX stamp when the NIC stamps too. */
+            | Timestamping.SOF_TIMESTAMPING_SOFTWARE | Timestamping.SOF_TIMESTAMPING_OPT_ID
+            | Timestamping.SOF_TIMESTAMPING_OPT_TSONLY;
+    /** Socket-wide, added for hardware stamps; OPT_TX_SWHW keeps the software TX stamp when the NIC stamps too. */
     public static final int HARDWARE_FLAGS = Timestamping.SOF_TIMESTAMPING_RX_HARDWARE
-            | Timestamping.SOF_TIMESTAMPING_TX_HARDWARE | Timestamping.SOF_TIMESTAMPING_RAW_HARDWARE
-            | Timestamping.SOF_TIMESTAMPING_OPT_TX_SWHW;
+            | Timestamping.SOF_TIMESTAMPING_RAW_HARDWARE | Timestamping.SOF_TIMESTAMPING_OPT_TX_SWHW;
+    /** Per datagram: what a send asking for a TX timestamp carries in its SO_TIMESTAMPING control message. */
+    public static final int TX_SOFTWARE_FLAGS = Timestamping.SOF_TIMESTAMPING_TX_SOFTWARE;
+    /** Per datagram, added for hardware stamps. */
+    public static final int TX_HARDWARE_FLAGS = Timestamping.SOF_TIMESTAMPING_TX_HARDWARE;
 
     static {
         // Before the packet path warms up: keeps errno-capturing calls allocation-free (see JitDirectives).
@@ -98,6 +109,7 @@ public final class UdpSocket implements AutoCloseable {
     private final boolean nonBlocking;
     private final TimestampMode timestampMode;
     private final int timestampingFlags;
+    private final int txFlags;
     private final int timestampingErrno;
     private final Arena arena;
     private final MemorySegment pollFd;
@@ -111,6 +123,8 @@ public final class UdpSocket implements AutoCloseable {
         this.nonBlocking = nonBlocking;
         this.timestampMode = mode;
         this.timestampingFlags = flags;
+        this.txFlags = mode != TimestampMode.TIMESTAMPING ? 0
+                : TX_SOFTWARE_FLAGS | ((flags & Timestamping.SOF_TIMESTAMPING_RAW_HARDWARE) != 0 ? TX_HARDWARE_FLAGS : 0);
         this.timestampingErrno = timestampingErrno;
         this.arena = arena;
         this.pollFd = arena.allocate(PollFd.LAYOUT);
@@ -189,9 +203,17 @@ public final class UdpSocket implements AutoCloseable {
         return timestampMode;
     }
 
-    /** The SOF_TIMESTAMPING_* flags set, 0 unless the mode is TIMESTAMPING. */
+    /** The SOF_TIMESTAMPING_* flags set on the socket, 0 unless the mode is TIMESTAMPING. */
     public int timestampingFlags() {
         return timestampingFlags;
+    }
+
+    /**
+     * The SOF_TIMESTAMPING_TX_* flags a datagram asking for a TX timestamp carries; 0 when the socket has no TX
+     * stamps (mode TIMESTAMPNS or NONE), and then requests are ignored.
+     */
+    public int txTimestampFlags() {
+        return txFlags;
     }
 
     /** Why SO_TIMESTAMPING was refused (errno), 0 when it was not. */
@@ -210,7 +232,18 @@ public final class UdpSocket implements AutoCloseable {
         }
     }
 
-    /** The OPT_ID the kernel will give the next datagram sent. */
+    /** SO_RCVBUF as the kernel reports it (twice what was set, for its bookkeeping); setup code: allocates. */
+    public int receiveBufferBytes() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment value = a.allocate(JAVA_INT);
+            MemorySegment len = a.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, 4);
+            Libc.check(Libc.getsockopt(fd, Net.SOL_SOCKET, Net.SO_RCVBUF, value, len), "getsockopt", "SO_RCVBUF");
+            return value.get(JAVA_INT, 0);
+        }
+    }
+
+    /** The OPT_ID the kernel will give the next datagram sent asking for a TX timestamp. */
     public int nextTxId() {
         return nextTxId;
     }
@@ -223,9 +256,7 @@ public final class UdpSocket implements AutoCloseable {
      */
     public int receive(PacketBatch batch, int max) {
         int n = Math.min(max, batch.capacity());
-        for (int i = 0; i < n; i++) {
-            batch.prepareReceive(i);
-        }
+        batch.prepareReceives(n);
         int got = Libc.recvmmsg(fd, batch.vector(), n, nonBlocking ? 0 : Net.MSG_WAITFORONE, MemorySegment.NULL);
         if (got < 0) {
             return -Libc.errno();
@@ -254,8 +285,9 @@ public final class UdpSocket implements AutoCloseable {
 
     /**
      * Sends slots [0, count) of {@code batch} (sendmmsg), each {@link PacketBatch#length(int)} bytes to its address
-     * (or the connected peer when it has none). Returns how many went out (fewer than count when one failed) and
-     * gives each its TX id, or -errno when the first failed.
+     * (or the connected peer when it has none), those that {@link PacketBatch#requestTxTimestamp ask} with a TX
+     * timestamp request. Returns how many went out (fewer than count when one failed) and gives each its TX id
+     * ({@link PacketBatch#NO_TX_ID} when it asked for no stamp), or -errno when the first failed.
      */
     public int send(PacketBatch batch, int count) {
         return send(batch, 0, count);
@@ -264,27 +296,33 @@ public final class UdpSocket implements AutoCloseable {
     /** Sends slots [from, from + count): to go on after a partial send (-EAGAIN: the send buffer is full). */
     public int send(PacketBatch batch, int from, int count) {
         for (int i = from; i < from + count; i++) {
-            batch.prepareSend(i);
+            batch.prepareSend(i, txFlags);
         }
         int sent = Libc.sendmmsg(fd, batch.msghdr(from), count, 0);
         if (sent < 0) {
             return -Libc.errno();
         }
         for (int i = from; i < from + sent; i++) {
-            batch.sent(i, nextTxId++);
+            sent(batch, i);
         }
         return sent;
     }
 
-    /** Sends one slot (sendmsg); returns the bytes sent or -errno. */
+    /** Sends one slot (sendmsg), with a TX timestamp request if it asks; returns the bytes sent or -errno. */
     public int sendOne(PacketBatch batch, int slot) {
-        batch.prepareSend(slot);
+        batch.prepareSend(slot, txFlags);
         long sent = Libc.sendmsg(fd, batch.msghdr(slot), 0);
         if (sent < 0) {
             return -Libc.errno();
         }
-        batch.sent(slot, nextTxId++);
+        sent(batch, slot);
         return (int) sent;
+    }
+
+    private void sent(PacketBatch batch, int slot) {
+        // The kernel advances its OPT_ID counter only for datagrams that asked for a stamp (UdpSocketTest checks).
+        boolean stamped = txFlags != 0 && batch.txTimestampRequested(slot);
+        batch.sent(slot, stamped ? nextTxId++ : PacketBatch.NO_TX_ID, stamped);
     }
 
     /**
@@ -295,9 +333,7 @@ public final class UdpSocket implements AutoCloseable {
      */
     public int receiveTxTimestamps(PacketBatch reports) {
         int n = reports.capacity();
-        for (int i = 0; i < n; i++) {
-            reports.prepareReceive(i);
-        }
+        reports.prepareReceives(n);
         int got = Libc.recvmmsg(fd, reports.vector(), n, Net.MSG_ERRQUEUE | Net.MSG_DONTWAIT, MemorySegment.NULL);
         if (got < 0) {
             return -Libc.errno();

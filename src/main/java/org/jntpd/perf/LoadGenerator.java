@@ -171,6 +171,7 @@ public final class LoadGenerator implements AutoCloseable {
         reports = r;
         for (int k = 0; k < out.capacity(); k++) {
             out.clearAddress(k);
+            out.requestTxTimestamp(k, kernelTx); // T1 = the kernel's TX stamp of each request
             out.length(k, NtpPacket.HEADER_LENGTH);
             packet.wrap(out.data(k), 0, NtpPacket.HEADER_LENGTH).clearHeader()
                     .leapVersionMode(NtpPacket.LEAP_NONE, options.version(), NtpPacket.MODE_CLIENT)

@@ -148,7 +148,9 @@ public final class Association implements ClockStepListener {
             burstRemaining--;
         }
         fillRequest(nowNs, request, sys);
-        nextPollNs = burstRemaining > 0 ? nowNs + BURST_SPACING_NS : nowNs + randomisedIntervalNs();
+        // Burst packets 2 s apart, or closer when even minpoll is shorter (chrony: "2 seconds or less").
+        long minPollNs = minPollLog2 >= 0 ? 1_000_000_000L << minPollLog2 : 1_000_000_000L >> -minPollLog2;
+        nextPollNs = burstRemaining > 0 ? nowNs + Math.min(BURST_SPACING_NS, minPollNs) : nowNs + randomisedIntervalNs();
         sent++;
         return SEND;
     }
@@ -398,6 +400,20 @@ public final class Association implements ClockStepListener {
     /** Whether the last measurement came from an interleaved reply. */
     public boolean lastInterleaved() {
         return lastInterleaved;
+    }
+
+    /**
+     * Keeps the previous exchange's local timestamps consistent with the clock as it runs now, so an interleaved
+     * sample (which completes that exchange one poll later) is not skewed by the slews made in between.
+     */
+    @Override
+    public void onFrequencyChange(long nowNs, double dFreq) {
+        if (prevTxLocalNs != 0) {
+            prevTxLocalNs += Math.round((prevTxLocalNs - nowNs) * dFreq);
+        }
+        if (prevRxLocalNs != 0) {
+            prevRxLocalNs += Math.round((prevRxLocalNs - nowNs) * dFreq);
+        }
     }
 
     /** Why the last packet was (not) used. */

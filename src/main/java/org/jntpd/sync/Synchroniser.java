@@ -51,6 +51,9 @@ public final class Synchroniser {
                 for (Source s : sources) {
                     s.onFrequencyChange(nowNs, dFreq);
                 }
+                for (ClockStepListener l : stepListeners) {
+                    l.onFrequencyChange(nowNs, dFreq);
+                }
             }
 
             @Override

@@ -24,6 +24,7 @@ public final class IoProbe {
             System.out.println("refused_errno " + rx.timestampingErrno());
             out.address(0, rx.localAddress());
             out.length(0, 48);
+            out.requestTxTimestamp(0, true); // granted with SO_TIMESTAMPING, ignored without
             long before = Libc.clockGettimeNs(Clocks.CLOCK_REALTIME);
             System.out.println("sent " + tx.sendOne(out, 0));
             System.out.println("poll " + rx.poll(Net.POLLIN, 2_000));

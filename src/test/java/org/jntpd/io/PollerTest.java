@@ -21,6 +21,7 @@ class PollerTest {
 
             out.address(0, b.localAddress());
             out.length(0, 48);
+            out.requestTxTimestamp(0, true);
             assertEquals(48, sender.sendOne(out, 0));
             assertEquals(2, poller.await(2_000));
             long t0 = poller.token(0);

@@ -80,7 +80,9 @@ class UdpSocketTest {
                 PacketBatch reports = new PacketBatch(4, PacketBatch.MIN_DATA_BYTES)) {
             assertEquals(TimestampMode.TIMESTAMPING, tx.timestampMode());
             assertEquals(UdpSocket.SOFTWARE_FLAGS, tx.timestampingFlags());
+            assertEquals(UdpSocket.TX_SOFTWARE_FLAGS, tx.txTimestampFlags());
             out.address(0, rx.localAddress());
+            out.requestTxTimestamp(0, true);
             for (int i = 0; i < 50; i++) {
                 fill(out, 0, i, 48);
                 long beforeSend = now();
@@ -115,6 +117,7 @@ class UdpSocketTest {
             for (int round = 0; round < 3; round++) {
                 for (int i = 0; i < 32; i++) {
                     out.address(i, to);
+                    out.requestTxTimestamp(i, true);
                     fill(out, i, 1000L * round + i, 40 + i); // distinct payloads and lengths
                 }
                 int firstId = tx.nextTxId();
@@ -156,12 +159,129 @@ class UdpSocketTest {
     }
 
     @Test
+    void shouldStampOnlyTheDatagramsThatAskAndMatchEachStampToItsDatagram() throws IOException {
+        // The kernel numbers only the datagrams that ask (its OPT_ID counter does not move for the others), which
+        // UdpSocket's count relies on: checked here for mixes of asking and silent slots, batches and single sends.
+        boolean rxStampedInNetifRx = "1".equals(java.nio.file.Files.readAllLines(
+                java.nio.file.Path.of("/proc/sys/net/core/netdev_tstamp_prequeue")).getFirst().strip());
+        try (UdpSocket tx = UdpSocket.open(LOOPBACK4, Options.DEFAULT);
+                UdpSocket rx = UdpSocket.open(LOOPBACK4, Options.DEFAULT);
+                PacketBatch out = new PacketBatch(32); PacketBatch in = new PacketBatch(32);
+                PacketBatch reports = new PacketBatch(64, PacketBatch.MIN_DATA_BYTES)) {
+            InetSocketAddress to = rx.localAddress();
+            java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+            int nextId = 0;
+            for (int round = 0; round < 8; round++) {
+                boolean[] ask = new boolean[32];
+                int asked = 0;
+                for (int i = 0; i < 32; i++) {
+                    ask[i] = switch (round) {
+                        case 0 -> i % 3 == 0;
+                        case 1 -> i == 31;
+                        case 2 -> false;
+                        default -> random.nextBoolean();
+                    };
+                    asked += ask[i] ? 1 : 0;
+                    out.address(i, to);
+                    out.requestTxTimestamp(i, ask[i]);
+                    fill(out, i, 1000L * round + i, 48);
+                }
+                long beforeSend = now();
+                assertEquals(32, tx.send(out, 32));
+                long afterSend = now();
+                int id = nextId;
+                for (int i = 0; i < 32; i++) {
+                    assertEquals(ask[i], out.hasTxId(i), "slot " + i);
+                    assertEquals(ask[i] ? id++ : PacketBatch.NO_TX_ID, out.txId(i), "ids count asking slots only");
+                }
+                assertEquals(nextId + asked, tx.nextTxId());
+
+                int reportCount = tx.receiveTxTimestamps(reports);
+                if (asked == 0) {
+                    assertEquals(-Errno.EAGAIN, reportCount, "no slot asked, no report");
+                } else {
+                    assertEquals(asked, reportCount, "one report per asking slot, round " + round);
+                    for (int r = 0; r < reportCount; r++) {
+                        assertTrue(reports.isTxTimestamp(r));
+                        assertEquals(nextId + r, reports.txId(r), "the kernel's count agrees with ours");
+                    }
+                    assertEquals(-Errno.EAGAIN, tx.receiveTxTimestamps(reports), "and nothing else");
+                    assertEquals(asked, out.applyTxTimestamps(reports, reportCount, 32));
+                }
+                nextId += asked;
+
+                assertEquals(Net.POLLIN, rx.poll(Net.POLLIN, WAIT_MS));
+                assertEquals(32, rx.receive(in));
+                for (int i = 0; i < 32; i++) {
+                    assertEquals(1000L * round + i, seq(in, i));
+                    long txNs = out.txSoftwareNs(i);
+                    if (!ask[i]) {
+                        assertEquals(0, txNs, "slot " + i + " asked for no stamp");
+                        continue;
+                    }
+                    assertBetween(beforeSend, txNs, afterSend, "TX stamp of slot " + i);
+                    // On loopback datagram i is stamped on its way out, then on its way in, before i + 1 leaves:
+                    // a stamp given to a neighbour's slot would fall outside this window.
+                    long previousRx = i > 0 && rxStampedInNetifRx ? in.rxSoftwareNs(i - 1) : beforeSend;
+                    assertBetween(previousRx, txNs, in.rxSoftwareNs(i), "TX stamp of slot " + i + " in its window");
+                }
+
+                // A single send that does not ask takes no id either.
+                out.requestTxTimestamp(0, false);
+                assertEquals(48, tx.sendOne(out, 0));
+                assertFalse(out.hasTxId(0));
+                assertEquals(nextId, tx.nextTxId());
+                assertEquals(Net.POLLIN, rx.poll(Net.POLLIN, WAIT_MS));
+                assertEquals(48, rx.receiveOne(in, 0));
+                assertEquals(-Errno.EAGAIN, tx.receiveTxTimestamps(reports));
+            }
+            assertTrue(nextId > 40, "asked in all: " + nextId);
+        }
+    }
+
+    @Test
+    void shouldReceiveWholeDatagramsIntoSlotsThatLastSentShortOnes() {
+        // A receive resets only the slots an earlier receive or send touched: each must get back its full buffer,
+        // address and control space (a slot that sent with a TX request had 24 control bytes).
+        try (UdpSocket a = UdpSocket.open(LOOPBACK4, Options.DEFAULT);
+                UdpSocket b = UdpSocket.open(LOOPBACK4, Options.DEFAULT);
+                PacketBatch both = new PacketBatch(8); PacketBatch out = new PacketBatch(8)) {
+            for (int i = 0; i < 8; i++) {
+                both.address(i, b.localAddress());
+                both.requestTxTimestamp(i, i % 2 == 0);
+                fill(both, i, 50 + i, 8);
+                out.address(i, a.localAddress());
+                fill(out, i, 70 + i, 48 + i);
+            }
+            assertEquals(3, a.send(both, 5, 3));
+            assertEquals(Net.POLLIN, b.poll(Net.POLLIN, WAIT_MS));
+            assertEquals(2, b.receive(both, 2));
+            assertEquals(1, b.receive(both));
+            assertEquals(8, both.length(0), "slots 0 and 1 now hold short datagrams, 5 to 7 short sends");
+            for (int pass = 0; pass < 3; pass++) {
+                int count = pass == 0 ? 8 : 3;
+                assertEquals(count, b.send(out, count));
+                assertEquals(Net.POLLIN, a.poll(Net.POLLIN, WAIT_MS) & Net.POLLIN);
+                assertEquals(count, a.receive(both));
+                for (int i = 0; i < count; i++) {
+                    assertEquals(70 + i, seq(both, i));
+                    assertEquals(48 + i, both.length(i), "the whole datagram, not the 8 bytes last sent");
+                    assertFalse(both.truncated(i));
+                    assertEquals(b.localAddress(), both.socketAddress(i));
+                    assertNotEquals(0, both.rxSoftwareNs(i), "the control buffer is whole again");
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldSendARangeOfSlotsGoingOnAfterAPartialSend() {
         try (UdpSocket tx = UdpSocket.open(LOOPBACK4, Options.DEFAULT);
                 UdpSocket rx = UdpSocket.open(LOOPBACK4, Options.DEFAULT);
                 PacketBatch out = new PacketBatch(8); PacketBatch in = new PacketBatch(8)) {
             for (int i = 0; i < 8; i++) {
                 out.address(i, rx.localAddress());
+                out.requestTxTimestamp(i, true);
                 fill(out, i, 900 + i, 60);
             }
             assertEquals(4, tx.send(out, 2, 4));
@@ -194,6 +314,7 @@ class UdpSocketTest {
             InetSocketAddress to = rx.localAddress();
             for (int i = 0; i < 4; i++) {
                 out.address(i, to);
+                out.requestTxTimestamp(i, true);
                 fill(out, i, 600 + i, 48);
             }
             long before = now();
@@ -258,6 +379,9 @@ class UdpSocketTest {
             assertEquals(0, rx.poll(Net.POLLIN, 0));
 
             big.address(0, rx.localAddress());
+            big.requestTxTimestamp(0, true);
+            out.requestTxTimestamp(0, true);
+            out.requestTxTimestamp(1, true);
             big.length(0, 65508); // one byte over the IPv4 UDP maximum
             assertEquals(-Errno.EMSGSIZE, tx.sendOne(big, 0));
             assertEquals(-Errno.EMSGSIZE, tx.send(big, 1));
@@ -291,6 +415,9 @@ class UdpSocketTest {
             out.length(0, 48);
             assertEquals(48, tx.sendOne(out, 0));
             assertEquals(Net.POLLIN, rx.poll(Net.POLLIN, WAIT_MS));
+            assertEquals(0, tx.poll(0, 0), "no TX report for a datagram that asked for none");
+            out.requestTxTimestamp(0, true);
+            assertEquals(48, tx.sendOne(out, 0));
             assertEquals(Net.POLLERR, tx.poll(0, WAIT_MS), "a TX timestamp waits on the error queue");
         }
     }
@@ -304,10 +431,14 @@ class UdpSocketTest {
                     PacketBatch reports = new PacketBatch(1, PacketBatch.MIN_DATA_BYTES)) {
                 assertEquals(mode, rx.timestampMode());
                 assertEquals(0, rx.timestampingFlags());
+                assertEquals(0, tx.txTimestampFlags());
                 out.address(0, rx.localAddress());
                 out.length(0, 48);
+                out.requestTxTimestamp(0, true); // ignored: no SO_TIMESTAMPING control message goes out
                 long before = now();
                 assertEquals(48, tx.sendOne(out, 0));
+                assertFalse(out.hasTxId(0));
+                assertEquals(PacketBatch.NO_TX_ID, out.txId(0));
                 assertEquals(Net.POLLIN, rx.poll(Net.POLLIN, WAIT_MS));
                 assertEquals(48, rx.receiveOne(in, 0));
                 long after = now();
@@ -329,8 +460,10 @@ class UdpSocketTest {
                 PacketBatch reports = new PacketBatch(4, PacketBatch.MIN_DATA_BYTES)) {
             assertEquals(TimestampMode.TIMESTAMPING, rx.timestampMode());
             assertEquals(UdpSocket.SOFTWARE_FLAGS | UdpSocket.HARDWARE_FLAGS, rx.timestampingFlags());
+            assertEquals(UdpSocket.TX_SOFTWARE_FLAGS | UdpSocket.TX_HARDWARE_FLAGS, tx.txTimestampFlags());
             out.address(0, rx.localAddress());
             out.length(0, 48);
+            out.requestTxTimestamp(0, true);
             assertEquals(48, tx.sendOne(out, 0));
             assertEquals(Net.POLLIN, rx.poll(Net.POLLIN, WAIT_MS));
             assertEquals(48, rx.receiveOne(in, 0));

@@ -50,6 +50,8 @@ class ZeroAllocationTest {
             for (int i = 0; i < BATCH; i++) {
                 clientOut.address(i, to);
                 clientOut.length(i, 48);
+                clientOut.requestTxTimestamp(i, true);
+                serverOut.requestTxTimestamp(i, true);
             }
             assertTrue(JitDirectives.ensureInstalled(), JitDirectives.outcome());
             long windowBytes = -1;

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -78,11 +79,18 @@ public final class ExternalProgram {
 
     /** Runs {@code command}; never longer than {@code timeout}. */
     public static Result run(Duration timeout, List<String> command) {
+        return run(timeout, command, Map.of());
+    }
+
+    /** Runs {@code command} with these variables added to the environment; never longer than {@code timeout}. */
+    public static Result run(Duration timeout, List<String> command, Map<String, String> environment) {
         Path out = null;
         try {
             out = Files.createTempFile("jntpd-ext", ".out");
-            Process p = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true)
+                    .redirectOutput(out.toFile());
+            pb.environment().putAll(environment);
+            Process p = pb.start();
             int exit;
             if (p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 exit = p.exitValue();

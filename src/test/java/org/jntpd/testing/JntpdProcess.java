@@ -6,9 +6,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.jntpd.clock.LinuxClock;
 
 /**
  * The real daemon as a child process, for system tests: {@code bin/jntpd -c FILE -n -x} with
@@ -20,22 +25,36 @@ import java.util.concurrent.TimeUnit;
  * <p>By default the daemon serves on 127.0.0.1 at a free port picked here (bind port 0, close, start; another try on
  * "Address already in use"). Use {@link Builder#port(int)} for a fixed port (123 inside a namespace) and
  * {@link Builder#commandPrefix} to run it through e.g. {@code ip netns exec NS}.
+ *
+ * <p>Clock control is off ({@code -x}) unless {@link Builder#virtualClock(String)} runs the daemon against
+ * native/vclock's virtual clock: this helper never starts a daemon that could steer the host's clock, and every
+ * daemon gets {@code JNTPD_FORBID_HOST_CLOCK=1}, so LinuxClock refuses the host clock without the shim.
  */
 public final class JntpdProcess implements AutoCloseable {
     /** The line the daemon logs once its sockets are bound. */
     public static final String READY = "serving NTP on";
+    /** The shim's per-second V - T log, in {@link #dir()} when the daemon runs on the virtual clock. */
+    public static final String VIRTUAL_CLOCK_LOG = "vclock.log";
+    /** The file a {@link Builder#logFile()} daemon logs to ({@code logfile}), in {@link #dir()}. */
+    public static final String LOG_FILE = "jntpd.logfile";
     private static final long START_TIMEOUT_MS = 30_000;
     private static final int PORT_ATTEMPTS = 5;
+    private static final String VIRTUAL_CLOCK_ENV = "JNTPD_VIRTUAL_CLOCK";
 
     private final Process process;
+    private final long startedNanoTime;
     private final Path dir;
+    private final boolean ownDir;
     private final Path logFile;
     private final InetSocketAddress address;
     private final Thread killer;
 
-    private JntpdProcess(Process process, Path dir, Path logFile, String bindAddress, int port) {
+    private JntpdProcess(Process process, long startedNanoTime, Path dir, boolean ownDir, Path logFile,
+            String bindAddress, int port) {
         this.process = process;
+        this.startedNanoTime = startedNanoTime;
         this.dir = dir;
+        this.ownDir = ownDir;
         this.logFile = logFile;
         InetAddress a = bindAddress == null ? null : InetAddress.ofLiteral(bindAddress);
         this.address = new InetSocketAddress(a == null || a.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : a,
@@ -57,8 +76,14 @@ public final class JntpdProcess implements AutoCloseable {
     public static final class Builder {
         private final List<String> lines = new ArrayList<>();
         private final List<String> prefix = new ArrayList<>();
+        private final List<String> args = new ArrayList<>();
+        private final Map<String, String> env = new LinkedHashMap<>();
         private String bindAddress = "127.0.0.1";
         private int port;
+        private String virtualClock;
+        private boolean logToFile;
+        private boolean awaitReady = true;
+        private Path dir;
 
         private Builder() {}
 
@@ -86,48 +111,146 @@ public final class JntpdProcess implements AutoCloseable {
             return this;
         }
 
+        /** Options after {@code -c FILE -n [-x]}, e.g. {@code -u nobody} or {@code -q}. */
+        public Builder args(String... words) {
+            args.addAll(List.of(words));
+            return this;
+        }
+
+        /**
+         * Clock control on (no {@code -x}) against native/vclock's virtual CLOCK_REALTIME, the only way this helper
+         * turns it on: {@code JNTPD_VIRTUAL_CLOCK=spec} (OFFSET_S,FREQ_PPM, e.g. "0.3,50") makes the launcher load the
+         * shim, whose per-second V - T log goes to {@value #VIRTUAL_CLOCK_LOG} in {@link JntpdProcess#dir()}. With
+         * {@code -x} in {@link #args} the daemon serves the virtual time without steering it (a server that is off).
+         */
+        public Builder virtualClock(String spec) {
+            this.virtualClock = spec;
+            return this;
+        }
+
+        /** An environment variable of the daemon (not the host-clock guard, which is always on). */
+        public Builder env(String name, String value) {
+            if (name.equals(LinuxClock.FORBID_HOST_CLOCK_ENV) || name.startsWith(VIRTUAL_CLOCK_ENV)) {
+                throw new IllegalArgumentException(name + " is the helper's to set (see virtualClock)");
+            }
+            env.put(name, value);
+            return this;
+        }
+
+        /** Extra JVM options (JNTPD_JAVA_OPTS), e.g. {@code -Djntpd.driftIntervalMs=20}. */
+        public Builder javaOptions(String... options) {
+            env.put("JNTPD_JAVA_OPTS", String.join(" ", options));
+            return this;
+        }
+
+        /** Adds {@code logfile DIR/}{@value #LOG_FILE}; {@link JntpdProcess#log()} then reads that file too. */
+        public Builder logFile() {
+            this.logToFile = true;
+            return this;
+        }
+
+        /** Returns from {@link #start()} as soon as the process runs (default: once it logged {@value #READY}). */
+        public Builder noWait() {
+            this.awaitReady = false;
+            return this;
+        }
+
+        /** The folder for the configuration and logs; default a new temporary one. A given folder is left on close. */
+        public Builder dir(Path folder) {
+            this.dir = folder;
+            return this;
+        }
+
         public JntpdProcess start() throws IOException {
-            Path dir = Files.createTempDirectory("jntpd-test");
+            Path d = dir != null ? dir : Files.createTempDirectory("jntpd-test");
             try {
                 if (port != 0) {
-                    return launch(dir, port);
+                    return launch(d, port);
                 }
                 AddressInUse last = null;
                 for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
                     try {
-                        return launch(dir, freePort(bindAddress));
+                        return launch(d, freePort(bindAddress));
                     } catch (AddressInUse e) {
                         last = e; // taken between picking and binding: pick again
                     }
                 }
                 throw new IOException("no free port after " + PORT_ATTEMPTS + " attempts", last);
             } catch (IOException | RuntimeException e) {
-                TestFiles.deleteTree(dir);
+                if (dir == null) {
+                    TestFiles.deleteTree(d);
+                }
                 throw e;
             }
         }
 
-        private JntpdProcess launch(Path dir, int p) throws IOException {
-            Path conf = dir.resolve("jntpd.conf");
+        /**
+         * Runs the daemon to its exit (for {@code -q}, {@code -Q}, {@code --check-config}: put them in
+         * {@link #args}), killed after {@code timeout}. The folder is left when given with {@link #dir}.
+         */
+        public ExternalProgram.Result run(Duration timeout) throws IOException {
+            Path d = dir != null ? dir : Files.createTempDirectory("jntpd-test");
+            try {
+                Path conf = writeConfig(d, port != 0 ? port : freePort(bindAddress));
+                return ExternalProgram.run(timeout, command(conf), environment(d));
+            } finally {
+                if (dir == null) {
+                    TestFiles.deleteTree(d);
+                }
+            }
+        }
+
+        private Path writeConfig(Path d, int p) throws IOException {
+            Path conf = d.resolve("jntpd.conf");
             List<String> all = new ArrayList<>();
             all.add("port " + p);
             if (bindAddress != null) {
                 all.add("bindaddress " + bindAddress);
             }
+            if (logToFile) {
+                all.add("logfile " + d.resolve(LOG_FILE));
+            }
             all.addAll(lines);
             Files.write(conf, all);
-            Path log = dir.resolve("jntpd-" + p + ".log");
+            return conf;
+        }
+
+        private List<String> command(Path conf) {
             List<String> cmd = new ArrayList<>(prefix);
-            cmd.addAll(List.of(projectDir().resolve("bin/jntpd").toString(), "-c", conf.toString(), "-n", "-x"));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().put("JNTPD_CLASSPATH", buildDir().resolve("classes").toString());
-            pb.environment().put("JNTPD_FORBID_HOST_CLOCK", "1"); // belt and braces: never steer this machine's clock
-            JntpdProcess d = new JntpdProcess(pb.start(), dir, log, bindAddress, p);
+            cmd.addAll(List.of(projectDir().resolve("bin/jntpd").toString(), "-c", conf.toString(), "-n"));
+            if (virtualClock == null) {
+                cmd.add("-x");
+            }
+            cmd.addAll(args);
+            return cmd;
+        }
+
+        private Map<String, String> environment(Path d) {
+            Map<String, String> e = new LinkedHashMap<>(env);
+            e.put("JNTPD_CLASSPATH", buildDir().resolve("classes").toString());
+            e.put(LinuxClock.FORBID_HOST_CLOCK_ENV, "1"); // belt and braces: never steer this machine's clock
+            if (virtualClock != null) {
+                e.put(VIRTUAL_CLOCK_ENV, virtualClock);
+                e.put(VIRTUAL_CLOCK_ENV + "_LOG", d.resolve(VIRTUAL_CLOCK_LOG).toString());
+            }
+            return e;
+        }
+
+        private JntpdProcess launch(Path d, int p) throws IOException {
+            Path conf = writeConfig(d, p);
+            Path log = d.resolve("jntpd-" + p + ".log");
+            ProcessBuilder pb = new ProcessBuilder(command(conf)).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().putAll(environment(d));
+            long startedNanoTime = System.nanoTime();
+            JntpdProcess jntpd = new JntpdProcess(pb.start(), startedNanoTime, d, dir == null, log, bindAddress, p);
+            if (!awaitReady) {
+                return jntpd;
+            }
             try {
-                d.awaitReady();
-                return d;
+                jntpd.awaitReady();
+                return jntpd;
             } catch (IOException | RuntimeException e) {
-                d.release();
+                jntpd.release();
                 throw e;
             }
         }
@@ -178,14 +301,96 @@ public final class JntpdProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** The temporary folder holding the configuration and the log (deleted on close). */
+    /** The folder holding the configuration and the logs (deleted on close unless given to the builder). */
     public Path dir() {
         return dir;
     }
 
     /** Everything the daemon printed so far. */
     public String log() {
-        return TestFiles.readOrExplain(logFile);
+        Path configured = dir.resolve(LOG_FILE);
+        String out = TestFiles.readOrExplain(logFile);
+        return Files.exists(configured) ? out + TestFiles.readOrExplain(configured) : out;
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} for a log line containing {@code text} and returns it; fails (with the log) on
+     * the timeout or when the daemon exits first.
+     */
+    public String awaitLog(String text, long timeoutMs) {
+        long deadlineNs = System.nanoTime() + timeoutMs * 1_000_000;
+        while (true) {
+            boolean alive = process.isAlive(); // before reading: a line logged just before the exit still counts
+            String found = log().lines().filter(l -> l.contains(text)).findFirst().orElse(null);
+            if (found != null) {
+                return found;
+            }
+            if (!alive) {
+                throw new AssertionError("jntpd exited with " + process.exitValue() + " before logging '" + text
+                        + "':\n" + log());
+            }
+            if (System.nanoTime() - deadlineNs >= 0) {
+                throw new AssertionError("jntpd did not log '" + text + "' within " + timeoutMs + " ms:\n" + log());
+            }
+            sleepMs(20);
+        }
+    }
+
+    /** The log lines containing {@code text}, in order. */
+    public List<String> logLines(String text) {
+        return log().lines().filter(l -> l.contains(text)).toList();
+    }
+
+    /** The host time of a log line (its leading ISO-8601 timestamp) in Unix seconds. */
+    public static double logTimeS(String line) {
+        Instant t = Instant.parse(line.substring(0, line.indexOf(' ')));
+        return t.getEpochSecond() + t.getNano() * 1e-9;
+    }
+
+    /** The shim's V - T log so far (see {@link Builder#virtualClock}). */
+    public VirtualClockLog virtualClockLog() {
+        return VirtualClockLog.read(dir.resolve(VIRTUAL_CLOCK_LOG));
+    }
+
+    /** {@link System#nanoTime()} just before the process was started. */
+    public long startedNanoTime() {
+        return startedNanoTime;
+    }
+
+    /** Sends SIGHUP (reopen the log file). */
+    public void hangUp() {
+        ExternalProgram.Result r = ExternalProgram.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(pid()));
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("kill -HUP " + pid() + " failed: " + r);
+        }
+    }
+
+    /** SIGTERM, then waits up to {@code timeoutMs} for the exit: its code, or -1 when it had to be killed. */
+    public int terminate(long timeoutMs) {
+        process.destroy();
+        return awaitExit(timeoutMs);
+    }
+
+    /** SIGKILL: the daemon gets no chance to tidy up; returns once it is gone. */
+    public void killHard() {
+        process.destroyForcibly();
+        awaitExit(10_000);
+    }
+
+    /** Waits up to {@code timeoutMs} for the exit: its code, or -1 when it had to be killed. */
+    public int awaitExit(long timeoutMs) {
+        try {
+            if (process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+                return process.exitValue();
+            }
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+            return -1;
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** Resident set size of the daemon's JVM in KiB (VmRSS of /proc/PID/status). */
@@ -250,7 +455,9 @@ public final class JntpdProcess implements AutoCloseable {
     @Override
     public void close() {
         release();
-        TestFiles.deleteTree(dir);
+        if (ownDir) {
+            TestFiles.deleteTree(dir);
+        }
     }
 
     private void release() {
@@ -279,7 +486,7 @@ public final class JntpdProcess implements AutoCloseable {
     }
 
     /** A UDP port free on {@code address} (or the wildcard) right now. */
-    static int freePort(String address) throws IOException {
+    public static int freePort(String address) throws IOException {
         InetAddress a = address == null ? null : InetAddress.ofLiteral(address);
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(a, 0))) {
             return s.getLocalPort();

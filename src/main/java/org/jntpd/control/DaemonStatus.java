@@ -1,0 +1,77 @@
+package org.jntpd.control;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What jntpc shows: a snapshot the synchronisation loop publishes after each update (immutable; read by the control
+ * server's thread without locks). Offsets are source minus local clock (positive: the clock is behind).
+ */
+public record DaemonStatus(Tracking tracking, List<SourceLine> sources) {
+
+    /** The system: chronyc's "tracking". */
+    public record Tracking(boolean synced, int stratum, String refId, String systemPeer, long referenceTimeNs,
+            double lastOffsetS, double offsetSigmaS, double frequencyPpm, long rootDelayNs, long rootDispersionNs,
+            int leap, String message) {}
+
+    /**
+     * One source: chronyc's "sources" line.
+     *
+     * @param kind  '^' server, '=' peer, '#' reference clock
+     * @param state '*' system peer, '+' combined, '-' candidate not combined, 'x' falseticker, '~' outlier, '?' unusable
+     */
+    public record SourceLine(char kind, char state, String name, int stratum, int pollLog2, int reach,
+            double lastSampleAgoS, double offsetS, double sigmaS, double jitterS, long samples) {}
+
+    public static final DaemonStatus EMPTY = new DaemonStatus(
+            new Tracking(false, 16, "", null, 0, 0, 0, 0, 0, 0, 3, "starting"), List.of());
+
+    /** chronyc-style "tracking" text. */
+    public String trackingText() {
+        Tracking t = tracking;
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "Reference ID    : %s%s%n", t.refId(),
+                t.systemPeer() == null ? "" : " (" + t.systemPeer() + ")"));
+        b.append(String.format(Locale.ROOT, "Stratum         : %d%n", t.stratum()));
+        b.append(String.format(Locale.ROOT, "Ref time (UTC)  : %s%n", t.referenceTimeNs() == 0 ? "-"
+                : java.time.Instant.ofEpochSecond(Math.floorDiv(t.referenceTimeNs(), 1_000_000_000L),
+                        Math.floorMod(t.referenceTimeNs(), 1_000_000_000L))));
+        b.append(String.format(Locale.ROOT, "Last offset     : %+.9f seconds%n", t.lastOffsetS()));
+        b.append(String.format(Locale.ROOT, "Offset sigma    : %.9f seconds%n", t.offsetSigmaS()));
+        b.append(String.format(Locale.ROOT, "Frequency       : %.3f ppm %s%n", Math.abs(t.frequencyPpm()),
+                t.frequencyPpm() >= 0 ? "fast" : "slow"));
+        b.append(String.format(Locale.ROOT, "Root delay      : %.9f seconds%n", t.rootDelayNs() * 1e-9));
+        b.append(String.format(Locale.ROOT, "Root dispersion : %.9f seconds%n", t.rootDispersionNs() * 1e-9));
+        b.append(String.format(Locale.ROOT, "Leap status     : %s%n", switch (t.leap()) {
+            case 0 -> "Normal";
+            case 1 -> "Insert second";
+            case 2 -> "Delete second";
+            default -> "Not synchronised";
+        }));
+        b.append(String.format(Locale.ROOT, "Status          : %s%n", t.message()));
+        return b.toString();
+    }
+
+    /** chronyc-style "sources" table. */
+    public String sourcesText() {
+        StringBuilder b = new StringBuilder();
+        b.append("MS Name/IP address                     Stratum Poll Reach LastRx Last sample (offset +/- sigma)\n");
+        b.append("====================================================================================================\n");
+        for (SourceLine s : sources) {
+            b.append(String.format(Locale.ROOT, "%c%c %-38s %7d %4d %5o %6s %+.9f +/- %.9f%n", s.kind(), s.state(),
+                    s.name().length() > 38 ? s.name().substring(0, 38) : s.name(), s.stratum(), s.pollLog2(), s.reach(),
+                    s.samples() == 0 ? "-" : ago(s.lastSampleAgoS()), s.offsetS(), s.sigmaS()));
+        }
+        return b.toString();
+    }
+
+    private static String ago(double s) {
+        if (s < 1000) {
+            return String.format(Locale.ROOT, "%.0f", s);
+        }
+        if (s < 60_000) {
+            return String.format(Locale.ROOT, "%.0fm", s / 60);
+        }
+        return String.format(Locale.ROOT, "%.0fh", s / 3600);
+    }
+}
