@@ -6,7 +6,8 @@
  *   find pps|ptp NAME          the /dev path of the PPS source or PTP clock of that name (numbers vary)
  *   tsc-khz                    the TSC frequency measured against CLOCK_MONOTONIC_RAW over 200 ms, kHz
  *   clock CLOCK                CLOCK's time and CLOCK_REALTIME's, ns
- *   rtc DEV COUNT              RTC_RD_TIME, then COUNT update interrupts with the CLOCK_MONOTONIC_RAW of each
+ *   rtc DEV COUNT              RTC_RD_TIME, then COUNT update interrupts with the CLOCK_MONOTONIC_RAW and CLOCK_REALTIME
+ *                              of each and the seconds the RTC then reads
  *   pps DEV COUNT [clear]      RFC 2783: caps, then COUNT events via PPS_FETCH (3 s timeout each)
  *   sysoff DEV COUNT           PTP_SYS_OFFSET_EXTENDED, PTP_SYS_OFFSET and PTP_SYS_OFFSET_PRECISE
  *   adjfreq CLOCK PPM          set CLOCK's frequency (guest only)
@@ -195,9 +196,19 @@ static int cmd_rtc(const char *dev, int count)
 	if (ioctl(fd, RTC_UIE_ON, 0) != 0)
 		die("RTC_UIE_ON");
 	for (int i = 0; i < count; i++) {
+		long long raw, real;
+
 		if (read(fd, &data, sizeof(data)) != sizeof(data))
 			die("read rtc");
-		printf("uie=%d raw_ns=%lld irqs=%lu\n", i, now_ns(CLOCK_MONOTONIC_RAW), data >> 8);
+		raw = now_ns(CLOCK_MONOTONIC_RAW);
+		real = now_ns(CLOCK_REALTIME);
+		/* The seconds the RTC just ticked to: with realtime_ns, where its second begins on the system clock. */
+		if (ioctl(fd, RTC_RD_TIME, &tm) != 0)
+			die("RTC_RD_TIME");
+		utc.tm_sec = tm.tm_sec, utc.tm_min = tm.tm_min, utc.tm_hour = tm.tm_hour;
+		utc.tm_mday = tm.tm_mday, utc.tm_mon = tm.tm_mon, utc.tm_year = tm.tm_year;
+		printf("uie=%d raw_ns=%lld irqs=%lu realtime_ns=%lld rtc_unix_s=%lld\n", i, raw, data >> 8, real,
+		       (long long)timegm(&utc));
 		fflush(stdout);
 	}
 	ioctl(fd, RTC_UIE_OFF, 0);

@@ -53,6 +53,7 @@ public final class Daemon {
     private ControlServer controlServer;
     private SyncLoop loop;
     private Thread loopThread;
+    private volatile RtcService rtc;
     private ServerStateHolder served;
     private int precisionLog2;
     private long unsyncedSinceNs;
@@ -97,7 +98,7 @@ public final class Daemon {
         }
         Path driftFile = config.files().driftFile() == null ? null : Path.of(config.files().driftFile());
         double initialFreqPpm = initialFrequency(driftFile, clock);
-        Synchroniser sync = new Synchroniser(clock, syncConfig(initialFreqPpm));
+        Synchroniser sync = new Synchroniser(RtcService.clockFor(clock, config, control), syncConfig(initialFreqPpm));
         sync.addStepListener((nowNs, stepNs) ->
                 Log.notice(String.format(Locale.ROOT, "clock stepped by %+.9f s", stepNs * 1e-9)));
         // Handlers first: a SIGHUP or SIGTERM as soon as the daemon says it serves must find them.
@@ -106,6 +107,9 @@ public final class Daemon {
             Signals.exitOnTerminate(0); // a requested stop is a success (-q/-Q keep 143: they were interrupted)
         }
         loadLeapFile(sync);
+        if (!oneShot && !startRtc(sync, control ? clock : null, kernelToClock)) {
+            return 1;
+        }
 
         served = new ServerStateHolder(unsynchronisedState(clock.nowNs()));
         if (config.serving().port() != 0 && !oneShot) {
@@ -170,6 +174,26 @@ public final class Daemon {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The RTC service (rtcfile, -s): started, and -s done, before any source runs and before the privilege drop. */
+    private boolean startRtc(Synchroniser sync, ClockControl controlled, LongUnaryOperator kernelToClock) {
+        try {
+            rtc = RtcService.start(config, options.setFromRtc(), controlled, kernelToClock, () -> {
+                SystemState s = published;
+                return s != null && s.synced();
+            });
+        } catch (IllegalArgumentException e) {
+            Log.error(e.getMessage());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        if (rtc != null) {
+            sync.addStepListener((nowNs, stepNs) -> rtc.onClockStep(stepNs));
+        }
+        return true;
     }
 
     private void runLoop() {
@@ -303,6 +327,10 @@ public final class Daemon {
                 Log.warn(String.format(Locale.ROOT, "System clock interference detected: the clock was stepped by %+.6f s "
                         + "behind our back; re-synchronising", stepNs * 1e-9));
                 resync();
+                RtcService r = rtc;
+                if (r != null) {
+                    r.onClockStep(stepNs);
+                }
             }
 
             private void resync() {
@@ -455,6 +483,9 @@ public final class Daemon {
         }
         if (server != null) {
             server.close();
+        }
+        if (rtc != null) {
+            rtc.close();
         }
     }
 

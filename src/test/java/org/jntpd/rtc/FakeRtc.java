@@ -9,11 +9,11 @@ import java.util.function.LongSupplier;
  * only when something waits or works); the RTC runs {@code gainPpm} fast against it and shows whole seconds. Reads,
  * clock reads and interrupt wake-ups cost virtual time, so algorithms see the delays they would see on a machine.
  */
-final class FakeRtc implements RtcDevice, LongSupplier, RtcSetter.Sleeper {
+public final class FakeRtc implements RtcDevice, LongSupplier, RtcSetter.Sleeper {
     private static final long S = 1_000_000_000L;
 
     /** What a write does to the RTC's phase. */
-    enum Chip {
+    public enum Chip {
         /** The next tick comes {@code tickAfterWriteNs} after the write. */
         RESTARTS,
         /** Only the seconds change. */
@@ -25,24 +25,24 @@ final class FakeRtc implements RtcDevice, LongSupplier, RtcSetter.Sleeper {
     private final Chip chip;
     private final long tickAfterWriteNs;
     private final ZoneId zone;
-    boolean interruptsSupported = true;
+    public boolean interruptsSupported = true;
     private boolean interruptsOn;
     /** The timeline (true time), Unix ns. */
-    long now;
+    public long now;
     /** System clock minus true time: a step of the system clock moves this, not the RTC. */
-    long systemStepNs;
+    public long systemStepNs;
     /** RTC time = rtcAnchorNs + (now - sysAnchorNs) * (1 + gain). */
     private long sysAnchorNs;
     private long rtcAnchorNs;
-    long readCostNs = 15_000;
-    long maxWakeLatencyNs = 50_000;
+    public long readCostNs = 15_000;
+    public long maxWakeLatencyNs = 50_000;
     /** Every this many interrupts one comes 3 ms late (a busy system); 0 = never. */
-    int lateEvery;
+    public int lateEvery;
     private int wakeups;
-    int reads;
-    int writes;
+    public int reads;
+    public int writes;
 
-    FakeRtc(long seed, long startNs, long rtcFastNs, double gainPpm, Chip chip, long tickAfterWriteNs, ZoneId zone) {
+    public FakeRtc(long seed, long startNs, long rtcFastNs, double gainPpm, Chip chip, long tickAfterWriteNs, ZoneId zone) {
         this.rnd = new Random(seed);
         this.now = startNs;
         this.sysAnchorNs = startNs;
@@ -54,18 +54,18 @@ final class FakeRtc implements RtcDevice, LongSupplier, RtcSetter.Sleeper {
     }
 
     /** The RTC's exact time (not just its seconds) at system time {@code sysNs}. */
-    long rtcNs(long sysNs) {
+    public long rtcNs(long sysNs) {
         return rtcAnchorNs + Math.round((sysNs - sysAnchorNs) * (1 + gainPpm * 1e-6));
     }
 
     /** System time of the first RTC tick after system time {@code sysNs}. */
-    long nextTickAfter(long sysNs) {
+    public long nextTickAfter(long sysNs) {
         long next = (Math.floorDiv(rtcNs(sysNs), S) + 1) * S;
         return sysAnchorNs + (long) Math.ceil((next - rtcAnchorNs) / (1 + gainPpm * 1e-6));
     }
 
     /** RTC minus system clock right now, ns. */
-    long fastNs() {
+    public long fastNs() {
         return rtcNs(now) - now - systemStepNs;
     }
 
@@ -130,7 +130,7 @@ final class FakeRtc implements RtcDevice, LongSupplier, RtcSetter.Sleeper {
     }
 
     /** Moves the timeline on by {@code ns} (the daemon doing other things). */
-    void idle(long ns) {
+    public void idle(long ns) {
         now += ns;
     }
 }
