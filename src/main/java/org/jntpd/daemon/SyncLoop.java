@@ -546,6 +546,7 @@ public final class SyncLoop implements Runnable {
         int select = switch (s.state()) {
             case SYSTEM_PEER -> org.jntpd.wire.ControlStatus.SELECT_SYSTEM_PEER;
             case COMBINED -> org.jntpd.wire.ControlStatus.SELECT_CANDIDATE;
+            case NOT_COMBINED -> org.jntpd.wire.ControlStatus.SELECT_BACKUP;
             case CANDIDATE -> org.jntpd.wire.ControlStatus.SELECT_BACKUP;
             case OUTLIER -> org.jntpd.wire.ControlStatus.SELECT_OUTLIER;
             case FALSETICKER -> org.jntpd.wire.ControlStatus.SELECT_FALSETICK;
@@ -609,7 +610,7 @@ public final class SyncLoop implements Runnable {
         char state = switch (src.state()) {
             case SYSTEM_PEER -> '*';
             case COMBINED -> '+';
-            case CANDIDATE -> '-';
+            case CANDIDATE, NOT_COMBINED -> '-';
             case FALSETICKER -> 'x';
             case OUTLIER -> '~';
             case UNSELECTABLE -> '?';

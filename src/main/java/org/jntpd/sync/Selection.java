@@ -227,8 +227,17 @@ final class Selection {
         }
     }
 
-    /** Inverse-variance weighted offset and frequency of the survivors; picks the system peer. */
+    /**
+     * Inverse-variance weighted offset and frequency of the survivors; picks the system peer. When a preferred source
+     * survives, only the preferred survivors are combined (chrony's rule; ntpd uses the prefer peer alone): the
+     * others still vote in the selection and the leap vote, but a PPS must not be pulled by a server a few
+     * milliseconds off whose weight jumps whenever its root dispersion is reset.
+     */
     private void combine(long nowNs, Source previousPeer) {
+        boolean preferSurvives = false;
+        for (int i = 0; i < candidates; i++) {
+            preferSurvives |= alive[i] && work[i].config().prefer();
+        }
         double wSum = 0;
         double oSum = 0;
         double fwSum = 0;
@@ -243,6 +252,15 @@ final class Selection {
                 continue;
             }
             Source s = work[i];
+            if (s.leap() == 1) {
+                votesInsert++;
+            } else if (s.leap() == 2) {
+                votesDelete++;
+            }
+            if (preferSurvives && !s.config().prefer()) {
+                s.setState(SourceState.NOT_COMBINED);
+                continue;
+            }
             double bound = (s.rootDelayNs() / 2.0 + s.rootDispersionNs()) * 1e-9;
             double w = 1 / (s.offsetVariance(nowNs) + bound * bound / 3);
             wSum += w;
@@ -250,11 +268,6 @@ final class Selection {
             double fw = 1 / s.frequencyVariance(nowNs);
             fwSum += fw;
             fSum += fw * s.frequency();
-            if (s.leap() == 1) {
-                votesInsert++;
-            } else if (s.leap() == 2) {
-                votesDelete++;
-            }
             boolean better = s.config().prefer() && (best == null || !best.config().prefer())
                     || (best == null || !best.config().prefer()) && w > bestWeight;
             if (better) {

@@ -12,6 +12,8 @@ public enum SourceState {
     OUTLIER,
     /** Survivor combined into the system offset ('+'). */
     COMBINED,
+    /** Survivor left out of the combination because a preferred source survived (ntpd's backup, '#'). */
+    NOT_COMBINED,
     /** The survivor that defines stratum, refid and root distance ('*'). */
     SYSTEM_PEER
 }

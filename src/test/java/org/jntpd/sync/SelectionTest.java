@@ -132,6 +132,21 @@ class SelectionTest {
     }
 
     @Test
+    void shouldCombineOnlyThePreferredSurvivorsWhenOneSurvives() {
+        // A loose preferred source and two tight ones 2 ms away that still overlap it: weighted alone, the tight pair
+        // would pull the offset to ~2 ms; with a preferred survivor they vote but are not combined.
+        Source p = source("p", 0, 5 * MS, true);
+        Source a = source("a", 2 * MS, MS / 10);
+        Source b = source("b", 2 * MS, MS / 10);
+        assertEquals(SyncStatus.SYNCHRONISED, select(SyncConfig.defaults()));
+        assertEquals(3, selection.survivors);
+        assertSame(p, selection.systemPeer);
+        assertEquals(0, selection.offset, 1e-6);
+        assertEquals(SourceState.NOT_COMBINED, a.state());
+        assertEquals(SourceState.NOT_COMBINED, b.state());
+    }
+
+    @Test
     void shouldWaitForPendingSourcesBeforeTheFirstSelection() {
         source("a", 0, MS);
         Source pending = sync.addSource(SourceConfig.of("later", 9));
