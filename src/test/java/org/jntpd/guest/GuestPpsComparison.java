@@ -218,6 +218,7 @@ public final class GuestPpsComparison {
         Map<String, String> hostBefore = GuestVm.hostTimex();
         Duration timeout = Duration.ofSeconds(window + 150);
         List<Result> all = new ArrayList<>();
+        Map<String, Integer> failures = new java.util.HashMap<>();
         Path work = Path.of(System.getProperty("jntpd.buildDir", "target"), "guest").toAbsolutePath();
         Files.createDirectories(work);
         for (int run = 0; run < runs; run++) {
@@ -225,21 +226,36 @@ public final class GuestPpsComparison {
                     GuestVm vm = GuestVm.builder().name("GuestPpsComparison").modules("jntpd_pps").udpForward(123)
                             .lifetime(timeout.multipliedBy(3)).start()) {
                 GuestPpsComparison c = of(vm, server);
-                List<Result> results = new ArrayList<>();
                 for (int k = 0; k < 2; k++) {
                     boolean jntpdNow = (run + k) % 2 == 0;
-                    results.add(jntpdNow ? c.runJntpd(window, timeout, "", () -> { }) : c.runChronyd(window, timeout, () -> { }));
+                    String daemon = jntpdNow ? "jntpd" : "chronyd";
+                    try {
+                        Result r = jntpdNow ? c.runJntpd(window, timeout, "", () -> { })
+                                : c.runChronyd(window, timeout, () -> { });
+                        System.out.print("run " + (run + 1) + " " + r.line() + "\n");
+                        all.add(r);
+                    } catch (AssertionError notConverged) {
+                        // One daemon failing to settle is a result too: say so, keep its log, go on with the other.
+                        String why = notConverged.getMessage();
+                        System.out.printf(Locale.ROOT, "run %d %-8s DID NOT CONVERGE in %s (log: %s)%n  %s%n", run + 1,
+                                daemon, timeout, vm.jobDir().resolve(daemon + ".log"),
+                                why.substring(0, Math.min(why.length(), 600)));
+                        failures.merge(daemon, 1, Integer::sum);
+                    }
                 }
-                System.out.print("run " + (run + 1) + "\n" + table(results));
-                all.addAll(results);
             }
         }
         GuestVm.requireHostClockUnchanged(hostBefore);
         for (String d : List.of("jntpd", "chronyd")) {
             double[] rms = all.stream().filter(r -> r.daemon().equals(d)).mapToDouble(Result::rmsNs).sorted().toArray();
             long[] max = all.stream().filter(r -> r.daemon().equals(d)).mapToLong(Result::maxAbsNs).sorted().toArray();
-            System.out.printf(Locale.ROOT, "%-8s runs=%d  median RMS %.0f ns  median MAX %d ns  (window %d edges each)%n",
-                    d, rms.length, rms[rms.length / 2], max[max.length / 2], window);
+            int failed = failures.getOrDefault(d, 0);
+            if (rms.length == 0) {
+                System.out.printf(Locale.ROOT, "%-8s converged in none of %d runs%n", d, failed);
+                continue;
+            }
+            System.out.printf(Locale.ROOT, "%-8s runs=%d (and %d that did not converge)  median RMS %.0f ns  median MAX %d ns"
+                    + "  (window %d edges each)%n", d, rms.length, failed, rms[rms.length / 2], max[max.length / 2], window);
         }
     }
 }
