@@ -254,8 +254,11 @@ public final class GuestPpsComparison {
                 System.out.printf(Locale.ROOT, "%-8s converged in none of %d runs%n", d, failed);
                 continue;
             }
-            System.out.printf(Locale.ROOT, "%-8s runs=%d (and %d that did not converge)  median RMS %.0f ns  median MAX %d ns"
-                    + "  (window %d edges each)%n", d, rms.length, failed, rms[rms.length / 2], max[max.length / 2], window);
+            int m = rms.length / 2;
+            double medianRms = rms.length % 2 == 1 ? rms[m] : (rms[m - 1] + rms[m]) / 2;
+            double medianMax = max.length % 2 == 1 ? max[m] : (max[m - 1] + max[m]) / 2.0;
+            System.out.printf(Locale.ROOT, "%-8s runs=%d (and %d that did not converge)  median RMS %.0f ns  median MAX %.0f ns"
+                    + "  (window %d edges each)%n", d, rms.length, failed, medianRms, medianMax, window);
         }
     }
 }
