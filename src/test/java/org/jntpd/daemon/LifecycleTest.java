@@ -65,7 +65,8 @@ class LifecycleTest {
             while (!Files.exists(log) && System.nanoTime() - deadlineNs < 0) {
                 Thread.sleep(10);
             }
-            assertTrue(Files.exists(log), "reopened at the configured path after SIGHUP");
+            assertTrue(Files.exists(log), () -> "reopened at the configured path after SIGHUP (daemon alive: "
+                    + jntpd.isAlive() + ")\n--- output and rotated log\n" + jntpd.log() + TestFiles.readOrExplain(rotated));
             assertEquals(0, jntpd.terminate(10_000));
             String before = TestFiles.readOrExplain(rotated);
             String after = TestFiles.readOrExplain(log);

@@ -82,15 +82,31 @@ class StepThresholdsTest {
         }
     }
 
+    /** Whether {@code lines} hold at least {@code after} lines past the first one within {@link #SETTLED_S}. */
+    private static boolean settledFor(List<VirtualClockLog.Line> lines, int after) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (Math.abs(lines.get(i).offsetS()) < SETTLED_S) {
+                return lines.size() - 1 - i >= after;
+            }
+        }
+        return false;
+    }
+
     @Test
     void shouldSlewAnOffsetBelowTheConfiguredStepThreshold() throws Exception {
         try (JntpdProcess server = JntpdProcess.start("local stratum 1");
                 JntpdProcess client = client(server.port(), "tinker step 0.5")) {
             client.awaitLog("synchronised to", 15_000);
-            Thread.sleep(7_000); // 0.3 s at 83,333 ppm takes 3.6 s
+            // 0.3 s at 83,333 ppm takes 3.6 s, and the last milliseconds go slower (5-6 s in all here): wait until
+            // two log lines after the first settled one, at most 20 s (a loaded machine stretches the updates).
+            long deadlineNs = System.nanoTime() + 20_000_000_000L;
+            List<VirtualClockLog.Line> lines = client.virtualClockLog().lines();
+            while (!settledFor(lines, 2) && System.nanoTime() - deadlineNs < 0) {
+                Thread.sleep(250);
+                lines = client.virtualClockLog().lines();
+            }
             Supplier<String> logs = logs(client);
             assertEquals(List.of(), client.logLines("clock stepped"), logs);
-            List<VirtualClockLog.Line> lines = client.virtualClockLog().lines();
             assertEquals(OFFSET_S, lines.getFirst().offsetS(), 1e-3, logs);
             int i = 1;
             for (; i < lines.size() && lines.get(i - 1).offsetS() > SETTLED_S; i++) {
