@@ -1,5 +1,7 @@
 package org.jntpd.daemon;
 
+import org.jntpd.platform.Libc;
+
 /**
  * SIGHUP for the daemon (reopen the log after logrotate, as ntpd and chronyd do), and SIGTERM/SIGINT as a clean exit:
  * the JVM's own handler runs the shutdown hooks but exits with 128 + the signal (143), which systemd and scripts read
@@ -7,11 +9,16 @@ package org.jntpd.daemon;
  * signal without native code.
  */
 final class Signals {
+    private static final int SIGHUP = 1;
+
     private Signals() {}
 
     @SuppressWarnings("removal")
     static void onHangup(Runnable action) {
         try {
+            if (Libc.unignoreSignal(SIGHUP)) {
+                Log.info("SIGHUP was ignored (started under nohup?); restored so that it reopens the log");
+            }
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> action.run());
         } catch (IllegalArgumentException e) {
             Log.warn("cannot catch SIGHUP (" + e.getMessage() + "); send SIGTERM and restart to reopen logs");

@@ -125,6 +125,8 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
     private static final MethodHandle MLOCKALL = link("mlockall", INT_INT);
     private static final MethodHandle MUNLOCKALL = link("munlockall", INT_VOID);
+    private static final MethodHandle SIGACTION = link("sigaction", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SIGNAL = link("signal", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
     private static final MethodHandle GETTID = linkCritical("gettid", INT_VOID);
     private static final MethodHandle GETPID = linkCritical("getpid", INT_VOID);
     private static final MethodHandle GETUID = linkCritical("getuid", INT_VOID);
@@ -722,6 +724,31 @@ public final class Libc {
     }
 
     /** The kernel thread id of the calling thread (cannot fail). */
+    /**
+     * When signal {@code sig} is ignored (SIG_IGN, inherited from e.g. {@code nohup}), sets it back to SIG_DFL and
+     * returns true; otherwise changes nothing. The JVM installs no handler for a signal ignored at its start, and
+     * {@code sun.misc.Signal.handle} then silently leaves it ignored. Setup code only (allocates).
+     */
+    public static boolean unignoreSignal(int sig) {
+        try (Arena a = Arena.ofConfined()) {
+            // struct sigaction begins with the handler (a union with sa_sigaction) on Linux; 256 bytes cover it whole.
+            MemorySegment old = a.allocate(256, 8);
+            check((int) SIGACTION.invokeExact(callState(), sig, MemorySegment.NULL, old), "sigaction");
+            if (old.get(JAVA_LONG, 0) != 1L) { // SIG_IGN
+                return false;
+            }
+            MemorySegment prev = (MemorySegment) SIGNAL.invokeExact(callState(), sig, MemorySegment.NULL); // SIG_DFL
+            if (prev.address() == -1L) { // SIG_ERR
+                throw new NativeException("signal", "signal " + sig, errno());
+            }
+            return true;
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     public static int gettid() {
         try {
             return (int) GETTID.invokeExact();
