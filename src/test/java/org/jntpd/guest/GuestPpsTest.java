@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 @GuestTest
 class GuestPpsTest {
     private static final int WINDOW_EDGES = 20;
-    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration TIMEOUT = Duration.ofSeconds(180);
     /**
      * jntpd no worse than chronyd: RMS at most chronyd's plus this. Both settle to about a microsecond on exact stamps; the
      * daemons' updates land at TCG-late times (timer lateness up to 10 ms at a slew of some ppm is tens of ns), and one
@@ -74,7 +74,7 @@ class GuestPpsTest {
         String both = GuestPpsComparison.table(List.of(jntpd, chronyd)) + "\njntpd log:\n" + jntpd.log();
         assertEquals(WINDOW_EDGES, jntpd.samples());
         assertEquals(WINDOW_EDGES, chronyd.samples());
-        // Converged means within 20 us; locked to exact stamps both should be within a few us at every edge.
+        // Converged means within 5 us; locked to exact stamps both should be within a few us at every edge.
         assertTrue(jntpd.maxAbsNs() < 10_000, both);
         assertTrue(jntpd.rmsNs() <= chronyd.rmsNs() + RMS_TOLERANCE_NS, "jntpd no worse than chronyd\n" + both);
         assertTrue(jntpd.log().contains("synchronised to PPS(" ), "the pulses are the system peer\n" + both);
