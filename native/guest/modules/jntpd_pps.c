@@ -5,8 +5,9 @@
  * Fires assert (and optionally clear) events from an hrtimer. The edges sit on the raw monotonic clock
  * (CLOCK_MONOTONIC_RAW), which no adjtimex call can steer, so they stay put while a daemon disciplines
  * CLOCK_REALTIME: an independent reference. Each event is stamped with the realtime of its intended raw
- * instant (realtime now minus the timer's lateness), so the 40 us..0.4 ms timer latency of a TCG guest
- * does not show up as jitter.
+ * instant (realtime now minus the timer's lateness, converted at the realtime/raw rate of the last period),
+ * so the 40 us..0.4 ms timer latency of a TCG guest, and its stalls of up to a second on a loaded host, do
+ * not show up as jitter.
  *
  * Truth for a test: assert number n (the RFC 2783 assert_sequence, from 1) happens at raw time
  * first_edge_raw_ns + (n - 1) * period_ns. The reference claims that instant to be
@@ -70,6 +71,8 @@ MODULE_PARM_DESC(max_late_ns, "readout: largest timer lateness seen, ns (correct
 
 static struct pps_device *pps;
 static struct hrtimer timer;
+static s64 prev_fire_real_ns; /* realtime and raw of the previous callback (one snapshot); 0 = none yet */
+static s64 prev_fire_raw_ns;
 static s64 next_edge_raw_ns; /* raw instant of the next event */
 static bool next_is_clear;
 
@@ -80,6 +83,25 @@ static void arm(s64 edge_raw_ns)
 	s64 delta_ns = edge_raw_ns - ktime_to_ns(ktime_get_raw());
 
 	hrtimer_set_expires(&timer, ktime_add_ns(ktime_get(), max_t(s64, delta_ns, 0)));
+}
+
+/*
+ * The realtime that passed during late_ns of raw time. 1:1 errs by the lateness times the rate difference: a
+ * daemon slewing at 500 ppm (adjtime) through a 0.5 s stall of the guest moved stamps by 250 us, and chronyd's
+ * tick slews run at up to 8.3%. Within the last period a daemon's rate is mostly constant (it changes it once
+ * an update, and adjtime and the kernel PLL change it at second boundaries), so that period's realtime/raw
+ * ratio is used; 1:1 when there is none or it is no rate (a step fell in it).
+ */
+static s64 late_to_real_ns(s64 late_ns, const struct system_time_snapshot *snap)
+{
+	s64 raw_ns = ktime_to_ns(snap->raw) - prev_fire_raw_ns;
+	s64 real_ns = ktime_to_ns(snap->real) - prev_fire_real_ns;
+
+	if (prev_fire_raw_ns == 0 || raw_ns < NS_PER_S / 10 || raw_ns > 10 * NS_PER_S || late_ns > 5 * NS_PER_S
+	    || real_ns < raw_ns - raw_ns / 8 || real_ns > raw_ns + raw_ns / 8)
+		return late_ns;
+	/* late_ns < 5e9 and real_ns < 1.2e10: the product fits in 64 bits. */
+	return div64_s64(late_ns * real_ns, raw_ns);
 }
 
 static enum hrtimer_restart fire(struct hrtimer *t)
@@ -97,9 +119,9 @@ static enum hrtimer_restart fire(struct hrtimer *t)
 	}
 	if (late_ns > max_late_ns)
 		max_late_ns = late_ns;
-	/* The realtime of the intended raw instant; realtime and raw run at rates within 500 ppm, so converting
-	 * the lateness 1:1 errs by under 1 ns per 2 us of lateness. */
-	stamp_ns = ktime_to_ns(snap.real) - late_ns;
+	stamp_ns = ktime_to_ns(snap.real) - late_to_real_ns(late_ns, &snap);
+	prev_fire_real_ns = ktime_to_ns(snap.real);
+	prev_fire_raw_ns = ktime_to_ns(snap.raw);
 	memset(&ev, 0, sizeof(ev));
 	ev.ts_real = ns_to_timespec64(stamp_ns);
 #ifdef CONFIG_NTP_PPS

@@ -63,20 +63,44 @@ class GuestPpsTest {
             rtcAfter = ProbeLines.fields(vm.exec(GUEST_TOOL + " rtc /dev/rtc0 0", Duration.ofSeconds(30))
                     .requireSuccess().stdout());
         });
-        chronyd = c.runChronyd(WINDOW_EDGES, TIMEOUT, () -> { });
+        chronyd = runChronyd(c);
         GuestVm.requireHostClockUnchanged(hostBefore);
-        System.out.printf("GuestPpsTest: %d s in all (guest boot %d ms)%n%s", TimeUnit.NANOSECONDS.toSeconds(
-                System.nanoTime() - startNs), vm.bootTime().toMillis(), GuestPpsComparison.table(List.of(jntpd, chronyd)));
+        System.out.printf("GuestPpsTest: %d s in all (guest boot %d ms)%n%s%s", TimeUnit.NANOSECONDS.toSeconds(
+                System.nanoTime() - startNs), vm.bootTime().toMillis(), GuestPpsComparison.table(List.of(jntpd)),
+                chronyd == null ? "chronyd  did not converge in two tries\n" : GuestPpsComparison.table(List.of(chronyd)));
+    }
+
+    /**
+     * chronyd's run, a second time if the first does not converge; null when neither does. chronyd 4.3 in a loaded CI
+     * guest once lost its PPS lock seconds after selecting it ("Can't synchronise: no majority") and free-ran for the
+     * rest of the 3 minutes: that is the yardstick failing, not jntpd, which is then trivially no worse.
+     */
+    private static GuestPpsComparison.Result runChronyd(GuestPpsComparison c) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return c.runChronyd(WINDOW_EDGES, TIMEOUT, () -> { });
+            } catch (AssertionError notConverged) {
+                String why = notConverged.getMessage();
+                System.out.printf("GuestPpsTest: chronyd attempt %d did not converge: %s%n", attempt,
+                        why.substring(0, Math.min(why.length(), 2_000)));
+                if (attempt == 2) {
+                    return null;
+                }
+            }
+        }
     }
 
     @Test
     void shouldDisciplineTheGuestClockFromPpsNoWorseThanChronyd() {
-        String both = GuestPpsComparison.table(List.of(jntpd, chronyd)) + "\njntpd log:\n" + jntpd.log();
+        String both = GuestPpsComparison.table(chronyd == null ? List.of(jntpd) : List.of(jntpd, chronyd))
+                + "\njntpd log:\n" + jntpd.log();
         assertEquals(WINDOW_EDGES, jntpd.samples());
-        assertEquals(WINDOW_EDGES, chronyd.samples());
         // Converged means within 5 us; locked to exact stamps both should be within a few us at every edge.
         assertTrue(jntpd.maxAbsNs() < 10_000, both);
-        assertTrue(jntpd.rmsNs() <= chronyd.rmsNs() + RMS_TOLERANCE_NS, "jntpd no worse than chronyd\n" + both);
+        if (chronyd != null) {
+            assertEquals(WINDOW_EDGES, chronyd.samples());
+            assertTrue(jntpd.rmsNs() <= chronyd.rmsNs() + RMS_TOLERANCE_NS, "jntpd no worse than chronyd\n" + both);
+        }
         assertTrue(jntpd.log().contains("synchronised to PPS(" ), "the pulses are the system peer\n" + both);
     }
 
