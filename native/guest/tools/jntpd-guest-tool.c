@@ -12,6 +12,7 @@
  *   sysoff DEV COUNT           PTP_SYS_OFFSET_EXTENDED, PTP_SYS_OFFSET and PTP_SYS_OFFSET_PRECISE
  *   adjfreq CLOCK PPM          set CLOCK's frequency (guest only)
  *   step CLOCK NS              step CLOCK by NS (guest only)
+ *   tick US                    set CLOCK_REALTIME's tick (10000 nominal, 9000..11000 = -10..+10%; guest only)
  *   udp-echo PORT COUNT SECS   echo COUNT UDP datagrams on 0.0.0.0:PORT, give up after SECS
  *
  * CLOCK is "realtime" or a PHC device path. Every command that changes a clock refuses to run unless the
@@ -48,7 +49,8 @@ static int die(const char *what)
 static int usage(void)
 {
 	fprintf(stderr, "usage: jntpd-guest-tool timex | find pps|ptp NAME | tsc-khz | clock CLOCK | rtc DEV COUNT | pps DEV COUNT [clear] |\n"
-			"       sysoff DEV COUNT | adjfreq CLOCK PPM | step CLOCK NS | udp-echo PORT COUNT SECS\n");
+			"       sysoff DEV COUNT | adjfreq CLOCK PPM | step CLOCK NS | tick US |\n"
+			"       udp-echo PORT COUNT SECS\n");
 	return 2;
 }
 
@@ -313,6 +315,17 @@ static int cmd_step(const char *name, long long step)
 	return 0;
 }
 
+static int cmd_tick(long tick_us)
+{
+	struct timex tx = {.modes = ADJ_TICK, .tick = tick_us};
+
+	require_guest();
+	if (adjtimex(&tx) < 0)
+		die("adjtimex(ADJ_TICK)");
+	printf("tick=%ld\n", tx.tick);
+	return 0;
+}
+
 static int cmd_udp_echo(int port, int count, int secs)
 {
 	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = INADDR_ANY};
@@ -369,6 +382,8 @@ int main(int argc, char **argv)
 		return cmd_adjfreq(argv[2], atof(argv[3]));
 	if (strcmp(cmd, "step") == 0 && argc == 4)
 		return cmd_step(argv[2], atoll(argv[3]));
+	if (strcmp(cmd, "tick") == 0 && argc == 3)
+		return cmd_tick(atol(argv[2]));
 	if (strcmp(cmd, "udp-echo") == 0 && argc == 5)
 		return cmd_udp_echo(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	return usage();
