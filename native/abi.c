@@ -125,6 +125,15 @@ int main(void) {
     FIELD(struct sock_extended_err, "sock_extended_err", ee_info);
     FIELD(struct sock_extended_err, "sock_extended_err", ee_data);
 
+    SIZE(struct in_pktinfo, "in_pktinfo");
+    FIELD(struct in_pktinfo, "in_pktinfo", ipi_ifindex);
+    FIELD(struct in_pktinfo, "in_pktinfo", ipi_spec_dst);
+    FIELD(struct in_pktinfo, "in_pktinfo", ipi_addr);
+
+    SIZE(struct in6_pktinfo, "in6_pktinfo");
+    FIELD(struct in6_pktinfo, "in6_pktinfo", ipi6_addr);
+    FIELD(struct in6_pktinfo, "in6_pktinfo", ipi6_ifindex);
+
     SIZE(struct pollfd, "pollfd");
     FIELD(struct pollfd, "pollfd", fd);
     FIELD(struct pollfd, "pollfd", events);

@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import org.jntpd.platform.Cmsghdr;
 import org.jntpd.platform.Errno;
+import org.jntpd.platform.In6Pktinfo;
+import org.jntpd.platform.InPktinfo;
 import org.jntpd.platform.Iovec;
 import org.jntpd.platform.Mmsghdr;
 import org.jntpd.platform.Msghdr;
@@ -53,6 +55,11 @@ public final class PacketBatch implements AutoCloseable {
     /** The control message asking for a TX timestamp: SO_TIMESTAMPING with the u32 SOF_TIMESTAMPING_TX_* flags. */
     private static final long TX_REQUEST_LEN = Cmsghdr.len(Integer.BYTES);
     private static final long TX_REQUEST_SPACE = Cmsghdr.space(Integer.BYTES);
+    /** The control messages choosing a reply's source address: IP_PKTINFO and IPV6_PKTINFO. */
+    private static final long PKTINFO4_LEN = Cmsghdr.len(InPktinfo.sizeof());
+    private static final long PKTINFO4_SPACE = Cmsghdr.space(InPktinfo.sizeof());
+    private static final long PKTINFO6_LEN = Cmsghdr.len(In6Pktinfo.sizeof());
+    private static final long PKTINFO6_SPACE = Cmsghdr.space(In6Pktinfo.sizeof());
 
     private final Arena arena;
     private final int capacity;
@@ -76,6 +83,13 @@ public final class PacketBatch implements AutoCloseable {
     private final boolean[] txRequested;
     private final boolean[] txIdValid;
     private final int[] errorErrno;
+    // The local end of a received datagram (IP_PKTINFO / IPV6_PKTINFO), or for a send the source to use:
+    // family AF_UNSPEC = none (the kernel picks by route).
+    private final int[] localFamily;
+    private final int[] localIpv4;
+    private final long[] localHigh;
+    private final long[] localLow;
+    private final int[] localIfIndex;
     // Slots [0, dirtySlots) may hold what a receive or a send left in their headers: a receive resets those only, so
     // an empty poll of a busy-polling loop does not rewrite every header of the batch.
     private int dirtySlots;
@@ -131,6 +145,11 @@ public final class PacketBatch implements AutoCloseable {
         txRequested = new boolean[capacity];
         txIdValid = new boolean[capacity];
         errorErrno = new int[capacity];
+        localFamily = new int[capacity];
+        localIpv4 = new int[capacity];
+        localHigh = new long[capacity];
+        localLow = new long[capacity];
+        localIfIndex = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             prepareReceive(i);
         }
@@ -337,10 +356,51 @@ public final class PacketBatch implements AutoCloseable {
         return z ^ (z >>> 31);
     }
 
-    /** Copies the peer address of {@code from}'s slot into {@code toSlot} here: reply to where a request came from. */
+    /**
+     * Copies the peer address of {@code from}'s slot into {@code toSlot} here, and its local address when the socket
+     * reported one: reply to where a request came from, from the address it was sent to. (A socket bound to a
+     * wildcard address would otherwise answer from the address the route picks, which a client that checks the
+     * source, or sits behind a stateful firewall, drops.)
+     */
     public void copyAddress(PacketBatch from, int fromSlot, int toSlot) {
         MemorySegment.copy(from.address[fromSlot], 0, address[toSlot], 0, ADDRESS_BYTES);
         addressLength[toSlot] = from.addressLength[fromSlot];
+        localFamily[toSlot] = from.localFamily[fromSlot];
+        localIpv4[toSlot] = from.localIpv4[fromSlot];
+        localHigh[toSlot] = from.localHigh[fromSlot];
+        localLow[toSlot] = from.localLow[fromSlot];
+        localIfIndex[toSlot] = from.localIfIndex[fromSlot];
+    }
+
+    /**
+     * The family of the slot's local address: after a receive on a socket with packet info, where the datagram came
+     * in (AF_INET or AF_INET6); AF_UNSPEC when unknown or, for a send, when the kernel is to pick the source.
+     */
+    public int localFamily(int slot) {
+        return localFamily[slot];
+    }
+
+    /**
+     * IPv4: the local address a reply should come from (the kernel's ipi_spec_dst: the address the datagram was sent
+     * to, or for a broadcast the receiving interface's address), as an int.
+     */
+    public int localIpv4(int slot) {
+        return localIpv4[slot];
+    }
+
+    /** IPv6: the datagram's destination address, first 8 bytes big-endian. */
+    public long localIpv6High(int slot) {
+        return localHigh[slot];
+    }
+
+    /** IPv6: the datagram's destination address, last 8 bytes big-endian. */
+    public long localIpv6Low(int slot) {
+        return localLow[slot];
+    }
+
+    /** The interface the datagram came in on (0 = unknown). */
+    public int localIfIndex(int slot) {
+        return localIfIndex[slot];
     }
 
     /** Sets an IPv4 destination (address as an int, 127.0.0.1 = 0x7f000001). */
@@ -351,6 +411,7 @@ public final class PacketBatch implements AutoCloseable {
         SockaddrIn.sin_port(a, port);
         SockaddrIn.sin_addr(a, ipv4);
         addressLength[slot] = (int) SockaddrIn.sizeof();
+        localFamily[slot] = Net.AF_UNSPEC;
     }
 
     /** Sets an IPv6 destination (address as two big-endian longs). */
@@ -361,16 +422,19 @@ public final class PacketBatch implements AutoCloseable {
         SockaddrIn6.sin6_port(a, port);
         SockaddrIn6.sin6_addr(a, high, low);
         addressLength[slot] = ADDRESS_BYTES;
+        localFamily[slot] = Net.AF_UNSPEC;
     }
 
     /** Sets the destination from a Java address (setup code: allocates). */
     public void address(int slot, InetSocketAddress to) {
         addressLength[slot] = SocketAddresses.write(address[slot], to);
+        localFamily[slot] = Net.AF_UNSPEC;
     }
 
     /** No destination: the send goes to the socket's connected peer. */
     public void clearAddress(int slot) {
         addressLength[slot] = 0;
+        localFamily[slot] = Net.AF_UNSPEC;
     }
 
     /** The slot's peer as a Java address (logging, tests: allocates), or null when it has none. */
@@ -425,16 +489,23 @@ public final class PacketBatch implements AutoCloseable {
         Msghdr.msg_namelen(h, addressLength[slot]);
         Msghdr.msg_flags(h, 0);
         markDirty(slot + 1);
+        MemorySegment c = control[slot];
+        long at = 0;
         if (txRequested[slot] && txFlags != 0) {
-            MemorySegment c = control[slot];
-            Cmsghdr.cmsg_len(c, TX_REQUEST_LEN);
-            Cmsghdr.cmsg_level(c, Net.SOL_SOCKET);
-            Cmsghdr.cmsg_type(c, Net.SO_TIMESTAMPING);
+            Cmsghdr.header(c, 0, TX_REQUEST_LEN, Net.SOL_SOCKET, Net.SO_TIMESTAMPING);
             c.set(JAVA_INT, Cmsghdr.dataOffset(0), txFlags);
-            Msghdr.msg_controllen(h, TX_REQUEST_SPACE);
-        } else {
-            Msghdr.msg_controllen(h, 0);
+            at = TX_REQUEST_SPACE;
         }
+        if (localFamily[slot] == Net.AF_INET) {
+            Cmsghdr.header(c, at, PKTINFO4_LEN, Net.SOL_IP, Net.IP_PKTINFO);
+            InPktinfo.setForSend(c, Cmsghdr.dataOffset(at), localIpv4[slot]);
+            at += PKTINFO4_SPACE;
+        } else if (localFamily[slot] == Net.AF_INET6) {
+            Cmsghdr.header(c, at, PKTINFO6_LEN, Net.SOL_IPV6, Net.IPV6_PKTINFO);
+            In6Pktinfo.set(c, Cmsghdr.dataOffset(at), localHigh[slot], localLow[slot], localIfIndex[slot]);
+            at += PKTINFO6_SPACE;
+        }
+        Msghdr.msg_controllen(h, at);
     }
 
     /** Records a sent slot: its TX id, or {@link #NO_TX_ID} when it asked for no stamp. */
@@ -456,6 +527,7 @@ public final class PacketBatch implements AutoCloseable {
         rxHardwareNs[slot] = 0;
         txTimestamp[slot] = false;
         errorErrno[slot] = 0;
+        localFamily[slot] = Net.AF_UNSPEC;
         long controlLen = Msghdr.msg_controllen(h);
         MemorySegment c = control[slot];
         for (long at = controlLen >= Cmsghdr.sizeof() ? 0 : -1; at >= 0 && Cmsghdr.fits(c, at, controlLen);
@@ -485,6 +557,17 @@ public final class PacketBatch implements AutoCloseable {
             }
         } else if (level == Net.SOL_SOCKET && type == Net.SCM_TIMESTAMPNS) {
             rxSoftwareNs[slot] = Timespec.toNanos(c, dataAt);
+        } else if (level == Net.SOL_IP && type == Net.IP_PKTINFO) {
+            localFamily[slot] = Net.AF_INET;
+            localIpv4[slot] = InPktinfo.ipi_spec_dst(c, dataAt);
+            localIfIndex[slot] = InPktinfo.ipi_ifindex(c, dataAt);
+        } else if (level == Net.SOL_IPV6 && type == Net.IPV6_PKTINFO) {
+            long high = In6Pktinfo.ipi6_addr_high(c, dataAt);
+            // A multicast destination is no source address: leave the choice to the kernel.
+            localFamily[slot] = (high >>> 56) == 0xff ? Net.AF_UNSPEC : Net.AF_INET6;
+            localHigh[slot] = high;
+            localLow[slot] = In6Pktinfo.ipi6_addr_low(c, dataAt);
+            localIfIndex[slot] = In6Pktinfo.ipi6_ifindex(c, dataAt);
         } else if ((level == Net.SOL_IP && type == Net.IP_RECVERR)
                 || (level == Net.SOL_IPV6 && type == Net.IPV6_RECVERR)) {
             int errno = c.get(JAVA_INT, dataAt + SockExtendedErr.EE_ERRNO_OFFSET);

@@ -47,40 +47,50 @@ public final class UdpSocket implements AutoCloseable {
 
     /**
      * Socket settings. {@code timestamps} is the mode asked for: TIMESTAMPING falls back to TIMESTAMPNS when the
-     * kernel refuses it. Buffer sizes of 0 keep the kernel's defaults.
+     * kernel refuses it. Buffer sizes of 0 keep the kernel's defaults. {@code packetInfo}: receive each datagram's
+     * local address (IP_PKTINFO, IPV6_RECVPKTINFO), for a socket bound to a wildcard address to answer from the
+     * address it was asked at ({@link PacketBatch#copyAddress}).
      */
     public record Options(boolean nonBlocking, boolean reusePort, TimestampMode timestamps,
-            boolean hardwareTimestamps, boolean v6Only, int receiveBufferBytes, int sendBufferBytes) {
+            boolean hardwareTimestamps, boolean v6Only, int receiveBufferBytes, int sendBufferBytes,
+            boolean packetInfo) {
         /** Non-blocking, SO_TIMESTAMPING with software stamps, IPv6 sockets IPv6-only, kernel buffer sizes. */
-        public static final Options DEFAULT = new Options(true, false, TimestampMode.TIMESTAMPING, false, true, 0, 0);
+        public static final Options DEFAULT = new Options(true, false, TimestampMode.TIMESTAMPING, false, true, 0, 0,
+                false);
 
         public Options withNonBlocking(boolean v) {
             return new Options(v, reusePort, timestamps, hardwareTimestamps, v6Only,
-                    receiveBufferBytes, sendBufferBytes);
+                    receiveBufferBytes, sendBufferBytes, packetInfo);
         }
 
         public Options withReusePort(boolean v) {
             return new Options(nonBlocking, v, timestamps, hardwareTimestamps, v6Only,
-                    receiveBufferBytes, sendBufferBytes);
+                    receiveBufferBytes, sendBufferBytes, packetInfo);
         }
 
         public Options withTimestamps(TimestampMode v) {
             return new Options(nonBlocking, reusePort, v, hardwareTimestamps, v6Only,
-                    receiveBufferBytes, sendBufferBytes);
+                    receiveBufferBytes, sendBufferBytes, packetInfo);
         }
 
         public Options withHardwareTimestamps(boolean v) {
             return new Options(nonBlocking, reusePort, timestamps, v, v6Only,
-                    receiveBufferBytes, sendBufferBytes);
+                    receiveBufferBytes, sendBufferBytes, packetInfo);
         }
 
         public Options withV6Only(boolean v) {
             return new Options(nonBlocking, reusePort, timestamps, hardwareTimestamps, v,
-                    receiveBufferBytes, sendBufferBytes);
+                    receiveBufferBytes, sendBufferBytes, packetInfo);
         }
 
         public Options withBufferBytes(int receive, int send) {
-            return new Options(nonBlocking, reusePort, timestamps, hardwareTimestamps, v6Only, receive, send);
+            return new Options(nonBlocking, reusePort, timestamps, hardwareTimestamps, v6Only, receive, send,
+                    packetInfo);
+        }
+
+        public Options withPacketInfo(boolean v) {
+            return new Options(nonBlocking, reusePort, timestamps, hardwareTimestamps, v6Only,
+                    receiveBufferBytes, sendBufferBytes, v);
         }
     }
 
@@ -141,6 +151,14 @@ public final class UdpSocket implements AutoCloseable {
             MemorySegment scratch = arena.allocate(SockaddrIn6.LAYOUT);
             if (family == Net.AF_INET6) {
                 setInt(fd, scratch, Net.IPPROTO_IPV6, Net.IPV6_V6ONLY, options.v6Only() ? 1 : 0, "IPV6_V6ONLY");
+            }
+            if (options.packetInfo()) {
+                if (family == Net.AF_INET || !options.v6Only()) { // a dual-stack socket reports IPv4 with IP_PKTINFO
+                    setInt(fd, scratch, Net.SOL_IP, Net.IP_PKTINFO, 1, "IP_PKTINFO");
+                }
+                if (family == Net.AF_INET6) {
+                    setInt(fd, scratch, Net.SOL_IPV6, Net.IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
+                }
             }
             if (options.reusePort()) {
                 setInt(fd, scratch, Net.SOL_SOCKET, Net.SO_REUSEPORT, 1, "SO_REUSEPORT");

@@ -55,6 +55,13 @@ public final class Cmsghdr {
         s.set(JAVA_LONG, CMSG_LEN_OFFSET, v);
     }
 
+    /** Writes a control message header at {@code at} of a control buffer (no slice: the send path allocates nothing). */
+    public static void header(MemorySegment s, long at, long len, int level, int type) {
+        s.set(JAVA_LONG, at + CMSG_LEN_OFFSET, len);
+        s.set(JAVA_INT, at + CMSG_LEVEL_OFFSET, level);
+        s.set(JAVA_INT, at + CMSG_TYPE_OFFSET, type);
+    }
+
     public static int cmsg_level(MemorySegment s) {
         return s.get(JAVA_INT, CMSG_LEVEL_OFFSET);
     }

@@ -91,8 +91,9 @@ public final class Server implements AutoCloseable {
                 if (port == 0 && !bound.isEmpty()) { // an ephemeral port: later sockets join the first one's port
                     addr = new InetSocketAddress(addr.getAddress(), bound.get(a % bound.size()).getPort());
                 }
+                // A wildcard socket learns each request's local address, so the reply leaves from it.
                 UdpSocket s = UdpSocket.open(addr, UdpSocket.Options.DEFAULT.withReusePort(reusePort)
-                        .withBufferBytes(receiveBufferBytes, 0));
+                        .withBufferBytes(receiveBufferBytes, 0).withPacketInfo(addr.getAddress().isAnyLocalAddress()));
                 sockets.add(s);
                 own[a] = s;
                 if (w == 0) {

@@ -339,6 +339,70 @@ class UdpSocketTest {
     }
 
     @Test
+    void shouldAnswerFromTheAddressAWildcardSocketWasAskedAtWithPacketInfo() throws IOException {
+        // 127.0.0.2 is a local address (all of 127/8 is) that the route to 127.0.0.1 does not pick as its source.
+        InetSocketAddress any = new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 0);
+        for (boolean packetInfo : new boolean[] {true, false}) {
+            try (UdpSocket server = UdpSocket.open(any, Options.DEFAULT.withPacketInfo(packetInfo));
+                    DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                    PacketBatch in = new PacketBatch(2); PacketBatch out = new PacketBatch(2)) {
+                InetSocketAddress asked = new InetSocketAddress(InetAddress.getByName("127.0.0.2"),
+                        server.localAddress().getPort());
+                client.setSoTimeout(WAIT_MS);
+                client.send(new DatagramPacket(new byte[48], 48, asked));
+                assertEquals(Net.POLLIN, server.poll(Net.POLLIN, WAIT_MS));
+                assertEquals(1, server.receive(in));
+                if (packetInfo) {
+                    assertEquals(Net.AF_INET, in.localFamily(0));
+                    assertEquals(0x7f000002, in.localIpv4(0));
+                    assertEquals(1, in.localIfIndex(0), "lo");
+                } else {
+                    assertEquals(Net.AF_UNSPEC, in.localFamily(0));
+                }
+                out.copyAddress(in, 0, 0);
+                out.requestTxTimestamp(0, true); // both control messages in one send
+                fill(out, 0, 77, 48);
+                assertEquals(1, server.send(out, 1));
+                DatagramPacket reply = new DatagramPacket(new byte[64], 64);
+                client.receive(reply);
+                assertEquals(packetInfo ? "/127.0.0.2" : "/127.0.0.1", reply.getAddress().toString(),
+                        "the reply's source with packetInfo " + packetInfo);
+            }
+        }
+    }
+
+    @Test
+    void shouldReportTheLocalIpv6AddressAndSendFromIt() {
+        InetSocketAddress any6;
+        UdpSocket server;
+        try {
+            any6 = new InetSocketAddress(InetAddress.getByName("::"), 0);
+            server = UdpSocket.open(any6, Options.DEFAULT.withPacketInfo(true));
+        } catch (IOException | NativeException e) {
+            Assumptions.abort("no IPv6 here: " + e.getMessage());
+            return;
+        }
+        try (UdpSocket rx = server; UdpSocket client = UdpSocket.open(loopback6(), Options.DEFAULT);
+                PacketBatch in = new PacketBatch(2); PacketBatch out = new PacketBatch(2)) {
+            out.address(0, new InetSocketAddress(loopback6().getAddress(), rx.localAddress().getPort()));
+            fill(out, 0, 5, 48);
+            assertEquals(1, client.send(out, 1));
+            assertEquals(Net.POLLIN, rx.poll(Net.POLLIN, WAIT_MS));
+            assertEquals(1, rx.receive(in));
+            assertEquals(Net.AF_INET6, in.localFamily(0));
+            assertEquals(0L, in.localIpv6High(0));
+            assertEquals(1L, in.localIpv6Low(0));
+            assertEquals(1, in.localIfIndex(0), "lo");
+            out.copyAddress(in, 0, 1);
+            fill(out, 1, 6, 48);
+            assertEquals(1, rx.send(out, 1, 1), "the kernel takes the IPV6_PKTINFO it was given");
+            assertEquals(Net.POLLIN, client.poll(Net.POLLIN, WAIT_MS));
+            assertEquals(1, client.receive(in));
+            assertEquals(6, seq(in, 0));
+        }
+    }
+
+    @Test
     void shouldFlagAnOversizedDatagramAsTruncatedAndCarryOn() throws IOException {
         try (UdpSocket rx = UdpSocket.open(LOOPBACK4, Options.DEFAULT);
                 PacketBatch in = new PacketBatch(4, PacketBatch.MIN_DATA_BYTES);

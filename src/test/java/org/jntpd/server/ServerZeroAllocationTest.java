@@ -50,7 +50,8 @@ class ServerZeroAllocationTest {
         // Limited with a generous rate so the limiter runs on every request without refusing any.
         Responder responder = new Responder(AccessControl.compile(List.of()), new RateLimiter(12, -19, 255, 4, 1), true,
                 table, counters);
-        try (UdpSocket serverSocket = UdpSocket.open(LOOPBACK, UdpSocket.Options.DEFAULT);
+        // With packet info, as on a wildcard bind: each reply carries its IP_PKTINFO control message too.
+        try (UdpSocket serverSocket = UdpSocket.open(LOOPBACK, UdpSocket.Options.DEFAULT.withPacketInfo(true));
                 // The client takes no TX stamps: undrained error-queue reports would fill its receive buffer.
                 UdpSocket client = UdpSocket.open(LOOPBACK,
                         UdpSocket.Options.DEFAULT.withTimestamps(UdpSocket.TimestampMode.NONE));
