@@ -320,12 +320,6 @@ public final class ConfigParser {
         if (trueChimer) {
             unhonoured.add("true");
         }
-        if (version != 4) {
-            unhonoured.add("version " + version + " (requests are NTPv4)");
-        }
-        if (maxDelayNs != 0) {
-            unhonoured.add("maxdelay");
-        }
         if (biasNs != 0) {
             unhonoured.add("bias");
         }

@@ -217,11 +217,11 @@ public final class Association implements ClockStepListener {
                 }
             }
             sentReceiveNtp64 = receive;
-            h.set(0, MAX_VERSION, NtpMode.CLIENT, 0, pollLog2, 0, 0, 0, 0, 0, origin, receive, cookie);
+            h.set(0, cfg.version(), NtpMode.CLIENT, 0, pollLog2, 0, 0, 0, 0, 0, origin, receive, cookie);
         } else {
             boolean synced = sys.synced();
             long receive = peerRxLocalNs == 0 ? 0 : NtpTimestamp.fromUnixNs(peerRxLocalNs);
-            h.set(sys.leapIndicator(), MAX_VERSION, cfg.mode().wireMode, synced ? sys.stratum() : 0, pollLog2,
+            h.set(sys.leapIndicator(), cfg.version(), cfg.mode().wireMode, synced ? sys.stratum() : 0, pollLog2,
                     sys.precisionLog2(), synced ? sys.rootDelayShort() : 0, synced ? sys.rootDispersionShort(nowNs) : 0,
                     synced ? sys.refId() : INIT_REFID, sys.referenceNtp64(), peerXmtNtp64, receive,
                     NtpTimestamp.fromUnixNs(nowNs));
@@ -330,6 +330,9 @@ public final class Association implements ClockStepListener {
         long dispersionNs = precisionNs + (long) (15e-6 * Math.max(0, t4 - t1));
         if ((rootDelayNs + delayNs) / 2 + rootDispersionNs + dispersionNs > source.maxDistanceNs()) {
             return verdict(PacketVerdict.DISTANCE_EXCEEDED, 0);
+        }
+        if (cfg.maxDelayNs() > 0 && delayNs > cfg.maxDelayNs()) {
+            return verdict(PacketVerdict.MAX_DELAY_EXCEEDED, 0);
         }
         lastOffsetNs = offsetNs;
         lastDelayNs = delayNs;

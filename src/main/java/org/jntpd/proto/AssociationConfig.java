@@ -16,9 +16,12 @@ import org.jntpd.sync.PollPolicy;
  * @param pollCost     accuracy the poll policy may give up per doubling of the interval ({@link PollPolicy})
  * @param xleave       client: ask for interleaved replies (chrony's {@code xleave}), whose transmit timestamps are the
  *                     server's kernel TX stamps of its previous reply
+ * @param version      the NTP version of the requests (1-4; {@code version N}: some old servers answer only v3)
+ * @param maxDelayNs   replies whose round-trip delay exceeds this give no sample (they still count as answers);
+ *                     0 = no limit ({@code maxdelay S})
  */
 public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boolean iburst, boolean burst, boolean pool,
-        int localRefId, double pollCost, boolean xleave) {
+        int localRefId, double pollCost, boolean xleave, int version, long maxDelayNs) {
 
     /** The three kinds of association. */
     public enum Mode {
@@ -45,6 +48,12 @@ public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boo
             throw new IllegalArgumentException("poll range must satisfy " + MIN_POLL_LIMIT + " <= minpoll <= maxpoll <= "
                     + MAX_POLL_LIMIT + ", got minpoll " + minPollLog2 + " maxpoll " + maxPollLog2);
         }
+        if (version < 1 || version > 4) {
+            throw new IllegalArgumentException("version must be 1..4, got " + version);
+        }
+        if (maxDelayNs < 0) {
+            throw new IllegalArgumentException("maxdelay must be >= 0 (0 = no limit), got " + maxDelayNs + " ns");
+        }
         if (!(pollCost >= 0)) {
             throw new IllegalArgumentException("poll cost must be a non-negative fraction, got " + pollCost);
         }
@@ -53,7 +62,7 @@ public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boo
     /** A {@code server} line with no options. */
     public static AssociationConfig server() {
         return new AssociationConfig(Mode.CLIENT, DEFAULT_MIN_POLL, DEFAULT_MAX_POLL, false, false, false, 0,
-                PollPolicy.DEFAULT_COST, false);
+                PollPolicy.DEFAULT_COST, false, 4, 0);
     }
 
     /** A {@code peer} line with no options. */
@@ -62,34 +71,52 @@ public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boo
     }
 
     public AssociationConfig withMode(Mode m) {
-        return new AssociationConfig(m, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, xleave);
+        return new AssociationConfig(m, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, xleave,
+                version, maxDelayNs);
     }
 
     public AssociationConfig withPoll(int minLog2, int maxLog2) {
-        return new AssociationConfig(mode, minLog2, maxLog2, iburst, burst, pool, localRefId, pollCost, xleave);
+        return new AssociationConfig(mode, minLog2, maxLog2, iburst, burst, pool, localRefId, pollCost, xleave,
+                version, maxDelayNs);
     }
 
     public AssociationConfig withIburst(boolean v) {
-        return new AssociationConfig(mode, minPollLog2, maxPollLog2, v, burst, pool, localRefId, pollCost, xleave);
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, v, burst, pool, localRefId, pollCost, xleave,
+                version, maxDelayNs);
     }
 
     public AssociationConfig withBurst(boolean v) {
-        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, v, pool, localRefId, pollCost, xleave);
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, v, pool, localRefId, pollCost, xleave,
+                version, maxDelayNs);
     }
 
     public AssociationConfig withPool(boolean v) {
-        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, v, localRefId, pollCost, xleave);
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, v, localRefId, pollCost, xleave,
+                version, maxDelayNs);
     }
 
     public AssociationConfig withLocalRefId(int v) {
-        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, v, pollCost, xleave);
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, v, pollCost, xleave,
+                version, maxDelayNs);
     }
 
     public AssociationConfig withXleave(boolean v) {
-        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, v);
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, v,
+                version, maxDelayNs);
     }
 
     public AssociationConfig withPollCost(double v) {
-        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, v, xleave);
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, v, xleave,
+                version, maxDelayNs);
+    }
+
+    public AssociationConfig withVersion(int v) {
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, xleave,
+                v, maxDelayNs);
+    }
+
+    public AssociationConfig withMaxDelayNs(long v) {
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, xleave,
+                version, v);
     }
 }

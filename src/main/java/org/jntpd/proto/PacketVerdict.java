@@ -20,6 +20,8 @@ public enum PacketVerdict {
     LOOP,
     /** Root distance beyond maxdist. */
     DISTANCE_EXCEEDED,
+    /** Round-trip delay beyond the association's maxdelay: an answer, but no sample. */
+    MAX_DELAY_EXCEEDED,
     /** Kiss-o'-Death RATE: poll interval backed off. */
     KOD_RATE,
     /** Kiss-o'-Death DENY or RSTR: the association demobilises. */

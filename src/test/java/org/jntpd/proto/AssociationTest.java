@@ -85,6 +85,30 @@ class AssociationTest {
     }
 
     @Test
+    void shouldSendTheConfiguredVersion() {
+        Association a = association(AssociationConfig.server().withVersion(3));
+        a.poll(T0, request, unsynced);
+        assertEquals(3, request.version);
+        assertEquals(NtpMode.CLIENT, request.mode);
+    }
+
+    @Test
+    void shouldCountAReplyBeyondMaxDelayAsAnAnswerButTakeNoSample() {
+        Association a = association(AssociationConfig.server().withMaxDelayNs(15 * MS));
+        a.poll(T0, request, unsynced);
+        long t2 = T0 + 15 * MS; // 20 ms round trip: beyond 15 ms
+        assertEquals(0, a.receive(reply(request, t2, t2 + MS), T0 + 21 * MS));
+        assertEquals(PacketVerdict.MAX_DELAY_EXCEEDED, a.lastVerdict());
+        assertEquals(0, a.source().samples());
+        assertEquals(1, a.reach(), "the server answered");
+        a.poll(T0 + 64 * S, request, unsynced);
+        long t2b = T0 + 64 * S + 5 * MS + 5 * MS; // 10 ms round trip: within
+        assertEquals(Association.SAMPLE, a.receive(reply(request, t2b, t2b + MS), T0 + 64 * S + 11 * MS));
+        assertEquals(1, a.source().samples());
+        assertEquals(10 * MS, a.source().minDelayNs());
+    }
+
+    @Test
     void shouldTakeTheKernelTransmitTimestampForTheRequestItBelongsTo() {
         Association a = association(AssociationConfig.server());
         a.poll(T0, request, unsynced);
