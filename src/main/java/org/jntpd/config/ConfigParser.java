@@ -320,9 +320,6 @@ public final class ConfigParser {
         if (trueChimer) {
             unhonoured.add("true");
         }
-        if (biasNs != 0) {
-            unhonoured.add("bias");
-        }
         if (preempt) {
             unhonoured.add("preempt");
         }

@@ -361,7 +361,8 @@ public final class SyncLoop implements Runnable {
         AssociationConfig cfg = new AssociationConfig(
                 spec.kind() == ServerSpec.Kind.PEER ? AssociationConfig.Mode.SYMMETRIC_ACTIVE : AssociationConfig.Mode.CLIENT,
                 spec.minPollLog2(), spec.maxPollLog2(), spec.iburst(), spec.burst(), pool != null, 0,
-                org.jntpd.sync.PollPolicy.DEFAULT_COST, spec.xleave(), spec.version(), spec.maxDelayNs());
+                org.jntpd.sync.PollPolicy.DEFAULT_COST, spec.xleave(), spec.version(), spec.maxDelayNs(),
+                spec.biasNs());
         Association assoc = new Association(cfg, source, random, nowNs);
         sync.addStepListener(assoc);
         peers.add(new Peer(spec, new InetSocketAddress(address, spec.port()), socket, source, assoc, pool));

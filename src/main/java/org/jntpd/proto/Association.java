@@ -318,7 +318,7 @@ public final class Association implements ClockStepListener {
         }
         long t2 = NtpTimestamp.toUnixNs(t2Ntp64, t1);
         long t3 = NtpTimestamp.toUnixNs(h.transmit, t1);
-        long offsetNs = Math.floorDiv((t2 - t1) + (t3 - t4), 2);
+        long offsetNs = Math.floorDiv((t2 - t1) + (t3 - t4), 2) + cfg.biasNs();
         long delayNs = (t4 - t1) - (t3 - t2);
         long precisionNs = precisionNs(h.precision);
         if (delayNs < -precisionNs - 1000) {

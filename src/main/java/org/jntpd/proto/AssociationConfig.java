@@ -19,9 +19,11 @@ import org.jntpd.sync.PollPolicy;
  * @param version      the NTP version of the requests (1-4; {@code version N}: some old servers answer only v3)
  * @param maxDelayNs   replies whose round-trip delay exceeds this give no sample (they still count as answers);
  *                     0 = no limit ({@code maxdelay S})
+ * @param biasNs       added to every offset measured from this server ({@code bias S}, NTPsec): corrects a known
+ *                     asymmetry of the path (positive = the server is taken to be that much further ahead)
  */
 public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boolean iburst, boolean burst, boolean pool,
-        int localRefId, double pollCost, boolean xleave, int version, long maxDelayNs) {
+        int localRefId, double pollCost, boolean xleave, int version, long maxDelayNs, long biasNs) {
 
     /** The three kinds of association. */
     public enum Mode {
@@ -62,7 +64,7 @@ public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boo
     /** A {@code server} line with no options. */
     public static AssociationConfig server() {
         return new AssociationConfig(Mode.CLIENT, DEFAULT_MIN_POLL, DEFAULT_MAX_POLL, false, false, false, 0,
-                PollPolicy.DEFAULT_COST, false, 4, 0);
+                PollPolicy.DEFAULT_COST, false, 4, 0, 0);
     }
 
     /** A {@code peer} line with no options. */
@@ -72,51 +74,56 @@ public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boo
 
     public AssociationConfig withMode(Mode m) {
         return new AssociationConfig(m, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, xleave,
-                version, maxDelayNs);
+                version, maxDelayNs, biasNs);
     }
 
     public AssociationConfig withPoll(int minLog2, int maxLog2) {
         return new AssociationConfig(mode, minLog2, maxLog2, iburst, burst, pool, localRefId, pollCost, xleave,
-                version, maxDelayNs);
+                version, maxDelayNs, biasNs);
     }
 
     public AssociationConfig withIburst(boolean v) {
         return new AssociationConfig(mode, minPollLog2, maxPollLog2, v, burst, pool, localRefId, pollCost, xleave,
-                version, maxDelayNs);
+                version, maxDelayNs, biasNs);
     }
 
     public AssociationConfig withBurst(boolean v) {
         return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, v, pool, localRefId, pollCost, xleave,
-                version, maxDelayNs);
+                version, maxDelayNs, biasNs);
     }
 
     public AssociationConfig withPool(boolean v) {
         return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, v, localRefId, pollCost, xleave,
-                version, maxDelayNs);
+                version, maxDelayNs, biasNs);
     }
 
     public AssociationConfig withLocalRefId(int v) {
         return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, v, pollCost, xleave,
-                version, maxDelayNs);
+                version, maxDelayNs, biasNs);
     }
 
     public AssociationConfig withXleave(boolean v) {
         return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, v,
-                version, maxDelayNs);
+                version, maxDelayNs, biasNs);
     }
 
     public AssociationConfig withPollCost(double v) {
         return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, v, xleave,
-                version, maxDelayNs);
+                version, maxDelayNs, biasNs);
     }
 
     public AssociationConfig withVersion(int v) {
         return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, xleave,
-                v, maxDelayNs);
+                v, maxDelayNs, biasNs);
     }
 
     public AssociationConfig withMaxDelayNs(long v) {
         return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, xleave,
-                version, v);
+                version, v, biasNs);
+    }
+
+    public AssociationConfig withBiasNs(long v) {
+        return new AssociationConfig(mode, minPollLog2, maxPollLog2, iburst, burst, pool, localRefId, pollCost, xleave,
+                version, maxDelayNs, v);
     }
 }

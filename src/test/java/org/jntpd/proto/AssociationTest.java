@@ -93,6 +93,16 @@ class AssociationTest {
     }
 
     @Test
+    void shouldAddTheConfiguredBiasToEveryOffset() {
+        Association a = association(AssociationConfig.server().withBiasNs(-2 * MS));
+        a.poll(T0, request, unsynced);
+        long t2 = T0 + 10 * MS + 5 * MS; // 5 ms ahead, 10 ms each way
+        assertEquals(Association.SAMPLE, a.receive(reply(request, t2, t2 + MS), T0 + 21 * MS));
+        assertEquals(3 * MS, a.source().offsetNs(T0 + 21 * MS), 1);
+        assertEquals(3 * MS, a.lastOffsetNs());
+    }
+
+    @Test
     void shouldCountAReplyBeyondMaxDelayAsAnAnswerButTakeNoSample() {
         Association a = association(AssociationConfig.server().withMaxDelayNs(15 * MS));
         a.poll(T0, request, unsynced);
