@@ -17,6 +17,8 @@ public final class PpsDriver {
         SPURIOUS,
         /** A new pulse that the clock refused; see {@link Refclock#verdictCount}. */
         REFUSED,
+        /** The first new pulse after a step of the system clock: it may have been stamped before it. */
+        SKIPPED_AFTER_STEP,
         ACCEPTED
     }
 
@@ -28,6 +30,7 @@ public final class PpsDriver {
     private final long periodNs;
     private boolean checkWidth;
     private long lastSequence = -1;
+    private boolean skipNext;
 
     public PpsDriver(PpsDevice device, Refclock clock, PulseMonitor monitor) {
         this.device = device;
@@ -76,6 +79,10 @@ public final class PpsDriver {
             return Outcome.NO_NEW_PULSE;
         }
         lastSequence = sequence;
+        if (skipNext) {
+            skipNext = false;
+            return Outcome.SKIPPED_AFTER_STEP;
+        }
         if (checkWidth && !monitor.widthPlausible(event.assertTimeNs, event.clearTimeNs)) {
             return Outcome.SPURIOUS;
         }
@@ -84,6 +91,15 @@ public final class PpsDriver {
         }
         Refclock.Verdict v = clock.addPulse(nowNs, timeNs, Math.floorMod(timeNs, periodNs), 0);
         return v == Refclock.Verdict.ACCEPTED ? Outcome.ACCEPTED : Outcome.REFUSED;
+    }
+
+    /**
+     * The system clock was stepped: the next new pulse is dropped. The kernel keeps only the latest edge, so at most
+     * one edge stamped before the step can still come (fetched late, or waited for from before the step); every
+     * later one is stamped after it. Dropping one pulse is cheaper than telling which it was.
+     */
+    public void skipNextPulse() {
+        skipNext = true;
     }
 
     /** Whether both edges are captured to check the pulse width. */

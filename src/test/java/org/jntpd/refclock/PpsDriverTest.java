@@ -86,6 +86,31 @@ class PpsDriverTest {
     }
 
     @Test
+    void shouldDropTheFirstNewPulseAfterAStepWhichMayHaveBeenStampedBeforeIt() {
+        FakePps dev = new FakePps(PpsDevice.CAPTURE_ASSERT | PpsDevice.CAN_WAIT);
+        Refclock c = clock(RefclockSettings.defaults("pps", "PPS"));
+        PpsDriver d = new PpsDriver(dev, c, PulseMonitor.forSettings(c.settings()));
+        d.start();
+        // The local clock is 0.3 s behind: the edge of second T0 is stamped T0 - 0.3 s.
+        dev.asserts.add(new long[] {T0 - 300 * MS});
+        dev.now = T0 + 100 * MS - 300 * MS;
+        assertEquals(Outcome.ACCEPTED, d.poll(dev.now));
+        // The next edge comes, unread; then the clock is stepped 0.3 s forward: that edge carries the old time.
+        dev.asserts.add(new long[] {T0 + S - 300 * MS});
+        c.onClockStep(300 * MS);
+        d.monitor().onClockStep(300 * MS);
+        d.skipNextPulse();
+        dev.now = T0 + S + 100 * MS;
+        assertEquals(Outcome.SKIPPED_AFTER_STEP, d.poll(dev.now), "read after the step, stamped before it");
+        dev.asserts.add(new long[] {T0 + 2 * S});
+        dev.now = T0 + 2 * S + 100 * MS;
+        assertEquals(Outcome.ACCEPTED, d.poll(dev.now), "the next edge is stamped after the step");
+        RefclockSample s = c.poll();
+        assertEquals(2, s.samples(), s.toString());
+        assertEquals(0, s.offsetNs(), "the held pulse moved with the step, the new one as taken: " + s);
+    }
+
+    @Test
     void shouldReadEachNewAssertOnceAndMakeSamplesOfThem() {
         FakePps dev = new FakePps(PpsDevice.CAPTURE_ASSERT | PpsDevice.CAPTURE_CLEAR | PpsDevice.CAN_WAIT);
         Refclock c = clock(RefclockSettings.defaults("pps", "PPS"));

@@ -21,6 +21,8 @@ final class PpsLoop extends DeviceLoop {
     private LinuxPpsDevice device;
     private PpsDriver driver;
     private boolean canWait;
+    /** A step came while no driver existed: the next driver drops its first pulse. */
+    private boolean skipAfterStep;
 
     PpsLoop(String path, Refclock clock, Object lock, LongSupplier realtimeNs) {
         super(path, clock, lock, realtimeNs);
@@ -33,6 +35,9 @@ final class PpsLoop extends DeviceLoop {
         opened(device);
         driver = new PpsDriver(device, clock, monitor);
         driver.start();
+        if (skipAfterStep) {
+            driver.skipNextPulse();
+        }
         canWait = (device.capabilities() & PpsDevice.CAN_WAIT) != 0;
     }
 
@@ -53,6 +58,11 @@ final class PpsLoop extends DeviceLoop {
     @Override
     void onClockStep(long stepNs) {
         monitor.onClockStep(stepNs);
+        if (driver != null) {
+            driver.skipNextPulse();
+        } else {
+            skipAfterStep = true;
+        }
     }
 
     @Override

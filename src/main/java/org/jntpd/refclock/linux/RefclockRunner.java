@@ -3,7 +3,6 @@ package org.jntpd.refclock.linux;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import org.jntpd.daemon.Log;
@@ -21,10 +20,11 @@ import org.jntpd.refclock.RefclockSettings;
  * again after 1, 2, 4 ... 64 s; errors are counted ({@link #counters()}) and logged sparingly. EINTR and timeouts are
  * part of waiting, not errors.
  *
- * <p>Thread safety: {@link #onClockStep} and {@link #dropSamples} may be called from any thread (the daemon's sync
- * thread); they are posted and applied by the runner before it takes its next measurement, within
- * {@link #MAX_WAIT_NS}. The daemon should call them right after stepping the clock: a measurement taken between the
- * step and the call is moved with the older ones. {@link #counters()} may be read from any thread.
+ * <p>Thread safety: {@link #onClockStep} may be called from any thread (the daemon's sync thread, right after the
+ * step): it moves the stored measurements at once, under the lock the runner takes to measure. (It was posted and
+ * applied before the runner's next turn; but a runner waiting in the device has measured by then, and a pulse
+ * stamped after the step was moved with the older ones: 0.3 s wrong after a 0.3 s step.) {@link #dropSamples} is
+ * posted and applied before the runner's next turn. {@link #counters()} may be read from any thread.
  */
 public final class RefclockRunner implements AutoCloseable {
     /** Longest wait in one device call: posted steps and {@link #close()} take effect within it. */
@@ -69,7 +69,6 @@ public final class RefclockRunner implements AutoCloseable {
     private final long pollIntervalNs;
     private final Thread thread;
     private final RateLimitedLog log;
-    private final AtomicLong pendingStepNs = new AtomicLong();
     private final AtomicBoolean pendingDrop = new AtomicBoolean();
     private final CountDownLatch firstOpen = new CountDownLatch(1);
     private volatile boolean stop;
@@ -153,10 +152,15 @@ public final class RefclockRunner implements AutoCloseable {
         return firstOpen.await(timeoutMs, TimeUnit.MILLISECONDS);
     }
 
-    /** Posts a step of the system clock ({@code stepNs}, positive = forward) to the runner. Thread-safe. */
+    /**
+     * The system clock was just stepped by {@code stepNs} (positive = forward): the measurements taken before move
+     * with it. Thread-safe; waits only for a measurement in progress.
+     */
     public void onClockStep(long stepNs) {
-        pendingStepNs.addAndGet(stepNs);
-        LockSupport.unpark(thread);
+        synchronized (lock) {
+            clock.onClockStep(stepNs);
+            loop.onClockStep(stepNs);
+        }
     }
 
     /** Posts an unknown jump of the system clock: all measurements are forgotten. Thread-safe. */
@@ -267,19 +271,11 @@ public final class RefclockRunner implements AutoCloseable {
     }
 
     private void applyPosts() {
-        boolean drop = pendingDrop.getAndSet(false);
-        long stepNs = pendingStepNs.getAndSet(0);
-        if (!drop && stepNs == 0) {
+        if (!pendingDrop.getAndSet(false)) {
             return;
         }
         synchronized (lock) {
-            if (stepNs != 0) {
-                clock.onClockStep(stepNs);
-                loop.onClockStep(stepNs);
-            }
-            if (drop) {
-                clock.dropSamples();
-            }
+            clock.dropSamples();
         }
     }
 

@@ -122,6 +122,25 @@ class SockRunnerTest {
     }
 
     @Test
+    void shouldNotMoveAMeasurementTakenAfterTheStep() throws Exception {
+        Path socket = dir.resolve("gps.sock");
+        try (RefclockRunners rs = runners(socket, 1)) {
+            RefclockRunner r = opened(rs);
+            awaitPoll(r); // 2 s until the next poll: the runner waits on the socket meanwhile
+            stepNs.addAndGet(S);
+            Thread sync = Thread.ofPlatform().start(() -> rs.onClockStep(S));
+            sync.join();
+            // Right after the daemon said so, a measurement of the stepped clock, which is on time. A step posted
+            // to the waiting runner was applied after this measurement and moved it by -1 s (seen in a guest: PPS
+            // samples 0.3 s wrong after the start-up step, and the clock driven 118 ms off).
+            send(socket, datagram(nowNs(), 0.0, false));
+            RefclockSample s = samples.poll(4, TimeUnit.SECONDS);
+            assertNotNull(s);
+            assertTrue(Math.abs(s.offsetNs()) < MS, "the measurement after the step stays as taken: " + s);
+        }
+    }
+
+    @Test
     void shouldForgetHeldMeasurementsWhenTheClockJumpedUnknown() throws Exception {
         Path socket = dir.resolve("gps.sock");
         try (RefclockRunners rs = runners(socket, 1)) {
