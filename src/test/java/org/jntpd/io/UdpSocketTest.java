@@ -352,6 +352,9 @@ class UdpSocketTest {
                 client.send(new DatagramPacket(new byte[48], 48, asked));
                 assertEquals(Net.POLLIN, server.poll(Net.POLLIN, WAIT_MS));
                 assertEquals(1, server.receive(in));
+                // Bound to every interface for a moment: answer nothing but our own client.
+                assertEquals(0x7f000001, in.ipv4(0), "from the test's client");
+                assertEquals(client.getLocalPort(), in.port(0), "from the test's client");
                 if (packetInfo) {
                     assertEquals(Net.AF_INET, in.localFamily(0));
                     assertEquals(0x7f000002, in.localIpv4(0));
@@ -389,6 +392,8 @@ class UdpSocketTest {
             assertEquals(1, client.send(out, 1));
             assertEquals(Net.POLLIN, rx.poll(Net.POLLIN, WAIT_MS));
             assertEquals(1, rx.receive(in));
+            assertEquals(client.localAddress().getPort(), in.port(0), "from the test's client");
+            assertEquals(1L, in.ipv6Low(0), "from ::1");
             assertEquals(Net.AF_INET6, in.localFamily(0));
             assertEquals(0L, in.localIpv6High(0));
             assertEquals(1L, in.localIpv6Low(0));

@@ -31,7 +31,10 @@ class ServerTest {
         Config.Serving serving = new Config.Serving(0, List.of("0.0.0.0"), 1, false, List.of(),
                 Config.Serving.Idle.BLOCK, Config.RateLimit.DEFAULT);
         ServerState state = ServerState.unsynchronised(-20);
-        try (Server server = Server.open(serving, List.of(), () -> state, java.util.function.LongUnaryOperator.identity());
+        // Bound to every interface for a moment: only loopback clients get answers.
+        List<org.jntpd.config.RestrictRule> loopbackOnly = org.jntpd.config.ConfigParser.parse("t.conf",
+                "restrict default ignore\nrestrict 127.0.0.0 mask 255.0.0.0\n", Path.of(".")).restrictions();
+        try (Server server = Server.open(serving, loopbackOnly, () -> state, java.util.function.LongUnaryOperator.identity());
                 DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             server.startWorkers();
             // Connected, as ntpdig and chrony's client sockets are: only datagrams from 127.0.0.2 reach it, and the
