@@ -33,10 +33,14 @@ final class PpsLoop extends DeviceLoop {
     void open() {
         device = LinuxPpsDevice.open(device());
         opened(device);
-        driver = new PpsDriver(device, clock, monitor);
-        driver.start();
-        if (skipAfterStep) {
-            driver.skipNextPulse();
+        PpsDriver d = new PpsDriver(device, clock, monitor);
+        d.start();
+        synchronized (lock) { // onClockStep runs on the daemon's thread, under the lock
+            if (skipAfterStep) {
+                skipAfterStep = false;
+                d.skipNextPulse();
+            }
+            driver = d;
         }
         canWait = (device.capabilities() & PpsDevice.CAN_WAIT) != 0;
     }

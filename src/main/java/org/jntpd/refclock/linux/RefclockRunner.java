@@ -27,7 +27,7 @@ import org.jntpd.refclock.RefclockSettings;
  * posted and applied before the runner's next turn. {@link #counters()} may be read from any thread.
  */
 public final class RefclockRunner implements AutoCloseable {
-    /** Longest wait in one device call: posted steps and {@link #close()} take effect within it. */
+    /** Longest wait in one device call: posted drops and {@link #close()} take effect within it. */
     public static final long MAX_WAIT_NS = 250_000_000L;
     private static final long FIRST_RETRY_NS = 1_000_000_000L;
     private static final long MAX_RETRY_NS = 64_000_000_000L;
