@@ -9,6 +9,10 @@ package org.jntpd.refclock;
  * frequency error f and independent timestamp errors e of deviation sigma, so the intervals' variance about their mean
  * is 2 sigma^2: jitter = sqrt(var / 2) over the last {@code window} intervals, unaffected by f.
  *
+ * <p>The system clock's own rate against a free-running clock ({@link #localRate}) stretches the intervals: a daemon
+ * slewing at 8% makes them 1.08 s, far outside a 10 ms tolerance. A caller that knows it says so, and intervals are
+ * judged in periods of that length.
+ *
  * <p>After an unexplained run of rejected pulses that are themselves a whole number of periods apart, the train is
  * taken to have moved (the first pulse after start was the glitch, or the source re-phased) and the monitor follows it.
  * Allocation-free; one driver thread.
@@ -28,6 +32,8 @@ public final class PulseMonitor {
     private long lastSequence;
     private boolean lastRejected;
     private boolean intervalValid;
+    /** The system clock's rate minus 1 against a free-running clock (CLOCK_MONOTONIC_RAW): 0.08 = slewing 8% fast. */
+    private double localRate;
     private int deviationCount;
     private int deviationNext;
 
@@ -109,6 +115,15 @@ public final class PulseMonitor {
         return false;
     }
 
+    /**
+     * How fast the system clock runs against a free-running one, minus 1 (0.08: 8% fast, as while a daemon slews a
+     * large offset out), measured over the last interval by the caller; the next intervals are judged in periods
+     * that much longer. Beyond +-15% it is no slew but a step or a bad reading, and ignored.
+     */
+    public void localRate(double rate) {
+        localRate = Math.abs(rate) <= 0.15 ? rate : 0;
+    }
+
     /** The system clock was stepped: intervals across the step mean nothing. */
     public void onClockStep(long stepNs) {
         lastGoodNs += stepNs;
@@ -133,8 +148,9 @@ public final class PulseMonitor {
 
     /** Whole periods in {@code intervalNs} when it is within the tolerance of one; 0 otherwise. */
     private long wholePeriods(long intervalNs) {
-        long k = Math.floorDiv(intervalNs + periodNs / 2, periodNs);
-        return k >= 1 && Math.abs(intervalNs - k * periodNs) <= toleranceNs ? k : 0;
+        double localPeriodNs = periodNs * (1 + localRate);
+        long k = Math.round(intervalNs / localPeriodNs);
+        return k >= 1 && Math.abs(intervalNs - k * localPeriodNs) <= toleranceNs ? k : 0;
     }
 
     /** Estimated timestamp jitter (1 sigma) in ns; -1 until two intervals were seen. */

@@ -108,4 +108,25 @@ class PulseMonitorTest {
         assertEquals(0, m.spuriousIntervalPulses());
         assertEquals(-1, m.jitterNs(), "intervals across a step are not used");
     }
+
+    @Test
+    void shouldJudgeIntervalsAtTheRateTheSystemClockIsSlewedAt() {
+        // A daemon slews a large offset out at 8%: on the system clock the pulses come 1.08 s apart.
+        PulseMonitor unaware = new PulseMonitor(S, 10 * MS, 0, 0, 16);
+        PulseMonitor told = new PulseMonitor(S, 10 * MS, 0, 0, 16);
+        told.localRate(0.08);
+        for (int k = 0; k < 4; k++) {
+            long t = T0 + k * (S + 80 * MS);
+            assertEquals(k == 0, unaware.onPulse(k + 1, t), "unaware of the slew: only the first pulse fits, " + k);
+            assertTrue(told.onPulse(k + 1, t), "pulse " + k + " at the told rate");
+        }
+        assertEquals(3, unaware.spuriousIntervalPulses());
+        assertEquals(0, told.spuriousIntervalPulses());
+        // Still whole periods of that length: a pulse half-way is spurious, one a period later again good.
+        assertFalse(told.onPulse(5, T0 + 3 * (S + 80 * MS) + 540 * MS));
+        assertTrue(told.onPulse(6, T0 + 4 * (S + 80 * MS)));
+        // Beyond +-15% it is no slew: ignored.
+        told.localRate(0.5);
+        assertFalse(told.onPulse(7, T0 + 4 * (S + 80 * MS) + 1500 * MS));
+    }
 }

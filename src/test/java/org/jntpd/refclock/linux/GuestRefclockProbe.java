@@ -69,6 +69,7 @@ public final class GuestRefclockProbe {
                 }
             }
             extended(ptp, out);
+            slewedPulses(tool, pps, realtime, out);
             // The RTC runs on the host's time: with the guest clock 500 ppm fast it loses about 500 ppm against it.
             run(tool, "adjfreq", "realtime", "500");
             try {
@@ -93,6 +94,26 @@ public final class GuestRefclockProbe {
             }
         }
         out.forEach(System.out::println);
+    }
+
+    /**
+     * A PPS runner while the guest clock runs 5% fast (tick 10500), as while a daemon slews a large offset out: on
+     * the system clock the pulses come 1.05 s apart, and its monitor must still take them as a train (refid PPSF).
+     */
+    private static void slewedPulses(String tool, String pps, LongSupplier realtime, ConcurrentLinkedQueue<String> out)
+            throws Exception {
+        run(tool, "tick", "10500");
+        try (RefclockRunners runners = RefclockRunners.create(ConfigParser.parse("slewed.conf",
+                "refclock pps " + pps + " refid PPSF poll 1\n", Path.of("/")).refclocks(), 1, realtime,
+                SystemReference.fixed(1_000_000, 0), (runner, s) -> { })) {
+            runners.start();
+            Thread.sleep(6_000);
+            for (RefclockRunner runner : runners.runners()) {
+                out.add(ProbeOutput.counters(runner, realtime.getAsLong()));
+            }
+        } finally {
+            run(tool, "tick", "10000");
+        }
     }
 
     /** PTP_SYS_OFFSET_EXTENDED through the adapter, best of 10 readings. */

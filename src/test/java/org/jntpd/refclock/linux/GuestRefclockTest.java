@@ -66,6 +66,15 @@ class GuestRefclockTest {
     }
 
     @Test
+    void shouldTakePulsesAsATrainWhileTheSystemClockIsSlewedFast() {
+        // Realtime 5% fast: 1.05 s between pulses on the system clock, far beyond the 10 ms interval tolerance unless
+        // the runner judges them at the clock's measured rate (it called every pulse spurious before).
+        Map<String, String> c = out.counters("PPSF");
+        assertTrue(Long.parseLong(c.get("goodPulses")) >= 4, "pulses taken in 6 s: " + c + "\n" + out);
+        assertEquals("0", c.get("spuriousPulses"), c + "\n" + out);
+    }
+
+    @Test
     void shouldReadThePhcOffsetTheModuleWasGiven() {
         List<Map<String, String>> samples = out.samples("PHC");
         assertTrue(samples.size() >= 4, "a sample a second\n" + out);
