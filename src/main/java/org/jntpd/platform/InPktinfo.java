@@ -48,10 +48,6 @@ public final class InPktinfo {
         return s.get(U32_BE, at + IPI_SPEC_DST_OFFSET);
     }
 
-    public static int ipi_addr(MemorySegment s, long at) {
-        return s.get(U32_BE, at + IPI_ADDR_OFFSET);
-    }
-
     /** Fills a pktinfo to send from {@code specDst} through any interface (ipi_addr is ignored on send). */
     public static void setForSend(MemorySegment s, long at, int specDst) {
         s.set(JAVA_INT, at + IPI_IFINDEX_OFFSET, 0);

@@ -723,7 +723,6 @@ public final class Libc {
         }
     }
 
-    /** The kernel thread id of the calling thread (cannot fail). */
     /**
      * When signal {@code sig} is ignored (SIG_IGN, inherited from e.g. {@code nohup}), sets it back to SIG_DFL and
      * returns true; otherwise changes nothing. The JVM installs no handler for a signal ignored at its start, and
@@ -749,6 +748,7 @@ public final class Libc {
         }
     }
 
+    /** The kernel thread id of the calling thread (cannot fail). */
     public static int gettid() {
         try {
             return (int) GETTID.invokeExact();

@@ -12,7 +12,7 @@ public enum SourceState {
     OUTLIER,
     /** Survivor combined into the system offset ('+'). */
     COMBINED,
-    /** Survivor left out of the combination because a preferred source survived (ntpd's backup, '#'). */
+    /** Survivor left out of the combination because a preferred source survived ('-'; ntpd's backup in mode 6). */
     NOT_COMBINED,
     /** The survivor that defines stratum, refid and root distance ('*'). */
     SYSTEM_PEER
