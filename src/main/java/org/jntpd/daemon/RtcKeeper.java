@@ -6,6 +6,7 @@ import java.time.ZoneId;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jntpd.base.Log;
 import org.jntpd.rtc.RtcCoefficients;
 import org.jntpd.rtc.RtcDevice;
 import org.jntpd.rtc.RtcFile;

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jntpd.base.Log;
 import org.jntpd.config.Config;
 
 /**

@@ -1,4 +1,4 @@
-package org.jntpd.daemon;
+package org.jntpd.base;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

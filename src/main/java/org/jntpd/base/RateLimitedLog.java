@@ -1,24 +1,22 @@
-package org.jntpd.refclock.linux;
-
-import org.jntpd.daemon.Log;
+package org.jntpd.base;
 
 /**
- * Logs a runner's device problems sparingly: a new message at once, the same message again at most every
- * {@link #REPEAT_NS} with the number of repeats in between. One runner thread uses it.
+ * Logs a repeating problem sparingly (a reference clock's device, say): a new message at once, the same message again
+ * at most every {@link #REPEAT_NS} with the number of repeats in between. Not thread-safe: one thread uses each.
  */
-final class RateLimitedLog {
-    static final long REPEAT_NS = 600_000_000_000L;
+public final class RateLimitedLog {
+    public static final long REPEAT_NS = 600_000_000_000L;
 
     private final String prefix;
     private String lastMessage;
     private long lastLoggedNs;
     private long suppressed;
 
-    RateLimitedLog(String prefix) {
+    public RateLimitedLog(String prefix) {
         this.prefix = prefix;
     }
 
-    void warn(String message) {
+    public void warn(String message) {
         long nowNs = System.nanoTime();
         if (message.equals(lastMessage) && nowNs - lastLoggedNs < REPEAT_NS) {
             suppressed++;
@@ -32,7 +30,7 @@ final class RateLimitedLog {
     }
 
     /** The trouble is over: the next problem logs at once. */
-    void recovered(String message) {
+    public void recovered(String message) {
         if (lastMessage != null) {
             Log.notice(prefix + message);
             lastMessage = null;
