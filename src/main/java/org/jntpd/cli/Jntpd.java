@@ -10,6 +10,7 @@ import org.jntpd.config.Config;
 import org.jntpd.config.ConfigException;
 import org.jntpd.config.ConfigParser;
 import org.jntpd.daemon.Daemon;
+import org.jntpd.daemon.Options;
 
 /** Entry point of the daemon (bin/jntpd). */
 public final class Jntpd {

@@ -9,7 +9,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Log;
-import org.jntpd.cli.Options;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.ClockInterferenceListener;
 import org.jntpd.clock.ClockPrecision;

@@ -1,4 +1,4 @@
-package org.jntpd.cli;
+package org.jntpd.daemon;
 
 import java.nio.file.Path;
 
