@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
  * allocation. Thread-safe for one writer (the core) and many readers.
  */
 public final class SoftwareClock implements ClockControl {
-    /** The same range as {@link LinuxClock}'s system clock, so the core behaves the same with either. */
+    /** The same range as {@code clock.linux.LinuxClock}'s system clock, so the core behaves the same with either. */
     public static final double MAX_FREQUENCY_PPM = 100_000;
 
     private static final long NS_PER_S = 1_000_000_000L;

@@ -29,7 +29,7 @@ import org.jntpd.rtc.linux.RealtimeSleeper;
  * clock from it at start). {@link RtcKeeper} does the work on the platform thread {@code jntpd-rtc}, never the serving
  * or synchronisation threads: reading at a second boundary blocks for up to a second.
  *
- * <p>{@code rtcsync} needs nothing here: while synchronised {@link org.jntpd.clock.LinuxClock} clears STA_UNSYNC, and the
+ * <p>{@code rtcsync} needs nothing here: while synchronised {@link org.jntpd.clock.linux.LinuxClock} clears STA_UNSYNC, and the
  * kernel then copies the system time to the RTC every 11 minutes. With an rtcfile it must not (it would set the RTC
  * being tracked), so the synchroniser then steers the clock through {@link #clockFor}, which keeps STA_UNSYNC set, as
  * chrony does on Linux without rtcsync; rtcfile and rtcsync together are refused, as chrony refuses them.

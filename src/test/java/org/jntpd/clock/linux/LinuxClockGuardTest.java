@@ -1,4 +1,4 @@
-package org.jntpd.clock;
+package org.jntpd.clock.linux;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import org.jntpd.clock.ClockInterferenceListener;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package org.jntpd.clock;
+package org.jntpd.clock.linux;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;

@@ -1,4 +1,4 @@
-package org.jntpd.clock;
+package org.jntpd.clock.linux;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.jntpd.platform.Adjtimex.ADJ_FREQUENCY;
@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.jntpd.clock.ClockInterferenceListener;
+import org.jntpd.clock.LeapMode;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;

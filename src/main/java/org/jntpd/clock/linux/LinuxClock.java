@@ -1,4 +1,4 @@
-package org.jntpd.clock;
+package org.jntpd.clock.linux;
 
 import static org.jntpd.platform.Adjtimex.ADJ_ESTERROR;
 import static org.jntpd.platform.Adjtimex.ADJ_FREQUENCY;
@@ -20,6 +20,9 @@ import static org.jntpd.platform.Adjtimex.STA_UNSYNC;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import org.jntpd.clock.ClockControl;
+import org.jntpd.clock.ClockInterferenceListener;
+import org.jntpd.clock.LeapMode;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;

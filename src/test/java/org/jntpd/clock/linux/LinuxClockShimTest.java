@@ -1,4 +1,4 @@
-package org.jntpd.clock;
+package org.jntpd.clock.linux;
 
 import static org.jntpd.guest.ProbeLines.records;
 import static org.jntpd.platform.Adjtimex.STA_DEL;

@@ -1,4 +1,4 @@
-package org.jntpd.clock;
+package org.jntpd.clock.linux;
 
 import static org.jntpd.guest.GuestVm.GUEST_TOOL;
 import static org.jntpd.guest.ProbeLines.records;
