@@ -24,6 +24,7 @@ import org.jntpd.platform.UnixDatagram;
 import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.SystemReference;
 import org.jntpd.refclock.linux.RefclockRunners;
+import org.jntpd.rtc.linux.RtcService;
 import org.jntpd.server.Server;
 import org.jntpd.server.ServerState;
 import org.jntpd.server.ServerStateHolder;

@@ -1,4 +1,4 @@
-package org.jntpd.daemon;
+package org.jntpd.rtc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,11 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
-import org.jntpd.rtc.FakeRtc;
-import org.jntpd.rtc.RtcCoefficients;
-import org.jntpd.rtc.RtcFile;
-import org.jntpd.rtc.RtcSetter;
-import org.jntpd.rtc.RtcTracker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

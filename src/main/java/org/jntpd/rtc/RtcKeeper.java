@@ -1,4 +1,4 @@
-package org.jntpd.daemon;
+package org.jntpd.rtc;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -7,14 +7,6 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jntpd.base.Log;
-import org.jntpd.rtc.RtcCoefficients;
-import org.jntpd.rtc.RtcDevice;
-import org.jntpd.rtc.RtcFile;
-import org.jntpd.rtc.RtcReader;
-import org.jntpd.rtc.RtcReading;
-import org.jntpd.rtc.RtcSetter;
-import org.jntpd.rtc.RtcStartup;
-import org.jntpd.rtc.RtcTracker;
 
 /**
  * Keeps the hardware clock as chrony's {@code rtc_linux.c} does: sets the system clock from it at start ({@code -s},
@@ -22,16 +14,16 @@ import org.jntpd.rtc.RtcTracker;
  * ({@link RtcTracker} fits its offset and drift), saves them in the {@code rtcfile} (chrony's format, atomically), and
  * re-sets the RTC when it is further off than {@code rtcautotrim}.
  *
- * <p>Single-threaded: {@link RtcService} runs it on its own thread, since reading at a second boundary blocks. What it
- * needs from the rest of the daemon comes through {@link Host}, whose methods are thread-safe; clock steps arrive
- * from other threads through {@link #onClockStep}.
+ * <p>Single-threaded: {@code rtc.linux.RtcService} runs it on its own thread, since reading at a second boundary
+ * blocks. What it needs from the rest of the daemon comes through {@link Host}, whose methods are thread-safe; clock
+ * steps arrive from other threads through {@link #onClockStep}.
  *
  * <p>A boundary is taken by polling {@code RTC_RD_TIME} from shortly before the predicted tick until the seconds
  * change: the result brackets the tick between two reads, a bound it states itself, where an update interrupt's
  * wake-up latency is unknown (milliseconds under qemu's TCG, and any scheduling delay). The interrupt (or a full
  * second of polling) only finds the RTC's phase the first time, after a step, and after a missed prediction.
  */
-final class RtcKeeper {
+public final class RtcKeeper {
     private static final long NS_PER_S = 1_000_000_000L;
     /** A boundary bracketed wider than this (the reads were descheduled) is measured again at the next tick. */
     static final long MAX_UNCERTAINTY_NS = 2_000_000L;
@@ -46,7 +38,7 @@ final class RtcKeeper {
     static final long IDLE_CHECK_NS = NS_PER_S;
 
     /** What the keeper needs from the daemon. Every method is thread-safe. */
-    interface Host {
+    public interface Host {
         /** CLOCK_REALTIME, Unix ns: what the RTC's ticks are stamped with, and what the RTC is set from. */
         long kernelNowNs();
 
@@ -68,7 +60,7 @@ final class RtcKeeper {
      * @param notBeforeNs       -s believes no RTC earlier than this (the state files' last update)
      * @param maxBackwardStepNs -s steps the system clock back by at most this
      */
-    record Settings(Path file, ZoneId zone, long autotrimNs, boolean clockControl, long notBeforeNs,
+    public record Settings(Path file, ZoneId zone, long autotrimNs, boolean clockControl, long notBeforeNs,
             long maxBackwardStepNs) {}
 
     private final Settings settings;
@@ -90,7 +82,7 @@ final class RtcKeeper {
     /**
      * @param driverName the RTC's kernel driver ({@code rtc_cmos}), for where a write makes it tick; null = unknown
      */
-    RtcKeeper(Settings settings, RtcDevice device, RtcSetter.Sleeper sleeper, String driverName, Host host) {
+    public RtcKeeper(Settings settings, RtcDevice device, RtcSetter.Sleeper sleeper, String driverName, Host host) {
         this.settings = settings;
         this.host = host;
         this.sleeper = sleeper;
@@ -109,7 +101,7 @@ final class RtcKeeper {
     }
 
     /** Whether there is anything to do after start: an rtcfile to keep. */
-    boolean tracks() {
+    public boolean tracks() {
         return settings.file() != null;
     }
 
@@ -118,7 +110,7 @@ final class RtcKeeper {
      * and the RTC is believable ({@link RtcStartup}). The RTC's time is taken at a second boundary, so the result is
      * as good as the drift prediction, not the RTC's one-second resolution.
      */
-    void setClockAtStart() {
+    public void setClockAtStart() {
         if (!settings.clockControl()) {
             Log.notice("-s ignored: clock control is off (-x), the system clock is never changed");
             return;
@@ -148,7 +140,7 @@ final class RtcKeeper {
      *
      * @return CLOCK_REALTIME at which the next turn is due
      */
-    long turn() {
+    public long turn() {
         takeSteps();
         if (!host.synchronised()) {
             return host.kernelNowNs() + IDLE_CHECK_NS;
@@ -172,7 +164,7 @@ final class RtcKeeper {
     }
 
     /** The system clock was stepped (any thread). */
-    void onClockStep(long stepNs) {
+    public void onClockStep(long stepNs) {
         pendingStepNs.addAndGet(stepNs);
         steps.incrementAndGet();
     }
@@ -242,7 +234,7 @@ final class RtcKeeper {
     }
 
     /** Writes the tracker's coefficients to the rtcfile (atomically); a failure is logged once until it works again. */
-    void save() {
+    public void save() {
         if (settings.file() == null || !tracker.valid()) {
             return;
         }

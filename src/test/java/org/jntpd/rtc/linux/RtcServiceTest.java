@@ -1,4 +1,4 @@
-package org.jntpd.daemon;
+package org.jntpd.rtc.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

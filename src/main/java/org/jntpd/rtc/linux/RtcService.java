@@ -1,4 +1,4 @@
-package org.jntpd.daemon;
+package org.jntpd.rtc.linux;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,9 +19,8 @@ import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
 import org.jntpd.rtc.RtcDevice;
+import org.jntpd.rtc.RtcKeeper;
 import org.jntpd.rtc.RtcSetter;
-import org.jntpd.rtc.linux.LinuxRtcDevice;
-import org.jntpd.rtc.linux.RealtimeSleeper;
 
 /**
  * The daemon's hardware clock, chrony's directives: {@code rtcfile} (track the RTC's offset and drift, save them),
