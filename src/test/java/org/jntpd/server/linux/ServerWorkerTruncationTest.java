@@ -1,4 +1,4 @@
-package org.jntpd.server;
+package org.jntpd.server.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,7 +11,13 @@ import java.util.List;
 import org.jntpd.config.Config;
 import org.jntpd.io.PacketBatch;
 import org.jntpd.io.UdpSocket;
+import org.jntpd.server.AccessControl;
+import org.jntpd.server.InterleavedTable;
+import org.jntpd.server.Responder;
+import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
+import org.jntpd.server.ServerState;
+import org.jntpd.server.ServerStateHolder;
 import org.jntpd.time.NtpTimestamp;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +38,7 @@ class ServerWorkerTruncationTest {
                 DatagramChannel client = DatagramChannel.open()) {
             client.bind(new InetSocketAddress("127.0.0.1", 0));
             ServerWorker worker = new ServerWorker(-1, Config.Serving.Idle.BUSY_POLL, new UdpSocket[] {server},
-                    responder, counters, table, state, java.util.function.LongUnaryOperator.identity());
+                    responder, counters, state, java.util.function.LongUnaryOperator.identity());
             // v4 client request, one 2000-byte unknown extension field, a 24-byte MAC of key 1: 2072 bytes, of
             // which the first 2048 (the buffer) are a well-formed request without a MAC.
             int overLength = PacketBatch.DEFAULT_DATA_BYTES + 24;

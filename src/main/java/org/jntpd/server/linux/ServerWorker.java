@@ -1,7 +1,6 @@
-package org.jntpd.server;
+package org.jntpd.server.linux;
 
 import java.util.function.LongUnaryOperator;
-import java.util.function.Supplier;
 import org.jntpd.config.Config;
 import org.jntpd.io.PacketBatch;
 import org.jntpd.io.Poller;
@@ -11,7 +10,11 @@ import org.jntpd.platform.Errno;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.Net;
 import org.jntpd.platform.ThreadAffinity;
+import org.jntpd.server.Responder;
+import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
+import org.jntpd.server.ServerState;
+import org.jntpd.server.ServerStateSource;
 import org.jntpd.time.NtpTimestamp;
 
 /**
@@ -41,8 +44,7 @@ public final class ServerWorker implements Runnable {
     private final UdpSocket[] sockets;
     private final Responder responder;
     private final ServerCounters counters;
-    private final InterleavedTable interleaved;
-    private final StateSource state;
+    private final ServerStateSource state;
     private final LongUnaryOperator kernelToServedNs;
     private final PacketBatch rx = new PacketBatch(BATCH);
     private final PacketBatch tx = new PacketBatch(BATCH, PacketBatch.MIN_DATA_BYTES);
@@ -56,23 +58,17 @@ public final class ServerWorker implements Runnable {
     private final Poller poller; // null when busy-polling: no epoll callback on every packet's arrival
     private volatile boolean running = true;
 
-    /** Where the current {@link ServerState} comes from: a volatile read, no allocation. */
-    public interface StateSource {
-        ServerState current();
-    }
-
     /**
      * @param cpu              the CPU to pin the worker's thread to, or -1 to leave it to the scheduler
      * @param kernelToServedNs maps kernel timestamps and CLOCK_REALTIME readings onto the time served: the identity
      *                         when the kernel clock is disciplined, the software correction under {@code -x}
      */
     public ServerWorker(int cpu, Config.Serving.Idle idle, UdpSocket[] sockets, Responder responder,
-            ServerCounters counters, InterleavedTable interleaved, StateSource state, LongUnaryOperator kernelToServedNs) {
+            ServerCounters counters, ServerStateSource state, LongUnaryOperator kernelToServedNs) {
         this.cpu = cpu;
         this.sockets = sockets.clone();
         this.responder = responder;
         this.counters = counters;
-        this.interleaved = interleaved;
         this.state = state;
         this.kernelToServedNs = kernelToServedNs;
         this.pendingKey = new long[TX_RING * sockets.length];
@@ -224,10 +220,7 @@ public final class ServerWorker implements Runnable {
         long t3 = NtpTimestamp.fromUnixNs(kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)));
         for (int j = 0; j < replies; j++) {
             if (slotStamp[j]) {
-                long written = responder.stampTransmit(tx.data(j), 0, t3);
-                if (slotKey[j] != 0) {
-                    interleaved.put(slotKey[j], written); // until the kernel's better TX stamp arrives
-                }
+                responder.stampTransmit(tx.data(j), 0, t3, slotKey[j]); // keyed: until the kernel's better TX stamp
             }
         }
         int from = 0;
@@ -285,7 +278,7 @@ public final class ServerWorker implements Runnable {
         int r = s * TX_RING + (id & (TX_RING - 1));
         long txNs = reports.txSoftwareNs(i);
         if (pendingId[r] == Integer.toUnsignedLong(id) && txNs != 0) {
-            interleaved.put(pendingKey[r], NtpTimestamp.fromUnixNs(kernelToServedNs.applyAsLong(txNs)) & ~1L);
+            responder.transmitted(pendingKey[r], kernelToServedNs.applyAsLong(txNs));
             pendingId[r] = NO_ID;
         }
     }
@@ -303,10 +296,5 @@ public final class ServerWorker implements Runnable {
             awaitedStamps[s] = 0; // lost; a late one is still matched by its id at the next read
             giveUpNs[s] = 0;
         }
-    }
-
-    /** Adapts a supplier for tests (allocation-free as long as the supplier is). */
-    public static StateSource of(Supplier<ServerState> supplier) {
-        return supplier::get;
     }
 }

@@ -1,4 +1,4 @@
-package org.jntpd.server;
+package org.jntpd.server.linux;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -9,11 +9,15 @@ import org.jntpd.config.Config;
 import org.jntpd.config.RestrictRule;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.platform.NativeException;
+import org.jntpd.server.ServerCore;
+import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
+import org.jntpd.server.ServerStateSource;
 
 /**
- * The NTP server: opens the sockets the configuration asks for and runs one {@link ServerWorker} per configured CPU
- * (or one unpinned worker), all sharing the port through SO_REUSEPORT, with one shared interleaved-mode table.
+ * The NTP server on UDP sockets: opens the sockets the configuration asks for and runs one {@link ServerWorker} per
+ * configured CPU (or one unpinned worker), all sharing the port through SO_REUSEPORT and one {@link ServerCore} (the
+ * access list and the interleaved-mode table).
  */
 public final class Server implements AutoCloseable {
     /**
@@ -25,9 +29,6 @@ public final class Server implements AutoCloseable {
      */
     public static final String RECEIVE_BUFFER_PROP_NAME = "jntpd.server.receiveBufferBytes";
     public static final int RECEIVE_BUFFER_DEFAULT = 4 << 20;
-
-    private static final int RATE_TABLE_LOG2 = 16;
-    private static final int INTERLEAVED_TABLE_LOG2 = 16;
 
     private final List<ServerWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -41,7 +42,7 @@ public final class Server implements AutoCloseable {
      *
      * @param state where workers read the state they serve (published by the synchronisation side)
      */
-    public static Server start(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state) {
+    public static Server start(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state) {
         Server server = open(serving, restrictions, state, LongUnaryOperator.identity());
         server.startWorkers();
         return server;
@@ -51,7 +52,7 @@ public final class Server implements AutoCloseable {
      * Binds the sockets and builds the workers without starting them: the daemon drops its privileges in between,
      * and threads started afterwards inherit exactly the capabilities it keeps.
      */
-    public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state,
+    public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
             LongUnaryOperator kernelToServedNs) {
         Server server = new Server();
         try {
@@ -63,7 +64,7 @@ public final class Server implements AutoCloseable {
         return server;
     }
 
-    private void bind(Config.Serving serving, List<RestrictRule> restrictions, ServerWorker.StateSource state,
+    private void bind(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
             LongUnaryOperator kernelToServedNs) {
         List<InetSocketAddress> addresses = new ArrayList<>();
         if (serving.bindAddresses().isEmpty()) {
@@ -76,12 +77,7 @@ public final class Server implements AutoCloseable {
         }
         List<Integer> cpus = serving.cpus().isEmpty() ? List.of(-1) : serving.cpus();
         boolean reusePort = cpus.size() > 1;
-        AccessControl access = AccessControl.compile(restrictions);
-        InterleavedTable interleaved = new InterleavedTable(INTERLEAVED_TABLE_LOG2);
-        Config.RateLimit rl = serving.rateLimit();
-        boolean anyLimited = rl.global() || restrictions.stream().anyMatch(r -> r.flags().contains(
-                org.jntpd.config.RestrictFlag.LIMITED) || r.flags().contains(org.jntpd.config.RestrictFlag.KOD));
-        java.util.SplittableRandom seeds = new java.util.SplittableRandom();
+        ServerCore core = new ServerCore(serving, restrictions);
         int port = serving.port();
         int receiveBufferBytes = Integer.getInteger(RECEIVE_BUFFER_PROP_NAME, RECEIVE_BUFFER_DEFAULT);
         for (int w = 0; w < cpus.size(); w++) {
@@ -103,12 +99,8 @@ public final class Server implements AutoCloseable {
                     }
                 }
             }
-            RateLimiter limiter = anyLimited
-                    ? new RateLimiter(RATE_TABLE_LOG2, rl.intervalLog2(), rl.burst(), rl.leak(), seeds.nextLong())
-                    : null;
             ServerCounters counters = new ServerCounters();
-            Responder responder = new Responder(access, limiter, rl.global(), interleaved, counters);
-            workers.add(new ServerWorker(cpus.get(w), serving.idle(), own, responder, counters, interleaved, state,
+            workers.add(new ServerWorker(cpus.get(w), serving.idle(), own, core.newResponder(counters), counters, state,
                     kernelToServedNs));
         }
     }

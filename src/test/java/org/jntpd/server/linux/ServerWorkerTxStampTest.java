@@ -1,4 +1,4 @@
-package org.jntpd.server;
+package org.jntpd.server.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +14,13 @@ import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Errno;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.Net;
+import org.jntpd.server.AccessControl;
+import org.jntpd.server.InterleavedTable;
+import org.jntpd.server.Responder;
+import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
+import org.jntpd.server.ServerState;
+import org.jntpd.server.ServerStateHolder;
 import org.jntpd.time.NtpTimestamp;
 import org.jntpd.wire.NtpPacket;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,8 +54,8 @@ class ServerWorkerTxStampTest {
                 UdpSocket client = UdpSocket.open(LOOPBACK, UdpSocket.Options.DEFAULT);
                 PacketBatch out = new PacketBatch(CLIENTS); PacketBatch in = new PacketBatch(CLIENTS);
                 PacketBatch probe = new PacketBatch(4, PacketBatch.MIN_DATA_BYTES)) {
-            ServerWorker worker = new ServerWorker(-1, idle, new UdpSocket[] {server}, responder, counters, table,
-                    state, LongUnaryOperator.identity());
+            ServerWorker worker = new ServerWorker(-1, idle, new UdpSocket[] {server}, responder, counters, state,
+                    LongUnaryOperator.identity());
             for (int i = 0; i < CLIENTS; i++) {
                 out.address(i, server.localAddress());
                 out.length(i, NtpPacket.HEADER_LENGTH);

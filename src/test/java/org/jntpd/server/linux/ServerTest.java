@@ -1,4 +1,4 @@
-package org.jntpd.server;
+package org.jntpd.server.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.jntpd.config.Config;
+import org.jntpd.server.ServerState;
 import org.junit.jupiter.api.Test;
 
 class ServerTest {

@@ -1,4 +1,4 @@
-package org.jntpd.server;
+package org.jntpd.server.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +11,14 @@ import org.jntpd.io.PacketBatch;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.platform.JitDirectives;
 import org.jntpd.platform.Net;
+import org.jntpd.server.AccessControl;
+import org.jntpd.server.InterleavedTable;
+import org.jntpd.server.RateLimiter;
+import org.jntpd.server.Responder;
+import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
+import org.jntpd.server.ServerState;
+import org.jntpd.server.ServerStateHolder;
 import org.jntpd.time.NtpShort;
 import org.jntpd.time.NtpTimestamp;
 import org.jntpd.wire.NtpPacket;
@@ -58,7 +65,7 @@ class ServerZeroAllocationTest {
                 PacketBatch out = new PacketBatch(BATCH);
                 PacketBatch in = new PacketBatch(BATCH)) {
             ServerWorker worker = new ServerWorker(-1, Config.Serving.Idle.BUSY_POLL, new UdpSocket[] {serverSocket},
-                    responder, counters, table, holder, java.util.function.LongUnaryOperator.identity());
+                    responder, counters, holder, java.util.function.LongUnaryOperator.identity());
             InetSocketAddress to = serverSocket.localAddress();
             for (int i = 0; i < BATCH; i++) {
                 out.address(i, to);
