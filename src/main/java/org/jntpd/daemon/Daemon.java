@@ -1,5 +1,8 @@
 package org.jntpd.daemon;
 
+import static org.jntpd.time.Dispersion.PHI_PPM;
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +24,6 @@ import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
 import org.jntpd.platform.UnixDatagram;
-import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.SystemReference;
 import org.jntpd.refclock.linux.RefclockRunners;
 import org.jntpd.rtc.linux.RtcService;
@@ -34,6 +36,7 @@ import org.jntpd.sync.Synchroniser;
 import org.jntpd.sync.SystemState;
 import org.jntpd.time.LeapSecondsFile;
 import org.jntpd.time.NtpTimestamp;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * The running daemon. Brings the modules up in dependency order (clock, synchroniser, server sockets, client
@@ -42,9 +45,6 @@ import org.jntpd.time.NtpTimestamp;
  * frequency, unsynchronised, with no leap second armed.
  */
 public final class Daemon {
-    private static final long NS_PER_S = 1_000_000_000L;
-    private static final double PHI_PPM = 15.0;
-
     private final Config config;
     private final Options options;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -303,7 +303,7 @@ public final class Daemon {
             @Override
             public int leap() {
                 SystemState s = published;
-                return s == null || !s.synced() ? RefclockSample.LEAP_UNSYNCHRONISED : s.leap();
+                return s == null || !s.synced() ? NtpPacket.LEAP_UNSYNCHRONIZED : s.leap();
             }
         };
     }

@@ -1,5 +1,7 @@
 package org.jntpd.rtc;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.ZoneId;
@@ -24,7 +26,6 @@ import org.jntpd.base.Log;
  * second of polling) only finds the RTC's phase the first time, after a step, and after a missed prediction.
  */
 public final class RtcKeeper {
-    private static final long NS_PER_S = 1_000_000_000L;
     /** A boundary bracketed wider than this (the reads were descheduled) is measured again at the next tick. */
     static final long MAX_UNCERTAINTY_NS = 2_000_000L;
     private static final int ATTEMPTS = 3;

@@ -17,6 +17,7 @@ import static org.jntpd.platform.Adjtimex.STA_PPSFREQ;
 import static org.jntpd.platform.Adjtimex.STA_PPSTIME;
 import static org.jntpd.platform.Adjtimex.STA_RONLY;
 import static org.jntpd.platform.Adjtimex.STA_UNSYNC;
+import static org.jntpd.time.Units.NS_PER_S;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -96,7 +97,6 @@ public final class LinuxClock implements ClockControl, AutoCloseable {
     private static final long DRIFT_SLACK_NS = 100_000;
     /** A clock reading bracketed by raw readings this close needs no second try. */
     private static final long NARROW_BRACKET_NS = 20_000;
-    private static final long NS_PER_S = 1_000_000_000L;
     /** After a step, wait this long (raw) before re-arming the leap second: the kernel needs one second boundary. */
     private static final long LEAP_REARM_DELAY_NS = 1_050_000_000L;
 

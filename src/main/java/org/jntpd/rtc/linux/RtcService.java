@@ -1,5 +1,8 @@
 package org.jntpd.rtc.linux;
 
+import static org.jntpd.time.Units.NS_PER_MS;
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +44,7 @@ public final class RtcService implements AutoCloseable {
     public static final String DEFAULT_DEVICE = "/dev/rtc0";
     private static final long START_TIMEOUT_S = 5;
     private static final long STOP_TIMEOUT_S = 5;
-    private static final long MAX_PARK_NS = 1_000_000_000L;
+    private static final long MAX_PARK_NS = NS_PER_S;
     private static final long ERROR_BACKOFF_NS = 60_000_000_000L;
 
     /** The RTC as the keeper uses it, opened and closed on the service's thread. */
@@ -195,7 +198,7 @@ public final class RtcService implements AutoCloseable {
                     } catch (NativeException | IllegalArgumentException e) {
                         // A device error or an impossible reading (flat battery): said, and tried again later.
                         Log.warn("RTC " + devicePath + ": " + e.getMessage() + "; next try in "
-                                + ERROR_BACKOFF_NS / 1_000_000_000L + " s");
+                                + ERROR_BACKOFF_NS / NS_PER_S + " s");
                         dueNs = host.kernelNowNs() + ERROR_BACKOFF_NS;
                     }
                     waitUntil(dueNs);
@@ -226,7 +229,7 @@ public final class RtcService implements AutoCloseable {
         for (Path p : new Path[] {rtcFile, driftFile == null ? null : Path.of(driftFile)}) {
             try {
                 if (p != null && Files.exists(p)) {
-                    newest = Math.max(newest, Files.getLastModifiedTime(p).toMillis() * 1_000_000L);
+                    newest = Math.max(newest, Files.getLastModifiedTime(p).toMillis() * NS_PER_MS);
                 }
             } catch (IOException e) {
                 Log.debug("no modification time of " + p + ": " + e.getMessage());

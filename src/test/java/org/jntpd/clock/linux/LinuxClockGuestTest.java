@@ -6,6 +6,7 @@ import static org.jntpd.platform.Adjtimex.STA_INS;
 import static org.jntpd.platform.Adjtimex.STA_PLL;
 import static org.jntpd.platform.Adjtimex.STA_UNSYNC;
 import static org.jntpd.platform.Adjtimex.TIME_WAIT;
+import static org.jntpd.time.Units.NS_PER_S;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,6 @@ import org.junit.jupiter.api.Test;
  */
 @GuestTest
 class LinuxClockGuestTest {
-    private static final long NS_PER_S = 1_000_000_000L;
 
     @AutoClose
     private static GuestVm vm;

@@ -9,6 +9,8 @@ import static org.jntpd.platform.Adjtimex.ADJ_SETOFFSET;
 import static org.jntpd.platform.Adjtimex.ADJ_STATUS;
 import static org.jntpd.platform.Adjtimex.STA_FLL;
 import static org.jntpd.platform.Adjtimex.STA_PLL;
+import static org.jntpd.time.Units.NS_PER_DAY;
+import static org.jntpd.time.Units.NS_PER_S;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -39,8 +41,6 @@ import org.jntpd.platform.Timex;
  * interference scenario) are refused anywhere else.
  */
 public final class LinuxClockProbe {
-    private static final long NS_PER_S = 1_000_000_000L;
-    private static final long DAY_NS = 86_400 * NS_PER_S;
     private static final int REALTIME = Clocks.CLOCK_REALTIME;
 
     private static final Arena ARENA = Arena.global();
@@ -154,7 +154,7 @@ public final class LinuxClockProbe {
         clock.setLeap(LeapMode.INSERT);
         printTimex("armed", REALTIME);
         long nowNs = clock.nowNs();
-        long midnightNs = Math.floorDiv(nowNs, DAY_NS) * DAY_NS + DAY_NS;
+        long midnightNs = Math.floorDiv(nowNs, NS_PER_DAY) * NS_PER_DAY + NS_PER_DAY;
         clock.stepNs(midnightNs - 3 * NS_PER_S - nowNs);
         List<Long> seconds = new ArrayList<>();
         long prevNs = clock.nowNs();

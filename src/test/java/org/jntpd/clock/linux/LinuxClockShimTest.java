@@ -8,6 +8,7 @@ import static org.jntpd.platform.Adjtimex.STA_PLL;
 import static org.jntpd.platform.Adjtimex.STA_UNSYNC;
 import static org.jntpd.platform.Adjtimex.TIME_OK;
 import static org.jntpd.platform.Adjtimex.TIME_WAIT;
+import static org.jntpd.time.Units.NS_PER_S;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +35,6 @@ import org.junit.jupiter.api.Test;
  * before and after the class: it must not change.
  */
 class LinuxClockShimTest {
-    private static final long NS_PER_S = 1_000_000_000L;
     private static final double OSCILLATOR_PPM = 50;
     private static Path shim;
     private static long[] hostBefore;
