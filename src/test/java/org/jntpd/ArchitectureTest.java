@@ -228,6 +228,22 @@ class ArchitectureTest {
         }
     }
 
+    @Test
+    void shouldDocumentEveryPackageWithWhatItMayUseAndMustNotDo() throws IOException {
+        List<String> problems = new ArrayList<>();
+        for (String p : mayUse.keySet()) {
+            Path info = SOURCES.resolve("org/jntpd").resolve(p.replace('.', '/')).resolve("package-info.java");
+            if (!Files.exists(info)) {
+                problems.add(p + ": no package-info.java");
+            } else if (!Files.readString(info).contains("May use") || !Files.readString(info).contains("Must not")) {
+                problems.add(p + ": package-info.java says neither what it may use nor what it must not do");
+            }
+        }
+        if (!problems.isEmpty()) {
+            fail(String.join("\n", problems));
+        }
+    }
+
     private static boolean allowed(String from, String to) {
         return from.equals(to) || mayUse.getOrDefault(from, Set.of()).contains(to);
     }
