@@ -40,10 +40,14 @@ class ServerCoreTest {
                 FRAME_HEADERS);
     }
 
+    private static ServerCore core(String configText) throws Exception {
+        Config config = ConfigParser.parse("t.conf", configText, null);
+        return new ServerCore(config.serving(), config.restrictions());
+    }
+
     @Test
-    void shouldAnswerFromFramesTheCallerOwnsWithResponsesThatShareOneAccessListAndInterleavedTable() throws Exception {
-        Config config = ConfigParser.parse("t.conf", "restrict 192.0.2.66 ignore\n", null);
-        ServerCore core = new ServerCore(config.serving(), config.restrictions());
+    void shouldAnswerFromFramesTheCallerOwnsWithRespondersThatShareOneAccessListAndInterleavedTable() throws Exception {
+        ServerCore core = core("restrict 192.0.2.66 ignore\n");
         ServerCounters socketCounters = new ServerCounters();
         ServerCounters ringCounters = new ServerCounters();
         Responder socketSide = core.newResponder(socketCounters);
@@ -89,8 +93,7 @@ class ServerCoreTest {
 
     @Test
     void shouldGiveEveryResponderItsOwnRateLimiterWhenTheConfigurationLimits() throws Exception {
-        Config config = ConfigParser.parse("t.conf", "ratelimit interval 4 burst 2 leak 4\n", null);
-        ServerCore core = new ServerCore(config.serving(), config.restrictions());
+        ServerCore core = core("ratelimit interval 4 burst 2 leak 4\n");
         ServerCounters a = new ServerCounters();
         ServerCounters b = new ServerCounters();
         Responder first = core.newResponder(a);
