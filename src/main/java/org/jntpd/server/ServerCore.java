@@ -25,9 +25,13 @@ public final class ServerCore {
     private final boolean anyLimited;
     private final SplittableRandom seeds = new SplittableRandom();
 
-    public ServerCore(Config.Serving serving, List<RestrictRule> restrictions) {
+    /**
+     * @param rateLimit    the {@code ratelimit} settings ({@code Config.Serving.rateLimit()})
+     * @param restrictions the {@code restrict} lines in file order
+     */
+    public ServerCore(Config.RateLimit rateLimit, List<RestrictRule> restrictions) {
         this.access = AccessControl.compile(restrictions);
-        this.rateLimit = serving.rateLimit();
+        this.rateLimit = rateLimit;
         this.anyLimited = rateLimit.global() || restrictions.stream().anyMatch(r -> r.flags().contains(
                 RestrictFlag.LIMITED) || r.flags().contains(RestrictFlag.KOD));
     }

@@ -42,7 +42,7 @@ class ServerCoreTest {
 
     private static ServerCore core(String configText) throws Exception {
         Config config = ConfigParser.parse("t.conf", configText, null);
-        return new ServerCore(config.serving(), config.restrictions());
+        return new ServerCore(config.serving().rateLimit(), config.restrictions());
     }
 
     @Test

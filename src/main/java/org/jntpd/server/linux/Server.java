@@ -77,7 +77,7 @@ public final class Server implements AutoCloseable {
         }
         List<Integer> cpus = serving.cpus().isEmpty() ? List.of(-1) : serving.cpus();
         boolean reusePort = cpus.size() > 1;
-        ServerCore core = new ServerCore(serving, restrictions);
+        ServerCore core = new ServerCore(serving.rateLimit(), restrictions);
         int port = serving.port();
         int receiveBufferBytes = Integer.getInteger(RECEIVE_BUFFER_PROP_NAME, RECEIVE_BUFFER_DEFAULT);
         for (int w = 0; w < cpus.size(); w++) {
