@@ -305,7 +305,8 @@ public final class UdpSocket implements AutoCloseable {
      * Sends slots [0, count) of {@code batch} (sendmmsg), each {@link PacketBatch#length(int)} bytes to its address
      * (or the connected peer when it has none), those that {@link PacketBatch#requestTxTimestamp ask} with a TX
      * timestamp request. Returns how many went out (fewer than count when one failed) and gives each its TX id
-     * ({@link PacketBatch#NO_TX_ID} when it asked for no stamp), or -errno when the first failed.
+     * ({@link PacketBatch#NO_TX_ID} when it asked for no stamp), or -errno when the first failed (which then has
+     * {@link PacketBatch#NO_TX_ID}): a caller that skips it goes on with the next slot.
      */
     public int send(PacketBatch batch, int count) {
         return send(batch, 0, count);
@@ -318,6 +319,7 @@ public final class UdpSocket implements AutoCloseable {
         }
         int sent = Libc.sendmmsg(fd, batch.msghdr(from), count, 0);
         if (sent < 0) {
+            batch.sent(from, PacketBatch.NO_TX_ID, false); // the first one failed: it has no TX id
             return -Libc.errno();
         }
         for (int i = from; i < from + sent; i++) {

@@ -13,7 +13,8 @@ import org.jntpd.wire.NtpPacketValidator;
  * a caller-owned buffer. Pure: no I/O, no clock reads, no allocation; one instance per worker, of any transport
  * ({@link ServerCore} makes them).
  *
- * <p>Order of checks: malformed bytes are counted by reason and dropped; mode 7 is never answered; the client's
+ * <p>Order of checks: source port 0 is dropped (spoofed: nothing can be sent there); malformed bytes are counted by
+ * reason and dropped; mode 7 is never answered; the client's
  * restrict flags decide ({@code ignore} drops everything; mode 6 goes to the control handler unless {@code noquery};
  * {@code noserve} refuses time, with a DENY kiss if {@code kod}); then the rate limit ({@code limited} or a global
  * {@code ratelimit}); then the reply. A reply is never longer than the request (48 bytes for a request of at least 48),
@@ -66,14 +67,22 @@ public final class Responder {
      * {@code rxUnixNs} (kernel timestamp on the served clock's timescale), writing any reply at {@code txOffset} of
      * {@code tx}.
      *
+     * @param monoNs a CLOCK_MONOTONIC reading near the arrival (one per batch will do): the rate limiter measures the
+     *               intervals between a client's requests on it. Never the served time: a step of that clock would make
+     *               every client look too fast (a step back) or idle (a step forward).
      * @return {@link #NONE}, {@link #REPLY} or {@link #CONTROL}
      */
     public int respond(MemorySegment rx, long rxOffset, int rxLength, long hi, long lo, int port, long rxUnixNs,
-            ServerState state, MemorySegment tx, long txOffset) {
+            long monoNs, ServerState state, MemorySegment tx, long txOffset) {
         replyLength = 0;
         needsTransmitTs = false;
         interleaveKey = 0;
         counters.increment(Counter.RECEIVED);
+        if (port == 0) {
+            // No reply can go to port 0 (the kernel refuses it), and no real client sends from it: a spoofed packet.
+            counters.increment(Counter.DROPPED_PORT_ZERO);
+            return NONE;
+        }
         Malformation m = NtpPacketValidator.classify(rx, rxOffset, rxLength);
         if (!m.wellFormed()) {
             counters.malformed(m);
@@ -119,13 +128,13 @@ public final class Responder {
         if ((flags & AccessControl.NOSERVE) != 0) {
             counters.increment(Counter.DENIED);
             if ((flags & AccessControl.KOD) != 0 && limiter != null
-                    && limiter.check(hi, lo, rxUnixNs, true) != RateLimiter.DROP) {
+                    && limiter.check(hi, lo, monoNs, true) != RateLimiter.DROP) {
                 return kiss(NtpPacket.KISS_DENY, replyMode, tx, txOffset);
             }
             return NONE;
         }
         if (limiter != null && (limitEveryone || (flags & AccessControl.LIMITED) != 0)) {
-            int verdict = limiter.check(hi, lo, rxUnixNs, (flags & AccessControl.KOD) != 0);
+            int verdict = limiter.check(hi, lo, monoNs, (flags & AccessControl.KOD) != 0);
             if (verdict != RateLimiter.ALLOW) {
                 counters.increment(Counter.RATE_LIMITED);
                 return verdict == RateLimiter.KOD ? kiss(NtpPacket.KISS_RATE, replyMode, tx, txOffset) : NONE;

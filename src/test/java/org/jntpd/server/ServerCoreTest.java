@@ -36,7 +36,7 @@ class ServerCoreTest {
     private int respond(Responder r, long origin, long receive, long transmit, long client, long rxNs) {
         request.clearHeader().leapVersionMode(0, 4, NtpPacket.MODE_CLIENT).originTs(origin).receiveTs(receive)
                 .transmitTs(transmit);
-        return r.respond(rxFrame, FRAME_HEADERS, NtpPacket.HEADER_LENGTH, 0, client, 40000, rxNs, state, txFrame,
+        return r.respond(rxFrame, FRAME_HEADERS, NtpPacket.HEADER_LENGTH, 0, client, 40000, rxNs, rxNs, state, txFrame,
                 FRAME_HEADERS);
     }
 

@@ -5,6 +5,9 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.IdleStrategy;
+import org.jntpd.base.Log;
+import org.jntpd.base.LoopRunner;
 import org.jntpd.config.Config;
 import org.jntpd.config.RestrictRule;
 import org.jntpd.io.UdpSocket;
@@ -31,11 +34,18 @@ public final class Server implements AutoCloseable {
     public static final int RECEIVE_BUFFER_DEFAULT = 4 << 20;
 
     private final List<ServerWorker> workers = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final List<LoopRunner> runners = new ArrayList<>();
     private final List<UdpSocket> sockets = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
+    private final LoopRunner.DeathHandler onDeath;
 
-    private Server() {}
+    private Server(LoopRunner.DeathHandler onDeath) {
+        this.onDeath = onDeath;
+    }
+
+    /** For callers without a policy of their own (tests): a dead worker is logged, and its share goes unanswered. */
+    private static final LoopRunner.DeathHandler LOG_ONLY = (runner, cause) ->
+            Log.error(runner.agent().roleName() + " is dead: its share of the requests goes unanswered");
 
     /**
      * Binds and starts serving. Throws {@link NativeException} (naming the address) when a socket cannot be bound.
@@ -54,7 +64,16 @@ public final class Server implements AutoCloseable {
      */
     public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
             LongUnaryOperator kernelToServedNs) {
-        Server server = new Server();
+        return open(serving, restrictions, state, kernelToServedNs, LOG_ONLY);
+    }
+
+    /**
+     * {@link #open(Config.Serving, List, ServerStateSource, LongUnaryOperator)}, with what to do when a worker's loop
+     * dies (the daemon's policy: stop with a non-zero exit status, so that systemd restarts it).
+     */
+    public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
+            LongUnaryOperator kernelToServedNs, LoopRunner.DeathHandler onWorkerDeath) {
+        Server server = new Server(onWorkerDeath);
         try {
             server.bind(serving, restrictions, state, kernelToServedNs);
         } catch (RuntimeException e) {
@@ -84,7 +103,7 @@ public final class Server implements AutoCloseable {
             UdpSocket[] own = new UdpSocket[addresses.size()];
             for (int a = 0; a < addresses.size(); a++) {
                 InetSocketAddress addr = addresses.get(a);
-                if (port == 0 && !bound.isEmpty()) { // an ephemeral port: later sockets join the first one's port
+                if (serving.port() == 0 && !bound.isEmpty()) { // an ephemeral port: later sockets join the first one's port
                     addr = new InetSocketAddress(addr.getAddress(), bound.get(a % bound.size()).getPort());
                 }
                 // A wildcard socket learns each request's local address, so the reply leaves from it.
@@ -100,21 +119,28 @@ public final class Server implements AutoCloseable {
                 }
             }
             ServerCounters counters = new ServerCounters();
-            workers.add(new ServerWorker(cpus.get(w), serving.idle(), own, core.newResponder(counters), counters, state,
-                    kernelToServedNs));
+            workers.add(new ServerWorker(w, cpus.get(w), serving.idle(), own, core.newResponder(counters), counters,
+                    state, kernelToServedNs));
         }
     }
 
-    /** Starts one platform thread per worker (once). */
+    /** Starts one platform thread per worker (once), each a {@link LoopRunner}. */
     public void startWorkers() {
-        if (!threads.isEmpty()) {
+        if (!runners.isEmpty()) {
             return;
         }
         for (int w = 0; w < workers.size(); w++) {
-            Thread t = Thread.ofPlatform().name("jntpd-server-" + w).daemon(true).unstarted(workers.get(w));
-            threads.add(t);
-            t.start();
+            ServerWorker worker = workers.get(w);
+            LoopRunner r = new LoopRunner("jntpd-server-" + w, worker,
+                    worker.busyPolls() ? IdleStrategy.busySpin() : IdleStrategy.waitsInAgent(), LoopRunner.DEFAULT, onDeath);
+            runners.add(r);
+            r.start();
         }
+    }
+
+    /** The workers' loops (their heartbeats feed the systemd watchdog); empty before {@link #startWorkers()}. */
+    public List<LoopRunner> runners() {
+        return List.copyOf(runners);
     }
 
     /** The addresses and ports actually bound (the first worker's sockets). */
@@ -142,15 +168,11 @@ public final class Server implements AutoCloseable {
 
     @Override
     public void close() {
-        for (ServerWorker w : workers) {
-            w.stop();
+        for (LoopRunner r : runners) {
+            r.stop(); // all at once: each takes up to one epoll timeout to notice
         }
-        for (Thread t : threads) {
-            try {
-                t.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        for (LoopRunner r : runners) {
+            r.close();
         }
         for (UdpSocket s : sockets) {
             s.close();

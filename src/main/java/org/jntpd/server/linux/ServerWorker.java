@@ -1,6 +1,8 @@
 package org.jntpd.server.linux;
 
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.Agent;
+import org.jntpd.base.Log;
 import org.jntpd.config.Config;
 import org.jntpd.io.PacketBatch;
 import org.jntpd.io.Poller;
@@ -8,6 +10,7 @@ import org.jntpd.io.UdpSocket;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Errno;
 import org.jntpd.platform.Libc;
+import org.jntpd.platform.NativeException;
 import org.jntpd.platform.Net;
 import org.jntpd.platform.ThreadAffinity;
 import org.jntpd.server.Responder;
@@ -27,10 +30,14 @@ import org.jntpd.time.NtpTimestamp;
  * reply may carry), as chrony does: a stamp costs the kernel a clone of the datagram onto the error queue and the
  * worker a read of it. The error queue is read only while stamps are awaited, or when epoll reports it non-empty.
  *
- * <p>Nothing on this path allocates, logs or locks; errors are counted and the loop goes on. The server state is read
- * once per batch from a volatile reference the synchronisation side publishes.
+ * <p>Nothing on this path allocates, logs or locks; errors are counted and the loop goes on. A reply that cannot be sent
+ * (its destination: source port 0, a broadcast address, no route, a firewall rule) is skipped and the rest of the batch
+ * still goes out. Only an error that says the socket itself is broken (EBADF, ENOTSOCK, EFAULT; EINVAL on a receive)
+ * ends the pass with an exception (preallocated), which the {@link org.jntpd.base.LoopRunner} handles by its policy.
+ * The server state is read once per batch from a volatile reference the synchronisation side publishes; the rate
+ * limiter gets one CLOCK_MONOTONIC reading per batch, never the served time, which steps.
  */
-public final class ServerWorker implements Runnable {
+public final class ServerWorker implements Agent {
     private static final int BATCH = 32;
     private static final int TX_RING = 1024; // outstanding TX timestamp ids remembered per socket
     private static final int BLOCK_TIMEOUT_MS = 200; // how soon a blocked worker notices stop()
@@ -40,6 +47,7 @@ public final class ServerWorker implements Runnable {
     private static final long TX_STAMP_PATIENCE_NS = 10_000_000L;
     private static final long NO_ID = -1L;
 
+    private final int index;
     private final int cpu;
     private final UdpSocket[] sockets;
     private final Responder responder;
@@ -56,7 +64,8 @@ public final class ServerWorker implements Runnable {
     private final long[] slotKey = new long[BATCH];
     private final boolean[] slotStamp = new boolean[BATCH];
     private final Poller poller; // null when busy-polling: no epoll callback on every packet's arrival
-    private volatile boolean running = true;
+    private final SocketBroken broken = new SocketBroken();
+    private volatile int pinnedCpu = -1;
 
     /**
      * @param cpu              the CPU to pin the worker's thread to, or -1 to leave it to the scheduler
@@ -65,6 +74,13 @@ public final class ServerWorker implements Runnable {
      */
     public ServerWorker(int cpu, Config.Serving.Idle idle, UdpSocket[] sockets, Responder responder,
             ServerCounters counters, ServerStateSource state, LongUnaryOperator kernelToServedNs) {
+        this(0, cpu, idle, sockets, responder, counters, state, kernelToServedNs);
+    }
+
+    /** @param index the worker's number, in its thread's name and the log */
+    public ServerWorker(int index, int cpu, Config.Serving.Idle idle, UdpSocket[] sockets, Responder responder,
+            ServerCounters counters, ServerStateSource state, LongUnaryOperator kernelToServedNs) {
+        this.index = index;
         this.cpu = cpu;
         this.sockets = sockets.clone();
         this.responder = responder;
@@ -90,40 +106,58 @@ public final class ServerWorker implements Runnable {
         return counters;
     }
 
-    /** Asks the loop to end; it does within {@value #BLOCK_TIMEOUT_MS} ms. */
-    public void stop() {
-        running = false;
+    /** Whether its loop busy-polls (else it waits in epoll, up to {@value #BLOCK_TIMEOUT_MS} ms a pass). */
+    public boolean busyPolls() {
+        return poller == null;
+    }
+
+    /** The CPU its thread is pinned to, -1 when unpinned (not asked to be, or pinning failed). */
+    public int pinnedCpu() {
+        return pinnedCpu;
     }
 
     @Override
-    public void run() {
-        if (cpu >= 0) {
-            ThreadAffinity.pinCurrentThread(cpu);
+    public String roleName() {
+        return "server worker " + index;
+    }
+
+    /**
+     * Pins the thread to the configured CPU. A CPU the process may not run on (a cpuset or container changed since the
+     * configuration was checked) is not worth a dead worker whose socket still takes its share of the requests: the
+     * worker says so and serves unpinned.
+     */
+    @Override
+    public void onStart() {
+        if (cpu < 0) {
+            return;
         }
         try {
-            if (poller == null) {
-                while (running) {
-                    if (doWork() == 0) {
-                        Thread.onSpinWait();
-                    }
-                }
-            } else {
-                while (running) {
-                    awaitAndServe(BLOCK_TIMEOUT_MS);
-                }
-            }
-        } finally {
-            if (poller != null) {
-                poller.close();
-            }
-            rx.close();
-            tx.close();
-            reports.close();
+            ThreadAffinity.pinCurrentThread(cpu);
+            pinnedCpu = cpu;
+        } catch (NativeException | IllegalArgumentException e) {
+            Log.warn(roleName() + ": cannot pin to CPU " + cpu + " (" + e.getMessage() + "; this process may run on CPUs "
+                    + java.util.Arrays.toString(ThreadAffinity.currentThreadCpus()) + "); serving unpinned");
         }
     }
 
+    /** One pass: without waiting when busy-polling, else up to {@value #BLOCK_TIMEOUT_MS} ms in epoll. */
+    @Override
+    public int doWork() {
+        return poller == null ? pass() : awaitAndServe(BLOCK_TIMEOUT_MS);
+    }
+
+    @Override
+    public void onClose() {
+        if (poller != null) {
+            poller.close();
+        }
+        rx.close();
+        tx.close();
+        reports.close();
+    }
+
     /** One pass over every socket without waiting; returns the number of packets handled (0 = idle). */
-    int doWork() {
+    int pass() {
         int work = 0;
         for (int s = 0; s < sockets.length; s++) {
             int n = serviceSocket(s);
@@ -145,6 +179,9 @@ public final class ServerWorker implements Runnable {
      */
     int awaitAndServe(int timeoutMs) {
         int ready = poller.await(timeoutMs);
+        if (ready < 0 && ready != -Errno.EINTR) {
+            throw broken.of("epoll_wait", -ready);
+        }
         int work = 0;
         for (int e = 0; e < ready; e++) {
             int s = (int) poller.token(e);
@@ -173,11 +210,17 @@ public final class ServerWorker implements Runnable {
         if (n <= 0) {
             if (n != -Errno.EAGAIN && n != -Errno.EINTR && n != 0) {
                 counters.increment(Counter.RECEIVE_ERRORS);
+                int errno = -n;
+                if (errno == Errno.EBADF || errno == Errno.ENOTSOCK || errno == Errno.EFAULT || errno == Errno.EINVAL) {
+                    throw broken.of("recvmmsg", errno);
+                }
+                // Else (ENOMEM, a pending error an ICMP message left on the socket): counted; the next pass reads on.
             }
             return n;
         }
         counters.increment(Counter.BATCHES);
         ServerState current = state.current();
+        long monoNs = Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC);
         long fallbackNs = 0;
         int replies = 0;
         for (int i = 0; i < n; i++) {
@@ -197,7 +240,7 @@ public final class ServerWorker implements Runnable {
             }
             rxNs = kernelToServedNs.applyAsLong(rxNs);
             int verdict = responder.respond(rx.data(i), 0, rx.length(i), rx.addressHigh(i), rx.addressLow(i),
-                    rx.port(i), rxNs, current, tx.data(replies), 0);
+                    rx.port(i), rxNs, monoNs, current, tx.data(replies), 0);
             if (verdict == Responder.REPLY) {
                 tx.length(replies, responder.replyLength);
                 tx.copyAddress(rx, i, replies);
@@ -226,11 +269,26 @@ public final class ServerWorker implements Runnable {
         int from = 0;
         while (from < replies) {
             int sent = socket.send(tx, from, replies - from);
-            if (sent <= 0) {
+            if (sent > 0) {
+                from += sent; // all, or those before one that failed: the next call starts with that one
+                continue;
+            }
+            int errno = sent == 0 ? Errno.EAGAIN : -sent;
+            if (errno == Errno.EINTR) {
+                continue;
+            }
+            if (errno == Errno.EAGAIN) { // the socket's send buffer is full: this batch's rest is lost, not the next
                 counters.add(Counter.SEND_ERRORS, replies - from);
                 break;
             }
-            from += sent;
+            if (errno == Errno.EBADF || errno == Errno.ENOTSOCK || errno == Errno.EFAULT) {
+                counters.add(Counter.SEND_ERRORS, replies - from);
+                throw broken.of("sendmmsg", errno);
+            }
+            // This reply's destination refuses it (port 0: EINVAL, a broadcast address: EACCES, no route: ENETUNREACH,
+            // a firewall: EPERM): it alone is lost; the replies behind it go out.
+            counters.increment(Counter.SEND_ERRORS);
+            from++;
         }
         for (int j = 0; j < from; j++) {
             if (tx.hasTxId(j)) {
@@ -295,6 +353,31 @@ public final class ServerWorker implements Runnable {
         } else if (nowNs - giveUpNs[s] > 0) {
             awaitedStamps[s] = 0; // lost; a late one is still matched by its id at the next read
             giveUpNs[s] = 0;
+        }
+    }
+
+    /**
+     * A socket call failed in a way that says the socket, not a packet, is broken. One preallocated instance per worker,
+     * without a stack trace, so throwing it allocates nothing; the message is built only when the runner logs it.
+     */
+    private static final class SocketBroken extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private String call;
+        private int errno;
+
+        SocketBroken() {
+            super(null, null, false, false);
+        }
+
+        SocketBroken of(String failedCall, int failedErrno) {
+            this.call = failedCall;
+            this.errno = failedErrno;
+            return this;
+        }
+
+        @Override
+        public String getMessage() {
+            return call + " failed: " + Libc.strerror(errno) + " (errno " + errno + ")";
         }
     }
 }

@@ -4,7 +4,8 @@
  * configured CPU, a pinned duty cycle of recvmmsg, {@link org.jntpd.server.Responder}, one clock read for T3,
  * sendmmsg, and kernel TX timestamps for interleaved mode.
  *
- * <p>May use: {@code time}, {@code config}, {@code platform}, {@code io}, {@code server}. Must not: decide what to
- * answer (the responder does), or allocate, lock or log on the packet path: errors are counted and the loop goes on.
+ * <p>May use: {@code time}, {@code platform}, {@code base} (the loop runner; a log line at start), {@code config},
+ * {@code io}, {@code server}. Must not: decide what to answer (the responder does), or allocate, lock or log on the
+ * packet path: errors are counted and the loop goes on.
  */
 package org.jntpd.server.linux;

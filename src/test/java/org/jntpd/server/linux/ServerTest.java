@@ -1,6 +1,7 @@
 package org.jntpd.server.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -51,5 +52,46 @@ class ServerTest {
             assertEquals(4, reply.getData()[0] & 7, "mode 4");
             assertEquals("/127.0.0.2", reply.getAddress().toString());
         }
+    }
+
+    @Test
+    void shouldServeUnpinnedAndSaySoWhenAWorkersCpuCannotBeUsed(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        int usable = org.jntpd.platform.ThreadAffinity.currentThreadCpus()[0];
+        int unusable = 1000; // within cpu_set_t, beyond any CPU of this machine: sched_setaffinity says EINVAL
+        Config.Serving serving = new Config.Serving(0, List.of("127.0.0.1"), 1, false, List.of(usable, unusable),
+                Config.Serving.Idle.BLOCK, Config.RateLimit.DEFAULT);
+        ServerState state = ServerState.unsynchronised(-20);
+        Path log = dir.resolve("log");
+        org.jntpd.base.Log.setFile(log.toString());
+        try (Server server = Server.open(serving, List.of(), () -> state, java.util.function.LongUnaryOperator.identity())) {
+            server.startWorkers();
+            int port = server.boundAddresses().getFirst().getPort();
+            // 64 clients on their own ports: SO_REUSEPORT spreads them over both workers' sockets.
+            int answered = 0;
+            for (int c = 0; c < 64; c++) {
+                try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                    client.setSoTimeout(2_000);
+                    byte[] request = new byte[48];
+                    request[0] = 0x23;
+                    client.send(new DatagramPacket(request, 48, InetAddress.getLoopbackAddress(), port));
+                    DatagramPacket reply = new DatagramPacket(new byte[64], 64);
+                    try {
+                        client.receive(reply);
+                        answered++;
+                    } catch (java.net.SocketTimeoutException e) {
+                        // counted below
+                    }
+                }
+            }
+            assertEquals(64, answered, "requests answered");
+            assertEquals(usable, server.workers().get(0).pinnedCpu());
+            assertEquals(-1, server.workers().get(1).pinnedCpu());
+            assertEquals(org.jntpd.base.LoopRunner.State.RUNNING, server.runners().get(1).state());
+        } finally {
+            org.jntpd.base.Log.setFile(null);
+        }
+        String text = Files.readString(log);
+        assertTrue(text.contains("WARN server worker 1: cannot pin to CPU 1000 (sched_setaffinity") && text.contains(
+                "serving unpinned"), text);
     }
 }
