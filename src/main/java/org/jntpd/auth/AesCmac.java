@@ -34,12 +34,20 @@ public final class AesCmac {
 
     /** @param maxMessageLength the longest message {@link #mac} will be given */
     public AesCmac(int maxMessageLength) {
+        this(new byte[Math.max(BLOCK, maxMessageLength)]);
+    }
+
+    /**
+     * Uses {@code chain} (as long as the longest message) as scratch: instances used by one thread may share it, so
+     * that many keyed instances cost little memory.
+     */
+    public AesCmac(byte[] chain) {
         try {
             cbc = Cipher.getInstance("AES/CBC/NoPadding");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK has no AES/CBC/NoPadding", e);
         }
-        chain = new byte[Math.max(BLOCK, maxMessageLength)];
+        this.chain = chain;
     }
 
     /** Keys the MAC with {@code length} (16 or 32) bytes of {@code k} from {@code offset}; nothing happens if unchanged. */

@@ -7,8 +7,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * AES-SIV (RFC 5297) on the JDK's AES: S2V over AES-CMAC ({@link AesCmac}) with the first half of the key, CTR with
  * the second half. The CTR keystream is the JDK's {@code AES/ECB} over counter blocks built here, one call per
- * message: the JDK's {@code AES/CTR} would need a {@code Cipher.init} (which allocates) for every IV. Key of 32, 48
- * or 64 bytes: AEAD_AES_SIV_CMAC_256 / 384 / 512 (NTS AEAD ids 15, 16, 17).
+ * message: the JDK's {@code AES/CTR} would need a {@code Cipher.init} (which allocates) for every IV. Key of 32 or 64
+ * bytes: AEAD_AES_SIV_CMAC_256 / 512 (NTS AEAD ids 15 and 17).
  *
  * <p>Associated data are given as components before the last one (the plaintext), so nothing is concatenated:
  * <pre>
@@ -25,6 +25,29 @@ public final class AesSiv {
     public static final int TAG_LENGTH = 16;
     private static final int BLOCK = AesCmac.BLOCK;
 
+    /**
+     * Buffers as long as the longest message, shared by the instances one thread uses (a server keeps many keyed
+     * instances: one per recent client).
+     */
+    public static final class Scratch {
+        final byte[] chain;
+        final byte[] counters;
+        final byte[] stream;
+        final int maxPlaintext;
+
+        /**
+         * @param maxComponent the longest associated-data component or plaintext
+         * @param maxPlaintext the longest plaintext
+         */
+        public Scratch(int maxComponent, int maxPlaintext) {
+            this.maxPlaintext = maxPlaintext;
+            chain = new byte[Math.max(BLOCK, Math.max(maxComponent, maxPlaintext))];
+            int blocks = (maxPlaintext + BLOCK - 1) / BLOCK;
+            counters = new byte[Math.max(BLOCK, blocks * BLOCK)];
+            stream = new byte[counters.length];
+        }
+    }
+
     private final AesCmac cmac;
     private final Cipher ecb;
     private final int maxPlaintext;
@@ -35,44 +58,44 @@ public final class AesSiv {
     private final byte[] stream;
     private final byte[] key = new byte[64];
     private int keyLength;
+    private boolean ctrKeyed;
 
     /**
      * @param maxComponent the longest associated-data component or plaintext
      * @param maxPlaintext the longest plaintext
      */
     public AesSiv(int maxComponent, int maxPlaintext) {
-        this.cmac = new AesCmac(Math.max(maxComponent, maxPlaintext));
-        this.maxPlaintext = maxPlaintext;
+        this(new Scratch(maxComponent, maxPlaintext));
+    }
+
+    public AesSiv(Scratch scratch) {
+        this.cmac = new AesCmac(scratch.chain);
+        this.maxPlaintext = scratch.maxPlaintext;
         try {
             ecb = Cipher.getInstance("AES/ECB/NoPadding");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK has no AES/ECB/NoPadding", e);
         }
-        int blocks = (maxPlaintext + BLOCK - 1) / BLOCK;
-        counters = new byte[Math.max(BLOCK, blocks * BLOCK)];
-        stream = new byte[counters.length];
+        counters = scratch.counters;
+        stream = scratch.stream;
     }
 
-    /** Keys with {@code length} (32, 48 or 64) bytes: MAC half first, CTR half second. No-op when unchanged. */
+    /**
+     * Keys with {@code length} (32 or 64) bytes: MAC half first, CTR half second. No-op when unchanged. The CTR
+     * half is installed when first used (an NTS request carries an empty plaintext, so a server never needs the C2S
+     * CTR key of most clients).
+     */
     public void key(byte[] k, int offset, int length) {
-        if (length != 32 && length != 48 && length != 64) {
-            throw new IllegalArgumentException("AES-SIV key of " + length + " bytes (32, 48 or 64 expected)");
+        if (length != 32 && length != 64) {
+            throw new IllegalArgumentException("AES-SIV key of " + length + " bytes (32 or 64 expected)");
         }
         if (length == keyLength && ConstantTime.equals(k, offset, key, 0, length)) {
             return;
         }
-        int half = length / 2;
-        if (half == 24) {
-            throw new IllegalArgumentException("AES-SIV-CMAC-384 is not supported (AES-CMAC with 128 or 256-bit keys)");
-        }
-        cmac.key(k, offset, half);
-        try {
-            ecb.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(k, offset + half, half, "AES"));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        cmac.key(k, offset, length / 2);
         System.arraycopy(k, offset, key, 0, length);
         keyLength = length;
+        ctrKeyed = false;
     }
 
     /** The current key's length, 0 before the first {@link #key}. */
@@ -160,6 +183,15 @@ public final class AesSiv {
     private void ctr(byte[] iv, byte[] in, int inOffset, int length, byte[] out, int outOffset) {
         if (length == 0) {
             return;
+        }
+        if (!ctrKeyed) {
+            int half = keyLength / 2;
+            try {
+                ecb.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, half, half, "AES"));
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+            ctrKeyed = true;
         }
         int blocks = (length + BLOCK - 1) / BLOCK;
         long high = 0;
