@@ -14,6 +14,7 @@ public final class KeException extends Exception {
         NO_COMMON_PROTOCOL(-1),
         NO_COMMON_AEAD(-1),
         NO_COOKIES(-1),
+        INTERNAL(2),
         TLS(-1);
 
         public final int errorCode;
