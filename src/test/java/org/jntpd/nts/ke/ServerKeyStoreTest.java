@@ -20,7 +20,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The server key file: atomic, private, shared by several servers that rotate it at the same moments. */
+/**
+ * The server key file: atomic, private, shared by several servers that rotate it at the same moments (four stores on
+ * one file in this JVM, serialised by the store's JVM lock; between processes its fcntl lock does the same).
+ */
 class ServerKeyStoreTest {
     private static final long T0 = 1_795_000_000L;
     private static final ServerKeySet.Rotation R = new ServerKeySet.Rotation(3600, 600, 4);
