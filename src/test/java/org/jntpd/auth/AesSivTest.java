@@ -88,12 +88,7 @@ class AesSivTest {
         byte[] ad2 = hex("102030405060708090a0");
         byte[] nonce = hex("09f911029d74e35bd84156c5635688c0");
         byte[] p = hex("7468697320697320736f6d6520706c61696e7465787420746f20656e6372797074207573696e67205349562d414553");
-        byte[] out = new byte[16 + p.length];
-        siv.begin();
-        siv.component(ad1, 0, ad1.length);
-        siv.component(ad2, 0, ad2.length);
-        siv.component(nonce, 0, nonce.length);
-        siv.seal(p, 0, p.length, out, 0);
+        byte[] out = seal(siv, p, ad1, ad2, nonce);
         assertEquals("7bdb6e3b432667eb06f4d14bff2fbd0fcb900f2fddbe404326601965c889bf17dba77ceb094fa663b7a3f748"
                 + "ba8af829ea64ad544a272e9c485b62a3fd5c0d", HEX.formatHex(out));
     }
@@ -109,11 +104,7 @@ class AesSivTest {
         byte[] p = range(0, 70);
         AesSiv siv = new AesSiv(128, 128);
         siv.key(key, 0, 64);
-        byte[] out = new byte[16 + p.length];
-        siv.begin();
-        siv.component(ad, 0, ad.length);
-        siv.component(nonce, 0, nonce.length);
-        siv.seal(p, 0, p.length, out, 0);
+        byte[] out = seal(siv, p, ad, nonce);
         assertEquals("c38842cfd211ca2c4b5b8a13297d6f69f687b6d7335cdf5996653f698ff627a510f79664888a1c68d7f437ef1c9f137e"
                 + "25467fadef7013a3fdccc03dafbd195d2717a4cb69db84596b2d2e935d8177c017779f1e25a0", HEX.formatHex(out));
     }
@@ -135,12 +126,7 @@ class AesSivTest {
         byte[] ad = range(0, 48);
         byte[] nonce = new byte[16];
         for (String[] row : expected) {
-            byte[] p = range(0, Integer.parseInt(row[0]));
-            byte[] out = new byte[16 + p.length];
-            siv.begin();
-            siv.component(ad, 0, ad.length);
-            siv.component(nonce, 0, 16);
-            siv.seal(p, 0, p.length, out, 0);
+            byte[] out = seal(siv, range(0, Integer.parseInt(row[0])), ad, nonce);
             assertEquals(row[1], HEX.formatHex(out), "plaintext of " + row[0] + " bytes");
         }
     }
@@ -191,6 +177,17 @@ class AesSivTest {
         siv.begin();
         siv.seal(p, 0, 5, outB, 0);
         assertArrayEquals(outA, outB);
+    }
+
+    /** V || C of {@code p} with the associated-data components in order. */
+    static byte[] seal(AesSiv siv, byte[] p, byte[]... components) {
+        byte[] out = new byte[16 + p.length];
+        siv.begin();
+        for (byte[] c : components) {
+            siv.component(c, 0, c.length);
+        }
+        siv.seal(p, 0, p.length, out, 0);
+        return out;
     }
 
     static byte[] range(int from, int to) {

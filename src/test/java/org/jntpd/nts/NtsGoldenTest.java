@@ -209,27 +209,26 @@ class NtsGoldenTest {
                 request -> openChronyCookie(Fields.of(request).cookieBytes()), false));
     }
 
+    /** C2S, S2C, request and response of a JDK probe's exchange (java-nts-probe-*.txt). */
+    static byte[][] probe(String name) {
+        List<String> lines = Golden.lines(NtsGoldenTest.class, name);
+        return new byte[][] {Golden.hex(line(lines, "C2S=").substring(4)), Golden.hex(line(lines, "S2C=").substring(4)),
+            Golden.hex(after(line(lines, "NTP request"), ": ")), Golden.hex(after(line(lines, "NTP response"), ": "))};
+    }
+
     @Test
     void shouldFindTheExporterKeysInsideChronysCookies() {
-        List<String> lines = Golden.lines(getClass(), "java-nts-probe-vs-chrony-aead15.txt");
-        byte[] c2s = Golden.hex(line(lines, "C2S=").substring(4));
-        byte[] s2c = Golden.hex(line(lines, "S2C=").substring(4));
-        byte[] request = Golden.hex(after(line(lines, "NTP request"), ": "));
-        byte[][] inCookie = openChronyCookie(Fields.of(request).cookieBytes());
-        assertArrayEquals(c2s, inCookie[0], "C2S from exportKeyingMaterialData(context 00 00 00 0f 00)");
-        assertArrayEquals(s2c, inCookie[1], "S2C from context ... 01");
-        byte[] response = Golden.hex(after(line(lines, "NTP response"), ": "));
-        assertEquals(2, exchange(c2s, s2c, request, response, false, "probe vs chrony"));
+        byte[][] p = probe("java-nts-probe-vs-chrony-aead15.txt");
+        byte[][] inCookie = openChronyCookie(Fields.of(p[2]).cookieBytes());
+        assertArrayEquals(p[0], inCookie[0], "C2S from exportKeyingMaterialData(context 00 00 00 0f 00)");
+        assertArrayEquals(p[1], inCookie[1], "S2C from context ... 01");
+        assertEquals(2, exchange(p[0], p[1], p[2], p[3], false, "probe vs chrony"));
     }
 
     @Test
     void shouldVerifyTheJdkProbesExchangeWithNtpsec() {
-        List<String> lines = Golden.lines(getClass(), "java-nts-probe-vs-ntpsec-aead15.txt");
-        byte[] c2s = Golden.hex(line(lines, "C2S=").substring(4));
-        byte[] s2c = Golden.hex(line(lines, "S2C=").substring(4));
-        byte[] request = Golden.hex(after(line(lines, "NTP request"), ": "));
-        byte[] response = Golden.hex(after(line(lines, "NTP response"), ": "));
-        assertEquals(2, exchange(c2s, s2c, request, response, false, "probe vs NTPsec"));
+        byte[][] p = probe("java-nts-probe-vs-ntpsec-aead15.txt");
+        assertEquals(2, exchange(p[0], p[1], p[2], p[3], false, "probe vs NTPsec"));
     }
 
     static String line(List<String> lines, String prefix) {
