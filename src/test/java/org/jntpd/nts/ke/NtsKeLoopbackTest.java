@@ -248,6 +248,43 @@ class NtsKeLoopbackTest {
         assertEquals(8, exchange().cookies().size(), "slots are free again");
     }
 
+    /**
+     * 200 handshakes from 8 threads on 8 addresses at once against 8 slots: each one served or refused (busy),
+     * every acceptance accounted for by a counter, the server serving afterwards.
+     */
+    @Test
+    void shouldServeOrRefuseABurstOfHandshakes() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            String from = "127.0.0." + (10 + t);
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 25; i++) {
+                    try {
+                        NtsKeClient.exchange("127.0.0.1", port, client, List.of(15), 10_000, InetAddress.getByName(from));
+                        served.incrementAndGet();
+                    } catch (KeException | java.net.UnknownHostException e) {
+                        refused.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join(120_000);
+        }
+        assertEquals(200, served.get() + refused.get());
+        for (int i = 0; i < 500 && server.activeConnections() > 0; i++) {
+            Thread.sleep(10);
+        }
+        long accounted = count(Counter.SERVED) - 1 + count(Counter.REFUSED_BUSY) + count(Counter.REFUSED_ADDRESS_LIMIT)
+                + count(Counter.TIMED_OUT) + count(Counter.IO_ERROR) + count(Counter.TLS_HANDSHAKE_FAILED);
+        assertEquals(count(Counter.ACCEPTED) - 1, accounted, "every connection counted once: " + server.counters().snapshot());
+        assertEquals(served.get(), count(Counter.SERVED) - 1);
+        assertTrue(served.get() >= 8, "served " + served + ", refused " + refused);
+        assertEquals(8, exchange().cookies().size(), "still serving");
+    }
+
     NtsKeClient.Result exchangeFrom(String local) throws Exception {
         return NtsKeClient.exchange("127.0.0.1", port, client, List.of(15), 5000, InetAddress.getByName(local));
     }
