@@ -59,10 +59,10 @@ public final class CookieCodec {
     }
 
     /**
-     * Writes a cookie holding the AEAD id and keys ({@code keys}: C2S then S2C, each {@link Aead#keyLength} long)
+     * Writes a cookie holding the AEAD id and keys ({@code keyMaterial}: C2S then S2C, each {@link Aead#keyLength} long)
      * at {@code out[offset]}; returns its length, or -1 when there is no server key or the AEAD is unknown.
      */
-    public int seal(int aead, byte[] keys, int keysOffset, long nowUnixS, byte[] out, int offset) {
+    public int seal(int aead, byte[] keyMaterial, int keysOffset, long nowUnixS, byte[] out, int offset) {
         ServerKeySet set = refresh();
         int index = set.issuing(nowUnixS);
         int keyLength = Aead.keyLength(aead);
@@ -79,7 +79,7 @@ public final class CookieCodec {
         plaintext[1] = (byte) aead;
         plaintext[2] = 0;
         plaintext[3] = 0;
-        System.arraycopy(keys, keysOffset, plaintext, PLAINTEXT_PREFIX, 2 * keyLength);
+        System.arraycopy(keyMaterial, keysOffset, plaintext, PLAINTEXT_PREFIX, 2 * keyLength);
         AesSiv siv = sivs[index];
         siv.begin();
         siv.component(out, offset, 4);

@@ -92,8 +92,9 @@ public final class ServerKeyStore {
     public ServerKeySet rotate(long nowUnixS, ServerKeySet.Rotation rotation, Consumer<byte[]> random) throws IOException {
         Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
         synchronized (JVM_LOCKS.computeIfAbsent(file, f -> new Object())) { // fcntl locks are per process
-            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    FileLock lock = ch.lock()) {
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                FileLock lock = ch.lock(); // released when the channel closes
+                assert lock.isValid();
                 ServerKeySet current = load();
                 ServerKeySet next = current.rotate(nowUnixS, rotation, random);
                 if (next != current) {
