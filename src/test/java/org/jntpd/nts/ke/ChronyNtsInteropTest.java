@@ -281,9 +281,13 @@ class ChronyNtsInteropTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             stop = true;
-            thread.join(2000);
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             channel.close();
         }
     }
