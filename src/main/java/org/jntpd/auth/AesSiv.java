@@ -24,13 +24,15 @@ import javax.crypto.spec.SecretKeySpec;
 public final class AesSiv {
     public static final int TAG_LENGTH = 16;
     private static final int BLOCK = AesCmac.BLOCK;
+    private static final byte[] ZERO = new byte[BLOCK];
 
     /**
      * Buffers as long as the longest message, shared by the instances one thread uses (a server keeps many keyed
      * instances: one per recent client).
      */
     public static final class Scratch {
-        final byte[] chain;
+        final byte[] macIn;
+        final byte[] macOut;
         final byte[] counters;
         final byte[] stream;
         final int maxPlaintext;
@@ -41,7 +43,9 @@ public final class AesSiv {
          */
         public Scratch(int maxComponent, int maxPlaintext) {
             this.maxPlaintext = maxPlaintext;
-            chain = new byte[Math.max(BLOCK, Math.max(maxComponent, maxPlaintext))];
+            int macLength = AesCmac.scratchLength(Math.max(maxComponent, maxPlaintext));
+            macIn = new byte[macLength];
+            macOut = new byte[macLength];
             int blocks = (maxPlaintext + BLOCK - 1) / BLOCK;
             counters = new byte[Math.max(BLOCK, blocks * BLOCK)];
             stream = new byte[counters.length];
@@ -52,6 +56,7 @@ public final class AesSiv {
     private final Cipher ecb;
     private final int maxPlaintext;
     private final byte[] d = new byte[BLOCK];
+    private final byte[] d0 = new byte[BLOCK]; // CMAC(K1, zero block): where every S2V starts, once per key
     private final byte[] t = new byte[BLOCK];
     private final byte[] v = new byte[BLOCK];
     private final byte[] counters;
@@ -69,7 +74,7 @@ public final class AesSiv {
     }
 
     public AesSiv(Scratch scratch) {
-        this.cmac = new AesCmac(scratch.chain);
+        this.cmac = new AesCmac(scratch.macIn, scratch.macOut);
         this.maxPlaintext = scratch.maxPlaintext;
         try {
             ecb = Cipher.getInstance("AES/ECB/NoPadding");
@@ -93,6 +98,7 @@ public final class AesSiv {
             return;
         }
         cmac.key(k, offset, length / 2);
+        cmac.mac(ZERO, 0, BLOCK, d0, 0);
         System.arraycopy(k, offset, key, 0, length);
         keyLength = length;
         ctrKeyed = false;
@@ -103,10 +109,9 @@ public final class AesSiv {
         return keyLength;
     }
 
-    /** Starts S2V: D = CMAC(K1, zero block). */
+    /** Starts S2V: D = CMAC(K1, zero block), computed when the key was set. */
     public void begin() {
-        java.util.Arrays.fill(t, (byte) 0);
-        cmac.mac(t, 0, BLOCK, d, 0);
+        System.arraycopy(d0, 0, d, 0, BLOCK);
     }
 
     /** Adds one associated-data component: D = dbl(D) xor CMAC(K1, component). */
