@@ -19,17 +19,18 @@ import org.junit.jupiter.api.Test;
 /**
  * NTS packets of real peers (golden/auth, SECURITY.md), opened with the keys the peers dumped: chronyd 4.3 client with
  * chronyd 4.3 and NTPsec 1.2.2 servers, NTPsec's client with chronyd's server, and a JDK-only probe with both.
- * Every request's authenticator verifies under C2S, every response's under S2C; our client codec rebuilds chrony's
- * requests byte for byte from their parts; re-sealing a response's plaintext with its nonce gives its bytes back;
+ * Every request's authenticator verifies under C2S, every response's under S2C; our client codec rebuilds every
+ * request (chronyd's, NTPsec's, the probe's) byte for byte from its parts; re-sealing a response's plaintext with its nonce gives its bytes back;
  * every flipped bit of a response is refused.
  */
 class NtsGoldenTest {
     private static final HexFormat HEX = HexFormat.of();
 
     /** A parsed NTS packet: field positions in the byte array. */
-    record Fields(byte[] p, int uid, int uidLength, int cookie, int cookieLength, int auth, int authLength) {
+    record Fields(byte[] p, int uid, int uidLength, int cookie, int cookieLength, int auth, int authLength,
+            int placeholders) {
         static Fields of(byte[] p) {
-            int uid = -1, uidLength = 0, cookie = -1, cookieLength = 0, auth = -1, authLength = 0;
+            int uid = -1, uidLength = 0, cookie = -1, cookieLength = 0, auth = -1, authLength = 0, placeholders = 0;
             for (int at = 48; at < p.length;) {
                 int type = NtsFields.u16(p, at);
                 int length = NtsFields.u16(p, at + 2);
@@ -37,11 +38,12 @@ class NtsGoldenTest {
                     case NtsFields.UNIQUE_IDENTIFIER -> { uid = at; uidLength = length - 4; }
                     case NtsFields.COOKIE -> { cookie = at; cookieLength = length - 4; }
                     case NtsFields.AUTHENTICATOR -> { auth = at; authLength = length; }
+                    case NtsFields.COOKIE_PLACEHOLDER -> placeholders++;
                     default -> { }
                 }
                 at += length;
             }
-            return new Fields(p, uid, uidLength, cookie, cookieLength, auth, authLength);
+            return new Fields(p, uid, uidLength, cookie, cookieLength, auth, authLength, placeholders);
         }
 
         byte[] uidBytes() {
@@ -71,21 +73,19 @@ class NtsGoldenTest {
     }
 
     /** Checks one exchange: request under C2S, response under S2C, the rebuilt request, the resealed response. */
-    static int exchange(byte[] c2s, byte[] s2c, byte[] request, byte[] response, boolean rebuildRequest, String what) {
+    static int exchange(byte[] c2s, byte[] s2c, byte[] request, byte[] response, String what) {
         Fields rq = Fields.of(request);
         byte[] plain = new byte[2048];
         assertEquals(0, NtsFields.open(request, rq.auth, rq.authLength, siv(c2s), plain), what + ": request authenticator");
 
         NtsClientCodec client = new NtsClientCodec();
         client.keys(15, c2s, s2c);
-        if (rebuildRequest) {
-            MemorySegment tx = segment(Arrays.copyOf(request, 48));
-            byte[] nonce = rq.nonce();
-            int n = client.request(tx, 0, 2048, 48, rq.uidBytes(), rq.uidLength, rq.cookieBytes(), rq.cookieLength, 0,
-                    nonce, nonce.length);
-            assertEquals(HEX.formatHex(request), HEX.formatHex(tx.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE)),
-                    what + ": request rebuilt from its parts");
-        }
+        MemorySegment tx = segment(Arrays.copyOf(request, 48));
+        byte[] requestNonce = rq.nonce();
+        int length = client.request(tx, 0, 2048, 48, rq.uidBytes(), rq.uidLength, rq.cookieBytes(), rq.cookieLength,
+                rq.placeholders, requestNonce, requestNonce.length);
+        assertEquals(HEX.formatHex(request), HEX.formatHex(tx.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE)),
+                what + ": request rebuilt from its parts");
 
         CookieJar jar = new CookieJar();
         assertEquals(NtsClientCodec.OK, client.response(segment(response), 0, response.length, rq.uidBytes(), rq.uidLength,
@@ -137,7 +137,7 @@ class NtsGoldenTest {
                 request = Golden.hex(Golden.lastWord(line));
             } else if (line.startsWith("response")) {
                 byte[] response = Golden.hex(Golden.lastWord(line));
-                assertEquals(1, exchange(c2s, s2c, request, response, true, "pair " + pairs));
+                assertEquals(1, exchange(c2s, s2c, request, response, "pair " + pairs));
                 everyFlippedBitFails(c2s, s2c, request, response);
                 pairs++;
             }
@@ -152,7 +152,7 @@ class NtsGoldenTest {
         return new byte[][] {Golden.hex(w[3]), Golden.hex(w[2])};
     }
 
-    static int captureExchanges(String capture, java.util.function.Function<byte[], byte[][]> keysFor, boolean rebuild) {
+    static int captureExchanges(String capture, java.util.function.Function<byte[], byte[][]> keysFor) {
         List<Golden.Packet> packets = Golden.capture(NtsGoldenTest.class, capture);
         Map<String, byte[]> requests = new HashMap<>();
         int exchanges = 0;
@@ -165,7 +165,7 @@ class NtsGoldenTest {
             } else {
                 byte[] request = requests.get(uid);
                 byte[][] keys = keysFor.apply(request);
-                exchange(keys[0], keys[1], request, b, rebuild, capture + " " + p.from() + " > " + p.to());
+                exchange(keys[0], keys[1], request, b, capture + " " + p.from() + " > " + p.to());
                 exchanges++;
             }
         }
@@ -175,9 +175,9 @@ class NtsGoldenTest {
     @Test
     void shouldVerifyEveryExchangeOfChronysClientCaptures() {
         byte[][] chrony = dumpKeys("chrony-nts-client-dump-127.0.0.1.nts");
-        assertEquals(32, captureExchanges("chrony-nts-client-to-chrony-server.hex", r -> chrony, true));
+        assertEquals(32, captureExchanges("chrony-nts-client-to-chrony-server.hex", r -> chrony));
         byte[][] ntpsec = dumpKeys("chrony-nts-client-dump-ntpsec-server-127.0.0.1.nts");
-        assertEquals(12, captureExchanges("chrony-nts-client-to-ntpsec-server.hex", r -> ntpsec, true));
+        assertEquals(12, captureExchanges("chrony-nts-client-to-ntpsec-server.hex", r -> ntpsec));
     }
 
     /**
@@ -206,7 +206,7 @@ class NtsGoldenTest {
     @Test
     void shouldVerifyNtpsecsClientAgainstChronyThroughChronysCookies() {
         assertEquals(2, captureExchanges("ntpsec-nts-client-to-chrony-server.hex",
-                request -> openChronyCookie(Fields.of(request).cookieBytes()), false));
+                request -> openChronyCookie(Fields.of(request).cookieBytes())));
     }
 
     /** C2S, S2C, request and response of a JDK probe's exchange (java-nts-probe-*.txt). */
@@ -222,13 +222,13 @@ class NtsGoldenTest {
         byte[][] inCookie = openChronyCookie(Fields.of(p[2]).cookieBytes());
         assertArrayEquals(p[0], inCookie[0], "C2S from exportKeyingMaterialData(context 00 00 00 0f 00)");
         assertArrayEquals(p[1], inCookie[1], "S2C from context ... 01");
-        assertEquals(2, exchange(p[0], p[1], p[2], p[3], false, "probe vs chrony"));
+        assertEquals(2, exchange(p[0], p[1], p[2], p[3], "probe vs chrony"));
     }
 
     @Test
     void shouldVerifyTheJdkProbesExchangeWithNtpsec() {
         byte[][] p = probe("java-nts-probe-vs-ntpsec-aead15.txt");
-        assertEquals(2, exchange(p[0], p[1], p[2], p[3], false, "probe vs NTPsec"));
+        assertEquals(2, exchange(p[0], p[1], p[2], p[3], "probe vs NTPsec"));
     }
 
     static String line(List<String> lines, String prefix) {
