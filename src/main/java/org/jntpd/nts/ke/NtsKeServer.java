@@ -217,6 +217,7 @@ public final class NtsKeServer implements AutoCloseable {
             OutputStream out = ssl.getOutputStream();
             out.write(response);
             out.flush();
+            ssl.close(); // close_notify, then the connection ends (RFC 8915: the server closes after its response)
         } catch (SSLHandshakeException e) {
             if (c.timedOut) {
                 fail(c, Counter.TIMED_OUT, "no TLS handshake within " + settings.deadlineMs() + " ms");
