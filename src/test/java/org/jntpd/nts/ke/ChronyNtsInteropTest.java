@@ -15,7 +15,6 @@ import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipalLookupService;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +31,7 @@ import org.jntpd.nts.NtsClientCodec;
 import org.jntpd.nts.NtsServerCodec;
 import org.jntpd.nts.ServerKeySet;
 import org.jntpd.nts.ke.KeCounters.Counter;
+import org.jntpd.testing.ChronyCommandDir;
 import org.jntpd.testing.ExternalProgram;
 import org.jntpd.testing.JntpdProcess;
 import org.jntpd.testing.TestFiles;
@@ -294,17 +294,7 @@ class ChronyNtsInteropTest {
 
     @Test
     void shouldServeChronydAsNtsClientThroughOurKeServer() throws Exception {
-        UserPrincipalLookupService users = Path.of("/").getFileSystem().getUserPrincipalLookupService();
-        Path sockDir = dir.resolve("run");
-        Files.createDirectory(sockDir);
-        Files.setPosixFilePermissions(sockDir, PosixFilePermissions.fromString("rwxrwx---"));
-        try {
-            Files.setOwner(sockDir, users.lookupPrincipalByName("_chrony"));
-            Files.getFileAttributeView(sockDir, java.nio.file.attribute.PosixFileAttributeView.class)
-                    .setGroup(users.lookupPrincipalByGroupName("_chrony"));
-        } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
-            assumeTrue(false, "no _chrony user (the chrony package makes it)");
-        }
+        Path sockDir = ChronyCommandDir.create(dir, "run");
         AtomicReference<ServerKeySet> keys = new AtomicReference<>(ServerKeySet.empty().rotate(
                 Instant.now().getEpochSecond(), ServerKeySet.Rotation.DEFAULT, new SecureRandom()::nextBytes));
         List<String> keLog = new java.util.concurrent.CopyOnWriteArrayList<>();
