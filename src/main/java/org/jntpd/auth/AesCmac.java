@@ -12,8 +12,9 @@ import javax.crypto.spec.SecretKeySpec;
  * {@code AES/CBC/NoPadding}, initialised once per key with a zero IV and then only fed with {@code update}: the
  * message is copied into a scratch buffer with its last block prepared, and its first block XORed with the previous
  * message's tag, which the cipher still holds as its chaining value, so every message starts from zero as CMAC
- * requires. One JDK call per message: measured (bench AuthBenchCmac, 228 bytes) about 3.5 times faster than a chain
- * of one {@code AES/ECB} call per block, because the per-call overhead, not AES itself, dominates short messages.
+ * requires. One JDK call per message: measured (bench AuthBenchCmac, 228 bytes, 2 forks on the loaded 2-core VM)
+ * 375 +/- 102 ns against 976 +/- 197 ns for a chain of one {@code AES/ECB} call per block: the per-call overhead, not
+ * AES itself, dominates short messages.
  *
  * <p>Not thread-safe: one instance per thread. {@link #key} compares the new key with the current one and re-keys
  * only when it differs; a re-key allocates inside the JDK (its key schedule), so callers that switch keys per
