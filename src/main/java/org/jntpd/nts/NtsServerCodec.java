@@ -255,8 +255,7 @@ public final class NtsServerCodec {
         cacheRecent[set >>> 1] = (byte) (way - set);
         System.arraycopy(keys, 0, cacheKeys[way], 0, both);
         cacheKeyLength[way] = both;
-        cacheC2s[way].key(keys, 0, keyLength);
-        cacheS2c[way].key(keys, keyLength, keyLength);
+        cacheC2s[way].key(keys, 0, keyLength); // S2C is keyed in seal(), only for requests that verified
         return way;
     }
 
@@ -291,7 +290,10 @@ public final class NtsServerCodec {
             plainLength += cookieField;
         }
         nonces.next(nonce, 0, nonce.length);
-        int length = NtsFields.seal(rp, at, cacheS2c[entry], nonce, 0, nonce.length, plain, plainLength, maxLength - at);
+        int keyLength = Aead.keyLength(aead);
+        AesSiv s2c = cacheS2c[entry];
+        s2c.key(keys, keyLength, keyLength); // a no-op unless this entry was just (re)filled
+        int length = NtsFields.seal(rp, at, s2c, nonce, 0, nonce.length, plain, plainLength, maxLength - at);
         MemorySegment.copy(rp, headerLength, tx, ValueLayout.JAVA_BYTE, txOffset + headerLength, length - headerLength);
         return length;
     }
