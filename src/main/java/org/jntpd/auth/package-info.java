@@ -2,6 +2,10 @@
  * Cryptography on the JDK alone and symmetric-key authentication (RFC 5905 section 7.3, RFC 8573). Pure: no I/O,
  * no clock; the verify and sign paths allocate nothing (one {@link org.jntpd.auth.MacEngine} per thread).
  *
+ * <p>May use: {@code wire} (extension-field walk, MAC flyweight) and the JDK's {@code javax.crypto} and
+ * {@code java.security}. Must not: touch sockets, threads, files or clocks (callers read key files and pass lines),
+ * allocate per packet, compare secrets with anything but {@link org.jntpd.auth.ConstantTime}, or log a secret.
+ *
  * <h2>Primitives</h2>
  * {@link org.jntpd.auth.AesCmac} (RFC 4493) chains on the JDK's {@code AES/CBC/NoPadding} with a zero IV, one call per
  * message; {@link org.jntpd.auth.AesSiv} (RFC 5297; AEAD 15 and 17) makes its CTR keystream with {@code AES/ECB}.

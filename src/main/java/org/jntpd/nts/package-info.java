@@ -6,6 +6,10 @@
  * gives the key file format and how a fleet shares it). Time comes in as arguments; randomness as a seeded
  * {@link org.jntpd.nts.NonceSource}. Packet paths allocate nothing while a client's key schedule is cached.
  *
+ * <p>May use: {@code wire}, {@code auth}. Must not: touch sockets, threads, files or clocks (the KE server, TLS and the
+ * key file are in {@code nts.ke}), allocate per packet on the codecs' paths, or answer with more bytes than a request
+ * carried.
+ *
  * <h2>Hooks the serving loop needs (integration)</h2>
  * <ol>
  *   <li>Per worker: {@code new NtsServerCodec(keys::current, new NonceSource(seedFromSecureRandom), 1024)}.</li>
