@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -20,6 +22,7 @@ public final class Jntpc {
               serverstats        the NTP server's counters: requests, replies, drops by reason, rate limited, KoD
               perf HOST[:PORT]   open-loop load generator for an NTP server (jntpc perf --help)
             -s SOCKET            the daemon's control socket (default %s, or controlsocket in its configuration)
+            A query gives up after 5 s without the daemon's whole answer.
             """.formatted(Config.DEFAULT_CONTROL_SOCKET);
 
     private Jntpc() {}
@@ -50,20 +53,49 @@ public final class Jntpc {
         };
     }
 
+    /** How long jntpc waits for the daemon's whole answer. */
+    static final long QUERY_TIMEOUT_MS = 5_000;
+
     /** Sends one command to the daemon's control socket and prints the answer. */
     static int query(String socket, String command) {
-        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            c.connect(UnixDomainSocketAddress.of(socket));
-            c.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
+        return query(socket, command, QUERY_TIMEOUT_MS);
+    }
+
+    /** {@link #query(String, String)}, giving up after {@code timeoutMs} (a daemon that accepts but never answers). */
+    static int query(String socket, String command, long timeoutMs) {
+        long deadlineNs = System.nanoTime() + timeoutMs * 1_000_000L;
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                Selector selector = Selector.open()) {
+            c.connect(UnixDomainSocketAddress.of(socket)); // a Unix socket connects at once or fails
+            c.configureBlocking(false);
+            ByteBuffer out = ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8));
             ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-            StringBuilder out = new StringBuilder();
-            while (c.read(buf) >= 0) {
+            StringBuilder answer = new StringBuilder();
+            SelectionKey key = c.register(selector, SelectionKey.OP_WRITE);
+            while (true) {
+                long leftMs = (deadlineNs - System.nanoTime()) / 1_000_000L;
+                if (leftMs <= 0) {
+                    System.err.println("jntpc: jntpd at " + socket + " did not answer within " + timeoutMs + " ms");
+                    return 1;
+                }
+                selector.select(leftMs);
+                if (out.hasRemaining()) {
+                    c.write(out);
+                    if (!out.hasRemaining()) {
+                        key.interestOps(SelectionKey.OP_READ);
+                    }
+                    continue;
+                }
+                int n = c.read(buf);
+                if (n < 0) {
+                    break;
+                }
                 buf.flip();
-                out.append(StandardCharsets.UTF_8.decode(buf));
+                answer.append(StandardCharsets.UTF_8.decode(buf));
                 buf.clear();
             }
-            System.out.print(out);
-            return out.toString().startsWith("error:") ? 1 : 0;
+            System.out.print(answer);
+            return answer.toString().startsWith("error:") ? 1 : 0;
         } catch (IOException e) {
             System.err.println("jntpc: cannot reach jntpd at " + socket + " (" + e.getMessage() + "); is it running, and "
                     + "may you read the socket?");
