@@ -17,6 +17,7 @@ import java.util.concurrent.locks.LockSupport;
  *     it), or when {@link Agent#onStart()} throws. The runner logs it at ERROR, runs {@link Agent#onClose()} and calls
  *     the {@link DeathHandler}: the daemon's stops the daemon with a non-zero exit status, so that systemd
  *     ({@code Restart=on-failure}) starts it again.</li>
+ * <li>An agent whose work is done throws {@link AgentTerminationException}: the loop stops as if asked to.</li>
  * <li>{@link #passes()}, the count of passes that succeeded, is the loop's heartbeat: the systemd watchdog is fed
  *     only while every loop that matters has made progress since the last feed.</li>
  * </ul>
@@ -123,6 +124,11 @@ public final class LoopRunner implements AutoCloseable {
     private void run() {
         try {
             agent.onStart();
+        } catch (AgentTerminationException done) {
+            Log.info(agent.roleName() + ": " + done.getMessage());
+            state = State.STOPPED;
+            close(agent);
+            return;
         } catch (Throwable t) {
             die(t, "could not start");
             return;
@@ -135,6 +141,9 @@ public final class LoopRunner implements AutoCloseable {
             int work;
             try {
                 work = agent.doWork();
+            } catch (AgentTerminationException done) {
+                Log.info(agent.roleName() + ": " + done.getMessage());
+                break;
             } catch (Exception e) {
                 if (!running) {
                     break; // interrupted or closed under it by a stop: not a failure

@@ -7,7 +7,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
+import org.jntpd.base.Agent;
+import org.jntpd.base.IdleStrategy;
 import org.jntpd.base.Log;
+import org.jntpd.base.LoopRunner;
 import org.jntpd.base.RateLimitedLog;
 import org.jntpd.refclock.PulseMonitor;
 import org.jntpd.refclock.Refclock;
@@ -22,7 +25,8 @@ import org.jntpd.time.Units;
  *
  * <p>Failures degrade, never crash: a device that cannot be opened, vanishes or answers an error is closed and opened
  * again after 1, 2, 4 ... 64 s; errors are counted ({@link #counters()}) and logged sparingly. EINTR and timeouts are
- * part of waiting, not errors.
+ * part of waiting, not errors. Anything else a turn throws (a bug) is the {@link LoopRunner}'s: counted, logged,
+ * the next turn after a back-off, and the daemon's policy when turns keep failing.
  *
  * <p>Thread safety: {@link #onClockStep} may be called from any thread (the daemon's sync thread, right after the
  * step): it moves the stored measurements at once, under the lock the runner takes to measure. (It was posted and
@@ -30,12 +34,11 @@ import org.jntpd.time.Units;
  * stamped after the step was moved with the older ones: 0.3 s wrong after a 0.3 s step.) {@link #dropSamples} is
  * posted and applied before the runner's next turn. {@link #counters()} may be read from any thread.
  */
-public final class RefclockRunner implements AutoCloseable {
+public final class RefclockRunner implements Agent, AutoCloseable {
     /** Longest wait in one device call: posted drops and {@link #close()} take effect within it. */
     public static final long MAX_WAIT_NS = 250_000_000L;
     private static final long FIRST_RETRY_NS = NS_PER_S;
     private static final long MAX_RETRY_NS = 64_000_000_000L;
-    private static final long JOIN_TIMEOUT_MS = 2_000;
     private static final Refclock.Verdict[] VERDICTS = Refclock.Verdict.values();
     /** Polls without a sample before the log says so. */
     private static final int QUIET_POLLS = 8;
@@ -71,11 +74,10 @@ public final class RefclockRunner implements AutoCloseable {
     private final RefclockSink sink;
     private final String location;
     private final long pollIntervalNs;
-    private final Thread thread;
+    private final LoopRunner runner;
     private final RateLimitedLog log;
     private final AtomicBoolean pendingDrop = new AtomicBoolean();
     private final CountDownLatch firstOpen = new CountDownLatch(1);
-    private volatile boolean stop;
     // Runner thread only.
     private long nextPollNs;
     private long nextOpenNs;
@@ -101,6 +103,16 @@ public final class RefclockRunner implements AutoCloseable {
      * @param location where the clock was configured ("file:line"), for log lines; null if not from a file
      */
     RefclockRunner(DeviceLoop loop, RefclockSink sink, String location) {
+        this(loop, sink, location, LOG_ONLY);
+    }
+
+    /** Without a daemon's policy (tests): a dead runner is logged; its source goes unreachable. */
+    static final LoopRunner.DeathHandler LOG_ONLY = (r, cause) -> Log.error(r.agent().roleName()
+            + " stopped; its source is unreachable");
+
+
+    /** @param onDeath what the daemon does when the runner's loop dies (see {@link LoopRunner}) */
+    RefclockRunner(DeviceLoop loop, RefclockSink sink, String location, LoopRunner.DeathHandler onDeath) {
         this.loop = loop;
         this.clock = loop.clock;
         this.lock = loop.lock;
@@ -110,7 +122,7 @@ public final class RefclockRunner implements AutoCloseable {
         this.pollIntervalNs = intervalNs(clock.settings().pollLog2());
         this.log = new RateLimitedLog("refclock " + refId() + " (" + loop.device()
                 + (location == null ? "" : ", configured at " + location) + "): ");
-        this.thread = Thread.ofPlatform().name("refclock-" + refId()).daemon(true).unstarted(this::run);
+        this.runner = new LoopRunner("refclock-" + refId(), this, IdleStrategy.waitsInAgent(), LoopRunner.DEFAULT, onDeath);
     }
 
     /** 2^log2 seconds in ns (log2 down to -30). */
@@ -143,7 +155,7 @@ public final class RefclockRunner implements AutoCloseable {
 
     /** Starts the thread; the device is opened there ({@link #awaitFirstOpen}). */
     public void start() {
-        thread.start();
+        runner.start();
     }
 
     /**
@@ -170,7 +182,7 @@ public final class RefclockRunner implements AutoCloseable {
     /** Posts an unknown jump of the system clock: all measurements are forgotten. Thread-safe. */
     public void dropSamples() {
         pendingDrop.set(true);
-        LockSupport.unpark(thread);
+        LockSupport.unpark(runner.thread());
     }
 
     public Counters counters() {
@@ -180,44 +192,42 @@ public final class RefclockRunner implements AutoCloseable {
 
     /** Whether the thread runs. */
     public boolean running() {
-        return thread.isAlive();
+        return runner.thread().isAlive();
+    }
+
+    /** Its loop (heartbeat, errors, state). */
+    public LoopRunner runner() {
+        return runner;
     }
 
     /** Stops the thread (within {@link #MAX_WAIT_NS} or so) and closes the device. */
     @Override
     public void close() {
-        stop = true;
-        LockSupport.unpark(thread);
-        if (thread.isAlive() && thread != Thread.currentThread()) {
-            try {
-                thread.join(JOIN_TIMEOUT_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (thread.isAlive()) {
-                Log.warn("refclock " + refId() + ": its thread did not stop within " + JOIN_TIMEOUT_MS + " ms");
-            }
-        }
+        runner.close();
     }
 
-    private void run() {
+    @Override
+    public String roleName() {
+        return toString();
+    }
+
+    @Override
+    public void onStart() {
         nextPollNs = System.nanoTime() + pollIntervalNs;
         nextOpenNs = System.nanoTime();
-        try {
-            while (!stop) {
-                try {
-                    step();
-                } catch (RuntimeException bug) {
-                    // Not a device error (those are handled where they happen): keep running, slowly.
-                    Log.error("refclock " + refId() + ": unexpected " + bug);
-                    DeviceLoop.park(FIRST_RETRY_NS);
-                }
-            }
-        } finally {
-            loop.close();
-            deviceOpen = false;
-            firstOpen.countDown();
-        }
+    }
+
+    @Override
+    public int doWork() {
+        step();
+        return 1; // a turn waits in the device, or parks, itself
+    }
+
+    @Override
+    public void onClose() {
+        loop.close();
+        deviceOpen = false;
+        firstOpen.countDown();
     }
 
     /** One turn: the posted steps, then the clock's poll when due, else an open attempt or a wait on the device. */
@@ -313,11 +323,7 @@ public final class RefclockRunner implements AutoCloseable {
             }
         }
         samples++;
-        try {
-            sink.sample(this, sample);
-        } catch (RuntimeException e) {
-            Log.error("refclock " + refId() + ": the sample sink failed: " + e);
-        }
+        sink.sample(this, sample); // a sink that throws is a bug: the loop runner's policy applies
     }
 
     /** What the clock refused since the last sample, for the log: "; the clock refused 12 (mostly LOCK_MISMATCH)". */

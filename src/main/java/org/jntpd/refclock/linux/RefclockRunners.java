@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import org.jntpd.base.LoopRunner;
 import org.jntpd.config.ConfigException;
 import org.jntpd.config.RefclockSpec;
 import org.jntpd.platform.Serial;
@@ -56,6 +57,15 @@ public final class RefclockRunners implements AutoCloseable {
      */
     public static RefclockRunners create(List<RefclockSpec> specs, long systemPrecisionNs, LongSupplier realtimeNs,
             SystemReference system, RefclockSink sink) throws ConfigException {
+        return create(specs, systemPrecisionNs, realtimeNs, system, sink, RefclockRunner.LOG_ONLY);
+    }
+
+    /**
+     * {@link #create(List, long, LongSupplier, SystemReference, RefclockSink)}, with what to do when a runner's loop
+     * dies (the daemon's policy; see {@link LoopRunner}).
+     */
+    public static RefclockRunners create(List<RefclockSpec> specs, long systemPrecisionNs, LongSupplier realtimeNs,
+            SystemReference system, RefclockSink sink, LoopRunner.DeathHandler onDeath) throws ConfigException {
         List<String> problems = new ArrayList<>();
         List<RefclockSpec> used = new ArrayList<>();
         List<Refclock> clocks = new ArrayList<>();
@@ -94,7 +104,7 @@ public final class RefclockRunners implements AutoCloseable {
             RefclockSpec spec = used.get(i);
             Refclock c = clocks.get(i);
             DeviceLoop loop = loop(spec, c, locks.get(c), realtimeNs);
-            runners.add(new RefclockRunner(loop, sink, spec.location().toString()));
+            runners.add(new RefclockRunner(loop, sink, spec.location().toString(), onDeath));
         }
         return new RefclockRunners(runners, used);
     }

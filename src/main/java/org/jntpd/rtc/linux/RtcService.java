@@ -14,7 +14,11 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.Agent;
+import org.jntpd.base.AgentTerminationException;
+import org.jntpd.base.IdleStrategy;
 import org.jntpd.base.Log;
+import org.jntpd.base.LoopRunner;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.LeapMode;
 import org.jntpd.config.Config;
@@ -38,12 +42,15 @@ import org.jntpd.rtc.RtcSetter;
  *
  * <p>{@link #start} opens the device and carries out -s before it returns: the daemon calls it before the privilege
  * drop and before the synchronisation loop starts.
+ *
+ * <p>Errors: an RTC that cannot be opened is logged and the daemon goes on without it (the loop ends, not an error); a
+ * device error or an impossible reading in a turn is logged and tried again 60 s later (the device's own back-off);
+ * anything else a turn throws is the {@link LoopRunner}'s (counted, logged, the daemon's policy when it persists).
  */
-public final class RtcService implements AutoCloseable {
+public final class RtcService implements Agent, AutoCloseable {
     /** chrony's default is /dev/rtc, a link udev makes to the first RTC; the kernel's own name is used here. */
     public static final String DEFAULT_DEVICE = "/dev/rtc0";
     private static final long START_TIMEOUT_S = 5;
-    private static final long STOP_TIMEOUT_S = 5;
     private static final long MAX_PARK_NS = NS_PER_S;
     private static final long ERROR_BACKOFF_NS = 60_000_000_000L;
 
@@ -66,18 +73,19 @@ public final class RtcService implements AutoCloseable {
     private final RtcKeeper.Host host;
     private final Function<String, Hardware> opener;
     private final CountDownLatch started = new CountDownLatch(1);
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final LoopRunner runner;
     private volatile RtcKeeper keeper;
+    private Hardware hw; // the loop's thread only
+    private long dueNs;
 
     RtcService(String devicePath, RtcKeeper.Settings settings, boolean setAtStart, RtcKeeper.Host host,
-            Function<String, Hardware> opener) {
+            Function<String, Hardware> opener, LoopRunner.DeathHandler onDeath) {
         this.devicePath = devicePath;
         this.settings = settings;
         this.setAtStart = setAtStart;
         this.host = host;
         this.opener = opener;
-        this.thread = Thread.ofPlatform().name("jntpd-rtc").daemon().unstarted(this::run);
+        this.runner = new LoopRunner("jntpd-rtc", this, IdleStrategy.waitsInAgent(), LoopRunner.DEFAULT, onDeath);
     }
 
     /**
@@ -91,6 +99,17 @@ public final class RtcService implements AutoCloseable {
      */
     public static RtcService start(Config config, boolean setAtStart, ClockControl controlled,
             LongUnaryOperator kernelToClock, BooleanSupplier synchronised) throws InterruptedException {
+        return start(config, setAtStart, controlled, kernelToClock, synchronised,
+                (r, cause) -> Log.error("the RTC is no longer tracked"));
+    }
+
+    /**
+     * {@link #start(Config, boolean, ClockControl, LongUnaryOperator, BooleanSupplier)}, with what to do when the
+     * service's loop dies (the daemon's policy; see {@link LoopRunner}).
+     */
+    public static RtcService start(Config config, boolean setAtStart, ClockControl controlled,
+            LongUnaryOperator kernelToClock, BooleanSupplier synchronised, LoopRunner.DeathHandler onDeath)
+            throws InterruptedException {
         Config.Rtc rtc = config.rtc();
         if (rtc.file() != null && rtc.sync()) {
             throw new IllegalArgumentException("rtcfile cannot be used with rtcsync: rtcsync leaves the RTC to the kernel's "
@@ -132,7 +151,7 @@ public final class RtcService implements AutoCloseable {
             }
         };
         String device = rtc.device() != null ? rtc.device() : DEFAULT_DEVICE;
-        RtcService service = new RtcService(device, settings, setAtStart, host, RtcService::openLinux);
+        RtcService service = new RtcService(device, settings, setAtStart, host, RtcService::openLinux, onDeath);
         service.startAndWait();
         return service;
     }
@@ -146,7 +165,7 @@ public final class RtcService implements AutoCloseable {
     }
 
     void startAndWait() throws InterruptedException {
-        thread.start();
+        runner.start();
         if (!started.await(START_TIMEOUT_S, TimeUnit.SECONDS)) {
             Log.warn("the RTC " + devicePath + " is not open after " + START_TIMEOUT_S + " s; going on without waiting");
         }
@@ -162,64 +181,81 @@ public final class RtcService implements AutoCloseable {
 
     /** Whether the service's thread still runs (it ends after -s when there is no rtcfile, and on a device error). */
     public boolean running() {
-        return thread.isAlive();
+        return runner.thread().isAlive();
+    }
+
+    /** Its loop (heartbeat, errors, state). */
+    public LoopRunner runner() {
+        return runner;
     }
 
     /** Stops the thread; it saves the rtcfile and closes the device. */
     @Override
     public void close() {
-        running = false;
-        LockSupport.unpark(thread);
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(STOP_TIMEOUT_S));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        runner.close();
     }
 
-    private void run() {
-        try (Hardware hw = opener.apply(devicePath)) {
-            RtcKeeper k = new RtcKeeper(settings, hw.device(), hw.sleeper(), hw.driverName(), host);
-            keeper = k;
-            Log.info("RTC " + devicePath + (hw.driverName() != null ? " (" + hw.driverName() + ")" : "") + " opened"
-                    + (settings.file() != null ? "; tracked in " + settings.file() : ""));
-            if (setAtStart) {
-                k.setClockAtStart();
-            }
-            started.countDown();
-            if (!k.tracks()) {
-                return;
-            }
-            try {
-                while (running) {
-                    long dueNs;
-                    try {
-                        dueNs = k.turn();
-                    } catch (NativeException | IllegalArgumentException e) {
-                        // A device error or an impossible reading (flat battery): said, and tried again later.
-                        Log.warn("RTC " + devicePath + ": " + e.getMessage() + "; next try in "
-                                + ERROR_BACKOFF_NS / NS_PER_S + " s");
-                        dueNs = host.kernelNowNs() + ERROR_BACKOFF_NS;
-                    }
-                    waitUntil(dueNs);
-                }
-            } finally {
+    @Override
+    public String roleName() {
+        return "RTC " + devicePath;
+    }
+
+    /** Opens the RTC and carries out -s; an RTC that cannot be opened ends the loop: the daemon does without. */
+    @Override
+    public void onStart() {
+        try {
+            hw = opener.apply(devicePath);
+        } catch (NativeException e) {
+            throw new AgentTerminationException("cannot use the RTC: " + e.getMessage() + "; going on without it");
+        }
+        RtcKeeper k = new RtcKeeper(settings, hw.device(), hw.sleeper(), hw.driverName(), host);
+        keeper = k;
+        Log.info("RTC " + devicePath + (hw.driverName() != null ? " (" + hw.driverName() + ")" : "") + " opened"
+                + (settings.file() != null ? "; tracked in " + settings.file() : ""));
+        if (setAtStart) {
+            k.setClockAtStart();
+        }
+        started.countDown();
+        if (!k.tracks()) {
+            throw new AgentTerminationException("nothing to track (no rtcfile); done");
+        }
+        dueNs = host.kernelNowNs();
+    }
+
+    /**
+     * A turn of the keeper when due (it says when the next is due), else a park of at most a second (CLOCK_REALTIME
+     * may be stepped meanwhile, and a stop must be noticed).
+     */
+    @Override
+    public int doWork() {
+        long leftNs = dueNs - host.kernelNowNs();
+        if (leftNs > 0) {
+            LockSupport.parkNanos(Math.min(leftNs, MAX_PARK_NS));
+            return 0;
+        }
+        try {
+            dueNs = keeper.turn();
+        } catch (NativeException | IllegalArgumentException e) {
+            // A device error or an impossible reading (flat battery): said, and tried again later.
+            Log.warn("RTC " + devicePath + ": " + e.getMessage() + "; next try in " + ERROR_BACKOFF_NS / NS_PER_S + " s");
+            dueNs = host.kernelNowNs() + ERROR_BACKOFF_NS;
+        }
+        return 1;
+    }
+
+    /** Saves the rtcfile and closes the device. */
+    @Override
+    public void onClose() {
+        try {
+            RtcKeeper k = keeper;
+            if (k != null && k.tracks()) {
                 k.save();
             }
-        } catch (NativeException e) {
-            Log.error("cannot use the RTC: " + e.getMessage() + "; going on without it");
-        } catch (RuntimeException e) {
-            Log.error("the RTC service failed: " + e);
         } finally {
+            if (hw != null) {
+                hw.close();
+            }
             started.countDown();
-        }
-    }
-
-    /** Parks until CLOCK_REALTIME reaches {@code dueNs} or the service stops; re-reads the clock at least every second. */
-    private void waitUntil(long dueNs) {
-        long leftNs;
-        while (running && (leftNs = dueNs - host.kernelNowNs()) > 0) {
-            LockSupport.parkNanos(Math.min(leftNs, MAX_PARK_NS));
         }
     }
 

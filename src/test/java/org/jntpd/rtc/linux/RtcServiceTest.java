@@ -72,4 +72,93 @@ class RtcServiceTest {
         assertSame(clock, RtcService.clockFor(clock, config("rtcfile " + dir.resolve("rtc") + "\n"), false),
                 "-x: the kernel's status is not ours");
     }
+
+    @Test
+    void shouldKeepTheServiceRunningThroughAnUnexpectedFailureOfATurnAndCountIt() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(3);
+        java.util.concurrent.atomic.AtomicInteger deaths = new java.util.concurrent.atomic.AtomicInteger();
+        // A device whose reads throw what no device error is (a bug, say) three times, then read 2026-01-01 00:00:00.
+        org.jntpd.rtc.RtcDevice device = new org.jntpd.rtc.RtcDevice() {
+            @Override
+            public void readTime(org.jntpd.rtc.RtcTime out) {
+                if (failures.getAndDecrement() > 0) {
+                    throw new IllegalStateException("not a device error");
+                }
+                out.year = 126; // struct tm: years since 1900, months from 0
+                out.mon = 0;
+                out.mday = 1;
+                out.hour = 0;
+                out.min = 0;
+                out.sec = 0;
+            }
+
+            @Override
+            public void setTime(org.jntpd.rtc.RtcTime time) {}
+
+            @Override
+            public boolean updateInterrupts(boolean on) {
+                return true;
+            }
+
+            @Override
+            public boolean waitForUpdate(long timeoutNs) {
+                return true;
+            }
+        };
+        RtcService.Hardware hw = new RtcService.Hardware() {
+            @Override
+            public org.jntpd.rtc.RtcDevice device() {
+                return device;
+            }
+
+            @Override
+            public org.jntpd.rtc.RtcSetter.Sleeper sleeper() {
+                return ns -> {};
+            }
+
+            @Override
+            public String driverName() {
+                return "test";
+            }
+
+            @Override
+            public void close() {}
+        };
+        org.jntpd.rtc.RtcKeeper.Host host = new org.jntpd.rtc.RtcKeeper.Host() {
+            @Override
+            public long kernelNowNs() {
+                return System.currentTimeMillis() * 1_000_000L;
+            }
+
+            @Override
+            public long toClockNs(long kernelNs) {
+                return kernelNs;
+            }
+
+            @Override
+            public boolean synchronised() {
+                return true; // the keeper reads the RTC only while the system clock is synchronised
+            }
+
+            @Override
+            public void stepClock(long stepNs) {}
+        };
+        org.jntpd.rtc.RtcKeeper.Settings settings = new org.jntpd.rtc.RtcKeeper.Settings(dir.resolve("rtc"),
+                java.time.ZoneOffset.UTC, 0, false, Long.MIN_VALUE, Long.MAX_VALUE);
+        try (RtcService s = new RtcService("/dev/test-rtc", settings, false, host, path -> hw,
+                (r, cause) -> deaths.incrementAndGet())) {
+            s.startAndWait();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (s.runner().errors() < 3 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(10);
+            }
+            assertEquals(3, s.runner().errors(), "each failed turn counted");
+            while (s.runner().passes() < 2 && System.nanoTime() - deadline < 0) {
+                Thread.sleep(10);
+            }
+            assertTrue(s.running(), "the service runs on after the failures");
+            assertTrue(s.runner().passes() >= 2, "turns go on");
+            assertEquals(0, deaths.get());
+        }
+    }
 }
