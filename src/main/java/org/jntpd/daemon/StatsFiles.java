@@ -16,7 +16,9 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.jntpd.base.Log;
+import org.jntpd.base.RateLimitedLog;
 import org.jntpd.config.Config;
 
 /**
@@ -25,6 +27,10 @@ import org.jntpd.config.Config;
  * sample). Each line starts with the Modified Julian Day and the seconds of the day (UTC). Files follow the
  * {@code filegen} settings: a new file per day (".YYYYMMDD"), week, month or year, or one file, under {@code statsdir},
  * with a link by the plain name to the current one. Written on the synchronisation thread, a few lines a minute.
+ *
+ * <p>A file that cannot be written (a full disk, a folder that went away) is not given up: its lines are dropped and
+ * counted, it is opened again at the first line after {@link #RETRY_NS}, and the log says so once (then at most every
+ * ten minutes) and once more when writing works again.
  */
 public final class StatsFiles implements AutoCloseable {
     /** The files jntpd writes; other names in {@code statistics} are accepted and named as not written. */
@@ -35,10 +41,34 @@ public final class StatsFiles implements AutoCloseable {
     private final Map<String, Config.Filegen> filegens = new HashMap<>();
     private final Set<String> enabled;
     private final Map<String, Open> open = new HashMap<>();
+    private final Map<String, Failing> failing = new HashMap<>();
+    private final LongSupplier monotonicNs;
+    private final long retryNs;
+
+    /** How long a file that could not be written is left alone before the next attempt. */
+    public static final long RETRY_NS = 60_000_000_000L;
 
     private record Open(Path path, BufferedWriter out) {}
 
+    /** A file in trouble: when to try again, and the lines lost since it failed. */
+    private static final class Failing {
+        final RateLimitedLog log;
+        long retryAtNs;
+        long lost;
+
+        Failing(String name) {
+            this.log = new RateLimitedLog("statistics " + name + ": ");
+        }
+    }
+
     public StatsFiles(Config.Stats stats) {
+        this(stats, System::nanoTime, RETRY_NS);
+    }
+
+    /** @param monotonicNs the clock the retry waits on; {@code retryNs} how long it waits (tests) */
+    StatsFiles(Config.Stats stats, LongSupplier monotonicNs, long retryNs) {
+        this.monotonicNs = monotonicNs;
+        this.retryNs = retryNs;
         this.dir = Path.of(stats.statsDir() == null ? "/var/log/jntpd" : stats.statsDir());
         this.enabled = new java.util.HashSet<>(stats.enabled());
         for (Config.Filegen f : stats.filegens()) {
@@ -83,13 +113,36 @@ public final class StatsFiles implements AutoCloseable {
         long day = Math.floorDiv(unixS, S_PER_DAY);
         double sod = (nowUnixNs - day * NS_PER_DAY) * 1e-9;
         String line = String.format(Locale.ROOT, "%d %.3f %s%n", day + MJD_UNIX_EPOCH, sod, fields);
+        Failing f = failing.get(name);
+        if (f != null && monotonicNs.getAsLong() - f.retryAtNs < 0) {
+            f.lost++;
+            return;
+        }
         try {
             Open o = current(name, LocalDate.ofEpochDay(day));
             o.out().write(line);
             o.out().flush();
+            if (f != null) {
+                failing.remove(name);
+                f.log.recovered("writing in " + dir + " again (" + f.lost + " line(s) lost)");
+            }
         } catch (IOException e) {
-            Log.warn("cannot write " + name + " in " + dir + ": " + e);
-            enabled.remove(name); // said once; the daemon goes on without this file
+            if (f == null) {
+                f = new Failing(name);
+                failing.put(name, f);
+            }
+            f.lost++;
+            f.retryAtNs = monotonicNs.getAsLong() + retryNs;
+            f.log.warn("cannot write in " + dir + " (" + e + "); its lines are dropped, trying again every "
+                    + retryNs / 1_000_000_000L + " s");
+            Open o = open.remove(name); // reopened at the next attempt: a writer that failed may hold a torn line
+            if (o != null) {
+                try {
+                    o.out().close();
+                } catch (IOException ignored) {
+                    // its buffer could not be written either
+                }
+            }
         }
     }
 
