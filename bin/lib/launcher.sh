@@ -2,7 +2,8 @@
 # Environment: JAVA_HOME (used when new enough), JNTPD_JAVA_OPTS (extra JVM flags),
 # JNTPD_CLASSPATH (run these classes as they are, no build: tests use target/classes),
 # JNTPD_VIRTUAL_CLOCK=OFFSET_S,FREQ_PPM (run against the libc virtual-clock test double, built on demand: the host
-# clock is never touched; see native/vclock/README.md), JNTPD_NATIVE_SHIM (any other test double library).
+# clock is never touched; see native/vclock/README.md), JNTPD_FAULTS=RULES (the same test double failing calls as told,
+# to test the daemon's error policy; native/vclock/README.md), JNTPD_NATIVE_SHIM (any other test double library).
 
 jntpd_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
@@ -51,7 +52,7 @@ jntpd_run() { # $1 = main class, rest = its arguments
     cp=$jar
   fi
   local shim=${JNTPD_NATIVE_SHIM:-}
-  if [ -z "$shim" ] && [ -n "${JNTPD_VIRTUAL_CLOCK:-}" ]; then
+  if [ -z "$shim" ] && { [ -n "${JNTPD_VIRTUAL_CLOCK:-}" ] || [ -n "${JNTPD_FAULTS:-}" ]; }; then
     shim="$jntpd_top/target/native/libjntpd_vclock.so"
     mkdir -p "$jntpd_top/target/native"
     (

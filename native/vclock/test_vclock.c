@@ -89,6 +89,9 @@ static struct {
     int (*ntp_gettimex)(struct ntptimeval *);
     int64_t (*offset_ns)(void);
     int64_t (*true_ns)(void);
+    int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+    int (*faults_configure)(const char *);
+    long (*faults_calls)(const char *);
 } shim;
 
 static void *must_sym(void *h, const char *name)
@@ -120,6 +123,9 @@ static void load_shim(void)
     shim.ntp_gettimex = must_sym(h, "ntp_gettimex");
     shim.offset_ns = must_sym(h, "jntpd_vclock_offset_ns");
     shim.true_ns = must_sym(h, "jntpd_vclock_true_ns");
+    shim.sendmmsg = must_sym(h, "sendmmsg");
+    shim.faults_configure = must_sym(h, "jntpd_faults_configure");
+    shim.faults_calls = must_sym(h, "jntpd_faults_calls");
 }
 
 /* ---- clocks ---- */
@@ -903,6 +909,55 @@ static void scenario_preload(void)
 
 /* ---- the runner ---- */
 
+/* ---- JNTPD_FAULTS: calls fail as the rules say, and a failed call does nothing ---- */
+
+static void scenario_faults(void)
+{
+    load_shim();
+    /* clock_adjtime=EPERM@2x3 (from the environment): 2 adjustments pass, 3 fail, then they pass again; reads pass */
+    struct timex tx;
+    int results[7];
+    int reads_failed = 0;
+    for (int i = 0; i < 7; i++) {
+        memset(&tx, 0, sizeof(tx));
+        tx.modes = ADJ_FREQUENCY;
+        tx.freq = (long)(i + 1) * 65536;
+        results[i] = adj(&tx) < 0 ? errno : 0;
+        reads_failed += adj_read(&tx) < 0;
+    }
+    check(reads_failed == 0, "reads pass between faulted adjustments (%d failed)", reads_failed);
+    check(results[0] == 0 && results[1] == 0 && results[2] == EPERM && results[3] == EPERM && results[4] == EPERM
+            && results[5] == 0 && results[6] == 0, "clock_adjtime=EPERM@2x3: %d %d %d %d %d %d %d", results[0],
+            results[1], results[2], results[3], results[4], results[5], results[6]);
+    adj_read(&tx);
+    check(tx.freq == 7 * 65536, "the last adjustment took effect, the refused ones did nothing (freq %ld)", tx.freq);
+    check(shim.faults_calls("clock_adjtime") == 7, "7 adjustments counted, reads not (%ld)",
+            shim.faults_calls("clock_adjtime"));
+
+    /* sendmmsg=ENOBUFSx1 set in process: the first call fails whole, the second sends */
+    check(shim.faults_configure("sendmmsg=ENOBUFSx1") == 0, "jntpd_faults_configure accepts a rule");
+    check(shim.faults_configure("sendmmsg=ENOBUFS@x") != 0 && errno == EINVAL, "a malformed rule is refused");
+    check(shim.faults_configure("sendmmsg=ENOBUFSx1") == 0, "and the rule is set again");
+    struct sockaddr_in to;
+    int rx = udp_socket(0, 0, &to);
+    int tx_fd = socket(AF_INET, SOCK_DGRAM, 0);
+    char payload[8] = "fault";
+    struct iovec iov = { payload, sizeof(payload) };
+    struct mmsghdr m = { .msg_hdr = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1 } };
+    int r1 = shim.sendmmsg(tx_fd, &m, 1, 0);
+    int e1 = errno;
+    int r2 = shim.sendmmsg(tx_fd, &m, 1, 0);
+    check(r1 == -1 && e1 == ENOBUFS && r2 == 1, "sendmmsg=ENOBUFSx1: %d (%s) then %d", r1, strerror(e1), r2);
+    char buf[16];
+    struct pollfd p = { .fd = rx, .events = POLLIN };
+    int got = poll(&p, 1, 1000) == 1 ? (int)recv(rx, buf, sizeof(buf), MSG_DONTWAIT) : -1;
+    int again = (int)recv(rx, buf, sizeof(buf), MSG_DONTWAIT);
+    check(got == (int)sizeof(payload) && again < 0, "one datagram arrived (the refused call sent nothing)");
+    close(rx);
+    close(tx_fd);
+    check(shim.faults_configure(NULL) == 0 && shim.faults_calls("sendmmsg") == 0, "rules cleared");
+}
+
 struct scenario {
     const char *name;
     void (*run)(void);
@@ -911,6 +966,7 @@ struct scenario {
     const char *wander;      /* JNTPD_VIRTUAL_CLOCK_WANDER */
     const char *truth;       /* JNTPD_VIRTUAL_CLOCK_TRUTH */
     bool guard;              /* kill the child on any clock-changing syscall */
+    const char *faults;      /* JNTPD_FAULTS */
     bool expect_sigsys;
 };
 
@@ -928,6 +984,7 @@ static const struct scenario scenarios[] = {
     { .name = "threads", .run = scenario_threads, .clock_spec = "0,50", .guard = true },
     { .name = "passthrough", .run = scenario_passthrough },  /* installs its own, read-permitting guard */
     { .name = "preload", .run = scenario_preload, .guard = true },
+    { .name = "faults", .run = scenario_faults, .clock_spec = "0,0", .faults = "clock_adjtime=EPERM@2x3", .guard = true },
 };
 #define SCENARIOS (int)(sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -938,6 +995,9 @@ static void run_child(const struct scenario *s, const char *tmpdir)
     unsetenv("JNTPD_VIRTUAL_CLOCK_LOG");
     unsetenv("JNTPD_VIRTUAL_CLOCK_WANDER");
     unsetenv("JNTPD_VIRTUAL_CLOCK_TRUTH");
+    unsetenv("JNTPD_FAULTS");
+    if (s->faults != NULL)
+        setenv("JNTPD_FAULTS", s->faults, 1);
     if (s->clock_spec != NULL)
         setenv("JNTPD_VIRTUAL_CLOCK", s->clock_spec, 1);
     if (s->log) {

@@ -643,6 +643,126 @@ EXPORT int timespec_get(struct timespec *ts, int base)
     return base;
 }
 
+/* ---- Fault injection for tests of the daemon's error policy: JNTPD_FAULTS ----
+ *
+ * JNTPD_FAULTS="RULE;RULE..." with RULE = FUNC=ERRNO[@AFTER][xCOUNT]: calls of FUNC fail with ERRNO (a name such as
+ * EPERM, or a number), after AFTER calls that pass (default 0), COUNT times (default: from then on). FUNC is one of
+ *   clock_adjtime  calls that change a clock (modes != 0); reads pass
+ *   sendmmsg       the whole call fails, as when its first message fails
+ *   recvmmsg       receives of data (MSG_ERRQUEUE reads of TX timestamps pass)
+ *   sendmsg, recvmsg
+ * Example: "clock_adjtime=EPERM@20" lets 20 adjustments through, then refuses every one. A failed call does nothing
+ * (no clock change, nothing sent or read). */
+enum { F_CLOCK_ADJTIME, F_SENDMMSG, F_RECVMMSG, F_SENDMSG, F_RECVMSG, F_COUNT };
+static const char *const fault_names[F_COUNT] = { "clock_adjtime", "sendmmsg", "recvmmsg", "sendmsg", "recvmsg" };
+static struct fault {
+    int err;           /* 0 = no fault */
+    long after;
+    long count;        /* -1 = for ever */
+    long calls;        /* atomic */
+} faults[F_COUNT];
+
+static const struct { const char *name; int value; } errno_names[] = {
+    { "EPERM", EPERM }, { "EINTR", EINTR }, { "EIO", EIO }, { "EBADF", EBADF }, { "EAGAIN", EAGAIN },
+    { "ENOMEM", ENOMEM }, { "EACCES", EACCES }, { "EFAULT", EFAULT }, { "ENODEV", ENODEV }, { "EINVAL", EINVAL },
+    { "ENOSPC", ENOSPC }, { "ENOTSOCK", ENOTSOCK }, { "EMSGSIZE", EMSGSIZE }, { "EOPNOTSUPP", EOPNOTSUPP },
+    { "ENETDOWN", ENETDOWN }, { "ENETUNREACH", ENETUNREACH }, { "ENOBUFS", ENOBUFS },
+    { "EHOSTUNREACH", EHOSTUNREACH }, { "ECONNREFUSED", ECONNREFUSED },
+};
+
+/* The errno this call of fault `which` fails with, 0 = none. */
+static int fault_now(int which)
+{
+    struct fault *f = &faults[which];
+    int err = __atomic_load_n(&f->err, __ATOMIC_ACQUIRE);
+    if (err == 0)
+        return 0;
+    long n = __atomic_fetch_add(&f->calls, 1, __ATOMIC_RELAXED);
+    if (n < f->after || (f->count >= 0 && n - f->after >= f->count))
+        return 0;
+    return err;
+}
+
+static int parse_errno(const char *s, size_t len)
+{
+    for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+        if (strlen(errno_names[i].name) == len && strncmp(errno_names[i].name, s, len) == 0)
+            return errno_names[i].value;
+    char buf[16];
+    if (len == 0 || len >= sizeof(buf))
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    long v = strtol(buf, &end, 10);
+    return *end == '\0' && v > 0 && v < 4096 ? (int)v : -1;
+}
+
+/* Replaces every rule with those of `spec` (NULL or "": none); 0, or -1 with EINVAL for a malformed spec. */
+static int configure_faults(const char *spec)
+{
+    struct fault next[F_COUNT];
+    memset(next, 0, sizeof(next));
+    for (const char *r = spec; r != NULL && *r != '\0';) {
+        const char *end = strpbrk(r, ";,");
+        size_t len = end != NULL ? (size_t)(end - r) : strlen(r);
+        const char *eq = memchr(r, '=', len);
+        if (eq == NULL)
+            goto bad;
+        int which = -1;
+        for (int i = 0; i < F_COUNT; i++)
+            if (strlen(fault_names[i]) == (size_t)(eq - r) && strncmp(fault_names[i], r, eq - r) == 0)
+                which = i;
+        if (which < 0)
+            goto bad;
+        const char *v = eq + 1, *stop = r + len;
+        const char *mark = v;
+        while (mark < stop && *mark != '@' && *mark != 'x')
+            mark++;
+        int err = parse_errno(v, mark - v);
+        if (err < 0)
+            goto bad;
+        long after = 0, count = -1;
+        while (mark < stop) {
+            char kind = *mark++;
+            char *num_end;
+            long n = strtol(mark, &num_end, 10);
+            if (num_end == mark || num_end > stop || n < 0)
+                goto bad;
+            if (kind == '@')
+                after = n;
+            else
+                count = n;
+            mark = num_end;
+        }
+        next[which] = (struct fault){ .err = err, .after = after, .count = count, .calls = 0 };
+        r = end != NULL ? end + 1 : NULL;
+    }
+    for (int i = 0; i < F_COUNT; i++) {
+        __atomic_store_n(&faults[i].err, 0, __ATOMIC_RELEASE);
+        faults[i].after = next[i].after;
+        faults[i].count = next[i].count;
+        __atomic_store_n(&faults[i].calls, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&faults[i].err, next[i].err, __ATOMIC_RELEASE);
+    }
+    return 0;
+bad:
+    errno = EINVAL;
+    return -1;
+}
+
+/* In-process tests: replaces the fault rules as JNTPD_FAULTS=spec would at load. */
+EXPORT int jntpd_faults_configure(const char *spec) { return configure_faults(spec); }
+
+/* How many calls of FUNC the rules have seen (passed or failed); -1 for an unknown name. */
+EXPORT long jntpd_faults_calls(const char *func)
+{
+    for (int i = 0; i < F_COUNT; i++)
+        if (strcmp(fault_names[i], func) == 0)
+            return __atomic_load_n(&faults[i].calls, __ATOMIC_RELAXED);
+    return -1;
+}
+
 /* Reads the host's state with a private copy whose modes is 0: the only call of the real clock_adjtime. */
 static int host_adjtime_read(clockid_t id, struct timex *txc)
 {
@@ -661,6 +781,13 @@ static int shim_clock_adjtime(clockid_t id, struct timex *txc)
     if (txc == NULL) {
         errno = EFAULT;
         return -1;
+    }
+    if (txc->modes != 0) {
+        int err = fault_now(F_CLOCK_ADJTIME);  /* JNTPD_FAULTS */
+        if (err != 0) {
+            errno = err;
+            return -1;
+        }
     }
     if (enabled() && id == CLOCK_REALTIME)
         return vclock_adjtime(txc);
@@ -858,8 +985,36 @@ static int64_t realtime_to_truth_ns(void)
     return best;
 }
 
+static int (*real_sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
+
+EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+    int err = fault_now(F_SENDMMSG);
+    if (err != 0) {
+        errno = err;
+        return -1;
+    }
+    return real_sendmmsg(fd, vec, vlen, flags);
+}
+
+EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    int err = fault_now(F_SENDMSG);
+    if (err != 0) {
+        errno = err;
+        return -1;
+    }
+    return real_sendmsg(fd, msg, flags);
+}
+
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
+    int err = (flags & MSG_ERRQUEUE) ? 0 : fault_now(F_RECVMSG);
+    if (err != 0) {
+        errno = err;
+        return -1;
+    }
     ssize_t n = real_recvmsg(fd, msg, flags);
     if (n >= 0 && enabled() && msg != NULL) {
         int saved = errno;
@@ -873,6 +1028,11 @@ EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 
 EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct timespec *timeout)
 {
+    int err = (flags & MSG_ERRQUEUE) ? 0 : fault_now(F_RECVMMSG);
+    if (err != 0) {
+        errno = err;
+        return -1;
+    }
     int n = real_recvmmsg(fd, vec, vlen, flags, timeout);
     if (n > 0 && enabled()) {
         int saved = errno;
@@ -1039,6 +1199,8 @@ __attribute__((constructor)) static void vclock_load(void)
     real_gettimeofday = resolve(libc, "gettimeofday");
     real_recvmsg = resolve(libc, "recvmsg");
     real_recvmmsg = resolve(libc, "recvmmsg");
+    real_sendmmsg = resolve(libc, "sendmmsg");
+    real_sendmsg = resolve(libc, "sendmsg");
     pthread_atfork(before_fork, after_fork, after_fork);
 
     const char *truth = getenv("JNTPD_VIRTUAL_CLOCK_TRUTH");
@@ -1072,6 +1234,11 @@ __attribute__((constructor)) static void vclock_load(void)
     if (spec != NULL && configure(spec) != 0)
         fail_config("JNTPD_VIRTUAL_CLOCK", spec,
                 "OFFSET_S,FREQ_PPM such as 0.3,50 (|OFFSET_S| <= 1e9, |FREQ_PPM| <= 100000)");
+
+    const char *fault_spec = getenv("JNTPD_FAULTS");
+    if (fault_spec != NULL && configure_faults(fault_spec) != 0)
+        fail_config("JNTPD_FAULTS", fault_spec, "FUNC=ERRNO[@AFTER][xCOUNT];... with FUNC one of clock_adjtime, "
+                "sendmmsg, recvmmsg, sendmsg, recvmsg and ERRNO a name such as EPERM or a number");
 
     const char *log = getenv("JNTPD_VIRTUAL_CLOCK_LOG");
     if (log != NULL && *log != '\0')

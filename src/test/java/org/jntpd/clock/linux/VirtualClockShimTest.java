@@ -34,7 +34,7 @@ class VirtualClockShimTest {
             .resolve("native");
     private static final Path SHIM = OUT.resolve("libjntpd_vclock.so");
     private static final String[] SCENARIOS = {"guard", "rate", "pll", "leap-insert", "leap-delete", "raw-truth",
-        "sockets", "log", "wander-a", "wander-b", "threads", "passthrough", "preload"};
+        "sockets", "log", "wander-a", "wander-b", "threads", "passthrough", "preload", "faults"};
 
     @BeforeAll
     static void buildShimAndTest() throws Exception {
