@@ -105,7 +105,9 @@ public final class Bpf {
 
     // enum bpf_func_id: the helpers the XDP programs call.
     public static final int BPF_FUNC_map_lookup_elem = 1;
+    public static final int BPF_FUNC_map_update_elem = 2;
     public static final int BPF_FUNC_ktime_get_ns = 5;
+    public static final int BPF_FUNC_xdp_adjust_head = 44;
     public static final int BPF_FUNC_redirect_map = 51;
     public static final int BPF_FUNC_xdp_adjust_meta = 54;
     public static final int BPF_FUNC_ktime_get_boot_ns = 125;
