@@ -47,6 +47,8 @@ public final class Bpf {
     public static final int BPF_EXIST = 2;
 
     public static final int BPF_OBJ_NAME_LEN = 16;
+    /** map_flags: an array map user space may mmap (and read without a syscall). */
+    public static final int BPF_F_MMAPABLE = 1024;
     /** src_reg of a 64-bit immediate load whose imm is a map fd (the kernel swaps in the map's address). */
     public static final int BPF_PSEUDO_MAP_FD = 1;
 

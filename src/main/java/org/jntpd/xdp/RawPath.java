@@ -188,6 +188,11 @@ public final class RawPath implements AutoCloseable {
                 + (staleReplaced == null ? "" : "; " + staleReplaced);
     }
 
+    /** The worker threads' ids (for allocation probes), once started. */
+    public long[] workerThreadIds() {
+        return threads.stream().mapToLong(Thread::threadId).toArray();
+    }
+
     public List<RawWorker> workers() {
         return List.copyOf(workers);
     }

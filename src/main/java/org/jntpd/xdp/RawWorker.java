@@ -235,14 +235,25 @@ public final class RawWorker implements Runnable {
         }
         tx.submit(send);
         counters.add(Counter.FRAMES_SENT, send);
-        if (tx.needsWakeup() && xsk.kickTx() < 0) {
-            int e = Libc.errno();
-            if (e != org.jntpd.platform.Errno.EAGAIN && e != org.jntpd.platform.Errno.ENOBUFS
-                    && e != org.jntpd.platform.Errno.EBUSY) {
-                counters.increment(Counter.TX_KICK_ERRORS);
+        kick(send);
+        return recycled;
+    }
+
+    /**
+     * Asks the kernel to transmit: in copy mode one sendto sends at most 32 frames (the kernel's TX batch) and says
+     * EAGAIN when more wait, so it is repeated until the ring is empty (bounded).
+     */
+    private void kick(int queued) {
+        for (int k = 0; k <= queued / 32 + 1 && tx.needsWakeup() && tx.outstanding() > 0; k++) {
+            if (xsk.kickTx() < 0) {
+                int e = Libc.errno();
+                if (e != org.jntpd.platform.Errno.EAGAIN && e != org.jntpd.platform.Errno.ENOBUFS
+                        && e != org.jntpd.platform.Errno.EBUSY) {
+                    counters.increment(Counter.TX_KICK_ERRORS);
+                    return;
+                }
             }
         }
-        return recycled;
     }
 
     /** Completed TX frames go back to the fill ring. */
