@@ -76,6 +76,7 @@ public final class RawWorker implements Runnable {
         this.chunkMask = xsk.frameBytes() - 1L;
         this.request = arena.allocate(xsk.frameBytes(), 8);
         this.pollfd = arena.allocate(PollFd.LAYOUT);
+        org.jntpd.platform.JitDirectives.ensureInstalled(); // errno-capturing calls compile allocation-free
         primeFillRing();
     }
 
