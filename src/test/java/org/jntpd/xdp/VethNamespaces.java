@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.jntpd.testing.ExternalProgram;
+import org.jntpd.testing.NetNamespace;
 
 /**
  * Two network namespaces made for one test, joined by a veth pair: the server end {@value #SERVER_DEV}
@@ -22,31 +22,34 @@ public final class VethNamespaces implements AutoCloseable {
     public static final String CLIENT_V6 = "2001:2::2";
     private static final Duration IP_TIMEOUT = Duration.ofSeconds(20);
 
-    private final String server;
-    private final String client;
-    private final Thread deleter;
+    private final NetNamespace server;
+    private final NetNamespace client;
 
-    private VethNamespaces(String server, String client) {
+    private VethNamespaces(NetNamespace server, NetNamespace client) {
         this.server = server;
         this.client = client;
-        this.deleter = Thread.ofPlatform().unstarted(this::delete);
     }
 
     public static boolean available() {
-        return ExternalProgram.isRoot() && ExternalProgram.find("ip").isPresent();
+        return NetNamespace.available();
     }
 
+    /** Two namespaces (each deleted on close or by its shutdown hook, the veth with them), joined and addressed. */
     public static VethNamespaces create() throws IOException {
-        String id = String.format("%08x", ThreadLocalRandom.current().nextInt());
-        VethNamespaces v = new VethNamespaces("jntpd-xs-" + id, "jntpd-xc-" + id);
-        Runtime.getRuntime().addShutdownHook(v.deleter);
+        NetNamespace server = NetNamespace.create();
+        NetNamespace client;
         try {
-            ip("netns", "add", v.server);
-            ip("netns", "add", v.client);
-            ip("link", "add", SERVER_DEV, "netns", v.server, "type", "veth", "peer", "name", CLIENT_DEV, "netns", v.client);
-            for (String[] end : new String[][] {{v.server, SERVER_DEV, SERVER_V4, SERVER_V6},
-                    {v.client, CLIENT_DEV, CLIENT_V4, CLIENT_V6}}) {
-                ip("-n", end[0], "link", "set", "lo", "up");
+            client = NetNamespace.create();
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        VethNamespaces v = new VethNamespaces(server, client);
+        try {
+            ip("link", "add", SERVER_DEV, "netns", server.name(), "type", "veth", "peer", "name", CLIENT_DEV, "netns",
+                    client.name());
+            for (String[] end : new String[][] {{server.name(), SERVER_DEV, SERVER_V4, SERVER_V6},
+                    {client.name(), CLIENT_DEV, CLIENT_V4, CLIENT_V6}}) {
                 ip("-n", end[0], "addr", "add", end[2] + "/24", "dev", end[1]);
                 ip("-n", end[0], "addr", "add", end[3] + "/64", "dev", end[1], "nodad");
                 ip("-n", end[0], "link", "set", end[1], "up");
@@ -68,27 +71,21 @@ public final class VethNamespaces implements AutoCloseable {
     }
 
     public String server() {
-        return server;
+        return server.name();
     }
 
     public String client() {
-        return client;
+        return client.name();
     }
 
     /** {@code ip netns exec SERVER command...} */
     public List<String> inServer(String... command) {
-        return exec(server, command);
+        return server.exec(command);
     }
 
     /** {@code ip netns exec CLIENT command...} */
     public List<String> inClient(String... command) {
-        return exec(client, command);
-    }
-
-    private static List<String> exec(String ns, String... command) {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        cmd.addAll(List.of(command));
-        return cmd;
+        return client.exec(command);
     }
 
     /** Runs a command in the client namespace (bounded). */
@@ -103,16 +100,7 @@ public final class VethNamespaces implements AutoCloseable {
 
     @Override
     public void close() {
-        delete();
-        try {
-            Runtime.getRuntime().removeShutdownHook(deleter);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running or has run
-        }
-    }
-
-    private void delete() {
-        ExternalProgram.run(IP_TIMEOUT, List.of("ip", "netns", "del", server));
-        ExternalProgram.run(IP_TIMEOUT, List.of("ip", "netns", "del", client));
+        server.close();
+        client.close();
     }
 }
