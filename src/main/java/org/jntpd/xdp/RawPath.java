@@ -100,13 +100,17 @@ public final class RawPath implements AutoCloseable {
             int cpu = cpus.isEmpty() ? -1 : cpus.get(i % cpus.size());
             workers.add(new RawWorker(xsk, logic.get(i), placement, kernelToServedNs, cpu, settings.busyPoll()));
         }
-        try {
-            attachment = XdpAttachment.link(program, ifindex, Bpf.XDP_FLAGS_DRV_MODE);
-        } catch (NativeException e) {
-            if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL) {
-                throw e;
+        if (settings.generic()) {
+            attachment = XdpAttachment.link(program, ifindex, Bpf.XDP_FLAGS_SKB_MODE);
+        } else {
+            try {
+                attachment = XdpAttachment.link(program, ifindex, Bpf.XDP_FLAGS_DRV_MODE);
+            } catch (NativeException e) {
+                if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL) {
+                    throw e;
+                }
+                attachment = XdpAttachment.link(program, ifindex, Bpf.XDP_FLAGS_SKB_MODE); // the driver has none
             }
-            attachment = XdpAttachment.link(program, ifindex, Bpf.XDP_FLAGS_SKB_MODE); // generic XDP
         }
         keep(attachment);
     }

@@ -5,15 +5,17 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What {@code rawpath xdp DEVICE [queues N ...] [zerocopy|copy] [floodlimit RATE BURST] [busypoll]} asks for: serve
+ * What {@code rawpath xdp DEVICE [queues N ...] [zerocopy|copy] [floodlimit RATE BURST] [busypoll] [generic]} asks for: serve
  * NTP on DEVICE through AF_XDP, on the listed RX queues (none listed: every RX queue the device has), in the given
  * copy mode (neither: the kernel's choice, zero copy when the driver can), with an optional per-source flood filter
- * in XDP (RATE requests per second on average, BURST back to back, per IPv4 address or IPv6 /64).
+ * in XDP (RATE requests per second on average, BURST back to back, per IPv4 address or IPv6 /64). {@code busypoll}:
+ * the workers spin instead of sleeping in poll(2) (only with a core of their own: the NAPI thread must run too);
+ * {@code generic}: generic (skb) XDP even where the driver has native XDP.
  *
  * @param floodRatePerS 0 = no flood filter
  */
 public record RawPathSettings(String device, List<Integer> queues, XskSocket.CopyMode copyMode, int floodRatePerS,
-        int floodBurst, boolean busyPoll) {
+        int floodBurst, boolean busyPoll, boolean generic) {
     /** The UMEM and ring sizes per queue: 4096 frames of 2 KiB (8 MiB), rings of 2048. */
     public static final int FRAME_COUNT = 4096;
     public static final int FRAME_BYTES = 2048;
@@ -31,7 +33,7 @@ public record RawPathSettings(String device, List<Integer> queues, XskSocket.Cop
 
     /**
      * Reads the words after {@code rawpath}: {@code xdp DEVICE [queues N ...] [zerocopy|copy] [floodlimit RATE BURST]
-     * [busypoll]}. Throws IllegalArgumentException with what was expected (the config parser adds file:line).
+     * [busypoll] [generic]}. Throws IllegalArgumentException with what was expected (the config parser adds file:line).
      */
     public static RawPathSettings parse(List<String> words) {
         if (words.size() < 2 || !words.get(0).equals("xdp")) {
@@ -44,6 +46,7 @@ public record RawPathSettings(String device, List<Integer> queues, XskSocket.Cop
         int rate = 0;
         int burst = 0;
         boolean busy = false;
+        boolean generic = false;
         for (int i = 2; i < words.size(); i++) {
             String w = words.get(i).toLowerCase(Locale.ROOT);
             switch (w) {
@@ -58,6 +61,7 @@ public record RawPathSettings(String device, List<Integer> queues, XskSocket.Cop
                 case "zerocopy" -> mode = XskSocket.CopyMode.ZEROCOPY;
                 case "copy" -> mode = XskSocket.CopyMode.COPY;
                 case "busypoll" -> busy = true;
+                case "generic" -> generic = true;
                 case "floodlimit" -> {
                     if (i + 2 >= words.size()) {
                         throw new IllegalArgumentException("rawpath xdp: floodlimit RATE BURST");
@@ -70,10 +74,10 @@ public record RawPathSettings(String device, List<Integer> queues, XskSocket.Cop
                     }
                 }
                 default -> throw new IllegalArgumentException("rawpath xdp: unknown option '" + words.get(i)
-                        + "' (expected queues, zerocopy, copy, floodlimit or busypoll)");
+                        + "' (expected queues, zerocopy, copy, floodlimit, busypoll or generic)");
             }
         }
-        return new RawPathSettings(device, queues, mode, rate, burst, busy);
+        return new RawPathSettings(device, queues, mode, rate, burst, busy, generic);
     }
 
     /** The flood filter's per-source interval, ns. */

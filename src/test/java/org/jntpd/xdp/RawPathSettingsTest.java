@@ -19,18 +19,20 @@ class RawPathSettingsTest {
         assertEquals(0, s.floodRatePerS());
         assertEquals(0, s.floodIntervalNs());
         assertFalse(s.busyPoll());
+        assertFalse(s.generic());
     }
 
     @Test
     void shouldReadEveryOption() {
         RawPathSettings s = RawPathSettings.parse(List.of("xdp", "ens1f0", "queues", "0", "2", "3", "zerocopy",
-                "floodlimit", "64", "256", "busypoll"));
+                "floodlimit", "64", "256", "busypoll", "generic"));
         assertEquals(List.of(0, 2, 3), s.queues());
         assertEquals(XskSocket.CopyMode.ZEROCOPY, s.copyMode());
         assertEquals(64, s.floodRatePerS());
         assertEquals(256, s.floodBurst());
         assertEquals(15_625_000L, s.floodIntervalNs());
         assertTrue(s.busyPoll());
+        assertTrue(s.generic());
         assertEquals(XskSocket.CopyMode.COPY, RawPathSettings.parse(List.of("xdp", "veth0", "copy")).copyMode());
     }
 

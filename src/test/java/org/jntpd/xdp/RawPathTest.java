@@ -89,6 +89,22 @@ class RawPathTest {
     }
 
     @Test
+    void shouldServeInGenericXdpModeTooAndRefuseZeroCopyWhereTheDriverHasNone() throws Exception {
+        try (VethNamespaces net = VethNamespaces.create()) {
+            try (RawServer raw = startOrSkip(net, List.of(), "xdp", VethNamespaces.SERVER_DEV, "generic")) {
+                assertTrue(raw.description().contains("XDP generic (skb)"), raw.description());
+                ExternalProgram.Result r = net.runInClient(CLIENT_TIMEOUT, PYTHON, "-c", BURST_SENDER,
+                        VethNamespaces.SERVER_V6, Integer.toString(PORT), "3");
+                assertEquals("3", r.output().strip(), r + "\n" + raw.output());
+            }
+            // veth has no AF_XDP zero-copy: asked for explicitly, the bind fails and says why
+            RawServer.Unavailable e = org.junit.jupiter.api.Assertions.assertThrows(RawServer.Unavailable.class,
+                    () -> RawServer.start(net.inServer(), PORT, List.of(), "xdp", VethNamespaces.SERVER_DEV, "zerocopy"));
+            assertTrue(e.getMessage().contains("bind(AF_XDP)") && e.getMessage().contains("errno 95"), e.getMessage());
+        }
+    }
+
+    @Test
     void shouldLeavePingAndOtherUdpPortsToTheKernel() throws Exception {
         try (VethNamespaces net = VethNamespaces.create();
                 RawServer raw = startOrSkip(net, List.of(), "xdp", VethNamespaces.SERVER_DEV)) {
