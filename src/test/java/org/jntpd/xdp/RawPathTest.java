@@ -211,6 +211,24 @@ class RawPathTest {
     }
 
     @Test
+    void shouldHoldTheRestrictList() throws Exception {
+        // -Dignore=198.18.0.2: 'restrict 198.18.0.2 ignore'; the same client over IPv6 is not named
+        try (VethNamespaces net = VethNamespaces.create();
+                RawServer raw = startOrSkip(net, List.of("-Dignore=" + VethNamespaces.CLIENT_V4), "xdp",
+                        VethNamespaces.SERVER_DEV)) {
+            ExternalProgram.Result v4 = net.runInClient(CLIENT_TIMEOUT, PYTHON, "-c", BURST_SENDER,
+                    VethNamespaces.SERVER_V4, Integer.toString(PORT), "5");
+            ExternalProgram.Result v6 = net.runInClient(CLIENT_TIMEOUT, PYTHON, "-c", BURST_SENDER,
+                    VethNamespaces.SERVER_V6, Integer.toString(PORT), "5");
+            Map<String, Long> c = raw.stop();
+            String where = c + "\nIPv4 " + v4 + "\nIPv6 " + v6;
+            assertEquals("0", v4.output().strip(), where);
+            assertEquals("5", v6.output().strip(), where);
+            assertEquals(5, c.get("ntp.DENIED"), where);
+        }
+    }
+
+    @Test
     void shouldBeSelectedByChronydInInterleavedModeThroughXdp() throws Exception {
         Path chronyd = ExternalProgram.find("chronyd").orElse(null);
         assumeTrue(chronyd != null, "chrony is not installed");

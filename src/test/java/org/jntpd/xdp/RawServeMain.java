@@ -25,7 +25,11 @@ public final class RawServeMain {
                 NtpTimestamp.fromUnixNs(now), now);
         Config.RateLimit rl = Boolean.getBoolean("limit") ? new Config.RateLimit(0, 4, 4, true)
                 : Config.RateLimit.DEFAULT;
-        try (RawPath raw = RawPath.open(settings, new int[] {port}, List.of(), rl, List.of(), () -> state,
+        // -Dignore=A.B.C.D: 'restrict A.B.C.D ignore' (the restrict list the socket path uses)
+        List<org.jntpd.config.RestrictRule> restrictions = System.getProperty("ignore") == null ? List.of()
+                : List.of(new org.jntpd.config.RestrictRule(java.net.InetAddress.ofLiteral(System.getProperty("ignore"))
+                        .getAddress(), 4, 32, java.util.EnumSet.of(org.jntpd.config.RestrictFlag.IGNORE), false, org.jntpd.config.Location.BUILT_IN));
+        try (RawPath raw = RawPath.open(settings, new int[] {port}, List.of(), rl, restrictions, () -> state,
                 x -> x)) {
             raw.startWorkers();
             System.out.println("READY " + raw.describe());
