@@ -20,12 +20,13 @@ import org.jntpd.platform.Xdp;
  * An open-loop NTP load generator that sends through AF_XDP and counts in XDP, so that on a 2-core machine the
  * generator is not what limits a server: requests are prebuilt frames (one per source address and port, checksums
  * done once) put on the TX ring in paced batches of 32; replies are counted, with the server's T3 - T2, by
- * {@link ReplyCounterProgram} on the same device and dropped there. Runs a ramp of offered rates, prints one line per
- * step and the highest step whose loss stayed within the limit:
+ * {@link ReplyCounterProgram} on the same device and dropped there. Runs a ramp of offered rates (until two steps in a
+ * row lose more than 5%), prints one line per step, the highest reply rate of a step whose loss stayed within the
+ * limit and the highest reply rate of any step:
  *
  * <pre>
  * step offered=R sent_rps=S replies_rps=N loss=L p50_us=A p99_us=B
- * summary max_sustained_rps=N offered=R p50_us=A p99_us=B
+ * summary max_sustained_rps=N offered=R p50_us=A p99_us=B peak_rps=P
  * </pre>
  *
  * Usage: {@code RawLoadGenerator DEV DST_MAC DST_IP PORT SRC_BASE_IP SOURCES START,STEP,MAX DURATION_S MAX_LOSS CPU}
@@ -40,6 +41,7 @@ public final class RawLoadGenerator {
     private static final long SETTLE_NS = 300_000_000L; // for the last replies after a step
     private static final int CONSECUTIVE_FAILURES_TO_STOP = 2;
     private static final long PARK_NS = 20_000L;
+    private static final double STOP_LOSS = 0.05;
 
     private RawLoadGenerator() {
     }
@@ -93,6 +95,7 @@ public final class RawLoadGenerator {
             g.run(start, 1.0); // warm-up: JIT and the server's first packets, not reported
             Thread.sleep(SETTLE_NS / 1_000_000);
             long bestReplies = -1;
+            long peakReplies = 0;
             String best = "summary max_sustained_rps=0 offered=0 p50_us=0 p99_us=0";
             int failures = 0;
             for (long rate = start; rate <= max && failures < CONSECUTIVE_FAILURES_TO_STOP; rate += Math.max(1, step)) {
@@ -109,23 +112,22 @@ public final class RawLoadGenerator {
                 double p50 = percentileUs(after, replies, 0.50);
                 double p99 = percentileUs(after, replies, 0.99);
                 long replyRate = Math.round(replies / durationS);
+                peakReplies = Math.max(peakReplies, replyRate);
                 System.out.printf(Locale.ROOT, "step offered=%d sent_rps=%d replies_rps=%d loss=%.5f p50_us=%.1f "
                         + "p99_us=%.1f%n", rate, Math.round(sent / durationS), replyRate, loss, p50, p99);
+                failures = loss > STOP_LOSS ? failures + 1 : 0; // the ramp ends after two steps losing > 5%
                 if (loss <= maxLoss) {
-                    failures = 0;
                     if (replyRate > bestReplies) {
                         bestReplies = replyRate;
                         best = String.format(Locale.ROOT, "summary max_sustained_rps=%d offered=%d p50_us=%.1f "
                                 + "p99_us=%.1f", replyRate, rate, p50, p99);
                     }
-                } else {
-                    failures++;
                 }
                 if (step == 0) {
                     break;
                 }
             }
-            System.out.println(best);
+            System.out.println(best + " peak_rps=" + peakReplies);
             Xdp.munmap(histogram);
         }
     }
