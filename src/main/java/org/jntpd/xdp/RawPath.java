@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongUnaryOperator;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.jntpd.config.Config;
 import org.jntpd.config.RestrictRule;
@@ -19,7 +18,7 @@ import org.jntpd.platform.NativeException;
 import org.jntpd.platform.Netlink;
 import org.jntpd.platform.Xdp;
 import org.jntpd.server.ServerCounters;
-import org.jntpd.server.ServerState;
+import org.jntpd.server.ServerStateSource;
 import org.jntpd.xdp.SteeringProgram.StampPlacement;
 
 /**
@@ -62,7 +61,7 @@ public final class RawPath implements AutoCloseable {
      * @throws UnavailableException with the precise reason (errno, verifier log) when XDP or AF_XDP refuses
      */
     public static RawPath open(RawPathSettings settings, int[] ports, List<Integer> cpus, Config.RateLimit rateLimit,
-            List<RestrictRule> restrictions, Supplier<ServerState> state, LongUnaryOperator kernelToServedNs)
+            List<RestrictRule> restrictions, ServerStateSource state, LongUnaryOperator kernelToServedNs)
             throws UnavailableException {
         RawPath raw = new RawPath(settings);
         try {
@@ -75,7 +74,7 @@ public final class RawPath implements AutoCloseable {
     }
 
     private void setUp(int[] ports, List<Integer> cpus, Config.RateLimit rateLimit, List<RestrictRule> restrictions,
-            Supplier<ServerState> state, LongUnaryOperator kernelToServedNs) {
+            ServerStateSource state, LongUnaryOperator kernelToServedNs) {
         int ifindex = Xdp.ifNameToIndex(settings.device());
         if (ifindex == 0) {
             throw new IllegalStateException("no network device " + settings.device());

@@ -4,9 +4,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.LongUnaryOperator;
-import java.util.function.Supplier;
 import org.jntpd.config.Config;
-import org.jntpd.server.ServerState;
+import org.jntpd.server.ServerStateSource;
 
 /**
  * The daemon's side of {@code rawpath}: opens the raw path the settings ask for, or says in one log line why it
@@ -33,7 +32,7 @@ public final class RawPathService {
      * Opens the raw path (before the privilege drop: it needs CAP_NET_ADMIN, CAP_BPF and CAP_NET_RAW), or returns
      * null after logging through {@code warn} why not; the workers start with {@link RawPath#startWorkers()}.
      */
-    public static RawPath open(RawPathSettings settings, Config config, Supplier<ServerState> state,
+    public static RawPath open(RawPathSettings settings, Config config, ServerStateSource state,
             LongUnaryOperator kernelToServedNs, Consumer<String> warn) {
         if (settings == null) {
             return null;

@@ -222,14 +222,13 @@ public final class RawWorker implements Runnable {
         // also the TX time remembered for interleaved mode: AF_XDP in copy mode has no TX timestamp, and a reading
         // after the kick is worse on veth, where the kick runs the peer's whole receive path first (chronyd measured
         // +40..+100 us of offset with it).
-        long t3 = NtpTimestamp.fromUnixNs(kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)));
+        long t3Ns = kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME));
+        long t3 = NtpTimestamp.fromUnixNs(t3Ns);
         for (int j = 0; j < send; j++) {
-            long txNtp64 = t3;
             if (replyStamp[j]) {
-                txNtp64 = logic.stampTransmit(umem, replyPayload[j], t3);
-            }
-            if (replyKey[j] != 0) { // basic and interleaved replies alike: the client's next request names it
-                logic.rememberTransmit(replyKey[j], txNtp64);
+                logic.stampTransmit(umem, replyPayload[j], t3, replyKey[j]); // remembered under its key, if any
+            } else if (replyKey[j] != 0) { // an interleaved reply: the client's next request names it too
+                logic.transmitted(replyKey[j], t3Ns);
             }
             FrameCodec.finishUdpChecksum(umem, replyFrame[j], replyL3[j], replyIpVersion[j]);
             tx.putDesc(j, replyFrame[j], replyLength[j]);

@@ -16,5 +16,9 @@
  * <li>{@link org.jntpd.xdp.RawLoadGenerator} and {@link org.jntpd.xdp.ReplyCounterProgram}: the AF_XDP load generator
  * of {@code bench/raw-vs-chronyd}.</li>
  * </ul>
+ *
+ * <p>May use: {@code time}, {@code platform}, {@code config}, {@code server}, {@code xdp.ebpf}. Must not: answer NTP
+ * with logic of its own (the server package decides every reply), allocate, lock or log per packet, or touch an XDP
+ * program it did not load (a foreign program on the device is left alone).
  */
 package org.jntpd.xdp;
