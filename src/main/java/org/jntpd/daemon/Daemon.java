@@ -51,6 +51,7 @@ public final class Daemon {
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean shuttingDown;
     private Server server;
+    private org.jntpd.xdp.RawPath rawPath;
     private ControlServer controlServer;
     private SyncLoop loop;
     private Thread loopThread;
@@ -120,6 +121,8 @@ public final class Daemon {
                 Log.error("cannot serve NTP: " + e.getMessage());
                 return 1;
             }
+            rawPath = org.jntpd.xdp.RawPathService.open(org.jntpd.xdp.RawPathService.fromProperty(), config,
+                    served::current, kernelToClock, Log::warn);
         }
         loop = new SyncLoop(config, clock, kernelToClock, sync, listener(sync, clock, software, linux), driftFile);
         if (!config.refclocks().isEmpty()) {
@@ -159,6 +162,10 @@ public final class Daemon {
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
         if (server != null) {
             server.startWorkers();
+            if (rawPath != null) {
+                rawPath.startWorkers();
+                Log.notice(rawPath.describe());
+            }
             Log.notice("serving NTP on " + server.boundAddresses().stream().map(Daemon::format).toList() + " with " + server.workers().size() + " worker(s); precision 2^"
                     + precisionLog2 + " s");
         }
@@ -465,7 +472,10 @@ public final class Daemon {
         StringBuilder b = new StringBuilder();
         for (org.jntpd.server.ServerCounters.Counter c : org.jntpd.server.ServerCounters.Counter.values()) {
             b.append(String.format(Locale.ROOT, "%-22s: %d%n", c.name().toLowerCase(Locale.ROOT).replace('_', ' '),
-                    server.total(c)));
+                    server.total(c) + (rawPath == null ? 0 : rawPath.total(c))));
+        }
+        if (rawPath != null) {
+            org.jntpd.xdp.RawPathService.counterLines(rawPath).forEach(l -> b.append(l).append('\n'));
         }
         return b.toString();
     }
@@ -481,6 +491,9 @@ public final class Daemon {
             done.await(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (rawPath != null) {
+            rawPath.close(); // detaches the XDP program
         }
         if (server != null) {
             server.close();
