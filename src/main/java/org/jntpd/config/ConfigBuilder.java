@@ -1,0 +1,195 @@
+package org.jntpd.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The configuration while it is read: what the table's entries write into, line after line (a later line overrides
+ * an earlier one, as in ntpd), then {@link #build()} into the immutable {@link Config}. Every field starts at the value
+ * a configuration without its directive gets.
+ */
+final class ConfigBuilder {
+    final List<String> notices = new ArrayList<>();
+    final List<String> warnings = new ArrayList<>();
+
+    final List<ServerSpec> servers = new ArrayList<>();
+    final List<RefclockBuilder> refclocks = new ArrayList<>();
+    final List<RestrictRule> restrictions = new ArrayList<>();
+    final List<Config.InterfaceRule> interfaces = new ArrayList<>();
+    final Map<String, Boolean> systemFlags = new LinkedHashMap<>();
+    final Set<String> statistics = new LinkedHashSet<>();
+    final List<Config.Filegen> filegens = new ArrayList<>();
+    final Set<Integer> trustedKeys = new TreeSet<>();
+    final List<String> bindAddresses = new ArrayList<>();
+    final List<Integer> cpus = new ArrayList<>();
+    /** Where each {@code cpu} was named, for messages about it. */
+    final Map<Integer, Location> cpuLocations = new LinkedHashMap<>();
+
+    Config.Tos tos = Config.Tos.DEFAULT;
+    Config.Tinker tinker = Config.Tinker.DEFAULT;
+    Location tinkerLocation;
+    Config.RateLimit rateLimit = Config.RateLimit.DEFAULT;
+    String driftFile;
+    String leapFile;
+    String logFile;
+    String pidFile;
+    String controlSocket = Config.DEFAULT_CONTROL_SOCKET;
+    String statsDir;
+    String keysFile;
+    int controlKey;
+    int port = ServerSpec.DEFAULT_PORT;
+    int localStratum;
+    boolean localOrphan;
+    Config.Serving.Idle idle = Config.Serving.Idle.BLOCK;
+    boolean clockControl = true;
+    boolean ntsEnable;
+    String ntsCert;
+    String ntsKey;
+    String ntsCookie;
+    int ntsKePort = ServerSpec.DEFAULT_NTS_KE_PORT;
+    String ntsMinTls;
+    String ntsAead;
+    String rtcFile;
+    Location rtcFileLocation;
+    boolean rtcSync;
+    Location rtcSyncLocation;
+    String rtcDevice;
+    boolean rtcOnUtc;
+    long rtcAutotrimNs;
+    Location rtcAutotrimLocation;
+
+    Config build() {
+        List<RefclockSpec> clocks = new ArrayList<>();
+        for (RefclockBuilder r : refclocks) {
+            clocks.add(r.build());
+        }
+        return new Config(
+                List.copyOf(servers),
+                List.copyOf(clocks),
+                List.copyOf(restrictions),
+                List.copyOf(interfaces),
+                tos,
+                tinker,
+                new Config.Serving(port, List.copyOf(bindAddresses), localStratum, localOrphan, List.copyOf(cpus), idle,
+                        rateLimit),
+                new Config.Files(driftFile, leapFile, logFile, pidFile, controlSocket),
+                new Config.Stats(statsDir, Collections.unmodifiableSet(new LinkedHashSet<>(statistics)),
+                        List.copyOf(filegens)),
+                new Config.Auth(keysFile, Collections.unmodifiableSet(new TreeSet<>(trustedKeys)), controlKey),
+                new Config.Nts(ntsEnable, ntsCert, ntsKey, ntsCookie, ntsKePort, ntsMinTls, ntsAead),
+                new Config.Rtc(rtcFile, rtcSync, rtcDevice, rtcOnUtc, rtcAutotrimNs),
+                Collections.unmodifiableMap(new LinkedHashMap<>(systemFlags)),
+                clockControl,
+                List.copyOf(notices),
+                List.copyOf(warnings));
+    }
+
+    /** One {@code server}/{@code pool}/{@code peer} line while its options are read. */
+    static final class ServerBuilder {
+        final ServerSpec.Kind kind;
+        final String keyword;
+        final ServerSpec.Family family;
+        final String host;
+        int port = ServerSpec.DEFAULT_PORT;
+        int minPoll = ServerSpec.DEFAULT_MIN_POLL;
+        int maxPoll = ServerSpec.DEFAULT_MAX_POLL;
+        boolean minPollSet;
+        boolean maxPollSet;
+        boolean iburst;
+        boolean burst;
+        boolean prefer;
+        boolean noselect;
+        boolean trueChimer;
+        boolean nts;
+        boolean noval;
+        boolean xleave;
+        boolean preempt;
+        String ca;
+        int version = 4;
+        int key;
+        int ntsPort = ServerSpec.DEFAULT_NTS_KE_PORT;
+        long maxDelayNs;
+        long biasNs;
+        int maxSources = ServerSpec.DEFAULT_POOL_MAX_SOURCES;
+        /** The line's {@code aead}: it sets the daemon-wide NTS AEAD, as ntpd does. */
+        String aead;
+
+        ServerBuilder(ServerSpec.Kind kind, String keyword, ServerSpec.Family family, String host) {
+            this.kind = kind;
+            this.keyword = keyword;
+            this.family = family;
+            this.host = host;
+        }
+
+        /** Checks the options against each other and fills in the poll interval not given. */
+        ServerSpec build(Location loc) {
+            if (minPollSet && maxPollSet && maxPoll < minPoll) {
+                throw new ConfigParser.LineError("maxpoll " + maxPoll + " is below minpoll " + minPoll);
+            }
+            if (minPollSet && !maxPollSet && maxPoll < minPoll) {
+                maxPoll = minPoll;
+            }
+            if (maxPollSet && !minPollSet && minPoll > maxPoll) {
+                minPoll = maxPoll;
+            }
+            if (noval && !nts) {
+                throw new ConfigParser.LineError("'noval' needs 'nts'");
+            }
+            if (key != 0 && nts) {
+                throw new ConfigParser.LineError("'key' and 'nts' are two kinds of authentication: choose one");
+            }
+            return new ServerSpec(kind, host, port, family, iburst, burst, minPoll, maxPoll, prefer, noselect,
+                    trueChimer, version, key, nts, noval, ca, ntsPort, xleave, maxDelayNs, biasNs, maxSources, preempt, loc);
+        }
+    }
+
+    /** Mutable while parsing because ntpd's {@code fudge} lines amend a clock declared earlier. */
+    static final class RefclockBuilder {
+        final String driver;
+        final Location loc;
+        int unit;
+        String refId;
+        int stratum = -1;
+        long offsetNs;
+        long time2Ns;
+        int flagBits;
+        int mode;
+        int subtype;
+        int pollLog2 = 4;
+        int filterSamples;
+        long precisionNs;
+        long delayNs;
+        String lockRefId;
+        long widthNs;
+        boolean prefer;
+        boolean noselect;
+        boolean trust;
+        boolean trueChimer;
+        String path;
+        String ppsPath;
+        int baud;
+
+        RefclockBuilder(String driver, Location loc) {
+            this.driver = driver;
+            this.loc = loc;
+        }
+
+        void flag(int n, boolean on) {
+            int bit = 1 << (n - 1);
+            flagBits = on ? flagBits | bit : flagBits & ~bit;
+        }
+
+        RefclockSpec build() {
+            String p = path == null && driver.equals("pps") ? "/dev/pps" + unit : path;
+            return new RefclockSpec(driver, unit, refId, stratum, offsetNs, time2Ns, flagBits, mode, subtype, pollLog2,
+                    filterSamples, precisionNs, delayNs, lockRefId, widthNs, prefer, noselect, trust, trueChimer, p,
+                    ppsPath, baud, loc);
+        }
+    }
+}
