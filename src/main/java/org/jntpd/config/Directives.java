@@ -570,9 +570,12 @@ final class Directives {
                     (r, v) -> r[0] = new Config.RateLimit(r[0].intervalLog2(), r[0].burst(), v, r[0].global()))
             .build();
 
-    /** NTPsec-style {@code limit average A burst B kod K}: mapped onto the same limiter (average in packets/s). */
+    /**
+     * NTPsec-style {@code limit average A burst B kod K}: mapped onto the same limiter (average in packets/s), whose
+     * interval is 2^-19..2^12 s: A from 0.00025 (2^12 s, rounded) to 500000 (2^-19 s, rounded).
+     */
     static final Table<Config.RateLimit[]> LIMIT_OPTIONS = new Table.Builder<Config.RateLimit[]>()
-            .one("average", NTPSEC, Arg.real("packets per second", 1e-4, 1e6), (r, v) -> r[0] = new Config.RateLimit(
+            .one("average", NTPSEC, Arg.real("packets per second", 0.00025, 500_000), (r, v) -> r[0] = new Config.RateLimit(
                     (int) Math.round(-Math.log(v) / Math.log(2)), r[0].burst(), r[0].leak(), r[0].global()))
             .one("burst", NTPSEC, Arg.real("a number of packets", 1, 255), (r, v) -> r[0] = new Config.RateLimit(
                     r[0].intervalLog2(), (int) Math.round(v), r[0].leak(), r[0].global()))
@@ -780,7 +783,7 @@ final class Directives {
             .options("tinker", NTPSEC, b -> new TinkerBuilder(b.tinker), TINKER_OPTIONS, (b, t) -> b.tinker = t.build())
             .two("makestep", CHRONY, Arg.seconds(0, 1e6), Arg.integer("a number of updates (-1 = unlimited)", -1,
                     Integer.MAX_VALUE), Directives::makestep)
-            .one("maxslewrate", CHRONY, Arg.real("a rate in ppm", 0, 1e6), Directives::maxSlewRate)
+            .one("maxslewrate", CHRONY, Arg.above("a rate in ppm", 0, 1e6), Directives::maxSlewRate)
             .one("clockcontrol", JNTPD, Arg.yesNo(), (b, v) -> b.clockControl = v)
             .grammar("enable", NTPSEC, Directives::systemFlag, SYSTEM_FLAGS)
             .grammar("disable", NTPSEC, Directives::systemFlag, SYSTEM_FLAGS)

@@ -277,4 +277,22 @@ class ConfigParserTest {
         assertEquals(List.of("server", "a"), ConfigParser.tokenize("  server\ta#b", Location.BUILT_IN));
         assertEquals(List.of(), ConfigParser.tokenize("# only a comment", Location.BUILT_IN));
     }
+
+    @Test
+    void shouldRefuseLimitsTheDaemonCannotStartWith() {
+        // Each was accepted and then crashed the start with a stack trace (SyncConfig, RateLimiter).
+        assertEquals(List.of("test.conf:1: maxslewrate: expected a rate in ppm above 0.0 up to 1000000.0, got '0'"),
+                errorsOf("maxslewrate 0"));
+        assertEquals(List.of("test.conf:1: average: expected packets per second from 2.5E-4 to 500000.0, got '1000000'"),
+                errorsOf("limit average 1000000"));
+        assertEquals(List.of("test.conf:1: average: expected packets per second from 2.5E-4 to 500000.0, got '0.0001'"),
+                errorsOf("limit average 0.0001"));
+    }
+
+    @Test
+    void shouldMapLimitAverageOntoTheLimitersWholeRange() throws ConfigException {
+        assertEquals(12, parse("limit average 0.00025").serving().rateLimit().intervalLog2());
+        assertEquals(-19, parse("limit average 500000").serving().rateLimit().intervalLog2());
+        assertEquals(3, parse("limit average 0.125").serving().rateLimit().intervalLog2());
+    }
 }
