@@ -1,10 +1,13 @@
 package org.jntpd.config;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,13 +16,22 @@ import java.util.Map;
 /**
  * Reads the ntp.conf dialect into a {@link Config}: each line is tokenized, its directive looked up in
  * {@link Directives}' table, and its arguments read and checked as the table says. Pure: no DNS, no I/O beyond reading
- * the files named ({@code includefile}).
+ * the files named ({@code includefile}), each a regular file of at most {@value #MAX_FILE_BYTES} bytes, in UTF-8 (a
+ * leading byte-order mark is skipped; bytes that are not UTF-8 are an error only outside comments).
  *
  * <p>Every error names file:line and what was expected; all errors of a file are reported together. Lines that are
  * understood but not honoured are accepted and listed in {@link Config#notices()}.
  */
 public final class ConfigParser {
+    /** A configuration file larger than this is refused (a runaway file, or the wrong file named). */
+    static final int MAX_FILE_BYTES = 1 << 20;
+    /** The main file and all it includes: at most this many files and bytes read. */
+    static final int MAX_FILES = 1000;
+    static final long MAX_TOTAL_BYTES = 16L << 20;
+
     private final List<String> errors = new ArrayList<>();
+    private int filesRead;
+    private long bytesRead;
     private final ConfigBuilder b = new ConfigBuilder();
 
     private ConfigParser() {}
@@ -39,24 +51,69 @@ public final class ConfigParser {
     }
 
     private void parseFile(Path file, int depth, Location from) {
-        String text;
+        String where = from == null ? "" : from + ": ";
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            if (++filesRead > MAX_FILES) {
+                throw new IOException("more than " + MAX_FILES + " files are included");
+            }
+            bytes = TextFile.read(file, MAX_FILE_BYTES);
+            bytesRead += bytes.length;
+            if (bytesRead > MAX_TOTAL_BYTES) {
+                throw new IOException("the configuration and its includes exceed " + MAX_TOTAL_BYTES + " bytes");
+            }
         } catch (IOException e) {
-            String where = from == null ? "" : from + ": ";
             errors.add(where + "cannot read configuration file " + file + ": " + e.getMessage());
             return;
         }
         Path dir = file.toAbsolutePath().getParent();
-        parseText(file.toString(), text, dir, depth);
+        String name = file.toString();
+        List<String> lines = new ArrayList<>();
+        Map<Integer, String> notUtf8 = new HashMap<>();
+        int start = startsWithBom(bytes) ? 3 : 0;
+        for (int i = start; i <= bytes.length; i++) {
+            if (i == bytes.length || bytes[i] == '\n') {
+                int end = i > start && bytes[i - 1] == '\r' ? i - 1 : i;
+                lines.add(decode(bytes, start, end, lines.size() + 1, notUtf8));
+                start = i + 1;
+            }
+        }
+        parseLines(name, lines, notUtf8, dir, depth);
+    }
+
+    private static boolean startsWithBom(byte[] b) {
+        return b.length >= 3 && (b[0] & 0xFF) == 0xEF && (b[1] & 0xFF) == 0xBB && (b[2] & 0xFF) == 0xBF;
+    }
+
+    /**
+     * One line as UTF-8. A line that is not (a Latin-1 byte) is decoded with U+FFFD in place of the bad bytes, and what
+     * is wrong is kept for its line number: it matters only when the bytes are in a word, not in a comment.
+     */
+    private static String decode(byte[] bytes, int from, int to, int lineNo, Map<Integer, String> notUtf8) {
+        ByteBuffer in = ByteBuffer.wrap(bytes, from, to - from);
+        CharBuffer out = CharBuffer.allocate(to - from);
+        CoderResult r = StandardCharsets.UTF_8.newDecoder().decode(in, out, true);
+        if (!r.isError()) {
+            return out.flip().toString();
+        }
+        notUtf8.put(lineNo, String.format(Locale.ROOT, "byte 0x%02X at column %d is not UTF-8 (write the file in UTF-8)",
+                bytes[in.position()] & 0xFF, in.position() - from + 1));
+        return new String(bytes, from, to - from, StandardCharsets.UTF_8);
     }
 
     private void parseText(String name, String text, Path baseDir, int depth) {
-        String[] lines = text.split("\r?\n", -1);
-        for (int i = 0; i < lines.length; i++) {
+        String t = text.startsWith("\uFEFF") ? text.substring(1) : text;
+        parseLines(name, List.of(t.split("\r?\n", -1)), Map.of(), baseDir, depth);
+    }
+
+    private void parseLines(String name, List<String> lines, Map<Integer, String> notUtf8, Path baseDir, int depth) {
+        for (int i = 0; i < lines.size(); i++) {
             Location loc = new Location(name, i + 1);
             try {
-                List<String> tokens = tokenize(lines[i], loc);
+                List<String> tokens = tokenize(lines.get(i), loc);
+                if (notUtf8.containsKey(i + 1) && tokens.stream().anyMatch(w -> w.indexOf('\uFFFD') >= 0)) {
+                    throw new LineError(notUtf8.get(i + 1));
+                }
                 if (!tokens.isEmpty()) {
                     directive(new Line(tokens, loc, baseDir, depth, this));
                 }
