@@ -2,7 +2,6 @@ package org.jntpd.daemon;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -16,6 +15,7 @@ import org.jntpd.clock.LeapMode;
 import org.jntpd.clock.LinuxClock;
 import org.jntpd.clock.SoftwareClock;
 import org.jntpd.config.Config;
+import org.jntpd.config.TextFile;
 import org.jntpd.control.ControlServer;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
@@ -43,6 +43,8 @@ import org.jntpd.time.NtpTimestamp;
 public final class Daemon {
     private static final long NS_PER_S = 1_000_000_000L;
     private static final double PHI_PPM = 15.0;
+    /** The IERS file is about 10 KiB: a bound, so that /dev/zero or a FIFO given as leapfile cannot stop the start. */
+    private static final int MAX_LEAP_FILE_BYTES = 256 * 1024;
 
     private final Config config;
     private final Options options;
@@ -407,7 +409,8 @@ public final class Daemon {
             return;
         }
         try {
-            LeapSecondsFile f = LeapSecondsFile.parse(Files.readString(Path.of(leapFile), StandardCharsets.US_ASCII));
+            LeapSecondsFile f = LeapSecondsFile.parse(new String(TextFile.read(Path.of(leapFile), MAX_LEAP_FILE_BYTES),
+                    StandardCharsets.US_ASCII));
             long nowS = Math.floorDiv(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), NS_PER_S);
             LeapSecondsFile.Leap leap = f.nextLeapAfter(nowS - 86_400);
             if (leap != null) {
