@@ -31,6 +31,9 @@ final class ConfigBuilder {
     /** Where each {@code cpu} was named, for messages about it. */
     final Map<Integer, Location> cpuLocations = new LinkedHashMap<>();
 
+    /** The line being read, for what is checked across lines at the end. */
+    Location at;
+
     Config.Tos tos = Config.Tos.DEFAULT;
     Config.Tinker tinker = Config.Tinker.DEFAULT;
     Location tinkerLocation;
@@ -63,6 +66,28 @@ final class ConfigBuilder {
     boolean rtcOnUtc;
     long rtcAutotrimNs;
     Location rtcAutotrimLocation;
+
+    /**
+     * What can only be checked once every line is read: settings that exclude each other (errors, added to
+     * {@code errors}), and settings that are not honoured as written (notices).
+     */
+    void checkAcrossLines(List<String> errors) {
+        if (rtcFile != null && rtcSync) {
+            Location later = rtcFileLocation.line() > rtcSyncLocation.line() ? rtcFileLocation : rtcSyncLocation;
+            errors.add(later + ": rtcfile (" + rtcFileLocation + ") cannot be used with rtcsync (" + rtcSyncLocation
+                    + "): rtcsync leaves the RTC to the kernel's 11-minute mode, rtcfile tracks it (chrony refuses the "
+                    + "pair too); keep one");
+        }
+        if (rtcAutotrimNs > 0 && rtcFile == null) {
+            notices.add(rtcAutotrimLocation + ": 'rtcautotrim' is accepted but not honoured by jntpd: it needs an rtcfile "
+                    + "(the RTC's offset is known only while it is tracked)");
+        }
+        if (tinker.stepBackNs() != tinker.stepFwdNs() && tinkerLocation != null) {
+            notices.add(tinkerLocation + ": 'tinker stepback', 'tinker stepfwd' are accepted but not honoured as given: "
+                    + "jntpd steps beyond the larger threshold (" + Math.max(tinker.stepBackNs(), tinker.stepFwdNs()) * 1e-9
+                    + " s) both ways");
+        }
+    }
 
     Config build() {
         List<RefclockSpec> clocks = new ArrayList<>();

@@ -131,12 +131,14 @@ public final class ConfigParser {
                     + "restrict, driftfile, leapfile, tos, tinker, statistics, filegen, keys, port, bindaddress, local, "
                     + "ratelimit, cpu, ... as in ntp.conf(5))");
         }
+        b.at = l.loc;
         Directives.DIRECTIVES.read(e, word, word, l, b);
         l.expectEnd();
         l.noticeUnhonoured(b.notices);
     }
 
     private Config finish() throws ConfigException {
+        b.checkAcrossLines(errors);
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }

@@ -27,6 +27,8 @@ final class Directives {
     private Directives() {}
 
     static final int MAX_INCLUDE_DEPTH = 5;
+    private static final String KEYS_TO_COME = "symmetric-key authentication is to come";
+    private static final String NTS_TO_COME = "it has no NTS-KE server yet";
 
     // ------------------------------------------------------------------------------------------------ argument kinds
 
@@ -58,12 +60,12 @@ final class Directives {
             .one("minpoll", BOTH, POLL, (s, v) -> { s.minPoll = v; s.minPollSet = true; })
             .one("maxpoll", BOTH, POLL, (s, v) -> { s.maxPoll = v; s.maxPollSet = true; })
             .one("version", BOTH, Arg.integer("an NTP version", 1, 4), (s, v) -> s.version = v)
-            .one("key", BOTH, KEY_ID, (s, v) -> s.key = v).notHonoured("")
+            .one("key", BOTH, KEY_ID, (s, v) -> s.key = v).notHonoured(KEYS_TO_COME)
             .one("port", BOTH, Arg.integer("a UDP port", 1, 65535), (s, v) -> s.port = v)
             .one("maxdelay", BOTH, Arg.seconds(0, 1000), (s, v) -> s.maxDelayNs = v)
             .one("bias", NTPSEC, OFFSET, (s, v) -> s.biasNs = v)
             .flag("xleave", BOTH, s -> s.xleave = true)
-            .flag("nts", BOTH, s -> s.nts = true).notHonoured("")
+            .flag("nts", BOTH, s -> s.nts = true).notHonoured("NTS is to come")
             .flag("noval", NTPSEC, s -> s.noval = true)
             .one("ca", NTPSEC, Arg.PATH, (s, v) -> s.ca = v)
             .one("ntsport", BOTH, Arg.integer("a TCP port", 1, 65535), (s, v) -> s.ntsPort = v)
@@ -155,23 +157,24 @@ final class Directives {
             .one("delay", CHRONY, Arg.seconds(0, 1), (r, v) -> r.delayNs = v)
             .one("precision", CHRONY, Arg.seconds(1e-9, 1), (r, v) -> r.precisionNs = v)
             .one("minpoll", NTPSEC, POLL, (r, v) -> r.pollLog2 = v).alias(CHRONY, "poll")
-            .one("maxpoll", NTPSEC, POLL, (r, v) -> { })
+            .one("maxpoll", NTPSEC, POLL, (r, v) -> { }).notHonoured("a reference clock polls at one rate (minpoll)")
             .one("filter", CHRONY, Arg.integer("a number of samples", 1, 128), (r, v) -> r.filterSamples = v)
             .one("lock", CHRONY, Arg.REFID, (r, v) -> r.lockRefId = v)
             .one("width", CHRONY, Arg.seconds(0, 0.5), (r, v) -> r.widthNs = v)
             .flag("prefer", BOTH, r -> r.prefer = true)
             .flag("noselect", BOTH, r -> r.noselect = true)
-            .flag("trust", CHRONY, r -> r.trust = true)
-            .flag("true", NTPSEC, r -> r.trueChimer = true)
+            .flag("trust", CHRONY, r -> r.trust = true).notHonoured("")
+            .flag("true", NTPSEC, r -> r.trueChimer = true).notHonoured("")
             .one("mode", NTPSEC, Arg.integer("an integer", 0, Integer.MAX_VALUE), (r, v) -> r.mode = v)
             .one("subtype", NTPSEC, Arg.integer("an integer", 0, Integer.MAX_VALUE), (r, v) -> r.subtype = v)
+                    .notHonoured("")
             .one("path", NTPSEC, Arg.PATH, (r, v) -> r.path = v)
             .one("ppspath", NTPSEC, Arg.PATH, (r, v) -> r.ppsPath = v)
             .one("baud", NTPSEC, BAUD, (r, v) -> r.baud = v)
-            .one("flag1", NTPSEC, Arg.integer("0 or 1", 0, 1), (r, v) -> r.flag(1, v == 1))
-            .one("flag2", NTPSEC, Arg.integer("0 or 1", 0, 1), (r, v) -> r.flag(2, v == 1))
-            .one("flag3", NTPSEC, Arg.integer("0 or 1", 0, 1), (r, v) -> r.flag(3, v == 1))
-            .one("flag4", NTPSEC, Arg.integer("0 or 1", 0, 1), (r, v) -> r.flag(4, v == 1))
+            .one("flag1", NTPSEC, Arg.integer("0 or 1", 0, 1), (r, v) -> r.flag(1, v == 1)).notHonoured("")
+            .one("flag2", NTPSEC, Arg.integer("0 or 1", 0, 1), (r, v) -> r.flag(2, v == 1)) // PPS, NMEA: the clear edge
+            .one("flag3", NTPSEC, Arg.integer("0 or 1", 0, 1), (r, v) -> r.flag(3, v == 1)).notHonoured("")
+            .one("flag4", NTPSEC, Arg.integer("0 or 1", 0, 1), (r, v) -> r.flag(4, v == 1)).notHonoured("")
             .build();
 
     /** The drivers, by the name {@code refclock} takes. */
@@ -181,8 +184,11 @@ final class Directives {
             .flag("pps", BOTH, r -> { })
             .flag("nmea", NTPSEC, r -> { })
             .flag("phc", CHRONY, r -> { })
-            .flag("gpsd", NTPSEC, r -> { })
-            .flag("local", NTPSEC, r -> { })
+            .grammar("gpsd", NTPSEC, (r, l, w) -> {
+                throw new LineError("refclock gpsd (NTPsec's GPSD JSON driver) is not supported: use gpsd's shared "
+                        + "memory ('refclock shm 0') or its chrony socket ('refclock sock /run/chrony.DEVICE.sock')");
+            }, null)
+            .flag("local", NTPSEC, r -> { }).notHonoured("use 'local stratum N' to serve the local clock")
             .build();
 
     /** ntpd's refclock type numbers for legacy {@code server 127.127.T.U} lines. */
@@ -238,7 +244,7 @@ final class Directives {
         String driver = LEGACY_REFCLOCK_TYPES.get(typeUnit[0]);
         if (driver == null) {
             throw new LineError("reference clock type " + typeUnit[0] + " (127.127." + typeUnit[0] + "." + typeUnit[1]
-                    + ") is not supported (expected 1 LOCAL, 20 NMEA, 22 PPS, 28 SHM or 46 GPSD)");
+                    + ") is not supported (expected 1 LOCAL, 20 NMEA, 22 PPS or 28 SHM)");
         }
         RefclockBuilder r = new RefclockBuilder(driver, l.loc);
         REFCLOCK_DRIVERS.read(REFCLOCK_DRIVERS.find(driver), driver, "refclock " + driver, l, r);
@@ -487,9 +493,9 @@ final class Directives {
             .one("orphan", NTPSEC, Arg.integer("a stratum", 1, 16), (t, v) -> t.orphan = v)
             .one("orphanwait", NTPSEC, Arg.seconds(0, 86_400), (t, v) -> t.orphanWaitNs = v)
             .one("maxdist", NTPSEC, Arg.seconds(0.001, 100), (t, v) -> t.maxDistNs = v)
-            .one("mindist", NTPSEC, Arg.seconds(0, 1), (t, v) -> t.minDistNs = v)
-            .one("ceiling", NTPSEC, Arg.integer("a stratum", 1, 15), (t, v) -> t.ceiling = v)
-            .one("floor", NTPSEC, Arg.integer("a stratum", 1, 15), (t, v) -> t.floor = v)
+            .one("mindist", NTPSEC, Arg.seconds(0, 1), (t, v) -> t.minDistNs = v).notHonoured("")
+            .one("ceiling", NTPSEC, Arg.integer("a stratum", 1, 15), (t, v) -> t.ceiling = v).notHonoured("")
+            .one("floor", NTPSEC, Arg.integer("a stratum", 1, 15), (t, v) -> t.floor = v).notHonoured("")
             .one("cohort", NTPSEC, Arg.WORD, (t, v) -> { }).notHonoured("")
             .one("beacon", NTPSEC, Arg.WORD, (t, v) -> { }).notHonoured("")
             .one("bcpollbstep", NTPSEC, Arg.WORD, (t, v) -> { }).notHonoured("")
@@ -528,7 +534,7 @@ final class Directives {
             .one("panic", NTPSEC, Arg.seconds(0, 1e9), (t, v) -> t.panicNs = v)
             .one("stepout", NTPSEC, Arg.seconds(0, 1e6), (t, v) -> t.stepoutNs = v)
             .one("freq", NTPSEC, Arg.real("a frequency in ppm", -500, 500), (t, v) -> t.freqPpm = v)
-            .one("huffpuff", NTPSEC, Arg.seconds(900, 1e6), (t, v) -> t.huffpuffNs = v)
+            .one("huffpuff", NTPSEC, Arg.seconds(900, 1e6), (t, v) -> t.huffpuffNs = v).notHonoured("")
             .one("allan", NTPSEC, Arg.real("a number", -1e9, 1e9), (t, v) -> { }).notHonoured("its discipline differs")
             .one("dispersion", NTPSEC, Arg.real("a number", -1e9, 1e9), (t, v) -> { }).notHonoured("its discipline differs")
             .build();
@@ -557,7 +563,7 @@ final class Directives {
 
     static final Table<LocalBuilder> LOCAL_OPTIONS = new Table.Builder<LocalBuilder>()
             .one("stratum", CHRONY, Arg.integer("a stratum", 1, 15), (t, v) -> t.stratum = v)
-            .flag("orphan", CHRONY, t -> t.orphan = true)
+            .flag("orphan", CHRONY, t -> t.orphan = true).notHonoured("")
             .one("distance", CHRONY, new Arg.Word("a distance"), (t, v) -> { }).notHonoured("")
             .build();
 
@@ -619,6 +625,8 @@ final class Directives {
 
     // ------------------------------------------------------------------------------------------------ files, statistics, keys
 
+    /** The statistics files jntpd writes (daemon.StatsFiles). */
+    static final List<String> WRITTEN_STATISTICS = List.of("loopstats", "peerstats", "clockstats");
     static final Table<ConfigBuilder> STATISTICS;
 
     static {
@@ -626,6 +634,9 @@ final class Directives {
         for (String name : List.of("loopstats", "peerstats", "clockstats", "rawstats", "sysstats", "protostats",
                 "cryptostats", "timingstats", "ntsstats", "ntskestats", "usestats")) {
             t.flag(name, NTPSEC, b -> b.statistics.add(name));
+            if (!WRITTEN_STATISTICS.contains(name)) {
+                t.notHonoured("only " + String.join(", ", WRITTEN_STATISTICS) + " are written");
+            }
         }
         STATISTICS = t.build();
     }
@@ -672,6 +683,9 @@ final class Directives {
         FilegenBuilder f = new FilegenBuilder();
         f.file = name;
         FILEGEN_OPTIONS.readOptions(l, f, keyword);
+        if (f.type.equals("age")) {
+            l.notHonoured("filegen type age", "its files start by the day");
+        }
         b.filegens.add(new Config.Filegen(name, f.file, f.type, f.link, f.enable, l.loc));
         if (f.enable) {
             STATISTICS.read(stats, name, keyword + " " + name, l, b);
@@ -717,8 +731,12 @@ final class Directives {
         Table.Builder<Switch> t = new Table.Builder<>();
         for (String f : List.of("auth", "calibrate", "kernel", "monitor", "ntp", "stats")) {
             t.flag(f, NTPSEC, s -> s.b().systemFlags.put(f, s.on()));
-            if (f.equals("calibrate") || f.equals("kernel")) {
-                t.notHonoured("it runs its own discipline with the kernel PLL off");
+            switch (f) {
+                case "calibrate", "kernel" -> t.notHonoured("it runs its own discipline with the kernel PLL off");
+                case "auth" -> t.notHonoured(KEYS_TO_COME);
+                case "monitor" -> t.notHonoured("the rate limiter keeps its own table");
+                case "stats" -> t.notHonoured("statistics files follow the statistics and filegen lines");
+                default -> { } // ntp: clock control on or off
             }
         }
         SYSTEM_FLAGS = t.build();
@@ -780,7 +798,8 @@ final class Directives {
             .one("workeridle", JNTPD, IDLE, (b, v) -> b.idle = v)
             // selection and discipline
             .options("tos", NTPSEC, b -> new TosBuilder(b.tos), TOS_OPTIONS, (b, t) -> b.tos = t.build())
-            .options("tinker", NTPSEC, b -> new TinkerBuilder(b.tinker), TINKER_OPTIONS, (b, t) -> b.tinker = t.build())
+            .options("tinker", NTPSEC, b -> new TinkerBuilder(b.tinker), TINKER_OPTIONS,
+                    (b, t) -> { b.tinker = t.build(); b.tinkerLocation = b.at; })
             .two("makestep", CHRONY, Arg.seconds(0, 1e6), Arg.integer("a number of updates (-1 = unlimited)", -1,
                     Integer.MAX_VALUE), Directives::makestep)
             .one("maxslewrate", CHRONY, Arg.above("a rate in ppm", 0, 1e6), Directives::maxSlewRate)
@@ -798,21 +817,20 @@ final class Directives {
             .grammar("filegen", NTPSEC, Directives::filegen, FILEGEN_OPTIONS)
             .grammar("includefile", NTPSEC, Directives::include, null)
             // authentication
-            .one("keys", NTPSEC, Arg.PATH, (b, v) -> b.keysFile = v)
-                    .notHonoured("symmetric-key authentication is to come")
-            .grammar("trustedkey", NTPSEC, Directives::trustedKey, null)
-            .one("controlkey", NTPSEC, KEY_ID, (b, v) -> b.controlKey = v)
-            .options("nts", NTPSEC, b -> b, NTS_OPTIONS, (b, o) -> { })
-                    .notHonoured("it has no NTS-KE server yet")
-            .one("ntsserverkey", CHRONY, Arg.PATH, (b, v) -> b.ntsKey = v)
-            .one("ntsservercert", CHRONY, Arg.PATH, (b, v) -> b.ntsCert = v)
+            .one("keys", NTPSEC, Arg.PATH, (b, v) -> b.keysFile = v).notHonoured(KEYS_TO_COME)
+            .grammar("trustedkey", NTPSEC, Directives::trustedKey, null).notHonoured(KEYS_TO_COME)
+            .one("controlkey", NTPSEC, KEY_ID, (b, v) -> b.controlKey = v).notHonoured(KEYS_TO_COME)
+            .options("nts", NTPSEC, b -> b, NTS_OPTIONS, (b, o) -> { }).notHonoured(NTS_TO_COME)
+            .one("ntsserverkey", CHRONY, Arg.PATH, (b, v) -> b.ntsKey = v).notHonoured(NTS_TO_COME)
+            .one("ntsservercert", CHRONY, Arg.PATH, (b, v) -> b.ntsCert = v).notHonoured(NTS_TO_COME)
             .one("ntsport", CHRONY, Arg.integer("a TCP port", 1, 65535), (b, v) -> b.ntsKePort = v)
+                    .notHonoured(NTS_TO_COME)
             // the real-time clock
-            .one("rtcfile", CHRONY, Arg.PATH, (b, v) -> b.rtcFile = v)
-            .flag("rtcsync", CHRONY, b -> b.rtcSync = true)
+            .one("rtcfile", CHRONY, Arg.PATH, (b, v) -> { b.rtcFile = v; b.rtcFileLocation = b.at; })
+            .flag("rtcsync", CHRONY, b -> { b.rtcSync = true; b.rtcSyncLocation = b.at; })
             .one("rtcdevice", CHRONY, Arg.PATH, (b, v) -> b.rtcDevice = v)
             .flag("rtconutc", CHRONY, b -> b.rtcOnUtc = true)
-            .one("rtcautotrim", CHRONY, Arg.seconds(0, 1e6), (b, v) -> b.rtcAutotrimNs = v)
+            .one("rtcautotrim", CHRONY, Arg.seconds(0, 1e6), (b, v) -> { b.rtcAutotrimNs = v; b.rtcAutotrimLocation = b.at; })
             // ntpd's, accepted so that its files run; nothing to act on
             .skip("logconfig", NTPSEC)
             .skip("mru", NTPSEC)

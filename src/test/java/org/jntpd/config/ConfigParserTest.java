@@ -295,4 +295,52 @@ class ConfigParserTest {
         assertEquals(-19, parse("limit average 500000").serving().rateLimit().intervalLog2());
         assertEquals(3, parse("limit average 0.125").serving().rateLimit().intervalLog2());
     }
+
+    @Test
+    void shouldNameEveryWordThatIsParsedButNotActedOn() throws ConfigException {
+        // Before, these were parsed into Config and never read, and --check-config said "0 not honoured".
+        Config c = parse("""
+                tos ceiling 10 floor 2 mindist 0.01
+                tinker huffpuff 7200
+                trustedkey 1 2
+                controlkey 1
+                enable auth monitor
+                local stratum 5 orphan
+                refclock shm unit 0 maxpoll 6 subtype 1 trust
+                statistics loopstats rawstats
+                ntsport 4461
+                rtcautotrim 30
+                tinker stepback 1 stepfwd 2
+                """);
+        assertEquals(List.of(
+                "test.conf:1: 'tos ceiling', 'tos floor', 'tos mindist' are accepted but not honoured by jntpd",
+                "test.conf:2: 'tinker huffpuff' is accepted but not honoured by jntpd",
+                "test.conf:3: 'trustedkey' is accepted but not honoured by jntpd: symmetric-key authentication is to come",
+                "test.conf:4: 'controlkey' is accepted but not honoured by jntpd: symmetric-key authentication is to come",
+                "test.conf:5: 'enable auth', 'enable monitor' are accepted but not honoured by jntpd: symmetric-key "
+                        + "authentication is to come; the rate limiter keeps its own table",
+                "test.conf:6: 'local orphan' is accepted but not honoured by jntpd",
+                "test.conf:7: 'refclock maxpoll', 'refclock subtype', 'refclock trust' are accepted but not honoured by "
+                        + "jntpd: a reference clock polls at one rate (minpoll)",
+                "test.conf:8: 'statistics rawstats' is accepted but not honoured by jntpd: only loopstats, peerstats, "
+                        + "clockstats are written",
+                "test.conf:9: 'ntsport' is accepted but not honoured by jntpd: it has no NTS-KE server yet",
+                "test.conf:10: 'rtcautotrim' is accepted but not honoured by jntpd: it needs an rtcfile (the RTC's offset "
+                        + "is known only while it is tracked)",
+                "test.conf:11: 'tinker stepback', 'tinker stepfwd' are accepted but not honoured as given: jntpd steps "
+                        + "beyond the larger threshold (2.0 s) both ways"), c.notices());
+        assertEquals(List.of(), parse("tos minsane 2 maxclock 8\ntinker step 0.5 stepout 60\nstatistics loopstats\n"
+                + "refclock pps /dev/pps0 flag2 1 poll 4\n").notices());
+    }
+
+    @Test
+    void shouldRefuseWhatTheStartWouldRefuse() {
+        // Accepted by --check-config before, and then the start failed.
+        assertEquals(List.of("test.conf:2: rtcfile (test.conf:1) cannot be used with rtcsync (test.conf:2): rtcsync leaves "
+                + "the RTC to the kernel's 11-minute mode, rtcfile tracks it (chrony refuses the pair too); keep one"),
+                errorsOf("rtcfile /var/lib/jntpd/rtc\nrtcsync\n"));
+        assertEquals(List.of("test.conf:1: refclock gpsd (NTPsec's GPSD JSON driver) is not supported: use gpsd's shared "
+                + "memory ('refclock shm 0') or its chrony socket ('refclock sock /run/chrony.DEVICE.sock')"),
+                errorsOf("server 127.127.46.0"));
+    }
 }
