@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigException;
 import org.jntpd.config.ConfigParser;
+import org.jntpd.config.TextFile;
 import org.jntpd.daemon.Daemon;
 import org.jntpd.daemon.Log;
+import org.jntpd.daemon.PidFile;
 
 /** Entry point of the daemon (bin/jntpd). */
 public final class Jntpd {
@@ -74,6 +76,14 @@ public final class Jntpd {
                 Log.setFile(config.files().logFile());
             } catch (java.io.IOException e) {
                 System.err.println("jntpd: cannot open log file " + config.files().logFile() + ": " + e.getMessage());
+                return 1;
+            }
+        }
+        if (config.files().pidFile() != null) {
+            try {
+                PidFile.write(Path.of(config.files().pidFile()));
+            } catch (IOException e) {
+                System.err.println("jntpd: cannot write pid file " + config.files().pidFile() + ": " + TextFile.reason(e));
                 return 1;
             }
         }

@@ -3,6 +3,7 @@ package org.jntpd.config;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -57,6 +58,7 @@ public final class TextFile {
             case NoSuchFileException n -> "No such file or directory";
             case AccessDeniedException d -> "Permission denied";
             case NotDirectoryException d -> "Not a directory";
+            case FileAlreadyExistsException x -> x.getFile() + " exists and is not a directory";
             case FileSystemException f when f.getReason() != null -> f.getReason();
             default -> e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         };
