@@ -89,6 +89,45 @@ final class ConfigBuilder {
         }
     }
 
+    /**
+     * A {@code cpu} the process may not run on would leave its worker dead and its socket bound (a share of the
+     * requests unanswered): such CPUs are left out, with a warning; when none is left, one worker serves unpinned.
+     */
+    void checkMachine(ConfigParser.Machine machine) {
+        if (machine.usableCpus() == null || cpus.isEmpty()) {
+            return;
+        }
+        String allowed = ranges(new TreeSet<>(machine.usableCpus()));
+        for (Integer cpu : List.copyOf(cpus)) {
+            if (!machine.usableCpus().contains(cpu)) {
+                cpus.remove(cpu);
+                warnings.add(cpuLocations.get(cpu) + ": cpu " + cpu + " is not one this process may run on (it may use "
+                        + allowed + "): no worker is pinned there" + (cpus.isEmpty() ? "; one unpinned worker serves" : ""));
+            }
+        }
+    }
+
+    /** "0-3,6": the numbers as ranges. */
+    private static String ranges(TreeSet<Integer> n) {
+        StringBuilder b = new StringBuilder();
+        Integer start = null;
+        Integer prev = null;
+        for (Integer i : n) {
+            if (prev != null && i != prev + 1) {
+                b.append(b.isEmpty() ? "" : ",").append(start.equals(prev) ? start : start + "-" + prev);
+                start = i;
+            }
+            if (start == null) {
+                start = i;
+            }
+            prev = i;
+        }
+        if (start != null) {
+            b.append(b.isEmpty() ? "" : ",").append(start.equals(prev) ? start : start + "-" + prev);
+        }
+        return b.isEmpty() ? "none" : b.toString();
+    }
+
     Config build() {
         List<RefclockSpec> clocks = new ArrayList<>();
         for (RefclockBuilder r : refclocks) {

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads the ntp.conf dialect into a {@link Config}: each line is tokenized, its directive looked up in
@@ -36,18 +37,38 @@ public final class ConfigParser {
 
     private ConfigParser() {}
 
+    /**
+     * What the parser may know of the machine it checks a configuration for: facts from outside, passed in as time
+     * is to the core (the parser itself asks the system nothing).
+     *
+     * @param usableCpus the CPUs this process may run on (its affinity mask); null = not known, not checked
+     */
+    public record Machine(Set<Integer> usableCpus) {
+        public static final Machine UNKNOWN = new Machine(null);
+    }
+
     /** Parses a configuration file (and the files it includes). */
     public static Config parse(Path file) throws ConfigException {
+        return parse(file, Machine.UNKNOWN);
+    }
+
+    /** Parses a configuration file (and the files it includes) for {@code machine}. */
+    public static Config parse(Path file, Machine machine) throws ConfigException {
         ConfigParser p = new ConfigParser();
         p.parseFile(file, 0, null);
-        return p.finish();
+        return p.finish(machine);
     }
 
     /** Parses configuration text; {@code name} is used in messages, includes resolve against {@code baseDir}. */
     public static Config parse(String name, String text, Path baseDir) throws ConfigException {
+        return parse(name, text, baseDir, Machine.UNKNOWN);
+    }
+
+    /** Parses configuration text for {@code machine}. */
+    public static Config parse(String name, String text, Path baseDir, Machine machine) throws ConfigException {
         ConfigParser p = new ConfigParser();
         p.parseText(name, text, baseDir, 0);
-        return p.finish();
+        return p.finish(machine);
     }
 
     private void parseFile(Path file, int depth, Location from) {
@@ -137,8 +158,9 @@ public final class ConfigParser {
         l.noticeUnhonoured(b.notices);
     }
 
-    private Config finish() throws ConfigException {
+    private Config finish(Machine machine) throws ConfigException {
         b.checkAcrossLines(errors);
+        b.checkMachine(machine);
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }

@@ -343,4 +343,20 @@ class ConfigParserTest {
                 + "memory ('refclock shm 0') or its chrony socket ('refclock sock /run/chrony.DEVICE.sock')"),
                 errorsOf("server 127.127.46.0"));
     }
+
+    @Test
+    void shouldLeaveOutCpusTheProcessMayNotRunOnAndSaySo() throws ConfigException {
+        ConfigParser.Machine twoCpus = new ConfigParser.Machine(Set.of(0, 1));
+        Config c = ConfigParser.parse("test.conf", "cpu 0,1\ncpu 5\n", null, twoCpus);
+        assertEquals(List.of(0, 1), c.serving().cpus());
+        assertEquals(List.of("test.conf:2: cpu 5 is not one this process may run on (it may use 0-1): no worker is "
+                + "pinned there"), c.warnings());
+        Config none = ConfigParser.parse("test.conf", "cpu 2,3\n", null, new ConfigParser.Machine(Set.of(0, 4, 5, 6)));
+        assertEquals(List.of(), none.serving().cpus());
+        assertEquals(List.of("test.conf:1: cpu 2 is not one this process may run on (it may use 0,4-6): no worker is "
+                        + "pinned there",
+                "test.conf:1: cpu 3 is not one this process may run on (it may use 0,4-6): no worker is pinned there; "
+                        + "one unpinned worker serves"), none.warnings());
+        assertEquals(List.of(2, 3), parse("cpu 2,3").serving().cpus(), "unchecked when the machine is not known");
+    }
 }
