@@ -93,7 +93,36 @@ final class Directives {
         if (s.aead != null) {
             b.ntsAead = s.aead;
         }
+        for (ServerSpec other : b.servers) {
+            if (sameSource(spec, other)) {
+                // A second association with the same address and port never gets a reply (the first takes them all).
+                b.warnings.add(l.loc + ": " + keyword + " " + spec.host() + " duplicates the " + other.kind().name()
+                        .toLowerCase(Locale.ROOT) + " line at " + other.location() + ": this line is ignored");
+                return;
+            }
+        }
         b.servers.add(spec);
+    }
+
+    /** Whether two lines name the same address and port: the same literal, or the same name of the same family. */
+    private static boolean sameSource(ServerSpec a, ServerSpec b) {
+        if (a.port() != b.port()) {
+            return false;
+        }
+        String ka = hostKey(a.host());
+        String kb = hostKey(b.host());
+        return ka.equals(kb) && (ka.indexOf(':') >= 0 || ka.matches("[0-9.]+") || a.family() == b.family());
+    }
+
+    /** A host as compared: an address literal in its canonical form (zone kept), a name in lower case without its final dot. */
+    private static String hostKey(String host) {
+        int pct = host.indexOf('%');
+        String literal = pct >= 0 ? host.substring(0, pct) : host;
+        if (literal.indexOf(':') >= 0 || literal.matches("[0-9.]+")) {
+            return InetAddress.ofLiteral(literal).getHostAddress() + (pct >= 0 ? host.substring(pct) : "");
+        }
+        String h = host.toLowerCase(Locale.ROOT);
+        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
     }
 
     private static ServerSpec.Family family(Line l) {

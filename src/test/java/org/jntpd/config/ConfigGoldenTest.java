@@ -103,6 +103,7 @@ class ConfigGoldenTest {
                 .append(c.nts()).append('\n').append(c.rtc()).append('\n').append("systemFlags=")
                 .append(c.systemFlags()).append('\n').append("clockControl=").append(c.clockControl()).append('\n');
         c.notices().forEach(n -> b.append("notice ").append(n).append('\n'));
+        c.warnings().forEach(w -> b.append("warning ").append(w).append('\n'));
         return b.toString();
     }
 }

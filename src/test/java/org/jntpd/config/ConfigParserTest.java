@@ -359,4 +359,28 @@ class ConfigParserTest {
                         + "one unpinned worker serves"), none.warnings());
         assertEquals(List.of(2, 3), parse("cpu 2,3").serving().cpus(), "unchecked when the machine is not known");
     }
+
+    @Test
+    void shouldReportADuplicatedSourceWithBothLinesAndKeepOnlyTheFirst() throws ConfigException {
+        // Before, the copy became a second association on the same address and port that never got a reply.
+        Config c = parse("""
+                server 192.0.2.1 iburst
+                pool pool.ntp.org
+                server 192.0.2.1 prefer
+                pool Pool.NTP.org.
+                peer [2001:db8:0::1]
+                server 2001:db8::1
+                server 192.0.2.1 port 124
+                server -4 a.example
+                server -6 a.example
+                """);
+        assertEquals(List.of("192.0.2.1", "pool.ntp.org", "2001:db8:0::1", "192.0.2.1", "a.example", "a.example"),
+                c.servers().stream().map(ServerSpec::host).toList());
+        assertTrue(c.servers().getFirst().iburst() && !c.servers().getFirst().prefer());
+        assertEquals(List.of(
+                "test.conf:3: server 192.0.2.1 duplicates the server line at test.conf:1: this line is ignored",
+                "test.conf:4: pool Pool.NTP.org. duplicates the pool line at test.conf:2: this line is ignored",
+                "test.conf:6: server 2001:db8::1 duplicates the peer line at test.conf:5: this line is ignored"),
+                c.warnings());
+    }
 }
