@@ -1,6 +1,7 @@
 package org.jntpd.config;
 
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -80,7 +81,10 @@ sealed interface Arg<T> {
         return new Choice<>("yes|no", "yes or no", m);
     }
 
-    FilePath PATH = new FilePath();
+    /** A file's path (PATH_MAX is 4096 bytes with its NUL). */
+    FilePath PATH = new FilePath(4095, "path");
+    /** A Unix socket's path (sun_path is 108 bytes with its NUL). */
+    FilePath SOCKET_PATH = new FilePath(107, "socket path");
     Word WORD = new Word("a value");
     RefId REFID = new RefId();
     Address ADDRESS = new Address();
@@ -144,8 +148,8 @@ sealed interface Arg<T> {
         }
     }
 
-    /** A file or device path (no NUL: the kernel would cut it there). */
-    record FilePath() implements Arg<String> {
+    /** A path of at most {@code maxBytes} bytes in UTF-8, without NUL (the kernel would cut it there). */
+    record FilePath(int maxBytes, String kind) implements Arg<String> {
         @Override
         public String expected() {
             return "a path";
@@ -155,6 +159,11 @@ sealed interface Arg<T> {
         public String parse(String t, String what) {
             if (t.indexOf('\0') >= 0) {
                 throw new ConfigParser.LineError(what + ": the path contains a NUL character");
+            }
+            int bytes = t.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > maxBytes) {
+                throw new ConfigParser.LineError(what + ": the " + kind + " is longer than " + maxBytes + " bytes ("
+                        + bytes + " bytes)");
             }
             return t;
         }

@@ -82,10 +82,34 @@ final class ConfigBuilder {
             notices.add(rtcAutotrimLocation + ": 'rtcautotrim' is accepted but not honoured by jntpd: it needs an rtcfile "
                     + "(the RTC's offset is known only while it is tracked)");
         }
+        checkLocks(errors);
         if (tinker.stepBackNs() != tinker.stepFwdNs() && tinkerLocation != null) {
             notices.add(tinkerLocation + ": 'tinker stepback', 'tinker stepfwd' are accepted but not honoured as given: "
                     + "jntpd steps beyond the larger threshold (" + Math.max(tinker.stepBackNs(), tinker.stepFwdNs()) * 1e-9
                     + " s) both ways");
+        }
+    }
+
+    /** A PPS clock's {@code lock} must name another device clock, by its refid as the daemon will give it. */
+    private void checkLocks(List<String> errors) {
+        List<String> refIds = new ArrayList<>();
+        List<RefclockBuilder> devices = refclocks.stream().filter(r -> !r.driver.equals("local")).toList();
+        for (int i = 0; i < devices.size(); i++) {
+            RefclockBuilder r = devices.get(i);
+            refIds.add(r.refId != null ? r.refId : RefclockSpec.defaultRefId(r.driver, i));
+        }
+        for (int i = 0; i < devices.size(); i++) {
+            String lock = devices.get(i).lockRefId;
+            if (lock == null) {
+                continue;
+            }
+            List<String> others = new ArrayList<>(refIds);
+            others.remove(i);
+            if (!others.contains(lock)) {
+                errors.add(devices.get(i).loc + ": refclock " + refIds.get(i) + ": 'lock " + lock + "' names no other "
+                        + "configured reference clock (expected one of " + (others.isEmpty() ? "none configured"
+                        : String.join(", ", others)) + ")");
+            }
         }
     }
 

@@ -251,6 +251,9 @@ final class Directives {
         if (r.driver.equals("sock") && r.path == null) {
             throw new LineError("refclock sock needs the socket path (refclock sock /run/chrony.ttyS0.sock)");
         }
+        if (r.driver.equals("sock")) {
+            Arg.SOCKET_PATH.parse(r.path, "refclock sock");
+        }
         b.refclocks.add(r);
     }
 
@@ -840,7 +843,7 @@ final class Directives {
             .one("leapfile", NTPSEC, Arg.PATH, (b, v) -> b.leapFile = v)
             .one("logfile", BOTH, Arg.PATH, (b, v) -> b.logFile = v)
             .one("pidfile", BOTH, Arg.PATH, (b, v) -> b.pidFile = v)
-            .one("controlsocket", JNTPD, Arg.PATH, (b, v) -> b.controlSocket = v.equals("none") ? null : v)
+            .one("controlsocket", JNTPD, Arg.SOCKET_PATH, (b, v) -> b.controlSocket = v.equals("none") ? null : v)
             .one("statsdir", NTPSEC, Arg.PATH, (b, v) -> b.statsDir = v)
             .grammar("statistics", NTPSEC, Directives::statistics, STATISTICS)
             .grammar("filegen", NTPSEC, Directives::filegen, FILEGEN_OPTIONS)

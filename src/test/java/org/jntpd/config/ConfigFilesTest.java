@@ -79,8 +79,8 @@ class ConfigFilesTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path classes = Path.of(System.getProperty("jntpd.buildDir", "target"), "classes").toAbsolutePath();
         ExternalProgram.Result r = ExternalProgram.run(Duration.ofSeconds(60), List.of("setpriv", "--reuid=65534",
-                "--regid=65534", "--clear-groups", java, "-cp", classes.toString(), "org.jntpd.cli.Jntpd",
-                "--check-config", "-c", secret.toString()), Map.of());
+                "--regid=65534", "--clear-groups", java, "--enable-native-access=ALL-UNNAMED", "-cp", classes.toString(),
+                "org.jntpd.cli.Jntpd", "--check-config", "-c", secret.toString()), Map.of());
         assumeTrue(!r.output().contains("ClassNotFoundException") && !r.output().contains("Could not find or load"),
                 "the classes are not readable by nobody here: " + r.output());
         assertEquals(1, r.exitCode(), r.output());
