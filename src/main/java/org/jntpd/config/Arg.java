@@ -44,6 +44,11 @@ sealed interface Arg<T> {
         return parse(l.next(expected() + " after '" + what + "'"), what);
     }
 
+    /** The one form of the message for a value out of its kind or limits: "minpoll: expected ..., got '18'". */
+    static ConfigParser.LineError wrong(String what, String expected, String token) {
+        return new ConfigParser.LineError(what + ": expected " + expected + ", got '" + ConfigParser.printable(token) + "'");
+    }
+
     /** An integer from {@code min} to {@code max}. */
     static Int integer(String expected, int min, int max) {
         return new Int(expected, min, max);
@@ -101,8 +106,7 @@ sealed interface Arg<T> {
             } catch (NumberFormatException e) {
                 // the message below says what was expected
             }
-            throw new ConfigParser.LineError(what + ": expected " + expected + " from " + min + " to " + max + ", got '"
-                    + ConfigParser.printable(t) + "'");
+            throw wrong(what, expected + " from " + min + " to " + max, t);
         }
     }
 
@@ -118,8 +122,7 @@ sealed interface Arg<T> {
             } catch (NumberFormatException e) {
                 // the message below says what was expected
             }
-            throw new ConfigParser.LineError(what + ": expected " + expected + (minOpen ? " above " + min + " up to "
-                    : " from " + min + " to ") + max + ", got '" + ConfigParser.printable(t) + "'");
+            throw wrong(what, expected + (minOpen ? " above " + min + " up to " : " from " + min + " to ") + max, t);
         }
     }
 
@@ -142,7 +145,7 @@ sealed interface Arg<T> {
         public T parse(String t, String what) {
             T v = choices.get(t.toLowerCase(Locale.ROOT));
             if (v == null) {
-                throw new ConfigParser.LineError(what + ": expected " + expected + ", got '" + ConfigParser.printable(t) + "'");
+                throw wrong(what, expected, t);
             }
             return v;
         }
@@ -187,8 +190,7 @@ sealed interface Arg<T> {
         @Override
         public String parse(String t, String what) {
             if (t.isEmpty() || t.length() > 4 || !t.chars().allMatch(c -> c > 32 && c < 127)) {
-                throw new ConfigParser.LineError(what + ": expected 1-4 printable ASCII characters, got '"
-                        + ConfigParser.printable(t) + "'");
+                throw wrong(what, "1-4 printable ASCII characters", t);
             }
             return t;
         }
@@ -207,8 +209,7 @@ sealed interface Arg<T> {
                 String a = t.startsWith("[") && t.endsWith("]") ? t.substring(1, t.length() - 1) : t;
                 return InetAddress.ofLiteral(a).getHostAddress();
             } catch (IllegalArgumentException e) {
-                throw new ConfigParser.LineError(what + ": expected an IPv4 or IPv6 address literal, got '"
-                        + ConfigParser.printable(t) + "'");
+                throw wrong(what, "an IPv4 or IPv6 address literal", t);
             }
         }
     }
@@ -225,7 +226,7 @@ sealed interface Arg<T> {
             } catch (NumberFormatException e) {
                 // the message below says what was expected
             }
-            throw new ConfigParser.LineError(what + ": expected " + expected + ", got '" + ConfigParser.printable(t) + "'");
+            throw wrong(what, expected, t);
         }
     }
 }
