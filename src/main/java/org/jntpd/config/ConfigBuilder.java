@@ -181,7 +181,6 @@ final class ConfigBuilder {
     /** One {@code server}/{@code pool}/{@code peer} line while its options are read. */
     static final class ServerBuilder {
         final ServerSpec.Kind kind;
-        final String keyword;
         final ServerSpec.Family family;
         final String host;
         int port = ServerSpec.DEFAULT_PORT;
@@ -208,9 +207,8 @@ final class ConfigBuilder {
         /** The line's {@code aead}: it sets the daemon-wide NTS AEAD, as ntpd does. */
         String aead;
 
-        ServerBuilder(ServerSpec.Kind kind, String keyword, ServerSpec.Family family, String host) {
+        ServerBuilder(ServerSpec.Kind kind, ServerSpec.Family family, String host) {
             this.kind = kind;
-            this.keyword = keyword;
             this.family = family;
             this.host = host;
         }

@@ -87,12 +87,9 @@ final class Directives {
             legacyRefclockServer(b, l, keyword, legacy);
             return;
         }
-        ServerBuilder s = new ServerBuilder(kind, keyword, family, hostArg(host));
+        ServerBuilder s = new ServerBuilder(kind, family, hostArg(host));
         SERVER_OPTIONS.readOptions(l, s, keyword);
         ServerSpec spec = s.build(l.loc);
-        if (s.aead != null) {
-            b.ntsAead = s.aead;
-        }
         for (ServerSpec other : b.servers) {
             if (sameSource(spec, other)) {
                 // A second association with the same address and port never gets a reply (the first takes them all).
@@ -100,6 +97,9 @@ final class Directives {
                         .toLowerCase(Locale.ROOT) + " line at " + other.location() + ": this line is ignored");
                 return;
             }
+        }
+        if (s.aead != null) {
+            b.ntsAead = s.aead;
         }
         b.servers.add(spec);
     }
