@@ -7,12 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Collectors;
+import org.jntpd.base.Log;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigException;
 import org.jntpd.config.ConfigParser;
-import org.jntpd.config.TextFile;
+import org.jntpd.base.TextFile;
 import org.jntpd.daemon.Daemon;
-import org.jntpd.daemon.Log;
+import org.jntpd.daemon.Options;
 import org.jntpd.daemon.PidFile;
 import org.jntpd.platform.ThreadAffinity;
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jntpd.base.TextFile;
 
 /**
  * Reads the ntp.conf dialect into a {@link Config}: each line is tokenized, its directive looked up in

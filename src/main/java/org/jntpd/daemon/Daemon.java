@@ -1,5 +1,8 @@
 package org.jntpd.daemon;
 
+import static org.jntpd.time.Dispersion.PHI_PPM;
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -7,32 +10,33 @@ import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongUnaryOperator;
-import org.jntpd.cli.Options;
+import org.jntpd.base.Log;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.ClockInterferenceListener;
 import org.jntpd.clock.ClockPrecision;
 import org.jntpd.clock.LeapMode;
-import org.jntpd.clock.LinuxClock;
 import org.jntpd.clock.SoftwareClock;
+import org.jntpd.clock.linux.LinuxClock;
 import org.jntpd.config.Config;
-import org.jntpd.config.TextFile;
+import org.jntpd.base.TextFile;
 import org.jntpd.control.ControlServer;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
 import org.jntpd.platform.UnixDatagram;
-import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.SystemReference;
 import org.jntpd.refclock.linux.RefclockRunners;
-import org.jntpd.server.Server;
+import org.jntpd.rtc.linux.RtcService;
 import org.jntpd.server.ServerState;
 import org.jntpd.server.ServerStateHolder;
+import org.jntpd.server.linux.Server;
 import org.jntpd.sync.SyncConfig;
 import org.jntpd.sync.SyncStatus;
 import org.jntpd.sync.Synchroniser;
 import org.jntpd.sync.SystemState;
 import org.jntpd.time.LeapSecondsFile;
 import org.jntpd.time.NtpTimestamp;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * The running daemon. Brings the modules up in dependency order (clock, synchroniser, server sockets, client
@@ -41,8 +45,6 @@ import org.jntpd.time.NtpTimestamp;
  * frequency, unsynchronised, with no leap second armed.
  */
 public final class Daemon {
-    private static final long NS_PER_S = 1_000_000_000L;
-    private static final double PHI_PPM = 15.0;
     /** The IERS file is about 10 KiB: a bound, so that /dev/zero or a FIFO given as leapfile cannot stop the start. */
     private static final int MAX_LEAP_FILE_BYTES = 256 * 1024;
 
@@ -304,7 +306,7 @@ public final class Daemon {
             @Override
             public int leap() {
                 SystemState s = published;
-                return s == null || !s.synced() ? RefclockSample.LEAP_UNSYNCHRONISED : s.leap();
+                return s == null || !s.synced() ? NtpPacket.LEAP_UNSYNCHRONIZED : s.leap();
             }
         };
     }

@@ -6,7 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.jntpd.config.TextFile;
+import org.jntpd.base.AtomicFile;
+import org.jntpd.base.TextFile;
 
 /**
  * The drift file: the clock's frequency correction in ppm (positive = the clock had to be sped up), as ntpd writes it

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.jntpd.config.TextFile;
+import org.jntpd.base.AtomicFile;
+import org.jntpd.base.Log;
+import org.jntpd.base.TextFile;
 
 /**
  * The {@code pidfile}: this process's id, written atomically at start (before the privilege drop, like chronyd) and
