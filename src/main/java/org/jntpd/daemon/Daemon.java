@@ -5,7 +5,6 @@ import static org.jntpd.time.Units.NS_PER_S;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -19,6 +18,7 @@ import org.jntpd.clock.LeapMode;
 import org.jntpd.clock.SoftwareClock;
 import org.jntpd.clock.linux.LinuxClock;
 import org.jntpd.config.Config;
+import org.jntpd.base.TextFile;
 import org.jntpd.control.ControlServer;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
@@ -45,12 +45,16 @@ import org.jntpd.wire.NtpPacket;
  * frequency, unsynchronised, with no leap second armed.
  */
 public final class Daemon {
+    /** The IERS file is about 10 KiB: a bound, so that /dev/zero or a FIFO given as leapfile cannot stop the start. */
+    private static final int MAX_LEAP_FILE_BYTES = 256 * 1024;
+
     private final Config config;
     private final Options options;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean shuttingDown;
     private Server server;
+    private org.jntpd.xdp.RawPath rawPath;
     private ControlServer controlServer;
     private SyncLoop loop;
     private Thread loopThread;
@@ -120,6 +124,8 @@ public final class Daemon {
                 Log.error("cannot serve NTP: " + e.getMessage());
                 return 1;
             }
+            rawPath = org.jntpd.xdp.RawPathService.open(org.jntpd.xdp.RawPathService.fromProperty(), config,
+                    served::current, kernelToClock, Log::warn);
         }
         loop = new SyncLoop(config, clock, kernelToClock, sync, listener(sync, clock, software, linux), driftFile);
         if (!config.refclocks().isEmpty()) {
@@ -159,6 +165,10 @@ public final class Daemon {
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
         if (server != null) {
             server.startWorkers();
+            if (rawPath != null) {
+                rawPath.startWorkers();
+                Log.notice(rawPath.describe());
+            }
             Log.notice("serving NTP on " + server.boundAddresses().stream().map(Daemon::format).toList() + " with " + server.workers().size() + " worker(s); precision 2^"
                     + precisionLog2 + " s");
         }
@@ -408,7 +418,8 @@ public final class Daemon {
             return;
         }
         try {
-            LeapSecondsFile f = LeapSecondsFile.parse(Files.readString(Path.of(leapFile), StandardCharsets.US_ASCII));
+            LeapSecondsFile f = LeapSecondsFile.parse(new String(TextFile.read(Path.of(leapFile), MAX_LEAP_FILE_BYTES),
+                    StandardCharsets.US_ASCII));
             long nowS = Math.floorDiv(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), NS_PER_S);
             LeapSecondsFile.Leap leap = f.nextLeapAfter(nowS - 86_400);
             if (leap != null) {
@@ -465,7 +476,10 @@ public final class Daemon {
         StringBuilder b = new StringBuilder();
         for (org.jntpd.server.ServerCounters.Counter c : org.jntpd.server.ServerCounters.Counter.values()) {
             b.append(String.format(Locale.ROOT, "%-22s: %d%n", c.name().toLowerCase(Locale.ROOT).replace('_', ' '),
-                    server.total(c)));
+                    server.total(c) + (rawPath == null ? 0 : rawPath.total(c))));
+        }
+        if (rawPath != null) {
+            org.jntpd.xdp.RawPathService.counterLines(rawPath).forEach(l -> b.append(l).append('\n'));
         }
         return b.toString();
     }
@@ -481,6 +495,9 @@ public final class Daemon {
             done.await(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (rawPath != null) {
+            rawPath.close(); // detaches the XDP program
         }
         if (server != null) {
             server.close();
