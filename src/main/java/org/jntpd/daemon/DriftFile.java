@@ -11,13 +11,23 @@ import org.jntpd.base.TextFile;
 
 /**
  * The drift file: the clock's frequency correction in ppm (positive = the clock had to be sped up), as ntpd writes it
- * (one number) or chrony (frequency and skew). jntpd writes "FREQ_PPM SKEW_PPM", which both read.
+ * (one number) or chrony (frequency and skew). jntpd writes "FREQ_PPM SKEW_PPM", which both read (ntpd reads the
+ * first number). The skew is the estimate's quality (its standard error, ppm): an estimate replaces the one on disk
+ * only when it is better ({@link #better}), so a run of a few seconds, or a daemon killed before it measured much,
+ * cannot walk a good value away.
  */
 public final class DriftFile {
     /** Frequencies beyond this are not a drift a clock can have; such a file is corrupt. */
     private static final double MAX_ABS_PPM = 500.0;
     /** One line of two numbers: a larger file is not a drift file (and a FIFO or device is refused unread). */
     private static final int MAX_BYTES = 4096;
+    /**
+     * How fast a saved frequency goes stale, ppm per day: a crystal's temperature and ageing move its frequency by
+     * about this much a day, so an old value is worth less than its skew says and a decent new one replaces it.
+     */
+    static final double STALE_PPM_PER_DAY = 0.1;
+    /** The skew of a value whose quality the file does not say (ntpd's one number; jntpd before it wrote its skew). */
+    static final double UNKNOWN_SKEW_PPM = 1.0;
 
     private DriftFile() {}
 
@@ -41,7 +51,7 @@ public final class DriftFile {
         String[] f = text.split("\\s+");
         try {
             double freq = Double.parseDouble(f[0]);
-            double skew = f.length > 1 ? Double.parseDouble(f[1]) : 1.0;
+            double skew = f.length > 1 ? Double.parseDouble(f[1]) : UNKNOWN_SKEW_PPM;
             if (!Double.isFinite(freq) || Math.abs(freq) > MAX_ABS_PPM || !Double.isFinite(skew) || skew < 0) {
                 throw new NumberFormatException();
             }
@@ -50,6 +60,24 @@ public final class DriftFile {
             return new ReadResult(null, "drift file " + file + " is corrupt ('" + (text.length() > 40 ? text.substring(0, 40) + "..." : text)
                     + "'; expected a frequency in ppm); ignoring it and starting from 0 ppm");
         }
+    }
+
+    /**
+     * Whether an estimate with {@code skewPpm} should replace what is on disk: when there is no usable value there, or
+     * when its skew is below the saved one's grown by {@link #STALE_PPM_PER_DAY} since the file was written
+     * ({@code fileAgeNs}). A skew of 0 on disk was written by a jntpd that did not yet save its skew: unknown, taken
+     * as {@link #UNKNOWN_SKEW_PPM}. No estimate (NaN: nothing was measured) replaces anything.
+     */
+    public static boolean better(double skewPpm, Drift onDisk, long fileAgeNs) {
+        if (!(skewPpm >= 0)) {
+            return false;
+        }
+        if (onDisk == null) {
+            return true;
+        }
+        double savedSkew = onDisk.skewPpm() > 0 ? onDisk.skewPpm() : UNKNOWN_SKEW_PPM;
+        double ageDays = Math.max(0, fileAgeNs) / 86_400e9;
+        return skewPpm < savedSkew + STALE_PPM_PER_DAY * ageDays;
     }
 
     /** Writes the drift atomically (temporary file, fsync, rename). */

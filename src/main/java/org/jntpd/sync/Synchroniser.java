@@ -251,6 +251,14 @@ public final class Synchroniser {
         return discipline.frequencyPpm();
     }
 
+    /**
+     * The standard error of the frequency the sources agreed on at the last clock update, ppm (the drift file's
+     * skew); NaN before the first update (nothing measured).
+     */
+    public double frequencySigmaPpm() {
+        return Math.sqrt(systemFrequencyVariance) * 1e6;
+    }
+
     public Discipline discipline() {
         return discipline;
     }

@@ -61,4 +61,18 @@ class DriftFileTest {
             assertEquals(e.getValue(), r.problem());
         }
     }
+
+    @Test
+    void shouldReplaceASavedEstimateOnlyWithABetterOne() {
+        long hour = 3_600_000_000_000L;
+        DriftFile.Drift good = new DriftFile.Drift(-3.2, 0.02);
+        assertTrue(DriftFile.better(5.0, null, 0), "anything beats no value");
+        assertTrue(!DriftFile.better(Double.NaN, null, 0), "nothing measured replaces nothing");
+        assertTrue(!DriftFile.better(30.0, good, hour), "a few seconds' estimate does not replace a good one");
+        assertTrue(!DriftFile.better(0.05, good, hour), "nor a fair one an hour after");
+        assertTrue(DriftFile.better(0.01, good, hour), "a better one does");
+        assertTrue(DriftFile.better(0.05, good, 24 * hour), "a day later the saved one is worth 0.12 ppm");
+        assertTrue(DriftFile.better(0.5, new DriftFile.Drift(17.5, DriftFile.UNKNOWN_SKEW_PPM), 0), "ntpd's number");
+        assertTrue(DriftFile.better(0.5, new DriftFile.Drift(1.0, 0), 0), "skew 0: written before skews were saved");
+    }
 }
