@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongUnaryOperator;
 import java.util.stream.Stream;
+import org.jntpd.base.IdleStrategy;
+import org.jntpd.base.Log;
+import org.jntpd.base.LoopRunner;
 import org.jntpd.config.Config;
 import org.jntpd.config.RestrictRule;
 import org.jntpd.platform.Bpf;
@@ -43,7 +46,7 @@ public final class RawPath implements AutoCloseable {
     private final List<AutoCloseable> resources = new ArrayList<>(); // closed in reverse
     private final List<RawWorker> workers = new ArrayList<>();
     private final List<XskSocket> sockets = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final List<LoopRunner> runners = new ArrayList<>();
     private BpfMap counters;
     private XdpAttachment attachment;
     private StampPlacement placement;
@@ -166,17 +169,27 @@ public final class RawPath implements AutoCloseable {
         }
     }
 
-    /** Starts one platform thread per queue worker (once). */
+    /** Starts one platform thread per queue worker (once), each a {@link LoopRunner}; a dead one is logged. */
     public void startWorkers() {
-        if (!threads.isEmpty()) {
+        startWorkers((r, cause) -> Log.error(r.agent().roleName() + " is dead: its queue goes unanswered"));
+    }
+
+    /** {@link #startWorkers()} with what to do when a worker's loop dies (the daemon's policy). */
+    public void startWorkers(LoopRunner.DeathHandler onDeath) {
+        if (!runners.isEmpty()) {
             return;
         }
         for (int i = 0; i < workers.size(); i++) {
-            Thread t = Thread.ofPlatform().name("jntpd-raw-" + settings.device() + "-q" + sockets.get(i).queue())
-                    .daemon(true).unstarted(workers.get(i));
-            threads.add(t);
-            t.start();
+            LoopRunner r = new LoopRunner("jntpd-raw-" + settings.device() + "-q" + sockets.get(i).queue(),
+                    workers.get(i), IdleStrategy.waitsInAgent(), LoopRunner.DEFAULT, onDeath);
+            runners.add(r);
+            r.start();
         }
+    }
+
+    /** The workers' loops (heartbeats for the watchdog); empty before {@link #startWorkers()}. */
+    public List<LoopRunner> runners() {
+        return List.copyOf(runners);
     }
 
     /** A one-line description for the log: device, mode, queues, where the RX stamp travels. */
@@ -193,7 +206,7 @@ public final class RawPath implements AutoCloseable {
 
     /** The worker threads' ids (for allocation probes), once started. */
     public long[] workerThreadIds() {
-        return threads.stream().mapToLong(Thread::threadId).toArray();
+        return runners.stream().mapToLong(r -> r.thread().threadId()).toArray();
     }
 
     public List<RawWorker> workers() {
@@ -256,15 +269,11 @@ public final class RawPath implements AutoCloseable {
     /** Stops the workers, detaches the program, closes the sockets and maps. */
     @Override
     public void close() {
-        for (RawWorker w : workers) {
-            w.stop();
+        for (LoopRunner r : runners) {
+            r.stop();
         }
-        for (Thread t : threads) {
-            try {
-                t.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        for (LoopRunner r : runners) {
+            r.close();
         }
         for (int i = resources.size() - 1; i >= 0; i--) {
             try {

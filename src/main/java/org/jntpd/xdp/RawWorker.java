@@ -6,8 +6,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.Agent;
+import org.jntpd.base.Log;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
+import org.jntpd.platform.NativeException;
 import org.jntpd.platform.Net;
 import org.jntpd.platform.PollFd;
 import org.jntpd.platform.ThreadAffinity;
@@ -28,7 +31,7 @@ import org.jntpd.xdp.SteeringProgram.StampPlacement;
  *
  * <p>Nothing here allocates, logs or locks per packet; drops are counted by reason.
  */
-public final class RawWorker implements Runnable {
+public final class RawWorker implements Agent {
     static final int BATCH = 64;
     private static final int POLL_TIMEOUT_MS = 100; // also bounds how long stop() takes
     private static final long NS_PER_S = 1_000_000_000L;
@@ -58,7 +61,6 @@ public final class RawWorker implements Runnable {
     private final long[] replyPayload = new long[BATCH];
     private final boolean[] replyStamp = new boolean[BATCH];
     private final long[] replyKey = new long[BATCH];
-    private volatile boolean running = true;
 
     public RawWorker(XskSocket xsk, ServingLogic logic, StampPlacement placement, LongUnaryOperator kernelToServedNs,
             int cpu, boolean busyPoll) {
@@ -88,11 +90,6 @@ public final class RawWorker implements Runnable {
         return logic;
     }
 
-    /** Asks the loop to end; it does within {@value #POLL_TIMEOUT_MS} ms. */
-    public void stop() {
-        running = false;
-    }
-
     /** Every frame of the UMEM starts in the fill ring (it has one entry per frame). */
     private void primeFillRing() {
         int n = Math.min(fill.free(), xsk.frameCount());
@@ -103,19 +100,36 @@ public final class RawWorker implements Runnable {
     }
 
     @Override
-    public void run() {
-        if (cpu >= 0) {
-            ThreadAffinity.pinCurrentThread(cpu);
+    public String roleName() {
+        return "raw path worker of queue " + xsk.queue();
+    }
+
+    /** Pins the thread; a CPU the process may not use leaves it unpinned, said once (as the socket workers do). */
+    @Override
+    public void onStart() {
+        if (cpu < 0) {
+            return;
         }
         try {
-            while (running) {
-                if (doWork() == 0) {
-                    idle();
-                }
-            }
-        } finally {
-            arena.close();
+            ThreadAffinity.pinCurrentThread(cpu);
+        } catch (NativeException | IllegalArgumentException e) {
+            Log.warn(roleName() + ": cannot pin to CPU " + cpu + " (" + e.getMessage() + "); serving unpinned");
         }
+    }
+
+    /** One pass, then the idle wait when it found nothing: a spin, or up to {@value #POLL_TIMEOUT_MS} ms in poll. */
+    @Override
+    public int doWork() {
+        int work = pass();
+        if (work == 0) {
+            idle();
+        }
+        return work;
+    }
+
+    @Override
+    public void onClose() {
+        arena.close();
     }
 
     private void idle() {
@@ -130,7 +144,7 @@ public final class RawWorker implements Runnable {
     }
 
     /** One pass: completions, then one RX batch; returns the frames handled (0 = idle). */
-    int doWork() {
+    int pass() {
         int work = recycleCompletions();
         int n = rx.available();
         if (n <= 0) {

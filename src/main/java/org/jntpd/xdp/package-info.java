@@ -17,8 +17,8 @@
  * of {@code bench/raw-vs-chronyd}.</li>
  * </ul>
  *
- * <p>May use: {@code time}, {@code platform}, {@code config}, {@code server}, {@code xdp.ebpf}. Must not: answer NTP
- * with logic of its own (the server package decides every reply), allocate, lock or log per packet, or touch an XDP
+ * <p>May use: {@code time}, {@code platform}, {@code base} (the workers' loop runner; a log line at start),
+ * {@code config}, {@code server}, {@code xdp.ebpf}. Must not: answer NTP with logic of its own (the server package decides every reply), allocate, lock or log per packet, or touch an XDP
  * program it did not load (a foreign program on the device is left alone).
  */
 package org.jntpd.xdp;
