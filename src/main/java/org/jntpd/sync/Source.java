@@ -85,8 +85,10 @@ public final class Source {
                 }
                 bank.inflate(s.localTimeNs, inn);
                 settling = SAMPLES_BEFORE_GATE;
+                jitterVar = r; // a new regime: the jitter of the old one, or of the jump, says nothing about it
+            } else if (settling > 0) {
+                settling--; // the filter still converges on the new regime: its innovations are not jitter
             } else {
-                settling = Math.max(0, settling - 1);
                 jitterVar += (inn * inn - jitterVar) / 8;
             }
             bank.update(s.localTimeNs, z, modelled);
@@ -219,8 +221,9 @@ public final class Source {
 
     /** Whether selection may consider the source at {@code nowNs}. */
     boolean selectable(long nowNs, long maxDistanceNs) {
+        // Stratum 0 is a reference clock; from stratum 15 on this host would be 16, RFC 5905's unsynchronised.
         return reachable && !config.noselect() && bank.initialised() && leap != NtpPacket.LEAP_UNSYNCHRONIZED
-                && stratum >= 0 && stratum < NtpPacket.STRATUM_UNSYNCHRONIZED && distanceNs(nowNs) < maxDistanceNs; // 0: a reference clock
+                && stratum >= 0 && stratum + 1 < NtpPacket.STRATUM_UNSYNCHRONIZED && distanceNs(nowNs) < maxDistanceNs;
     }
 
     public int leap() {

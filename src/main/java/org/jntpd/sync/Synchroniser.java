@@ -153,7 +153,9 @@ public final class Synchroniser {
     /** Keeps the last synchronised values (the clock free-runs on them) but records the status; unsynchronised once too old. */
     private void publishStatus(long nowNs) {
         SystemState s = state;
-        if (s.synced() && !tooOld(s, nowNs)) {
+        // Holdover on the last update while the sources cannot be used, until the root distance passes maxdist; but
+        // not while the clock is known to be off by more than the panic threshold (RFC 5905 exits there).
+        if (s.synced() && !tooOld(s, nowNs) && status != SyncStatus.PANIC) {
             if (s.status() != status) {
                 state = new SystemState(true, s.leap(), s.stratum(), s.refId(), s.referenceTimeNs(), s.rootDelayNs(),
                         s.rootDispersionNs(), s.precisionLog2(), status);
