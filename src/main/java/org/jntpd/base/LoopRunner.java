@@ -10,9 +10,10 @@ import java.util.concurrent.locks.LockSupport;
  * <li>A pass that throws an {@link Exception} is counted ({@link #errors()}), logged (at once, then the same
  *     message at most every {@link RateLimitedLog#REPEAT_NS} with the count in between), reported to the agent
  *     ({@link Agent#onError}), and the next pass runs after a back-off: {@link Policy#firstBackoffNs()}, doubling up
- *     to {@link Policy#maxBackoffNs()}, so a loop that fails at once cannot spin. A pass that succeeds ends the
- *     back-off.</li>
- * <li>The loop is <em>dead</em> when its passes have failed for {@link Policy#giveUpNs()} without one success, when a
+ *     to {@link Policy#maxBackoffNs()}, so a loop that fails at once cannot spin. The loop has recovered when its
+ *     passes succeed for {@link Policy#recoveryNs()} without a failure; that ends the back-off.</li>
+ * <li>The loop is <em>dead</em> when it has been failing (not recovered) for {@link Policy#giveUpNs()}: every pass,
+ *     or only those that reach what is broken (the synchronisation loop's passes that adjust the clock); when a
  *     pass throws an {@link Error} (out of memory, a stack overflow, a broken class: nothing can be trusted after
  *     it), or when {@link Agent#onStart()} throws. The runner logs it at ERROR, runs {@link Agent#onClose()} and calls
  *     the {@link DeathHandler}: the daemon's stops the daemon with a non-zero exit status, so that systemd
@@ -25,10 +26,11 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class LoopRunner implements AutoCloseable {
     /** How a runner reacts to failing passes. */
-    public record Policy(long firstBackoffNs, long maxBackoffNs, long giveUpNs) {
+    public record Policy(long firstBackoffNs, long maxBackoffNs, long giveUpNs, long recoveryNs) {
         public Policy {
-            if (firstBackoffNs <= 0 || maxBackoffNs < firstBackoffNs || giveUpNs <= 0) {
-                throw new IllegalArgumentException("loop policy: 0 < firstBackoffNs <= maxBackoffNs, giveUpNs > 0");
+            if (firstBackoffNs <= 0 || maxBackoffNs < firstBackoffNs || giveUpNs <= 0 || recoveryNs <= 0) {
+                throw new IllegalArgumentException("loop policy: 0 < firstBackoffNs <= maxBackoffNs, giveUpNs and "
+                        + "recoveryNs > 0");
             }
         }
     }
@@ -40,9 +42,12 @@ public final class LoopRunner implements AutoCloseable {
     public static final String GIVE_UP_PROP_NAME = "jntpd.loopGiveUpMs";
     /** 30 s: longer than any transient trouble we know of (a full send buffer, an interrupted call), short for an outage. */
     public static final long GIVE_UP_DEFAULT_NS = 30_000_000_000L;
-    /** 10 ms, doubling to 1 s, then 1 s between attempts until the loop recovers or gives up. */
+    /**
+     * 10 ms, doubling to 1 s, then 1 s between attempts until the loop recovers (5 s without a failed pass) or gives
+     * up.
+     */
     public static final Policy DEFAULT = new Policy(10_000_000L, 1_000_000_000L,
-            Long.getLong(GIVE_UP_PROP_NAME, GIVE_UP_DEFAULT_NS / 1_000_000L) * 1_000_000L);
+            Long.getLong(GIVE_UP_PROP_NAME, GIVE_UP_DEFAULT_NS / 1_000_000L) * 1_000_000L, 5_000_000_000L);
     private static final long JOIN_TIMEOUT_MS = 5_000;
 
     /** What to do when a loop dies (called once, on the loop's thread, after {@link Agent#onClose()}). */
@@ -135,6 +140,7 @@ public final class LoopRunner implements AutoCloseable {
         }
         long localPasses = 0;
         long failingSinceNs = 0;
+        long lastFailureNs = 0;
         long backoffNs = 0;
         long failures = 0;
         while (running) {
@@ -154,6 +160,7 @@ public final class LoopRunner implements AutoCloseable {
                 if (failingSinceNs == 0) {
                     failingSinceNs = nowNs;
                 }
+                lastFailureNs = nowNs;
                 log.warn("pass failed: " + describe(e) + "; trying again with back-off");
                 try {
                     agent.onError(e);
@@ -161,8 +168,8 @@ public final class LoopRunner implements AutoCloseable {
                     // onError must not throw; the failure it would report is already logged
                 }
                 if (nowNs - failingSinceNs >= policy.giveUpNs()) {
-                    die(e, "passes failed for " + String.format(java.util.Locale.ROOT, "%.3g", policy.giveUpNs() * 1e-9)
-                            + " s (" + failures + " times)");
+                    die(e, "failing for " + String.format(java.util.Locale.ROOT, "%.3g", policy.giveUpNs() * 1e-9)
+                            + " s (" + failures + " failed passes)");
                     return;
                 }
                 backoffNs = backoffNs == 0 ? policy.firstBackoffNs() : Math.min(2 * backoffNs, policy.maxBackoffNs());
@@ -174,7 +181,7 @@ public final class LoopRunner implements AutoCloseable {
                 return;
             }
             passes.lazySet(++localPasses);
-            if (failingSinceNs != 0) {
+            if (failingSinceNs != 0 && System.nanoTime() - lastFailureNs >= policy.recoveryNs()) {
                 log.recovered("passes succeed again after " + failures + " failure(s)");
                 failingSinceNs = 0;
                 backoffNs = 0;

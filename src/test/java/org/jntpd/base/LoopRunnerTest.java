@@ -14,7 +14,8 @@ import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 
 class LoopRunnerTest {
-    private static final LoopRunner.Policy QUICK = new LoopRunner.Policy(1_000_000L, 8_000_000L, 300_000_000L);
+    private static final LoopRunner.Policy QUICK = new LoopRunner.Policy(1_000_000L, 8_000_000L, 300_000_000L,
+            50_000_000L);
 
     /** An agent whose passes do what the test says, counting what the runner did with it. */
     private static final class Scripted implements Agent {
@@ -124,6 +125,24 @@ class LoopRunnerTest {
         assertEquals(1, deaths.count.get());
         assertSame(broken, deaths.cause.get());
         assertEquals(1, agent.closes.get(), "closed once, before the handler");
+    }
+
+    @Test
+    void shouldDieWhenSomePassesKeepFailingThoughOthersSucceed() throws Exception {
+        // Every third pass fails (only those reach what is broken): never 50 ms without a failure, so never recovered.
+        AtomicInteger calls = new AtomicInteger();
+        Scripted agent = new Scripted(() -> {
+            if (calls.incrementAndGet() % 3 == 0) {
+                throw new IllegalStateException("the clock refuses");
+            }
+            return 1;
+        });
+        Deaths deaths = new Deaths();
+        try (LoopRunner r = new LoopRunner("test-loop", agent, IdleStrategy.park(1_000_000L), QUICK, deaths)) {
+            r.start();
+            assertTrue(deaths.died.await(10, TimeUnit.SECONDS), "the loop never died");
+            assertTrue(r.passes() > 10, "passes succeeded meanwhile: " + r.passes());
+        }
     }
 
     @Test
