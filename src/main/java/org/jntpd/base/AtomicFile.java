@@ -28,6 +28,14 @@ public final class AtomicFile {
                 ch.write(buf);
             }
             ch.force(true);
+        } catch (IOException e) {
+            // A full disk: the target keeps its old content, and no half-written temporary file holds space.
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -47,6 +47,8 @@ public final class StatsFiles implements AutoCloseable {
 
     /** How long a file that could not be written is left alone before the next attempt. */
     public static final long RETRY_NS = 60_000_000_000L;
+    /** For tests only: that wait in ms instead of {@link #RETRY_NS}. Not a configuration option. */
+    public static final String RETRY_PROP_NAME = "jntpd.statsRetryMs";
 
     private record Open(Path path, BufferedWriter out) {}
 
@@ -62,7 +64,7 @@ public final class StatsFiles implements AutoCloseable {
     }
 
     public StatsFiles(Config.Stats stats) {
-        this(stats, System::nanoTime, RETRY_NS);
+        this(stats, System::nanoTime, Long.getLong(RETRY_PROP_NAME, RETRY_NS / 1_000_000L) * 1_000_000L);
     }
 
     /** @param monotonicNs the clock the retry waits on; {@code retryNs} how long it waits (tests) */
