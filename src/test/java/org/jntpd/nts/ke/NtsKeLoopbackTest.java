@@ -244,6 +244,10 @@ class NtsKeLoopbackTest {
         for (Socket s : idle) {
             s.close();
         }
+        // A connection is counted before its thread lets go of its slot: wait for the release, bounded.
+        for (int i = 0; i < 500 && server.activeConnections() > 0; i++) {
+            Thread.sleep(20);
+        }
         assertEquals(0, server.activeConnections());
         assertEquals(8, exchange().cookies().size(), "slots are free again");
     }
