@@ -35,12 +35,18 @@ public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> 
         }
     }
 
-    /** Parses and verifies a file's text. */
+    private static final long DAY_S = 86_400;
+
+    /**
+     * Parses and verifies a file's text: besides the hash, each entry must start at a UTC midnight, and each after the
+     * first must be one leap second (TAI - UTC one more or one less): the leap second table takes nothing else.
+     */
     public static LeapSecondsFile parse(String text) throws FormatException {
         long updated = -1;
         long expires = -1;
         int[] hash = null;
         List<Entry> entries = new ArrayList<>();
+        List<Integer> entryLines = new ArrayList<>();
         StringBuilder hashed = new StringBuilder();
         String[] lines = text.split("\r?\n");
         for (int i = 0; i < lines.length; i++) {
@@ -71,6 +77,7 @@ public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> 
                     throw new FormatException(lineNo, "dates must increase");
                 }
                 entries.add(new Entry(start, tai));
+                entryLines.add(lineNo);
                 hashed.append(f[0]).append(f[1]);
             }
         }
@@ -87,6 +94,18 @@ public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> 
         for (int w = 0; w < 5; w++) {
             if (actual[w] != hash[w]) {
                 throw new FormatException(0, "the SHA-1 of the data does not match the #h line (damaged or edited file)");
+            }
+        }
+        // After the hash, so a damaged file is called damaged: what the leap second table takes.
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            if (Math.floorMod(e.startUnixS(), DAY_S) != 0) {
+                throw new FormatException(entryLines.get(i), "a leap second takes effect at a UTC midnight; "
+                        + (e.startUnixS() + NtpTimestamp.UNIX_EPOCH_NTP_S) + " is not one");
+            }
+            if (i > 0 && Math.abs((long) e.taiOffsetS() - entries.get(i - 1).taiOffsetS()) != 1) {
+                throw new FormatException(entryLines.get(i), "TAI - UTC changes by one second at a leap second, not from "
+                        + entries.get(i - 1).taiOffsetS() + " to " + e.taiOffsetS());
             }
         }
         return new LeapSecondsFile(updated, expires, List.copyOf(entries));
