@@ -16,16 +16,18 @@ import java.util.regex.Pattern;
 /**
  * Fuzzes the configuration parser through its public entry, {@link ConfigParser#parse(String, String, Path)}: any text
  * gives a {@link Config} or a {@link ConfigException} (nothing else), every error names file:line of a line that
- * exists, and the same text parses to the same configuration again. Lines naming {@code include...} are blanked:
+ * exists, and the same text parses to the same configuration again (checked on one input in eight). Lines naming {@code include...} are blanked:
  * they would read files of this machine. Seeds: docs/examples, Debian's NTPsec ntp.conf, the golden peers' configs.
  */
 class ConfigParserFuzzTest {
     private static final String NAME = "fuzz.conf";
+    private static final int MAX_LENGTH = 600;
     private static final Pattern ERROR = Pattern.compile("(?s)" + Pattern.quote(NAME) + ":(\\d+): .+");
 
     @FuzzTest
     void configText(byte[] data) {
-        String text = withoutIncludes(new String(data, StandardCharsets.UTF_8));
+        // A few lines at a time (errors are per line); whole files are seeds too, read up to this length.
+        String text = withoutIncludes(new String(data, 0, Math.min(data.length, MAX_LENGTH), StandardCharsets.UTF_8));
         int lines = text.split("\r?\n", -1).length;
         Config config;
         try {
@@ -43,6 +45,9 @@ class ConfigParserFuzzTest {
         assertNotNull(config);
         assertTrue(config.servers().size() <= lines && config.refclocks().size() <= lines
                 && config.restrictions().size() <= lines + 2, "bounded by the lines given");
+        if ((Arrays.hashCode(data) & 7) != 0) {
+            return; // the second parse on one input in eight: it doubles the cost of a run
+        }
         try {
             assertEquals(canonical(config), canonical(ConfigParser.parse(NAME, text, null)), "the same text, the same configuration");
         } catch (ConfigException e) {

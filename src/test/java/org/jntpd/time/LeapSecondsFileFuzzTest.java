@@ -24,7 +24,8 @@ class LeapSecondsFileFuzzTest {
 
     @FuzzTest
     void leapSecondsFile(byte[] data) throws Exception {
-        String text = new String(data, StandardCharsets.ISO_8859_1);
+        // The data lines and the #$ #@ #h lines fit (the seed without the comments); more is the same again.
+        String text = new String(data, 0, Math.min(data.length, 1600), StandardCharsets.ISO_8859_1);
         check(text);
         check(withHash(text));
     }
