@@ -54,8 +54,8 @@ public final class NmeaParser {
         valid = false;
         split(length);
         kind = kindOf();
-        if (kind == Kind.OTHER) {
-            return kind;
+        if (kind == Kind.OTHER || kind == Kind.MALFORMED) {
+            return kind; // a known type with too few fields was read by GGA's rules, and could come out valid
         }
         timeOfDayNs = parseTimeOfDay(1);
         if (timeOfDayNs < 0) {

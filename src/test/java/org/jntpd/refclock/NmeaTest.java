@@ -108,6 +108,17 @@ class NmeaTest {
     }
 
     @Test
+    void shouldNotReadAKnownSentenceWithTooFewFieldsByAnotherTypesRules() {
+        // Fuzzing found it (NmeaFuzzTestInputs/serialStream/crash-0ed5960e...): an RMC of 9 fields (MALFORMED) went on
+        // through GGA's branch, which took its field 6 ("W") as a fix quality and called it valid.
+        NmeaParser p = new NmeaParser();
+        assertEquals(Kind.MALFORMED, parse(p, sentence("GPRMC,123519.00,A,4807.038,N,01131003.1,W,A"), 0));
+        assertFalse(p.valid());
+        assertEquals(Kind.MALFORMED, parse(p, sentence("GPGGA,123519,4807.038,N,01131.000,E"), 0));
+        assertFalse(p.valid());
+    }
+
+    @Test
     void shouldTellValidFromInvalidFixes() {
         NmeaParser p = new NmeaParser();
         parse(p, sentence("GPRMC,123519,V,,,,,,,230394,,"), 0);
