@@ -9,6 +9,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -16,8 +17,8 @@ import java.util.List;
  * Fuzzes the {@code leap-seconds.list} parser ({@link LeapSecondsFile#parse}). Each input is parsed twice: as it is,
  * and with its {@code #h} line replaced by the SHA-1 of its data (else random text never gets past the hash). Any
  * text gives a file or a {@link LeapSecondsFile.FormatException}; an accepted file has entries on UTC midnights in
- * increasing order, each after the first a leap second (TAI - UTC moves by one), times a Unix second can hold, and
- * written back in the file's format (with its hash) parses to the same file. Seed: IERS' leap-seconds.list (2025b).
+ * increasing order, each after the first a leap second (TAI - UTC moves by one), and written back in the file's
+ * format (with its hash) parses to the same file (checked on one input in eight). Seed: IERS' leap-seconds.list (2025b).
  */
 class LeapSecondsFileFuzzTest {
     private static final long DAY_S = 86_400;
@@ -26,11 +27,12 @@ class LeapSecondsFileFuzzTest {
     void leapSecondsFile(byte[] data) throws Exception {
         // The data lines and the #$ #@ #h lines fit (the seed without the comments); more is the same again.
         String text = new String(data, 0, Math.min(data.length, 1600), StandardCharsets.ISO_8859_1);
-        check(text);
-        check(withHash(text));
+        boolean roundTrip = (Arrays.hashCode(data) & 7) == 0; // one input in eight: it triples the cost of a run
+        check(text, roundTrip);
+        check(withHash(text), roundTrip);
     }
 
-    private static void check(String text) throws Exception {
+    private static void check(String text, boolean roundTrip) throws Exception {
         LeapSecondsFile f;
         try {
             f = LeapSecondsFile.parse(text);
@@ -47,6 +49,9 @@ class LeapSecondsFileFuzzTest {
                 LeapSecondsFile.Entry before = entries.get(i - 1);
                 assertTrue(e.startUnixS() > before.startUnixS(), "dates increase");
                 assertEquals(1, Math.abs((long) e.taiOffsetS() - before.taiOffsetS()), "one leap second per entry: " + before + " " + e);
+                if (i != 1 && i != entries.size() - 1) {
+                    continue; // the lookups walk the table: the first and the last leap stand for the rest
+                }
                 LeapSecondsFile.Leap leap = f.nextLeapAfter(e.startUnixS() - 1);
                 assertNotNull(leap);
                 assertEquals(e.startUnixS(), leap.endOfDayUnixS());
@@ -55,7 +60,9 @@ class LeapSecondsFileFuzzTest {
                 assertEquals(before.taiOffsetS(), f.taiOffsetAt(e.startUnixS() - 1));
             }
         }
-        assertEquals(f, LeapSecondsFile.parse(written(f)), "written back in the file's format: the same file");
+        if (roundTrip) {
+            assertEquals(f, LeapSecondsFile.parse(written(f)), "written back in the file's format: the same file");
+        }
     }
 
     /** The file in the IERS format, with its hash. */
