@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes the control protocol as a client meets it: any bytes sent on a connection to the {@link ControlServer}'s
@@ -70,6 +71,15 @@ class ControlServerFuzzTest {
             assertTrue(answer.startsWith("error: unknown command"), answer);
         }
         assertEquals(KNOWN.get("help"), ask("help\n".getBytes(StandardCharsets.US_ASCII)), "the server still answers");
+    }
+
+    @Test
+    void shouldAnswerARequestLongerThanACommandLineInsteadOfResettingTheConnection() throws IOException {
+        // Fuzzing found it (ControlServerFuzzTestInputs/request/crash-7a91a513...): the server read 256 bytes, answered
+        // and closed with the rest unread, so the kernel reset the connection and the client lost the answer.
+        byte[] request = new byte[4000];
+        java.util.Arrays.fill(request, (byte) 'x');
+        assertTrue(ask(request).startsWith("error: unknown command 'xxxx"));
     }
 
     private static String ask(byte[] request) throws IOException {
