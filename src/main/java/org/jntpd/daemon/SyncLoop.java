@@ -26,8 +26,6 @@ import org.jntpd.platform.Net;
 import org.jntpd.platform.NativeException;
 import org.jntpd.proto.Association;
 import org.jntpd.proto.AssociationConfig;
-import org.jntpd.proto.HeaderCodec;
-import org.jntpd.proto.HeaderFields;
 import org.jntpd.proto.PacketVerdict;
 import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.linux.RefclockRunner;
@@ -94,7 +92,6 @@ public final class SyncLoop implements Runnable {
     private final PacketBatch rx = new PacketBatch(BATCH);
     private final PacketBatch tx = new PacketBatch(1, PacketBatch.MIN_DATA_BYTES);
     private final PacketBatch reports = new PacketBatch(BATCH, PacketBatch.MIN_DATA_BYTES);
-    private final HeaderFields header = new HeaderFields();
     private final NtpPacket packet = new NtpPacket();
     private final SecureRandom random = new SecureRandom();
     private final Path driftFile;
@@ -401,7 +398,8 @@ public final class SyncLoop implements Runnable {
     }
 
     private void poll(Peer p, long nowNs) {
-        int flags = p.assoc.poll(nowNs, header, sync.state());
+        NtpPacket request = packet.wrap(tx.data(0), 0, NtpPacket.HEADER_LENGTH).clearHeader();
+        int flags = p.assoc.poll(nowNs, request, sync.state());
         if ((flags & Association.DEMOBILISE) != 0) {
             demobilise(p, (flags & Association.REPLACE) != 0);
             return;
@@ -409,8 +407,7 @@ public final class SyncLoop implements Runnable {
         if ((flags & Association.SEND) == 0) {
             return;
         }
-        packet.wrap(tx.data(0), 0, NtpPacket.HEADER_LENGTH).clearHeader();
-        HeaderCodec.encode(header, packet);
+        long xmtNtp64 = request.transmitTs();
         tx.length(0, NtpPacket.HEADER_LENGTH);
         tx.address(0, p.address);
         int rc = p.socket.sendOne(tx, 0);
@@ -419,7 +416,7 @@ public final class SyncLoop implements Runnable {
             return;
         }
         p.txId = tx.txId(0);
-        p.txXmt = header.transmit;
+        p.txXmt = xmtNtp64;
     }
 
     private void receive(UdpSocket socket) {
@@ -442,8 +439,7 @@ public final class SyncLoop implements Runnable {
             return; // not from a server we asked
         }
         long rxNs = rx.rxSoftwareNs(i) != 0 ? kernelToClockNs.applyAsLong(rx.rxSoftwareNs(i)) : clock.nowNs();
-        HeaderCodec.decode(packet.wrap(rx.data(i), 0, len), header);
-        int flags = p.assoc.receive(header, rxNs);
+        int flags = p.assoc.receive(packet.wrap(rx.data(i), 0, len), rxNs);
         if ((flags & Association.DEMOBILISE) != 0) {
             demobilise(p, (flags & Association.REPLACE) != 0);
             return;
