@@ -66,6 +66,8 @@ final class NtpClient implements ClientSockets.Handler {
             Log.debug("send to " + p.address + " failed: errno " + -rc);
             return;
         }
+        // T1 is the clock read just before the send, not the pass's time, until (unless) the kernel's TX stamp comes.
+        p.assoc.transmitted(xmtNtp64, sockets.sendNs());
         p.txId = sockets.txId();
         p.txXmtNtp64 = xmtNtp64;
     }

@@ -18,7 +18,7 @@ import org.jntpd.sync.SystemState;
  * ({@link ClientSockets}, to {@link NtpClient}), a re-synchronisation asked for, new addresses
  * ({@link NtpSources}), reference clock samples ({@link RefclockSources}), associations due to poll, the
  * synchroniser's timer ({@link StatePublisher}) and the drift file ({@link DriftSaver}); then it waits for the
- * sockets until the earliest deadline.
+ * sockets until the earliest deadline. The one other clock read is a request's send time, just before it leaves.
  * The modules come up in dependency order and go down in reverse, on this thread, when the loop ends.
  */
 public final class SyncLoop implements Runnable {
@@ -61,7 +61,7 @@ public final class SyncLoop implements Runnable {
         this.clock = clock;
         this.listener = listener;
         this.stats = new StatsFiles(config.stats());
-        this.sockets = new ClientSockets(kernelToClockNs, UdpSocket.Options.DEFAULT);
+        this.sockets = new ClientSockets(clock, kernelToClockNs, UdpSocket.Options.DEFAULT);
         this.ntpSources = new NtpSources(config, sync, sockets);
         this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
         this.publisher = new StatePublisher(sync, listener, stats, ntpSources, refclocks, config.servers().size());
