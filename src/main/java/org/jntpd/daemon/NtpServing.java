@@ -1,0 +1,63 @@
+package org.jntpd.daemon;
+
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.function.LongUnaryOperator;
+import org.jntpd.config.Config;
+import org.jntpd.server.Server;
+import org.jntpd.server.ServerCounters;
+import org.jntpd.server.ServerStateHolder;
+
+/**
+ * The NTP server as a module of the daemon: its sockets bound at start (before the privilege drop), its pinned workers
+ * started after it, its counters as chronyc's "serverstats" text for jntpc.
+ */
+final class NtpServing implements AutoCloseable {
+    private final Server server;
+
+    private NtpServing(Server server) {
+        this.server = server;
+    }
+
+    /** Binds the server's sockets; throws {@link org.jntpd.platform.NativeException} when it cannot. */
+    static NtpServing open(Config config, ServerStateHolder state, LongUnaryOperator kernelToClockNs) {
+        return new NtpServing(Server.open(config.serving(), config.restrictions(), state, kernelToClockNs));
+    }
+
+    /** Starts the workers (after the privilege drop: their threads inherit exactly the capabilities kept). */
+    void start(int precisionLog2) {
+        server.startWorkers();
+        Log.notice("serving NTP on " + server.boundAddresses().stream().map(NtpServing::format).toList() + " with "
+                + server.workers().size() + " worker(s); precision 2^" + precisionLog2 + " s");
+    }
+
+    /** chronyc-style "serverstats": the server's counters summed over its workers; {@code serving} null: not serving. */
+    static String stats(NtpServing serving) {
+        if (serving == null) {
+            return "not serving NTP (port 0)\n";
+        }
+        StringBuilder b = new StringBuilder();
+        for (ServerCounters.Counter c : ServerCounters.Counter.values()) {
+            b.append(String.format(Locale.ROOT, "%-22s: %d%n", c.name().toLowerCase(Locale.ROOT).replace('_', ' '),
+                    serving.server.total(c)));
+        }
+        return b.toString();
+    }
+
+    private static String format(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        int pct = host.indexOf('%');
+        host = pct >= 0 ? host.substring(0, pct) : host;
+        if (host.equals("0:0:0:0:0:0:0:0")) {
+            host = "::";
+        } else if (host.equals("0:0:0:0:0:0:0:1")) {
+            host = "::1";
+        }
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
