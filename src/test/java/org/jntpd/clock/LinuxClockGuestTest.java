@@ -73,7 +73,9 @@ class LinuxClockGuestTest {
         assertEquals(STA_UNSYNC, status & (STA_UNSYNC | STA_PLL), out);
         assertEquals("10020", timex(out, "rt_2000").get("tick"));
         assertEquals("0", timex(out, "rt_2000").get("freq"));
-        assertEquals(2000.0, ratePpm(out, "rt_rate_start", "rt_rate_end", "realtime_ns"), 0.05,
+        // 0.5 ppm: the guest kernel realises 2000 ppm as 2000.067-2000.068 ppm on quiet and busy hosts alike (its
+        // clocksource arithmetic, not our request; tick and freq are checked exactly above), and a wrong tick is 100 ppm.
+        assertEquals(2000.0, ratePpm(out, "rt_rate_start", "rt_rate_end", "realtime_ns"), 0.5,
                 "CLOCK_REALTIME against CLOCK_MONOTONIC_RAW");
         assertSteps(out, "rt_step", "realtime_ns", new long[] {-300_000_000L}, 2000);
         assertEquals("1", phase(out, "rt_own").get("reports"), "own adjustments explained " + out);

@@ -227,7 +227,8 @@ public final class JntpdProcess implements AutoCloseable {
 
         private Map<String, String> environment(Path d) {
             Map<String, String> e = new LinkedHashMap<>(env);
-            e.put("JNTPD_CLASSPATH", buildDir().resolve("classes").toString());
+            // A jar, not the directory: after -u nobody classes still load from a checkout that user cannot read.
+            e.put("JNTPD_CLASSPATH", ClassesJar.of(buildDir().resolve("classes")).toString());
             e.put(LinuxClock.FORBID_HOST_CLOCK_ENV, "1"); // belt and braces: never steer this machine's clock
             if (virtualClock != null) {
                 e.put(VIRTUAL_CLOCK_ENV, virtualClock);
