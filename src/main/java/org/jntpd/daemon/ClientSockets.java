@@ -4,6 +4,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.Log;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.io.PacketBatch;
 import org.jntpd.io.Poller;

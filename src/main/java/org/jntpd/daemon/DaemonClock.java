@@ -1,13 +1,16 @@
 package org.jntpd.daemon;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.util.Locale;
 import java.util.function.LongConsumer;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.Log;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.ClockInterferenceListener;
 import org.jntpd.clock.LeapMode;
-import org.jntpd.clock.LinuxClock;
 import org.jntpd.clock.SoftwareClock;
+import org.jntpd.clock.linux.LinuxClock;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
@@ -19,8 +22,6 @@ import org.jntpd.platform.NativeException;
  * clock for another program's changes, and leaves it tidy at the end.
  */
 final class DaemonClock {
-    private static final long NS_PER_S = 1_000_000_000L;
-
     private final ClockControl clock;
     private final LongUnaryOperator kernelToClockNs;
     private final SoftwareClock software;

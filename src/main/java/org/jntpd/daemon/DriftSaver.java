@@ -1,7 +1,10 @@
 package org.jntpd.daemon;
 
+import static org.jntpd.time.Units.NS_PER_MS;
+
 import java.io.IOException;
 import java.nio.file.Path;
+import org.jntpd.base.Log;
 import org.jntpd.sync.Synchroniser;
 
 /** The drift file's schedule (chrony's driftfile): the synchroniser's frequency saved hourly and at the end. */
@@ -22,7 +25,7 @@ final class DriftSaver {
     DriftSaver(Path file, Synchroniser sync, long nowNs) {
         this.file = file;
         this.sync = sync;
-        this.intervalNs = Math.max(1, Long.getLong(INTERVAL_PROP_NAME, INTERVAL_DEFAULT_MS)) * 1_000_000L;
+        this.intervalNs = Math.max(1, Long.getLong(INTERVAL_PROP_NAME, INTERVAL_DEFAULT_MS)) * NS_PER_MS;
         this.nextWriteNs = nowNs + intervalNs;
     }
 

@@ -1,18 +1,20 @@
 package org.jntpd.daemon;
 
+import static org.jntpd.time.Units.NS_PER_S;
+import static org.jntpd.time.Units.S_PER_DAY;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
+import org.jntpd.base.Log;
 import org.jntpd.sync.LeapSeconds;
 import org.jntpd.time.LeapSecondsFile;
 
 /** The {@code leapfile} at start: the next leap second it announces is scheduled, and its expiry is said. */
 final class LeapFileLoader {
-    private static final long NS_PER_S = 1_000_000_000L;
-
     private LeapFileLoader() {}
 
     /** Reads {@code leapFile} (null: none) into {@code leapSeconds}; a file that cannot be used is logged, not fatal. */
@@ -23,11 +25,11 @@ final class LeapFileLoader {
         try {
             LeapSecondsFile f = LeapSecondsFile.parse(Files.readString(Path.of(leapFile), StandardCharsets.US_ASCII));
             long nowS = Math.floorDiv(nowUnixNs, NS_PER_S);
-            LeapSecondsFile.Leap leap = f.nextLeapAfter(nowS - 86_400);
+            LeapSecondsFile.Leap leap = f.nextLeapAfter(nowS - S_PER_DAY);
             if (leap != null) {
                 leapSeconds.add(leap.endOfDayUnixS(), leap.direction());
                 Log.notice("leap second " + (leap.direction() > 0 ? "insertion" : "deletion") + " scheduled at the end of "
-                        + LocalDate.ofEpochDay(leap.endOfDayUnixS() / 86_400 - 1) + " (from " + leapFile + ")");
+                        + LocalDate.ofEpochDay(leap.endOfDayUnixS() / S_PER_DAY - 1) + " (from " + leapFile + ")");
             }
             if (f.expiredAt(nowS)) {
                 Log.warn("leap second file " + leapFile + " expired on " + Instant.ofEpochSecond(f.expiresUnixS())

@@ -2,6 +2,7 @@ package org.jntpd.daemon;
 
 import java.util.List;
 import java.util.Locale;
+import org.jntpd.base.Log;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.proto.Association;
 import org.jntpd.proto.PacketVerdict;

@@ -3,10 +3,11 @@ package org.jntpd.daemon;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.Log;
 import org.jntpd.config.Config;
-import org.jntpd.server.Server;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerStateHolder;
+import org.jntpd.server.linux.Server;
 
 /**
  * The NTP server as a module of the daemon: its sockets bound at start (before the privilege drop), its pinned workers

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.jntpd.base.Log;
 import org.jntpd.config.Config;
 import org.jntpd.config.ServerSpec;
 import org.jntpd.io.UdpSocket;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.Log;
 import org.jntpd.config.RefclockSpec;
 import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.RefclockSettings;
@@ -16,6 +17,7 @@ import org.jntpd.sync.Sample;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SourceConfig;
 import org.jntpd.sync.Synchroniser;
+import org.jntpd.time.Units;
 
 /**
  * The reference clocks as sources of the selection (the loop's side of chrony's refclock.c): takes the samples their
@@ -69,8 +71,7 @@ final class RefclockSources implements AutoCloseable {
             RefclockSpec spec = runners.spec(r);
             String name = r.refId() + "(" + r.device() + ")";
             Source source = sync.addSource(new SourceConfig(name, r.settings().refIdBits(), spec.prefer(), spec.noselect()));
-            int poll = r.settings().pollLog2();
-            RefSource ref = new RefSource(r, source, poll >= 0 ? 1_000_000_000L << poll : 1_000_000_000L >> -poll);
+            RefSource ref = new RefSource(r, source, Units.log2ToNs(r.settings().pollLog2()));
             byRunner.put(r, ref);
             sources.add(ref);
         }

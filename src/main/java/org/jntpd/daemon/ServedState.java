@@ -1,12 +1,13 @@
 package org.jntpd.daemon;
 
 import org.jntpd.config.Config;
-import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.SystemReference;
 import org.jntpd.server.ServerState;
 import org.jntpd.server.ServerStateHolder;
 import org.jntpd.sync.SystemState;
+import org.jntpd.time.Dispersion;
 import org.jntpd.time.NtpTimestamp;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * What this host says about its time, from the synchroniser's published state: to NTP clients (the
@@ -59,7 +60,7 @@ final class ServedState {
             @Override
             public int leap() {
                 SystemState s = published;
-                return s == null || !s.synced() ? RefclockSample.LEAP_UNSYNCHRONISED : s.leap();
+                return s == null || !s.synced() ? NtpPacket.LEAP_UNSYNCHRONIZED : s.leap();
             }
         };
     }
@@ -68,7 +69,7 @@ final class ServedState {
         if (s.synced()) {
             unsyncedSinceNs = 0;
             return new ServerState(s.leapIndicator(), s.stratum(), precisionLog2, s.rootDelayShort(), s.rootDispersionNs(),
-                    ServerState.PHI_PPM, s.refId(), s.referenceNtp64(), s.referenceTimeNs());
+                    Dispersion.PHI_PPM, s.refId(), s.referenceNtp64(), s.referenceTimeNs());
         }
         if (unsyncedSinceNs == 0) {
             unsyncedSinceNs = nowNs;

@@ -1,6 +1,7 @@
 package org.jntpd.daemon;
 
 import java.util.Objects;
+import org.jntpd.base.Log;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SyncStatus;

@@ -1,5 +1,7 @@
 package org.jntpd.daemon;
 
+import static org.jntpd.time.Units.NS_PER_MS;
+
 import java.nio.file.Path;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.clock.ClockControl;
@@ -120,7 +122,7 @@ public final class SyncLoop implements Runnable {
                 next = Math.min(next, publisher.runTimer(nowNs));
                 next = Math.min(next, drift.runTimer(nowNs));
                 long waitNs = next - nowNs;
-                ready = sockets.await(waitNs <= 0 ? 0 : (int) (Math.min(MAX_WAIT_NS, waitNs + 999_999) / 1_000_000));
+                ready = sockets.await(waitNs <= 0 ? 0 : (int) (Math.min(MAX_WAIT_NS, waitNs + NS_PER_MS - 1) / NS_PER_MS));
             }
         } finally {
             // Down in reverse: the drift saved and the clock left tidy first, while everything still stands.

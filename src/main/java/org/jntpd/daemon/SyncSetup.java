@@ -2,6 +2,7 @@ package org.jntpd.daemon;
 
 import java.nio.file.Path;
 import java.util.Locale;
+import org.jntpd.base.Log;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.config.Config;
 import org.jntpd.sync.SyncConfig;

@@ -1,5 +1,6 @@
 package org.jntpd.daemon;
 
+import org.jntpd.base.Log;
 import org.jntpd.platform.UnixDatagram;
 
 /** sd_notify(3): state changes for systemd on $NOTIFY_SOCKET (READY=1, STATUS=..., STOPPING=1); nothing without it. */

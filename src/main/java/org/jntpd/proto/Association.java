@@ -7,8 +7,10 @@ import org.jntpd.sync.Sample;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SourceState;
 import org.jntpd.sync.SystemState;
+import org.jntpd.time.Dispersion;
 import org.jntpd.time.NtpShort;
 import org.jntpd.time.NtpTimestamp;
+import org.jntpd.time.Units;
 import org.jntpd.wire.NtpPacket;
 
 /**
@@ -46,7 +48,7 @@ public final class Association implements ClockStepListener {
     /** A pool member or passive peer unreachable (or a pool member a falseticker) for this many polls is dropped. */
     static final int POLLS_TO_DROP = 8;
     static final int MAX_VERSION = 4;
-    private static final int INIT_REFID = KissCode.ascii("INIT");
+    private static final int INIT_REFID = NtpPacket.REFID_INIT;
 
     private final AssociationConfig cfg;
     private final Source source;
@@ -153,7 +155,7 @@ public final class Association implements ClockStepListener {
         }
         fillRequest(nowNs, request, sys);
         // Burst packets 2 s apart, or closer when even minpoll is shorter (chrony: "2 seconds or less").
-        long minPollNs = minPollLog2 >= 0 ? 1_000_000_000L << minPollLog2 : 1_000_000_000L >> -minPollLog2;
+        long minPollNs = Units.log2ToNs(minPollLog2);
         nextPollNs = burstRemaining > 0 ? nowNs + Math.min(BURST_SPACING_NS, minPollNs) : nowNs + randomisedIntervalNs();
         sent++;
         return SEND;
@@ -197,7 +199,7 @@ public final class Association implements ClockStepListener {
         if (cfg.mode() != AssociationConfig.Mode.CLIENT && reach != 0) {
             poll = Math.max(minPollLog2, Math.min(poll, peerPollLog2)); // symmetric: the shorter of both
         }
-        long base = poll >= 0 ? 1_000_000_000L << poll : 1_000_000_000L >> -poll; // chrony allows down to 1/64 s
+        long base = Units.log2ToNs(poll); // chrony allows down to 1/64 s
         // +-1/32 so that many clients started together do not stay in step.
         return base + (long) ((random.nextDouble() - 0.5) * base / 16);
     }
@@ -223,7 +225,7 @@ public final class Association implements ClockStepListener {
             }
             sentReceiveNtp64 = receive;
             transmit = cookie;
-            p.leapVersionMode(0, cfg.version(), NtpMode.CLIENT).stratum(0).pollLog2(pollLog2).precisionLog2(0)
+            p.leapVersionMode(0, cfg.version(), NtpPacket.MODE_CLIENT).stratum(0).pollLog2(pollLog2).precisionLog2(0)
                     .rootDelay(0).rootDispersion(0).refId(0).referenceTs(0).originTs(origin).receiveTs(receive);
         } else {
             boolean synced = sys.synced();
@@ -273,8 +275,8 @@ public final class Association implements ClockStepListener {
         int leap = p.leap();
         int peerPoll = p.pollLog2();
         boolean client = cfg.mode() == AssociationConfig.Mode.CLIENT;
-        boolean modeOk = client ? mode == NtpMode.SERVER
-                : mode == NtpMode.SYMMETRIC_ACTIVE || mode == NtpMode.SYMMETRIC_PASSIVE;
+        boolean modeOk = client ? mode == NtpPacket.MODE_SERVER
+                : mode == NtpPacket.MODE_SYMMETRIC_ACTIVE || mode == NtpPacket.MODE_SYMMETRIC_PASSIVE;
         if (!modeOk || version < 1 || version > MAX_VERSION) {
             return verdict(PacketVerdict.INVALID_MODE, 0);
         }
@@ -317,14 +319,14 @@ public final class Association implements ClockStepListener {
             prevRxLocalNs = rxNs;
             prevTxLocalNs = xmtLocalNs;
         }
-        if (kiss && (refId == KissCode.DENY || refId == KissCode.RSTR)) {
+        if (kiss && (refId == NtpPacket.KISS_DENY || refId == NtpPacket.KISS_RSTR)) {
             return verdict(PacketVerdict.KOD_DENY, demobilise());
         }
         reach |= 1;
         answeredSincePoll = true;
         unreachablePolls = 0;
         source.setReachable(true);
-        if (kiss && refId == KissCode.RATE) {
+        if (kiss && refId == NtpPacket.KISS_RATE) {
             backOff(peerPoll, rxNs);
             return verdict(PacketVerdict.KOD_RATE, 0);
         }
@@ -348,7 +350,7 @@ public final class Association implements ClockStepListener {
         delayNs = Math.max(0, delayNs);
         long rootDelayNs = NtpShort.toNs(p.rootDelay());
         long rootDispersionNs = NtpShort.toNs(p.rootDispersion());
-        long dispersionNs = precisionNs + (long) (15e-6 * Math.max(0, t4 - t1));
+        long dispersionNs = precisionNs + Dispersion.grownNs(t4 - t1);
         if ((rootDelayNs + delayNs) / 2 + rootDispersionNs + dispersionNs > source.maxDistanceNs()) {
             return verdict(PacketVerdict.DISTANCE_EXCEEDED, 0);
         }

@@ -13,7 +13,6 @@ import org.jntpd.clock.ReadOnlyClock;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigParser;
 import org.jntpd.io.UdpSocket;
-import org.jntpd.proto.KissCode;
 import org.jntpd.proto.PacketVerdict;
 import org.jntpd.sync.SyncConfig;
 import org.jntpd.sync.Synchroniser;
@@ -32,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class ClientTransmitTimeTest {
     private static final long MS = 1_000_000L;
     private static final long T0 = 1_767_225_600_000_000_000L;
-    private static final int GPS = KissCode.ascii("GPS");
+    private static final int GPS = NtpPacket.asciiRefId("GPS");
 
     /** Reports nothing: the test reads the association. */
     private static final SyncLoop.Listener QUIET = (SystemState state, long nowNs) -> {};

@@ -46,7 +46,7 @@ class AssociationAllocationTest {
                 a.poll(t, request, unsynced);
                 // A server 5 ms ahead, 10 ms each way, T3 1 ms after T2; every other reply a duplicate (rejected).
                 long t2 = t + 15 * MS;
-                reply.leapVersionMode(0, 4, NtpMode.SERVER).stratum(1).pollLog2(request.pollLog2()).precisionLog2(-20)
+                reply.leapVersionMode(0, 4, NtpPacket.MODE_SERVER).stratum(1).pollLog2(request.pollLog2()).precisionLog2(-20)
                         .refId(0x47505300).referenceTs(NtpTimestamp.fromUnixNs(t2 - S)).originTs(request.transmitTs())
                         .receiveTs(NtpTimestamp.fromUnixNs(t2)).transmitTs(NtpTimestamp.fromUnixNs(t2 + MS));
                 a.transmitted(request.transmitTs(), t + 50_000);

@@ -23,7 +23,7 @@ class AssociationTest {
     private static final long S = 1_000_000_000L;
     private static final long MS = 1_000_000L;
     private static final long T0 = 1_767_225_600L * S;
-    private static final int GPS = KissCode.ascii("GPS");
+    private static final int GPS = NtpPacket.asciiRefId("GPS");
 
     private final Synchroniser sync = new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults());
     private final SystemState unsynced = sync.state();
@@ -42,14 +42,14 @@ class AssociationTest {
 
     /** A stratum-1 server's answer to {@code req}: received at {@code t2Ns}, sent at {@code t3Ns} (its clock). */
     private static NtpPacket reply(NtpPacket req, long t2Ns, long t3Ns) {
-        return packet().leapVersionMode(0, 4, NtpMode.SERVER).stratum(1).pollLog2(req.pollLog2()).precisionLog2(-20)
+        return packet().leapVersionMode(0, 4, NtpPacket.MODE_SERVER).stratum(1).pollLog2(req.pollLog2()).precisionLog2(-20)
                 .rootDelay(0).rootDispersion(NtpShort.fromNs(1_000_000)).refId(GPS)
                 .referenceTs(NtpTimestamp.fromUnixNs(t2Ns - 10 * S)).originTs(req.transmitTs())
                 .receiveTs(NtpTimestamp.fromUnixNs(t2Ns)).transmitTs(NtpTimestamp.fromUnixNs(t3Ns));
     }
 
     private static NtpPacket kiss(NtpPacket req, String code) {
-        return reply(req, T0, T0).stratum(0).leap(3).refId(KissCode.ascii(code)).pollLog2(8);
+        return reply(req, T0, T0).stratum(0).leap(3).refId(NtpPacket.asciiRefId(code)).pollLog2(8);
     }
 
     @Test
@@ -57,7 +57,7 @@ class AssociationTest {
         Association a = association(AssociationConfig.server());
         assertEquals(T0, a.nextPollNs());
         assertEquals(Association.SEND, a.poll(T0, request, unsynced));
-        assertEquals(NtpMode.CLIENT, request.mode());
+        assertEquals(NtpPacket.MODE_CLIENT, request.mode());
         assertEquals(4, request.version());
         assertEquals(6, request.pollLog2());
         assertEquals(0, request.stratum());
@@ -92,7 +92,7 @@ class AssociationTest {
         Association a = association(AssociationConfig.server().withVersion(3));
         a.poll(T0, request, unsynced);
         assertEquals(3, request.version());
-        assertEquals(NtpMode.CLIENT, request.mode());
+        assertEquals(NtpPacket.MODE_CLIENT, request.mode());
     }
 
     @Test
@@ -147,7 +147,7 @@ class AssociationTest {
         assertEquals(PacketVerdict.DUPLICATE, a.lastVerdict());
         assertEquals(1, a.source().samples());
         NtpPacket wrongMode = reply(request, T0, T0);
-        wrongMode.mode(NtpMode.SYMMETRIC_PASSIVE);
+        wrongMode.mode(NtpPacket.MODE_SYMMETRIC_PASSIVE);
         assertEquals(0, a.receive(wrongMode, T0 + 23 * MS));
         assertEquals(PacketVerdict.INVALID_MODE, a.lastVerdict());
     }
@@ -291,7 +291,7 @@ class AssociationTest {
                 new SplittableRandom(1), T0);
         NtpPacket pa = packet();
         assertEquals(Association.SEND, a.poll(T0, pa, synced));
-        assertEquals(NtpMode.SYMMETRIC_ACTIVE, pa.mode());
+        assertEquals(NtpPacket.MODE_SYMMETRIC_ACTIVE, pa.mode());
         assertEquals(2, pa.stratum());
         assertEquals(0x0A000001, pa.refId());
         assertEquals(NtpTimestamp.fromUnixNs(T0), pa.transmitTs(), "symmetric packets carry real time");
@@ -302,7 +302,7 @@ class AssociationTest {
         assertEquals(rxB, b.nextPollNs(), "a passive association answers at once");
         NtpPacket pb = packet();
         b.poll(rxB, pb, synced);
-        assertEquals(NtpMode.SYMMETRIC_PASSIVE, pb.mode());
+        assertEquals(NtpPacket.MODE_SYMMETRIC_PASSIVE, pb.mode());
         assertEquals(pa.transmitTs(), pb.originTs());
 
         long rxA = T0 + 2 * MS;
@@ -345,7 +345,7 @@ class AssociationTest {
             long t3Read = t2 + MS;
             long t3Sent = t3Read + 50_000;
             boolean interleave = req.originTs() != 0 && req.originTs() == savedRx && req.receiveTs() != req.transmitTs();
-            NtpPacket h = packet().leapVersionMode(0, 4, NtpMode.SERVER).stratum(1).pollLog2(req.pollLog2())
+            NtpPacket h = packet().leapVersionMode(0, 4, NtpPacket.MODE_SERVER).stratum(1).pollLog2(req.pollLog2())
                     .precisionLog2(-20).refId(GPS).originTs(interleave ? req.receiveTs() : req.transmitTs())
                     .receiveTs(NtpTimestamp.fromUnixNs(t2) | 1)
                     .transmitTs(interleave ? savedTx : NtpTimestamp.fromUnixNs(t3Read));

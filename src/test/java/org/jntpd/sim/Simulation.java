@@ -1,5 +1,7 @@
 package org.jntpd.sim;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -8,8 +10,6 @@ import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import org.jntpd.clock.VirtualClock;
 import org.jntpd.proto.Association;
-import org.jntpd.proto.KissCode;
-import org.jntpd.proto.NtpMode;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SourceConfig;
 import org.jntpd.sync.SourceState;
@@ -26,9 +26,8 @@ import org.jntpd.wire.NtpPacket;
  * rate and re-checked when they fire.
  */
 public final class Simulation {
-    private static final long NS_PER_S = 1_000_000_000L;
     private static final int SERVER_PRECISION = -24;
-    private static final int SERVER_REFID = KissCode.ascii("GPS");
+    private static final int SERVER_REFID = NtpPacket.asciiRefId("GPS");
 
     /** What a run measured. */
     public record Result(double rmsS, double maxS, double syncS, boolean falsetickerSelected, double freqRms,
@@ -276,7 +275,7 @@ public final class Simulation {
         long stamp = NtpTimestamp.fromUnixNs(serverClockNs);
         MemorySegment reply = MemorySegment.ofArray(new byte[NtpPacket.HEADER_LENGTH]);
         new NtpPacket().wrap(reply, 0, NtpPacket.HEADER_LENGTH)
-                .leapVersionMode(leapIndicator(serverTimeS), 4, NtpMode.SERVER).stratum(1).pollLog2(request.pollLog2())
+                .leapVersionMode(leapIndicator(serverTimeS), 4, NtpPacket.MODE_SERVER).stratum(1).pollLog2(request.pollLog2())
                 .precisionLog2(SERVER_PRECISION).refId(SERVER_REFID).referenceTs(NtpTimestamp.plusNs(stamp, -16 * NS_PER_S))
                 .originTs(request.transmitTs()).receiveTs(stamp).transmitTs(stamp);
         arrivals.add(new Arrival(tServer + down, seq++, n, reply, serverTimeS));
