@@ -1,5 +1,8 @@
 package org.jntpd.auth;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
@@ -28,6 +31,7 @@ import javax.crypto.spec.IvParameterSpec;
 public final class AesCmac {
     public static final int BLOCK = 16;
     private static final IvParameterSpec ZERO_IV = new IvParameterSpec(new byte[BLOCK]);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     /** Buffers and the re-key helper that the instances of one thread share. */
     static final class Scratch {
@@ -123,10 +127,7 @@ public final class AesCmac {
             throw new IllegalStateException("a chain that starts from zero must come first in a run");
         }
         int tagAt = append(message, offset, length, mask);
-        byte[] in = scratch.in;
-        for (int i = 0; i < BLOCK; i++) {
-            in[i] ^= chained[i]; // cancels the chaining value the cipher carries over from its last call
-        }
+        xorBlock(chained, 0, scratch.in, 0); // cancels the chaining value the cipher carries over from its last call
         return tagAt;
     }
 
@@ -161,17 +162,12 @@ public final class AesCmac {
             if (length < BLOCK) {
                 throw new IllegalArgumentException("xorend over " + length + " bytes");
             }
-            int end = at + length - BLOCK;
-            for (int i = 0; i < BLOCK; i++) {
-                in[end + i] ^= mask[i];
-            }
+            xorBlock(mask, 0, in, at + length - BLOCK);
         }
         int last = at + total - BLOCK;
         int rest = length - (total - BLOCK);
         if (rest == BLOCK) {
-            for (int i = 0; i < BLOCK; i++) {
-                in[last + i] ^= k1[i];
-            }
+            xorBlock(k1, 0, in, last);
         } else {
             for (int i = 0; i < BLOCK; i++) {
                 int m = i < rest ? in[last + i] : i == rest ? 0x80 : 0;
@@ -206,9 +202,14 @@ public final class AesCmac {
     void freeHead(int headAt, byte[] r, int rOffset, byte[] dst, int dstOffset) {
         byte[] before = headAt == 0 ? scratch.runStart : scratch.out;
         int b = headAt == 0 ? 0 : headAt - BLOCK;
-        for (int i = 0; i < BLOCK; i++) {
-            dst[dstOffset + i] = (byte) (r[rOffset + i] ^ before[b + i]);
-        }
+        LONGS.set(dst, dstOffset, (long) LONGS.get(r, rOffset) ^ (long) LONGS.get(before, b));
+        LONGS.set(dst, dstOffset + 8, (long) LONGS.get(r, rOffset + 8) ^ (long) LONGS.get(before, b + 8));
+    }
+
+    /** {@code b[at..at+16) ^= mask[maskOffset..maskOffset+16)}. */
+    static void xorBlock(byte[] mask, int maskOffset, byte[] b, int at) {
+        LONGS.set(b, at, (long) LONGS.get(b, at) ^ (long) LONGS.get(mask, maskOffset));
+        LONGS.set(b, at + 8, (long) LONGS.get(b, at + 8) ^ (long) LONGS.get(mask, maskOffset + 8));
     }
 
     /** True when the current key is {@code length} bytes of {@code k} from {@code offset} (constant time). */
@@ -222,10 +223,10 @@ public final class AesCmac {
     }
 
     static void doubleBlock(byte[] in, int inOffset, byte[] out, int outOffset) {
-        int carry = -((in[inOffset] & 0xFF) >>> 7) & 0x87; // no branch on the secret top bit
-        for (int i = 0; i < BLOCK - 1; i++) {
-            out[outOffset + i] = (byte) (in[inOffset + i] << 1 | (in[inOffset + i + 1] & 0xFF) >>> 7);
-        }
-        out[outOffset + BLOCK - 1] = (byte) (in[inOffset + BLOCK - 1] << 1 ^ carry);
+        long high = (long) LONGS.get(in, inOffset);
+        long low = (long) LONGS.get(in, inOffset + 8);
+        long carry = (high >> 63) & 0x87; // no branch on the secret top bit
+        LONGS.set(out, outOffset, high << 1 | low >>> 63);
+        LONGS.set(out, outOffset + 8, low << 1 ^ carry);
     }
 }

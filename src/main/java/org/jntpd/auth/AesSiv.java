@@ -283,9 +283,7 @@ public final class AesSiv {
     }
 
     private static void xor(byte[] mask, int maskOffset, byte[] b, int at) {
-        for (int i = 0; i < BLOCK; i++) {
-            b[at + i] ^= mask[maskOffset + i];
-        }
+        AesCmac.xorBlock(mask, maskOffset, b, at);
     }
 
     /** CTR of one message; see {@link #ctrQueue}. */
