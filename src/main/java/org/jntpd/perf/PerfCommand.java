@@ -103,7 +103,8 @@ public final class PerfCommand {
             }
             out.println(line);
             out.println(" step  target/s  offered/s  replies/s    loss%"
-                    + "   server T3-T2 us p50/p99/max   delay us p50/p99/max    T4-T1 us p50/p99/max");
+                    + "   server T3-T2 us p50/p99/max   delay us p50/p99/max    T4-T1 us p50/p99/max"
+                    + "   T2-T1 us p50 [p1,p99]   T3-T4 us p50 [p1,p99]");
         }
 
         void step(StepStats s, boolean xleave) {
@@ -113,12 +114,16 @@ public final class PerfCommand {
                         + " server_p50_ns=%d server_p99_ns=%d server_max_ns=%d"
                         + " delay_p50_ns=%d delay_p99_ns=%d delay_max_ns=%d"
                         + " rtt_p50_ns=%d rtt_p99_ns=%d rtt_max_ns=%d"
+                        + " rx_err_p1_ns=%d rx_err_p50_ns=%d rx_err_p99_ns=%d"
+                        + " tx_err_p1_ns=%d tx_err_p50_ns=%d tx_err_p99_ns=%d"
                         + " user_t1=%d user_t4=%d alloc_bytes=%d truncated=%d%n",
                         s.number, s.targetRate, s.offeredRate(), s.replyRate(), s.lossPercent(), s.sent(), s.behind(),
                         s.replies(), s.interleavedReplies(), s.kissOfDeath(), s.late(), s.sendFailures(),
                         s.serverNs.valueAt(0.5), s.serverNs.valueAt(0.99), s.serverNs.max(),
                         s.delayNs.valueAt(0.5), s.delayNs.valueAt(0.99), s.delayNs.max(),
                         s.roundTripNs.valueAt(0.5), s.roundTripNs.valueAt(0.99), s.roundTripNs.max(),
+                        s.rxStampErrorNs.valueAt(0.01), s.rxStampErrorNs.valueAt(0.5), s.rxStampErrorNs.valueAt(0.99),
+                        s.txStampErrorNs.valueAt(0.01), s.txStampErrorNs.valueAt(0.5), s.txStampErrorNs.valueAt(0.99),
                         s.userT1(), s.userT4(), s.allocatedBytes(), s.truncated() ? 1 : 0);
                 return;
             }
@@ -141,9 +146,18 @@ public final class PerfCommand {
             if (xleave) {
                 notes.append(" interleaved=").append(s.interleavedReplies());
             }
-            out.printf(Locale.ROOT, "%5d %9d %10.0f %10.0f %8.3f   %27s   %20s   %20s%s%n", s.number, s.targetRate,
-                    s.offeredRate(), s.replyRate(), s.lossPercent(), triple(s.serverNs), triple(s.delayNs),
-                    triple(s.roundTripNs), notes);
+            out.printf(Locale.ROOT, "%5d %9d %10.0f %10.0f %8.3f   %27s   %20s   %20s   %21s   %21s%s%n", s.number,
+                    s.targetRate, s.offeredRate(), s.replyRate(), s.lossPercent(), triple(s.serverNs),
+                    triple(s.delayNs), triple(s.roundTripNs), spread(s.rxStampErrorNs), spread(s.txStampErrorNs),
+                    notes);
+        }
+
+        private static String spread(SignedHistogram h) {
+            if (h.count() == 0) {
+                return "-";
+            }
+            return String.format(Locale.ROOT, "%s [%s,%s]", us(h.valueAt(0.5)), us(h.valueAt(0.01)),
+                    us(h.valueAt(0.99)));
         }
 
         private static String triple(LogLinearHistogram h) {
@@ -154,7 +168,7 @@ public final class PerfCommand {
         }
 
         private static String us(long ns) {
-            return ns < 100_000 ? String.format(Locale.ROOT, "%.1f", ns / 1e3)
+            return Math.abs(ns) < 100_000 ? String.format(Locale.ROOT, "%.1f", ns / 1e3)
                     : String.format(Locale.ROOT, "%.0f", ns / 1e3);
         }
 

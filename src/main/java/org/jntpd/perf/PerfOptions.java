@@ -55,6 +55,10 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
             origin). Per rate step it reports the offered and sustained reply rate, loss, the server's response
             time T3-T2 (its own RX and TX stamps), the delay T4-T1-(T3-T2) and the round trip T4-T1 (T1, T4: kernel
             TX and RX timestamps), each as p50/p99/max; for a ramp, the highest reply rate at <= 0.1% loss.
+            Client and server share this machine's clock, so it also reports the server's timestamp errors against
+            the wire: T2-T1 (its RX stamp against the request leaving the client) and T3-T4 (its TX stamp against the
+            reply reaching the client; in --xleave runs, the precise T3 of the earlier reply against that reply's
+            arrival), as p50 [p1,p99]: on loopback and veth both client stamps are taken as the packet crosses.
             Traffic goes to loopback only (127.0.0.0/8, ::1) unless --allow-nonloopback.
 
               HOST[:PORT]              server (IPv6 as [::1]:PORT); port 123 when left out
