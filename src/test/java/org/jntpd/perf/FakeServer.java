@@ -16,10 +16,7 @@ import org.jntpd.wire.NtpPacket;
  * thread until closed (bounded by a 60 s deadline).
  */
 final class FakeServer implements AutoCloseable {
-    private final UdpSocket socket = UdpSocket.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-            // RX stamps only: TX reports nobody reads would fill the error queue and then the receive buffer.
-            UdpSocket.Options.DEFAULT.withTimestamps(UdpSocket.TimestampMode.TIMESTAMPNS)
-                    .withBufferBytes(4 << 20, 4 << 20));
+    private final UdpSocket socket;
     private final PacketBatch in = new PacketBatch(32, PacketBatch.MIN_DATA_BYTES);
     private final PacketBatch out = new PacketBatch(32, PacketBatch.MIN_DATA_BYTES);
     private final NtpPacket request = new NtpPacket();
@@ -56,6 +53,16 @@ final class FakeServer implements AutoCloseable {
      */
     FakeServer(long serverNs, int dropEvery, int dropAt, int kodEvery, int kodAt, long rxStampOffsetNs,
             long txClockOffsetNs) {
+        this(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), serverNs, dropEvery, dropAt, kodEvery, kodAt,
+                rxStampOffsetNs, txClockOffsetNs);
+    }
+
+    /** As above, bound to {@code bind} (a namespace's address, for the raw sender's test). */
+    FakeServer(InetSocketAddress bind, long serverNs, int dropEvery, int dropAt, int kodEvery, int kodAt,
+            long rxStampOffsetNs, long txClockOffsetNs) {
+        // RX stamps only: TX reports nobody reads would fill the error queue and then the receive buffer.
+        this.socket = UdpSocket.open(bind, UdpSocket.Options.DEFAULT.withTimestamps(
+                UdpSocket.TimestampMode.TIMESTAMPNS).withBufferBytes(4 << 20, 4 << 20));
         this.rxStampOffsetNs = rxStampOffsetNs;
         this.txClockOffsetNs = txClockOffsetNs;
         this.serverNs = serverNs;
