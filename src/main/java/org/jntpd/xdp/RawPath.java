@@ -93,7 +93,7 @@ public final class RawPath implements AutoCloseable {
         for (int i = 0; i < queues.size(); i++) {
             int q = queues.get(i);
             XskSocket xsk = keep(XskSocket.open(ifindex, q, RawPathSettings.FRAME_COUNT, RawPathSettings.FRAME_BYTES,
-                    RawPathSettings.RING_SIZE, settings.copyMode()));
+                    settings.ringSize(), settings.copyMode()));
             sockets.add(xsk);
             xsks.putInt(q, xsk.fd());
             int cpu = cpus.isEmpty() ? -1 : cpus.get(i % cpus.size());
