@@ -479,10 +479,12 @@ public final class LoadGenerator implements AutoCloseable {
         step.roundTripNs.record(roundTripNs);
         long t2 = packet.receiveTs();
         long t3 = packet.transmitTs();
+        step.rxStampErrorNs.record(NtpTimestamp.diffNs(t2, NtpTimestamp.fromUnixNs(t1Ns)));
         if (!xleave) {
             long serverNs = NtpTimestamp.diffNs(t3, t2);
             step.serverNs.record(serverNs);
             step.delayNs.record(roundTripNs - serverNs);
+            step.txStampErrorNs.record(NtpTimestamp.diffNs(t3, NtpTimestamp.fromUnixNs(t4Ns)));
             return;
         }
         ringT4Ns[idx] = t4Ns;
@@ -495,6 +497,7 @@ public final class LoadGenerator implements AutoCloseable {
             int e = (int) earlier & ringMask;
             if (earlier >= 0 && ringSeq[e] == earlier + 1 && ringT4Ns[e] != 0) {
                 step.delayNs.record(ringT4Ns[e] - ringT1Ns[e] - serverNs);
+                step.txStampErrorNs.record(NtpTimestamp.diffNs(t3, NtpTimestamp.fromUnixNs(ringT4Ns[e])));
             }
         }
         echoSeq[echoTop] = seq;

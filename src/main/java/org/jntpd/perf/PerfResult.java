@@ -6,8 +6,8 @@ import java.util.List;
  * The outcome of a {@code jntpc perf} run.
  *
  * @param steps             the measured steps in order (no warm-up)
- * @param maxSustainedStep  the step with the highest reply rate among those losing at most
- *                          {@link #SUSTAINED_LOSS_PERCENT}, or null when none did
+ * @param maxSustainedStep  the step with the highest reply rate among those losing at most the loss limit
+ *                          (--loss-limit, 0.1% unless told), or null when none did
  * @param peakStep          the step with the highest reply rate whatever its loss, or null
  * @param clientDrops       datagrams the kernel dropped at the generator's sockets (-1: unknown)
  * @param serverDrops       datagrams the kernel dropped at sockets bound to the server's port (-1: unknown)
@@ -21,22 +21,20 @@ public record PerfResult(List<StepStats> steps, StepStats maxSustainedStep, Step
         long serverDrops, long unmatched, long duplicates, long malformed, boolean generatorLimited,
         boolean stoppedOnLoss) {
 
-    /** The loss a step may have and still count as sustained. */
-    public static final double SUSTAINED_LOSS_PERCENT = 0.1;
-
     /** Highest reply rate at <= 0.1% loss, replies/s (0 when no step qualified). */
     public double maxSustainedRate() {
         return maxSustainedStep == null ? 0 : maxSustainedStep.replyRate();
     }
 
-    static PerfResult of(List<StepStats> steps, long clientDrops, long serverDrops, LoadGenerator g) {
+    static PerfResult of(List<StepStats> steps, long clientDrops, long serverDrops, LoadGenerator g,
+            double lossLimitPercent) {
         StepStats sustained = null;
         StepStats peak = null;
         for (StepStats s : steps) {
             if (s.truncated()) {
                 continue;
             }
-            if (s.lossPercent() <= SUSTAINED_LOSS_PERCENT
+            if (s.lossPercent() <= lossLimitPercent
                     && (sustained == null || s.replyRate() > sustained.replyRate())) {
                 sustained = s;
             }

@@ -48,6 +48,9 @@ public final class RawPath implements AutoCloseable {
     private XdpAttachment attachment;
     private StampPlacement placement;
     private String staleReplaced;
+    private int busyPollErrno;
+    /** SO_BUSY_POLL of a busy-polling worker's socket; its calls never block, so this only switches polling on. */
+    private static final int BUSY_POLL_US = 50;
 
     private RawPath(RawPathSettings settings) {
         this.settings = settings;
@@ -93,8 +96,11 @@ public final class RawPath implements AutoCloseable {
         for (int i = 0; i < queues.size(); i++) {
             int q = queues.get(i);
             XskSocket xsk = keep(XskSocket.open(ifindex, q, RawPathSettings.FRAME_COUNT, RawPathSettings.FRAME_BYTES,
-                    RawPathSettings.RING_SIZE, settings.copyMode()));
+                    settings.ringSize(), settings.copyMode()));
             sockets.add(xsk);
+            if (settings.busyPoll()) {
+                busyPollErrno = xsk.enableBusyPoll(BUSY_POLL_US, RawWorker.BATCH);
+            }
             xsks.putInt(q, xsk.fd());
             int cpu = cpus.isEmpty() ? -1 : cpus.get(i % cpus.size());
             workers.add(new RawWorker(xsk, logic.get(i), placement, kernelToServedNs, cpu, settings.busyPoll()));
@@ -188,6 +194,8 @@ public final class RawPath implements AutoCloseable {
                 + (placement == StampPlacement.METADATA ? "XDP metadata" : "a frame prefix") + " (CLOCK_TAI)"
                 + (settings.floodRatePerS() > 0 ? ", flood filter " + settings.floodRatePerS() + "/s burst "
                         + settings.floodBurst() : "")
+                + (settings.busyPoll() ? (busyPollErrno == 0 ? ", busy-polling its NAPI" : ", busy polling refused"
+                        + " (errno " + busyPollErrno + "): spinning on the rings") : "")
                 + (staleReplaced == null ? "" : "; " + staleReplaced);
     }
 
