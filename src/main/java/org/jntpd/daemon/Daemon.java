@@ -27,6 +27,7 @@ import org.jntpd.platform.UnixDatagram;
 import org.jntpd.refclock.SystemReference;
 import org.jntpd.refclock.linux.RefclockRunners;
 import org.jntpd.rtc.linux.RtcService;
+import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerState;
 import org.jntpd.server.ServerStateHolder;
 import org.jntpd.server.linux.Server;
@@ -55,6 +56,8 @@ public final class Daemon {
     private volatile boolean shuttingDown;
     private Server server;
     private org.jntpd.xdp.RawPath rawPath;
+    private SymmetricKeys keys = SymmetricKeys.NONE;
+    private volatile NtsServerService ntsServer;
     private ControlServer controlServer;
     private SyncLoop loop;
     private Thread loopThread;
@@ -107,7 +110,13 @@ public final class Daemon {
         sync.addStepListener((nowNs, stepNs) ->
                 Log.notice(String.format(Locale.ROOT, "clock stepped by %+.9f s", stepNs * 1e-9)));
         // Handlers first: a SIGHUP or SIGTERM as soon as the daemon says it serves must find them.
-        Signals.onHangup(Log::reopen);
+        Signals.onHangup(() -> {
+            Log.reopen();
+            NtsServerService nts = ntsServer;
+            if (nts != null) {
+                nts.reload(); // the certificate and key are re-read (the log says what came of it)
+            }
+        });
         if (!oneShot) {
             Signals.exitOnTerminate(0); // a requested stop is a success (-q/-Q keep 143: they were interrupted)
         }
@@ -117,15 +126,28 @@ public final class Daemon {
         }
 
         served = new ServerStateHolder(unsynchronisedState(clock.nowNs()));
+        try {
+            keys = SymmetricKeys.load(config);
+        } catch (org.jntpd.config.ConfigException e) {
+            e.errors().forEach(Log::error);
+            return 1;
+        }
         if (config.serving().port() != 0 && !oneShot) {
+            ServerAuth auth;
             try {
-                server = Server.open(config.serving(), config.restrictions(), served, kernelToClock);
+                auth = serverAuth(kernelToClock);
+            } catch (IOException e) {
+                Log.error("cannot serve NTS: " + e.getMessage());
+                return 1;
+            }
+            try {
+                server = Server.open(config.serving(), config.restrictions(), served, kernelToClock, auth);
             } catch (NativeException e) {
                 Log.error("cannot serve NTP: " + e.getMessage());
                 return 1;
             }
             rawPath = org.jntpd.xdp.RawPathService.open(org.jntpd.xdp.RawPathService.fromProperty(), config,
-                    served::current, kernelToClock, Log::warn);
+                    served::current, kernelToClock, auth, Log::warn);
         }
         loop = new SyncLoop(config, clock, kernelToClock, sync, listener(sync, clock, software, linux), driftFile);
         if (!config.refclocks().isEmpty()) {
@@ -160,9 +182,13 @@ public final class Daemon {
         }
         if (config.files().controlSocket() != null && !oneShot) {
             SyncLoop l = loop;
-            controlServer = ControlServer.open(config.files().controlSocket(), l::status, this::serverStats);
+            controlServer = ControlServer.open(config.files().controlSocket(), l::status, this::serverStats,
+                    this::authData);
         }
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
+        if (ntsServer != null) {
+            ntsServer.start();
+        }
         if (server != null) {
             server.startWorkers();
             if (rawPath != null) {
@@ -185,6 +211,51 @@ public final class Daemon {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * What the serving side authenticates with: the key file's keys, and with {@code nts enable} (or ntsservercert and
+     * ntsserverkey) the NTS-KE server bound (port 4460 needs the privileges dropped later) and its cookie keys.
+     */
+    private ServerAuth serverAuth(LongUnaryOperator kernelToClock) throws IOException {
+        java.util.function.Supplier<org.jntpd.nts.ServerKeySet> ntsKeys = null;
+        if (config.nts().enable()) {
+            ntsServer = NtsServerService.open(config, () -> kernelToClock.applyAsLong(
+                    Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)));
+            ntsKeys = ntsServer.keys();
+        }
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        return new ServerAuth(keys.keys(), keys.trusted(), ntsKeys, random::nextBytes, ServerAuth.DEFAULT_NTS_CACHE);
+    }
+
+    /** jntpc authdata: the NTS-KE server (certificate, expiry, counters) and the NTP server's authentication counters. */
+    private String authData() {
+        StringBuilder b = new StringBuilder();
+        NtsServerService nts = ntsServer;
+        if (nts != null) {
+            b.append(nts.status());
+        }
+        if (server != null) {
+            b.append("NTP server authentication:\n");
+            for (org.jntpd.server.ServerCounters.Counter c : java.util.List.of(
+                    org.jntpd.server.ServerCounters.Counter.NTS_REPLIED, org.jntpd.server.ServerCounters.Counter.NTS_NAK,
+                    org.jntpd.server.ServerCounters.Counter.MAC_REPLIED,
+                    org.jntpd.server.ServerCounters.Counter.DROPPED_AUTH)) {
+                b.append(String.format(Locale.ROOT, "  %-24s: %d%n", c.name().toLowerCase(Locale.ROOT).replace('_', ' '),
+                        server.total(c) + (rawPath == null ? 0 : rawPath.total(c))));
+            }
+            for (org.jntpd.server.AuthFailure f : org.jntpd.server.AuthFailure.values()) {
+                long n = server.totalAuthFailures(f);
+                if (n > 0) {
+                    b.append(String.format(Locale.ROOT, "  refused %-16s: %d%n", f.name().toLowerCase(Locale.ROOT)
+                            .replace('_', ' '), n));
+                }
+            }
+        }
+        if (b.isEmpty()) {
+            b.append("no authentication configured (keys, keyfile, nts)\n");
+        }
+        return b.toString();
     }
 
     /** The RTC service (rtcfile, -s): started, and -s done, before any source runs and before the privilege drop. */
@@ -501,6 +572,9 @@ public final class Daemon {
         }
         if (server != null) {
             server.close();
+        }
+        if (ntsServer != null) {
+            ntsServer.close();
         }
         if (rtc != null) {
             rtc.close();
