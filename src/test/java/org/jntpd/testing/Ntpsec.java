@@ -15,8 +15,8 @@ import java.util.stream.Stream;
 
 /**
  * NTPsec 1.2.2 for system tests. It conflicts with chrony in apt, so it is not installed: {@code apt-get download
- * ntpsec} and {@code dpkg-deb -x} unpack it once into {@code target/ntpsec/root} (PEERS.md), a cache the next runs
- * reuse. Its ntpd has no setting for its ports (NTP 123, NTS-KE 4460): run it in a {@link NetNamespace}, under
+ * ntpsec python3-ntp} and {@code dpkg-deb -x} unpack them once into {@code target/ntpsec/root} (PEERS.md), a cache the
+ * next runs reuse (ntpq is Python on the python3-ntp module). Its ntpd has no setting for its ports (NTP 123, NTS-KE 4460): run it in a {@link NetNamespace}, under
  * {@code setpriv --bounding-set -sys_time} ({@link #ntpd}) so it cannot set the clock even though it tries.
  */
 public final class Ntpsec {
@@ -24,13 +24,14 @@ public final class Ntpsec {
     private static final Path CACHE = PROJECT.resolve("target/ntpsec");
     private static final Path ROOT = CACHE.resolve("root");
     private static final Duration FETCH_TIMEOUT = Duration.ofMinutes(3);
+    private static final String NTP_MODULE = "usr/lib/python3/dist-packages/ntp";
     private static String unavailable;
 
     private Ntpsec() {}
 
     /** The unpacked package's root; the test is skipped (with the reason) when it cannot be had. */
     public static synchronized Path root() {
-        if (Files.isExecutable(ROOT.resolve("usr/sbin/ntpd"))) {
+        if (Files.isExecutable(ROOT.resolve("usr/sbin/ntpd")) && Files.isDirectory(ROOT.resolve(NTP_MODULE))) {
             return ROOT;
         }
         if (unavailable == null) {
@@ -49,23 +50,27 @@ public final class Ntpsec {
             Files.createDirectories(CACHE);
             try (FileChannel lock = FileChannel.open(CACHE.resolve(".lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE); var held = lock.lock()) {
-                if (Files.isExecutable(ROOT.resolve("usr/sbin/ntpd"))) {
+                if (Files.isExecutable(ROOT.resolve("usr/sbin/ntpd")) && Files.isDirectory(ROOT.resolve(NTP_MODULE))) {
                     return ""; // another test JVM unpacked it meanwhile
                 }
-                Path deb = debIn(CACHE);
-                if (deb == null) {
-                    ExternalProgram.Result r = ExternalProgram.run(FETCH_TIMEOUT, List.of("sh", "-c",
-                            "cd '" + CACHE + "' && apt-get download ntpsec"));
-                    deb = debIn(CACHE);
-                    if (deb == null) {
-                        return "apt-get download ntpsec failed (no network or no apt lists?): " + r;
-                    }
-                }
+                TestFiles.deleteTree(ROOT); // an older cache without python3-ntp
                 Path tmp = CACHE.resolve("root.tmp");
                 TestFiles.deleteTree(tmp);
-                ExternalProgram.Result x = ExternalProgram.run(FETCH_TIMEOUT, "dpkg-deb", "-x", deb.toString(), tmp.toString());
-                if (x.exitCode() != 0) {
-                    return "dpkg-deb -x " + deb + " failed: " + x;
+                for (String pkg : List.of("ntpsec", "python3-ntp")) {
+                    Path deb = debIn(CACHE, pkg);
+                    if (deb == null) {
+                        ExternalProgram.Result r = ExternalProgram.run(FETCH_TIMEOUT, List.of("sh", "-c",
+                                "cd '" + CACHE + "' && apt-get download " + pkg));
+                        deb = debIn(CACHE, pkg);
+                        if (deb == null) {
+                            return "apt-get download " + pkg + " failed (no network or no apt lists?): " + r;
+                        }
+                    }
+                    ExternalProgram.Result x = ExternalProgram.run(FETCH_TIMEOUT, "dpkg-deb", "-x", deb.toString(),
+                            tmp.toString());
+                    if (x.exitCode() != 0) {
+                        return "dpkg-deb -x " + deb + " failed: " + x;
+                    }
                 }
                 Files.move(tmp, ROOT);
                 return "";
@@ -75,9 +80,10 @@ public final class Ntpsec {
         }
     }
 
-    private static Path debIn(Path dir) throws IOException {
+    private static Path debIn(Path dir, String pkg) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().matches("ntpsec_.*\\.deb")).findFirst().orElse(null);
+            return s.filter(p -> p.getFileName().toString().startsWith(pkg + "_") && p.toString().endsWith(".deb"))
+                    .findFirst().orElse(null);
         }
     }
 
