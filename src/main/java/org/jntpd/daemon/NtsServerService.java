@@ -222,7 +222,7 @@ final class NtsServerService implements AutoCloseable {
                 context = m.context();
                 certificatesLoaded.incrementAndGet();
                 state = describe(m, nowMs);
-                Log.notice("nts: certificate " + (first ? "loaded" : "re-read (" + why + ")") + ": " + state);
+                Log.notice("nts: certificate " + (first ? "loaded" : "re-read") + " (" + why + "): " + state);
                 warnOfExpiry(m, nowMs, true);
                 return;
             }
