@@ -28,10 +28,14 @@ import java.util.Locale;
  * @param maxRequests      hard limit on requests sent in all
  * @param kv               print key=value lines instead of the table
  * @param allowNonLoopback allow a target outside 127.0.0.0/8 and ::1 (inside a test network namespace)
+ * @param ntsKe            NTS: the NTS-KE server (HOST[:PORT]) to get keys and cookies from; null = plain NTP
+ * @param ntsCa            NTS: the PEM certificate(s) to trust for NTS-KE; null = the JDK's authorities
+ * @param ntsVerifyEvery   NTS: check the authenticator of one reply in this many (0 = none)
  */
 public record PerfOptions(String host, int port, long startRate, long stepRate, long maxRate, long stepNs,
         long warmUpNs, int sockets, int batch, int cpu, int version, boolean xleave, boolean kernelTxStamps,
-        long timeoutNs, double stopLossPercent, long maxRequests, boolean kv, boolean allowNonLoopback) {
+        long timeoutNs, double stopLossPercent, long maxRequests, boolean kv, boolean allowNonLoopback,
+        String ntsKe, String ntsCa, int ntsVerifyEvery) {
 
     public static final int DEFAULT_PORT = 123;
     public static final long DEFAULT_RATE = 1000;
@@ -47,6 +51,8 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
     public static final long DEFAULT_MAX_REQUESTS = 1_000_000_000L;
     /** Sequence numbers have 40 bits. */
     public static final long MAX_REQUESTS = 1_000_000_000_000L;
+    public static final int DEFAULT_NTS_KE_PORT = 4460;
+    public static final int DEFAULT_NTS_VERIFY_EVERY = 16;
 
     public static final String USAGE = """
             usage: jntpc perf [options] HOST[:PORT]
@@ -75,6 +81,12 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
               --max-requests N         stop after N requests in all (default 1e9)
               --kv                     key=value lines (for scripts) instead of the table
               --allow-nonloopback      allow other targets (inside a network namespace you made)
+              --nts KEHOST[:PORT]      NTS requests (RFC 8915): keys and cookies from this NTS-KE server (port 4460
+                                       when left out), one exchange per socket; every request sealed with its
+                                       socket's keys and a cookie (the server keeps no record of cookies)
+              --nts-ca FILE            certificate(s) (PEM) to trust for NTS-KE (default: the JDK's authorities)
+              --nts-verify N           check the authenticator of one reply in N (default 16, 0 = none); replies
+                                       that fail count as lost and as nts_not_authentic
               -h, --help               this text
             """;
 
@@ -113,6 +125,9 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
         long maxRequests = DEFAULT_MAX_REQUESTS;
         boolean kv = false;
         boolean nonLoopback = false;
+        String ntsKe = null;
+        String ntsCa = null;
+        int ntsVerify = DEFAULT_NTS_VERIFY_EVERY;
         boolean rateGiven = false;
         boolean rampGiven = false;
         for (int i = 0; i < args.length; i++) {
@@ -150,6 +165,9 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
                 case "--max-requests" -> maxRequests = longIn(a, value(args, ++i, a), 1, MAX_REQUESTS);
                 case "--kv" -> kv = true;
                 case "--allow-nonloopback" -> nonLoopback = true;
+                case "--nts" -> ntsKe = value(args, ++i, a);
+                case "--nts-ca" -> ntsCa = value(args, ++i, a);
+                case "--nts-verify" -> ntsVerify = (int) longIn(a, value(args, ++i, a), 0, 1 << 20);
                 default -> {
                     if (a.startsWith("-")) {
                         throw new IllegalArgumentException("unknown option " + a + " (see jntpc perf --help)");
@@ -166,6 +184,12 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
         }
         if (target == null) {
             throw new IllegalArgumentException("expected HOST[:PORT] of the server (see jntpc perf --help)");
+        }
+        if (ntsKe != null && (xleave || version != 4)) {
+            throw new IllegalArgumentException("--nts: NTS requests are NTPv4 basic mode (no --xleave, --version 4)");
+        }
+        if (ntsCa != null && ntsKe == null) {
+            throw new IllegalArgumentException("--nts-ca: expected --nts KEHOST[:PORT] too");
         }
         if (xleave && version != 4) {
             throw new IllegalArgumentException("--xleave: servers answer interleaved only to NTPv4, got --version "
@@ -197,7 +221,7 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
         }
         return new PerfOptions(host, port, start, step, max, (long) (stepS * 1e9), (long) (warmUpS * 1e9), sockets,
                 batch, cpu, version, xleave, kernelTx, timeoutMs * NS_PER_MS, stopLoss, maxRequests, kv,
-                nonLoopback);
+                nonLoopback, ntsKe, ntsCa, ntsVerify);
     }
 
     private static String value(String[] args, int i, String option) {
