@@ -7,7 +7,11 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jntpd.auth.Aead;
 import org.jntpd.io.UdpSocket;
+import org.jntpd.nts.KeException;
+import org.jntpd.nts.ke.NtsKeClient;
+import org.jntpd.nts.ke.Tls;
 import org.jntpd.platform.NativeException;
 
 /** {@code jntpc perf}: parses the options, runs a {@link LoadGenerator} and prints a line per step and a summary. */
@@ -45,7 +49,8 @@ public final class PerfCommand {
     public static PerfResult run(PerfOptions options, PrintStream out) {
         InetSocketAddress server = resolve(options);
         List<StepStats> measured = new ArrayList<>();
-        try (LoadGenerator generator = new LoadGenerator(options, server)) {
+        List<LoadGenerator.NtsSession> nts = options.ntsKe() == null ? List.of() : keyExchanges(options, server, out);
+        try (LoadGenerator generator = new LoadGenerator(options, server, nts)) {
             int[] clientPorts = generator.localPorts();
             long clientDrops0 = UdpDrops.sum(clientPorts);
             long serverDrops0 = UdpDrops.sum(server.getPort());
@@ -129,6 +134,47 @@ public final class PerfCommand {
             }
             return steps;
         }
+    }
+
+    /**
+     * NTS: one NTS-KE exchange per socket (distinct keys, as distinct clients have); the NTP port must be the target's.
+     */
+    static List<LoadGenerator.NtsSession> keyExchanges(PerfOptions options, InetSocketAddress server, PrintStream out) {
+        String ke = options.ntsKe();
+        String host = ke;
+        int port = PerfOptions.DEFAULT_NTS_KE_PORT;
+        int colon = ke.lastIndexOf(':');
+        if (colon > 0 && ke.indexOf(':') == colon) {
+            host = ke.substring(0, colon);
+            port = Integer.parseInt(ke.substring(colon + 1));
+        } else if (ke.startsWith("[") && ke.contains("]:")) {
+            host = ke.substring(1, ke.indexOf(']'));
+            port = Integer.parseInt(ke.substring(ke.indexOf("]:") + 2));
+        }
+        javax.net.ssl.SSLContext tls;
+        try {
+            tls = Tls.clientContext(options.ntsCa() == null ? List.of() : List.of(java.nio.file.Path.of(options.ntsCa())));
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("--nts-ca " + options.ntsCa() + ": " + e.getMessage());
+        }
+        List<LoadGenerator.NtsSession> sessions = new ArrayList<>();
+        for (int k = 0; k < options.sockets(); k++) {
+            NtsKeClient.Result r;
+            try {
+                r = NtsKeClient.exchange(host, port, tls, List.of(Aead.AES_SIV_CMAC_256), 5000);
+            } catch (KeException e) {
+                throw new IllegalStateException("NTS-KE with " + host + ":" + port + ": " + e.getMessage());
+            }
+            if (r.ntpPort() != server.getPort()) {
+                throw new IllegalArgumentException("NTS-KE names NTP port " + r.ntpPort() + ", the target is port "
+                        + server.getPort());
+            }
+            sessions.add(new LoadGenerator.NtsSession(r.aead(), r.c2s(), r.s2c(), r.cookies().getFirst()));
+        }
+        String line = String.format(Locale.ROOT, "NTS: %d NTS-KE exchanges with %s:%d, AEAD %d, cookies of %d bytes",
+                sessions.size(), host, port, sessions.getFirst().aead(), sessions.getFirst().cookie().length);
+        out.println(options.kv() ? "# " + line : line);
+        return sessions;
     }
 
     private static long delta(long after, long before) {
@@ -253,12 +299,13 @@ public final class PerfCommand {
                         + " max_sustained_server_p50_ns=%d max_sustained_server_p99_ns=%d"
                         + " peak_rps=%.1f peak_loss_pct=%.4f client_drops=%d server_drops=%d"
                         + " unmatched=%d duplicates=%d malformed=%d generator_limited=%d stopped_on_loss=%d"
-                        + " steady_alloc_bytes=%d user_t1=%d user_t4=%d%n",
+                        + " steady_alloc_bytes=%d user_t1=%d user_t4=%d nts=%d nts_not_authentic=%d%n",
                         r.maxSustainedRate(), m == null ? 0 : m.targetRate, m == null ? 0 : m.number,
                         m == null ? 0 : m.serverNs.valueAt(0.5), m == null ? 0 : m.serverNs.valueAt(0.99),
                         p == null ? 0 : p.replyRate(), p == null ? 0 : p.lossPercent(), r.clientDrops(),
                         r.serverDrops(), r.unmatched(), r.duplicates(), r.malformed(), r.generatorLimited() ? 1 : 0,
-                        r.stoppedOnLoss() ? 1 : 0, steadyAlloc, userT1, userT4);
+                        r.stoppedOnLoss() ? 1 : 0, steadyAlloc, userT1, userT4, o.ntsKe() == null ? 0 : 1,
+                        r.ntsNotAuthentic());
                 return;
             }
             if (m == null) {
@@ -276,6 +323,10 @@ public final class PerfCommand {
             if (r.unmatched() + r.duplicates() + r.malformed() > 0) {
                 out.printf(Locale.ROOT, "unmatched replies %d, duplicates %d, not replies %d%n", r.unmatched(),
                         r.duplicates(), r.malformed());
+            }
+            if (o.ntsKe() != null) {
+                out.printf(Locale.ROOT, "NTS replies not authentic (checked one in %d): %d%n", o.ntsVerifyEvery(),
+                        r.ntsNotAuthentic());
             }
             if (userT1 + userT4 > 0) {
                 out.printf(Locale.ROOT, "clock readings stood in for %d missing kernel TX and %d RX stamps%n",

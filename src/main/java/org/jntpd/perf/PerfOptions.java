@@ -30,11 +30,14 @@ import java.util.Locale;
  * @param allowNonLoopback allow a target outside 127.0.0.0/8 and ::1 (inside a test network namespace)
  * @param lossLimitPercent a step losing at most this much counts as sustained
  * @param raw              the raw sender's settings, or null for the socket sender
+ * @param ntsKe            NTS: the NTS-KE server (HOST[:PORT]) to get keys and cookies from; null = plain NTP
+ * @param ntsCa            NTS: the PEM certificate(s) to trust for NTS-KE; null = the JDK's authorities
+ * @param ntsVerifyEvery   NTS: check the authenticator of one reply in this many (0 = none)
  */
 public record PerfOptions(String host, int port, long startRate, long stepRate, long maxRate, long stepNs,
         long warmUpNs, int sockets, int batch, int cpu, int version, boolean xleave, boolean kernelTxStamps,
         long timeoutNs, double stopLossPercent, long maxRequests, boolean kv, boolean allowNonLoopback,
-        double lossLimitPercent, Raw raw) {
+        double lossLimitPercent, Raw raw, String ntsKe, String ntsCa, int ntsVerifyEvery) {
 
     /**
      * The raw sender (--raw): AF_XDP on {@code device}, prebuilt Ethernet frames to {@code serverMac} from
@@ -58,6 +61,8 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
     public static final long DEFAULT_MAX_REQUESTS = 1_000_000_000L;
     /** Sequence numbers have 40 bits. */
     public static final long MAX_REQUESTS = 1_000_000_000_000L;
+    public static final int DEFAULT_NTS_KE_PORT = 4460;
+    public static final int DEFAULT_NTS_VERIFY_EVERY = 16;
 
     public static final String USAGE = """
             usage: jntpc perf [options] HOST[:PORT]
@@ -100,6 +105,12 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
               --raw-sources IP/N       send from N addresses counted up from IP (default: DEV's first IPv4/1)
             With --raw, T3-T2 comes in 0.95 us buckets and T3-T4 (T4: the XDP program's clock on arrival, the
             veth's NAPI poll) in 0.26 us buckets; no per-request matching, so loss = 1 - replies/sent.
+              --nts KEHOST[:PORT]      NTS requests (RFC 8915): keys and cookies from this NTS-KE server (port 4460
+                                       when left out), one exchange per socket; every request sealed with its
+                                       socket's keys and a cookie (the server keeps no record of cookies)
+              --nts-ca FILE            certificate(s) (PEM) to trust for NTS-KE (default: the JDK's authorities)
+              --nts-verify N           check the authenticator of one reply in N (default 16, 0 = none); replies
+                                       that fail count as lost and as nts_not_authentic
               -h, --help               this text
             """;
 
@@ -138,6 +149,9 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
         long maxRequests = DEFAULT_MAX_REQUESTS;
         boolean kv = false;
         boolean nonLoopback = false;
+        String ntsKe = null;
+        String ntsCa = null;
+        int ntsVerify = DEFAULT_NTS_VERIFY_EVERY;
         boolean rateGiven = false;
         boolean rampGiven = false;
         double lossLimit = DEFAULT_LOSS_LIMIT_PERCENT;
@@ -183,6 +197,9 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
                 case "--raw" -> rawDevice = value(args, ++i, a);
                 case "--raw-mac" -> rawMac = mac(a, value(args, ++i, a));
                 case "--raw-sources" -> rawSources = value(args, ++i, a);
+                case "--nts" -> ntsKe = value(args, ++i, a);
+                case "--nts-ca" -> ntsCa = value(args, ++i, a);
+                case "--nts-verify" -> ntsVerify = (int) longIn(a, value(args, ++i, a), 0, 1 << 20);
                 default -> {
                     if (a.startsWith("-")) {
                         throw new IllegalArgumentException("unknown option " + a + " (see jntpc perf --help)");
@@ -199,6 +216,12 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
         }
         if (target == null) {
             throw new IllegalArgumentException("expected HOST[:PORT] of the server (see jntpc perf --help)");
+        }
+        if (ntsKe != null && (xleave || version != 4)) {
+            throw new IllegalArgumentException("--nts: NTS requests are NTPv4 basic mode (no --xleave, --version 4)");
+        }
+        if (ntsCa != null && ntsKe == null) {
+            throw new IllegalArgumentException("--nts-ca: expected --nts KEHOST[:PORT] too");
         }
         if (xleave && version != 4) {
             throw new IllegalArgumentException("--xleave: servers answer interleaved only to NTPv4, got --version "
@@ -237,6 +260,10 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
                 throw new IllegalArgumentException("--raw: interleaved requests need per-request matching; use the"
                         + " socket sender for --xleave");
             }
+            if (ntsKe != null) {
+                throw new IllegalArgumentException("--raw: NTS requests are sealed per socket; use the socket sender"
+                        + " for --nts");
+            }
             int base = 0;
             int count = 1;
             if (rawSources != null) {
@@ -254,7 +281,7 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
         }
         return new PerfOptions(host, port, start, step, max, (long) (stepS * 1e9), (long) (warmUpS * 1e9), sockets,
                 batch, cpu, version, xleave, kernelTx, timeoutMs * NS_PER_MS, stopLoss, maxRequests, kv,
-                nonLoopback, lossLimit, raw);
+                nonLoopback, lossLimit, raw, ntsKe, ntsCa, ntsVerify);
     }
 
     /** An IPv4 address in dotted form, as an int in host order. */

@@ -16,10 +16,11 @@ import java.util.List;
  * @param malformed         datagrams that were no server reply to this run
  * @param generatorLimited  the generator fell behind its schedule: rates above the last step were not offered
  * @param stoppedOnLoss     the ramp ended early because a step lost more than --stop-loss
+ * @param ntsNotAuthentic   NTS: replies whose authenticator failed the check (counted as lost)
  */
 public record PerfResult(List<StepStats> steps, StepStats maxSustainedStep, StepStats peakStep, long clientDrops,
         long serverDrops, long unmatched, long duplicates, long malformed, boolean generatorLimited,
-        boolean stoppedOnLoss) {
+        boolean stoppedOnLoss, long ntsNotAuthentic) {
 
     /** Highest reply rate at <= 0.1% loss, replies/s (0 when no step qualified). */
     public double maxSustainedRate() {
@@ -43,6 +44,6 @@ public record PerfResult(List<StepStats> steps, StepStats maxSustainedStep, Step
             }
         }
         return new PerfResult(List.copyOf(steps), sustained, peak, clientDrops, serverDrops, g.unmatched(),
-                g.duplicates(), g.malformed(), g.generatorLimited(), g.stoppedOnLoss());
+                g.duplicates(), g.malformed(), g.generatorLimited(), g.stoppedOnLoss(), g.ntsNotAuthentic());
     }
 }

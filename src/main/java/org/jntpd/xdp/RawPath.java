@@ -18,6 +18,7 @@ import org.jntpd.platform.NativeException;
 import org.jntpd.platform.Netlink;
 import org.jntpd.platform.Xdp;
 import org.jntpd.server.ServerCounters;
+import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerStateSource;
 import org.jntpd.xdp.SteeringProgram.StampPlacement;
 
@@ -66,9 +67,16 @@ public final class RawPath implements AutoCloseable {
     public static RawPath open(RawPathSettings settings, int[] ports, List<Integer> cpus, Config.RateLimit rateLimit,
             List<RestrictRule> restrictions, ServerStateSource state, LongUnaryOperator kernelToServedNs)
             throws UnavailableException {
+        return open(settings, ports, cpus, rateLimit, restrictions, state, kernelToServedNs, ServerAuth.NONE);
+    }
+
+    /** As above, answering keyed and NTS requests with {@code auth}. */
+    public static RawPath open(RawPathSettings settings, int[] ports, List<Integer> cpus, Config.RateLimit rateLimit,
+            List<RestrictRule> restrictions, ServerStateSource state, LongUnaryOperator kernelToServedNs,
+            ServerAuth auth) throws UnavailableException {
         RawPath raw = new RawPath(settings);
         try {
-            raw.setUp(ports, cpus, rateLimit, restrictions, state, kernelToServedNs);
+            raw.setUp(ports, cpus, rateLimit, restrictions, state, kernelToServedNs, auth);
             return raw;
         } catch (NativeException | BpfProgram.LoadException | IllegalStateException | IllegalArgumentException e) {
             raw.close();
@@ -77,7 +85,7 @@ public final class RawPath implements AutoCloseable {
     }
 
     private void setUp(int[] ports, List<Integer> cpus, Config.RateLimit rateLimit, List<RestrictRule> restrictions,
-            ServerStateSource state, LongUnaryOperator kernelToServedNs) {
+            ServerStateSource state, LongUnaryOperator kernelToServedNs, ServerAuth auth) {
         int ifindex = Xdp.ifNameToIndex(settings.device());
         if (ifindex == 0) {
             throw new IllegalStateException("no network device " + settings.device());
@@ -92,7 +100,7 @@ public final class RawPath implements AutoCloseable {
                 : null;
         BpfProgram program = keep(loadProgram(ports, xsks, flood));
         replaceStale(ifindex);
-        List<ServingLogic> logic = ServingLogic.forWorkers(queues.size(), rateLimit, restrictions, state);
+        List<ServingLogic> logic = ServingLogic.forWorkers(queues.size(), rateLimit, restrictions, state, auth);
         for (int i = 0; i < queues.size(); i++) {
             int q = queues.get(i);
             XskSocket xsk = keep(XskSocket.open(ifindex, q, RawPathSettings.FRAME_COUNT, RawPathSettings.FRAME_BYTES,

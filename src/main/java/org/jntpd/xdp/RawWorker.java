@@ -180,6 +180,10 @@ public final class RawWorker implements Runnable {
             long replyAt = frame + codec.replyPayloadOffset();
             int answer = logic.respond(request, 0, payloadLength, codec.clientHi, codec.clientLo, codec.clientPort,
                     kernelToServedNs.applyAsLong(rxNs), current, umem, replyAt);
+            if (answer == ServingLogic.SEAL) { // authenticated: T3 goes in before the seal, read for this reply
+                answer = logic.seal(umem, replyAt, NtpTimestamp.fromUnixNs(
+                        kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME))));
+            }
             if (answer != ServingLogic.REPLY) {
                 recycle[recycled++] = addr; // CONTROL (mode 6) is answered by the control handler, counted only
                 continue;
