@@ -42,6 +42,7 @@ public final class ControlServer implements Agent, AutoCloseable {
     static final int MAX_CONNECTIONS = 16;
     static final long CONNECTION_DEADLINE_MS = 2_000;
     private static final int SELECT_TIMEOUT_MS = 250;
+    private static final Supplier<String> NO_AUTH = () -> "no authentication configured\n";
     /** st_mode's file type bits and the socket type, sys/stat.h. */
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
@@ -52,6 +53,7 @@ public final class ControlServer implements Agent, AutoCloseable {
     private final SelectionKey acceptKey;
     private final Supplier<DaemonStatus> status;
     private final Supplier<String> serverStats;
+    private final Supplier<String> authData;
     private final ByteBuffer scratch = ByteBuffer.allocate(4096);
     private int connections;
     private long timedOut;
@@ -69,19 +71,26 @@ public final class ControlServer implements Agent, AutoCloseable {
     }
 
     private ControlServer(Path path, ServerSocketChannel channel, Selector selector, Supplier<DaemonStatus> status,
-            Supplier<String> serverStats) throws IOException {
+            Supplier<String> serverStats, Supplier<String> authData) throws IOException {
         this.path = path;
         this.channel = channel;
         this.selector = selector;
         this.status = status;
         this.serverStats = serverStats;
+        this.authData = authData;
         channel.configureBlocking(false);
         this.acceptKey = channel.register(selector, SelectionKey.OP_ACCEPT);
     }
 
     /** {@link #bind} for the user running now, then {@link #start} with a log-only death handler (tests). */
     public static ControlServer open(String path, Supplier<DaemonStatus> status, Supplier<String> serverStats) {
-        ControlServer s = bind(path, -1, -1, status, serverStats);
+        return open(path, status, serverStats, NO_AUTH);
+    }
+
+    /** As above, with {@code authData} answering {@code authdata} (keys and NTS, client and server side). */
+    public static ControlServer open(String path, Supplier<DaemonStatus> status, Supplier<String> serverStats,
+            Supplier<String> authData) {
+        ControlServer s = bind(path, -1, -1, status, serverStats, authData);
         if (s != null) {
             s.start((r, cause) -> Log.error("jntpc cannot query this daemon any more: the control loop stopped"));
         }
@@ -97,7 +106,7 @@ public final class ControlServer implements Agent, AutoCloseable {
      * @param uid the user the daemon will run as, -1 = the current one (no change of owner)
      */
     public static ControlServer bind(String path, int uid, int gid, Supplier<DaemonStatus> status,
-            Supplier<String> serverStats) {
+            Supplier<String> serverStats, Supplier<String> authData) {
         Path p = Path.of(path);
         try {
             Path dir = p.toAbsolutePath().getParent();
@@ -116,7 +125,7 @@ public final class ControlServer implements Agent, AutoCloseable {
                 ch.bind(UnixDomainSocketAddress.of(p));
                 Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-rw----"));
                 chown(p, uid, gid);
-                return new ControlServer(p, ch, Selector.open(), status, serverStats);
+                return new ControlServer(p, ch, Selector.open(), status, serverStats, authData);
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;
@@ -287,8 +296,9 @@ public final class ControlServer implements Agent, AutoCloseable {
             case "tracking" -> s.trackingText();
             case "sources" -> s.sourcesText();
             case "serverstats" -> serverStats.get();
-            case "help" -> "commands: tracking, sources, serverstats\n";
-            default -> "error: unknown command '" + command + "' (expected tracking, sources, serverstats)\n";
+            case "authdata" -> authData.get();
+            case "help" -> "commands: tracking, sources, serverstats, authdata\n";
+            default -> "error: unknown command '" + command + "' (expected tracking, sources, serverstats, authdata)\n";
         };
     }
 

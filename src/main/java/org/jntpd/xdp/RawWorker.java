@@ -134,7 +134,7 @@ public final class RawWorker implements Agent {
 
     private void idle() {
         if (busyPoll) {
-            Thread.onSpinWait();
+            Thread.onSpinWait(); // doWork's recvfrom runs the queue's NAPI: no sleep, no wake-up
             return;
         }
         PollFd.fd(pollfd, xsk.fd());
@@ -146,6 +146,9 @@ public final class RawWorker implements Agent {
     /** One pass: completions, then one RX batch; returns the frames handled (0 = idle). */
     int pass() {
         int work = recycleCompletions();
+        if (busyPoll) {
+            xsk.pollRx(); // busy poll: the XDP program and the copy into the UMEM run here, in this thread
+        }
         int n = rx.available();
         if (n <= 0) {
             return work;
@@ -192,6 +195,10 @@ public final class RawWorker implements Agent {
             long replyAt = frame + codec.replyPayloadOffset();
             int answer = logic.respond(request, 0, payloadLength, codec.clientHi, codec.clientLo, codec.clientPort,
                     kernelToServedNs.applyAsLong(rxNs), monoNs, current, umem, replyAt);
+            if (answer == ServingLogic.SEAL) { // authenticated: T3 goes in before the seal, read for this reply
+                answer = logic.seal(umem, replyAt, NtpTimestamp.fromUnixNs(
+                        kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME))));
+            }
             if (answer != ServingLogic.REPLY) {
                 recycle[recycled++] = addr; // CONTROL (mode 6) is answered by the control handler, counted only
                 continue;

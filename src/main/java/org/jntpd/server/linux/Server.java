@@ -12,6 +12,7 @@ import org.jntpd.config.Config;
 import org.jntpd.config.RestrictRule;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.platform.NativeException;
+import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerCore;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
@@ -64,18 +65,24 @@ public final class Server implements AutoCloseable {
      */
     public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
             LongUnaryOperator kernelToServedNs) {
-        return open(serving, restrictions, state, kernelToServedNs, LOG_ONLY);
+        return open(serving, restrictions, state, kernelToServedNs, ServerAuth.NONE, LOG_ONLY);
+    }
+
+    /** As above, answering keyed and NTS requests with {@code auth}; a dead worker is logged only. */
+    public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
+            LongUnaryOperator kernelToServedNs, ServerAuth auth) {
+        return open(serving, restrictions, state, kernelToServedNs, auth, LOG_ONLY);
     }
 
     /**
-     * {@link #open(Config.Serving, List, ServerStateSource, LongUnaryOperator)}, with what to do when a worker's loop
-     * dies (the daemon's policy: stop with a non-zero exit status, so that systemd restarts it).
+     * As above (a MAC engine and NTS codec per worker), with what to do when a worker's loop dies (the daemon's policy: stop with a non-zero exit status, so that systemd restarts
+     * it).
      */
     public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
-            LongUnaryOperator kernelToServedNs, LoopRunner.DeathHandler onWorkerDeath) {
+            LongUnaryOperator kernelToServedNs, ServerAuth auth, LoopRunner.DeathHandler onWorkerDeath) {
         Server server = new Server(onWorkerDeath);
         try {
-            server.bind(serving, restrictions, state, kernelToServedNs);
+            server.bind(serving, restrictions, state, kernelToServedNs, auth);
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -84,7 +91,7 @@ public final class Server implements AutoCloseable {
     }
 
     private void bind(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
-            LongUnaryOperator kernelToServedNs) {
+            LongUnaryOperator kernelToServedNs, ServerAuth auth) {
         List<InetSocketAddress> addresses = new ArrayList<>();
         if (serving.bindAddresses().isEmpty()) {
             addresses.add(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), serving.port()));
@@ -96,7 +103,7 @@ public final class Server implements AutoCloseable {
         }
         List<Integer> cpus = serving.cpus().isEmpty() ? List.of(-1) : serving.cpus();
         boolean reusePort = cpus.size() > 1;
-        ServerCore core = new ServerCore(serving.rateLimit(), restrictions);
+        ServerCore core = new ServerCore(serving.rateLimit(), restrictions, auth);
         int port = serving.port();
         int receiveBufferBytes = Integer.getInteger(RECEIVE_BUFFER_PROP_NAME, RECEIVE_BUFFER_DEFAULT);
         for (int w = 0; w < cpus.size(); w++) {
@@ -146,6 +153,15 @@ public final class Server implements AutoCloseable {
     /** The addresses and ports actually bound (the first worker's sockets). */
     public List<InetSocketAddress> boundAddresses() {
         return List.copyOf(bound);
+    }
+
+    /** An authentication failure count summed over all workers. */
+    public long totalAuthFailures(org.jntpd.server.AuthFailure f) {
+        long sum = 0;
+        for (ServerWorker w : workers) {
+            sum += w.counters().authFailureCount(f);
+        }
+        return sum;
     }
 
     /** A counter summed over all workers (recent values, read without stopping them). */
