@@ -25,6 +25,12 @@ public interface Agent {
      */
     default void onError(Throwable cause) {}
 
+    /**
+     * After failures, the passes have succeeded for the policy's recovery time (on the loop's thread): what
+     * {@link #onError} withdrew may be published again. Must not throw.
+     */
+    default void onRecovered() {}
+
     /** On the loop's thread after the last pass, whether it stopped or died: save, close what it owns. */
     default void onClose() {}
 }

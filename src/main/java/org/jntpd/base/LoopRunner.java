@@ -186,6 +186,11 @@ public final class LoopRunner implements AutoCloseable {
                 failingSinceNs = 0;
                 backoffNs = 0;
                 failures = 0;
+                try {
+                    agent.onRecovered();
+                } catch (RuntimeException ignored) {
+                    // onRecovered must not throw; the next failure, if any, is counted and logged as usual
+                }
             }
             idle.idle(work);
         }

@@ -3,9 +3,12 @@ package org.jntpd.daemon;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.IdleStrategy;
 import org.jntpd.base.Log;
+import org.jntpd.base.LoopRunner;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.ClockPrecision;
 import org.jntpd.config.Config;
@@ -29,13 +32,17 @@ import org.jntpd.sync.SystemState;
  * unsynchronised, with no leap second armed.
  */
 public final class Daemon {
+    /** sysexits.h's EX_SOFTWARE: a thread loop died (docs/DESIGN.md, "Thread loops"); systemd restarts on it. */
+    static final int EX_SOFTWARE = 70;
     private final Config config;
     private final Options options;
     private final Teardown teardown = new Teardown();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean shuttingDown;
     private volatile SyncLoop loop;
+    private volatile LoopRunner loopRunner;
+    /** The process's exit status once the daemon stops: 0, or {@link #EX_SOFTWARE} after a loop died. */
+    private volatile int exitStatus;
     private SymmetricKeys keys = SymmetricKeys.NONE;
     private volatile NtsServerService ntsServer;
     private volatile RtcService rtc;
@@ -95,7 +102,7 @@ public final class Daemon {
                 return 1;
             }
             try {
-                serving = NtpServing.open(config, served.holder(), kernelToClock, auth);
+                serving = NtpServing.open(config, served.holder(), kernelToClock, auth, this::loopDied);
             } catch (NativeException e) {
                 Log.error("cannot serve NTP: " + e.getMessage());
                 return 1;
@@ -108,6 +115,7 @@ public final class Daemon {
         if (!config.refclocks().isEmpty() && !startRefclocks(l, precisionLog2)) {
             return 1;
         }
+        ControlServer controlServer = oneShot ? null : bindControl();
         if (options.user() != null) {
             try {
                 Privileges.dropTo(options.user(), control);
@@ -117,12 +125,10 @@ public final class Daemon {
             }
         }
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
-        if (config.files().controlSocket() != null && !oneShot) {
-            ControlServer controlServer = ControlServer.open(config.files().controlSocket(), l::status,
-                    () -> NtpServing.stats(serving), this::authData);
-            if (controlServer != null) {
-                teardown.add(controlServer::close);
-            }
+        // The hook first: a loop that dies as soon as it starts stops the daemon through it (System.exit).
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jntpd-shutdown").unstarted(this::shutdown));
+        if (controlServer != null) {
+            controlServer.start(this::loopDied);
         }
         if (ntsServer != null) {
             ntsServer.start();
@@ -132,9 +138,12 @@ public final class Daemon {
         }
         // Before the loop starts: its first STATUS= must not be overwritten by this one.
         SystemdNotify.send("READY=1\nSTATUS=started, unsynchronised");
-        Thread.ofPlatform().name("jntpd-sync").start(this::runLoop);
-        teardown.add(this::stopLoop);
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jntpd-shutdown").unstarted(this::shutdown));
+        LoopRunner runner = new LoopRunner("jntpd-sync", l, IdleStrategy.waitsInAgent(), LoopRunner.DEFAULT,
+                this::loopDied);
+        loopRunner = runner;
+        runner.start();
+        teardown.add(runner::close); // the loop saves the drift and leaves the clock tidy as it ends
+        startWatchdog(runner);
         if (oneShot) {
             return once.await(teardown::run);
         }
@@ -143,7 +152,75 @@ public final class Daemon {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return 0;
+        return exitStatus;
+    }
+
+    /**
+     * The control socket bound now, while the daemon may still be root (its folder, /run/jntpd, may be root's), and
+     * handed to the user it becomes; its loop starts after the privilege drop. Null: none (configured off, or it
+     * could not be made, said at WARN).
+     */
+    private ControlServer bindControl() {
+        if (config.files().controlSocket() == null) {
+            return null;
+        }
+        int uid = -1;
+        int gid = -1;
+        if (options.user() != null) {
+            try {
+                Privileges.Account a = Privileges.lookup(options.user(), Path.of("/etc/passwd"));
+                uid = a.uid();
+                gid = a.gid();
+            } catch (IOException e) {
+                Log.warn("control socket: " + e.getMessage() + "; it stays root's");
+            }
+        }
+        SyncLoop l = loop;
+        ControlServer c = ControlServer.bind(config.files().controlSocket(), uid, gid, l::status,
+                () -> NtpServing.stats(serving), this::authData);
+        if (c != null) {
+            teardown.add(c::close);
+        }
+        return c;
+    }
+
+    /**
+     * systemd's watchdog (WatchdogSec=, passed as WATCHDOG_USEC): WATCHDOG=1 every half interval while the
+     * synchronisation loop and every serving worker make progress; nothing when systemd asks for none.
+     */
+    private void startWatchdog(LoopRunner syncRunner) {
+        Watchdog w = new Watchdog(Watchdog.intervalNs(System.getenv(), ProcessHandle.current().pid()), SystemdNotify::send);
+        if (!w.enabled()) {
+            return;
+        }
+        w.watch(syncRunner);
+        if (serving != null) {
+            serving.runners().forEach(w::watch);
+        }
+        long everyNs = w.checkEveryNs();
+        Thread t = Thread.ofPlatform().name("jntpd-watchdog").daemon(true).start(() -> {
+            while (!shuttingDown) {
+                LockSupport.parkNanos(everyNs);
+                if (!shuttingDown) {
+                    w.check();
+                }
+            }
+        });
+        teardown.add(() -> LockSupport.unpark(t));
+        Log.info(String.format(Locale.ROOT, "systemd watchdog: WATCHDOG=1 every %.3g s while the loops make progress",
+                everyNs * 1e-9));
+    }
+
+    /**
+     * A thread loop died (the policy in docs/DESIGN.md, "Thread loops"): the daemon stops with the usual shutdown and
+     * exit status 70, and systemd starts it again. Called on the dead loop's thread; the stop runs on another, which
+     * may wait for this one.
+     */
+    private void loopDied(LoopRunner runner, Throwable cause) {
+        Log.error(runner.agent().roleName() + " is dead: this stops the daemon (exit status " + EX_SOFTWARE
+                + "; systemd's Restart=on-failure starts it again)");
+        exitStatus = EX_SOFTWARE;
+        Thread.ofPlatform().name("jntpd-exit").start(() -> System.exit(EX_SOFTWARE));
     }
 
     /**
@@ -181,7 +258,8 @@ public final class Daemon {
     /** The RTC service (rtcfile, -s): started, and -s done, before any source runs and before the privilege drop. */
     private boolean startRtc(Synchroniser sync, ClockControl controlled, LongUnaryOperator kernelToClock) {
         try {
-            rtc = RtcService.start(config, options.setFromRtc(), controlled, kernelToClock, () -> served != null && served.synced());
+            rtc = RtcService.start(config, options.setFromRtc(), controlled, kernelToClock,
+                    () -> served != null && served.synced(), this::loopDied);
         } catch (IllegalArgumentException e) {
             Log.error(e.getMessage());
             return false;
@@ -207,7 +285,8 @@ public final class Daemon {
             // Devices stamp in the kernel's CLOCK_REALTIME: the runners work in it throughout, and the loop maps
             // their samples onto the disciplined clock (they differ under -x).
             refclocks = RefclockRunners.create(config.refclocks(), (long) Math.scalb(1e9, precisionLog2),
-                    () -> Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), served.systemReference(), l::offerRefclockSample);
+                    () -> Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), served.systemReference(), l::offerRefclockSample,
+                    this::loopDied);
         } catch (ConfigException e) {
             for (String err : e.errors()) {
                 Log.error(err);
@@ -222,25 +301,6 @@ public final class Daemon {
             return false;
         }
         return true;
-    }
-
-    private void runLoop() {
-        try {
-            loop.run();
-        } catch (RuntimeException e) {
-            Log.error("the synchronisation loop failed: " + e);
-        } finally {
-            done.countDown();
-        }
-    }
-
-    private void stopLoop() {
-        loop.stop();
-        try {
-            done.await(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** What the loop reports, passed on: the state to serve, the -Q/-q measurement, systemd's status, the clock. */
@@ -266,6 +326,17 @@ public final class Daemon {
             @Override
             public void stopping() {
                 clock.leaveTidy(sync.frequencyPpm());
+            }
+
+            @Override
+            public void failing(long nowNs) {
+                served.failing(nowNs);
+                SystemdNotify.send("STATUS=unsynchronised: the synchronisation loop fails");
+            }
+
+            @Override
+            public void recovered(long nowNs) {
+                served.recovered(nowNs);
             }
         };
     }

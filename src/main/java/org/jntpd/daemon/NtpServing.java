@@ -1,10 +1,12 @@
 package org.jntpd.daemon;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Log;
+import org.jntpd.base.LoopRunner;
 import org.jntpd.config.Config;
 import org.jntpd.server.AuthFailure;
 import org.jntpd.server.ServerAuth;
@@ -22,10 +24,12 @@ final class NtpServing implements AutoCloseable {
     private final Server server;
     /** The AF_XDP raw path beside the sockets (-Djntpd.rawpath=xdp,DEV), or null. */
     private final RawPath rawPath;
+    private final LoopRunner.DeathHandler onDeath;
 
-    private NtpServing(Server server, RawPath rawPath) {
+    private NtpServing(Server server, RawPath rawPath, LoopRunner.DeathHandler onDeath) {
         this.server = server;
         this.rawPath = rawPath;
+        this.onDeath = onDeath;
     }
 
     /**
@@ -33,17 +37,26 @@ final class NtpServing implements AutoCloseable {
      * {@link org.jntpd.platform.NativeException} when the sockets cannot be bound.
      */
     static NtpServing open(Config config, ServerStateHolder state, LongUnaryOperator kernelToClockNs,
-            ServerAuth auth) {
-        Server server = Server.open(config.serving(), config.restrictions(), state, kernelToClockNs, auth);
+            ServerAuth auth, LoopRunner.DeathHandler onDeath) {
+        Server server = Server.open(config.serving(), config.restrictions(), state, kernelToClockNs, auth, onDeath);
         return new NtpServing(server, RawPathService.open(RawPathService.fromProperty(), config, state::current,
-                kernelToClockNs, auth, Log::warn));
+                kernelToClockNs, auth, Log::warn), onDeath);
+    }
+
+    /** The serving workers' loops (socket and raw path), whose progress the systemd watchdog requires. */
+    List<LoopRunner> runners() {
+        List<LoopRunner> all = new ArrayList<>(server.runners());
+        if (rawPath != null) {
+            all.addAll(rawPath.runners());
+        }
+        return all;
     }
 
     /** Starts the workers (after the privilege drop: their threads inherit exactly the capabilities kept). */
     void start(int precisionLog2) {
         server.startWorkers();
         if (rawPath != null) {
-            rawPath.startWorkers();
+            rawPath.startWorkers(onDeath);
             Log.notice(rawPath.describe());
         }
         Log.notice("serving NTP on " + server.boundAddresses().stream().map(NtpServing::format).toList() + " with "

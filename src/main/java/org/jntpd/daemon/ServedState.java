@@ -1,5 +1,6 @@
 package org.jntpd.daemon;
 
+import org.jntpd.base.Log;
 import org.jntpd.config.Config;
 import org.jntpd.refclock.SystemReference;
 import org.jntpd.server.ServerState;
@@ -22,6 +23,8 @@ final class ServedState {
     private final ServerStateHolder holder;
     private long unsyncedSinceNs;
     private volatile SystemState published;
+    /** The loop's passes are failing: its state is not maintained, so none of it is vouched for (loop thread writes). */
+    private volatile boolean failing;
 
     /** Unsynchronised (or at the local stratum) until the first {@link #publish}. */
     ServedState(Config config, int precisionLog2, long nowNs) {
@@ -39,13 +42,35 @@ final class ServedState {
     /** The synchroniser published {@code s} at {@code nowNs} (loop thread). */
     void publish(SystemState s, long nowNs) {
         published = s;
-        holder.publish(toServerState(s, nowNs));
+        holder.publish(failing ? ServerState.unsynchronised(precisionLog2) : toServerState(s, nowNs));
     }
 
-    /** Whether the last published state is synchronised (any thread). */
+    /**
+     * The loop's passes fail (a clock adjustment refused, a bug): unsynchronised (LI 3, stratum 16) is served at once
+     * and until {@link #recovered}, whatever the synchroniser still says (loop thread).
+     */
+    void failing(long nowNs) {
+        if (!failing) {
+            failing = true;
+            holder.publish(ServerState.unsynchronised(precisionLog2));
+            Log.warn("serving unsynchronised (LI 3) while the synchronisation loop fails");
+        }
+    }
+
+    /** The loop recovered: the synchroniser's last state is served again (loop thread). */
+    void recovered(long nowNs) {
+        if (failing) {
+            failing = false;
+            SystemState s = published;
+            holder.publish(s == null ? unsynchronisedState(nowNs) : toServerState(s, nowNs));
+            Log.notice("the synchronisation loop recovered: serving its state again");
+        }
+    }
+
+    /** Whether the last published state is synchronised and maintained (any thread). */
     boolean synced() {
         SystemState s = published;
-        return s != null && s.synced();
+        return !failing && s != null && s.synced();
     }
 
     /** The system clock as reference clocks see it: the published root distance and leap (thread-safe). */
@@ -54,13 +79,13 @@ final class ServedState {
             @Override
             public long rootDistanceNs(long localTimeNs) {
                 SystemState s = published;
-                return s == null || !s.synced() ? Long.MAX_VALUE : s.rootDelayNs() / 2 + s.rootDispersionNs(localTimeNs);
+                return failing || s == null || !s.synced() ? Long.MAX_VALUE : s.rootDelayNs() / 2 + s.rootDispersionNs(localTimeNs);
             }
 
             @Override
             public int leap() {
                 SystemState s = published;
-                return s == null || !s.synced() ? NtpPacket.LEAP_UNSYNCHRONIZED : s.leap();
+                return failing || s == null || !s.synced() ? NtpPacket.LEAP_UNSYNCHRONIZED : s.leap();
             }
         };
     }

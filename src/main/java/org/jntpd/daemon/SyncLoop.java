@@ -4,6 +4,7 @@ import static org.jntpd.time.Units.NS_PER_MS;
 
 import java.nio.file.Path;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.Agent;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.config.Config;
 import org.jntpd.control.DaemonStatus;
@@ -23,7 +24,7 @@ import org.jntpd.sync.SystemState;
  * sockets until the earliest deadline. The one other clock read is a request's send time, just before it leaves.
  * The modules come up in dependency order and go down in reverse, on this thread, when the loop ends.
  */
-public final class SyncLoop implements Runnable {
+public final class SyncLoop implements Agent {
     private static final long MAX_WAIT_NS = 250_000_000L;
 
     /** What the loop reports outward: the state to serve, status lines, and a sample hook for tests and -Q. */
@@ -39,6 +40,15 @@ public final class SyncLoop implements Runnable {
 
         /** The loop is ending (on its own thread, after saving the drift): leave the clock tidy. */
         default void stopping() {}
+
+        /**
+         * A pass failed (loop thread): the state published so far is no longer maintained; serve "unsynchronised"
+         * until {@link #recovered}.
+         */
+        default void failing(long nowNs) {}
+
+        /** The loop's passes succeed again (loop thread): the synchroniser's state may be served again. */
+        default void recovered(long nowNs) {}
     }
 
     private final ClockControl clock;
@@ -50,8 +60,9 @@ public final class SyncLoop implements Runnable {
     private final StatePublisher publisher;
     private final NtpClient client;
     private final DriftSaver drift;
-    private volatile boolean running = true;
     private volatile boolean resyncRequested;
+    /** Sockets ready after the last pass's wait (loop thread). */
+    private int ready;
 
     /**
      * @param kernelToClockNs maps a kernel timestamp (CLOCK_REALTIME) onto the disciplined clock's timescale (the
@@ -71,12 +82,8 @@ public final class SyncLoop implements Runnable {
         this.drift = new DriftSaver(driftFile, sync, clock.nowNs());
     }
 
-    public void stop() {
-        running = false;
-    }
-
     /**
-     * Makes each reference clock a source of the selection (call before {@link #run()}; the runners then deliver
+     * Makes each reference clock a source of the selection (call before the loop starts; the runners then deliver
      * through {@link #offerRefclockSample}). Clock steps and re-synchronisations are passed on to them.
      */
     public void attachRefclocks(RefclockRunners runners) {
@@ -102,32 +109,57 @@ public final class SyncLoop implements Runnable {
     }
 
     @Override
-    public void run() {
+    public String roleName() {
+        return "synchronisation loop";
+    }
+
+    /**
+     * One pass: reads the clock once, handles what is due at that time, then waits for the sockets until the earliest
+     * deadline (at most 250 ms: the runner sees a stop within it, and the watchdog a heartbeat).
+     */
+    @Override
+    public int doWork() {
+        long nowNs = clock.nowNs(); // the pass's one reading: the time of every event it handles
+        int work = ready;
+        ready = 0; // what a failing pass left unread stays in the sockets for the next wait
+        sockets.dispatch(work, nowNs, client);
+        if (resyncRequested) {
+            resyncRequested = false;
+            ntpSources.resetSources();
+            refclocks.resetSources();
+        }
+        ntpSources.mobiliseResolved(nowNs);
+        if (refclocks.takeSamples()) {
+            publisher.update(nowNs);
+        }
+        refclocks.checkReachability(nowNs);
+        long next = Math.min(nowNs + MAX_WAIT_NS, client.pollDue(nowNs));
+        next = Math.min(next, publisher.runTimer(nowNs));
+        next = Math.min(next, drift.runTimer(nowNs));
+        long waitNs = next - nowNs;
+        ready = sockets.await(waitNs <= 0 ? 0 : (int) (Math.min(MAX_WAIT_NS, waitNs + NS_PER_MS - 1) / NS_PER_MS));
+        return work;
+    }
+
+    /** A pass failed (a clock adjustment refused, a bug): what is served must not claim synchronisation any more. */
+    @Override
+    public void onError(Throwable cause) {
+        listener.failing(clock.nowNs());
+    }
+
+    /** Passes succeed again: the synchroniser's state may be served again. */
+    @Override
+    public void onRecovered() {
+        listener.recovered(clock.nowNs());
+    }
+
+    /** Down in reverse: the drift saved and the clock left tidy first, while everything still stands. */
+    @Override
+    public void onClose() {
         try {
-            int ready = 0;
-            while (running) {
-                long nowNs = clock.nowNs(); // the pass's one reading: the time of every event it handles
-                sockets.dispatch(ready, nowNs, client);
-                if (resyncRequested) {
-                    resyncRequested = false;
-                    ntpSources.resetSources();
-                    refclocks.resetSources();
-                }
-                ntpSources.mobiliseResolved(nowNs);
-                if (refclocks.takeSamples()) {
-                    publisher.update(nowNs);
-                }
-                refclocks.checkReachability(nowNs);
-                long next = Math.min(nowNs + MAX_WAIT_NS, client.pollDue(nowNs));
-                next = Math.min(next, publisher.runTimer(nowNs));
-                next = Math.min(next, drift.runTimer(nowNs));
-                long waitNs = next - nowNs;
-                ready = sockets.await(waitNs <= 0 ? 0 : (int) (Math.min(MAX_WAIT_NS, waitNs + NS_PER_MS - 1) / NS_PER_MS));
-            }
-        } finally {
-            // Down in reverse: the drift saved and the clock left tidy first, while everything still stands.
             drift.save();
             listener.stopping();
+        } finally {
             try (stats; sockets; ntpSources; refclocks) {
                 // closed by try-with-resources, last opened first
             }

@@ -23,6 +23,7 @@ class LoopRunnerTest {
         final AtomicInteger starts = new AtomicInteger();
         final AtomicInteger closes = new AtomicInteger();
         final AtomicInteger errorsSeen = new AtomicInteger();
+        final AtomicInteger recoveries = new AtomicInteger();
         volatile RuntimeException failStart;
 
         Scripted(IntSupplier pass) {
@@ -50,6 +51,11 @@ class LoopRunnerTest {
         @Override
         public void onError(Throwable cause) {
             errorsSeen.incrementAndGet();
+        }
+
+        @Override
+        public void onRecovered() {
+            recoveries.incrementAndGet();
         }
 
         @Override
@@ -99,6 +105,11 @@ class LoopRunnerTest {
             // Back-off between the five failures: 1 + 2 + 4 + 8 + 8 ms at least.
             assertTrue(System.nanoTime() - t0 >= 23_000_000L, "no back-off");
             assertEquals(LoopRunner.State.RUNNING, r.state());
+            // 50 ms of passes without a failure: recovered, told once (the sync loop serves its state again).
+            await(() -> agent.recoveries.get() == 1, "the recovery");
+            long passes = r.passes();
+            await(() -> r.passes() >= passes + 20, "passes after the recovery");
+            assertEquals(1, agent.recoveries.get());
         }
         assertEquals(0, deaths.count.get());
         assertEquals(1, agent.starts.get());

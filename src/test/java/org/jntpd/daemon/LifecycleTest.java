@@ -94,7 +94,41 @@ class LifecycleTest {
             assertEquals("READY=1\nSTATUS=started, unsynchronised", messages.getFirst(), where);
             assertTrue(messages.stream().anyMatch(m -> m.startsWith("STATUS=synchronised to 127.0.0.1")), where);
             assertEquals("STOPPING=1", messages.getLast(), where);
+            assertTrue(messages.stream().noneMatch(m -> m.contains("WATCHDOG=1")), "no WATCHDOG_USEC: no pings\n" + where);
         }
+    }
+
+    @Test
+    void shouldFeedTheSystemdWatchdogOnlyWhileEveryLoopMakesProgress(@TempDir Path dir) throws Exception {
+        NativeBuild.assumeGcc();
+        assumeTrue(NotifySocket.available(), "python3 (binds the notification socket) is not on the PATH");
+        // WatchdogSec=1s; the serving worker's receive calls fail from the 20th on (EBADF): its passes stop while the
+        // synchronisation loop's go on. The loop would die after 30 s; the test is over before.
+        try (NotifySocket notify = NotifySocket.bind(dir.resolve("notify"));
+                UdpClient udp = new UdpClient("127.0.0.1");
+                JntpdProcess jntpd = JntpdProcess.builder().env("NOTIFY_SOCKET", notify.path().toString())
+                        .env("WATCHDOG_USEC", "1000000").env("JNTPD_FAULTS", "recvmmsg=EBADF@20")
+                        .config("local stratum 3").start()) {
+            long deadlineNs = System.nanoTime() + 15_000_000_000L;
+            while (pings(notify) < 3 && System.nanoTime() - deadlineNs < 0) {
+                Thread.sleep(50);
+            }
+            assertTrue(pings(notify) >= 3, () -> "fed while the loops run\n" + notify.messages() + "\n" + jntpd.log());
+            for (int i = 0; i < 40 && !jntpd.log().contains("server worker 0: pass failed"); i++) {
+                udp.query(jntpd.address(), 4, 200); // receive calls until the faults begin
+            }
+            jntpd.awaitLog("server worker 0: pass failed", 10_000);
+            jntpd.awaitLog("systemd watchdog: not fed: no progress of server worker 0", 10_000);
+            Thread.sleep(1_000); // a check already under way when the worker stopped may still have fed it
+            int stalled = pings(notify);
+            Thread.sleep(3_000); // six checks
+            assertEquals(stalled, pings(notify), () -> "fed while a worker makes no progress\n" + jntpd.log());
+            assertTrue(jntpd.isAlive());
+        }
+    }
+
+    private static int pings(NotifySocket notify) {
+        return (int) notify.messages().stream().filter(m -> m.equals("WATCHDOG=1")).count();
     }
 
     @Test
