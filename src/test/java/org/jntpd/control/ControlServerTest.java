@@ -63,6 +63,7 @@ class ControlServerTest {
             for (int i = 0; i < 5; i++) {
                 assertEquals("received: 7\n", ask(socket, "serverstats", 1_500), "client " + i);
             }
+            assertEquals("no authentication configured\n", ask(socket, "authdata", 1_500));
             // More silent clients than the server keeps open: the one behind them is still answered at the latest
             // when the first ones reach their deadline.
             List<SocketChannel> more = new ArrayList<>();
@@ -72,7 +73,7 @@ class ControlServerTest {
                     c.connect(UnixDomainSocketAddress.of(socket));
                     more.add(c);
                 }
-                assertEquals("commands: tracking, sources, serverstats\n",
+                assertEquals("commands: tracking, sources, serverstats, authdata\n",
                         ask(socket, "help", 3 * ControlServer.CONNECTION_DEADLINE_MS));
             } finally {
                 for (SocketChannel c : more) {
