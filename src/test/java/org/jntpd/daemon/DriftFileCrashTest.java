@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The drift file survives a crash at any moment: a daemon that saves it every {@value #WRITE_INTERVAL_MS} ms (the
- * test-only {@value DriftSaver#INTERVAL_PROP_NAME}) is killed with SIGKILL at random moments, and the file is
- * always there and whole, never empty or cut short. A missing or corrupt file at start is named in the log and ignored.
+ * test-only {@value DriftSaver#INTERVAL_PROP_NAME}; it writes whenever its estimate improves on the saved one) is killed
+ * with SIGKILL at random moments after its first write, and the file is always there and whole, never empty or cut
+ * short. A missing or corrupt file at start is named in the log and ignored.
  */
 class DriftFileCrashTest {
     private static final int KILLS = 20;
@@ -52,25 +53,31 @@ class DriftFileCrashTest {
         try (JntpdProcess server = JntpdProcess.start("local stratum 1")) {
             for (int kill = 0; kill < KILLS; kill++) {
                 double seedPpm = Math.round(random.nextDouble(-100, 100) * 1e6) / 1e6;
-                if (kill > 0) { // the first run starts without a file; the others each from a value of their own
-                    Files.writeString(driftFile, String.format(Locale.ROOT, "%.6f 0.000000%n", seedPpm));
+                if (kill > 0) { // the first run starts without a file; the others each from a value of their own,
+                    // saved with a skew of 100 ppm: a poor estimate, which the daemon's first one replaces
+                    Files.writeString(driftFile, String.format(Locale.ROOT, "%.6f 100.000000%n", seedPpm));
                 }
                 try (JntpdProcess client = client(server.port(), driftFile)) {
                     client.awaitLog(kill == 0 ? "drift file " + driftFile + " does not exist yet"
                             : String.format(Locale.ROOT, "frequency %.3f ppm from %s", seedPpm, driftFile), 10_000);
-                    // Watch the file being replaced until the kill, which comes at a random moment of that.
-                    long killAtNs = System.nanoTime() + random.nextLong(MAX_KILL_DELAY_MS + 1) * 1_000_000;
-                    long giveUpNs = System.nanoTime() + 10_000_000_000L;
-                    Object last = null;
-                    while ((System.nanoTime() - killAtNs < 0 || !Files.exists(driftFile)) && System.nanoTime() - giveUpNs < 0) {
-                        Object key = Files.exists(driftFile) ? Files.readAttributes(driftFile,
-                                java.nio.file.attribute.BasicFileAttributes.class).fileKey() : null;
+                    // Watch the file being replaced until the kill, which comes at a random moment after the daemon
+                    // first writes it (it writes only an estimate better than the saved one: the first may take seconds).
+                    Object first = fileKey(driftFile);
+                    long killAtNs = Long.MAX_VALUE;
+                    long giveUpNs = System.nanoTime() + 20_000_000_000L;
+                    Object last = first;
+                    while ((killAtNs == Long.MAX_VALUE || System.nanoTime() - killAtNs < 0) && System.nanoTime() - giveUpNs < 0) {
+                        Object key = fileKey(driftFile);
                         if (key != null && !key.equals(last)) {
                             rewritesSeen += last == null ? 0 : 1; // a rename gives the path a new inode
                             last = key;
+                            if (killAtNs == Long.MAX_VALUE) {
+                                killAtNs = System.nanoTime() + random.nextLong(MAX_KILL_DELAY_MS + 1) * 1_000_000;
+                            }
                         }
                         Thread.sleep(2);
                     }
+                    assertTrue(killAtNs != Long.MAX_VALUE, () -> "never written in 20 s\n" + client.log());
                     client.killHard();
                     assertTrue(Files.exists(driftFile), "after kill " + kill + ":\n" + client.log());
                     String text = Files.readString(driftFile);
@@ -86,6 +93,15 @@ class DriftFileCrashTest {
         // rarely hit: so the test also demands what makes it safe, a new file renamed over the old (a new inode).
         assertTrue(rewritesSeen >= KILLS / 2, "the daemon replaced the file by renaming a new one over it while the test "
                 + "watched: " + rewritesSeen + " times");
+    }
+
+    /** The file's identity (its inode), null when there is none. */
+    private static Object fileKey(Path file) throws java.io.IOException {
+        try {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
     }
 
     @Test
