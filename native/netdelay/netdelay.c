@@ -14,8 +14,10 @@
  * replies (UDP source port 123, down direction) whose transmit timestamp is at or after UNIX_S: what a client sees
  * when its server's clock steps. Seeded (xoshiro256**): one stream per direction for delays, one for losses.
  *
- * Per-packet log (--log FILE): DIR ARRIVAL_NS DELAY_NS LATE_NS VERDICT_NS READLAG_NS SPORT DPORT FLAGS, DIR u|d, FLAGS a
- * combination of D (dropped), M (mangled by the server step), N (no kernel stamp: arrival = read time), - (none).
+ * Per-packet log (--log FILE): DIR ARRIVAL_NS DELAY_NS LATE_NS VERDICT_NS READLAG_NS SPORT DPORT FLAGS T2_NS T3_NS,
+ * DIR u|d, FLAGS a combination of D (dropped), M (mangled by the server step), N (no kernel stamp: arrival = read
+ * time), - (none); T2_NS and T3_NS are an NTP reply's receive and transmit timestamps as the server sent them (Unix
+ * ns; 0 for other packets).
  * LATE_NS is the clock just before the verdict call minus the intended release, VERDICT_NS the call's duration (it
  * forwards the packet, and often delivers it to the next namespace's socket, before it returns), READLAG_NS the
  * read time minus the arrival.
@@ -78,6 +80,7 @@ struct held {
     uint32_t len;
     int64_t arrival_ns, delay_ns, readlag_ns;
     int stamped, sport, dport;
+    int64_t t2_ns, t3_ns; /* an NTP reply's receive and transmit timestamps (Unix ns), else 0 */
 };
 
 static struct direction dirs[2];
@@ -179,9 +182,9 @@ static void release(struct held h) {
     record(h.dir->late, &h.dir->nlate, late);
     record(h.dir->verdict, &h.dir->nverdict, call);
     if (pktlog)
-        fprintf(pktlog, "%s %lld %lld %lld %lld %lld %d %d %s%s\n", h.dir->name, (long long)h.arrival_ns,
+        fprintf(pktlog, "%s %lld %lld %lld %lld %lld %d %d %s%s %lld %lld\n", h.dir->name, (long long)h.arrival_ns,
                 (long long)h.delay_ns, (long long)late, (long long)call, (long long)h.readlag_ns, h.sport, h.dport,
-                h.data ? "M" : "", h.stamped ? (h.data ? "" : "-") : "N");
+                h.data ? "M" : "", h.stamped ? (h.data ? "" : "-") : "N", (long long)h.t2_ns, (long long)h.t3_ns);
     free(h.data);
 }
 
@@ -197,15 +200,17 @@ static void put_be64(unsigned char *p, uint64_t v) {
     for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (unsigned char)v;
 }
 
+static int64_t ntp_to_unix_ns(uint64_t t) {
+    return t == 0 ? 0 : ((int64_t)(t >> 32) - NTP_UNIX_OFFSET_S) * NS + (int64_t)(((t & 0xffffffffULL) * NS) >> 32);
+}
+
 /* Returns a mangled copy of an IPv4 NTP reply that falls after the server step, or NULL. */
 static unsigned char *server_step(const unsigned char *pkt, int len) {
     if (server_step_ns == 0 || len < 20 || (pkt[0] >> 4) != 4 || pkt[9] != IPPROTO_UDP) return NULL;
     int ihl = (pkt[0] & 15) * 4;
     if (len < ihl + 8 + 48 || (pkt[ihl] << 8 | pkt[ihl + 1]) != server_port) return NULL;
     const unsigned char *ntp = pkt + ihl + 8;
-    uint64_t xmt = get_be64(ntp + 40);
-    int64_t xmt_unix_ns = ((int64_t)(xmt >> 32) - NTP_UNIX_OFFSET_S) * NS + (int64_t)(((xmt & 0xffffffffULL) * NS) >> 32);
-    if (xmt_unix_ns < server_step_at_ns) return NULL;
+    if (ntp_to_unix_ns(get_be64(ntp + 40)) < server_step_at_ns) return NULL;
     unsigned char *copy = malloc((size_t)len);
     if (!copy) return NULL;
     memcpy(copy, pkt, (size_t)len);
@@ -253,7 +258,7 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
     if (d->loss > 0 && next_unit(d->rng_loss) < d->loss) {
         nfq_set_verdict(d->qh, id, NF_DROP, 0, NULL);
         d->dropped++;
-        if (pktlog) fprintf(pktlog, "%s %lld 0 0 0 %lld %d %d D%s\n", d->name, (long long)arrival_ns,
+        if (pktlog) fprintf(pktlog, "%s %lld 0 0 0 %lld %d %d D%s 0 0\n", d->name, (long long)arrival_ns,
                             (long long)(read_ns - arrival_ns), sport, dport, stamped ? "" : "N");
         return 0;
     }
@@ -261,7 +266,12 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
     unsigned char *mangled = d == &dirs[1] && len > 0 ? server_step(payload, len) : NULL;
     if (mangled) d->mangled++;
     struct held h = {arrival_ns + delay_ns - advance_ns, id, d, mangled, (uint32_t)(mangled ? len : 0),
-                     arrival_ns, delay_ns, read_ns - arrival_ns, stamped, sport, dport};
+                     arrival_ns, delay_ns, read_ns - arrival_ns, stamped, sport, dport, 0, 0};
+    int ihl = len > 0 ? (payload[0] & 15) * 4 : 0;
+    if (d == &dirs[1] && sport == server_port && len >= ihl + 8 + 48) { /* as the server sent them */
+        h.t2_ns = ntp_to_unix_ns(get_be64(payload + ihl + 8 + 32));
+        h.t3_ns = ntp_to_unix_ns(get_be64(payload + ihl + 8 + 40));
+    }
     if (nheld >= MAX_HELD) {
         overflow++;
         release(h);

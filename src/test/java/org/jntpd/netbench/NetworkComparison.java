@@ -44,13 +44,21 @@ public final class NetworkComparison {
     private NetLab lab;
     private Process server;
     private Double durationOverrideS;
+    private String lockFile;
+    private String lockScope;
+    /** chronyd -x on the host clock, its error read from {@code chronyc tracking} every second (issue 15's way). */
+    private boolean chronydX;
+    /** Seconds of bench/network/cpu-after-send on both daemons once settled (0: none). */
+    private int cpuAfterSendS;
 
     /** One daemon's figures in one run. */
     record DaemonRun(String daemon, int router, double rmsS, double maxS, double meanS, int seconds, long requests,
-            long lost, double lateP99Us, double lateFraction, double[] tS, double[] errorS, String problem) {}
+            long lost, double lateP99Us, double lateFraction, double rateRmsPpm, double[] tS, double[] errorS,
+            String problem) {}
 
-    /** One run: both daemons, the machine's load. */
-    record Run(int index, long seed, DaemonRun jntpd, DaemonRun chronyd, double busyPercent, double loadAvg) {}
+    /** One run: both daemons, the machine's load, and what the per-sample analysis found. */
+    record Run(int index, long seed, DaemonRun jntpd, DaemonRun chronyd, double busyPercent, double loadAvg,
+            List<SampleAnalysis.Result> samples, SampleAnalysis.ServerTimes server) {}
 
     private NetworkComparison(Path top, Path out, boolean quick, Integer runs, String serverKind, String jntpdJavaOpts,
             boolean differentSeeds, long baseSeed, List<String> clientExtra) {
@@ -77,6 +85,10 @@ public final class NetworkComparison {
         long seed = 1;
         Path out = null;
         Double durationOverride = null;
+        String lockFile = null;
+        String lockScope = "profile";
+        boolean chronydX = false;
+        int cpuAfterSendS = 0;
         List<String> names = new ArrayList<>();
         List<String> extra = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -92,6 +104,10 @@ public final class NetworkComparison {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--client-conf" -> extra.add(args[++i]);
                 case "--duration" -> durationOverride = Double.parseDouble(args[++i]);
+                case "--lock" -> lockFile = args[++i];
+                case "--lock-scope" -> lockScope = args[++i];
+                case "--chronyd-x" -> chronydX = true;
+                case "--cpu-after-send" -> cpuAfterSendS = Integer.parseInt(args[++i]);
                 default -> {
                     if (a.startsWith("-")) {
                         throw new IllegalArgumentException("unknown option " + a + " (see bench/network-vs-chronyd --help)");
@@ -99,6 +115,9 @@ public final class NetworkComparison {
                     names.add(a);
                 }
             }
+        }
+        if (!List.of("run", "profile", "all").contains(lockScope)) {
+            throw new IllegalArgumentException("--lock-scope: expected run, profile or all, got " + lockScope);
         }
         if (!serverKind.equals("chronyd") && !serverKind.equals("jntpd")) {
             throw new IllegalArgumentException("--server: expected chronyd or jntpd, got " + serverKind);
@@ -110,11 +129,17 @@ public final class NetworkComparison {
         NetworkComparison bench = new NetworkComparison(top, out.toAbsolutePath(), quick, runs, serverKind, javaOpts,
                 differentSeeds, seed, extra);
         bench.durationOverrideS = durationOverride;
+        bench.lockFile = lockFile;
+        bench.lockScope = lockScope;
+        bench.chronydX = chronydX;
+        bench.cpuAfterSendS = cpuAfterSendS;
         HostClock before = HostClock.read();
         try (NetLab l = NetLab.create()) {
             bench.lab = l;
             if (calibrate) {
-                bench.calibrate();
+                try (HeavyLock ignored = HeavyLock.take(lockFile)) {
+                    bench.calibrate();
+                }
             } else {
                 List<NetProfile> profiles = bench.profiles(names);
                 bench.startServer();
@@ -205,30 +230,47 @@ public final class NetworkComparison {
         List<String> table = new ArrayList<>();
         Path tsv = out.resolve("runs.tsv");
         Files.writeString(tsv, "profile\trun\tseed\tdaemon\trouter\trms_us\tmax_us\tmean_us\tseconds\trequests\tlost"
-                + "\tlate_p99_us\tlate_frac\tbusy_pct\tloadavg\tproblem\n");
-        for (NetProfile p : profiles) {
-            List<Run> runs = new ArrayList<>();
-            for (int k = 0; k < runs(p); k++) {
-                Run r = runOnce(p, k);
-                runs.add(r);
-                for (DaemonRun d : List.of(r.jntpd(), r.chronyd())) {
-                    Files.writeString(tsv, String.format(Locale.ROOT,
-                            "%s\t%d\t%d\t%s\t%d\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%.1f\t%.4f\t%.0f\t%.2f\t%s%n", p.id(), k,
-                            r.seed(), d.daemon(), d.router(), d.rmsS() * 1e6, d.maxS() * 1e6, d.meanS() * 1e6,
-                            d.seconds(), d.requests(), d.lost(), d.lateP99Us(), d.lateFraction(), r.busyPercent(),
-                            r.loadAvg(), d.problem() == null ? "" : d.problem()), java.nio.file.StandardOpenOption.APPEND);
-                }
-                System.out.println(runLine(p, r));
-            }
-            String line = summaryLine(p, runs);
-            System.out.println(line);
-            table.add(tableRow(p, runs));
-            plot(p, runs);
+                + "\tlate_p99_us\tlate_frac\tbusy_pct\tloadavg\tdelay_excess_p50_us\toffset_error_p50_us\trate_rms_ppm\tproblem\n");
+        try (HeavyLock all = HeavyLock.take(lockScope.equals("all") ? lockFile : null)) {
+            runProfiles(profiles, table, tsv);
         }
         System.out.println();
         System.out.println(tableHeader());
         table.forEach(System.out::println);
         Files.write(out.resolve("table.md"), Stream.concat(Stream.of(tableHeader()), table.stream()).toList());
+    }
+
+    private void runProfiles(List<NetProfile> profiles, List<String> table, Path tsv) throws Exception {
+        for (NetProfile p : profiles) {
+            List<Run> runs = new ArrayList<>();
+            HeavyLock profileLock = HeavyLock.take(lockScope.equals("profile") ? lockFile : null);
+            for (int k = 0; k < runs(p); k++) {
+                Run r;
+                try (HeavyLock ignored = HeavyLock.take(lockScope.equals("run") ? lockFile : null)) {
+                    r = runOnce(p, k);
+                } catch (Exception e) {
+                    profileLock.close();
+                    throw e;
+                }
+                runs.add(r);
+                for (int i = 0; i < 2; i++) {
+                    DaemonRun d = i == 0 ? r.jntpd() : r.chronyd();
+                    SampleAnalysis.Result a = r.samples().get(i);
+                    Files.writeString(tsv, String.format(Locale.ROOT,
+                            "%s\t%d\t%d\t%s\t%d\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%.1f\t%.4f\t%.0f\t%.2f\t%s\t%s\t%.3f\t%s%n", p.id(),
+                            k, r.seed(), d.daemon(), d.router(), d.rmsS() * 1e6, d.maxS() * 1e6, d.meanS() * 1e6,
+                            d.seconds(), d.requests(), d.lost(), d.lateP99Us(), d.lateFraction(), r.busyPercent(),
+                            r.loadAvg(), median(a.delayExcessUs()), median(a.offsetErrorUs()), d.rateRmsPpm(),
+                            d.problem() == null ? "" : d.problem()), java.nio.file.StandardOpenOption.APPEND);
+                }
+                System.out.println(runLine(p, r));
+            }
+            profileLock.close();
+            String line = summaryLine(p, runs);
+            System.out.println(line);
+            table.add(tableRow(p, runs));
+            plot(p, runs);
+        }
     }
 
     private double duration(NetProfile p) {
@@ -247,6 +289,7 @@ public final class NetworkComparison {
         Path dir = out.resolve(p.id() + "/run" + k);
         Files.createDirectories(dir.resolve("jntpd"));
         Files.createDirectories(dir.resolve("chronyd"));
+        Files.write(dir.resolve("routers.txt"), List.of("jntpd " + jr, "chronyd " + cr));
         // chronyd writes its logs as root (-u root); the folder is ours
         double startUnixS = System.currentTimeMillis() / 1e3 + 4; // delayers up and warmed before this
         List<Process> delayers = new ArrayList<>();
@@ -264,10 +307,24 @@ public final class NetworkComparison {
         if (sleepMs > 0) {
             Thread.sleep(sleepMs);
         }
-        String clock = p.clockOffsetS() + "," + p.clockFreqPpm();
-        String wander = p.wanderPpm() > 0 ? p.wanderPpm() + "," + seed : null;
+        // With --chronyd-x chronyd's clock is the host's, which is true time: jntpd's virtual oscillator is then perfect too.
+        String clock = chronydX ? "0,0" : p.clockOffsetS() + "," + p.clockFreqPpm();
+        String wander = p.wanderPpm() > 0 && !chronydX ? p.wanderPpm() + "," + seed : null;
         Process chronyd = startChronyd(p, cr, dir.resolve("chronyd"), clock, wander);
         Process jntpd = startJntpd(p, jr, dir.resolve("jntpd"), clock, wander);
+        Thread tracking = chronydX ? Thread.ofPlatform().daemon().start(() -> pollTracking(cr, dir.resolve("chronyd"),
+                startUnixS + durationS)) : null;
+        List<Process> probes = new ArrayList<>();
+        if (cpuAfterSendS > 0) {
+            Thread.sleep(Math.max(0, (long) ((startUnixS + p.settle().seconds(durationS)) * 1e3) - System.currentTimeMillis()));
+            String tool = top.resolve("bench/network/cpu-after-send").toString();
+            long secs = Math.min(cpuAfterSendS, (long) (durationS - p.settle().seconds(durationS)) - 5);
+            for (Map.Entry<String, Process> e : Map.of("jntpd", jntpd, "chronyd", chronyd).entrySet()) {
+                probes.add(new ProcessBuilder(tool, String.valueOf(e.getValue().pid()), String.valueOf(secs))
+                        .redirectErrorStream(true).redirectOutput(dir.resolve(e.getKey() + "/cpu-after-send.txt").toFile())
+                        .start());
+            }
+        }
         String problem = null;
         long endMs = (long) ((startUnixS + durationS) * 1e3);
         while (System.currentTimeMillis() < endMs) {
@@ -278,6 +335,15 @@ public final class NetworkComparison {
             }
         }
         long[] cpu1 = cpuTimes();
+        for (Process pr : probes) {
+            if (!pr.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                pr.destroy();
+            }
+        }
+        if (tracking != null) {
+            tracking.interrupt();
+            tracking.join(5_000);
+        }
         lab.stop(jntpd, 10_000);
         lab.stop(chronyd, 10_000);
         for (Process d : delayers) {
@@ -287,7 +353,14 @@ public final class NetworkComparison {
         double load = loadAvg();
         DaemonRun j = measure("jntpd", p, jr, dir, startUnixS, durationS, problem);
         DaemonRun c = measure("chronyd", p, cr, dir, startUnixS, durationS, problem);
-        return new Run(k, seed, j, c, busy, load);
+        List<SampleAnalysis.Result> samples = SampleAnalysis.analyse(dir);
+        SampleAnalysis.ServerTimes server = SampleAnalysis.server(dir.resolve("router1.log"));
+        List<String> analysis = new ArrayList<>();
+        samples.forEach(r -> analysis.add(r.line()));
+        analysis.add("router 1: " + server.line());
+        analysis.add("router 2: " + SampleAnalysis.server(dir.resolve("router2.log")).line());
+        Files.write(dir.resolve("samples.txt"), analysis);
+        return new Run(k, seed, j, c, busy, load, samples, server);
     }
 
     private List<String> delayerCommand(NetProfile p, double durationS, double startUnixS, long seed, Path log) {
@@ -343,8 +416,12 @@ public final class NetworkComparison {
 
     private Process startChronyd(NetProfile p, int r, Path dir, String clock, String wander) throws IOException {
         Files.write(dir.resolve("chronyd.conf"), List.of("server " + NetLab.SERVER_ADDRESS + " " + p.serverOptions(),
-                "bindcmdaddress /", "cmdport 0", "pidfile " + dir.resolve("chronyd.pid"), "logdir " + dir,
-                "log measurements statistics tracking"));
+                chronydX ? "bindcmdaddress 127.0.0.1" : "bindcmdaddress /", chronydX ? "cmdport 323" : "cmdport 0",
+                "pidfile " + dir.resolve("chronyd.pid"), "logdir " + dir, "log measurements statistics tracking"));
+        if (chronydX) {
+            return lab.start(lab.client(r), ExternalProgram.withoutSysTime("/usr/sbin/chronyd", "-x", "-d", "-u", "root",
+                    "-f", dir.resolve("chronyd.conf").toString()), Map.of(), dir.resolve("daemon.log"));
+        }
         List<String> cmd = new ArrayList<>(ExternalProgram.withoutSysTime("env"));
         cmd.add("LD_PRELOAD=" + nativeDir.resolve("libjntpd_vclock.so"));
         cmd.add("JNTPD_VIRTUAL_CLOCK=" + clock);
@@ -354,6 +431,83 @@ public final class NetworkComparison {
         }
         cmd.addAll(List.of("/usr/sbin/chronyd", "-d", "-u", "root", "-f", dir.resolve("chronyd.conf").toString()));
         return lab.start(lab.client(r), cmd, Map.of(), dir.resolve("daemon.log"));
+    }
+
+    /**
+     * The heavy-work lock other helpers' benches and full test runs take with flock(1), held for one run (so other
+     * work can go between runs): a child {@code flock FILE sh -c 'echo; read'} holds it until its stdin closes. (A
+     * JVM's own FileChannel.lock is an fcntl lock, which flock(2) does not see.)
+     */
+    private record HeavyLock(Process holder, Thread hook) implements AutoCloseable {
+        static HeavyLock take(String file) throws IOException {
+            if (file == null) {
+                return new HeavyLock(null, null);
+            }
+            Process p = new ProcessBuilder("flock", file, "sh", "-c", "echo locked; read line")
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Thread hook = Thread.ofPlatform().unstarted(p::destroy); // a killed bench must not leave it queued
+            Runtime.getRuntime().addShutdownHook(hook);
+            long t0 = System.nanoTime();
+            int c = p.getInputStream().read(); // blocks until flock got the lock and the shell echoed
+            if (c < 0) {
+                throw new IOException("flock " + file + " failed");
+            }
+            double waitedS = (System.nanoTime() - t0) / 1e9;
+            if (waitedS > 1) {
+                System.out.printf(Locale.ROOT, "(waited %.0f s for %s)%n", waitedS, file);
+            }
+            return new HeavyLock(p, hook);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (holder != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs anyway
+                }
+                holder.getOutputStream().close(); // read returns, the shell exits, flock releases
+                try {
+                    if (!holder.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                        holder.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    holder.destroyForcibly();
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    /**
+     * For --chronyd-x: {@code chronyc tracking} once a second until {@code endUnixS}, written as a virtual-clock log
+     * (true time, error, NaN) so the measurement reads it like the shim's. chronyd -x keeps the corrections it would
+     * make in software (its null clock driver): its "System time" X seconds "slow" means it would add X to the clock,
+     * whose own time it takes as X behind true time; its clock (the host's plus that correction) is then X ahead.
+     */
+    private void pollTracking(int r, Path dir, double endUnixS) {
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("System time\\s*:\\s*([0-9.]+) seconds (slow|fast)");
+        try (java.io.BufferedWriter w = Files.newBufferedWriter(dir.resolve("vclock.log"))) {
+            while (!Thread.currentThread().isInterrupted() && System.currentTimeMillis() / 1e3 < endUnixS) {
+                long next = (System.currentTimeMillis() / 1000 + 1) * 1000;
+                Thread.sleep(Math.max(1, next - System.currentTimeMillis()));
+                double t0 = System.currentTimeMillis() / 1e3;
+                ExternalProgram.Result res = lab.exec(lab.client(r), Duration.ofSeconds(2), "chronyc", "-h", "127.0.0.1",
+                        "-n", "tracking");
+                double t1 = System.currentTimeMillis() / 1e3;
+                java.util.regex.Matcher m = line.matcher(res.output());
+                if (m.find()) {
+                    double x = Double.parseDouble(m.group(1));
+                    w.write(String.format(Locale.ROOT, "%.6f %.9f NaN%n", (t0 + t1) / 2, m.group(2).equals("slow") ? x : -x));
+                    w.flush();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            System.out.println("chronyc tracking: " + e);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ measurement
@@ -368,6 +522,7 @@ public final class NetworkComparison {
         double sum = 0;
         double sumSq = 0;
         double max = 0;
+        double rateSq = 0;
         int n = 0;
         for (VirtualClockLog.Line l : log.lines()) {
             double t = l.trueUnixS() - startUnixS;
@@ -380,6 +535,7 @@ public final class NetworkComparison {
                 sum += e;
                 sumSq += e * e;
                 max = Math.max(max, Math.abs(e));
+                rateSq += l.freqPpm() * l.freqPpm();
                 n++;
             }
         }
@@ -390,7 +546,7 @@ public final class NetworkComparison {
         }
         return new DaemonRun(daemon, router, n == 0 ? Double.NaN : Math.sqrt(sumSq / n), n == 0 ? Double.NaN : max,
                 n == 0 ? Double.NaN : sum / n, n, rs.requests, rs.lost, rs.lateP99Us, rs.lateFraction,
-                series.stream().mapToDouble(a -> a[0]).toArray(), series.stream().mapToDouble(a -> a[1]).toArray(), why);
+                n == 0 ? Double.NaN : Math.sqrt(rateSq / n), series.stream().mapToDouble(a -> a[0]).toArray(), series.stream().mapToDouble(a -> a[1]).toArray(), why);
     }
 
     private record RouterStats(long requests, long lost, double lateP99Us, double lateFraction) {}
@@ -494,14 +650,27 @@ public final class NetworkComparison {
     // ------------------------------------------------------------------------------------------------ reporting
 
     private static String runLine(NetProfile p, Run r) {
-        return String.format(Locale.ROOT, "%s run %d seed %d: %s | %s | busy %.0f%%", p.id(), r.index(), r.seed(),
-                daemonFigures(r.jntpd()), daemonFigures(r.chronyd()), r.busyPercent());
+        return String.format(Locale.ROOT, "%s run %d seed %d: %s | %s | busy %.0f%%%n    delay excess p50 jntpd %s us, "
+                + "chronyd %s us; jntpd offset error p50 %s us; server T3 lead p50 %s us", p.id(), r.index(), r.seed(),
+                daemonFigures(r.jntpd()), daemonFigures(r.chronyd()), r.busyPercent(),
+                median(r.samples().get(0).delayExcessUs()), median(r.samples().get(1).delayExcessUs()),
+                median(r.samples().get(0).offsetErrorUs()), median(r.server().t3LeadUs()));
+    }
+
+    private static String median(double[] v) {
+        if (v.length == 0) {
+            return "-";
+        }
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return String.format(Locale.ROOT, "%.1f", s[(s.length - 1) / 2]);
     }
 
     private static String daemonFigures(DaemonRun d) {
-        return String.format(Locale.ROOT, "%s (r%d) RMS %s MAX %s mean %s requests %d lost %d late>20us %.1f%%%s",
-                d.daemon(), d.router(), NetProfile.us(d.rmsS()), NetProfile.us(d.maxS()), NetProfile.us(d.meanS()),
-                d.requests(), d.lost(), d.lateFraction() * 100, d.problem() == null ? "" : " [" + d.problem() + "]");
+        return String.format(Locale.ROOT, "%s (r%d) RMS %s MAX %s mean %s rate RMS %.2f ppm requests %d lost %d "
+                + "late>20us %.1f%%%s", d.daemon(), d.router(), NetProfile.us(d.rmsS()), NetProfile.us(d.maxS()),
+                NetProfile.us(d.meanS()), d.rateRmsPpm(), d.requests(), d.lost(), d.lateFraction() * 100,
+                d.problem() == null ? "" : " [" + d.problem() + "]");
     }
 
     /** The line per profile: medians over runs and [min, max] of each figure. */
