@@ -11,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.function.Supplier;
-import org.jntpd.daemon.Log;
+import org.jntpd.base.Log;
 
 /**
  * The local control socket jntpc talks to (chronyc's command socket): a Unix stream socket, one command line per
@@ -25,14 +25,17 @@ public final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel channel;
     private final Supplier<DaemonStatus> status;
     private final Supplier<String> serverStats;
+    private final Supplier<String> authData;
     private final Thread thread;
     private volatile boolean running = true;
 
-    private ControlServer(Path path, ServerSocketChannel channel, Supplier<DaemonStatus> status, Supplier<String> serverStats) {
+    private ControlServer(Path path, ServerSocketChannel channel, Supplier<DaemonStatus> status, Supplier<String> serverStats,
+            Supplier<String> authData) {
         this.path = path;
         this.channel = channel;
         this.status = status;
         this.serverStats = serverStats;
+        this.authData = authData;
         this.thread = Thread.ofPlatform().name("jntpd-control").daemon(true).unstarted(this::run);
     }
 
@@ -41,6 +44,12 @@ public final class ControlServer implements AutoCloseable {
      * Returns null, logged, when it cannot (the daemon runs on without it).
      */
     public static ControlServer open(String path, Supplier<DaemonStatus> status, Supplier<String> serverStats) {
+        return open(path, status, serverStats, () -> "no authentication configured\n");
+    }
+
+    /** As above, with {@code authData} answering {@code authdata} (keys and NTS, client and server side). */
+    public static ControlServer open(String path, Supplier<DaemonStatus> status, Supplier<String> serverStats,
+            Supplier<String> authData) {
         Path p = Path.of(path);
         try {
             Path dir = p.toAbsolutePath().getParent();
@@ -56,7 +65,7 @@ public final class ControlServer implements AutoCloseable {
             ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             ch.bind(UnixDomainSocketAddress.of(p));
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-rw----"));
-            ControlServer s = new ControlServer(p, ch, status, serverStats);
+            ControlServer s = new ControlServer(p, ch, status, serverStats, authData);
             s.thread.start();
             return s;
         } catch (IOException | UnsupportedOperationException e) {
@@ -80,11 +89,24 @@ public final class ControlServer implements AutoCloseable {
             try (SocketChannel c = channel.accept()) {
                 String command = readLine(c);
                 c.write(ByteBuffer.wrap(answer(command).getBytes(StandardCharsets.UTF_8)));
+                discardUnread(c);
             } catch (IOException e) {
                 if (running) {
                     Log.debug("control connection: " + e.getMessage());
                 }
             }
+        }
+    }
+
+    /**
+     * Reads away what a client sent beyond the command line (without waiting): unread bytes at close make the kernel
+     * reset the connection, and the client lost its answer (fuzzing found it: a request of more than 256 bytes).
+     */
+    private static void discardUnread(SocketChannel c) throws IOException {
+        c.configureBlocking(false);
+        ByteBuffer sink = ByteBuffer.allocate(4096);
+        for (int i = 0; i < 64 && c.read(sink.clear()) > 0; i++) {
+            // at most 256 KiB
         }
     }
 
@@ -112,8 +134,9 @@ public final class ControlServer implements AutoCloseable {
             case "tracking" -> s.trackingText();
             case "sources" -> s.sourcesText();
             case "serverstats" -> serverStats.get();
-            case "help" -> "commands: tracking, sources, serverstats\n";
-            default -> "error: unknown command '" + command + "' (expected tracking, sources, serverstats)\n";
+            case "authdata" -> authData.get();
+            case "help" -> "commands: tracking, sources, serverstats, authdata\n";
+            default -> "error: unknown command '" + command + "' (expected tracking, sources, serverstats, authdata)\n";
         };
     }
 

@@ -1,5 +1,9 @@
 package org.jntpd.sync;
 
+import static org.jntpd.time.Dispersion.PHI;
+
+import org.jntpd.wire.NtpPacket;
+
 /**
  * A time source as selection sees it: a stream of samples, whatever produced them (an NTP association, a PPS or
  * SHM reference clock). It filters the samples into an estimate of its offset and of its frequency relative to the
@@ -10,8 +14,6 @@ package org.jntpd.sync;
  * discipline applies to the clock, so its state always refers to the corrected clock. Never steers the clock.
  */
 public final class Source {
-    /** Frequency tolerance of a clock, RFC 5905's PHI: 15 ppm, the rate at which an estimate's bound ages. */
-    static final double PHI = 15e-6;
     /** An innovation beyond this many sigma is a spike (popcorn) unless it persists. */
     private static final double SPIKE_GATE_SIGMA = 5;
     /** This many consecutive spikes are a change (a step of the source or of our frequency), not noise. */
@@ -27,8 +29,8 @@ public final class Source {
 
     private boolean reachable;
     private boolean pending;
-    private int leap = 3;
-    private int stratum = 16;
+    private int leap = NtpPacket.LEAP_UNSYNCHRONIZED;
+    private int stratum = NtpPacket.STRATUM_UNSYNCHRONIZED;
     private int refId;
     private long rootDelayNs;
     private long rootDispersionNs;
@@ -217,8 +219,8 @@ public final class Source {
 
     /** Whether selection may consider the source at {@code nowNs}. */
     boolean selectable(long nowNs, long maxDistanceNs) {
-        return reachable && !config.noselect() && bank.initialised() && leap != 3
-                && stratum >= 0 && stratum < 16 && distanceNs(nowNs) < maxDistanceNs; // 0: a reference clock
+        return reachable && !config.noselect() && bank.initialised() && leap != NtpPacket.LEAP_UNSYNCHRONIZED
+                && stratum >= 0 && stratum < NtpPacket.STRATUM_UNSYNCHRONIZED && distanceNs(nowNs) < maxDistanceNs; // 0: a reference clock
     }
 
     public int leap() {

@@ -63,7 +63,8 @@ class ConfigParserTest {
     @Test
     void shouldParseServerOptionsWithUnits() throws ConfigException {
         Config c = parse("server -6 [2001:db8::1]%eth0 port 1123 minpoll 4 maxpoll 8 prefer xleave maxdelay 0.05 bias -0.001 key 7 version 3\n"
-                + "server time.example.org nts noval ntsport 4461\n");
+                + "server time.example.org nts noval ntsport 4461\n"
+                + "keyfile /etc/chrony.keys\n");
         ServerSpec s = c.servers().get(0);
         assertEquals("2001:db8::1%eth0", s.host());
         assertEquals(ServerSpec.Family.IPV6, s.family());
@@ -79,6 +80,49 @@ class ConfigParserTest {
         assertTrue(t.nts() && t.ntsNoValidate());
         assertEquals(4461, t.ntsPort());
         assertEquals(new Location("test.conf", 2), t.location());
+        assertEquals(new Config.FileRef("/etc/chrony.keys", new Location("test.conf", 3)), c.auth().keysFile());
+        assertTrue(c.auth().chronyFormat() && c.auth().trusts(7), "chrony trusts every key of its key file");
+    }
+
+    @Test
+    void shouldReadNtpsecsHostPortFormAsTheNtsKePort() throws ConfigException {
+        Config c = parse("server localhost:14460 nts ca /etc/jntpd/ca.pem\nserver [2001:db8::1]:4461 nts\n");
+        assertEquals("localhost", c.servers().get(0).host());
+        assertEquals(14460, c.servers().get(0).ntsPort());
+        assertEquals(123, c.servers().get(0).port(), "the NTP port comes from NTS-KE, 123 unless it says otherwise");
+        assertEquals("/etc/jntpd/ca.pem", c.servers().get(0).ntsCa());
+        assertEquals("2001:db8::1", c.servers().get(1).host());
+        assertEquals(4461, c.servers().get(1).ntsPort());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("server localhost:14460 iburst\n"));
+        assertEquals(List.of("test.conf:1: HOST:PORT (NTPsec's form for the NTS-KE port) needs 'nts'"), e.errors());
+    }
+
+    @Test
+    void shouldEnableTheNtsServerInEitherDialectOnlyWithCertificateAndKey() throws ConfigException {
+        Config chrony = parse("ntsservercert /etc/c.pem\nntsserverkey /etc/k.pem\nntsport 14460\nntsrotate 0\n");
+        assertTrue(chrony.nts().enable());
+        assertEquals("/etc/c.pem", chrony.nts().certFile().path());
+        assertEquals(new Location("test.conf", 2), chrony.nts().keyFile().location());
+        assertEquals(14460, chrony.nts().kePort());
+        assertEquals(0, chrony.nts().rotateS());
+        Config ntpsec = parse("nts enable\nnts cert /etc/c.pem\nnts key /etc/k.pem\nnts cookie /var/lib/k\n");
+        assertTrue(ntpsec.nts().enable());
+        assertEquals("/var/lib/k", ntpsec.nts().cookieFile().path());
+        assertFalse(parse("nts disable\nnts cert /etc/c.pem\nnts key /etc/k.pem\n").nts().enable());
+        assertFalse(parse("ntstrustedcerts /etc/ca.pem\n").nts().enable(), "a client's settings start no server");
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("ntsservercert /etc/c.pem\n"));
+        assertEquals(List.of("test.conf:1: the NTS server needs both a certificate and its private key (ntsserverkey or "
+                + "'nts key' is missing)"), e.errors());
+    }
+
+    @Test
+    void shouldTrustOnlyTrustedKeysOfAnNtpsecKeyFile() throws ConfigException {
+        Config c = parse("keys /etc/ntp.keys\ntrustedkey 1 3\nserver 192.0.2.1 key 3\n");
+        assertTrue(c.auth().trusts(1) && c.auth().trusts(3) && !c.auth().trusts(2));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> parse("keys /etc/ntp.keys\ntrustedkey 1\nserver 192.0.2.1 key 2\n"));
+        assertEquals(List.of("test.conf:3: server 192.0.2.1 key 2: the key is not trusted (add it to a 'trustedkey' line)"),
+                e.errors());
     }
 
     @Test
@@ -276,5 +320,111 @@ class ConfigParserTest {
                 ConfigParser.tokenize("logfile \"/var/log/my file.log\" # comment", Location.BUILT_IN));
         assertEquals(List.of("server", "a"), ConfigParser.tokenize("  server\ta#b", Location.BUILT_IN));
         assertEquals(List.of(), ConfigParser.tokenize("# only a comment", Location.BUILT_IN));
+    }
+
+    @Test
+    void shouldRefuseLimitsTheDaemonCannotStartWith() {
+        // Each was accepted and then crashed the start with a stack trace (SyncConfig, RateLimiter).
+        assertEquals(List.of("test.conf:1: maxslewrate: expected a rate in ppm above 0.0 up to 1000000.0, got '0'"),
+                errorsOf("maxslewrate 0"));
+        assertEquals(List.of("test.conf:1: average: expected packets per second from 2.5E-4 to 500000.0, got '1000000'"),
+                errorsOf("limit average 1000000"));
+        assertEquals(List.of("test.conf:1: average: expected packets per second from 2.5E-4 to 500000.0, got '0.0001'"),
+                errorsOf("limit average 0.0001"));
+    }
+
+    @Test
+    void shouldMapLimitAverageOntoTheLimitersWholeRange() throws ConfigException {
+        assertEquals(12, parse("limit average 0.00025").serving().rateLimit().intervalLog2());
+        assertEquals(-19, parse("limit average 500000").serving().rateLimit().intervalLog2());
+        assertEquals(3, parse("limit average 0.125").serving().rateLimit().intervalLog2());
+    }
+
+    @Test
+    void shouldNameEveryWordThatIsParsedButNotActedOn() throws ConfigException {
+        // Before, these were parsed into Config and never read, and --check-config said "0 not honoured".
+        Config c = parse("""
+                tos ceiling 10 floor 2 mindist 0.01
+                tinker huffpuff 7200
+                trustedkey 1 2
+                controlkey 1
+                enable auth monitor
+                local stratum 5 orphan
+                refclock shm unit 0 maxpoll 6 subtype 1 trust
+                statistics loopstats rawstats
+                ntsport 4461
+                rtcautotrim 30
+                tinker stepback 1 stepfwd 2
+                """);
+        assertEquals(List.of(
+                "test.conf:1: 'tos ceiling', 'tos floor', 'tos mindist' are accepted but not honoured by jntpd",
+                "test.conf:2: 'tinker huffpuff' is accepted but not honoured by jntpd",
+                "test.conf:4: 'controlkey' is accepted but not honoured by jntpd: its mode 6 responder answers read "
+                        + "requests only, which need no key",
+                "test.conf:5: 'enable auth', 'enable monitor' are accepted but not honoured by jntpd: a key or nts on a "
+                        + "server line is what makes jntpd authenticate it, and it mobilises no association for an "
+                        + "unauthenticated peer; the rate limiter keeps its own table",
+                "test.conf:6: 'local orphan' is accepted but not honoured by jntpd",
+                "test.conf:7: 'refclock maxpoll', 'refclock subtype', 'refclock trust' are accepted but not honoured by "
+                        + "jntpd: a reference clock polls at one rate (minpoll)",
+                "test.conf:8: 'statistics rawstats' is accepted but not honoured by jntpd: only loopstats, peerstats, "
+                        + "clockstats are written",
+                "test.conf:10: 'rtcautotrim' is accepted but not honoured by jntpd: it needs an rtcfile (the RTC's offset "
+                        + "is known only while it is tracked)",
+                "test.conf:11: 'tinker stepback', 'tinker stepfwd' are accepted but not honoured as given: jntpd steps "
+                        + "beyond the larger threshold (2.0 s) both ways"), c.notices());
+        assertEquals(List.of(), parse("tos minsane 2 maxclock 8\ntinker step 0.5 stepout 60\nstatistics loopstats\n"
+                + "refclock pps /dev/pps0 flag2 1 poll 4\n").notices());
+    }
+
+    @Test
+    void shouldRefuseWhatTheStartWouldRefuse() {
+        // Accepted by --check-config before, and then the start failed.
+        assertEquals(List.of("test.conf:2: rtcfile (test.conf:1) cannot be used with rtcsync (test.conf:2): rtcsync leaves "
+                + "the RTC to the kernel's 11-minute mode, rtcfile tracks it (chrony refuses the pair too); keep one"),
+                errorsOf("rtcfile /var/lib/jntpd/rtc\nrtcsync\n"));
+        assertEquals(List.of("test.conf:1: refclock gpsd (NTPsec's GPSD JSON driver) is not supported: use gpsd's shared "
+                + "memory ('refclock shm 0') or its chrony socket ('refclock sock /run/chrony.DEVICE.sock')"),
+                errorsOf("server 127.127.46.0"));
+    }
+
+    @Test
+    void shouldLeaveOutCpusTheProcessMayNotRunOnAndSaySo() throws ConfigException {
+        ConfigParser.Machine twoCpus = new ConfigParser.Machine(Set.of(0, 1));
+        Config c = ConfigParser.parse("test.conf", "cpu 0,1\ncpu 5\n", null, twoCpus);
+        assertEquals(List.of(0, 1), c.serving().cpus());
+        assertEquals(List.of("test.conf:2: cpu 5 is not one this process may run on (it may use 0-1): no worker is "
+                + "pinned there"), c.warnings());
+        Config none = ConfigParser.parse("test.conf", "cpu 2,3\n", null, new ConfigParser.Machine(Set.of(0, 4, 5, 6)));
+        assertEquals(List.of(), none.serving().cpus());
+        assertEquals(List.of("test.conf:1: cpu 2 is not one this process may run on (it may use 0,4-6): no worker is "
+                        + "pinned there",
+                "test.conf:1: cpu 3 is not one this process may run on (it may use 0,4-6): no worker is pinned there; "
+                        + "one unpinned worker serves"), none.warnings());
+        assertEquals(List.of(2, 3), parse("cpu 2,3").serving().cpus(), "unchecked when the machine is not known");
+    }
+
+    @Test
+    void shouldReportADuplicatedSourceWithBothLinesAndKeepOnlyTheFirst() throws ConfigException {
+        // Before, the copy became a second association on the same address and port that never got a reply.
+        Config c = parse("""
+                server 192.0.2.1 iburst
+                pool pool.ntp.org
+                server 192.0.2.1 prefer
+                pool Pool.NTP.org.
+                peer [2001:db8:0::1]
+                server 2001:db8::1
+                server 192.0.2.1 port 124
+                server -4 a.example
+                server -6 a.example
+                """);
+        assertEquals(List.of("192.0.2.1", "pool.ntp.org", "2001:db8:0::1", "192.0.2.1", "a.example", "a.example"),
+                c.servers().stream().map(ServerSpec::host).toList());
+        assertTrue(c.servers().getFirst().iburst() && !c.servers().getFirst().prefer());
+        assertEquals(List.of(
+                "test.conf:3: server 192.0.2.1 duplicates the server line at test.conf:1: this line is ignored",
+                "test.conf:4: pool Pool.NTP.org. duplicates the pool line at test.conf:2: this line is ignored",
+                "test.conf:6: server 2001:db8::1 duplicates the peer line at test.conf:5: this line is ignored"),
+                c.warnings());
     }
 }

@@ -6,9 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.jntpd.testing.ClassesJar;
 
 /**
- * Runs a test main class in a new JVM (the JDK running the tests, classpath target/classes + target/test-classes),
+ * Runs a test main class in a new JVM (the JDK running the tests, classpath target/classes + target/test-classes packed as jars),
  * for what must not happen in the test JVM: a libc test double chosen at class init, refused native access,
  * mlockall, dropping privileges. Bounded: 120 s.
  */
@@ -43,7 +44,9 @@ public final class ForkedJvm {
         cmd.add(java);
         cmd.addAll(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         cmd.addAll(jvmArgs);
-        cmd.addAll(List.of("-cp", build.resolve("classes") + ":" + build.resolve("test-classes"), mainClass.getName()));
+        // From jars: a child that drops privileges still loads classes when the checkout is unreadable to that user.
+        cmd.addAll(List.of("-cp", ClassesJar.classpath(List.of(build.resolve("classes"), build.resolve("test-classes"))),
+                mainClass.getName()));
         cmd.addAll(List.of(args));
         Path errFile = Files.createTempFile(build, "forked", ".err");
         try {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.jntpd.refclock.SockSample.Status;
+import org.jntpd.wire.NtpPacket;
 import org.junit.jupiter.api.Test;
 
 class SockDriverTest {
@@ -33,12 +34,26 @@ class SockDriverTest {
         // chrony hands a pulse message's offset to RCL_AddPulse as the system clock's position in the second:
         // offset +0.000003 means the system clock read 3 us past the pulse's second, so it is 3 us ahead.
         Refclock c = new Refclock(RefclockSettings.defaults("sock", "PPS"),
-                SystemReference.fixed(1_000_000, RefclockSample.LEAP_NONE));
+                SystemReference.fixed(1_000_000, NtpPacket.LEAP_NONE));
         SockDriver d = new SockDriver(c);
         long sec = 1_700_000_100L;
         assertEquals(Status.OK, d.onDatagram(sec * S + S, datagram(sec, 3, 0.000_003, true, 0), 40));
         assertEquals(Refclock.Verdict.ACCEPTED, d.lastVerdict());
         assertEquals(-3_000, c.poll().offsetNs());
+    }
+
+    @Test
+    void shouldRefuseASampleWhoseTimeOverflowsInsteadOfTakingAWrappedTime() {
+        // Fuzzing found it (SockSampleFuzzTestInputs/datagram/crash-0c323bde...): tv_usec 0x1bf201f310000 made
+        // tv_sec * 1e9 + tv_usec * 1000 wrap to -7.9e18 ns; such a sum can wrap to any time, "now" included.
+        Refclock c = new Refclock(RefclockSettings.defaults("sock", "GPSD"), SystemReference.UNSYNCHRONISED);
+        SockDriver d = new SockDriver(c);
+        assertEquals(Status.BAD_TIME, d.onDatagram(0, datagram(1_767_268_800L, 0x1bf201f310000L, 0, false, 0), 40));
+        assertEquals(Status.BAD_TIME, d.onDatagram(0, datagram(Long.MAX_VALUE / 1000, 0, 0, false, 0), 40));
+        assertEquals(Status.BAD_TIME, d.onDatagram(0, datagram(-1, 999_999, 0, false, 0), 40), "before 1970");
+        long sec = 1_767_268_800L;
+        assertEquals(Status.OK, d.onDatagram(sec * S + 2 * S, datagram(sec, 1_500_000, 0, false, 0), 40), "normalised, as chrony does");
+        assertEquals(sec * S + 1_500_000_000L, c.poll().localTimeNs());
     }
 
     @Test

@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.jntpd.clock.LinuxClock;
+import org.jntpd.clock.linux.LinuxClock;
 
 /**
  * The real daemon as a child process, for system tests: {@code bin/jntpd -c FILE -n -x} with
@@ -227,7 +227,8 @@ public final class JntpdProcess implements AutoCloseable {
 
         private Map<String, String> environment(Path d) {
             Map<String, String> e = new LinkedHashMap<>(env);
-            e.put("JNTPD_CLASSPATH", buildDir().resolve("classes").toString());
+            // A jar, not the directory: after -u nobody classes still load from a checkout that user cannot read.
+            e.put("JNTPD_CLASSPATH", ClassesJar.of(buildDir().resolve("classes")).toString());
             e.put(LinuxClock.FORBID_HOST_CLOCK_ENV, "1"); // belt and braces: never steer this machine's clock
             if (virtualClock != null) {
                 e.put(VIRTUAL_CLOCK_ENV, virtualClock);
@@ -281,6 +282,22 @@ public final class JntpdProcess implements AutoCloseable {
             sleepMs(20);
         }
         throw new IOException("jntpd did not log '" + READY + "' within " + START_TIMEOUT_MS + " ms:\n" + log());
+    }
+
+    /**
+     * Asks the daemon's control socket (what {@code jntpc COMMAND} prints), which must be {@code DIR/control.sock}
+     * ({@code controlsocket} + {@link #dir()} + {@code /control.sock} in its configuration).
+     */
+    public String jntpc(String command) {
+        Path socket = dir.resolve("control.sock");
+        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            c.connect(java.net.UnixDomainSocketAddress.of(socket));
+            c.write(java.nio.ByteBuffer.wrap((command + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return new String(java.nio.channels.Channels.newInputStream(c).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no answer on " + socket + ": " + e + ")";
+        }
     }
 
     /** The port it serves on. */

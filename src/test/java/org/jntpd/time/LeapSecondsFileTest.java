@@ -48,6 +48,29 @@ class LeapSecondsFileTest {
     }
 
     @Test
+    void shouldRefuseAnEntryOffAUtcMidnightWhoseLeapTheDaemonCouldNotSchedule() throws Exception {
+        // A hash-consistent file with 1 Jul 2015 moved by 1 s was accepted, and the daemon's start then died in
+        // LeapSeconds.add ("a leap second ends at a UTC midnight"): the file is refused instead, naming the line.
+        String shifted = LeapSecondsFileFuzzTest.withHash(debianFile().replaceFirst("3644697600(\\s+)36", "3644697601$136"));
+        LeapSecondsFile.FormatException e = assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(shifted));
+        assertTrue(e.getMessage().matches("line \\d+: date 3644697601 is not a UTC midnight"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseAnEntryThatMovesTaiMinusUtcByMoreThanOneSecond() throws Exception {
+        // Fuzzing found it (LeapSecondsFileFuzzTestInputs/leapSecondsFile/crash-3341e42f...): 12 s then 14 s was taken
+        // as one leap second (direction +1) while TAI - UTC claimed two.
+        String twoAtOnce = LeapSecondsFileFuzzTest.withHash(debianFile().replaceFirst("(?m)^2335219200\\s+13.*\\n", "")
+                .replaceFirst("2366755200(\\s+)14", "2366755200$114"));
+        LeapSecondsFile.FormatException e = assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(twoAtOnce));
+        assertTrue(e.getMessage().matches("line \\d+: TAI-UTC changes by 2 s \\(a leap second changes it by 1 s\\)"),
+                e.getMessage());
+        assertEquals(28, LeapSecondsFile.parse(LeapSecondsFileFuzzTest.withHash(debianFile())).entries().size(),
+                "the real file, with the hash written the same way, is fine");
+    }
+
+    @Test
     void shouldRefuseAnEditedFile() throws Exception {
         String edited = debianFile().replaceFirst("3692217600(\\s+)37", "3692217600$138");
         LeapSecondsFile.FormatException e = assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(edited));
@@ -58,5 +81,23 @@ class LeapSecondsFileTest {
         String badLine = debianFile().replaceFirst("3692217600", "36922x7600");
         assertTrue(assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(badLine)).getMessage()
                 .matches("line \\d+: expected a date as NTP seconds, got '36922x7600'"));
+    }
+
+    @Test
+    void shouldRefuseACraftedEntryThatIsNotAUtcMidnightNamingItsLine() throws Exception {
+        long midnight = unixS("2030-01-01T00:00:00Z");
+        // The hash is right, so only the content can be refused: before, this reached LeapSeconds.add at the start
+        // and the daemon died with IllegalArgumentException.
+        assertEquals(38, LeapSecondsFile.parse(LeapFiles.withEntry(midnight, 38, midnight + 86_400)).nextLeapAfter(
+                midnight - 86_400).taiOffsetAfterS());
+        String crafted = LeapFiles.withEntry(midnight + 1, 38, midnight + 86_400);
+        LeapSecondsFile.FormatException e = assertThrows(LeapSecondsFile.FormatException.class,
+                () -> LeapSecondsFile.parse(crafted));
+        int line = crafted.substring(0, crafted.indexOf("# crafted")).split("\n").length;
+        assertEquals("line " + line + ": date " + (midnight + 1 + NtpTimestamp.UNIX_EPOCH_NTP_S)
+                + " is not a UTC midnight", e.getMessage());
+        String jump = LeapFiles.withEntry(midnight, 40, midnight + 86_400);
+        assertEquals("line " + line + ": TAI-UTC changes by 3 s (a leap second changes it by 1 s)",
+                assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(jump)).getMessage());
     }
 }
