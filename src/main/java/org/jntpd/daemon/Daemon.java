@@ -319,7 +319,9 @@ public final class Daemon {
                 served.publish(s, nowNs);
                 double correctionS = clock.softwareCorrectionS();
                 once.published(sync, correctionS);
-                if (timeFile != null) {
+                if (timeFile != null && served.failing()) {
+                    timeFile.unsynchronised(correctionS);
+                } else if (timeFile != null) {
                     timeFile.publish(s, nowNs, sync.lastOffsetS(), sync.lastOffsetSigmaS(), correctionS);
                 }
                 clock.checkInterference(nowNs);
@@ -342,6 +344,9 @@ public final class Daemon {
 
             @Override
             public void failing(long nowNs) {
+                if (timeFile != null) { // first: whoever sees LI 3 served finds the file saying so too
+                    timeFile.unsynchronised(clock.softwareCorrectionS());
+                }
                 served.failing(nowNs);
                 SystemdNotify.send("STATUS=unsynchronised: the synchronisation loop fails");
             }

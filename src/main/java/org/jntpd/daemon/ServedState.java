@@ -67,6 +67,11 @@ final class ServedState {
         }
     }
 
+    /** Whether the loop's passes fail (between {@link #failing} and {@link #recovered}; any thread). */
+    boolean failing() {
+        return failing;
+    }
+
     /** Whether the last published state is synchronised and maintained (any thread). */
     boolean synced() {
         SystemState s = published;

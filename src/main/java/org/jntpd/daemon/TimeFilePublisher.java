@@ -56,8 +56,20 @@ final class TimeFilePublisher implements AutoCloseable {
         } else {
             maxErrorNs = Math.max(maxErrorNs, UNSYNCHRONISED_MAX_ERROR_NS);
         }
-        TimeFile.Update u = new TimeFile.Update(realtimeNs, monotonicNs, Math.round(softwareCorrectionS * 1e9), maxErrorNs,
-                TimeFile.GROWTH_PPB, flags, (long) (lastOffsetSigmaS * 1e9));
+        write(new TimeFile.Update(realtimeNs, monotonicNs, Math.round(softwareCorrectionS * 1e9), maxErrorNs,
+                TimeFile.GROWTH_PPB, flags, (long) (lastOffsetSigmaS * 1e9)));
+    }
+
+    /**
+     * The synchronisation loop fails (docs/DESIGN.md, "Thread loops"): the state it published is no longer maintained,
+     * so the file says unsynchronised, with the unsynchronised bound, whatever the synchroniser still holds.
+     */
+    void unsynchronised(double softwareCorrectionS) {
+        write(new TimeFile.Update(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC),
+                Math.round(softwareCorrectionS * 1e9), UNSYNCHRONISED_MAX_ERROR_NS, TimeFile.GROWTH_PPB, 0, 0));
+    }
+
+    private void write(TimeFile.Update u) {
         try {
             writer.write(u);
         } catch (IllegalStateException e) {

@@ -1,13 +1,17 @@
 package org.jntpd.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import org.jntpd.platform.NativeBuild;
 import org.jntpd.testing.JntpdProcess;
 import org.jntpd.testing.UdpClient;
+import org.jntpd.timefile.TimeFile;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -39,17 +43,27 @@ class FaultInjectionTest {
 
     @ParameterizedTest(name = "clock_adjtime fails with {0}")
     @ValueSource(strings = {"EPERM", "EINVAL"})
-    void shouldServeUnsynchronisedAtOnceAndExitNonZeroWhenTheClockCannotBeAdjusted(String errno) throws Exception {
+    void shouldServeUnsynchronisedAtOnceAndExitNonZeroWhenTheClockCannotBeAdjusted(String errno, @TempDir Path dir)
+            throws Exception {
         NativeBuild.assumeGcc();
+        Path timeFile = dir.resolve("time");
         try (JntpdProcess upstream = JntpdProcess.start("local stratum 1");
                 UdpClient client = new UdpClient("127.0.0.1");
                 // Synchronises on the virtual clock, then after 60 adjustments every one is refused.
                 JntpdProcess jntpd = JntpdProcess.builder().virtualClock("0,0").env("JNTPD_FAULTS",
                         "clock_adjtime=" + errno + "@60").javaOptions(GIVE_UP).config(
-                        "server 127.0.0.1 port " + upstream.port() + " iburst minpoll -2 maxpoll -2").start()) {
+                        "server 127.0.0.1 port " + upstream.port() + " iburst minpoll -2 maxpoll -2",
+                        "timefile " + timeFile).start()) {
             assertTrue(awaitLeap(client, jntpd, 0, 20_000), () -> "never synchronised\n" + jntpd.log());
             assertTrue(awaitLeap(client, jntpd, 3, 20_000),
                     () -> "still serving LI 0 while the clock cannot be adjusted\n" + jntpd.log());
+            // The time file says the same as the server: applications must not trust an unmaintained bound.
+            TimeFile.Update u;
+            try (TimeFile.Reader r = new TimeFile.Reader(timeFile)) {
+                u = r.read();
+            }
+            assertNotNull(u);
+            assertFalse(u.synchronised(), () -> "the time file still says synchronised\n" + jntpd.log());
             assertEquals(EX_SOFTWARE, jntpd.awaitExit(30_000), jntpd::log);
             String log = jntpd.log();
             assertTrue(log.contains("synchronisation loop: pass failed: org.jntpd.platform.NativeException: clock_adjtime"),
