@@ -43,6 +43,7 @@ final class ConfigBuilder {
     String logFile;
     String pidFile;
     String controlSocket = Config.DEFAULT_CONTROL_SOCKET;
+    Config.Metrics metrics;
     String statsDir;
     String keysFile;
     int controlKey;
@@ -172,6 +173,7 @@ final class ConfigBuilder {
                 new Config.Auth(keysFile, Collections.unmodifiableSet(new TreeSet<>(trustedKeys)), controlKey),
                 new Config.Nts(ntsEnable, ntsCert, ntsKey, ntsCookie, ntsKePort, ntsMinTls, ntsAead),
                 new Config.Rtc(rtcFile, rtcSync, rtcDevice, rtcOnUtc, rtcAutotrimNs),
+                metrics,
                 Collections.unmodifiableMap(new LinkedHashMap<>(systemFlags)),
                 clockControl,
                 List.copyOf(notices),
