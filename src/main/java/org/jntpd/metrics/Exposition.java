@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jntpd.metrics.PrometheusText.Type;
+import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
 import org.jntpd.sync.SourceState;
 import org.jntpd.sync.SyncStatus;
@@ -174,6 +175,7 @@ final class Exposition {
                 }
             }
         }
+        latency(t, workers);
         t.family("ntp_server_malformed_packets_total", Type.COUNTER,
                 "Packets refused by the validator, by the first rule they broke (part of dropped reason=malformed)");
         for (Malformation m : Malformation.values()) {
@@ -184,6 +186,28 @@ final class Exposition {
                 t.sample(w.counters().malformedCount(m), "transport", w.transport(), "worker",
                         Integer.toString(w.worker()), "reason", lower(m.name()));
             }
+        }
+    }
+
+    /** The receive-to-transmit latency of the workers that record it, as a Prometheus histogram (cumulative). */
+    private static void latency(PrometheusText t, List<WorkerCounters> workers) {
+        t.family("ntp_server_response_latency_seconds", Type.HISTOGRAM,
+                "Time from the kernel's receive timestamp of a request to the worker's clock reading for its transmit "
+                        + "timestamp (socket workers)");
+        for (WorkerCounters w : workers) {
+            if (!w.latency()) {
+                continue;
+            }
+            String worker = Integer.toString(w.worker());
+            long cumulative = 0;
+            for (int b = 0; b < ServerCounters.LATENCY_BUCKETS; b++) {
+                cumulative += w.counters().latencyBucket(b);
+                String le = b == ServerCounters.LATENCY_BUCKETS - 1 ? "+Inf"
+                        : PrometheusText.format((1L << (ServerCounters.LATENCY_MIN_LOG2 + b)) / 1e9);
+                t.sample("_bucket", cumulative, "transport", w.transport(), "worker", worker, "le", le);
+            }
+            t.sample("_sum", w.counters().latencySumNs() / 1e9, "transport", w.transport(), "worker", worker);
+            t.sample("_count", cumulative, "transport", w.transport(), "worker", worker);
         }
     }
 

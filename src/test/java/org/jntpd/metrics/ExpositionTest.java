@@ -1,5 +1,6 @@
 package org.jntpd.metrics;
 
+import static org.jntpd.metrics.PrometheusParser.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,8 +37,12 @@ class ExpositionTest {
             w1.add(c, 2000 + c.ordinal());
         }
         w1.malformed(Malformation.BAD_VERSION);
-        String text = Exposition.write(snapshot(), List.of(new WorkerCounters("udp", 0, w0),
-                new WorkerCounters("udp", 1, w1)), new JvmMetrics());
+        for (long ns : new long[] {-5, 500, 1024, 1025, 5_000_000, 2_000_000_000}) {
+            w0.latency(ns);
+        }
+        String text = Exposition.write(snapshot(), List.of(new WorkerCounters("udp", 0, w0, true),
+                new WorkerCounters("udp", 1, w1, true), new WorkerCounters("xdp", 0, new ServerCounters(), false)),
+                new JvmMetrics());
         Map<String, PrometheusParser.Family> f = PrometheusParser.parse(text);
 
         assertEquals(-0.000123, PrometheusParser.value(f, "ntp_system_offset_seconds"));
@@ -67,7 +72,8 @@ class ExpositionTest {
         // Every counter of every worker lands in exactly one series: the sums over all server families say so.
         double all = 0;
         for (PrometheusParser.Family fam : f.values()) {
-            if (fam.name().startsWith("ntp_server_") && !fam.name().equals("ntp_server_malformed_packets_total")) {
+            if (fam.name().startsWith("ntp_server_") && !fam.name().equals("ntp_server_malformed_packets_total")
+                    && !fam.name().equals("ntp_server_response_latency_seconds")) {
                 assertEquals("counter", fam.type(), fam.name());
                 all += PrometheusParser.sum(f, fam.name());
             }
@@ -82,6 +88,21 @@ class ExpositionTest {
                 "transport", "udp", "worker", "1", "reason", "version"));
         assertEquals(1, PrometheusParser.value(f, "ntp_server_malformed_packets_total", "transport", "udp", "worker", "1",
                 "reason", "bad_version"));
+        // The latency histogram: log2 buckets from 1.024 us, cumulative, the 2 s reply only in +Inf; no xdp series.
+        String[] udp0 = {"transport", "udp", "worker", "0"};
+        String h = "ntp_server_response_latency_seconds";
+        assertEquals("histogram", f.get(h).type());
+        assertEquals(3, PrometheusParser.value(f, h + "_bucket", with(udp0, "le", "1.024E-6")), "-5, 500 and 1024 ns");
+        assertEquals(4, PrometheusParser.value(f, h + "_bucket", with(udp0, "le", "2.048E-6")));
+        assertEquals(4, PrometheusParser.value(f, h + "_bucket", with(udp0, "le", "0.004194304")));
+        assertEquals(5, PrometheusParser.value(f, h + "_bucket", with(udp0, "le", "0.008388608")));
+        assertEquals(5, PrometheusParser.value(f, h + "_bucket", with(udp0, "le", "1.073741824")));
+        assertEquals(6, PrometheusParser.value(f, h + "_bucket", with(udp0, "le", "+Inf")));
+        assertEquals(6, PrometheusParser.value(f, h + "_count", udp0));
+        assertEquals(2.005002549, PrometheusParser.value(f, h + "_sum", udp0), 1e-12);
+        assertEquals(0, PrometheusParser.value(f, h + "_count", "transport", "udp", "worker", "1"));
+        assertEquals(0, PrometheusParser.sum(f, h, "transport", "xdp"));
+        assertEquals(2 * (ServerCounters.LATENCY_BUCKETS + 2), f.get(h).samples().size());
         assertTrue(PrometheusParser.sum(f, "jvm_gc_collection_seconds") >= 0);
         assertTrue(PrometheusParser.value(f, "jvm_allocated_bytes_total") > 0);
         assertTrue(text.contains("{name=\"a \\\"quoted\\\" back\\\\slash\\nnew line\","), text);

@@ -1,5 +1,6 @@
 package org.jntpd.metrics;
 
+import static org.jntpd.metrics.PrometheusParser.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -172,6 +173,12 @@ class MetricsEndpointTest {
                 assertEquals(received + 5, PrometheusParser.sum(later, "ntp_server_received_packets_total"));
                 assertEquals(replied + 5, PrometheusParser.value(later, "ntp_server_replied_packets_total",
                         "transport", "udp", "worker", "0"));
+                String latency = "ntp_server_response_latency_seconds";
+                assertEquals(PrometheusParser.value(after, latency + "_count", "transport", "udp", "worker", "0") + 5,
+                        PrometheusParser.value(later, latency + "_count", "transport", "udp", "worker", "0"));
+                double meanS = PrometheusParser.value(later, latency + "_sum", "transport", "udp", "worker", "0")
+                        / PrometheusParser.value(later, latency + "_count", "transport", "udp", "worker", "0");
+                assertTrue(meanS > 0 && meanS < 1, "mean RX->TX latency " + meanS + " s");
                 assertTrue(PrometheusParser.value(later, "jvm_allocated_bytes_total")
                         > PrometheusParser.value(m, "jvm_allocated_bytes_total"));
 
@@ -210,13 +217,6 @@ class MetricsEndpointTest {
         assertNotEquals(0, bad.exitCode(), bad.toString());
         assertTrue(bad.output().contains(
                 "jntpd.conf:3: metrics: expected an IPv4 or IPv6 address literal, got 'localhost'"), bad.output());
-    }
-
-    private static String[] with(String[] labels, String name, String value) {
-        String[] l = java.util.Arrays.copyOf(labels, labels.length + 2);
-        l[labels.length] = name;
-        l[labels.length + 1] = value;
-        return l;
     }
 
     /** Local addresses (hex, as the kernel prints them) of TCP sockets listening on {@code port}. */

@@ -251,12 +251,9 @@ final class PrometheusParser {
         }
     }
 
-    /** The value of the one sample of {@code family} with exactly {@code labels} (name, value, ...). */
+    /** The value of the one sample named {@code family} (or family_bucket ...) with exactly {@code labels} (name, value, ...). */
     static double value(Map<String, Family> families, String family, String... labels) {
-        Family f = families.get(family);
-        if (f == null) {
-            throw new AssertionError("no family " + family);
-        }
+        Family f = familyOf(families, family);
         Map<String, String> want = new TreeMap<>();
         for (int i = 0; i < labels.length; i += 2) {
             want.put(labels[i], labels[i + 1]);
@@ -269,12 +266,27 @@ final class PrometheusParser {
         return found.getFirst().value();
     }
 
+    /** The family a sample name belongs to: itself, or a histogram's or summary's with a suffix. */
+    private static Family familyOf(Map<String, Family> families, String sampleName) {
+        for (String suffix : List.of("", "_bucket", "_sum", "_count")) {
+            if (sampleName.endsWith(suffix) && families.containsKey(sampleName.substring(0, sampleName.length() - suffix.length()))) {
+                return families.get(sampleName.substring(0, sampleName.length() - suffix.length()));
+            }
+        }
+        throw new AssertionError("no family of " + sampleName);
+    }
+
+    /** {@code labels} with one more label. */
+    static String[] with(String[] labels, String name, String value) {
+        String[] l = java.util.Arrays.copyOf(labels, labels.length + 2);
+        l[labels.length] = name;
+        l[labels.length + 1] = value;
+        return l;
+    }
+
     /** The sum of {@code family}'s samples whose labels include {@code labels}. */
     static double sum(Map<String, Family> families, String family, String... labels) {
-        Family f = families.get(family);
-        if (f == null) {
-            throw new AssertionError("no family " + family);
-        }
+        Family f = familyOf(families, family);
         double total = 0;
         for (Sample s : f.samples()) {
             boolean match = true;
