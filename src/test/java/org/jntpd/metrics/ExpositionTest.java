@@ -108,6 +108,26 @@ class ExpositionTest {
         assertTrue(text.contains("{name=\"a \\\"quoted\\\" back\\\\slash\\nnew line\","), text);
     }
 
+    /** docs/grafana/jntpd.json only queries series /metrics has (a renamed metric breaks the example dashboard). */
+    @Test
+    void shouldHaveEveryMetricTheExampleDashboardQueries() throws java.io.IOException {
+        String dashboard = java.nio.file.Files.readString(java.nio.file.Path.of(System.getProperty("jntpd.projectDir", "."))
+                .resolve("docs/grafana/jntpd.json"));
+        String text = Exposition.write(snapshot(), List.of(new WorkerCounters("udp", 0, new ServerCounters(), true)),
+                new JvmMetrics());
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (PrometheusParser.Family fam : PrometheusParser.parse(text).values()) {
+            fam.samples().forEach(x -> names.add(x.name()));
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b(?:ntp|jvm)_[a-z0-9_]+").matcher(dashboard);
+        int queried = 0;
+        while (m.find()) {
+            queried++;
+            assertTrue(names.contains(m.group()), m.group() + " is not in /metrics");
+        }
+        assertTrue(queried >= 25, "the dashboard queries " + queried + " series");
+    }
+
     @Test
     void shouldRefuseARepeatedFamilyAndACounterWithoutTotal() {
         PrometheusText t = new PrometheusText().family("x_total", PrometheusText.Type.COUNTER, "x");
