@@ -18,6 +18,8 @@ public final class Jntpc {
               tracking           the system's synchronisation state (like chronyc tracking)
               sources            the time sources and their last measurements (like chronyc sources)
               serverstats        the NTP server's counters: requests, replies, drops by reason, rate limited, KoD
+              authdata           authentication: each source's keys or NTS state, the NTS-KE server's certificate
+                                 (and its expiry) and counters (like chronyc -N authdata)
               perf HOST[:PORT]   open-loop load generator for an NTP server (jntpc perf --help)
             -s SOCKET            the daemon's control socket (default %s, or controlsocket in its configuration)
             """.formatted(Config.DEFAULT_CONTROL_SOCKET);
@@ -42,9 +44,10 @@ public final class Jntpc {
         String[] rest = Arrays.copyOfRange(args, i + 1, args.length);
         return switch (args[i]) {
             case "perf" -> PerfCommand.main(rest, System.out, System.err);
-            case "tracking", "sources", "serverstats" -> query(socket, args[i]);
+            case "tracking", "sources", "serverstats", "authdata" -> query(socket, args[i]);
             default -> {
-                System.err.println("jntpc: unknown command " + args[i] + " (expected tracking, sources, serverstats or perf)");
+                System.err.println("jntpc: unknown command " + args[i]
+                        + " (expected tracking, sources, serverstats, authdata or perf)");
                 yield 2;
             }
         };

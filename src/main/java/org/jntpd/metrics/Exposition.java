@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jntpd.metrics.PrometheusText.Type;
+import org.jntpd.server.AuthFailure;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
 import org.jntpd.sync.SourceState;
@@ -57,6 +58,12 @@ final class Exposition {
                 case TX_TIMESTAMPS -> new String[] {"ntp_server_tx_timestamps_total",
                         "Kernel transmit timestamps collected (for interleaved mode)", null, null};
                 case BATCHES -> new String[] {"ntp_server_batches_total", "Receive batches handled", null, null};
+                case NTS_REPLIED -> new String[] {"ntp_server_nts_replied_packets_total",
+                        "Replies authenticated with NTS", null, null};
+                case NTS_NAK -> new String[] {"ntp_server_nts_nak_packets_total",
+                        "NTS NAKs sent (kiss-o'-death NTSN: the cookie or authenticator failed)", null, null};
+                case MAC_REPLIED -> new String[] {"ntp_server_mac_replied_packets_total",
+                        "Replies signed with the request's symmetric key", null, null};
             };
             CounterFamily fam = families.computeIfAbsent(f[0], n -> new CounterFamily(n, f[1], f[2],
                     new LinkedHashMap<>()));
@@ -176,6 +183,14 @@ final class Exposition {
             }
         }
         latency(t, workers);
+        t.family("ntp_server_auth_failures_total", Type.COUNTER,
+                "Authenticated requests not answered with an authenticated reply, by reason (NTS or symmetric key)");
+        for (AuthFailure a : AuthFailure.values()) {
+            for (WorkerCounters w : workers) {
+                t.sample(w.counters().authFailureCount(a), "transport", w.transport(), "worker",
+                        Integer.toString(w.worker()), "reason", lower(a.name()));
+            }
+        }
         t.family("ntp_server_malformed_packets_total", Type.COUNTER,
                 "Packets refused by the validator, by the first rule they broke (part of dropped reason=malformed)");
         for (Malformation m : Malformation.values()) {

@@ -13,7 +13,11 @@ public final class ServerCounters {
     public enum Counter {
         RECEIVED, REPLIED, INTERLEAVED, KOD_SENT, RATE_LIMITED, DENIED, DROPPED_MALFORMED, DROPPED_MODE,
         DROPPED_VERSION, DROPPED_AUTH, DROPPED_TRUNCATED, MODE6_RECEIVED, MODE6_DENIED, MODE7_DROPPED, SEND_ERRORS,
-        RECEIVE_ERRORS, TX_TIMESTAMPS, BATCHES
+        RECEIVE_ERRORS, TX_TIMESTAMPS, BATCHES,
+        /** Replies authenticated with NTS, and NTS NAKs (kiss-o'-death NTSN: the cookie or authenticator failed). */
+        NTS_REPLIED, NTS_NAK,
+        /** Replies signed with the request's symmetric key. */
+        MAC_REPLIED
     }
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -21,6 +25,7 @@ public final class ServerCounters {
 
     private static final Malformation[] MALFORMATIONS = Malformation.values();
     private static final int COUNTERS = Counter.values().length;
+    private static final int AUTH_FAILURES = PAD + COUNTERS + MALFORMATIONS.length;
 
     /**
      * The receive-to-transmit latency histogram: bucket {@code b} counts replies whose time from the kernel's receive
@@ -30,7 +35,8 @@ public final class ServerCounters {
     public static final int LATENCY_MIN_LOG2 = 10;
     public static final int LATENCY_BUCKETS = 22; // 2^10 ... 2^30 ns, then +Inf
 
-    private static final int LATENCY = COUNTERS + MALFORMATIONS.length; // the buckets, then the sum in ns
+    /** Where the latency buckets start (after the auth failures), then their sum in ns; add PAD. */
+    private static final int LATENCY = COUNTERS + MALFORMATIONS.length + AuthFailure.values().length;
     private final long[] values = new long[LATENCY + LATENCY_BUCKETS + 1 + 2 * PAD];
 
     /** Adds {@code n} (owner thread only). */
@@ -77,6 +83,21 @@ public final class ServerCounters {
     /** The sum of the latencies counted, ns (any thread). */
     public long latencySumNs() {
         return (long) LONGS.getOpaque(values, PAD + LATENCY + LATENCY_BUCKETS);
+    }
+
+    /**
+     * Counts an authenticated request refused for {@code reason} (owner thread only); also counts it in
+     * {@link Counter#DROPPED_AUTH} unless it was answered with an NTS NAK ({@link Counter#NTS_NAK}).
+     */
+    public void authFailure(AuthFailure reason, boolean answeredWithNak) {
+        increment(answeredWithNak ? Counter.NTS_NAK : Counter.DROPPED_AUTH);
+        int i = AUTH_FAILURES + reason.ordinal();
+        LONGS.setOpaque(values, i, (long) LONGS.getOpaque(values, i) + 1);
+    }
+
+    /** A recent count of authenticated requests refused for {@code reason} (any thread). */
+    public long authFailureCount(AuthFailure reason) {
+        return (long) LONGS.getOpaque(values, AUTH_FAILURES + reason.ordinal());
     }
 
     /** A recent value (any thread). */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import org.jntpd.server.AuthFailure;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
 import org.jntpd.sync.SourceState;
@@ -37,6 +38,7 @@ class ExpositionTest {
             w1.add(c, 2000 + c.ordinal());
         }
         w1.malformed(Malformation.BAD_VERSION);
+        w1.authFailure(AuthFailure.NTS_COOKIE_UNKNOWN_KEY, true);
         for (long ns : new long[] {-5, 500, 1024, 1025, 5_000_000, 2_000_000_000}) {
             w0.latency(ns);
         }
@@ -73,6 +75,7 @@ class ExpositionTest {
         double all = 0;
         for (PrometheusParser.Family fam : f.values()) {
             if (fam.name().startsWith("ntp_server_") && !fam.name().equals("ntp_server_malformed_packets_total")
+                    && !fam.name().equals("ntp_server_auth_failures_total")
                     && !fam.name().equals("ntp_server_response_latency_seconds")) {
                 assertEquals("counter", fam.type(), fam.name());
                 all += PrometheusParser.sum(f, fam.name());
@@ -86,6 +89,8 @@ class ExpositionTest {
         assertEquals(2001, PrometheusParser.value(f, "ntp_server_replied_packets_total", "transport", "udp", "worker", "1"));
         assertEquals(w1.get(Counter.DROPPED_VERSION), PrometheusParser.value(f, "ntp_server_dropped_packets_total",
                 "transport", "udp", "worker", "1", "reason", "version"));
+        assertEquals(1, PrometheusParser.value(f, "ntp_server_auth_failures_total", "transport", "udp", "worker", "1",
+                "reason", "nts_cookie_unknown_key"));
         assertEquals(1, PrometheusParser.value(f, "ntp_server_malformed_packets_total", "transport", "udp", "worker", "1",
                 "reason", "bad_version"));
         // The latency histogram: log2 buckets from 1.024 us, cumulative, the 2 s reply only in +Inf; no xdp series.
