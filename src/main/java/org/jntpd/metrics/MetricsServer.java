@@ -15,14 +15,18 @@ import org.jntpd.base.Log;
 
 /**
  * {@code /metrics} for Prometheus over HTTP, from the JDK's built-in server: bound by {@link #open} (before the
- * privilege drop, so any port can be used), answering from {@link #start} on one platform thread of its own. Each
- * scrape reads the latest {@link SyncMetrics} snapshot and the workers' counters; nothing here waits for, locks
- * against or runs on the serving and synchronisation threads. GET and HEAD of {@code /metrics} only: any other path is
- * 404, any other method 405.
+ * privilege drop, so any port can be used), answering from {@link #start}: the JDK's dispatcher thread accepts, and
+ * each exchange runs on a virtual thread of its own ({@code jntpd-metrics}), because the JDK reads a request's headers
+ * on the exchange's thread: on one shared thread, a client that sent half a request would stall every scrape (tried:
+ * indefinitely). Such a client is dropped after {@value #MAX_EXCHANGE_S} s (the JDK's maxReqTime/maxRspTime, unless
+ * set). Each scrape reads the latest {@link SyncMetrics} snapshot and the workers' counters; nothing here waits for,
+ * locks against or runs on the serving and synchronisation threads. GET and HEAD of {@code /metrics} only: any other
+ * path is 404, any other method 405.
  */
 public final class MetricsServer implements AutoCloseable {
     public static final String PATH = "/metrics";
     private static final int BACKLOG = 16;
+    private static final int MAX_EXCHANGE_S = 5;
 
     private final HttpServer http;
     private final ExecutorService executor;
@@ -34,7 +38,7 @@ public final class MetricsServer implements AutoCloseable {
         this.http = http;
         this.sync = sync;
         this.workers = workers;
-        this.executor = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("jntpd-metrics").daemon(true).factory());
+        this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("jntpd-metrics").factory());
         http.setExecutor(executor);
         http.createContext("/", this::handle);
     }
@@ -45,6 +49,12 @@ public final class MetricsServer implements AutoCloseable {
      */
     public static MetricsServer open(String address, int port, Supplier<SyncMetrics> sync,
             Supplier<List<WorkerCounters>> workers) throws IOException {
+        // Read once, when the JDK's server classes initialise: before the first server of this JVM.
+        for (String p : List.of("sun.net.httpserver.maxReqTime", "sun.net.httpserver.maxRspTime")) {
+            if (System.getProperty(p) == null) {
+                System.setProperty(p, Integer.toString(MAX_EXCHANGE_S));
+            }
+        }
         HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.ofLiteral(address), port), BACKLOG);
         return new MetricsServer(http, sync, workers);
     }

@@ -45,8 +45,12 @@ class MetricsEndpointTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static HttpResponse<String> get(int port, String path, String method) throws Exception {
+        return get(port, path, method, Duration.ofSeconds(10));
+    }
+
+    private static HttpResponse<String> get(int port, String path, String method, Duration timeout) throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build();
+                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(timeout).build();
         return HTTP.send(r, HttpResponse.BodyHandlers.ofString());
     }
 
@@ -181,6 +185,18 @@ class MetricsEndpointTest {
                 assertTrue(meanS > 0 && meanS < 1, "mean RX->TX latency " + meanS + " s");
                 assertTrue(PrometheusParser.value(later, "jvm_allocated_bytes_total")
                         > PrometheusParser.value(m, "jvm_allocated_bytes_total"));
+
+                // A client that sends half a request holds no scrape up, and is dropped after the JDK's maxReqTime.
+                try (Socket stalled = new Socket()) {
+                    stalled.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+                    stalled.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                    stalled.getOutputStream().flush();
+                    Thread.sleep(200); // the server has read the first lines and waits for the rest
+                    // Answered before the stalled one is dropped (5 s): it did not wait for it.
+                    PrometheusParser.parse(get(port, "/metrics", "GET", Duration.ofSeconds(4)).body());
+                    stalled.setSoTimeout(30_000);
+                    assertEquals(-1, stalled.getInputStream().read(), "closed without an answer");
+                }
 
                 // Only GET and HEAD of /metrics.
                 assertEquals(404, get(port, "/", "GET").statusCode());
