@@ -76,10 +76,14 @@ public record Config(
     /**
      * Paths of state and log files; null when not configured. {@code controlSocket}: where jntpc talks to the daemon
      * ({@link #DEFAULT_CONTROL_SOCKET} unless {@code controlsocket PATH|none} says otherwise; null = none).
+     * {@code timeFile}: the time file for applications ({@code timefile PATH}; off unless configured).
      */
-    public record Files(String driftFile, String leapFile, String logFile, String pidFile, String controlSocket) {}
+    public record Files(String driftFile, String leapFile, String logFile, String pidFile, String controlSocket,
+            String timeFile) {}
 
     public static final String DEFAULT_CONTROL_SOCKET = "/run/jntpd/jntpd.sock";
+    /** Where jntpc looks for the time file unless told ({@code timefile /run/jntpd/time} puts it there). */
+    public static final String DEFAULT_TIME_FILE = "/run/jntpd/time";
 
     /** The statistics files: {@code statsdir}, {@code statistics}, {@code filegen}. */
     public record Stats(String statsDir, Set<String> enabled, List<Filegen> filegens) {}

@@ -44,6 +44,7 @@ final class ConfigBuilder {
     String pidFile;
     String controlSocket = Config.DEFAULT_CONTROL_SOCKET;
     Config.Metrics metrics;
+    String timeFile;
     String statsDir;
     Config.FileRef keysFile;
     boolean chronyKeyFile;
@@ -207,7 +208,7 @@ final class ConfigBuilder {
                 tinker,
                 new Config.Serving(port, List.copyOf(bindAddresses), localStratum, localOrphan, List.copyOf(cpus), idle,
                         rateLimit),
-                new Config.Files(driftFile, leapFile, logFile, pidFile, controlSocket),
+                new Config.Files(driftFile, leapFile, logFile, pidFile, controlSocket, timeFile),
                 new Config.Stats(statsDir, Collections.unmodifiableSet(new LinkedHashSet<>(statistics)),
                         List.copyOf(filegens)),
                 new Config.Auth(keysFile, chronyKeyFile, Collections.unmodifiableSet(new TreeSet<>(trustedKeys)),

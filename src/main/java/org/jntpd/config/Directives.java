@@ -871,6 +871,7 @@ final class Directives {
             .one("pidfile", BOTH, Arg.PATH, (b, v) -> b.pidFile = v)
             .one("controlsocket", JNTPD, Arg.SOCKET_PATH, (b, v) -> b.controlSocket = v.equals("none") ? null : v)
             .one("metrics", JNTPD, Arg.ENDPOINT, (b, v) -> b.metrics = v)
+            .one("timefile", JNTPD, Arg.PATH, (b, v) -> b.timeFile = v.equals("none") ? null : v)
             .one("statsdir", NTPSEC, Arg.PATH, (b, v) -> b.statsDir = v)
             .grammar("statistics", NTPSEC, Directives::statistics, STATISTICS)
             .grammar("filegen", NTPSEC, Directives::filegen, FILEGEN_OPTIONS)

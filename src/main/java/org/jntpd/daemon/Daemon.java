@@ -39,6 +39,7 @@ public final class Daemon {
     private volatile SyncLoop loop;
     private SymmetricKeys keys = SymmetricKeys.NONE;
     private volatile NtsServerService ntsServer;
+    private TimeFilePublisher timeFile;
     private volatile RtcService rtc;
     private volatile ServedState served;
     private NtpServing serving;
@@ -86,6 +87,13 @@ public final class Daemon {
         } catch (ConfigException e) {
             e.errors().forEach(Log::error);
             return 1;
+        }
+        if (config.files().timeFile() != null && !oneShot) {
+            timeFile = TimeFilePublisher.open(config.files().timeFile());
+            if (timeFile == null) {
+                return 1;
+            }
+            teardown.add(timeFile::close);
         }
         if (config.serving().port() != 0 && !oneShot) {
             ServerAuth auth;
@@ -278,7 +286,11 @@ public final class Daemon {
             @Override
             public void published(SystemState s, long nowNs) {
                 served.publish(s, nowNs);
-                once.published(sync, clock.softwareCorrectionS());
+                double correctionS = clock.softwareCorrectionS();
+                once.published(sync, correctionS);
+                if (timeFile != null) {
+                    timeFile.publish(s, nowNs, sync.lastOffsetS(), sync.lastOffsetSigmaS(), correctionS);
+                }
                 clock.checkInterference(nowNs);
             }
 
