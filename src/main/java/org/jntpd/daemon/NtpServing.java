@@ -78,12 +78,12 @@ final class NtpServing implements AutoCloseable {
         List<WorkerCounters> all = new ArrayList<>();
         List<ServerWorker> udp = serving.server.workers();
         for (int i = 0; i < udp.size(); i++) {
-            all.add(new WorkerCounters("udp", i, udp.get(i).counters(), true));
+            all.add(new WorkerCounters("udp", i, udp.get(i).counters()));
         }
         if (serving.rawPath != null) {
             List<RawWorker> raw = serving.rawPath.workers();
             for (int i = 0; i < raw.size(); i++) {
-                all.add(new WorkerCounters("xdp", i, raw.get(i).logic().counters(), false)); // no histogram yet
+                all.add(new WorkerCounters("xdp", i, raw.get(i).logic().counters()));
             }
         }
         return all;

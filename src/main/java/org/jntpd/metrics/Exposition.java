@@ -204,15 +204,12 @@ final class Exposition {
         }
     }
 
-    /** The receive-to-transmit latency of the workers that record it, as a Prometheus histogram (cumulative). */
+    /** The workers' receive-to-transmit latency, as a Prometheus histogram (cumulative). */
     private static void latency(PrometheusText t, List<WorkerCounters> workers) {
         t.family("ntp_server_response_latency_seconds", Type.HISTOGRAM,
                 "Time from the kernel's receive timestamp of a request to the worker's clock reading for its transmit "
-                        + "timestamp (socket workers)");
+                        + "timestamp");
         for (WorkerCounters w : workers) {
-            if (!w.latency()) {
-                continue;
-            }
             String worker = Integer.toString(w.worker());
             long cumulative = 0;
             for (int b = 0; b < ServerCounters.LATENCY_BUCKETS; b++) {

@@ -7,6 +7,5 @@ import org.jntpd.server.ServerCounters;
  *
  * @param transport "udp" (the socket workers) or "xdp" (the raw path's queue workers)
  * @param worker    the worker's index within its transport
- * @param latency   whether the worker records the receive-to-transmit latency ({@link ServerCounters#latency})
  */
-public record WorkerCounters(String transport, int worker, ServerCounters counters, boolean latency) {}
+public record WorkerCounters(String transport, int worker, ServerCounters counters) {}

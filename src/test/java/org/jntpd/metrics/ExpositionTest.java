@@ -42,8 +42,8 @@ class ExpositionTest {
         for (long ns : new long[] {-5, 500, 1024, 1025, 5_000_000, 2_000_000_000}) {
             w0.latency(ns);
         }
-        String text = Exposition.write(snapshot(), List.of(new WorkerCounters("udp", 0, w0, true),
-                new WorkerCounters("udp", 1, w1, true), new WorkerCounters("xdp", 0, new ServerCounters(), false)),
+        String text = Exposition.write(snapshot(), List.of(new WorkerCounters("udp", 0, w0),
+                new WorkerCounters("udp", 1, w1), new WorkerCounters("xdp", 0, new ServerCounters())),
                 new JvmMetrics());
         Map<String, PrometheusParser.Family> f = PrometheusParser.parse(text);
 
@@ -93,7 +93,7 @@ class ExpositionTest {
                 "reason", "nts_cookie_unknown_key"));
         assertEquals(1, PrometheusParser.value(f, "ntp_server_malformed_packets_total", "transport", "udp", "worker", "1",
                 "reason", "bad_version"));
-        // The latency histogram: log2 buckets from 1.024 us, cumulative, the 2 s reply only in +Inf; no xdp series.
+        // The latency histogram: log2 buckets from 1.024 us, cumulative, the 2 s reply only in +Inf.
         String[] udp0 = {"transport", "udp", "worker", "0"};
         String h = "ntp_server_response_latency_seconds";
         assertEquals("histogram", f.get(h).type());
@@ -106,8 +106,8 @@ class ExpositionTest {
         assertEquals(6, PrometheusParser.value(f, h + "_count", udp0));
         assertEquals(2.005002549, PrometheusParser.value(f, h + "_sum", udp0), 1e-12);
         assertEquals(0, PrometheusParser.value(f, h + "_count", "transport", "udp", "worker", "1"));
-        assertEquals(0, PrometheusParser.sum(f, h, "transport", "xdp"));
-        assertEquals(2 * (ServerCounters.LATENCY_BUCKETS + 2), f.get(h).samples().size());
+        assertEquals(0, PrometheusParser.value(f, h + "_count", "transport", "xdp", "worker", "0"));
+        assertEquals(3 * (ServerCounters.LATENCY_BUCKETS + 2), f.get(h).samples().size());
         assertTrue(PrometheusParser.sum(f, "jvm_gc_collection_seconds") >= 0);
         assertTrue(PrometheusParser.value(f, "jvm_allocated_bytes_total") > 0);
         assertTrue(text.contains("{name=\"a \\\"quoted\\\" back\\\\slash\\nnew line\","), text);
@@ -118,7 +118,7 @@ class ExpositionTest {
     void shouldHaveEveryMetricTheExampleDashboardQueries() throws java.io.IOException {
         String dashboard = java.nio.file.Files.readString(java.nio.file.Path.of(System.getProperty("jntpd.projectDir", "."))
                 .resolve("docs/grafana/jntpd.json"));
-        String text = Exposition.write(snapshot(), List.of(new WorkerCounters("udp", 0, new ServerCounters(), true)),
+        String text = Exposition.write(snapshot(), List.of(new WorkerCounters("udp", 0, new ServerCounters())),
                 new JvmMetrics());
         java.util.Set<String> names = new java.util.HashSet<>();
         for (PrometheusParser.Family fam : PrometheusParser.parse(text).values()) {
