@@ -11,6 +11,7 @@ import org.jntpd.clock.ClockPrecision;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigException;
 import org.jntpd.control.ControlServer;
+import org.jntpd.metrics.MetricsServer;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
@@ -23,10 +24,10 @@ import org.jntpd.sync.SystemState;
 
 /**
  * The running daemon: brings its modules up in dependency order (the clock, the synchroniser, the leap file, the RTC,
- * the server's sockets, the client's loop and reference clocks), drops privileges, then starts the threads (the
- * control socket, the pinned serving workers, the synchronisation loop); on SIGTERM/SIGINT it takes them down in
- * reverse ({@link Teardown}): the loop saves the drift and leaves the kernel clock at its base frequency,
- * unsynchronised, with no leap second armed.
+ * the server's sockets, the client's loop and reference clocks, the metrics port), drops privileges, then starts the
+ * threads (the control socket, the metrics server, the pinned serving workers, the synchronisation loop); on
+ * SIGTERM/SIGINT it takes them down in reverse ({@link Teardown}): the loop saves the drift and leaves the kernel
+ * clock at its base frequency, unsynchronised, with no leap second armed.
  */
 public final class Daemon {
     private final Config config;
@@ -116,6 +117,13 @@ public final class Daemon {
         if (!config.refclocks().isEmpty() && !startRefclocks(l, precisionLog2)) {
             return 1;
         }
+        MetricsServer metrics = null;
+        if (config.metrics() != null && !oneShot) {
+            metrics = openMetrics(l);
+            if (metrics == null) {
+                return 1;
+            }
+        }
         if (options.user() != null) {
             try {
                 Privileges.dropTo(options.user(), control);
@@ -131,6 +139,9 @@ public final class Daemon {
             if (controlServer != null) {
                 teardown.add(controlServer::close);
             }
+        }
+        if (metrics != null) {
+            metrics.start();
         }
         if (ntsServer != null) {
             ntsServer.start();
@@ -152,6 +163,24 @@ public final class Daemon {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * The Prometheus exporter ({@code metrics ADDR:PORT}), bound now (before the privilege drop: any port) and
+     * started after it; null, logged, when the address cannot be bound: the operator asked for it.
+     */
+    private MetricsServer openMetrics(SyncLoop l) {
+        Config.Metrics m = config.metrics();
+        try {
+            MetricsServer server = MetricsServer.open(m.address(), m.port(), l::metrics,
+                    () -> NtpServing.workerCounters(serving));
+            l.enableMetrics();
+            teardown.add(server::close);
+            return server;
+        } catch (IOException | IllegalArgumentException e) {
+            Log.error("cannot serve metrics on " + m.address() + " port " + m.port() + ": " + e.getMessage());
+            return null;
+        }
     }
 
     /**

@@ -58,6 +58,7 @@ public final class RawWorker implements Runnable {
     private final long[] replyPayload = new long[BATCH];
     private final boolean[] replyStamp = new boolean[BATCH];
     private final long[] replyKey = new long[BATCH];
+    private final long[] replyRxNs = new long[BATCH]; // each reply's receive stamp, for the latency histogram
     private volatile boolean running = true;
 
     public RawWorker(XskSocket xsk, ServingLogic logic, StampPlacement placement, LongUnaryOperator kernelToServedNs,
@@ -178,8 +179,9 @@ public final class RawWorker implements Runnable {
             int payloadLength = codec.payloadLength;
             MemorySegment.copy(umem, frame + codec.payloadOffset, request, 0, payloadLength);
             long replyAt = frame + codec.replyPayloadOffset();
+            long servedRxNs = kernelToServedNs.applyAsLong(rxNs);
             int answer = logic.respond(request, 0, payloadLength, codec.clientHi, codec.clientLo, codec.clientPort,
-                    kernelToServedNs.applyAsLong(rxNs), current, umem, replyAt);
+                    servedRxNs, current, umem, replyAt);
             if (answer == ServingLogic.SEAL) { // authenticated: T3 goes in before the seal, read for this reply
                 answer = logic.seal(umem, replyAt, NtpTimestamp.fromUnixNs(
                         kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME))));
@@ -195,6 +197,7 @@ public final class RawWorker implements Runnable {
             replyPayload[replies] = replyAt;
             replyStamp[replies] = logic.needsTransmitTs();
             replyKey[replies] = logic.interleaveKey();
+            replyRxNs[replies] = servedRxNs;
             replies++;
         }
         rx.release(n);
@@ -237,6 +240,7 @@ public final class RawWorker implements Runnable {
             } else if (replyKey[j] != 0) { // an interleaved reply: the client's next request names it too
                 logic.transmitted(replyKey[j], t3Ns);
             }
+            logic.counters().latency(t3Ns - replyRxNs[j]); // RX stamp to T3: the time the request spent here
             FrameCodec.finishUdpChecksum(umem, replyFrame[j], replyL3[j], replyIpVersion[j]);
             tx.putDesc(j, replyFrame[j], replyLength[j]);
         }
