@@ -25,6 +25,7 @@ public record Config(
         Auth auth,
         Nts nts,
         Rtc rtc,
+        Metrics metrics,
         Map<String, Boolean> systemFlags,
         boolean clockControl,
         List<String> notices,
@@ -145,6 +146,16 @@ public record Config(
 
     /** The hardware clock: chrony's {@code rtcfile}/{@code rtcsync}/{@code rtcdevice}/{@code rtconutc}/{@code rtcautotrim}. */
     public record Rtc(String file, boolean sync, String device, boolean onUtc, long autotrimNs) {}
+
+    /**
+     * Where {@code metrics ADDR:PORT} serves Prometheus's {@code /metrics} over HTTP; the whole record is null when the
+     * directive is absent (off by default). {@code metrics PORT} alone means the loopback address.
+     *
+     * @param address an IPv4 or IPv6 address literal (canonical text)
+     */
+    public record Metrics(String address, int port) {
+        public static final String DEFAULT_ADDRESS = "127.0.0.1";
+    }
 
     /** An {@code interface}/{@code nic} rule. */
     public record InterfaceRule(Action action, Match match, String value, int prefixLen, Location location) {

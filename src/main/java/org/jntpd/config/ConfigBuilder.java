@@ -43,6 +43,7 @@ final class ConfigBuilder {
     String logFile;
     String pidFile;
     String controlSocket = Config.DEFAULT_CONTROL_SOCKET;
+    Config.Metrics metrics;
     String timeFile;
     String statsDir;
     Config.FileRef keysFile;
@@ -216,6 +217,7 @@ final class ConfigBuilder {
                         ntsCookie, ntsKePort, ntsMinTls, ntsAead, List.copyOf(ntsTrustedCerts), ntsSystemCerts,
                         ntsDumpDir, ntsRotateS, ntsRefreshS, ntsNtpServer),
                 new Config.Rtc(rtcFile, rtcSync, rtcDevice, rtcOnUtc, rtcAutotrimNs),
+                metrics,
                 Collections.unmodifiableMap(new LinkedHashMap<>(systemFlags)),
                 clockControl,
                 List.copyOf(notices),

@@ -870,6 +870,7 @@ final class Directives {
             .one("logfile", BOTH, Arg.PATH, (b, v) -> b.logFile = v)
             .one("pidfile", BOTH, Arg.PATH, (b, v) -> b.pidFile = v)
             .one("controlsocket", JNTPD, Arg.SOCKET_PATH, (b, v) -> b.controlSocket = v.equals("none") ? null : v)
+            .one("metrics", JNTPD, Arg.ENDPOINT, (b, v) -> b.metrics = v)
             .one("timefile", JNTPD, Arg.PATH, (b, v) -> b.timeFile = v.equals("none") ? null : v)
             .one("statsdir", NTPSEC, Arg.PATH, (b, v) -> b.statsDir = v)
             .grammar("statistics", NTPSEC, Directives::statistics, STATISTICS)

@@ -14,6 +14,7 @@ import org.jntpd.clock.ClockPrecision;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigException;
 import org.jntpd.control.ControlServer;
+import org.jntpd.metrics.MetricsServer;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
@@ -26,10 +27,10 @@ import org.jntpd.sync.SystemState;
 
 /**
  * The running daemon: brings its modules up in dependency order (the clock, the synchroniser, the leap file, the RTC,
- * the server's sockets, the client's loop and reference clocks), drops privileges, then starts the threads (the
- * control socket, the pinned serving workers, the synchronisation loop); on SIGTERM/SIGINT it takes them down in
- * reverse ({@link Teardown}): the loop saves the drift and leaves the kernel clock at its base frequency,
- * unsynchronised, with no leap second armed.
+ * the server's sockets, the client's loop and reference clocks, the metrics port), drops privileges, then starts the
+ * threads (the control socket, the metrics server, the pinned serving workers, the synchronisation loop); on
+ * SIGTERM/SIGINT it takes them down in reverse ({@link Teardown}): the loop saves the drift and leaves the kernel
+ * clock at its base frequency, unsynchronised, with no leap second armed.
  */
 public final class Daemon {
     /** sysexits.h's EX_SOFTWARE: a thread loop died (docs/DESIGN.md, "Thread loops"); systemd restarts on it. */
@@ -124,6 +125,13 @@ public final class Daemon {
             return 1;
         }
         ControlServer controlServer = oneShot ? null : bindControl();
+        MetricsServer metrics = null;
+        if (config.metrics() != null && !oneShot) {
+            metrics = openMetrics(l);
+            if (metrics == null) {
+                return 1;
+            }
+        }
         if (options.user() != null) {
             try {
                 Privileges.dropTo(options.user(), control);
@@ -137,6 +145,9 @@ public final class Daemon {
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jntpd-shutdown").unstarted(this::shutdown));
         if (controlServer != null) {
             controlServer.start(this::loopDied);
+        }
+        if (metrics != null) {
+            metrics.start();
         }
         if (ntsServer != null) {
             ntsServer.start();
@@ -229,6 +240,24 @@ public final class Daemon {
                 + "; systemd's Restart=on-failure starts it again)");
         exitStatus = EX_SOFTWARE;
         Thread.ofPlatform().name("jntpd-exit").start(() -> System.exit(EX_SOFTWARE));
+    }
+
+    /**
+     * The Prometheus exporter ({@code metrics ADDR:PORT}), bound now (before the privilege drop: any port) and
+     * started after it; null, logged, when the address cannot be bound: the operator asked for it.
+     */
+    private MetricsServer openMetrics(SyncLoop l) {
+        Config.Metrics m = config.metrics();
+        try {
+            MetricsServer server = MetricsServer.open(m.address(), m.port(), l::metrics,
+                    () -> NtpServing.workerCounters(serving));
+            l.enableMetrics();
+            teardown.add(server::close);
+            return server;
+        } catch (IOException | IllegalArgumentException e) {
+            Log.error("cannot serve metrics on " + m.address() + " port " + m.port() + ": " + e.getMessage());
+            return null;
+        }
     }
 
     /**

@@ -8,13 +8,16 @@ import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Log;
 import org.jntpd.base.LoopRunner;
 import org.jntpd.config.Config;
+import org.jntpd.metrics.WorkerCounters;
 import org.jntpd.server.AuthFailure;
 import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerStateHolder;
 import org.jntpd.server.linux.Server;
+import org.jntpd.server.linux.ServerWorker;
 import org.jntpd.xdp.RawPath;
 import org.jntpd.xdp.RawPathService;
+import org.jntpd.xdp.RawWorker;
 
 /**
  * The NTP server as a module of the daemon: its sockets bound at start (before the privilege drop), its pinned workers
@@ -77,6 +80,25 @@ final class NtpServing implements AutoCloseable {
             RawPathService.counterLines(serving.rawPath).forEach(l -> b.append(l).append('\n'));
         }
         return b.toString();
+    }
+
+    /** Every worker's counters, labelled for the Prometheus exporter; empty when not serving. */
+    static List<WorkerCounters> workerCounters(NtpServing serving) {
+        if (serving == null) {
+            return List.of();
+        }
+        List<WorkerCounters> all = new ArrayList<>();
+        List<ServerWorker> udp = serving.server.workers();
+        for (int i = 0; i < udp.size(); i++) {
+            all.add(new WorkerCounters("udp", i, udp.get(i).counters()));
+        }
+        if (serving.rawPath != null) {
+            List<RawWorker> raw = serving.rawPath.workers();
+            for (int i = 0; i < raw.size(); i++) {
+                all.add(new WorkerCounters("xdp", i, raw.get(i).logic().counters()));
+            }
+        }
+        return all;
     }
 
     /** jntpc authdata's part: the NTP server's authentication counters and its refusals by reason. */

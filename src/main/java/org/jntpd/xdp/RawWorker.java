@@ -61,6 +61,7 @@ public final class RawWorker implements Agent {
     private final long[] replyPayload = new long[BATCH];
     private final boolean[] replyStamp = new boolean[BATCH];
     private final long[] replyKey = new long[BATCH];
+    private final long[] replyRxNs = new long[BATCH]; // each reply's receive stamp, for the latency histogram
 
     public RawWorker(XskSocket xsk, ServingLogic logic, StampPlacement placement, LongUnaryOperator kernelToServedNs,
             int cpu, boolean busyPoll) {
@@ -193,8 +194,9 @@ public final class RawWorker implements Agent {
             int payloadLength = codec.payloadLength;
             MemorySegment.copy(umem, frame + codec.payloadOffset, request, 0, payloadLength);
             long replyAt = frame + codec.replyPayloadOffset();
+            long servedRxNs = kernelToServedNs.applyAsLong(rxNs);
             int answer = logic.respond(request, 0, payloadLength, codec.clientHi, codec.clientLo, codec.clientPort,
-                    kernelToServedNs.applyAsLong(rxNs), monoNs, current, umem, replyAt);
+                    servedRxNs, monoNs, current, umem, replyAt);
             if (answer == ServingLogic.SEAL) { // authenticated: T3 goes in before the seal, read for this reply
                 answer = logic.seal(umem, replyAt, NtpTimestamp.fromUnixNs(
                         kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME))));
@@ -210,6 +212,7 @@ public final class RawWorker implements Agent {
             replyPayload[replies] = replyAt;
             replyStamp[replies] = logic.needsTransmitTs();
             replyKey[replies] = logic.interleaveKey();
+            replyRxNs[replies] = servedRxNs;
             replies++;
         }
         rx.release(n);
@@ -252,6 +255,7 @@ public final class RawWorker implements Agent {
             } else if (replyKey[j] != 0) { // an interleaved reply: the client's next request names it too
                 logic.transmitted(replyKey[j], t3Ns);
             }
+            logic.counters().latency(t3Ns - replyRxNs[j]); // RX stamp to T3: the time the request spent here
             FrameCodec.finishUdpChecksum(umem, replyFrame[j], replyL3[j], replyIpVersion[j]);
             tx.putDesc(j, replyFrame[j], replyLength[j]);
         }

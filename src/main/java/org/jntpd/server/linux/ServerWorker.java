@@ -63,6 +63,7 @@ public final class ServerWorker implements Agent {
     private final int[] awaitedStamps; // per socket: stamps asked for and not yet read
     private final long[] giveUpNs; // per socket: CLOCK_MONOTONIC time to stop looking for them, 0 = not set
     private final long[] slotKey = new long[BATCH];
+    private final long[] slotRxNs = new long[BATCH]; // each reply's receive stamp, for the latency histogram
     private final boolean[] slotStamp = new boolean[BATCH];
     private final Poller poller; // null when busy-polling: no epoll callback on every packet's arrival
     private final SocketBroken broken = new SocketBroken();
@@ -253,6 +254,7 @@ public final class ServerWorker implements Agent {
                 tx.copyAddress(rx, i, replies);
                 slotStamp[replies] = responder.needsTransmitTs;
                 slotKey[replies] = responder.interleaveKey;
+                slotRxNs[replies] = rxNs;
                 tx.requestTxTimestamp(replies, responder.interleaveKey != 0);
                 replies++;
             }
@@ -267,11 +269,13 @@ public final class ServerWorker implements Agent {
 
     private void sendReplies(int s, UdpSocket socket, int replies) {
         // T3 as late as possible: one clock reading for the whole batch, just before sendmmsg.
-        long t3 = NtpTimestamp.fromUnixNs(kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)));
+        long t3Ns = kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME));
+        long t3 = NtpTimestamp.fromUnixNs(t3Ns);
         for (int j = 0; j < replies; j++) {
             if (slotStamp[j]) {
                 responder.stampTransmit(tx.data(j), 0, t3, slotKey[j]); // keyed: until the kernel's better TX stamp
             }
+            counters.latency(t3Ns - slotRxNs[j]); // RX stamp to T3: the time the request spent in this daemon
         }
         int from = 0;
         while (from < replies) {
