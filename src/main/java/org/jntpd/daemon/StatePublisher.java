@@ -3,6 +3,7 @@ package org.jntpd.daemon;
 import java.util.Objects;
 import org.jntpd.base.Log;
 import org.jntpd.control.DaemonStatus;
+import org.jntpd.mode6.ControlSnapshot;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SyncStatus;
 import org.jntpd.sync.Synchroniser;
@@ -10,7 +11,7 @@ import org.jntpd.sync.SystemState;
 
 /**
  * Runs the synchroniser (an update after new samples, its timer when due) and publishes each result: the loopstats
- * line of a clock update, the state to serve ({@link SyncLoop.Listener#published}), the snapshot jntpc reads, and a
+ * line of a clock update, the state to serve ({@link SyncLoop.Listener#published}), the snapshots jntpc and ntpq read, and a
  * log line and {@link SyncLoop.Listener#statusChanged} when the status or the system peer changes.
  */
 final class StatePublisher {
@@ -21,6 +22,8 @@ final class StatePublisher {
     private final RefclockSources refclocks;
     private final int configuredSources;
     private volatile DaemonStatus status = DaemonStatus.EMPTY;
+    private final ControlSnapshots controlSnapshots = new ControlSnapshots();
+    private volatile ControlSnapshot control = ControlSnapshot.EMPTY;
     private SyncStatus lastStatus;
     private String lastPeer;
 
@@ -37,6 +40,11 @@ final class StatePublisher {
     /** The latest snapshot for jntpc (any thread). */
     DaemonStatus status() {
         return status;
+    }
+
+    /** The latest snapshot for ntpq (any thread). */
+    ControlSnapshot control() {
+        return control;
     }
 
     /** A source took a new sample: the synchroniser updates, and the result is published. */
@@ -63,6 +71,7 @@ final class StatePublisher {
         }
         listener.published(s, nowNs);
         status = StatusSnapshot.of(sync, s, ntp, refclocks, nowNs);
+        control = controlSnapshots.build(sync, s, ntp, refclocks, nowNs);
         SyncStatus current = sync.status();
         Source peer = sync.systemPeer();
         String peerName = peer == null ? null : peer.name();

@@ -8,6 +8,7 @@ import org.jntpd.clock.ClockControl;
 import org.jntpd.config.Config;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.io.UdpSocket;
+import org.jntpd.mode6.ControlSnapshot;
 import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.linux.RefclockRunner;
 import org.jntpd.refclock.linux.RefclockRunners;
@@ -99,6 +100,11 @@ public final class SyncLoop implements Runnable {
     /** The latest snapshot for jntpc (any thread). */
     public DaemonStatus status() {
         return publisher.status();
+    }
+
+    /** The latest snapshot for mode 6 (ntpq), from the same publication as {@link #status()}; any thread. */
+    public ControlSnapshot control() {
+        return publisher.control();
     }
 
     @Override
