@@ -65,7 +65,8 @@ final class ControlSnapshots {
                 : ntpPeer != null ? ControlStatus.SOURCE_NTP
                 : peer.name().startsWith("PPS") ? ControlStatus.SOURCE_PPS : ControlStatus.SOURCE_OTHER;
         int systemStatus = ControlStatus.system(s.leapIndicator(), source, 0, 0);
-        long rootDispNs = s.rootDispersionNs(nowNs);
+        // as jntpc shows it: grown since the last update (not since 1970 before the first one)
+        long rootDispNs = s.referenceTimeNs() == 0 ? s.rootDispersionNs() : s.rootDispersionNs(nowNs);
         List<Variable> v = new ArrayList<>();
         v.add(Variable.of("version", Values.quoted(VERSION)));
         v.add(Variable.of("processor", Values.quoted(PROCESSOR)));

@@ -54,9 +54,10 @@ final class NtpServing implements AutoCloseable {
     void start(int precisionLog2, Supplier<ControlSnapshot> control, LongUnaryOperator kernelToClockNs) {
         server.startWorkers();
         ControlResponder responder = new ControlResponder();
+        KernelVariables kernel = new KernelVariables(); // read on the mode 6 thread only
         long startedNs = Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC);
         server.startControl((request, length, nowNs, out, lengths) -> responder.answer(request, 0, length,
-                control.get(), liveVariables(nowNs - startedNs), nowNs,
+                control.get(), liveVariables(nowNs - startedNs, kernel), nowNs,
                 NtpTimestamp.fromUnixNs(kernelToClockNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME))),
                 out, lengths));
         if (rawPath != null) {
@@ -69,9 +70,10 @@ final class NtpServing implements AutoCloseable {
 
     /**
      * The server's counters under NTPsec's sysstats and iostats names (read by name, at the time of the request;
-     * never reset, so the "_r" since-reset values equal the totals). Counts jntpd does not keep are left out.
+     * never reset, so the "_r" since-reset values equal the totals), and the kernel's clock state under kerninfo's
+     * names. Counts jntpd does not keep are left out.
      */
-    private List<Variable> liveVariables(long uptimeNs) {
+    private List<Variable> liveVariables(long uptimeNs, KernelVariables kernel) {
         String uptime = Long.toString(uptimeNs / Units.NS_PER_S);
         List<Variable> v = new ArrayList<>();
         v.add(Variable.unlisted("ss_uptime", uptime));
@@ -97,6 +99,7 @@ final class NtpServing implements AutoCloseable {
             v.add(Variable.unlisted(s[0], s[1]));
             v.add(Variable.unlisted(s[0] + "_r", s[1]));
         }
+        v.addAll(kernel.read());
         return v;
     }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -18,6 +20,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jntpd.platform.Clocks;
+import org.jntpd.platform.Libc;
+import org.jntpd.platform.Timex;
 import org.jntpd.testing.ChronyServer;
 import org.jntpd.testing.ExternalProgram;
 import org.jntpd.testing.JntpdProcess;
@@ -65,6 +70,7 @@ class NtpqTest {
                             "restrict 198.18.0.3 noquery").start()) {
                 jntpd.awaitLog("synchronised to", 30_000);
                 compareWithJntpc(ns, socket);
+                checkKernelAndCounters(ns);
                 checkAccess(ns, socket);
             }
         } finally {
@@ -177,6 +183,23 @@ class NtpqTest {
             assertEquals(src.offsetS * 1e3, Double.parseDouble(peer.get("offset")), ROUNDING_MS, context);
             assertEquals(Integer.toString(src.pollLog2), peer.get("hpoll"), context);
         }
+    }
+
+    /** kerninfo shows the kernel's own (read-only) clock state; sysinfo and iostats answer with numbers. */
+    private static void checkKernelAndCounters(NetNamespace ns) {
+        String out = Ntpsec.ntpq(ns, "-n", "-c", "kerninfo", "-c", "sysinfo", "-c", "iostats", "127.0.0.1");
+        MemorySegment timex = Arena.ofAuto().allocate(Timex.layout()); // modes 0: reads only
+        assertTrue(Libc.clockAdjtime(Clocks.CLOCK_REALTIME, timex) >= 0);
+        assertEquals(Timex.freq(timex) / 65536.0, Double.parseDouble(field(out, "pll frequency:")), 1e-6, out);
+        assertEquals(Timex.constant(timex), Long.parseLong(field(out, "pll time constant:")), out);
+        assertEquals(Timex.maxerror(timex) / 1000.0, Double.parseDouble(field(out, "maximum error:")), 0.5, out);
+        assertTrue(Integer.parseInt(field(out, "stratum:")) >= 2, out);
+        assertTrue(Long.parseLong(field(out, "received packets:").split("\\s+")[0]) > 0, out);
+    }
+
+    private static String field(String out, String label) {
+        return out.lines().filter(l -> l.startsWith(label)).findFirst()
+                .orElseThrow(() -> new AssertionError("no '" + label + "' in:\n" + out)).substring(label.length()).trim();
     }
 
     private static void checkAccess(NetNamespace ns, Path socket) throws IOException {
