@@ -8,11 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jntpd.cli.Jntpc;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.Timex;
@@ -282,18 +278,7 @@ class NtpqTest {
     }
 
     private static String jntpc(Path socket, String command) throws IOException {
-        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) { // what jntpc does
-            c.connect(UnixDomainSocketAddress.of(socket));
-            c.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
-            ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-            StringBuilder out = new StringBuilder();
-            while (c.read(buf) >= 0) {
-                buf.flip();
-                out.append(StandardCharsets.UTF_8.decode(buf));
-                buf.clear();
-            }
-            return out.toString();
-        }
+        return Jntpc.request(socket.toString(), command);
     }
 
     private static void sleep(long ms) {
