@@ -10,6 +10,7 @@ import org.jntpd.mode6.ControlSnapshot;
 import org.jntpd.mode6.ControlSnapshot.Association;
 import org.jntpd.mode6.ControlSnapshot.Variable;
 import org.jntpd.mode6.Values;
+import org.jntpd.proto.PacketVerdict;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.Synchroniser;
 import org.jntpd.sync.SystemState;
@@ -137,7 +138,6 @@ final class ControlSnapshots {
         }
         v.add(Variable.of("leap", Integer.toString(measured ? src.leap() : NtpPacket.LEAP_UNSYNCHRONIZED)));
         v.add(Variable.of("stratum", Integer.toString(src.stratum())));
-        v.add(Variable.of("precision", "0"));
         v.add(Variable.of("rootdelay", Values.ms(src.rootDelayNs())));
         v.add(Variable.of("rootdisp", Values.ms(src.rootDispersionNs())));
         v.add(Variable.of("refid", NtpPacket.refIdText(src.refId(), src.stratum())));
@@ -145,18 +145,34 @@ final class ControlSnapshots {
             v.add(Variable.of("rec", Values.timestamp(NtpTimestamp.fromUnixNs(src.lastSampleNs()))));
         }
         v.add(Variable.of("reach", Values.hex(p.assoc.reach())));
-        v.add(Variable.of("unreach", "0"));
         v.add(Variable.of("hmode", Integer.toString(hostMode(p))));
         v.add(Variable.of("pmode", Integer.toString(hostMode(p) == MODE_ACTIVE ? MODE_PASSIVE : NtpPacket.MODE_SERVER)));
         v.add(Variable.of("hpoll", Integer.toString(p.assoc.pollLog2())));
         v.add(Variable.of("ppoll", Integer.toString(p.assoc.pollLog2())));
-        v.add(Variable.of("headway", "0"));
-        v.add(Variable.of("flash", Values.hex(0)));
-        v.add(Variable.of("keyid", "0"));
+        v.add(Variable.of("flash", Values.hex(flash(p.assoc.lastVerdict()))));
         v.add(Variable.of("offset", Values.ms(measured ? src.offsetNs(nowNs) : 0)));
         v.add(Variable.of("delay", Values.ms(measured ? p.assoc.lastDelayNs() : 0)));
         v.add(Variable.of("jitter", Values.ms(measured ? src.jitterNs() : 0)));
         return v;
+    }
+
+    /** ntpd's flash bits (the packet tests the last packet failed) for the association's last verdict. */
+    static int flash(PacketVerdict verdict) {
+        if (verdict == null) {
+            return 0;
+        }
+        return switch (verdict) {
+            case ACCEPTED, SPIKE, KOD_RATE -> 0;
+            case DUPLICATE -> 0x0001; // pkt_dup
+            case BOGUS -> 0x0002; // pkt_bogus
+            case INVALID_TIMESTAMPS -> 0x0004; // pkt_unsync
+            case KOD_DENY -> 0x0008; // pkt_denied
+            case UNSYNCHRONISED -> 0x0020; // pkt_stratum
+            case INVALID_MODE -> 0x0040; // pkt_header
+            case DISTANCE_EXCEEDED, MAX_DELAY_EXCEEDED -> 0x0400; // peer_dist
+            case LOOP -> 0x0800; // peer_loop
+            case DEMOBILISED -> 0x1000; // peer_unreach
+        };
     }
 
     private static List<Variable> refclockVariables(RefclockSources.RefSource r, int index, int reach, long nowNs) {
