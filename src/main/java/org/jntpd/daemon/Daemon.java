@@ -16,6 +16,7 @@ import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
 import org.jntpd.refclock.linux.RefclockRunners;
 import org.jntpd.rtc.linux.RtcService;
+import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerStateHolder;
 import org.jntpd.sync.Synchroniser;
 import org.jntpd.sync.SystemState;
@@ -35,6 +36,9 @@ public final class Daemon {
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean shuttingDown;
     private volatile SyncLoop loop;
+    private SymmetricKeys keys = SymmetricKeys.NONE;
+    private volatile NtsServerService ntsServer;
+    private TimeFilePublisher timeFile;
     private volatile RtcService rtc;
     private volatile ServedState served;
     private NtpServing serving;
@@ -61,7 +65,13 @@ public final class Daemon {
         Synchroniser sync = SyncSetup.create(config, RtcService.clockFor(clock.clock(), config, control), driftFile,
                 precisionLog2);
         // Handlers first: a SIGHUP or SIGTERM as soon as the daemon says it serves must find them.
-        Signals.onHangup(Log::reopen);
+        Signals.onHangup(() -> {
+            Log.reopen();
+            NtsServerService nts = ntsServer;
+            if (nts != null) {
+                nts.reload(); // the certificate and key are re-read (the log says what came of it)
+            }
+        });
         if (!oneShot) {
             Signals.exitOnTerminate(0); // a requested stop is a success (-q/-Q keep 143: they were interrupted)
         }
@@ -71,9 +81,29 @@ public final class Daemon {
         }
 
         served = new ServedState(config, precisionLog2, clock.clock().nowNs());
+        try {
+            keys = SymmetricKeys.load(config);
+        } catch (ConfigException e) {
+            e.errors().forEach(Log::error);
+            return 1;
+        }
+        if (config.files().timeFile() != null && !oneShot) {
+            timeFile = TimeFilePublisher.open(config.files().timeFile());
+            if (timeFile == null) {
+                return 1;
+            }
+            teardown.add(timeFile::close);
+        }
         if (config.serving().port() != 0 && !oneShot) {
+            ServerAuth auth;
             try {
-                serving = NtpServing.open(config, served.holder(), kernelToClock);
+                auth = serverAuth(kernelToClock);
+            } catch (IOException e) {
+                Log.error("cannot serve NTS: " + e.getMessage());
+                return 1;
+            }
+            try {
+                serving = NtpServing.open(config, served.holder(), kernelToClock, auth);
             } catch (NativeException e) {
                 Log.error("cannot serve NTP: " + e.getMessage());
                 return 1;
@@ -97,10 +127,13 @@ public final class Daemon {
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
         if (config.files().controlSocket() != null && !oneShot) {
             ControlServer controlServer = ControlServer.open(config.files().controlSocket(), l::status,
-                    () -> NtpServing.stats(serving));
+                    () -> NtpServing.stats(serving), this::authData);
             if (controlServer != null) {
                 teardown.add(controlServer::close);
             }
+        }
+        if (ntsServer != null) {
+            ntsServer.start();
         }
         if (serving != null) {
             serving.start(precisionLog2, l::control, kernelToClock);
@@ -119,6 +152,38 @@ public final class Daemon {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * What the serving side authenticates with: the key file's keys, and with {@code nts enable} (or ntsservercert and
+     * ntsserverkey) the NTS-KE server bound (port 4460 needs the privileges dropped later) and its cookie keys.
+     */
+    private ServerAuth serverAuth(LongUnaryOperator kernelToClock) throws IOException {
+        java.util.function.Supplier<org.jntpd.nts.ServerKeySet> ntsKeys = null;
+        if (config.nts().enable()) {
+            ntsServer = NtsServerService.open(config, () -> kernelToClock.applyAsLong(
+                    Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)));
+            ntsKeys = ntsServer.keys();
+            teardown.add(ntsServer::close);
+        }
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        return new ServerAuth(keys.keys(), keys.trusted(), ntsKeys, random::nextBytes, ServerAuth.DEFAULT_NTS_CACHE);
+    }
+
+    /** jntpc authdata: the NTS-KE server (certificate, expiry, counters) and the NTP server's authentication counters. */
+    private String authData() {
+        StringBuilder b = new StringBuilder();
+        NtsServerService nts = ntsServer;
+        if (nts != null) {
+            b.append(nts.status());
+        }
+        if (serving != null) {
+            b.append(serving.authStats());
+        }
+        if (b.isEmpty()) {
+            b.append("no authentication configured (keys, keyfile, nts)\n");
+        }
+        return b.toString();
     }
 
     /** The RTC service (rtcfile, -s): started, and -s done, before any source runs and before the privilege drop. */
@@ -192,7 +257,11 @@ public final class Daemon {
             @Override
             public void published(SystemState s, long nowNs) {
                 served.publish(s, nowNs);
-                once.published(sync, clock.softwareCorrectionS());
+                double correctionS = clock.softwareCorrectionS();
+                once.published(sync, correctionS);
+                if (timeFile != null) {
+                    timeFile.publish(s, nowNs, sync.lastOffsetS(), sync.lastOffsetSigmaS(), correctionS);
+                }
                 clock.checkInterference(nowNs);
             }
 

@@ -13,6 +13,8 @@ import org.jntpd.mode6.ControlSnapshot;
 import org.jntpd.mode6.ControlSnapshot.Variable;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
+import org.jntpd.server.AuthFailure;
+import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
 import org.jntpd.server.ServerStateHolder;
@@ -40,10 +42,11 @@ final class NtpServing implements AutoCloseable {
      * Binds the server's sockets, and attaches the raw path when asked for; throws
      * {@link org.jntpd.platform.NativeException} when the sockets cannot be bound.
      */
-    static NtpServing open(Config config, ServerStateHolder state, LongUnaryOperator kernelToClockNs) {
-        Server server = Server.open(config.serving(), config.restrictions(), state, kernelToClockNs);
+    static NtpServing open(Config config, ServerStateHolder state, LongUnaryOperator kernelToClockNs,
+            ServerAuth auth) {
+        Server server = Server.open(config.serving(), config.restrictions(), state, kernelToClockNs, auth);
         return new NtpServing(server, RawPathService.open(RawPathService.fromProperty(), config, state::current,
-                kernelToClockNs, Log::warn));
+                kernelToClockNs, auth, Log::warn));
     }
 
     /**
@@ -123,6 +126,24 @@ final class NtpServing implements AutoCloseable {
         }
         if (serving.rawPath != null) {
             RawPathService.counterLines(serving.rawPath).forEach(l -> b.append(l).append('\n'));
+        }
+        return b.toString();
+    }
+
+    /** jntpc authdata's part: the NTP server's authentication counters and its refusals by reason. */
+    String authStats() {
+        StringBuilder b = new StringBuilder("NTP server authentication:\n");
+        for (ServerCounters.Counter c : List.of(ServerCounters.Counter.NTS_REPLIED, ServerCounters.Counter.NTS_NAK,
+                ServerCounters.Counter.MAC_REPLIED, ServerCounters.Counter.DROPPED_AUTH)) {
+            b.append(String.format(Locale.ROOT, "  %-24s: %d%n", c.name().toLowerCase(Locale.ROOT).replace('_', ' '),
+                    server.total(c) + (rawPath == null ? 0 : rawPath.total(c))));
+        }
+        for (AuthFailure f : AuthFailure.values()) {
+            long n = server.totalAuthFailures(f);
+            if (n > 0) {
+                b.append(String.format(Locale.ROOT, "  refused %-16s: %d%n",
+                        f.name().toLowerCase(Locale.ROOT).replace('_', ' '), n));
+            }
         }
         return b.toString();
     }

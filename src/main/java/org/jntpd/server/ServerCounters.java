@@ -13,7 +13,11 @@ public final class ServerCounters {
     public enum Counter {
         RECEIVED, REPLIED, INTERLEAVED, KOD_SENT, RATE_LIMITED, DENIED, DROPPED_MALFORMED, DROPPED_MODE,
         DROPPED_VERSION, DROPPED_AUTH, DROPPED_TRUNCATED, MODE6_RECEIVED, MODE6_DENIED, MODE7_DROPPED, SEND_ERRORS,
-        RECEIVE_ERRORS, TX_TIMESTAMPS, BATCHES
+        RECEIVE_ERRORS, TX_TIMESTAMPS, BATCHES,
+        /** Replies authenticated with NTS, and NTS NAKs (kiss-o'-death NTSN: the cookie or authenticator failed). */
+        NTS_REPLIED, NTS_NAK,
+        /** Replies signed with the request's symmetric key. */
+        MAC_REPLIED
     }
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -21,8 +25,9 @@ public final class ServerCounters {
 
     private static final Malformation[] MALFORMATIONS = Malformation.values();
     private static final int COUNTERS = Counter.values().length;
+    private static final int AUTH_FAILURES = PAD + COUNTERS + MALFORMATIONS.length;
 
-    private final long[] values = new long[COUNTERS + MALFORMATIONS.length + 2 * PAD];
+    private final long[] values = new long[COUNTERS + MALFORMATIONS.length + AuthFailure.values().length + 2 * PAD];
 
     /** Adds {@code n} (owner thread only). */
     public void add(Counter c, long n) {
@@ -44,6 +49,21 @@ public final class ServerCounters {
     /** A recent count of packets refused for {@code reason} (any thread). */
     public long malformedCount(Malformation reason) {
         return (long) LONGS.getOpaque(values, PAD + COUNTERS + reason.ordinal());
+    }
+
+    /**
+     * Counts an authenticated request refused for {@code reason} (owner thread only); also counts it in
+     * {@link Counter#DROPPED_AUTH} unless it was answered with an NTS NAK ({@link Counter#NTS_NAK}).
+     */
+    public void authFailure(AuthFailure reason, boolean answeredWithNak) {
+        increment(answeredWithNak ? Counter.NTS_NAK : Counter.DROPPED_AUTH);
+        int i = AUTH_FAILURES + reason.ordinal();
+        LONGS.setOpaque(values, i, (long) LONGS.getOpaque(values, i) + 1);
+    }
+
+    /** A recent count of authenticated requests refused for {@code reason} (any thread). */
+    public long authFailureCount(AuthFailure reason) {
+        return (long) LONGS.getOpaque(values, AUTH_FAILURES + reason.ordinal());
     }
 
     /** A recent value (any thread). */

@@ -120,7 +120,7 @@ public final class RawWorker implements Runnable {
 
     private void idle() {
         if (busyPoll) {
-            Thread.onSpinWait();
+            Thread.onSpinWait(); // doWork's recvfrom runs the queue's NAPI: no sleep, no wake-up
             return;
         }
         PollFd.fd(pollfd, xsk.fd());
@@ -132,6 +132,9 @@ public final class RawWorker implements Runnable {
     /** One pass: completions, then one RX batch; returns the frames handled (0 = idle). */
     int doWork() {
         int work = recycleCompletions();
+        if (busyPoll) {
+            xsk.pollRx(); // busy poll: the XDP program and the copy into the UMEM run here, in this thread
+        }
         int n = rx.available();
         if (n <= 0) {
             return work;
@@ -177,6 +180,10 @@ public final class RawWorker implements Runnable {
             long replyAt = frame + codec.replyPayloadOffset();
             int answer = logic.respond(request, 0, payloadLength, codec.clientHi, codec.clientLo, codec.clientPort,
                     kernelToServedNs.applyAsLong(rxNs), current, umem, replyAt);
+            if (answer == ServingLogic.SEAL) { // authenticated: T3 goes in before the seal, read for this reply
+                answer = logic.seal(umem, replyAt, NtpTimestamp.fromUnixNs(
+                        kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME))));
+            }
             if (answer != ServingLogic.REPLY) {
                 recycle[recycled++] = addr; // CONTROL (mode 6) is answered by the control handler, counted only
                 continue;

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 
 /**
  * NTPsec 1.2.2 for system tests. It conflicts with chrony in apt, so it is not installed: {@code apt-get download
- * ntpsec python3-ntp} and {@code dpkg-deb -x} unpack them once into {@code target/ntpsec/root} (PEERS.md), a cache the
+ * ntpsec python3-ntp ntpsec-ntpviz} and {@code dpkg-deb -x} unpack them once into {@code target/ntpsec/root} (PEERS.md), a cache the
  * next runs reuse (ntpq is Python on the python3-ntp module). Its ntpd has no setting for its ports (NTP 123, NTS-KE 4460): run it in a {@link NetNamespace}, under
  * {@code setpriv --bounding-set -sys_time} ({@link #ntpd}) so it cannot set the clock even though it tries.
  */
@@ -25,13 +25,14 @@ public final class Ntpsec {
     private static final Path ROOT = CACHE.resolve("root");
     private static final Duration FETCH_TIMEOUT = Duration.ofMinutes(3);
     private static final String NTP_MODULE = "usr/lib/python3/dist-packages/ntp";
+    private static final String NTPVIZ = "usr/bin/ntpviz";
     private static String unavailable;
 
     private Ntpsec() {}
 
     /** The unpacked package's root; the test is skipped (with the reason) when it cannot be had. */
     public static synchronized Path root() {
-        if (Files.isExecutable(ROOT.resolve("usr/sbin/ntpd")) && Files.isDirectory(ROOT.resolve(NTP_MODULE))) {
+        if (unpacked()) {
             return ROOT;
         }
         if (unavailable == null) {
@@ -50,13 +51,13 @@ public final class Ntpsec {
             Files.createDirectories(CACHE);
             try (FileChannel lock = FileChannel.open(CACHE.resolve(".lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE); var held = lock.lock()) {
-                if (Files.isExecutable(ROOT.resolve("usr/sbin/ntpd")) && Files.isDirectory(ROOT.resolve(NTP_MODULE))) {
+                if (unpacked()) {
                     return ""; // another test JVM unpacked it meanwhile
                 }
-                TestFiles.deleteTree(ROOT); // an older cache without python3-ntp
+                TestFiles.deleteTree(ROOT); // an older cache without python3-ntp or ntpviz
                 Path tmp = CACHE.resolve("root.tmp");
                 TestFiles.deleteTree(tmp);
-                for (String pkg : List.of("ntpsec", "python3-ntp")) {
+                for (String pkg : List.of("ntpsec", "python3-ntp", "ntpsec-ntpviz")) {
                     Path deb = debIn(CACHE, pkg);
                     if (deb == null) {
                         ExternalProgram.Result r = ExternalProgram.run(FETCH_TIMEOUT, List.of("sh", "-c",
@@ -80,6 +81,11 @@ public final class Ntpsec {
         }
     }
 
+    private static boolean unpacked() {
+        return Files.isExecutable(ROOT.resolve("usr/sbin/ntpd")) && Files.isDirectory(ROOT.resolve(NTP_MODULE))
+                && Files.isRegularFile(ROOT.resolve(NTPVIZ));
+    }
+
     private static Path debIn(Path dir, String pkg) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().startsWith(pkg + "_") && p.toString().endsWith(".deb"))
@@ -96,6 +102,17 @@ public final class Ntpsec {
         cmd.addAll(ExternalProgram.withoutSysTime(root().resolve("usr/sbin/ntpd").toString(), "-n", "-c",
                 conf.toString(), "-l", log.toString()));
         return cmd;
+    }
+
+    /**
+     * NTPsec's ntpviz on the statistics files in {@code statsDir}, its web page and plots into {@code outDir} (it needs
+     * gnuplot, package gnuplot-nox).
+     */
+    public static ExternalProgram.Result ntpviz(Path statsDir, Path outDir) {
+        Path root = root();
+        return ExternalProgram.run(Duration.ofMinutes(2), List.of("python3", root.resolve(NTPVIZ).toString(), "-d",
+                statsDir.toString(), "-o", outDir.toString()), Map.of("PYTHONPATH",
+                root.resolve("usr/lib/python3/dist-packages").toString()));
     }
 
     /** Runs NTPsec's ntpq in the namespace (its Python needs the unpacked modules and library). */

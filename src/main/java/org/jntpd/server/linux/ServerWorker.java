@@ -47,7 +47,8 @@ public final class ServerWorker implements Runnable {
     private final ServerStateSource state;
     private final LongUnaryOperator kernelToServedNs;
     private final PacketBatch rx = new PacketBatch(BATCH);
-    private final PacketBatch tx = new PacketBatch(BATCH, PacketBatch.MIN_DATA_BYTES);
+    // As large as a request slot: an NTS reply is padded to its request's length (up to 2 KB with AEAD 17 cookies).
+    private final PacketBatch tx = new PacketBatch(BATCH, PacketBatch.DEFAULT_DATA_BYTES);
     private final PacketBatch reports = new PacketBatch(BATCH, PacketBatch.MIN_DATA_BYTES);
     private final long[] pendingKey; // per socket ring: interleave key of the reply with that TX id
     private final long[] pendingId; // the TX id (unsigned) the key waits for, or NO_ID
@@ -206,6 +207,12 @@ public final class ServerWorker implements Runnable {
             rxNs = kernelToServedNs.applyAsLong(rxNs);
             int verdict = responder.respond(rx.data(i), 0, rx.length(i), rx.addressHigh(i), rx.addressLow(i),
                     rx.port(i), rxNs, current, tx.data(replies), 0);
+            if (verdict == Responder.SEAL) {
+                // Authenticated: the header is sealed with T3 in it, so T3 is read now, for this reply alone (one
+                // clock read beside the AES work); its kernel TX stamp still serves interleaved mode.
+                verdict = responder.seal(tx.data(replies), 0, NtpTimestamp.fromUnixNs(
+                        kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME))));
+            }
             if (verdict == Responder.REPLY) {
                 tx.length(replies, responder.replyLength);
                 tx.copyAddress(rx, i, replies);
