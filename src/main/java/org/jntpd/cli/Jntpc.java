@@ -100,6 +100,19 @@ public final class Jntpc {
 
     /** Sends one command to the daemon's control socket and prints the answer. */
     static int query(String socket, String command) {
+        try {
+            String out = request(socket, command);
+            System.out.print(out);
+            return out.startsWith("error:") ? 1 : 0;
+        } catch (IOException e) {
+            System.err.println("jntpc: cannot reach jntpd at " + socket + " (" + e.getMessage() + "); is it running, and "
+                    + "may you read the socket?");
+            return 1;
+        }
+    }
+
+    /** One command over the control socket (one per connection) and the daemon's whole answer: jntpc's protocol. */
+    public static String request(String socket, String command) throws IOException {
         try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             c.connect(UnixDomainSocketAddress.of(socket));
             c.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
@@ -110,12 +123,7 @@ public final class Jntpc {
                 out.append(StandardCharsets.UTF_8.decode(buf));
                 buf.clear();
             }
-            System.out.print(out);
-            return out.toString().startsWith("error:") ? 1 : 0;
-        } catch (IOException e) {
-            System.err.println("jntpc: cannot reach jntpd at " + socket + " (" + e.getMessage() + "); is it running, and "
-                    + "may you read the socket?");
-            return 1;
+            return out.toString();
         }
     }
 }

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.config.Config;
 import org.jntpd.config.RestrictRule;
@@ -35,6 +36,10 @@ public final class Server implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final List<UdpSocket> sockets = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
+    private final List<ControlQueue> controlQueues = new ArrayList<>();
+    private final List<UdpSocket[]> workerSockets = new ArrayList<>();
+    private ControlWorker controlWorker;
+    private Thread controlThread;
 
     private Server() {}
 
@@ -107,8 +112,11 @@ public final class Server implements AutoCloseable {
                 }
             }
             ServerCounters counters = new ServerCounters();
+            ControlQueue queue = new ControlQueue();
+            controlQueues.add(queue);
+            workerSockets.add(own);
             workers.add(new ServerWorker(cpus.get(w), serving.idle(), own, core.newResponder(counters), counters, state,
-                    kernelToServedNs));
+                    kernelToServedNs, queue));
         }
     }
 
@@ -122,6 +130,33 @@ public final class Server implements AutoCloseable {
             threads.add(t);
             t.start();
         }
+    }
+
+    /**
+     * Starts the thread that answers mode 6 (once): until then mode 6 requests are counted and dropped. Call it after
+     * the privilege drop, like {@link #startWorkers}.
+     */
+    public void startControl(ControlWorker.Answerer answerer) {
+        if (controlThread != null) {
+            return;
+        }
+        controlWorker = new ControlWorker(controlQueues, workerSockets, answerer);
+        controlThread = Thread.ofPlatform().name("jntpd-mode6").daemon(true).unstarted(controlWorker);
+        controlThread.start();
+    }
+
+    /** The mode 6 thread, or null when not started. */
+    public ControlWorker controlWorker() {
+        return controlWorker;
+    }
+
+    /** Mode 6 requests dropped before an answer (nobody answering, a full queue), over all workers. */
+    public long controlDropped() {
+        long sum = 0;
+        for (ControlQueue q : controlQueues) {
+            sum += q.dropped();
+        }
+        return sum;
     }
 
     /** The addresses and ports actually bound (the first worker's sockets). */
@@ -161,6 +196,11 @@ public final class Server implements AutoCloseable {
         for (ServerWorker w : workers) {
             w.stop();
         }
+        if (controlWorker != null) {
+            controlWorker.stop();
+            LockSupport.unpark(controlThread);
+            threads.add(controlThread);
+        }
         for (Thread t : threads) {
             try {
                 t.join(2_000);
@@ -170,6 +210,9 @@ public final class Server implements AutoCloseable {
         }
         for (UdpSocket s : sockets) {
             s.close();
+        }
+        if (controlThread == null || !controlThread.isAlive()) {
+            controlQueues.forEach(ControlQueue::close);
         }
     }
 }

@@ -58,6 +58,7 @@ public final class ServerWorker implements Runnable {
     private final long[] slotRxNs = new long[BATCH]; // each reply's receive stamp, for the latency histogram
     private final boolean[] slotStamp = new boolean[BATCH];
     private final Poller poller; // null when busy-polling: no epoll callback on every packet's arrival
+    private final ControlQueue control; // where mode 6 requests go, or null: counted only
     private volatile boolean running = true;
 
     /**
@@ -67,7 +68,14 @@ public final class ServerWorker implements Runnable {
      */
     public ServerWorker(int cpu, Config.Serving.Idle idle, UdpSocket[] sockets, Responder responder,
             ServerCounters counters, ServerStateSource state, LongUnaryOperator kernelToServedNs) {
+        this(cpu, idle, sockets, responder, counters, state, kernelToServedNs, null);
+    }
+
+    /** @param control the queue mode 6 requests are copied into for the {@link ControlWorker}, or null */
+    public ServerWorker(int cpu, Config.Serving.Idle idle, UdpSocket[] sockets, Responder responder,
+            ServerCounters counters, ServerStateSource state, LongUnaryOperator kernelToServedNs, ControlQueue control) {
         this.cpu = cpu;
+        this.control = control;
         this.sockets = sockets.clone();
         this.responder = responder;
         this.counters = counters;
@@ -214,8 +222,9 @@ public final class ServerWorker implements Runnable {
                 slotRxNs[replies] = rxNs;
                 tx.requestTxTimestamp(replies, responder.interleaveKey != 0);
                 replies++;
+            } else if (verdict == Responder.CONTROL && control != null) {
+                control.offer(rx, i, s); // answered off this thread; a full queue drops it (counted there)
             }
-            // Responder.CONTROL: mode 6 is answered by the control handler; until one is attached it is counted only.
         }
         if (replies > 0) {
             sendReplies(s, socket, replies);
