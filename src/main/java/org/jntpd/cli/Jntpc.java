@@ -1,6 +1,7 @@
 package org.jntpd.cli;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -111,6 +112,30 @@ public final class Jntpc {
 
     /** {@link #query(String, String)}, giving up after {@code timeoutMs} (a daemon that accepts but never answers). */
     static int query(String socket, String command, long timeoutMs) {
+        try {
+            String out = request(socket, command, timeoutMs);
+            System.out.print(out);
+            return out.startsWith("error:") ? 1 : 0;
+        } catch (SocketTimeoutException e) {
+            System.err.println("jntpc: jntpd at " + socket + " " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            System.err.println("jntpc: cannot reach jntpd at " + socket + " (" + e.getMessage() + "); is it running, and "
+                    + "may you read the socket?");
+            return 1;
+        }
+    }
+
+    /** One command over the control socket (one per connection) and the daemon's whole answer: jntpc's protocol. */
+    public static String request(String socket, String command) throws IOException {
+        return request(socket, command, QUERY_TIMEOUT_MS);
+    }
+
+    /**
+     * {@link #request(String, String)}, giving up after {@code timeoutMs} without the whole answer
+     * ({@link SocketTimeoutException}).
+     */
+    static String request(String socket, String command, long timeoutMs) throws IOException {
         long deadlineNs = System.nanoTime() + timeoutMs * 1_000_000L;
         try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
                 Selector selector = Selector.open()) {
@@ -123,8 +148,7 @@ public final class Jntpc {
             while (true) {
                 long leftMs = (deadlineNs - System.nanoTime()) / 1_000_000L;
                 if (leftMs <= 0) {
-                    System.err.println("jntpc: jntpd at " + socket + " did not answer within " + timeoutMs + " ms");
-                    return 1;
+                    throw new SocketTimeoutException("did not answer within " + timeoutMs + " ms");
                 }
                 selector.select(leftMs);
                 if (out.hasRemaining()) {
@@ -142,12 +166,7 @@ public final class Jntpc {
                 answer.append(StandardCharsets.UTF_8.decode(buf));
                 buf.clear();
             }
-            System.out.print(answer);
-            return answer.toString().startsWith("error:") ? 1 : 0;
-        } catch (IOException e) {
-            System.err.println("jntpc: cannot reach jntpd at " + socket + " (" + e.getMessage() + "); is it running, and "
-                    + "may you read the socket?");
-            return 1;
+            return answer.toString();
         }
     }
 }

@@ -153,7 +153,7 @@ public final class Daemon {
             ntsServer.start();
         }
         if (serving != null) {
-            serving.start(precisionLog2);
+            serving.start(precisionLog2, l::control, kernelToClock);
         }
         // Before the loop starts: its first STATUS= must not be overwritten by this one.
         SystemdNotify.send("READY=1\nSTATUS=started, unsynchronised");

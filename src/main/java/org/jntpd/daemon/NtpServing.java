@@ -5,16 +5,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.LongUnaryOperator;
+import java.util.function.Supplier;
 import org.jntpd.base.Log;
 import org.jntpd.base.LoopRunner;
 import org.jntpd.config.Config;
 import org.jntpd.metrics.WorkerCounters;
+import org.jntpd.mode6.ControlResponder;
+import org.jntpd.mode6.ControlSnapshot;
+import org.jntpd.mode6.ControlSnapshot.Variable;
+import org.jntpd.platform.Clocks;
+import org.jntpd.platform.Libc;
 import org.jntpd.server.AuthFailure;
 import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerCounters;
+import org.jntpd.server.ServerCounters.Counter;
 import org.jntpd.server.ServerStateHolder;
 import org.jntpd.server.linux.Server;
 import org.jntpd.server.linux.ServerWorker;
+import org.jntpd.time.NtpTimestamp;
+import org.jntpd.time.Units;
 import org.jntpd.xdp.RawPath;
 import org.jntpd.xdp.RawPathService;
 import org.jntpd.xdp.RawWorker;
@@ -55,15 +64,69 @@ final class NtpServing implements AutoCloseable {
         return all;
     }
 
-    /** Starts the workers (after the privilege drop: their threads inherit exactly the capabilities kept). */
-    void start(int precisionLog2) {
+    /**
+     * Starts the workers and the mode 6 thread (after the privilege drop: their threads inherit exactly the
+     * capabilities kept); mode 6 answers from {@code control}'s snapshots, the {@code clock} variable read from the
+     * served clock ({@code kernelToClockNs} of CLOCK_REALTIME).
+     */
+    void start(int precisionLog2, Supplier<ControlSnapshot> control, LongUnaryOperator kernelToClockNs) {
         server.startWorkers();
+        ControlResponder responder = new ControlResponder();
+        KernelVariables kernel = new KernelVariables(); // read on the mode 6 thread only
+        long startedNs = Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC);
+        server.startControl((request, length, nowNs, out, lengths) -> responder.answer(request, 0, length,
+                control.get(), liveVariables(nowNs - startedNs, kernel), nowNs,
+                NtpTimestamp.fromUnixNs(kernelToClockNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME))),
+                out, lengths));
         if (rawPath != null) {
             rawPath.startWorkers(onDeath);
             Log.notice(rawPath.describe());
         }
         Log.notice("serving NTP on " + server.boundAddresses().stream().map(NtpServing::format).toList() + " with "
                 + server.workers().size() + " worker(s); precision 2^" + precisionLog2 + " s");
+    }
+
+    /**
+     * The server's counters under NTPsec's sysstats and iostats names (read by name, at the time of the request;
+     * never reset, so the "_r" since-reset values equal the totals), and the kernel's clock state under kerninfo's
+     * names. Counts jntpd does not keep are left out.
+     */
+    private List<Variable> liveVariables(long uptimeNs, KernelVariables kernel) {
+        String uptime = Long.toString(uptimeNs / Units.NS_PER_S);
+        List<Variable> v = new ArrayList<>();
+        v.add(Variable.unlisted("ss_uptime", uptime));
+        v.add(Variable.unlisted("ss_numctlreq", count(Counter.MODE6_RECEIVED)));
+        v.add(Variable.unlisted("iostats_reset", uptime));
+        v.add(Variable.unlisted("io_received", count(Counter.RECEIVED)));
+        v.add(Variable.unlisted("io_sent", Long.toString(total(Counter.REPLIED) + total(Counter.KOD_SENT))));
+        v.add(Variable.unlisted("io_sendfailed", count(Counter.SEND_ERRORS)));
+        v.add(Variable.unlisted("io_dropped", Long.toString(total(Counter.DROPPED_TRUNCATED) + server.controlDropped())));
+        String[][] sysstats = {
+            {"ss_reset", uptime},
+            {"ss_received", count(Counter.RECEIVED)},
+            {"ss_badformat", count(Counter.DROPPED_MALFORMED)},
+            {"ss_badauth", count(Counter.DROPPED_AUTH)},
+            {"ss_declined", Long.toString(total(Counter.DROPPED_MODE) + total(Counter.DROPPED_VERSION)
+                    + total(Counter.MODE7_DROPPED))},
+            {"ss_restricted", Long.toString(total(Counter.DENIED) + total(Counter.MODE6_DENIED))},
+            {"ss_limited", count(Counter.RATE_LIMITED)},
+            {"ss_kodsent", count(Counter.KOD_SENT)},
+            {"ss_processed", count(Counter.REPLIED)},
+        };
+        for (String[] s : sysstats) {
+            v.add(Variable.unlisted(s[0], s[1]));
+            v.add(Variable.unlisted(s[0] + "_r", s[1]));
+        }
+        v.addAll(kernel.read());
+        return v;
+    }
+
+    private long total(Counter c) {
+        return server.total(c) + (rawPath == null ? 0 : rawPath.total(c));
+    }
+
+    private String count(Counter c) {
+        return Long.toString(total(c));
     }
 
     /** chronyc-style "serverstats": the server's counters summed over its workers; {@code serving} null: not serving. */

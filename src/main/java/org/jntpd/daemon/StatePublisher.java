@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.jntpd.base.Log;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.metrics.SyncMetrics;
+import org.jntpd.mode6.ControlSnapshot;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SyncStatus;
 import org.jntpd.sync.Synchroniser;
@@ -11,7 +12,7 @@ import org.jntpd.sync.SystemState;
 
 /**
  * Runs the synchroniser (an update after new samples, its timer when due) and publishes each result: the loopstats
- * line of a clock update, the state to serve ({@link SyncLoop.Listener#published}), the snapshot jntpc reads, and a
+ * line of a clock update, the state to serve ({@link SyncLoop.Listener#published}), the snapshots jntpc and ntpq read, and a
  * log line and {@link SyncLoop.Listener#statusChanged} when the status or the system peer changes.
  */
 final class StatePublisher {
@@ -23,6 +24,8 @@ final class StatePublisher {
     private final int configuredSources;
     private volatile DaemonStatus status = DaemonStatus.EMPTY;
     private volatile SyncMetrics metrics; // null while metrics are off
+    private final ControlSnapshots controlSnapshots = new ControlSnapshots();
+    private volatile ControlSnapshot control = ControlSnapshot.EMPTY;
     private SyncStatus lastStatus;
     private String lastPeer;
 
@@ -54,6 +57,11 @@ final class StatePublisher {
         return m == null ? SyncMetrics.EMPTY : m;
     }
 
+    /** The latest snapshot for ntpq (any thread). */
+    ControlSnapshot control() {
+        return control;
+    }
+
     /** A source took a new sample: the synchroniser updates, and the result is published. */
     void update(long nowNs) {
         sync.update(nowNs);
@@ -81,6 +89,7 @@ final class StatePublisher {
         if (metrics != null) {
             metrics = MetricsSnapshot.of(sync, s, ntp, refclocks, nowNs);
         }
+        control = controlSnapshots.build(sync, s, ntp, refclocks, nowNs);
         SyncStatus current = sync.status();
         Source peer = sync.systemPeer();
         String peerName = peer == null ? null : peer.name();

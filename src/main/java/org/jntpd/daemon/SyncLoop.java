@@ -10,6 +10,7 @@ import org.jntpd.config.Config;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.metrics.SyncMetrics;
+import org.jntpd.mode6.ControlSnapshot;
 import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.linux.RefclockRunner;
 import org.jntpd.refclock.linux.RefclockRunners;
@@ -117,6 +118,11 @@ public final class SyncLoop implements Agent {
     /** The latest snapshot for the Prometheus exporter (any thread). */
     public SyncMetrics metrics() {
         return publisher.metrics();
+    }
+
+    /** The latest snapshot for mode 6 (ntpq), from the same publication as {@link #status()}; any thread. */
+    public ControlSnapshot control() {
+        return publisher.control();
     }
 
     @Override

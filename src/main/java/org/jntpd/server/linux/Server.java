@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.IdleStrategy;
 import org.jntpd.base.Log;
@@ -39,6 +40,10 @@ public final class Server implements AutoCloseable {
     private final List<UdpSocket> sockets = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private final LoopRunner.DeathHandler onDeath;
+    private final List<ControlQueue> controlQueues = new ArrayList<>();
+    private final List<UdpSocket[]> workerSockets = new ArrayList<>();
+    private ControlWorker controlWorker;
+    private Thread controlThread;
 
     private Server(LoopRunner.DeathHandler onDeath) {
         this.onDeath = onDeath;
@@ -126,8 +131,11 @@ public final class Server implements AutoCloseable {
                 }
             }
             ServerCounters counters = new ServerCounters();
-            workers.add(new ServerWorker(w, cpus.get(w), serving.idle(), own, core.newResponder(counters), counters,
-                    state, kernelToServedNs));
+            ControlQueue queue = new ControlQueue();
+            controlQueues.add(queue);
+            workerSockets.add(own);
+            workers.add(new ServerWorker(w, cpus.get(w), serving.idle(), own, core.newResponder(counters), counters, state,
+                    kernelToServedNs, queue));
         }
     }
 
@@ -148,6 +156,33 @@ public final class Server implements AutoCloseable {
     /** The workers' loops (their heartbeats feed the systemd watchdog); empty before {@link #startWorkers()}. */
     public List<LoopRunner> runners() {
         return List.copyOf(runners);
+    }
+
+    /**
+     * Starts the thread that answers mode 6 (once): until then mode 6 requests are counted and dropped. Call it after
+     * the privilege drop, like {@link #startWorkers}.
+     */
+    public void startControl(ControlWorker.Answerer answerer) {
+        if (controlThread != null) {
+            return;
+        }
+        controlWorker = new ControlWorker(controlQueues, workerSockets, answerer);
+        controlThread = Thread.ofPlatform().name("jntpd-mode6").daemon(true).unstarted(controlWorker);
+        controlThread.start();
+    }
+
+    /** The mode 6 thread, or null when not started. */
+    public ControlWorker controlWorker() {
+        return controlWorker;
+    }
+
+    /** Mode 6 requests dropped before an answer (nobody answering, a full queue), over all workers. */
+    public long controlDropped() {
+        long sum = 0;
+        for (ControlQueue q : controlQueues) {
+            sum += q.dropped();
+        }
+        return sum;
     }
 
     /** The addresses and ports actually bound (the first worker's sockets). */
@@ -187,11 +222,25 @@ public final class Server implements AutoCloseable {
         for (LoopRunner r : runners) {
             r.stop(); // all at once: each takes up to one epoll timeout to notice
         }
+        if (controlWorker != null) {
+            controlWorker.stop();
+            LockSupport.unpark(controlThread);
+        }
         for (LoopRunner r : runners) {
             r.close();
         }
+        if (controlThread != null) {
+            try {
+                controlThread.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (UdpSocket s : sockets) {
             s.close();
+        }
+        if (controlThread == null || !controlThread.isAlive()) {
+            controlQueues.forEach(ControlQueue::close);
         }
     }
 }

@@ -68,6 +68,7 @@ public final class ServerWorker implements Agent {
     private final Poller poller; // null when busy-polling: no epoll callback on every packet's arrival
     private final SocketBroken broken = new SocketBroken();
     private volatile int pinnedCpu = -1;
+    private final ControlQueue control; // where mode 6 requests go, or null: counted only
 
     /**
      * @param cpu              the CPU to pin the worker's thread to, or -1 to leave it to the scheduler
@@ -76,14 +77,24 @@ public final class ServerWorker implements Agent {
      */
     public ServerWorker(int cpu, Config.Serving.Idle idle, UdpSocket[] sockets, Responder responder,
             ServerCounters counters, ServerStateSource state, LongUnaryOperator kernelToServedNs) {
-        this(0, cpu, idle, sockets, responder, counters, state, kernelToServedNs);
+        this(0, cpu, idle, sockets, responder, counters, state, kernelToServedNs, null);
     }
 
-    /** @param index the worker's number, in its thread's name and the log */
+    /** @param control the queue mode 6 requests are copied into for the {@link ControlWorker}, or null */
+    public ServerWorker(int cpu, Config.Serving.Idle idle, UdpSocket[] sockets, Responder responder,
+            ServerCounters counters, ServerStateSource state, LongUnaryOperator kernelToServedNs, ControlQueue control) {
+        this(0, cpu, idle, sockets, responder, counters, state, kernelToServedNs, control);
+    }
+
+    /**
+     * @param index   the worker's number, in its thread's name and the log
+     * @param control the queue mode 6 requests are copied into for the {@link ControlWorker}, or null
+     */
     public ServerWorker(int index, int cpu, Config.Serving.Idle idle, UdpSocket[] sockets, Responder responder,
-            ServerCounters counters, ServerStateSource state, LongUnaryOperator kernelToServedNs) {
+            ServerCounters counters, ServerStateSource state, LongUnaryOperator kernelToServedNs, ControlQueue control) {
         this.index = index;
         this.cpu = cpu;
+        this.control = control;
         this.sockets = sockets.clone();
         this.responder = responder;
         this.counters = counters;
@@ -257,8 +268,9 @@ public final class ServerWorker implements Agent {
                 slotRxNs[replies] = rxNs;
                 tx.requestTxTimestamp(replies, responder.interleaveKey != 0);
                 replies++;
+            } else if (verdict == Responder.CONTROL && control != null) {
+                control.offer(rx, i, s); // answered off this thread; a full queue drops it (counted there)
             }
-            // Responder.CONTROL: mode 6 is answered by the control handler; until one is attached it is counted only.
         }
         if (replies > 0) {
             sendReplies(s, socket, replies);

@@ -1,0 +1,340 @@
+package org.jntpd.mode6;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.jntpd.mode6.ControlSnapshot.Association;
+import org.jntpd.mode6.ControlSnapshot.Variable;
+import org.jntpd.time.Units;
+import org.jntpd.wire.ControlMessage;
+import org.jntpd.wire.ControlStatus;
+import org.jntpd.wire.NtpPacket;
+
+/**
+ * Answers one mode 6 request from a {@link ControlSnapshot}, writing the reply fragments into caller-owned buffers:
+ * READSTAT (association ids and status words, or one association's status word), READVAR of the system (association
+ * 0) or of an association, all listed variables or the ones named, in ntpd's text form ({@code name=value} items
+ * separated by {@code ", "}, a line break before an item that would pass 72 columns, {@code "\r\n"} at the end) and
+ * ntpd's fragmentation (at most {@link ControlMessage#MAX_DATA_LENGTH} data bytes per fragment, items not split,
+ * the More bit and offsets). Errors as ntpd gives them: an unknown association, an unknown variable, a bad format;
+ * every writing or configuring opcode is refused with a permission error; anything else (MRU list, ordered lists,
+ * nonces, traps) is a bad opcode.
+ *
+ * <p>No amplification: responses, fragments and requests with the More or Error bit are dropped (two servers never
+ * answer each other), a reply has at most {@link #MAX_FRAGMENTS} fragments, and a token bucket bounds the requests
+ * answered per second over all clients (beyond it requests are dropped and counted). Who may ask at all is the
+ * server's restrict list ({@code noquery}), decided before a request gets here.
+ *
+ * <p>Not thread-safe: one instance on the one thread that answers mode 6. It allocates (text), so it runs off the
+ * serving threads.
+ */
+public final class ControlResponder {
+    /** Most fragments in one reply: the reply to a 12-byte request stays under 2 KB. */
+    public static final int MAX_FRAGMENTS = 4;
+    /** Bytes each fragment buffer must hold. */
+    public static final int FRAGMENT_BYTES = ControlMessage.HEADER_LENGTH + ControlMessage.MAX_DATA_LENGTH;
+    /** ntpd's MAXDATALINELEN: a text line is broken before an item that would make it this long. */
+    static final int LINE_LENGTH = 72;
+    public static final int DEFAULT_RATE_PER_S = 200;
+    public static final int DEFAULT_BURST = 64;
+
+    private static final byte[] SEPARATOR = {',', ' '};
+    private static final byte[] LINE_BREAK = {',', '\r', '\n'};
+    private static final byte[] END = {'\r', '\n'};
+
+    private final ControlMessage request = new ControlMessage();
+    private final ControlMessage reply = new ControlMessage();
+    private final long costNs;
+    private final long capacityNs;
+    private long budgetNs;
+    private long lastNs;
+    private boolean started;
+
+    /** Requests looked at, answered (with data or an error), dropped as malformed, dropped by the rate budget. */
+    private long received;
+    private long answered;
+    private long errors;
+    private long malformed;
+    private long rateLimited;
+
+    public ControlResponder() {
+        this(DEFAULT_RATE_PER_S, DEFAULT_BURST);
+    }
+
+    /** At most {@code ratePerS} requests answered per second on average, {@code burst} at once. */
+    public ControlResponder(int ratePerS, int burst) {
+        if (ratePerS < 1 || burst < 1) {
+            throw new IllegalArgumentException("mode 6 rate and burst must be positive: " + ratePerS + ", " + burst);
+        }
+        this.costNs = Units.NS_PER_S / ratePerS;
+        this.capacityNs = costNs * burst;
+        this.budgetNs = capacityNs;
+    }
+
+    /**
+     * Answers the {@code length} bytes at {@code offset} of {@code rx}, received at {@code nowNs} (any monotonic
+     * ns; for the rate budget), {@code nowNtp64} the time the {@code clock} variable shows.
+     *
+     * @param live    system variables read at the time of the request (counters), readable by name
+     * @param out     fragment buffers of at least {@link #FRAGMENT_BYTES} bytes each
+     * @param lengths out: the length of each fragment
+     * @return the number of fragments to send, 0 to send nothing
+     */
+    public int answer(MemorySegment rx, long offset, int length, ControlSnapshot snapshot, List<Variable> live,
+            long nowNs, long nowNtp64, MemorySegment[] out, int[] lengths) {
+        received++;
+        if (length < ControlMessage.HEADER_LENGTH) {
+            malformed++;
+            return 0;
+        }
+        request.wrap(rx, offset, length);
+        int version = request.version();
+        if (request.mode() != NtpPacket.MODE_CONTROL || version < 1 || version > NtpPacket.VERSION_4
+                || (request.responseErrorMoreOpcode() & (ControlMessage.RESPONSE_BIT | ControlMessage.ERROR_BIT
+                        | ControlMessage.MORE_BIT)) != 0) {
+            malformed++;
+            return 0;
+        }
+        if (!spend(nowNs)) {
+            rateLimited++;
+            return 0;
+        }
+        int opcode = request.opcode();
+        int count = request.count();
+        if (count > length - ControlMessage.HEADER_LENGTH || count > ControlMessage.MAX_DATA_LENGTH
+                || request.dataOffset() != 0) {
+            return error(ControlStatus.ERROR_BAD_FORMAT, snapshot, out, lengths);
+        }
+        return switch (opcode) {
+            case ControlMessage.OP_READ_STATUS -> readStatus(snapshot, out, lengths);
+            case ControlMessage.OP_READ_VARIABLES -> readVariables(snapshot, live, nowNtp64, out, lengths);
+            case ControlMessage.OP_READ_CLOCK_VARIABLES -> error(ControlStatus.ERROR_BAD_ASSOCIATION, snapshot, out,
+                    lengths); // no reference clock variables (yet)
+            case ControlMessage.OP_WRITE_VARIABLES, ControlMessage.OP_WRITE_CLOCK_VARIABLES,
+                    ControlMessage.OP_SET_TRAP, ControlMessage.OP_UNSET_TRAP, ControlMessage.OP_CONFIGURE,
+                    ControlMessage.OP_SAVE_CONFIG -> error(ControlStatus.ERROR_PERMISSION, snapshot, out, lengths);
+            default -> error(ControlStatus.ERROR_BAD_OPCODE, snapshot, out, lengths);
+        };
+    }
+
+    private boolean spend(long nowNs) {
+        if (!started) {
+            started = true;
+        } else {
+            long elapsedNs = nowNs - lastNs;
+            if (elapsedNs > 0) {
+                budgetNs = Math.min(capacityNs, budgetNs + elapsedNs);
+            }
+        }
+        lastNs = nowNs;
+        if (budgetNs < costNs) {
+            return false;
+        }
+        budgetNs -= costNs;
+        return true;
+    }
+
+    private int readStatus(ControlSnapshot snapshot, MemorySegment[] out, int[] lengths) {
+        int associationId = request.associationId();
+        if (associationId != 0) {
+            Association a = snapshot.association(associationId);
+            if (a == null) {
+                return error(ControlStatus.ERROR_BAD_ASSOCIATION, snapshot, out, lengths);
+            }
+            return fragments(List.of(), a.status(), snapshot, out, lengths);
+        }
+        List<byte[]> items = new ArrayList<>(snapshot.associations().size());
+        for (Association a : snapshot.associations()) {
+            items.add(new byte[] {(byte) (a.id() >>> 8), (byte) a.id(), (byte) (a.status() >>> 8), (byte) a.status()});
+        }
+        return fragments(items, snapshot.systemStatus(), snapshot, out, lengths);
+    }
+
+    private int readVariables(ControlSnapshot snapshot, List<Variable> live, long nowNtp64, MemorySegment[] out,
+            int[] lengths) {
+        int associationId = request.associationId();
+        List<Variable> variables;
+        int status;
+        if (associationId == 0) {
+            variables = new ArrayList<>(snapshot.system());
+            variables.addAll(live);
+            status = snapshot.systemStatus();
+        } else {
+            Association a = snapshot.association(associationId);
+            if (a == null) {
+                return error(ControlStatus.ERROR_BAD_ASSOCIATION, snapshot, out, lengths);
+            }
+            variables = a.variables();
+            status = a.status();
+        }
+        List<String> names = names();
+        if (names == null) {
+            return error(ControlStatus.ERROR_BAD_FORMAT, snapshot, out, lengths);
+        }
+        List<Variable> chosen = new ArrayList<>();
+        if (names.isEmpty()) {
+            for (Variable v : variables) {
+                if (v.listed()) {
+                    chosen.add(v);
+                }
+            }
+        } else {
+            for (String name : names) {
+                Variable found = null;
+                for (Variable v : variables) {
+                    if (v.name().equals(name)) {
+                        found = v;
+                        break;
+                    }
+                }
+                if (found == null) {
+                    return error(ControlStatus.ERROR_UNKNOWN_VARIABLE, snapshot, out, lengths);
+                }
+                chosen.add(found);
+            }
+        }
+        return fragments(text(chosen, nowNtp64), status, snapshot, out, lengths);
+    }
+
+    /** The variable names the request's data asks for ({@code name} or {@code name=value}, comma-separated); null if not text. */
+    private List<String> names() {
+        int count = request.count();
+        byte[] data = new byte[count];
+        MemorySegment.copy(request.segment(), ValueLayout.JAVA_BYTE, request.dataStart(), data, 0, count);
+        List<String> names = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= count; i++) {
+            if (i == count || data[i] == ',') {
+                String item = new String(data, start, i - start, StandardCharsets.US_ASCII);
+                int eq = item.indexOf('=');
+                String name = (eq >= 0 ? item.substring(0, eq) : item).strip();
+                if (!name.isEmpty()) {
+                    names.add(name);
+                }
+                start = i + 1;
+            } else if (data[i] < 0 || (data[i] < ' ' && data[i] != '\r' && data[i] != '\n' && data[i] != '\t')) {
+                return null;
+            }
+        }
+        return names;
+    }
+
+    /** The items as ntpd lays out text: each with the separator before it, the last with "\r\n" after it. */
+    static List<byte[]> text(List<Variable> variables, long nowNtp64) {
+        List<byte[]> items = new ArrayList<>(variables.size());
+        int lineLength = 0;
+        for (int i = 0; i < variables.size(); i++) {
+            Variable v = variables.get(i);
+            String value = v.value() == null ? Values.timestamp(nowNtp64) : v.value();
+            byte[] item = (v.name() + "=" + value).getBytes(StandardCharsets.US_ASCII);
+            byte[] separator = new byte[0];
+            if (i > 0) {
+                // ntpd: the comma counts on the old line; a break when the item would reach the line limit
+                boolean breakLine = item.length + lineLength + 2 >= LINE_LENGTH;
+                separator = breakLine ? LINE_BREAK : SEPARATOR;
+                lineLength = breakLine ? 0 : lineLength + 2;
+            }
+            lineLength += item.length;
+            boolean last = i == variables.size() - 1;
+            byte[] chunk = new byte[separator.length + item.length + (last ? END.length : 0)];
+            System.arraycopy(separator, 0, chunk, 0, separator.length);
+            System.arraycopy(item, 0, chunk, separator.length, item.length);
+            if (last) {
+                System.arraycopy(END, 0, chunk, chunk.length - END.length, END.length);
+            }
+            items.add(chunk);
+        }
+        return items;
+    }
+
+    /** Packs the items into fragments, none split unless longer than a fragment; at most {@link #MAX_FRAGMENTS}. */
+    private int fragments(List<byte[]> items, int status, ControlSnapshot snapshot, MemorySegment[] out, int[] lengths) {
+        int fragments = 0;
+        int dataOffset = 0;
+        int used = 0;
+        int item = 0;
+        int itemPos = 0;
+        int max = Math.min(MAX_FRAGMENTS, out.length);
+        while (fragments < max) {
+            MemorySegment buf = out[fragments];
+            long data = ControlMessage.DATA_OFFSET;
+            used = 0;
+            while (item < items.size()) {
+                byte[] b = items.get(item);
+                int left = b.length - itemPos;
+                int room = ControlMessage.MAX_DATA_LENGTH - used;
+                if (left <= room) {
+                    MemorySegment.copy(b, itemPos, buf, ValueLayout.JAVA_BYTE, data + used, left);
+                    used += left;
+                    item++;
+                    itemPos = 0;
+                } else if (used == 0 || itemPos > 0) { // too long for any fragment: split it
+                    MemorySegment.copy(b, itemPos, buf, ValueLayout.JAVA_BYTE, data + used, room);
+                    used += room;
+                    itemPos += room;
+                    break;
+                } else {
+                    break;
+                }
+            }
+            boolean more = item < items.size() && fragments + 1 < max;
+            lengths[fragments] = header(buf, status, more, dataOffset, used, snapshot);
+            dataOffset += used;
+            fragments++;
+            if (!more) {
+                break;
+            }
+        }
+        answered++;
+        return fragments;
+    }
+
+    private int error(int code, ControlSnapshot snapshot, MemorySegment[] out, int[] lengths) {
+        errors++;
+        answered++;
+        reply.wrap(out[0], 0, ControlMessage.HEADER_LENGTH);
+        reply.leapVersionMode(ControlStatus.systemLeap(snapshot.systemStatus()), request.version(),
+                        NtpPacket.MODE_CONTROL)
+                .responseErrorMoreOpcode(ControlMessage.RESPONSE_BIT | ControlMessage.ERROR_BIT | request.opcode())
+                .sequence(request.sequence()).status(ControlStatus.error(code))
+                .associationId(request.associationId()).dataOffset(0).count(0);
+        lengths[0] = ControlMessage.HEADER_LENGTH;
+        return 1;
+    }
+
+    /** Writes a fragment's header and zero padding; returns its length. */
+    private int header(MemorySegment buf, int status, boolean more, int dataOffset, int count, ControlSnapshot snapshot) {
+        int length = ControlMessage.paddedLength(count);
+        buf.asSlice(ControlMessage.DATA_OFFSET + count, length - ControlMessage.DATA_OFFSET - count).fill((byte) 0);
+        reply.wrap(buf, 0, length);
+        reply.leapVersionMode(ControlStatus.systemLeap(snapshot.systemStatus()), request.version(),
+                        NtpPacket.MODE_CONTROL)
+                .responseErrorMoreOpcode(ControlMessage.RESPONSE_BIT | (more ? ControlMessage.MORE_BIT : 0)
+                        | request.opcode())
+                .sequence(request.sequence()).status(status).associationId(request.associationId())
+                .dataOffset(dataOffset).count(count);
+        return length;
+    }
+
+    public long received() {
+        return received;
+    }
+
+    public long answered() {
+        return answered;
+    }
+
+    public long errors() {
+        return errors;
+    }
+
+    public long malformed() {
+        return malformed;
+    }
+
+    public long rateLimited() {
+        return rateLimited;
+    }
+}

@@ -1,0 +1,62 @@
+package org.jntpd.mode6;
+
+import java.util.List;
+
+/**
+ * What mode 6 shows, as of one update of the daemon: the system status word and variables (association 0) and every
+ * association with its status word and variables, the values already formatted as ntpd sends them ({@link Values}).
+ * Immutable: built on the daemon's loop thread, read by the thread that answers ntpq.
+ *
+ * @param systemStatus the system status word ({@link org.jntpd.wire.ControlStatus#system})
+ */
+public record ControlSnapshot(int systemStatus, List<Variable> system, List<Association> associations) {
+
+    /**
+     * One variable: {@code name=value} on the wire, or the bare name when {@code value} is null.
+     *
+     * @param listed whether a read without names returns it (ntpd's default list); unlisted ones are read by name
+     */
+    public record Variable(String name, String value, boolean listed) {
+        public Variable {
+            if (name.isEmpty() || name.chars().anyMatch(c -> c <= ' ' || c >= 0x7F || c == ',' || c == '=')) {
+                throw new IllegalArgumentException("bad mode 6 variable name: " + name);
+            }
+        }
+
+        public static Variable of(String name, String value) {
+            return new Variable(name, value, true);
+        }
+
+        public static Variable unlisted(String name, String value) {
+            return new Variable(name, value, false);
+        }
+    }
+
+    /** One association: its id (1..65535), peer status word ({@link org.jntpd.wire.ControlStatus#peer}) and variables. */
+    public record Association(int id, int status, List<Variable> variables) {
+        public Association {
+            if (id < 1 || id > 0xFFFF) {
+                throw new IllegalArgumentException("association id out of 1..65535: " + id);
+            }
+            variables = List.copyOf(variables);
+        }
+    }
+
+    public ControlSnapshot {
+        system = List.copyOf(system);
+        associations = List.copyOf(associations);
+    }
+
+    /** The snapshot before the daemon's first update. */
+    public static final ControlSnapshot EMPTY = new ControlSnapshot(0xC000, List.of(), List.of());
+
+    /** The association with {@code id}, or null. */
+    public Association association(int id) {
+        for (Association a : associations) {
+            if (a.id() == id) {
+                return a;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,41 @@
+package org.jntpd.mode6;
+
+import java.util.Locale;
+
+/**
+ * Values formatted as ntpd and NTPsec put them in mode 6 text (ntp_control.c: ctl_putdbl6, ctl_putts, ctl_puthex ...),
+ * in the units ntpq expects: times in milliseconds, frequencies in ppm, timestamps as hexadecimal NTP l_fp.
+ */
+public final class Values {
+    private Values() {}
+
+    /** Nanoseconds as milliseconds with 6 decimals (NTPsec's ctl_putdbl6 of offset, delay, jitter ...). */
+    public static String ms(double ns) {
+        return String.format(Locale.ROOT, "%.6f", ns / 1e6);
+    }
+
+    /** Parts per million with 6 decimals (frequency, clk_wander). */
+    public static String ppm(double ppm) {
+        return String.format(Locale.ROOT, "%.6f", ppm);
+    }
+
+    /** An NTP 64-bit timestamp as {@code 0xSSSSSSSS.FFFFFFFF} (ctl_putts). */
+    public static String timestamp(long ntp64) {
+        return String.format(Locale.ROOT, "0x%08x.%08x", ntp64 >>> 32, ntp64 & 0xFFFF_FFFFL);
+    }
+
+    /** Hexadecimal with 0x (ctl_puthex: reach, flash). */
+    public static String hex(long value) {
+        return "0x" + Long.toHexString(value);
+    }
+
+    /** A quoted string (ctl_putstr); quotes and control characters in {@code s} become '?'. */
+    public static String quoted(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            b.append(c == '"' || c < ' ' || c >= 0x7F ? '?' : c);
+        }
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,130 @@
+package org.jntpd.server.linux;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.jntpd.io.PacketBatch;
+import org.jntpd.io.UdpSocket;
+import org.jntpd.platform.Clocks;
+import org.jntpd.platform.Libc;
+
+/**
+ * The thread that answers mode 6 (ntpq) off the serving path: it drains every worker's {@link ControlQueue}, hands
+ * each request to the {@link Answerer} (which may allocate: this is not a serving thread) and sends the reply
+ * fragments through the socket the request came in on, from the address it was sent to. It parks while the queues
+ * are empty; a worker that queues a request unparks it.
+ */
+public final class ControlWorker implements Runnable {
+    private static final long IDLE_PARK_NS = 200_000_000L; // how soon stop() is noticed
+
+    /** Answers one request into reply fragments. */
+    @FunctionalInterface
+    public interface Answerer {
+        /**
+         * @param nowNs   CLOCK_MONOTONIC now, ns (for rate budgets)
+         * @param out     fragment buffers ({@link #FRAGMENT_BYTES} each)
+         * @param lengths out: each fragment's length
+         * @return the number of fragments to send (0: none)
+         */
+        int answer(MemorySegment request, int length, long nowNs, MemorySegment[] out, int[] lengths);
+    }
+
+    public static final int MAX_FRAGMENTS = 8;
+    public static final int FRAGMENT_BYTES = PacketBatch.MIN_DATA_BYTES;
+
+    private final List<ControlQueue> queues;
+    private final List<UdpSocket[]> sockets;
+    private final Answerer answerer;
+    private final PacketBatch replies = new PacketBatch(MAX_FRAGMENTS, FRAGMENT_BYTES);
+    private final MemorySegment[] out = new MemorySegment[MAX_FRAGMENTS];
+    private final int[] lengths = new int[MAX_FRAGMENTS];
+    private final AtomicLong answered = new AtomicLong();
+    private final AtomicLong sendErrors = new AtomicLong();
+    private volatile boolean running = true;
+
+    /** {@code queues.get(w)} holds requests that came in on {@code sockets.get(w)}[...]. */
+    ControlWorker(List<ControlQueue> queues, List<UdpSocket[]> sockets, Answerer answerer) {
+        this.queues = List.copyOf(queues);
+        this.sockets = List.copyOf(sockets);
+        this.answerer = answerer;
+        for (int i = 0; i < MAX_FRAGMENTS; i++) {
+            out[i] = replies.data(i);
+        }
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    /** Requests answered with at least one fragment sent. */
+    public long answered() {
+        return answered.get();
+    }
+
+    public long sendErrors() {
+        return sendErrors.get();
+    }
+
+    @Override
+    public void run() {
+        for (ControlQueue q : queues) {
+            q.consumer(Thread.currentThread());
+        }
+        try {
+            while (running) {
+                if (drain() == 0) {
+                    LockSupport.parkNanos(IDLE_PARK_NS);
+                }
+            }
+        } finally {
+            for (ControlQueue q : queues) {
+                q.consumer(null);
+            }
+            replies.close();
+        }
+    }
+
+    /** Answers every waiting request once; returns how many. */
+    int drain() {
+        int work = 0;
+        for (int w = 0; w < queues.size(); w++) {
+            ControlQueue q = queues.get(w);
+            int slot;
+            while ((slot = q.peek()) >= 0) {
+                try {
+                    answer(q, slot, sockets.get(w)[q.socketIndex(slot)]);
+                } catch (RuntimeException e) {
+                    sendErrors.incrementAndGet(); // a bad request must not end mode 6 for everybody
+                } finally {
+                    q.release();
+                }
+                work++;
+            }
+        }
+        return work;
+    }
+
+    private void answer(ControlQueue q, int slot, UdpSocket socket) {
+        PacketBatch requests = q.slots();
+        int n = answerer.answer(requests.data(slot), requests.length(slot),
+                Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC), out, lengths);
+        for (int j = 0; j < n; j++) {
+            replies.length(j, lengths[j]);
+            replies.copyAddress(requests, slot, j);
+            replies.requestTxTimestamp(j, false);
+        }
+        int from = 0;
+        while (from < n) {
+            int sent = socket.send(replies, from, n - from);
+            if (sent <= 0) {
+                sendErrors.incrementAndGet();
+                return;
+            }
+            from += sent;
+        }
+        if (n > 0) {
+            answered.incrementAndGet();
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package org.jntpd.mode6;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.jntpd.mode6.ControlSnapshot.Association;
+import org.jntpd.mode6.ControlSnapshot.Variable;
+import org.jntpd.wire.ControlMessage;
+import org.jntpd.wire.ControlStatus;
+import org.junit.jupiter.api.Test;
+
+class ControlResponderTest {
+    private static final long NOW_NTP64 = 0xEEC0_840F_CB73_611CL;
+    private static final int SYSTEM_STATUS = ControlStatus.system(0, ControlStatus.SOURCE_NTP, 0, 0); // 0x0600
+    private static final ControlSnapshot SNAPSHOT = new ControlSnapshot(SYSTEM_STATUS,
+            List.of(Variable.of("version", "\"jntpd 0.1\""), Variable.of("stratum", "2"),
+                    Variable.of("refid", "127.0.0.1"), new Variable("clock", null, true),
+                    Variable.unlisted("rootdist", "0.003131")),
+            List.of(new Association(1, ControlStatus.peer(0x90, ControlStatus.SELECT_CANDIDATE, 0, 0),
+                            List.of(Variable.of("srcadr", "127.0.0.1"), Variable.of("reach", "0xff"))),
+                    new Association(2, ControlStatus.peer(0x90, ControlStatus.SELECT_SYSTEM_PEER, 0, 0),
+                            List.of(Variable.of("srcadr", "127.0.0.2")))));
+
+    private final MemorySegment rx = MemorySegment.ofArray(new byte[1024]);
+    private final MemorySegment[] out = new MemorySegment[ControlResponder.MAX_FRAGMENTS + 2];
+    private final int[] lengths = new int[out.length];
+    private long nowNs = 1_000_000_000L;
+
+    ControlResponderTest() {
+        for (int i = 0; i < out.length; i++) {
+            out[i] = MemorySegment.ofArray(new byte[ControlResponder.FRAGMENT_BYTES]);
+        }
+    }
+
+    /** A request as NTPsec's ntpq builds it: version 2, data padded to 4 bytes (not counted). */
+    private int request(int remOpcode, int sequence, int associationId, String data) {
+        byte[] d = data.getBytes(StandardCharsets.US_ASCII);
+        int length = ControlMessage.paddedLength(d.length);
+        rx.fill((byte) 0);
+        new ControlMessage().wrap(rx, 0, length).leapVersionMode(0, 2, 6).responseErrorMoreOpcode(remOpcode)
+                .sequence(sequence).status(0).associationId(associationId).dataOffset(0).count(d.length);
+        MemorySegment.copy(MemorySegment.ofArray(d), 0, rx, ControlMessage.DATA_OFFSET, d.length);
+        return length;
+    }
+
+    private List<byte[]> answer(ControlResponder r, int length, ControlSnapshot snapshot, List<Variable> live) {
+        int n = r.answer(rx, 0, length, snapshot, live, nowNs, NOW_NTP64, out, lengths);
+        List<byte[]> fragments = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            fragments.add(out[i].asSlice(0, lengths[i]).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        }
+        return fragments;
+    }
+
+    private List<byte[]> answer(int length) {
+        return answer(new ControlResponder(), length, SNAPSHOT, List.of());
+    }
+
+    private static byte[] hex(String s) {
+        return HexFormat.of().parseHex(s.replace(" ", ""));
+    }
+
+    @Test
+    void shouldListAssociationIdsAndPeerStatusWordsForReadStatus() {
+        List<byte[]> reply = answer(request(ControlMessage.OP_READ_STATUS, 0x1234, 0, ""));
+        assertEquals(1, reply.size());
+        // v2 mode 6 | R + opcode 1 | seq | system status 0600 | assoc 0 | offset 0 | count 8 | (1, 9400) (2, 9600)
+        assertArrayEquals(hex("16 81 1234 0600 0000 0000 0008 0001 9400 0002 9600"), reply.getFirst());
+    }
+
+    @Test
+    void shouldAnswerOneAssociationsStatusWithoutData() {
+        List<byte[]> reply = answer(request(ControlMessage.OP_READ_STATUS, 7, 2, ""));
+        assertArrayEquals(hex("16 81 0007 9600 0002 0000 0000"), reply.getFirst());
+    }
+
+    @Test
+    void shouldReadTheNamedSystemVariablesInNtpdsTextLayout() {
+        List<byte[]> reply = answer(request(ControlMessage.OP_READ_VARIABLES, 3, 0, "stratum,refid"));
+        byte[] text = "stratum=2, refid=127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII); // 28 bytes
+        byte[] expected = new byte[12 + 28];
+        System.arraycopy(hex("16 82 0003 0600 0000 0000 001c"), 0, expected, 0, 12);
+        System.arraycopy(text, 0, expected, 12, 28);
+        assertArrayEquals(expected, reply.getFirst());
+    }
+
+    @Test
+    void shouldReadTheListedSystemVariablesWithTheClockAtTheTimeOfTheAnswer() {
+        List<byte[]> reply = answer(request(ControlMessage.OP_READ_VARIABLES, 3, 0, ""));
+        assertEquals("version=\"jntpd 0.1\", stratum=2, refid=127.0.0.1,\r\nclock=0xeec0840f.cb73611c\r\n",
+                data(reply));
+        assertEquals(0, data(answer(request(ControlMessage.OP_READ_VARIABLES, 3, 0, "rootdist"))).indexOf("rootdist=0.003131"),
+                "an unlisted variable is read by name");
+    }
+
+    @Test
+    void shouldReadAnAssociationsVariablesWithItsStatusWord() {
+        List<byte[]> reply = answer(request(ControlMessage.OP_READ_VARIABLES, 9, 1, ""));
+        byte[] f = reply.getFirst();
+        assertArrayEquals(hex("16 82 0009 9400 0001 0000"), Arrays.copyOf(f, 10));
+        assertEquals("srcadr=127.0.0.1, reach=0xff\r\n", data(reply));
+        assertEquals(0, f.length % 4, "padded to 32 bits");
+    }
+
+    @Test
+    void shouldPadToThirtyTwoBitsWithZeros() {
+        List<byte[]> reply = answer(request(ControlMessage.OP_READ_VARIABLES, 3, 0, "stratum")); // 11 bytes of data
+        assertArrayEquals(hex("16 82 0003 0600 0000 0000 000b") , Arrays.copyOf(reply.getFirst(), 12));
+        assertEquals(24, reply.getFirst().length);
+        assertEquals(0, reply.getFirst()[23]);
+    }
+
+    @Test
+    void shouldRefuseAnUnknownVariableAssociationAndOpcodeAsNtpdDoes() {
+        assertArrayEquals(hex("16 c2 0003 0500 0000 0000 0000"),
+                answer(request(ControlMessage.OP_READ_VARIABLES, 3, 0, "stratum,nosuchvar")).getFirst());
+        assertArrayEquals(hex("16 c2 0004 0400 0063 0000 0000"),
+                answer(request(ControlMessage.OP_READ_VARIABLES, 4, 99, "")).getFirst());
+        assertArrayEquals(hex("16 c1 0005 0400 0063 0000 0000"),
+                answer(request(ControlMessage.OP_READ_STATUS, 5, 99, "")).getFirst());
+        assertArrayEquals(hex("16 ca 0006 0300 0000 0000 0000"),
+                answer(request(ControlMessage.OP_READ_MRU, 6, 0, "nonce=1")).getFirst());
+        assertArrayEquals(hex("16 cc 0007 0300 0000 0000 0000"),
+                answer(request(ControlMessage.OP_REQUEST_NONCE, 7, 0, "")).getFirst());
+    }
+
+    @Test
+    void shouldRefuseEveryWritingOrConfiguringOpcodeWithAPermissionError() {
+        for (int op : new int[] {ControlMessage.OP_WRITE_VARIABLES, ControlMessage.OP_WRITE_CLOCK_VARIABLES,
+                ControlMessage.OP_SET_TRAP, ControlMessage.OP_UNSET_TRAP, ControlMessage.OP_CONFIGURE,
+                ControlMessage.OP_SAVE_CONFIG}) {
+            List<byte[]> reply = answer(request(op, 8, 0, "stratum=1"));
+            assertEquals(1, reply.size());
+            assertEquals(12, reply.getFirst().length);
+            assertEquals((byte) (0xC0 | op), reply.getFirst()[1]);
+            assertEquals(ControlStatus.ERROR_PERMISSION, reply.getFirst()[4], "opcode " + op);
+        }
+    }
+
+    @Test
+    void shouldDropResponsesFragmentsErrorsAndShortOrAlienPackets() {
+        ControlResponder r = new ControlResponder();
+        for (int bit : new int[] {ControlMessage.RESPONSE_BIT, ControlMessage.MORE_BIT, ControlMessage.ERROR_BIT}) {
+            assertEquals(0, answer(r, request(bit | ControlMessage.OP_READ_VARIABLES, 1, 0, ""), SNAPSHOT, List.of())
+                    .size(), "bit " + bit);
+        }
+        assertEquals(0, answer(r, 11, SNAPSHOT, List.of()).size());
+        int length = request(ControlMessage.OP_READ_VARIABLES, 1, 0, "");
+        rx.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 0x23); // mode 3
+        assertEquals(0, answer(r, length, SNAPSHOT, List.of()).size());
+        assertEquals(5, r.malformed());
+    }
+
+    @Test
+    void shouldAnswerACountBeyondThePacketWithABadFormatError() {
+        int length = request(ControlMessage.OP_READ_VARIABLES, 1, 0, "stratum");
+        new ControlMessage().wrap(rx, 0, length).count(200);
+        assertArrayEquals(hex("16 c2 0001 0200 0000 0000 0000"), answer(length).getFirst());
+    }
+
+    @Test
+    void shouldFragmentAtItemBoundariesWithOffsetsAndTheMoreBit() {
+        List<Variable> many = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            many.add(Variable.of("var" + i, "0.123456"));
+        }
+        ControlSnapshot big = new ControlSnapshot(SYSTEM_STATUS, many, List.of());
+        List<byte[]> reply = answer(new ControlResponder(), request(ControlMessage.OP_READ_VARIABLES, 2, 0, ""), big,
+                List.of());
+        assertEquals(2, reply.size());
+        ControlMessage m = new ControlMessage();
+        int expectedOffset = 0;
+        StringBuilder all = new StringBuilder();
+        for (int i = 0; i < reply.size(); i++) {
+            byte[] f = reply.get(i);
+            m.wrap(MemorySegment.ofArray(f), 0, f.length);
+            assertEquals(i < reply.size() - 1, m.hasMore());
+            assertEquals(expectedOffset, m.dataOffset());
+            assertTrue(m.count() <= ControlMessage.MAX_DATA_LENGTH);
+            assertEquals(ControlMessage.paddedLength(m.count()), f.length);
+            String text = new String(f, 12, m.count(), StandardCharsets.US_ASCII);
+            if (i > 0) {
+                assertTrue(text.startsWith(",") && text.substring(2).startsWith("var") || text.startsWith(",\r\nvar"),
+                        "a fragment starts at an item: " + text);
+            }
+            assertTrue(i == reply.size() - 1 || text.endsWith("0.123456"), "no item split: " + text);
+            all.append(text);
+            expectedOffset += m.count();
+        }
+        StringBuilder expected = new StringBuilder();
+        int line = 0;
+        for (int i = 0; i < 40; i++) {
+            String item = "var" + i + "=0.123456";
+            if (i > 0) {
+                boolean br = item.length() + line + 2 >= 72;
+                expected.append(br ? ",\r\n" : ", ");
+                line = br ? 0 : line + 2;
+            }
+            expected.append(item);
+            line += item.length();
+        }
+        assertEquals(expected + "\r\n", all.toString());
+    }
+
+    @Test
+    void shouldNeverSendMoreThanTheFragmentCapWhateverTheRequest() {
+        List<Association> associations = new ArrayList<>();
+        List<Variable> many = new ArrayList<>();
+        for (int i = 1; i <= 2000; i++) {
+            associations.add(new Association(i, 0x9400, List.of()));
+            many.add(Variable.of("v" + i, "1"));
+        }
+        ControlSnapshot huge = new ControlSnapshot(SYSTEM_STATUS, many, associations);
+        List<byte[]> status = answer(new ControlResponder(), request(ControlMessage.OP_READ_STATUS, 1, 0, ""), huge,
+                List.of());
+        assertEquals(ControlResponder.MAX_FRAGMENTS, status.size());
+        assertEquals(0, status.getLast()[1] & ControlMessage.MORE_BIT, "the last fragment sent ends the reply");
+        SplittableRandom random = new SplittableRandom(12);
+        ControlResponder r = new ControlResponder(1_000_000, 1_000_000);
+        for (int i = 0; i < 5_000; i++) {
+            byte[] junk = new byte[12 + random.nextInt(500)];
+            random.nextBytes(junk);
+            junk[0] = (byte) (junk[0] & ~0x7 | 6);
+            junk[1] = (byte) (junk[1] & 0x1F);
+            MemorySegment.copy(MemorySegment.ofArray(junk), 0, rx, 0, junk.length);
+            int total = 0;
+            for (byte[] f : answer(r, junk.length, huge, List.of())) {
+                total += f.length;
+            }
+            assertTrue(total <= ControlResponder.MAX_FRAGMENTS * ControlResponder.FRAGMENT_BYTES, "reply " + total);
+        }
+    }
+
+    @Test
+    void shouldDropRequestsBeyondTheRateBudgetAndRecover() {
+        ControlResponder r = new ControlResponder(10, 2); // 10 per second, 2 at once
+        int length = request(ControlMessage.OP_READ_STATUS, 1, 0, "");
+        assertEquals(1, answer(r, length, SNAPSHOT, List.of()).size());
+        assertEquals(1, answer(r, length, SNAPSHOT, List.of()).size());
+        assertEquals(0, answer(r, length, SNAPSHOT, List.of()).size());
+        nowNs += 100_000_000L;
+        assertEquals(1, answer(r, length, SNAPSHOT, List.of()).size());
+        assertEquals(1, r.rateLimited());
+    }
+
+    @Test
+    void shouldReadLiveVariablesByNameOnly() {
+        ControlResponder r = new ControlResponder();
+        List<Variable> live = List.of(Variable.unlisted("ss_uptime", "42"));
+        assertEquals("ss_uptime=42\r\n", data(answer(r, request(ControlMessage.OP_READ_VARIABLES, 1, 0, "ss_uptime"),
+                SNAPSHOT, live)));
+        assertEquals(-1, data(answer(r, request(ControlMessage.OP_READ_VARIABLES, 1, 0, ""), SNAPSHOT, live))
+                .indexOf("ss_uptime"));
+    }
+
+    private static String data(List<byte[]> fragments) {
+        StringBuilder b = new StringBuilder();
+        for (byte[] f : fragments) {
+            int count = (f[10] & 0xFF) << 8 | (f[11] & 0xFF);
+            b.append(new String(f, 12, count, StandardCharsets.US_ASCII));
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,137 @@
+package org.jntpd.server.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jntpd.config.Config;
+import org.jntpd.io.PacketBatch;
+import org.jntpd.io.UdpSocket;
+import org.jntpd.platform.JitDirectives;
+import org.jntpd.platform.Net;
+import org.jntpd.server.AccessControl;
+import org.jntpd.server.InterleavedTable;
+import org.jntpd.server.Responder;
+import org.jntpd.server.ServerCounters;
+import org.jntpd.server.ServerCounters.Counter;
+import org.jntpd.server.ServerState;
+import org.jntpd.server.ServerStateHolder;
+import org.jntpd.wire.ControlMessage;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Mode 6 on real sockets: the serving worker queues each request (its duty cycle allocating nothing), the control
+ * thread answers through the worker's socket, and the client gets every fragment back from the server's address.
+ */
+class ControlWorkerTest {
+    private static final InetSocketAddress LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
+    private static final int FRAGMENTS = 2;
+
+    @Test
+    void shouldAnswerModeSixOffTheServingThreadWithoutAllocatingOnIt() throws Exception {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assertTrue(JitDirectives.ensureInstalled(), JitDirectives.outcome());
+        ControlMessage reply = new ControlMessage();
+        ServerCounters counters = new ServerCounters();
+        Responder responder = new Responder(AccessControl.compile(List.of()), null, false, new InterleavedTable(8),
+                counters);
+        AtomicLong asked = new AtomicLong();
+        // Echoes the request's sequence in two fragments of 16 and 12 bytes.
+        ControlWorker.Answerer echo = (request, length, nowNs, out, lengths) -> {
+            asked.incrementAndGet();
+            for (int f = 0; f < FRAGMENTS; f++) {
+                MemorySegment.copy(request, 0, out[f], 0, ControlMessage.HEADER_LENGTH);
+                out[f].set(ValueLayout.JAVA_BYTE, 1, (byte) (0x80 | (f == 0 ? 0x20 : 0) | 1));
+                lengths[f] = f == 0 ? 16 : 12;
+            }
+            return FRAGMENTS;
+        };
+        try (UdpSocket serverSocket = UdpSocket.open(LOOPBACK, UdpSocket.Options.DEFAULT);
+                UdpSocket client = UdpSocket.open(LOOPBACK,
+                        UdpSocket.Options.DEFAULT.withTimestamps(UdpSocket.TimestampMode.NONE));
+                PacketBatch out = new PacketBatch(1);
+                PacketBatch in = new PacketBatch(4);
+                ControlQueue queue = new ControlQueue()) {
+            ServerWorker worker = new ServerWorker(-1, Config.Serving.Idle.BUSY_POLL, new UdpSocket[] {serverSocket},
+                    responder, counters, new ServerStateHolder(ServerState.unsynchronised(-20)),
+                    java.util.function.LongUnaryOperator.identity(), queue);
+            ControlWorker control = new ControlWorker(List.of(queue), List.<UdpSocket[]>of(new UdpSocket[] {serverSocket}),
+                    echo);
+            Thread thread = Thread.ofPlatform().name("test-mode6").start(control);
+            try {
+                out.address(0, serverSocket.localAddress());
+                out.length(0, ControlMessage.HEADER_LENGTH);
+                ControlMessage m = new ControlMessage().wrap(out.data(0), 0, ControlMessage.HEADER_LENGTH);
+                while (queue.dropped() == 0 && asked.get() == 0) { // until the control thread is there
+                    Thread.onSpinWait();
+                    if (thread.getState() == Thread.State.TIMED_WAITING) {
+                        break;
+                    }
+                }
+                int wrong = 0;
+                int sent = 0;
+                int quietWindows = 0;
+                for (int w = 0; w < 40 && quietWindows < 2; w++) { // warm-up: until the JIT has removed every allocation
+                    long before = servingBytes;
+                    for (int i = 0; i < 5_000; i++) {
+                        wrong += exchange(worker, client, out, in, m, reply, sent++, threads);
+                    }
+                    quietWindows = servingBytes == before ? quietWindows + 1 : 0;
+                }
+                long before = servingBytes;
+                int measured = 5_000;
+                for (int i = 0; i < measured; i++) {
+                    wrong += exchange(worker, client, out, in, m, reply, sent++, threads);
+                }
+                long allocated = servingBytes - before;
+                assertEquals(0, wrong, "requests without both fragments back, in order, with their sequence");
+                assertEquals(sent, counters.get(Counter.MODE6_RECEIVED));
+                assertEquals(sent, control.answered());
+                assertEquals(0, allocated, "bytes allocated on the serving side for " + measured + " mode 6 requests");
+            } finally {
+                control.stop();
+                java.util.concurrent.locks.LockSupport.unpark(thread);
+                thread.join(2_000);
+            }
+        }
+    }
+
+    /** Bytes this thread allocated inside the worker's duty cycle (not the test's client around it). */
+    private long servingBytes;
+
+    /** One request, served by the worker on this thread, answered by the control thread; 0 when both fragments came. */
+    private int exchange(ServerWorker worker, UdpSocket client, PacketBatch out, PacketBatch in,
+            ControlMessage m, ControlMessage r, int sequence, com.sun.management.ThreadMXBean threads) {
+        m.leapVersionMode(0, 2, 6).responseErrorMoreOpcode(ControlMessage.OP_READ_STATUS).sequence(sequence & 0xFFFF)
+                .status(0).associationId(0).dataOffset(0).count(0);
+        if (client.send(out, 1) != 1) {
+            return 1;
+        }
+        int handled = 0;
+        for (int spin = 0; handled == 0 && spin < 1_000_000; spin++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            handled = worker.doWork();
+            servingBytes += threads.getCurrentThreadAllocatedBytes() - before;
+        }
+        int got = 0;
+        int bad = 0;
+        for (int spin = 0; got < FRAGMENTS && spin < 1_000; spin++) {
+            client.poll(Net.POLLIN, 1_000); // the answer comes from the other thread
+            int n = client.receive(in, FRAGMENTS - got);
+            for (int i = 0; i < Math.max(0, n); i++) {
+                r.wrap(in.data(i), 0, in.length(i));
+                boolean first = got + i == 0;
+                if (r.sequence() != (sequence & 0xFFFF) || r.hasMore() != first || in.length(i) != (first ? 16 : 12)) {
+                    bad++;
+                }
+            }
+            got += Math.max(0, n);
+        }
+        return got == FRAGMENTS && bad == 0 ? 0 : 1;
+    }
+}
