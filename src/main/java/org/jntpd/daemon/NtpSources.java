@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jntpd.auth.MacEngine;
 import org.jntpd.base.Log;
 import org.jntpd.config.Config;
 import org.jntpd.config.ServerSpec;
@@ -57,11 +59,20 @@ final class NtpSources implements AutoCloseable {
     private final Map<ServerSpec, Pool> pools = new LinkedHashMap<>();
     private final ConcurrentLinkedQueue<Resolver.Resolution> resolved = new ConcurrentLinkedQueue<>();
     private final Resolver resolver;
+    /** The client's MAC engine over the key file's keys (null: no key file); used on this thread only. */
+    private final MacEngine mac;
+    /** Every source's authentication, for jntpc's thread. */
+    private final List<ClientAuth> auths = new CopyOnWriteArrayList<>();
 
-    /** Starts the lookups of every line of {@code config}; associations come with {@link #mobiliseResolved}. */
-    NtpSources(Config config, Synchroniser sync, ClientSockets sockets) {
+    /**
+     * Starts the lookups of every line of {@code config}; associations come with {@link #mobiliseResolved}.
+     *
+     * @param keys the key file's keys, which {@code server ... key N} lines authenticate with
+     */
+    NtpSources(Config config, Synchroniser sync, ClientSockets sockets, SymmetricKeys keys) {
         this.sync = sync;
         this.sockets = sockets;
+        this.mac = keys.keys().isEmpty() ? null : new MacEngine(keys.keys(), keys.trusted());
         this.maxClock = config.tos().maxClock();
         this.resolver = new Resolver(resolved::add);
         for (ServerSpec s : config.servers()) {
@@ -166,16 +177,40 @@ final class NtpSources implements AutoCloseable {
                 PollPolicy.DEFAULT_COST, spec.xleave(), spec.version(), spec.maxDelayNs(), spec.biasNs());
         Association assoc = new Association(cfg, source, random, nowNs);
         sync.addStepListener(assoc);
-        peers.add(new Peer(spec, new InetSocketAddress(address, spec.port()), socket, source, assoc, pool));
+        ClientAuth auth = clientAuth(spec, name);
+        if (auth != null) {
+            auths.add(auth);
+        }
+        peers.add(new Peer(spec, new InetSocketAddress(address, spec.port()), socket, source, assoc, auth, pool));
         if (pool != null) {
             pool.inUse.add(address);
         }
         Log.info("added source " + name + " port " + spec.port() + (pool != null ? " from pool " + spec.host() : ""));
     }
 
+    /** The authentication {@code spec} asks for, or null. */
+    private ClientAuth clientAuth(ServerSpec spec, String name) {
+        if (spec.keyId() != 0 && mac != null) { // SymmetricKeys.load checked that the key file has the key
+            return new KeyedClientAuth(name, mac, spec.keyId());
+        }
+        return null;
+    }
+
+    /** jntpc authdata: one line per authenticated source (any thread). */
+    String authStatus() {
+        StringBuilder b = new StringBuilder();
+        for (ClientAuth a : auths) {
+            a.status(b);
+        }
+        return b.toString();
+    }
+
     /** Removes {@code p} and its source; {@code replace}: a pool member, whose pool looks for another address. */
     void demobilise(Peer p, boolean replace) {
         peers.remove(p);
+        if (p.auth != null) {
+            auths.remove(p.auth);
+        }
         sync.removeSource(p.source);
         sync.removeStepListener(p.assoc);
         Log.notice("removed source " + p.source.name() + " (" + p.assoc.lastVerdict() + ")");
