@@ -65,7 +65,8 @@ final class Directives {
             .one("bias", NTPSEC, OFFSET, (s, v) -> s.biasNs = v)
             .flag("xleave", BOTH, s -> s.xleave = true)
             .flag("nts", BOTH, s -> s.nts = true)
-            .flag("noval", NTPSEC, s -> s.noval = true)
+            .flag("noval", NTPSEC, s -> s.noval = true).notHonoured("jntpd always checks the NTS server's certificate: "
+                    + "trust it with 'ca FILE' or ntstrustedcerts instead")
             .one("ca", NTPSEC, Arg.PATH, (s, v) -> s.ca = v)
             .one("ntsport", BOTH, Arg.integer("a TCP port", 1, 65535), (s, v) -> { s.ntsPort = v; s.ntsPortSet = true; })
             .one("maxsources", CHRONY, Arg.integer("a number of sources", 1, 16), (s, v) -> s.maxSources = v)

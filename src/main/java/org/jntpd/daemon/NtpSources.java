@@ -1,24 +1,30 @@
 package org.jntpd.daemon;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jntpd.auth.Aead;
 import org.jntpd.auth.MacEngine;
 import org.jntpd.base.Log;
 import org.jntpd.config.Config;
 import org.jntpd.config.ServerSpec;
 import org.jntpd.io.UdpSocket;
+import org.jntpd.nts.ke.Tls;
 import org.jntpd.proto.Association;
 import org.jntpd.proto.AssociationConfig;
 import org.jntpd.sync.PollPolicy;
@@ -47,6 +53,8 @@ final class NtpSources implements AutoCloseable {
         }
     }
 
+    /** An NTS-KE exchange is abandoned after this long. */
+    private static final long NTS_KE_TIMEOUT_MS = 10_000;
     /** A pool that ran out of fresh addresses looks again after this long. */
     private static final long POOL_RETRY_MS = 60_000;
 
@@ -61,6 +69,9 @@ final class NtpSources implements AutoCloseable {
     private final Resolver resolver;
     /** The client's MAC engine over the key file's keys (null: no key file); used on this thread only. */
     private final MacEngine mac;
+    private final Config.Nts ntsConfig;
+    /** NTS client settings by the trust anchors' files (ntstrustedcerts, or a server line's own ca), made when first needed. */
+    private final Map<List<Config.FileRef>, NtsClientAuth.Settings> ntsSettings = new HashMap<>();
     /** Every source's authentication, for jntpc's thread. */
     private final List<ClientAuth> auths = new CopyOnWriteArrayList<>();
 
@@ -73,6 +84,7 @@ final class NtpSources implements AutoCloseable {
         this.sync = sync;
         this.sockets = sockets;
         this.mac = keys.keys().isEmpty() ? null : new MacEngine(keys.keys(), keys.trusted());
+        this.ntsConfig = config.nts();
         this.maxClock = config.tos().maxClock();
         this.resolver = new Resolver(resolved::add);
         for (ServerSpec s : config.servers()) {
@@ -177,7 +189,7 @@ final class NtpSources implements AutoCloseable {
                 PollPolicy.DEFAULT_COST, spec.xleave(), spec.version(), spec.maxDelayNs(), spec.biasNs());
         Association assoc = new Association(cfg, source, random, nowNs);
         sync.addStepListener(assoc);
-        ClientAuth auth = clientAuth(spec, name);
+        ClientAuth auth = clientAuth(spec, name, address, nowNs);
         if (auth != null) {
             auths.add(auth);
         }
@@ -189,11 +201,33 @@ final class NtpSources implements AutoCloseable {
     }
 
     /** The authentication {@code spec} asks for, or null. */
-    private ClientAuth clientAuth(ServerSpec spec, String name) {
+    private ClientAuth clientAuth(ServerSpec spec, String name, InetAddress address, long nowNs) {
         if (spec.keyId() != 0 && mac != null) { // SymmetricKeys.load checked that the key file has the key
             return new KeyedClientAuth(name, mac, spec.keyId());
         }
+        if (spec.nts()) {
+            List<Config.FileRef> anchors = spec.ntsCa() != null ? List.of(new Config.FileRef(spec.ntsCa(), spec.location()))
+                    : ntsConfig.trustedCerts();
+            NtsClientAuth.Settings settings = ntsSettings.computeIfAbsent(anchors, this::ntsSettings);
+            return new NtsClientAuth(name, spec.host(), address, spec.ntsPort(), settings, nowNs);
+        }
         return null;
+    }
+
+    /** TLS trusting {@code anchors} (with the JDK's authorities unless nosystemcert; those alone when none given). */
+    private NtsClientAuth.Settings ntsSettings(List<Config.FileRef> anchors) {
+        javax.net.ssl.SSLContext tls = null;
+        String problem = null;
+        try {
+            tls = Tls.clientContext(anchors.stream().map(f -> Path.of(f.path())).toList(), ntsConfig.systemCerts());
+        } catch (IOException | GeneralSecurityException e) {
+            Config.FileRef first = anchors.getFirst();
+            problem = "trusted certificates " + first.path() + " (" + first.location() + "): " + e.getMessage();
+            Log.error(problem);
+        }
+        List<Integer> aeads = "AES_SIV_CMAC_512".equals(ntsConfig.aead())
+                ? List.of(Aead.AES_SIV_CMAC_512, Aead.AES_SIV_CMAC_256) : List.of(Aead.AES_SIV_CMAC_256, Aead.AES_SIV_CMAC_512);
+        return new NtsClientAuth.Settings(tls, problem, aeads, ntsConfig.refreshS() * 1_000_000_000L, NTS_KE_TIMEOUT_MS);
     }
 
     /** jntpc authdata: one line per authenticated source (any thread). */

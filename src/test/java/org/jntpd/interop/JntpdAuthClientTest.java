@@ -93,28 +93,15 @@ class JntpdAuthClientTest {
             config.add("server 127.0.0." + k + " port " + port + " key " + k + " iburst minpoll -2 maxpoll -2");
         }
         // chronyd does not answer a MAC it cannot verify; the relay shows what happens to a reply whose MAC is wrong.
-        try (TamperingRelay relay = new TamperingRelay("127.0.0.6", new InetSocketAddress("127.0.0.1", port), length -> length - 1)) {
-            config.add("server 127.0.0.6 port " + relay.port() + " key 1 iburst minpoll -2 maxpoll -2");
-            run(config, relay);
-        }
-    }
-
-    private void run(List<String> config, TamperingRelay relay) throws Exception {
-        try (JntpdProcess jntpd = JntpdProcess.builder().dir(dir).config(config.toArray(String[]::new)).start()) {
-            String sources = "";
-            String authdata = "";
-            long deadline = System.nanoTime() + 40_000_000_000L;
-            while (System.nanoTime() - deadline < 0) {
-                Thread.sleep(500);
-                assertTrue(chrony.isAlive(), () -> "chronyd exited:\n" + chronydLog());
-                sources = jntpd.jntpc("sources");
-                authdata = jntpd.jntpc("authdata");
-                if (sources.contains("^*") && allReached(sources, 4) && refused(authdata, "127.0.0.6") > 0) {
-                    break;
-                }
-            }
-            String where = "\n--- sources\n" + sources + "\n--- authdata\n" + authdata + "\n--- chronyd\n" + chronydLog()
-                    + "\n--- jntpd\n" + jntpd.log();
+        try (TamperingRelay relay = new TamperingRelay("127.0.0.6", new InetSocketAddress("127.0.0.1", port), length -> length - 1);
+                JntpdProcess jntpd = JntpdProcess.builder().dir(dir).config(append(config,
+                        "server 127.0.0.6 port " + relay.port() + " key 1 iburst minpoll -2 maxpoll -2").toArray(String[]::new))
+                        .start()) {
+            String[] seen = await(jntpd, 40, (src, auth) -> src.contains("^*") && allReached(src, 4)
+                    && refused(auth, "127.0.0.6") > 0);
+            String sources = seen[0];
+            String authdata = seen[1];
+            String where = where(seen, jntpd);
             assertTrue(allReached(sources, 4), "keys 1-4 (MD5, SHA1, AES128, SHA256) reach chronyd" + where);
             assertTrue(sources.contains("^*"), "one of them selected" + where);
             for (int k = 1; k <= 4; k++) {
@@ -128,7 +115,75 @@ class JntpdAuthClientTest {
             assertEquals(0, reach(sources, "127.0.0.6"), "the source whose replies are altered never reached" + where);
             assertEquals(0, authenticated("127.0.0.6", authdata), where);
             assertTrue(refused(authdata, "127.0.0.6") > 0, "the altered replies refused and counted" + where);
-            assertTrue(authdata.matches("(?s).*client 127\\.0\\.0\\.6: .*\\(last: bad MAC\\).*"), where);
+            assertTrue(authdata.contains("(last: bad MAC)"), where);
+        }
+    }
+
+    /**
+     * NTS with chronyd: its NTS-KE names 127.0.0.6 as the NTP server (ntsntpserver), where a relay passes its replies
+     * on to us, first as they are, then twice each (replays), then with the last byte of the encrypted field flipped;
+     * then the relay spoils our requests' cookies, so chronyd answers NTS NAKs and a new key exchange follows.
+     */
+    @Test
+    void shouldSelectChronydOverNtsAndRefuseReplayedAndAlteredReplies() throws Exception {
+        assumeTrue(ExternalProgram.isRoot(), "chronyd drops to _chrony and reads its certificate as such (needs root)");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.crt", dir.resolve("server.crt"));
+        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.key", dir.resolve("server.key"));
+        int kePort = ChronyAuthClientTest.freeTcpPort();
+        int port = startChronyd(List.of("bindaddress 127.0.0.1", "ntsport " + kePort, "ntsserverkey " + dir.resolve("server.key"),
+                "ntsservercert " + dir.resolve("server.crt"), "ntsprocesses 1", "ntsntpserver 127.0.0.6"));
+        try (TamperingRelay relay = new TamperingRelay(new InetSocketAddress("127.0.0.6", port),
+                new InetSocketAddress("127.0.0.1", port), length -> length - 1);
+                JntpdProcess jntpd = JntpdProcess.builder().dir(dir).config(
+                        "server 127.0.0.1 nts ntsport " + kePort + " iburst minpoll -2 maxpoll -2",
+                        "ntstrustedcerts " + dir.resolve("server.crt"), "controlsocket " + dir.resolve("control.sock")).start()) {
+            relay.mode(TamperingRelay.Mode.PASS);
+            String[] seen = await(jntpd, 30, (src, auth) -> selected(src, "127.0.0.1") && authenticated("127.0.0.1", auth) >= 4);
+            String where = where(seen, jntpd);
+            assertTrue(selected(seen[0], "127.0.0.1"), "chronyd selected over NTS" + where);
+            assertTrue(seen[1].matches("(?s).*client 127\\.0\\.0\\.1: nts 127\\.0\\.0\\.1 port " + kePort
+                    + ", AES-SIV-CMAC-256, cookies [1-8], ke 1, ke failed \\d+, naks 0,.*"), where);
+            assertEquals(0, refused(seen[1], "127.0.0.1"), where);
+
+            relay.mode(TamperingRelay.Mode.REPLAY);
+            long authenticatedBefore = authenticated("127.0.0.1", seen[1]);
+            seen = await(jntpd, 20, (src, auth) -> refused(auth, "127.0.0.1") >= 4
+                    && authenticated("127.0.0.1", auth) >= authenticatedBefore + 4);
+            where = where(seen, jntpd);
+            assertTrue(refused(seen[1], "127.0.0.1") >= 4, "replayed replies refused" + where);
+            assertTrue(authenticated("127.0.0.1", seen[1]) >= authenticatedBefore + 4, "the first copies still count" + where);
+            assertTrue(seen[1].contains("(last: no request outstanding (a replay?))"), where);
+
+            relay.mode(TamperingRelay.Mode.FLIP);
+            long refusedBefore = refused(seen[1], "127.0.0.1");
+            long authenticatedAtFlip = authenticated("127.0.0.1", seen[1]);
+            seen = await(jntpd, 20, (src, auth) -> refused(auth, "127.0.0.1") >= refusedBefore + 8);
+            where = where(seen, jntpd);
+            assertTrue(seen[1].contains("(last: not authentic)"), "altered replies refused" + where);
+            assertTrue(refused(seen[1], "127.0.0.1") >= refusedBefore + 8, where);
+            // (jntpc sources is published with each sample and the synchroniser's timer: its reach column lags here)
+            assertTrue(authenticated("127.0.0.1", seen[1]) <= authenticatedAtFlip + 1,
+                    "no altered reply authenticated (one in flight at the switch may be): " + authenticatedAtFlip + where);
+
+            relay.mode(TamperingRelay.Mode.PASS); // the empty jar is refilled by a new key exchange
+            long authenticatedAfterFlip = authenticated("127.0.0.1", seen[1]);
+            seen = await(jntpd, 30, (src, auth) -> authenticated("127.0.0.1", auth) >= authenticatedAfterFlip + 4
+                    && counter(auth, "127.0.0.1", "cookies") == 8);
+            long exchanges = counter(seen[1], "127.0.0.1", "ke");
+            where = where(seen, jntpd);
+            assertTrue(authenticated("127.0.0.1", seen[1]) >= authenticatedAfterFlip + 4, "authenticated again" + where);
+
+            relay.mode(TamperingRelay.Mode.SPOIL_COOKIE); // chronyd cannot open our cookies: NTS NAK
+            seen = await(jntpd, 20, (src, auth) -> counter(auth, "127.0.0.1", "naks") > 0);
+            relay.mode(TamperingRelay.Mode.PASS);
+            long authenticatedAtNak = authenticated("127.0.0.1", seen[1]);
+            seen = await(jntpd, 30, (src, auth) -> counter(auth, "127.0.0.1", "ke") > exchanges
+                    && authenticated("127.0.0.1", auth) >= authenticatedAtNak + 4);
+            where = where(seen, jntpd);
+            assertTrue(counter(seen[1], "127.0.0.1", "naks") > 0, "chronyd's NTS NAK seen" + where);
+            assertEquals(exchanges + 1, counter(seen[1], "127.0.0.1", "ke"), "one new NTS-KE" + where);
+            assertTrue(authenticated("127.0.0.1", seen[1]) >= authenticatedAtNak + 4, "authenticated with new cookies" + where);
         }
     }
 
@@ -152,6 +207,28 @@ class JntpdAuthClientTest {
     static long counter(String authdata, String name, String counter) {
         Matcher m = Pattern.compile("(?m)^client " + Pattern.quote(name) + ":.*?, " + counter + " (\\d+)").matcher(authdata);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private String where(String[] seen, JntpdProcess jntpd) {
+        return "\n--- sources\n" + seen[0] + "\n--- authdata\n" + seen[1] + "\n--- chronyd\n" + chronydLog()
+                + "\n--- jntpd\n" + jntpd.log();
+    }
+
+    /** Polls jntpc sources and authdata until {@code done} says so or {@code seconds} pass; returns the last of both. */
+    private String[] await(JntpdProcess jntpd, int seconds, java.util.function.BiPredicate<String, String> done)
+            throws InterruptedException {
+        String[] seen = {"", ""};
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() - deadline < 0) {
+            Thread.sleep(250);
+            assertTrue(chrony.isAlive(), () -> "chronyd exited:\n" + chronydLog());
+            seen[0] = jntpd.jntpc("sources");
+            seen[1] = jntpd.jntpc("authdata");
+            if (done.test(seen[0], seen[1])) {
+                break;
+            }
+        }
+        return seen;
     }
 
     private static List<String> append(List<String> lines, String line) {

@@ -1,0 +1,229 @@
+package org.jntpd.daemon;
+
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Locale;
+import javax.net.ssl.SSLContext;
+import org.jntpd.auth.Aead;
+import org.jntpd.base.Log;
+import org.jntpd.nts.CookieJar;
+import org.jntpd.nts.KeException;
+import org.jntpd.nts.NonceSource;
+import org.jntpd.nts.NtsClientCodec;
+import org.jntpd.nts.ke.NtsKeClient;
+import org.jntpd.wire.NtpPacket;
+
+/**
+ * {@code server HOST nts} (RFC 8915): NTS-KE with HOST on a thread of its own (one exchange at a time per source,
+ * bounded by a deadline, retried with back-off after a failure; the loop only looks at its outcome), then every request
+ * with a fresh Unique Identifier, one cookie, placeholders for the cookies missing from the jar, and the
+ * authenticator; a reply counts only when it is authentic under the S2C key and names the outstanding request's Unique
+ * Identifier, once (a replayed or altered reply is refused), and the cookies it carries encrypted refill the jar. An NTS
+ * NAK, an empty jar or keys older than {@code ntsrefresh} start a new key exchange.
+ */
+final class NtsClientAuth extends ClientAuth {
+    /** What every NTS source shares: the trust anchors, the AEADs offered, how long keys are used, the KE deadline. */
+    record Settings(SSLContext tls, String tlsProblem, List<Integer> aeads, long refreshNs, long keTimeoutMs) {}
+
+    static final int UID_LENGTH = 32;
+    static final int NONCE_LENGTH = 16;
+    /** After a successful exchange, the next one (on a NAK or an empty jar) waits at least this long ... */
+    static final long KE_MIN_INTERVAL_NS = 10_000_000_000L;
+    /** ... and after a failure this long, doubling with each failure in a row up to {@link #KE_MAX_BACKOFF_NS}. */
+    static final long KE_FIRST_RETRY_NS = 4_000_000_000L;
+    static final long KE_MAX_BACKOFF_NS = 1024_000_000_000L;
+
+    /** What a key exchange ended with: keys and cookies and where NTP goes, or why not. */
+    record Outcome(NtsKeClient.Result result, InetSocketAddress ntp, String error) {}
+
+    private final String host;
+    private final InetAddress address;
+    private final int kePort;
+    private final Settings settings;
+    private final NtsClientCodec codec = new NtsClientCodec();
+    private final CookieJar jar = new CookieJar();
+    private final NonceSource random;
+    private final byte[] uid = new byte[UID_LENGTH];
+    private final byte[] nonce = new byte[NONCE_LENGTH];
+    private final byte[] cookie = new byte[CookieJar.MAX_COOKIE];
+
+    private boolean keyed;
+    private boolean awaiting;
+    private long keysAtNs;
+    private InetSocketAddress target;
+    private volatile Outcome outcome;
+    private boolean keRunning;
+    private long nextKeNs;
+    private int keFailuresInRow;
+    /** The keys in use (for the dump file); null before the first exchange. */
+    volatile NtsKeClient.Result keys;
+
+    volatile long exchanges;
+    volatile long exchangesFailed;
+    volatile long naks;
+    volatile int cookies;
+    volatile String lastKeError;
+
+    /**
+     * @param host    the name the server's certificate must carry (the configured one, also a pool's)
+     * @param address the address NTS-KE connects to (the resolved one)
+     */
+    NtsClientAuth(String name, String host, InetAddress address, int kePort, Settings settings, long nowNs) {
+        super(name);
+        this.host = host;
+        this.address = address;
+        this.kePort = kePort;
+        this.settings = settings;
+        byte[] seed = new byte[32];
+        new SecureRandom().nextBytes(seed);
+        this.random = new NonceSource(seed);
+        this.nextKeNs = nowNs;
+    }
+
+    @Override
+    int request(MemorySegment tx, int capacity, long nowNs) {
+        requests++;
+        takeOutcome(nowNs);
+        boolean stale = keyed && nowNs - keysAtNs >= settings.refreshNs();
+        if ((!keyed || jar.size() == 0 || stale) && !keRunning && nowNs - nextKeNs >= 0) {
+            startExchange();
+        }
+        if (!keyed || jar.size() == 0) {
+            return 0;
+        }
+        int placeholders = Math.min(CookieJar.CAPACITY - 1, CookieJar.CAPACITY - jar.size());
+        int cookieLength = jar.take(cookie, 0);
+        random.next(uid, 0, UID_LENGTH);
+        random.next(nonce, 0, NONCE_LENGTH);
+        int length = -1;
+        for (; length < 0 && placeholders >= 0; placeholders--) {
+            length = codec.request(tx, 0, capacity, NtpPacket.HEADER_LENGTH, uid, UID_LENGTH, cookie, cookieLength,
+                    placeholders, nonce, NONCE_LENGTH);
+        }
+        cookies = jar.size();
+        awaiting = length > 0;
+        return Math.max(0, length);
+    }
+
+    @Override
+    boolean check(MemorySegment rx, long offset, int length, long nowNs) {
+        if (!keyed || !awaiting) {
+            return refuse("no request outstanding (a replay?)");
+        }
+        int r = codec.response(rx, offset, length, uid, UID_LENGTH, jar);
+        cookies = jar.size();
+        return switch (r) {
+            case NtsClientCodec.OK -> {
+                awaiting = false;
+                yield accept();
+            }
+            case NtsClientCodec.NAK -> {
+                // Our cookie was refused (the server's keys changed): new keys and cookies from NTS-KE.
+                awaiting = false;
+                naks++;
+                jar.clear();
+                cookies = 0;
+                yield refuse("NTS NAK");
+            }
+            case NtsClientCodec.UID_MISMATCH -> refuse("unique identifier mismatch");
+            case NtsClientCodec.NOT_AUTHENTIC -> refuse("not authentic");
+            case NtsClientCodec.NO_AUTHENTICATOR -> refuse("no authenticator");
+            default -> refuse("malformed");
+        };
+    }
+
+    @Override
+    InetSocketAddress target() {
+        return target;
+    }
+
+    /** The loop's side of a finished key exchange: the keys and cookies taken, or the back-off set. */
+    private void takeOutcome(long nowNs) {
+        Outcome o = outcome;
+        if (o == null) {
+            return;
+        }
+        outcome = null;
+        keRunning = false;
+        if (o.error() != null) {
+            exchangesFailed++;
+            keFailuresInRow++;
+            lastKeError = o.error();
+            long backoffNs = Math.min(KE_MAX_BACKOFF_NS, KE_FIRST_RETRY_NS << Math.min(keFailuresInRow - 1, 10));
+            nextKeNs = nowNs + backoffNs;
+            Log.warn(String.format(Locale.ROOT, "%s: NTS-KE with %s port %d failed: %s; next attempt in %.0f s", name,
+                    host, kePort, o.error(), backoffNs * 1e-9));
+            return;
+        }
+        install(o.result(), o.ntp(), nowNs);
+        exchanges++;
+        keFailuresInRow = 0;
+        nextKeNs = nowNs + KE_MIN_INTERVAL_NS;
+        Log.info(name + ": NTS-KE with " + host + " port " + kePort + ": " + Aead.name(o.result().aead()) + ", "
+                + o.result().cookies().size() + " cookies, NTP at " + o.ntp().getAddress().getHostAddress() + " port "
+                + o.ntp().getPort());
+    }
+
+    /** Keys, cookies and the NTP server from an exchange (or a dump file) obtained at {@code atNs}. */
+    void install(NtsKeClient.Result r, InetSocketAddress ntp, long atNs) {
+        codec.keys(r.aead(), r.c2s(), r.s2c());
+        jar.clear();
+        for (byte[] c : r.cookies()) {
+            jar.add(c, 0, c.length);
+        }
+        cookies = jar.size();
+        keys = r;
+        keyed = true;
+        awaiting = false;
+        keysAtNs = atNs;
+        target = ntp;
+    }
+
+    private void startExchange() {
+        keRunning = true;
+        Thread.ofVirtual().name("jntpd-ntske-" + host).start(() -> outcome = exchange());
+    }
+
+    /** On the exchange's own thread: NTS-KE, then the NTP server's address. */
+    private Outcome exchange() {
+        if (settings.tls() == null) {
+            return new Outcome(null, null, settings.tlsProblem());
+        }
+        try {
+            NtsKeClient.Result r = NtsKeClient.exchange(host, address, kePort, settings.tls(), settings.aeads(),
+                    settings.keTimeoutMs(), null);
+            if (r.cookies().isEmpty()) {
+                return new Outcome(null, null, "no cookies given");
+            }
+            InetAddress ntp = r.ntpServer().equals(host) ? address : InetAddress.getByName(r.ntpServer());
+            return new Outcome(r, new InetSocketAddress(ntp, r.ntpPort()), null);
+        } catch (KeException e) {
+            return new Outcome(null, null, e.getMessage());
+        } catch (UnknownHostException e) {
+            return new Outcome(null, null, "the NTP server it named cannot be resolved: " + e.getMessage());
+        } catch (RuntimeException e) {
+            return new Outcome(null, null, e.toString());
+        }
+    }
+
+    @Override
+    void status(StringBuilder b) {
+        b.append("client ").append(name).append(": nts ").append(host).append(" port ").append(kePort);
+        NtsKeClient.Result k = keys;
+        if (k != null) {
+            b.append(", ").append(Aead.name(k.aead()));
+        }
+        b.append(", cookies ").append(cookies).append(", ke ").append(exchanges).append(", ke failed ")
+                .append(exchangesFailed).append(", naks ").append(naks);
+        counters(b);
+        String e = lastKeError;
+        if (e != null) {
+            b.append(", last ke error: ").append(e);
+        }
+        b.append('\n');
+    }
+}
