@@ -40,7 +40,7 @@ abstract class ClientAuth {
     abstract void status(StringBuilder b);
 
     /** The daemon is stopping (on the loop's thread): keep what should outlive it. */
-    void save(long nowNs) {}
+    void save() {}
 
     final boolean refuse(String why) {
         refused++;

@@ -209,7 +209,9 @@ final class NtpSources implements AutoCloseable {
             List<Config.FileRef> anchors = spec.ntsCa() != null ? List.of(new Config.FileRef(spec.ntsCa(), spec.location()))
                     : ntsConfig.trustedCerts();
             NtsClientAuth.Settings settings = ntsSettings.computeIfAbsent(anchors, this::ntsSettings);
-            return new NtsClientAuth(name, spec.host(), address, spec.ntsPort(), settings, nowNs);
+            NtsClientAuth nts = new NtsClientAuth(name, spec.host(), address, spec.ntsPort(), settings, nowNs);
+            nts.restore(nowNs); // keys and cookies of the last run, if saved (ntsdumpdir)
+            return nts;
         }
         return null;
     }
@@ -227,7 +229,8 @@ final class NtpSources implements AutoCloseable {
         }
         List<Integer> aeads = "AES_SIV_CMAC_512".equals(ntsConfig.aead())
                 ? List.of(Aead.AES_SIV_CMAC_512, Aead.AES_SIV_CMAC_256) : List.of(Aead.AES_SIV_CMAC_256, Aead.AES_SIV_CMAC_512);
-        return new NtsClientAuth.Settings(tls, problem, aeads, ntsConfig.refreshS() * 1_000_000_000L, NTS_KE_TIMEOUT_MS);
+        return new NtsClientAuth.Settings(tls, problem, aeads, ntsConfig.refreshS() * 1_000_000_000L, NTS_KE_TIMEOUT_MS,
+                ntsConfig.dumpDir() == null ? null : Path.of(ntsConfig.dumpDir().path()));
     }
 
     /** jntpc authdata: one line per authenticated source (any thread). */
@@ -271,8 +274,12 @@ final class NtpSources implements AutoCloseable {
         return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | b[3] & 0xFF;
     }
 
+    /** Stops the lookups, and keeps what the sources' authentication should keep across a restart (ntsdumpdir). */
     @Override
     public void close() {
         resolver.close();
+        for (ClientAuth a : auths) {
+            a.save();
+        }
     }
 }

@@ -4,11 +4,17 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLContext;
 import org.jntpd.auth.Aead;
+import org.jntpd.base.AtomicFile;
 import org.jntpd.base.Log;
 import org.jntpd.nts.CookieJar;
 import org.jntpd.nts.KeException;
@@ -24,10 +30,16 @@ import org.jntpd.wire.NtpPacket;
  * authenticator; a reply counts only when it is authentic under the S2C key and names the outstanding request's Unique
  * Identifier, once (a replayed or altered reply is refused), and the cookies it carries encrypted refill the jar. An NTS
  * NAK, an empty jar or keys older than {@code ntsrefresh} start a new key exchange.
+ *
+ * <p>With {@code ntsdumpdir}, the keys and the cookies left are written (owner-only, atomically) when the daemon stops
+ * and read back when the source is mobilised again, so that a restart needs no key exchange; the file is deleted once
+ * read, so that a crash afterwards cannot make the same cookies be used twice.
  */
 final class NtsClientAuth extends ClientAuth {
     /** What every NTS source shares: the trust anchors, the AEADs offered, how long keys are used, the KE deadline. */
-    record Settings(SSLContext tls, String tlsProblem, List<Integer> aeads, long refreshNs, long keTimeoutMs) {}
+    record Settings(SSLContext tls, String tlsProblem, List<Integer> aeads, long refreshNs, long keTimeoutMs, Path dumpDir) {}
+
+    private static final String DUMP_MAGIC = "jntpd-nts-client 1";
 
     static final int UID_LENGTH = 32;
     static final int NONCE_LENGTH = 16;
@@ -208,6 +220,117 @@ final class NtsClientAuth extends ClientAuth {
         } catch (RuntimeException e) {
             return new Outcome(null, null, e.toString());
         }
+    }
+
+    /** The dump file of this source: by the KE server's address and port, as chrony names its files by the address. */
+    Path dumpFile() {
+        return settings.dumpDir() == null ? null
+                : settings.dumpDir().resolve("client-" + address.getHostAddress().replace(':', '_') + "-" + kePort + ".nts");
+    }
+
+    @Override
+    void save() {
+        Path file = dumpFile();
+        NtsKeClient.Result k = keys;
+        if (file == null || k == null || !keyed || jar.size() == 0) {
+            return;
+        }
+        HexFormat hex = HexFormat.of();
+        StringBuilder b = new StringBuilder(DUMP_MAGIC).append('\n');
+        b.append("host ").append(host).append('\n');
+        b.append("ke ").append(address.getHostAddress()).append(' ').append(kePort).append('\n');
+        b.append("ntp ").append(target.getAddress().getHostAddress()).append(' ').append(target.getPort()).append('\n');
+        b.append("obtained ").append(Math.floorDiv(keysAtNs, 1_000_000_000L)).append('\n');
+        b.append("aead ").append(k.aead()).append('\n');
+        b.append("c2s ").append(hex.formatHex(k.c2s())).append('\n');
+        b.append("s2c ").append(hex.formatHex(k.s2c())).append('\n');
+        int n;
+        while ((n = jar.take(cookie, 0)) > 0) {
+            b.append("cookie ").append(hex.formatHex(cookie, 0, n)).append('\n');
+        }
+        try {
+            Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+            AtomicFile.writePrivate(file, b.toString());
+            Log.info(name + ": NTS keys and cookies saved to " + file);
+        } catch (IOException e) {
+            Log.warn(name + ": cannot save the NTS keys and cookies to " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Takes the keys and cookies a previous run saved for this source, when the file is for the same server and the
+     * keys are younger than ntsrefresh; deletes the file either way. Returns whether they were taken.
+     */
+    boolean restore(long nowNs) {
+        Path file = dumpFile();
+        if (file == null || !Files.exists(file)) {
+            return false;
+        }
+        String problem;
+        try {
+            problem = restoreFrom(Files.readAllLines(file), nowNs);
+        } catch (IOException | RuntimeException e) {
+            problem = e.getMessage();
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            Log.warn(name + ": cannot delete " + file + " (its cookies could be used twice): " + e.getMessage());
+        }
+        if (problem != null) {
+            Log.info(name + ": " + file + " not used: " + problem);
+            return false;
+        }
+        Log.info(String.format(Locale.ROOT, "%s: NTS keys and %d cookies from %s (obtained %.0f s ago): no NTS-KE needed",
+                name, jar.size(), file, (nowNs - keysAtNs) * 1e-9));
+        return true;
+    }
+
+    private String restoreFrom(List<String> lines, long nowNs) throws UnknownHostException {
+        if (lines.isEmpty() || !lines.getFirst().equals(DUMP_MAGIC)) {
+            return "not a jntpd NTS client file";
+        }
+        java.util.Map<String, String> fields = new java.util.HashMap<>();
+        List<byte[]> saved = new java.util.ArrayList<>();
+        HexFormat hex = HexFormat.of();
+        for (String line : lines.subList(1, lines.size())) {
+            int space = line.indexOf(' ');
+            if (space < 0) {
+                return "malformed line '" + line + "'";
+            }
+            String key = line.substring(0, space);
+            String value = line.substring(space + 1);
+            if (key.equals("cookie")) {
+                saved.add(hex.parseHex(value));
+            } else {
+                fields.put(key, value);
+            }
+        }
+        if (!host.equals(fields.get("host")) || !(address.getHostAddress() + " " + kePort).equals(fields.get("ke"))) {
+            return "saved for another server (" + fields.get("host") + ", " + fields.get("ke") + ")";
+        }
+        long obtainedNs = Long.parseLong(fields.getOrDefault("obtained", "0")) * 1_000_000_000L;
+        if (nowNs - obtainedNs >= settings.refreshNs() || obtainedNs - nowNs > KE_MIN_INTERVAL_NS) {
+            return "keys obtained at " + obtainedNs / 1_000_000_000L + ", too old (ntsrefresh) or in the future";
+        }
+        int aead = Integer.parseInt(fields.getOrDefault("aead", "0"));
+        byte[] c2s = hex.parseHex(fields.getOrDefault("c2s", ""));
+        byte[] s2c = hex.parseHex(fields.getOrDefault("s2c", ""));
+        if (!Aead.supported(aead) || c2s.length != Aead.keyLength(aead) || s2c.length != Aead.keyLength(aead)) {
+            return "AEAD " + aead + " with keys of " + c2s.length + "/" + s2c.length + " bytes";
+        }
+        saved.removeIf(c -> c.length == 0 || c.length > CookieJar.MAX_COOKIE);
+        if (saved.isEmpty()) {
+            return "no cookies left";
+        }
+        String[] ntp = fields.getOrDefault("ntp", "").split(" ");
+        if (ntp.length != 2) {
+            return "no NTP server";
+        }
+        InetSocketAddress ntpAddress = new InetSocketAddress(InetAddress.ofLiteral(ntp[0]), Integer.parseInt(ntp[1]));
+        install(new NtsKeClient.Result(aead, c2s, s2c, saved, ntp[0], ntpAddress.getPort()), ntpAddress, obtainedNs);
+        return null;
     }
 
     @Override

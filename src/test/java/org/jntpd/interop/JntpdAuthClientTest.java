@@ -56,8 +56,11 @@ class JntpdAuthClientTest {
     private int startChronyd(List<String> lines) throws IOException {
         int port = JntpdProcess.freePort("127.0.0.1");
         List<String> all = new ArrayList<>(List.of("local stratum 1", "allow 127.0.0.0/8", "port " + port, "cmdport 0",
-                "bindcmdaddress /", "pidfile " + dir.resolve("chronyd.pid")));
+                "pidfile " + dir.resolve("chronyd.pid")));
         all.addAll(lines);
+        if (lines.stream().noneMatch(l -> l.startsWith("bindcmdaddress "))) {
+            all.add("bindcmdaddress /"); // no command socket
+        }
         Path conf = dir.resolve("chronyd.conf");
         Files.write(conf, all);
         chrony = new ProcessBuilder(ExternalProgram.withoutSysTime(chronyd.toString(), "-x", "-d", "-f", conf.toString()))
@@ -185,6 +188,64 @@ class JntpdAuthClientTest {
             assertEquals(exchanges + 1, counter(seen[1], "127.0.0.1", "ke"), "one new NTS-KE" + where);
             assertTrue(authenticated("127.0.0.1", seen[1]) >= authenticatedAtNak + 4, "authenticated with new cookies" + where);
         }
+    }
+
+    /**
+     * ntsdumpdir: the keys and cookies are saved when the daemon stops and taken back when it starts, so the second
+     * run authenticates chronyd without a key exchange: chronyd's "NTS-KE connections accepted" does not grow.
+     */
+    @Test
+    void shouldKeepItsNtsCookiesAcrossARestart() throws Exception {
+        assumeTrue(ExternalProgram.isRoot(), "chronyd drops to _chrony and reads its certificate as such (needs root)");
+        Path chronyc = ExternalProgram.find("chronyc").orElse(null);
+        assumeTrue(chronyc != null, "chronyc is not installed");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.crt", dir.resolve("server.crt"));
+        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.key", dir.resolve("server.key"));
+        Path socket = org.jntpd.testing.ChronyCommandDir.create(dir, "run").resolve("chronyd.sock");
+        int kePort = ChronyAuthClientTest.freeTcpPort();
+        startChronyd(List.of("bindaddress 127.0.0.1", "ntsport " + kePort, "ntsserverkey " + dir.resolve("server.key"),
+                "ntsservercert " + dir.resolve("server.crt"), "ntsprocesses 1", "bindcmdaddress " + socket));
+        Path dump = dir.resolve("nts-dump");
+        String[] config = {"server 127.0.0.1 nts ntsport " + kePort + " iburst minpoll -2 maxpoll -2",
+                "ntstrustedcerts " + dir.resolve("server.crt"), "ntsdumpdir " + dump,
+                "controlsocket " + dir.resolve("control.sock")};
+        String firstLog;
+        try (JntpdProcess jntpd = JntpdProcess.builder().dir(dir).config(config).start()) {
+            String[] seen = await(jntpd, 30, (src, auth) -> authenticated("127.0.0.1", auth) >= 4);
+            firstLog = jntpd.log();
+            assertEquals(1, counter(seen[1], "127.0.0.1", "ke"), where(seen, jntpd));
+        }
+        long keAccepted = keAccepted(chronyc, socket);
+        assertTrue(keAccepted >= 1, "chronyd counted our NTS-KE" + firstLog);
+        List<Path> files;
+        try (var s = Files.list(dump)) {
+            files = s.toList();
+        }
+        assertEquals(1, files.size(), "one file for the one source: " + files + firstLog);
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(files.getFirst())), "the keys readable by the daemon's user only");
+        assertTrue(Files.readString(files.getFirst()).matches("(?s)jntpd-nts-client 1\n.*aead 15\n.*cookie [0-9a-f]{200}\n.*"),
+                Files.readString(files.getFirst()));
+
+        try (JntpdProcess jntpd = JntpdProcess.builder().dir(dir).config(config).start()) {
+            String[] seen = await(jntpd, 30, (src, auth) -> authenticated("127.0.0.1", auth) >= 4);
+            String where = where(seen, jntpd) + "\n--- first run\n" + firstLog;
+            assertTrue(authenticated("127.0.0.1", seen[1]) >= 4, "authenticated with the saved cookies" + where);
+            assertEquals(0, counter(seen[1], "127.0.0.1", "ke"), "no NTS-KE after the restart" + where);
+            assertTrue(jntpd.log().contains("no NTS-KE needed"), where);
+            assertTrue(Files.notExists(files.getFirst()), "the file is gone once read: no cookie is used twice" + where);
+        }
+        assertEquals(keAccepted, keAccepted(chronyc, socket), "chronyd saw no NTS-KE after the restart");
+    }
+
+    /** chronyc serverstats' "NTS-KE connections accepted". */
+    private static long keAccepted(Path chronyc, Path socket) {
+        String out = ExternalProgram.run(java.time.Duration.ofSeconds(10), chronyc.toString(), "-h", socket.toString(),
+                "serverstats").output();
+        Matcher m = Pattern.compile("NTS-KE connections accepted\\s*: (\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1));
     }
 
     private static boolean allReached(String sources, int n) {
