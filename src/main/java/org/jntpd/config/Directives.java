@@ -894,9 +894,8 @@ final class Directives {
             .one("ntsprocesses", CHRONY, Arg.integer("a number of processes", 0, 1000), (b, v) -> { })
                     .notHonoured("one NTS-KE server serves every connection on its own threads")
             .one("nocerttimecheck", CHRONY, Arg.integer("a number of updates", 0, Integer.MAX_VALUE), (b, v) -> { })
-                    .notHonoured("jntpd bootstraps NTS without trusted time by itself: the certificates' validity is "
-                            + "checked against the servers' own time and re-checked once the clock is synchronised "
-                            + "(README)")
+                    .notHonoured("the NTS client checks the certificates' validity against the system clock, always: "
+                            + "a host that boots with a wrong clock needs another source first (README)")
             // the real-time clock
             .one("rtcfile", CHRONY, Arg.PATH, (b, v) -> { b.rtcFile = v; b.rtcFileLocation = b.at; })
             .flag("rtcsync", CHRONY, b -> { b.rtcSync = true; b.rtcSyncLocation = b.at; })

@@ -191,6 +191,36 @@ class JntpdAuthClientTest {
     }
 
     /**
+     * A certificate the client does not trust: NTS-KE fails with the TLS reason, counted and retried with back-off, and
+     * no request is ever sent unauthenticated (the source stays unreachable).
+     */
+    @Test
+    void shouldRefuseAnUntrustedNtsServer() throws Exception {
+        assumeTrue(ExternalProgram.isRoot(), "chronyd drops to _chrony and reads its certificate as such (needs root)");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.crt", dir.resolve("server.crt"));
+        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.key", dir.resolve("server.key"));
+        org.jntpd.testing.TestCertificates.create(dir, "other", null, 30); // a CA of the same names, another key
+        int kePort = ChronyAuthClientTest.freeTcpPort();
+        startChronyd(List.of("bindaddress 127.0.0.1", "ntsport " + kePort, "ntsserverkey " + dir.resolve("server.key"),
+                "ntsservercert " + dir.resolve("server.crt"), "ntsprocesses 1"));
+        try (JntpdProcess jntpd = JntpdProcess.builder().dir(dir).config(
+                "server 127.0.0.1 nts ntsport " + kePort + " iburst minpoll -2 maxpoll -2",
+                "ntstrustedcerts " + dir.resolve("other.crt"), "nosystemcert",
+                "controlsocket " + dir.resolve("control.sock")).start()) {
+            String[] seen = await(jntpd, 30, (src, auth) -> counter(auth, "127.0.0.1", "ke failed") >= 2
+                    && auth.contains("last ke error: TLS"));
+            String where = where(seen, jntpd);
+            assertTrue(counter(seen[1], "127.0.0.1", "ke failed") >= 2, "retried after a failure" + where);
+            assertEquals(0, counter(seen[1], "127.0.0.1", "ke"), where);
+            assertTrue(seen[1].contains("last ke error: TLS with 127.0.0.1:" + kePort), "the reason shown" + where);
+            assertEquals(0, authenticated("127.0.0.1", seen[1]), where);
+            assertEquals(0, reach(seen[0], "127.0.0.1"), "never reached" + where);
+            assertTrue(jntpd.log().contains("NTS-KE with 127.0.0.1 port " + kePort + " failed: TLS"), where);
+        }
+    }
+
+    /**
      * ntsdumpdir: the keys and cookies are saved when the daemon stops and taken back when it starts, so the second
      * run authenticates chronyd without a key exchange: chronyd's "NTS-KE connections accepted" does not grow.
      */
