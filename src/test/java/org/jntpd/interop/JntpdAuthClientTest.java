@@ -68,6 +68,22 @@ class JntpdAuthClientTest {
         return port;
     }
 
+    /**
+     * chronyd as an NTS server with the test certificate (both files in {@link #dir}, which _chrony must read), plus
+     * {@code lines}; returns its NTS-KE and NTP ports.
+     */
+    private int[] startNtsChronyd(List<String> lines) throws IOException {
+        assumeTrue(ExternalProgram.isRoot(), "chronyd drops to _chrony and reads its certificate as such (needs root)");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.crt", dir.resolve("server.crt"));
+        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.key", dir.resolve("server.key"));
+        int kePort = ChronyAuthClientTest.freeTcpPort();
+        List<String> all = new ArrayList<>(List.of("bindaddress 127.0.0.1", "ntsport " + kePort, "ntsserverkey "
+                + dir.resolve("server.key"), "ntsservercert " + dir.resolve("server.crt"), "ntsprocesses 1"));
+        all.addAll(lines);
+        return new int[] {kePort, startChronyd(all)};
+    }
+
     private String chronydLog() {
         return TestFiles.readOrExplain(dir.resolve("chronyd.log"));
     }
@@ -129,13 +145,9 @@ class JntpdAuthClientTest {
      */
     @Test
     void shouldSelectChronydOverNtsAndRefuseReplayedAndAlteredReplies() throws Exception {
-        assumeTrue(ExternalProgram.isRoot(), "chronyd drops to _chrony and reads its certificate as such (needs root)");
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.crt", dir.resolve("server.crt"));
-        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.key", dir.resolve("server.key"));
-        int kePort = ChronyAuthClientTest.freeTcpPort();
-        int port = startChronyd(List.of("bindaddress 127.0.0.1", "ntsport " + kePort, "ntsserverkey " + dir.resolve("server.key"),
-                "ntsservercert " + dir.resolve("server.crt"), "ntsprocesses 1", "ntsntpserver 127.0.0.6"));
+        int[] ports = startNtsChronyd(List.of("ntsntpserver 127.0.0.6"));
+        int kePort = ports[0];
+        int port = ports[1];
         try (TamperingRelay relay = new TamperingRelay(new InetSocketAddress("127.0.0.6", port),
                 new InetSocketAddress("127.0.0.1", port), length -> length - 1);
                 JntpdProcess jntpd = JntpdProcess.builder().dir(dir).config(
@@ -196,14 +208,8 @@ class JntpdAuthClientTest {
      */
     @Test
     void shouldRefuseAnUntrustedNtsServer() throws Exception {
-        assumeTrue(ExternalProgram.isRoot(), "chronyd drops to _chrony and reads its certificate as such (needs root)");
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.crt", dir.resolve("server.crt"));
-        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.key", dir.resolve("server.key"));
+        int kePort = startNtsChronyd(List.of())[0];
         org.jntpd.testing.TestCertificates.create(dir, "other", null, 30); // a CA of the same names, another key
-        int kePort = ChronyAuthClientTest.freeTcpPort();
-        startChronyd(List.of("bindaddress 127.0.0.1", "ntsport " + kePort, "ntsserverkey " + dir.resolve("server.key"),
-                "ntsservercert " + dir.resolve("server.crt"), "ntsprocesses 1"));
         try (JntpdProcess jntpd = JntpdProcess.builder().dir(dir).config(
                 "server 127.0.0.1 nts ntsport " + kePort + " iburst minpoll -2 maxpoll -2",
                 "ntstrustedcerts " + dir.resolve("other.crt"), "nosystemcert",
@@ -226,16 +232,10 @@ class JntpdAuthClientTest {
      */
     @Test
     void shouldKeepItsNtsCookiesAcrossARestart() throws Exception {
-        assumeTrue(ExternalProgram.isRoot(), "chronyd drops to _chrony and reads its certificate as such (needs root)");
         Path chronyc = ExternalProgram.find("chronyc").orElse(null);
         assumeTrue(chronyc != null, "chronyc is not installed");
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.crt", dir.resolve("server.crt"));
-        ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.key", dir.resolve("server.key"));
         Path socket = org.jntpd.testing.ChronyCommandDir.create(dir, "run").resolve("chronyd.sock");
-        int kePort = ChronyAuthClientTest.freeTcpPort();
-        startChronyd(List.of("bindaddress 127.0.0.1", "ntsport " + kePort, "ntsserverkey " + dir.resolve("server.key"),
-                "ntsservercert " + dir.resolve("server.crt"), "ntsprocesses 1", "bindcmdaddress " + socket));
+        int kePort = startNtsChronyd(List.of("bindcmdaddress " + socket))[0];
         Path dump = dir.resolve("nts-dump");
         String[] config = {"server 127.0.0.1 nts ntsport " + kePort + " iburst minpoll -2 maxpoll -2",
                 "ntstrustedcerts " + dir.resolve("server.crt"), "ntsdumpdir " + dump,
