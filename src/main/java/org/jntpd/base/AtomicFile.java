@@ -19,8 +19,22 @@ public final class AtomicFile {
 
     /** Replaces {@code target}'s content with {@code text} atomically and durably. */
     public static void write(Path target, String text) throws IOException {
+        write(target, text, false);
+    }
+
+    /** {@link #write}, the new file readable by its owner only (rw-------): secrets such as keys. */
+    public static void writePrivate(Path target, String text) throws IOException {
+        write(target, text, true);
+    }
+
+    private static void write(Path target, String text, boolean ownerOnly) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
+        if (ownerOnly) {
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        }
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));

@@ -287,6 +287,10 @@ final class ConfigBuilder {
                 }
                 ntsPort = hostKePort;
             }
+            if (nts && kind == ServerSpec.Kind.PEER) {
+                throw new ConfigParser.LineError("'nts' applies to server and pool lines: NTS has no symmetric mode "
+                        + "(use 'key N' with a peer)");
+            }
             if (key != 0 && nts) {
                 throw new ConfigParser.LineError("'key' and 'nts' are two kinds of authentication: choose one");
             }

@@ -65,7 +65,8 @@ final class Directives {
             .one("bias", NTPSEC, OFFSET, (s, v) -> s.biasNs = v)
             .flag("xleave", BOTH, s -> s.xleave = true)
             .flag("nts", BOTH, s -> s.nts = true)
-            .flag("noval", NTPSEC, s -> s.noval = true)
+            .flag("noval", NTPSEC, s -> s.noval = true).notHonoured("jntpd always checks the NTS server's certificate: "
+                    + "trust it with 'ca FILE' or ntstrustedcerts instead")
             .one("ca", NTPSEC, Arg.PATH, (s, v) -> s.ca = v)
             .one("ntsport", BOTH, Arg.integer("a TCP port", 1, 65535), (s, v) -> { s.ntsPort = v; s.ntsPortSet = true; })
             .one("maxsources", CHRONY, Arg.integer("a number of sources", 1, 16), (s, v) -> s.maxSources = v)
@@ -895,9 +896,8 @@ final class Directives {
             .one("ntsprocesses", CHRONY, Arg.integer("a number of processes", 0, 1000), (b, v) -> { })
                     .notHonoured("one NTS-KE server serves every connection on its own threads")
             .one("nocerttimecheck", CHRONY, Arg.integer("a number of updates", 0, Integer.MAX_VALUE), (b, v) -> { })
-                    .notHonoured("jntpd bootstraps NTS without trusted time by itself: the certificates' validity is "
-                            + "checked against the servers' own time and re-checked once the clock is synchronised "
-                            + "(README)")
+                    .notHonoured("the NTS client checks the certificates' validity against the system clock, always: "
+                            + "a host that boots with a wrong clock needs another source first (README)")
             // the real-time clock
             .one("rtcfile", CHRONY, Arg.PATH, (b, v) -> { b.rtcFile = v; b.rtcFileLocation = b.at; })
             .flag("rtcsync", CHRONY, b -> { b.rtcSync = true; b.rtcSyncLocation = b.at; })

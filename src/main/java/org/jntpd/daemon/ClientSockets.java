@@ -1,5 +1,6 @@
 package org.jntpd.daemon;
 
+import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -44,7 +45,8 @@ final class ClientSockets implements AutoCloseable {
     private final UdpSocket v6;
     private final Poller poller;
     private final PacketBatch rx = new PacketBatch(BATCH);
-    private final PacketBatch tx = new PacketBatch(1, PacketBatch.MIN_DATA_BYTES);
+    // Room for an NTS request: a cookie and seven placeholders of NTPsec's 168-byte cookies come to about 1.5 KB.
+    private final PacketBatch tx = new PacketBatch(1, PacketBatch.DEFAULT_DATA_BYTES);
     private final PacketBatch reports = new PacketBatch(BATCH, PacketBatch.MIN_DATA_BYTES);
     private final NtpPacket request = new NtpPacket();
     private final NtpPacket received = new NtpPacket();
@@ -83,13 +85,28 @@ final class ClientSockets implements AutoCloseable {
         return request.wrap(tx.data(0), 0, NtpPacket.HEADER_LENGTH).clearHeader();
     }
 
-    /**
-     * Sends the header in {@link #request()} to {@code to} on {@code socket}; returns the bytes sent or -errno. The
-     * clock is read just before the send ({@link #sendNs()}): a request's T1 when its kernel TX timestamp never
-     * comes (a median 331 us closer to the wire than the loop pass's time it replaced).
-     */
+    /** The request's bytes (the header at 0, then room for extension fields or a MAC), {@link #requestCapacity()} long. */
+    MemorySegment requestData() {
+        return tx.data(0);
+    }
+
+    int requestCapacity() {
+        return (int) tx.data(0).byteSize();
+    }
+
+    /** {@link #send(UdpSocket, InetSocketAddress, int)} of the header alone. */
     int send(UdpSocket socket, InetSocketAddress to) {
-        tx.length(0, NtpPacket.HEADER_LENGTH);
+        return send(socket, to, NtpPacket.HEADER_LENGTH);
+    }
+
+    /**
+     * Sends the first {@code length} bytes of {@link #requestData()} (the header, and what authentication appended)
+     * to {@code to} on {@code socket}; returns the bytes sent or -errno. The clock is read just before the send
+     * ({@link #sendNs()}): a request's T1 when its kernel TX timestamp never comes (a median 331 us closer to the
+     * wire than the loop pass's time it replaced).
+     */
+    int send(UdpSocket socket, InetSocketAddress to, int length) {
+        tx.length(0, length);
         tx.address(0, to);
         sendNs = clock.nowNs();
         return socket.sendOne(tx, 0);

@@ -119,7 +119,8 @@ public final class Daemon {
             teardown.add(serving::close);
         }
         OneShot once = new OneShot(options.printOffsetAndExit(), options.setOnceAndExit());
-        SyncLoop l = new SyncLoop(config, clock.clock(), kernelToClock, sync, listener(sync, clock, once), driftFile);
+        SyncLoop l = new SyncLoop(config, clock.clock(), kernelToClock, sync, listener(sync, clock, once), driftFile,
+                keys);
         loop = l;
         if (!config.refclocks().isEmpty() && !startRefclocks(l, precisionLog2)) {
             return 1;
@@ -285,6 +286,10 @@ public final class Daemon {
         }
         if (serving != null) {
             b.append(serving.authStats());
+        }
+        SyncLoop l = loop;
+        if (l != null) {
+            b.append(l.authStatus());
         }
         if (b.isEmpty()) {
             b.append("no authentication configured (keys, keyfile, nts)\n");

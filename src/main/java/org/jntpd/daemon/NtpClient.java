@@ -62,9 +62,20 @@ final class NtpClient implements ClientSockets.Handler {
             return;
         }
         long xmtNtp64 = request.transmitTs();
-        int rc = sockets.send(p.socket, p.address);
+        int length = NtpPacket.HEADER_LENGTH;
+        if (p.auth != null) {
+            length = p.auth.request(sockets.requestData(), sockets.requestCapacity(), nowNs);
+            java.net.InetSocketAddress to = p.auth.target();
+            if (to != null && !to.equals(p.target)) {
+                p.retarget(to);
+            }
+            if (length <= 0) {
+                return; // nothing to authenticate it with yet (NTS-KE under way): the poll goes unanswered
+            }
+        }
+        int rc = sockets.send(p.socket, p.target, length);
         if (rc < 0) {
-            Log.debug("send to " + p.address + " failed: errno " + -rc);
+            Log.debug("send to " + p.target + " failed: errno " + -rc);
             return;
         }
         // T1 is the clock read just before the send, not the pass's time, until (unless) the kernel's TX stamp comes.
@@ -89,6 +100,9 @@ final class NtpClient implements ClientSockets.Handler {
         Peer p = sources.find(addrHi, addrLo, port);
         if (p == null) {
             return; // not from a server we asked
+        }
+        if (p.auth != null && !p.auth.check(packet.segment(), packet.offset(), packet.length(), nowNs)) {
+            return; // refused and counted there: the association never sees it, its reach does not move
         }
         int flags = p.assoc.receive(packet, rxNs);
         if ((flags & Association.DEMOBILISE) != 0) {

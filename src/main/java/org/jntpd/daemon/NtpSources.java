@@ -1,22 +1,30 @@
 package org.jntpd.daemon;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jntpd.auth.Aead;
+import org.jntpd.auth.MacEngine;
 import org.jntpd.base.Log;
 import org.jntpd.config.Config;
 import org.jntpd.config.ServerSpec;
 import org.jntpd.io.UdpSocket;
+import org.jntpd.nts.ke.Tls;
 import org.jntpd.proto.Association;
 import org.jntpd.proto.AssociationConfig;
 import org.jntpd.sync.PollPolicy;
@@ -45,6 +53,8 @@ final class NtpSources implements AutoCloseable {
         }
     }
 
+    /** An NTS-KE exchange is abandoned after this long. */
+    private static final long NTS_KE_TIMEOUT_MS = 10_000;
     /** A pool that ran out of fresh addresses looks again after this long. */
     private static final long POOL_RETRY_MS = 60_000;
 
@@ -57,11 +67,24 @@ final class NtpSources implements AutoCloseable {
     private final Map<ServerSpec, Pool> pools = new LinkedHashMap<>();
     private final ConcurrentLinkedQueue<Resolver.Resolution> resolved = new ConcurrentLinkedQueue<>();
     private final Resolver resolver;
+    /** The client's MAC engine over the key file's keys (null: no key file); used on this thread only. */
+    private final MacEngine mac;
+    private final Config.Nts ntsConfig;
+    /** NTS client settings by the trust anchors' files (ntstrustedcerts, or a server line's own ca), made when first needed. */
+    private final Map<List<Config.FileRef>, NtsClientAuth.Settings> ntsSettings = new HashMap<>();
+    /** Every source's authentication, for jntpc's thread. */
+    private final List<ClientAuth> auths = new CopyOnWriteArrayList<>();
 
-    /** Starts the lookups of every line of {@code config}; associations come with {@link #mobiliseResolved}. */
-    NtpSources(Config config, Synchroniser sync, ClientSockets sockets) {
+    /**
+     * Starts the lookups of every line of {@code config}; associations come with {@link #mobiliseResolved}.
+     *
+     * @param keys the key file's keys, which {@code server ... key N} lines authenticate with
+     */
+    NtpSources(Config config, Synchroniser sync, ClientSockets sockets, SymmetricKeys keys) {
         this.sync = sync;
         this.sockets = sockets;
+        this.mac = keys.keys().isEmpty() ? null : new MacEngine(keys.keys(), keys.trusted());
+        this.ntsConfig = config.nts();
         this.maxClock = config.tos().maxClock();
         this.resolver = new Resolver(resolved::add);
         for (ServerSpec s : config.servers()) {
@@ -166,16 +189,65 @@ final class NtpSources implements AutoCloseable {
                 PollPolicy.DEFAULT_COST, spec.xleave(), spec.version(), spec.maxDelayNs(), spec.biasNs());
         Association assoc = new Association(cfg, source, random, nowNs);
         sync.addStepListener(assoc);
-        peers.add(new Peer(spec, new InetSocketAddress(address, spec.port()), socket, source, assoc, pool));
+        ClientAuth auth = clientAuth(spec, name, address, nowNs);
+        if (auth != null) {
+            auths.add(auth);
+        }
+        peers.add(new Peer(spec, new InetSocketAddress(address, spec.port()), socket, source, assoc, auth, pool));
         if (pool != null) {
             pool.inUse.add(address);
         }
         Log.info("added source " + name + " port " + spec.port() + (pool != null ? " from pool " + spec.host() : ""));
     }
 
+    /** The authentication {@code spec} asks for, or null. */
+    private ClientAuth clientAuth(ServerSpec spec, String name, InetAddress address, long nowNs) {
+        if (spec.keyId() != 0 && mac != null) { // SymmetricKeys.load checked that the key file has the key
+            return new KeyedClientAuth(name, mac, spec.keyId());
+        }
+        if (spec.nts()) {
+            List<Config.FileRef> anchors = spec.ntsCa() != null ? List.of(new Config.FileRef(spec.ntsCa(), spec.location()))
+                    : ntsConfig.trustedCerts();
+            NtsClientAuth.Settings settings = ntsSettings.computeIfAbsent(anchors, this::ntsSettings);
+            NtsClientAuth nts = new NtsClientAuth(name, spec.host(), address, spec.ntsPort(), settings, nowNs);
+            nts.restore(nowNs); // keys and cookies of the last run, if saved (ntsdumpdir)
+            return nts;
+        }
+        return null;
+    }
+
+    /** TLS trusting {@code anchors} (with the JDK's authorities unless nosystemcert; those alone when none given). */
+    private NtsClientAuth.Settings ntsSettings(List<Config.FileRef> anchors) {
+        javax.net.ssl.SSLContext tls = null;
+        String problem = null;
+        try {
+            tls = Tls.clientContext(anchors.stream().map(f -> Path.of(f.path())).toList(), ntsConfig.systemCerts());
+        } catch (IOException | GeneralSecurityException e) {
+            Config.FileRef first = anchors.getFirst();
+            problem = "trusted certificates " + first.path() + " (" + first.location() + "): " + e.getMessage();
+            Log.error(problem);
+        }
+        List<Integer> aeads = "AES_SIV_CMAC_512".equals(ntsConfig.aead())
+                ? List.of(Aead.AES_SIV_CMAC_512, Aead.AES_SIV_CMAC_256) : List.of(Aead.AES_SIV_CMAC_256, Aead.AES_SIV_CMAC_512);
+        return new NtsClientAuth.Settings(tls, problem, aeads, ntsConfig.refreshS() * 1_000_000_000L, NTS_KE_TIMEOUT_MS,
+                ntsConfig.dumpDir() == null ? null : Path.of(ntsConfig.dumpDir().path()));
+    }
+
+    /** jntpc authdata: one line per authenticated source (any thread). */
+    String authStatus() {
+        StringBuilder b = new StringBuilder();
+        for (ClientAuth a : auths) {
+            a.status(b);
+        }
+        return b.toString();
+    }
+
     /** Removes {@code p} and its source; {@code replace}: a pool member, whose pool looks for another address. */
     void demobilise(Peer p, boolean replace) {
         peers.remove(p);
+        if (p.auth != null) {
+            auths.remove(p.auth);
+        }
         sync.removeSource(p.source);
         sync.removeStepListener(p.assoc);
         Log.notice("removed source " + p.source.name() + " (" + p.assoc.lastVerdict() + ")");
@@ -202,8 +274,12 @@ final class NtpSources implements AutoCloseable {
         return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | b[3] & 0xFF;
     }
 
+    /** Stops the lookups, and keeps what the sources' authentication should keep across a restart (ntsdumpdir). */
     @Override
     public void close() {
         resolver.close();
+        for (ClientAuth a : auths) {
+            a.save();
+        }
     }
 }

@@ -70,14 +70,15 @@ public final class SyncLoop implements Agent {
      * @param kernelToClockNs maps a kernel timestamp (CLOCK_REALTIME) onto the disciplined clock's timescale (the
      *                        identity when the kernel clock is the disciplined one)
      * @param driftFile       where to save the frequency hourly and at the end; null for none
+     * @param keys            the key file's keys, for sources with {@code key N}
      */
     public SyncLoop(Config config, ClockControl clock, LongUnaryOperator kernelToClockNs, Synchroniser sync,
-            Listener listener, Path driftFile) {
+            Listener listener, Path driftFile, SymmetricKeys keys) {
         this.clock = clock;
         this.listener = listener;
         this.stats = new StatsFiles(config.stats());
         this.sockets = new ClientSockets(clock, kernelToClockNs, UdpSocket.Options.DEFAULT);
-        this.ntpSources = new NtpSources(config, sync, sockets);
+        this.ntpSources = new NtpSources(config, sync, sockets, keys);
         this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
         this.publisher = new StatePublisher(sync, listener, stats, ntpSources, refclocks, config.servers().size());
         this.client = new NtpClient(ntpSources, sockets, sync, stats, listener, publisher);
@@ -103,6 +104,11 @@ public final class SyncLoop implements Agent {
      */
     public void requestResync() {
         resyncRequested = true;
+    }
+
+    /** jntpc authdata's client half: each authenticated source's state and counters (any thread). */
+    public String authStatus() {
+        return ntpSources.authStatus();
     }
 
     /** The latest snapshot for jntpc (any thread). */

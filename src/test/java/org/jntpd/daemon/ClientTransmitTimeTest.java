@@ -47,7 +47,7 @@ class ClientTransmitTimeTest {
             Synchroniser sync = new Synchroniser(clock, SyncConfig.defaults());
             try (StatsFiles stats = new StatsFiles(config.stats());
                     ClientSockets sockets = new ClientSockets(clock, LongUnaryOperator.identity(), noStamps);
-                    NtpSources sources = new NtpSources(config, sync, sockets);
+                    NtpSources sources = new NtpSources(config, sync, sockets, SymmetricKeys.NONE);
                     RefclockSources refclocks = new RefclockSources(sync, LongUnaryOperator.identity(), stats, QUIET)) {
                 StatePublisher publisher = new StatePublisher(sync, QUIET, stats, sources, refclocks, 1);
                 NtpClient client = new NtpClient(sources, sockets, sync, stats, QUIET, publisher);

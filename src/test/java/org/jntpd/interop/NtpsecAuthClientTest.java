@@ -1,5 +1,6 @@
 package org.jntpd.interop;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * NTPsec 1.2.2's ntpd (unpacked, in a network namespace of its own, without CAP_SYS_TIME) as an authenticated client
  * of the real daemon: over NTS (its NTS-KE with our KE server, by name: NTPsec matches certificate names, not
  * addresses) and with symmetric keys (MD5, SHA1, AES-128). {@code ntpq -c associations} must show each association
- * authenticated ("ok") and one of them as the system peer; a key that differs is never answered.
+ * authenticated ("ok") and one of them as the system peer; a key that differs is never answered. And the other way
+ * round, the real daemon as an NTS client of NTPsec's NTS server.
  */
 class NtpsecAuthClientTest {
     private NetNamespace ns;
@@ -138,6 +140,41 @@ class NtpsecAuthClientTest {
             assertTrue(Pattern.compile("(?m)\\byes\\s+no\\s+bad\\b").matcher(as).find(), "key 5 unreachable" + where);
             assertTrue(jntpc.matches("(?s).*mac replied\\s*: [1-9].*"), where);
             assertTrue(jntpc.matches("(?s).*refused mac bad\\s*: [1-9].*"), "key 5 refused and counted" + where);
+        }
+    }
+
+    /**
+     * The real daemon (-x) as an NTS client of NTPsec (NTS-KE on 4460 and NTP on 123, which it cannot move): NTS-KE by
+     * name (NTPsec's certificate names localhost), no Port record (so NTP on 123), AEAD 15, and NTPsec (serving in
+     * orphan mode at stratum 5) selected with every reply authenticated.
+     */
+    @Test
+    void shouldBeSelectedByJntpdAsItsNtsServer() throws Exception {
+        startNtpd(List.of("tos orphan 5 orphanwait 1", "nts enable", "nts key " + dir.resolve("server.key"),
+                "nts cert " + dir.resolve("server.crt")));
+        String name = "localhost (127.0.0.1)";
+        try (JntpdProcess jntpd = JntpdProcess.builder().dir(dir).commandPrefix(ns.exec().toArray(String[]::new))
+                .config("server -4 localhost nts iburst minpoll -2 maxpoll -2", "ntstrustedcerts " + dir.resolve("server.crt"),
+                        "controlsocket " + dir.resolve("control.sock")).start()) {
+            String sources = "";
+            String authdata = "";
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (System.nanoTime() - deadline < 0) {
+                Thread.sleep(500);
+                assertTrue(ntpd.isAlive(), () -> "ntpd exited:\n" + ntpdLog());
+                sources = jntpd.jntpc("sources");
+                authdata = jntpd.jntpc("authdata");
+                if (JntpdAuthClientTest.selected(sources, name) && JntpdAuthClientTest.authenticated(name, authdata) >= 4) {
+                    break;
+                }
+            }
+            String where = "\n--- sources\n" + sources + "\n--- authdata\n" + authdata + "\n--- ntpd\n" + ntpdLog()
+                    + "\n--- jntpd\n" + jntpd.log();
+            assertTrue(JntpdAuthClientTest.selected(sources, name), "NTPsec selected" + where);
+            assertTrue(JntpdAuthClientTest.authenticated(name, authdata) >= 4, "its replies authenticated" + where);
+            assertEquals(0, JntpdAuthClientTest.refused(authdata, name), where);
+            assertTrue(authdata.contains("nts localhost port 4460, AES-SIV-CMAC-256,"), where);
+            assertTrue(jntpd.log().contains("NTP at 127.0.0.1 port 123"), "no Port record: NTP on 123" + where);
         }
     }
 }

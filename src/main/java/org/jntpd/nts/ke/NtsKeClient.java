@@ -45,6 +45,15 @@ public final class NtsKeClient {
     /** {@link #exchange} from the local address {@code bind} (null: the system picks). */
     public static Result exchange(String host, int port, SSLContext context, List<Integer> aeads, long timeoutMs,
             java.net.InetAddress bind) throws KeException {
+        return exchange(host, null, port, context, aeads, timeoutMs, bind);
+    }
+
+    /**
+     * {@link #exchange} with the server at {@code connectTo} (null: {@code host} looked up), its certificate checked
+     * against {@code host}: one member of a pool, or a name already resolved.
+     */
+    public static Result exchange(String host, java.net.InetAddress connectTo, int port, SSLContext context,
+            List<Integer> aeads, long timeoutMs, java.net.InetAddress bind) throws KeException {
         Socket raw = new Socket();
         Thread watchdog = Thread.ofVirtual().start(() -> {
             try {
@@ -58,7 +67,8 @@ public final class NtsKeClient {
             if (bind != null) {
                 raw.bind(new InetSocketAddress(bind, 0));
             }
-            raw.connect(new InetSocketAddress(host, port), (int) timeoutMs);
+            raw.connect(connectTo != null ? new InetSocketAddress(connectTo, port) : new InetSocketAddress(host, port),
+                    (int) timeoutMs);
             raw.setSoTimeout((int) timeoutMs);
             SSLSocket ssl = (SSLSocket) context.getSocketFactory().createSocket(raw, host, port, true);
             SSLParameters parameters = ssl.getSSLParameters();

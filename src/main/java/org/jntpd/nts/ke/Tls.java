@@ -150,6 +150,15 @@ public final class Tls {
 
     /** A client context trusting the certificates in the given PEM files, or the JDK's default trust when none. */
     public static SSLContext clientContext(List<Path> trustedCertFiles) throws IOException, GeneralSecurityException {
+        return clientContext(trustedCertFiles, false);
+    }
+
+    /**
+     * A client context trusting the certificates in the given PEM files, and with {@code alsoSystem} the JDK's
+     * certificate authorities too (chrony's ntstrustedcerts without nosystemcert); the JDK's alone when none is given.
+     */
+    public static SSLContext clientContext(List<Path> trustedCertFiles, boolean alsoSystem)
+            throws IOException, GeneralSecurityException {
         SSLContext context = SSLContext.getInstance("TLSv1.3");
         if (trustedCertFiles.isEmpty()) {
             context.init(null, null, null);
@@ -158,6 +167,17 @@ public final class Tls {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         int n = 0;
+        if (alsoSystem) {
+            TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            system.init((KeyStore) null);
+            for (javax.net.ssl.TrustManager tm : system.getTrustManagers()) {
+                if (tm instanceof javax.net.ssl.X509TrustManager x) {
+                    for (X509Certificate c : x.getAcceptedIssuers()) {
+                        store.setCertificateEntry("ca" + n++, c);
+                    }
+                }
+            }
+        }
         for (Path file : trustedCertFiles) {
             for (X509Certificate c : certificates(file)) {
                 store.setCertificateEntry("ca" + n++, c);

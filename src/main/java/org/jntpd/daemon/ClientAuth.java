@@ -1,0 +1,64 @@
+package org.jntpd.daemon;
+
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+
+/**
+ * How one source's packets are authenticated on the client side ({@code server ... key N} or {@code server ... nts}):
+ * what is appended to each request after the header the association wrote, and whether a reply is authentic and
+ * answers that request. A reply that is not never reaches the association: it is counted here, with why, and the
+ * source's reach stays as it was. Runs on the loop's thread and allocates nothing per packet; the counters are read
+ * by jntpc's thread ({@link #status}), hence volatile (one writer).
+ */
+abstract class ClientAuth {
+    final String name;
+    volatile long requests;
+    volatile long authenticated;
+    volatile long refused;
+    /** Why the last reply was refused (a constant: nothing allocated per packet), or null. */
+    volatile String lastRefusal;
+
+    ClientAuth(String name) {
+        this.name = name;
+    }
+
+    /**
+     * Appends the authentication to the request whose header is at 0 of {@code tx} ({@code capacity} bytes); returns
+     * the request's length, or 0 when nothing can be sent now (no NTS keys or cookies yet).
+     */
+    abstract int request(MemorySegment tx, int capacity, long nowNs);
+
+    /** Whether the reply of {@code length} bytes at {@code rx[offset]} is authentic and answers our last request. */
+    abstract boolean check(MemorySegment rx, long offset, int length, long nowNs);
+
+    /** Where the source's NTP requests go when authentication decides it (NTS-KE names the server); null = unchanged. */
+    InetSocketAddress target() {
+        return null;
+    }
+
+    /** One line for jntpc authdata. */
+    abstract void status(StringBuilder b);
+
+    /** The daemon is stopping (on the loop's thread): keep what should outlive it. */
+    void save() {}
+
+    final boolean refuse(String why) {
+        refused++;
+        lastRefusal = why;
+        return false;
+    }
+
+    final boolean accept() {
+        authenticated++;
+        return true;
+    }
+
+    final void counters(StringBuilder b) {
+        b.append(", requests ").append(requests).append(", authenticated ").append(authenticated).append(", refused ")
+                .append(refused);
+        String why = lastRefusal;
+        if (why != null) {
+            b.append(" (last: ").append(why).append(')');
+        }
+    }
+}

@@ -1,0 +1,352 @@
+package org.jntpd.daemon;
+
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import javax.net.ssl.SSLContext;
+import org.jntpd.auth.Aead;
+import org.jntpd.base.AtomicFile;
+import org.jntpd.base.Log;
+import org.jntpd.nts.CookieJar;
+import org.jntpd.nts.KeException;
+import org.jntpd.nts.NonceSource;
+import org.jntpd.nts.NtsClientCodec;
+import org.jntpd.nts.ke.NtsKeClient;
+import org.jntpd.wire.NtpPacket;
+
+/**
+ * {@code server HOST nts} (RFC 8915): NTS-KE with HOST on a thread of its own (one exchange at a time per source,
+ * bounded by a deadline, retried with back-off after a failure; the loop only looks at its outcome), then every request
+ * with a fresh Unique Identifier, one cookie, placeholders for the cookies missing from the jar, and the
+ * authenticator; a reply counts only when it is authentic under the S2C key and names the outstanding request's Unique
+ * Identifier, once (a replayed or altered reply is refused), and the cookies it carries encrypted refill the jar. An NTS
+ * NAK, an empty jar or keys older than {@code ntsrefresh} start a new key exchange.
+ *
+ * <p>With {@code ntsdumpdir}, the keys and the cookies left are written (owner-only, atomically) when the daemon stops
+ * and read back when the source is mobilised again, so that a restart needs no key exchange; the file is deleted once
+ * read, so that a crash afterwards cannot make the same cookies be used twice.
+ */
+final class NtsClientAuth extends ClientAuth {
+    /** What every NTS source shares: the trust anchors, the AEADs offered, how long keys are used, the KE deadline. */
+    record Settings(SSLContext tls, String tlsProblem, List<Integer> aeads, long refreshNs, long keTimeoutMs, Path dumpDir) {}
+
+    private static final String DUMP_MAGIC = "jntpd-nts-client 1";
+
+    static final int UID_LENGTH = 32;
+    static final int NONCE_LENGTH = 16;
+    /** After a successful exchange, the next one (on a NAK or an empty jar) waits at least this long ... */
+    static final long KE_MIN_INTERVAL_NS = 10_000_000_000L;
+    /** ... and after a failure this long, doubling with each failure in a row up to {@link #KE_MAX_BACKOFF_NS}. */
+    static final long KE_FIRST_RETRY_NS = 4_000_000_000L;
+    static final long KE_MAX_BACKOFF_NS = 1024_000_000_000L;
+
+    /** What a key exchange ended with: keys and cookies and where NTP goes, or why not. */
+    record Outcome(NtsKeClient.Result result, InetSocketAddress ntp, String error) {}
+
+    private final String host;
+    private final InetAddress address;
+    private final int kePort;
+    private final Settings settings;
+    private final NtsClientCodec codec = new NtsClientCodec();
+    private final CookieJar jar = new CookieJar();
+    private final NonceSource random;
+    private final byte[] uid = new byte[UID_LENGTH];
+    private final byte[] nonce = new byte[NONCE_LENGTH];
+    private final byte[] cookie = new byte[CookieJar.MAX_COOKIE];
+
+    private boolean keyed;
+    private boolean awaiting;
+    private long keysAtNs;
+    private InetSocketAddress target;
+    private volatile Outcome outcome;
+    private boolean keRunning;
+    private long nextKeNs;
+    private int keFailuresInRow;
+    /** The keys in use (for the dump file); null before the first exchange. */
+    volatile NtsKeClient.Result keys;
+
+    volatile long exchanges;
+    volatile long exchangesFailed;
+    volatile long naks;
+    volatile int cookies;
+    volatile String lastKeError;
+
+    /**
+     * @param host    the name the server's certificate must carry (the configured one, also a pool's)
+     * @param address the address NTS-KE connects to (the resolved one)
+     */
+    NtsClientAuth(String name, String host, InetAddress address, int kePort, Settings settings, long nowNs) {
+        super(name);
+        this.host = host;
+        this.address = address;
+        this.kePort = kePort;
+        this.settings = settings;
+        byte[] seed = new byte[32];
+        new SecureRandom().nextBytes(seed);
+        this.random = new NonceSource(seed);
+        this.nextKeNs = nowNs;
+    }
+
+    @Override
+    int request(MemorySegment tx, int capacity, long nowNs) {
+        requests++;
+        takeOutcome(nowNs);
+        boolean stale = keyed && nowNs - keysAtNs >= settings.refreshNs();
+        if ((!keyed || jar.size() == 0 || stale) && !keRunning && nowNs - nextKeNs >= 0) {
+            startExchange();
+        }
+        if (!keyed || jar.size() == 0) {
+            return 0;
+        }
+        int placeholders = Math.min(CookieJar.CAPACITY - 1, CookieJar.CAPACITY - jar.size());
+        int cookieLength = jar.take(cookie, 0);
+        random.next(uid, 0, UID_LENGTH);
+        random.next(nonce, 0, NONCE_LENGTH);
+        int length = -1;
+        for (; length < 0 && placeholders >= 0; placeholders--) {
+            length = codec.request(tx, 0, capacity, NtpPacket.HEADER_LENGTH, uid, UID_LENGTH, cookie, cookieLength,
+                    placeholders, nonce, NONCE_LENGTH);
+        }
+        cookies = jar.size();
+        awaiting = length > 0;
+        return Math.max(0, length);
+    }
+
+    @Override
+    boolean check(MemorySegment rx, long offset, int length, long nowNs) {
+        if (!keyed || !awaiting) {
+            return refuse("no request outstanding (a replay?)");
+        }
+        int r = codec.response(rx, offset, length, uid, UID_LENGTH, jar);
+        cookies = jar.size();
+        return switch (r) {
+            case NtsClientCodec.OK -> {
+                awaiting = false;
+                yield accept();
+            }
+            case NtsClientCodec.NAK -> {
+                // Our cookie was refused (the server's keys changed): new keys and cookies from NTS-KE.
+                awaiting = false;
+                naks++;
+                jar.clear();
+                cookies = 0;
+                yield refuse("NTS NAK");
+            }
+            case NtsClientCodec.UID_MISMATCH -> refuse("unique identifier mismatch");
+            case NtsClientCodec.NOT_AUTHENTIC -> refuse("not authentic");
+            case NtsClientCodec.NO_AUTHENTICATOR -> refuse("no authenticator");
+            default -> refuse("malformed");
+        };
+    }
+
+    @Override
+    InetSocketAddress target() {
+        return target;
+    }
+
+    /** The loop's side of a finished key exchange: the keys and cookies taken, or the back-off set. */
+    private void takeOutcome(long nowNs) {
+        Outcome o = outcome;
+        if (o == null) {
+            return;
+        }
+        outcome = null;
+        keRunning = false;
+        if (o.error() != null) {
+            exchangesFailed++;
+            keFailuresInRow++;
+            lastKeError = o.error();
+            long backoffNs = Math.min(KE_MAX_BACKOFF_NS, KE_FIRST_RETRY_NS << Math.min(keFailuresInRow - 1, 10));
+            nextKeNs = nowNs + backoffNs;
+            Log.warn(String.format(Locale.ROOT, "%s: NTS-KE with %s port %d failed: %s; next attempt in %.0f s", name,
+                    host, kePort, o.error(), backoffNs * 1e-9));
+            return;
+        }
+        install(o.result(), o.ntp(), nowNs);
+        exchanges++;
+        keFailuresInRow = 0;
+        nextKeNs = nowNs + KE_MIN_INTERVAL_NS;
+        Log.info(name + ": NTS-KE with " + host + " port " + kePort + ": " + Aead.name(o.result().aead()) + ", "
+                + o.result().cookies().size() + " cookies, NTP at " + o.ntp().getAddress().getHostAddress() + " port "
+                + o.ntp().getPort());
+    }
+
+    /** Keys, cookies and the NTP server from an exchange (or a dump file) obtained at {@code atNs}. */
+    void install(NtsKeClient.Result r, InetSocketAddress ntp, long atNs) {
+        codec.keys(r.aead(), r.c2s(), r.s2c());
+        jar.clear();
+        for (byte[] c : r.cookies()) {
+            jar.add(c, 0, c.length);
+        }
+        cookies = jar.size();
+        keys = r;
+        keyed = true;
+        awaiting = false;
+        keysAtNs = atNs;
+        target = ntp;
+    }
+
+    private void startExchange() {
+        keRunning = true;
+        Thread.ofVirtual().name("jntpd-ntske-" + host).start(() -> outcome = exchange());
+    }
+
+    /** On the exchange's own thread: NTS-KE, then the NTP server's address. */
+    private Outcome exchange() {
+        if (settings.tls() == null) {
+            return new Outcome(null, null, settings.tlsProblem());
+        }
+        try {
+            NtsKeClient.Result r = NtsKeClient.exchange(host, address, kePort, settings.tls(), settings.aeads(),
+                    settings.keTimeoutMs(), null);
+            if (r.cookies().isEmpty()) {
+                return new Outcome(null, null, "no cookies given");
+            }
+            InetAddress ntp = r.ntpServer().equals(host) ? address : InetAddress.getByName(r.ntpServer());
+            return new Outcome(r, new InetSocketAddress(ntp, r.ntpPort()), null);
+        } catch (KeException e) {
+            return new Outcome(null, null, e.getMessage());
+        } catch (UnknownHostException e) {
+            return new Outcome(null, null, "the NTP server it named cannot be resolved: " + e.getMessage());
+        } catch (RuntimeException e) {
+            return new Outcome(null, null, e.toString());
+        }
+    }
+
+    /** The dump file of this source: by the KE server's address and port, as chrony names its files by the address. */
+    Path dumpFile() {
+        return settings.dumpDir() == null ? null
+                : settings.dumpDir().resolve("client-" + address.getHostAddress().replace(':', '_') + "-" + kePort + ".nts");
+    }
+
+    @Override
+    void save() {
+        Path file = dumpFile();
+        NtsKeClient.Result k = keys;
+        if (file == null || k == null || !keyed || jar.size() == 0) {
+            return;
+        }
+        HexFormat hex = HexFormat.of();
+        StringBuilder b = new StringBuilder(DUMP_MAGIC).append('\n');
+        b.append("host ").append(host).append('\n');
+        b.append("ke ").append(address.getHostAddress()).append(' ').append(kePort).append('\n');
+        b.append("ntp ").append(target.getAddress().getHostAddress()).append(' ').append(target.getPort()).append('\n');
+        b.append("obtained ").append(Math.floorDiv(keysAtNs, 1_000_000_000L)).append('\n');
+        b.append("aead ").append(k.aead()).append('\n');
+        b.append("c2s ").append(hex.formatHex(k.c2s())).append('\n');
+        b.append("s2c ").append(hex.formatHex(k.s2c())).append('\n');
+        int n;
+        while ((n = jar.take(cookie, 0)) > 0) {
+            b.append("cookie ").append(hex.formatHex(cookie, 0, n)).append('\n');
+        }
+        try {
+            Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+            AtomicFile.writePrivate(file, b.toString());
+            Log.info(name + ": NTS keys and cookies saved to " + file);
+        } catch (IOException e) {
+            Log.warn(name + ": cannot save the NTS keys and cookies to " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Takes the keys and cookies a previous run saved for this source, when the file is for the same server and the
+     * keys are younger than ntsrefresh; deletes the file either way. Returns whether they were taken.
+     */
+    boolean restore(long nowNs) {
+        Path file = dumpFile();
+        if (file == null || !Files.exists(file)) {
+            return false;
+        }
+        String problem;
+        try {
+            problem = restoreFrom(Files.readAllLines(file), nowNs);
+        } catch (IOException | RuntimeException e) {
+            problem = e.getMessage();
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            Log.warn(name + ": cannot delete " + file + " (its cookies could be used twice): " + e.getMessage());
+        }
+        if (problem != null) {
+            Log.info(name + ": " + file + " not used: " + problem);
+            return false;
+        }
+        Log.info(String.format(Locale.ROOT, "%s: NTS keys and %d cookies from %s (obtained %.0f s ago): no NTS-KE needed",
+                name, jar.size(), file, (nowNs - keysAtNs) * 1e-9));
+        return true;
+    }
+
+    private String restoreFrom(List<String> lines, long nowNs) throws UnknownHostException {
+        if (lines.isEmpty() || !lines.getFirst().equals(DUMP_MAGIC)) {
+            return "not a jntpd NTS client file";
+        }
+        java.util.Map<String, String> fields = new java.util.HashMap<>();
+        List<byte[]> saved = new java.util.ArrayList<>();
+        HexFormat hex = HexFormat.of();
+        for (String line : lines.subList(1, lines.size())) {
+            int space = line.indexOf(' ');
+            if (space < 0) {
+                return "malformed line '" + line + "'";
+            }
+            String key = line.substring(0, space);
+            String value = line.substring(space + 1);
+            if (key.equals("cookie")) {
+                saved.add(hex.parseHex(value));
+            } else {
+                fields.put(key, value);
+            }
+        }
+        if (!host.equals(fields.get("host")) || !(address.getHostAddress() + " " + kePort).equals(fields.get("ke"))) {
+            return "saved for another server (" + fields.get("host") + ", " + fields.get("ke") + ")";
+        }
+        long obtainedNs = Long.parseLong(fields.getOrDefault("obtained", "0")) * 1_000_000_000L;
+        if (nowNs - obtainedNs >= settings.refreshNs() || obtainedNs - nowNs > KE_MIN_INTERVAL_NS) {
+            return "keys obtained at " + obtainedNs / 1_000_000_000L + ", too old (ntsrefresh) or in the future";
+        }
+        int aead = Integer.parseInt(fields.getOrDefault("aead", "0"));
+        byte[] c2s = hex.parseHex(fields.getOrDefault("c2s", ""));
+        byte[] s2c = hex.parseHex(fields.getOrDefault("s2c", ""));
+        if (!Aead.supported(aead) || c2s.length != Aead.keyLength(aead) || s2c.length != Aead.keyLength(aead)) {
+            return "AEAD " + aead + " with keys of " + c2s.length + "/" + s2c.length + " bytes";
+        }
+        saved.removeIf(c -> c.length == 0 || c.length > CookieJar.MAX_COOKIE);
+        if (saved.isEmpty()) {
+            return "no cookies left";
+        }
+        String[] ntp = fields.getOrDefault("ntp", "").split(" ");
+        if (ntp.length != 2) {
+            return "no NTP server";
+        }
+        InetSocketAddress ntpAddress = new InetSocketAddress(InetAddress.ofLiteral(ntp[0]), Integer.parseInt(ntp[1]));
+        install(new NtsKeClient.Result(aead, c2s, s2c, saved, ntp[0], ntpAddress.getPort()), ntpAddress, obtainedNs);
+        return null;
+    }
+
+    @Override
+    void status(StringBuilder b) {
+        b.append("client ").append(name).append(": nts ").append(host).append(" port ").append(kePort);
+        NtsKeClient.Result k = keys;
+        if (k != null) {
+            b.append(", ").append(Aead.name(k.aead()));
+        }
+        b.append(", cookies ").append(cookies).append(", ke ").append(exchanges).append(", ke failed ")
+                .append(exchangesFailed).append(", naks ").append(naks);
+        counters(b);
+        String e = lastKeError;
+        if (e != null) {
+            b.append(", last ke error: ").append(e);
+        }
+        b.append('\n');
+    }
+}
