@@ -60,7 +60,8 @@ class OneShotTest {
         // No -x: the virtual clock is 50 ms ahead and -Q alone must leave it so (and measure it).
         try (JntpdProcess server = JntpdProcess.start("local stratum 1")) {
             ExternalProgram.Result r = onVirtualClock(dir, server.port(), "-Q");
-            assertEquals(0.05, printedOffsetS(r), 1e-3, r::toString);
+            // measured over loopback: a busy machine's scheduling skews a sample by a millisecond (0.051 s seen)
+            assertEquals(0.05, printedOffsetS(r), 5e-3, r::toString);
             VirtualClockLog vt = VirtualClockLog.read(dir.resolve(JntpdProcess.VIRTUAL_CLOCK_LOG));
             // the line at load and the one at exit at least: -Q may finish within a second
             assertTrue(vt.lines().size() >= 2, () -> r + "\n" + vt);
