@@ -219,9 +219,10 @@ public final class Association implements ClockStepListener {
             sentReceiveNtp64 = receive;
             h.set(0, cfg.version(), NtpMode.CLIENT, 0, pollLog2, 0, 0, 0, 0, 0, origin, receive, cookie);
         } else {
-            boolean synced = sys.synced();
+            // RFC 5905 7.3: stratum 16 (unsynchronised) goes on the wire as 0.
+            boolean synced = sys.synced() && sys.stratum() < 16;
             long receive = peerRxLocalNs == 0 ? 0 : NtpTimestamp.fromUnixNs(peerRxLocalNs);
-            h.set(sys.leapIndicator(), cfg.version(), cfg.mode().wireMode, synced ? sys.stratum() : 0, pollLog2,
+            h.set(synced ? sys.leapIndicator() : 3, cfg.version(), cfg.mode().wireMode, synced ? sys.stratum() : 0, pollLog2,
                     sys.precisionLog2(), synced ? sys.rootDelayShort() : 0, synced ? sys.rootDispersionShort(nowNs) : 0,
                     synced ? sys.refId() : INIT_REFID, sys.referenceNtp64(), peerXmtNtp64, receive,
                     NtpTimestamp.fromUnixNs(nowNs));

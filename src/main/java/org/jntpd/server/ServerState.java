@@ -1,13 +1,16 @@
 package org.jntpd.server;
 
 import org.jntpd.time.NtpShort;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * What the serving threads put in every reply, published by the synchronisation side as one immutable value behind a
  * volatile reference (no locks; a worker reads it once per batch). Wire-ready: short-format and raw fields.
  *
  * @param leap             leap indicator 0-3 (3 = unsynchronised)
- * @param stratum          1-15, or 16 while unsynchronised
+ * @param stratum          1-15 as sent; 0 (unspecified) while unsynchronised: RFC 5905 section 7.3 keeps 16 for the
+ *                         internal "unsynchronised" and maps it to 0 on the wire, as ntpd and chronyd send it (a
+ *                         larger value, e.g. a synchronised state one stratum beyond 15, is sent as 0 too)
  * @param precisionLog2    the clock's precision, log2 seconds
  * @param rootDelayShort   root delay in NTP short format
  * @param rootDispBaseNs   root dispersion at {@code refTimeUnixNs}
@@ -19,6 +22,12 @@ import org.jntpd.time.NtpShort;
 public record ServerState(int leap, int stratum, int precisionLog2, int rootDelayShort, long rootDispBaseNs,
         double dispRatePpm, int refId, long refTimeNtp64, long refTimeUnixNs) {
 
+    public ServerState {
+        if (stratum >= STRATUM_UNSYNCHRONISED) {
+            stratum = NtpPacket.STRATUM_UNSPECIFIED;
+        }
+    }
+
     /** RFC 5905's PHI: the frequency tolerance by which dispersion grows, 15 ppm. */
     public static final double PHI_PPM = 15.0;
     public static final int STRATUM_UNSYNCHRONISED = 16;
@@ -28,9 +37,9 @@ public record ServerState(int leap, int stratum, int precisionLog2, int rootDela
     /** refid "LOCL": serving the local clock ({@code local stratum N}). */
     public static final int REFID_LOCAL = 0x4C4F434C;
 
-    /** Not synchronised: LI 3, stratum 16, refid INIT. */
+    /** Not synchronised: LI 3, stratum 0 on the wire (16 inside), refid INIT. */
     public static ServerState unsynchronised(int precisionLog2) {
-        return new ServerState(LEAP_UNSYNCHRONISED, STRATUM_UNSYNCHRONISED, precisionLog2, 0, 0, 0, REFID_INIT, 0, 0);
+        return new ServerState(LEAP_UNSYNCHRONISED, NtpPacket.STRATUM_UNSPECIFIED, precisionLog2, 0, 0, 0, REFID_INIT, 0, 0);
     }
 
     /** Serving the local clock as synchronised at {@code stratum} ({@code local stratum N}), reference time = now. */
