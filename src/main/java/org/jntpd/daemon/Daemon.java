@@ -62,7 +62,8 @@ public final class Daemon {
     private volatile SystemState published;
 
     /** The last update's result, for -Q and -q (written on the loop thread, read by the main thread). */
-    private record Measurement(SyncStatus status, double offsetS, double correctionS, int samples, String message) {}
+    private record Measurement(SyncStatus status, double offsetS, double correctionS, int samples, boolean answered,
+            String message) {}
 
     public Daemon(Config config, Options options) {
         this.config = config;
@@ -229,8 +230,9 @@ public final class Daemon {
         }
         stop();
         if (m == null || m.status() != SyncStatus.SYNCHRONISED) {
-            // Without a single sample the synchroniser's status still reads as if no server were configured.
-            String why = m == null || m.samples() == 0 ? "no server answered within " + timeoutS + " s" : m.message();
+            // A server that answered, if only to say it is unsynchronised, is named by the synchroniser's status.
+            String why = m == null || m.samples() == 0 && !m.answered() ? "no server answered within " + timeoutS + " s"
+                    : m.message();
             System.err.println("jntpd: no usable source: " + why);
             return 1;
         }
@@ -256,7 +258,8 @@ public final class Daemon {
                 served.publish(toServerState(s, nowNs));
                 double correctionS = software == null ? 0 : software.correction().correctionNs(
                         Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)) * 1e-9;
-                measurement = new Measurement(sync.status(), sync.lastOffsetS(), correctionS, samples, sync.statusMessage());
+                measurement = new Measurement(sync.status(), sync.lastOffsetS(), correctionS, samples, sync.anyAnswered(),
+                        sync.statusMessage());
                 if (linux != null && nowNs - lastInterferenceCheckNs > NS_PER_S) {
                     lastInterferenceCheckNs = nowNs;
                     linux.checkInterference();

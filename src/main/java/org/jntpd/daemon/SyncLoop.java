@@ -376,7 +376,7 @@ public final class SyncLoop implements Runnable {
         peers.remove(p);
         sync.removeSource(p.source);
         sync.removeStepListener(p.assoc);
-        Log.notice("removed source " + p.source.name() + " (" + p.assoc.lastVerdict() + ")");
+        Log.notice("removed source " + p.source.name() + ": " + p.assoc.demobiliseReason());
         if (p.pool != null) {
             p.pool.inUse.remove(p.address.getAddress());
             p.pool.dropped.add(p.address.getAddress());
@@ -461,6 +461,12 @@ public final class SyncLoop implements Runnable {
             }
             sync.update(nowNs);
             listener.sample(p.source.name(), nowNs);
+            publish(nowNs);
+        } else if ((flags & Association.RESELECT) != 0) {
+            Log.info(p.source.name() + ": answers unsynchronised (leap " + header.leap + ", stratum " + header.stratum
+                    + "); not selectable");
+            long nowNs = clock.nowNs();
+            sync.update(nowNs);
             publish(nowNs);
         } else if (p.assoc.lastVerdict() != PacketVerdict.ACCEPTED) {
             Log.debug(p.source.name() + ": packet not used: " + p.assoc.lastVerdict());
@@ -607,7 +613,7 @@ public final class SyncLoop implements Runnable {
         return new DaemonStatus(t, List.copyOf(lines));
     }
 
-    private static DaemonStatus.SourceLine line(char kind, Source src, int pollLog2, int reach, long nowNs) {
+    private DaemonStatus.SourceLine line(char kind, Source src, int pollLog2, int reach, long nowNs) {
         char state = switch (src.state()) {
             case SYSTEM_PEER -> '*';
             case COMBINED -> '+';
@@ -617,9 +623,12 @@ public final class SyncLoop implements Runnable {
             case UNSELECTABLE -> '?';
         };
         boolean measured = src.samples() > 0;
+        Source.Unusable why = src.state() == org.jntpd.sync.SourceState.UNSELECTABLE
+                ? src.unusable(nowNs, src.maxDistanceNs()) : null;
         return new DaemonStatus.SourceLine(kind, state, src.name(), src.stratum(), pollLog2, reach,
                 measured ? (nowNs - src.lastSampleNs()) * 1e-9 : 0, measured ? src.offsetNs(nowNs) * 1e-9 : 0,
-                measured ? src.offsetSigmaNs(nowNs) * 1e-9 : 0, measured ? src.jitterNs() * 1e-9 : 0, src.samples());
+                measured ? src.offsetSigmaNs(nowNs) * 1e-9 : 0, measured ? src.jitterNs() * 1e-9 : 0, src.samples(),
+                why == null ? null : why.text);
     }
 
     private void saveDrift() {

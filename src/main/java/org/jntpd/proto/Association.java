@@ -31,6 +31,11 @@ public final class Association implements ClockStepListener {
     public static final int DEMOBILISE = 4;
     /** With DEMOBILISE, for a pool member: mobilise another of the pool's addresses. */
     public static final int REPLACE = 8;
+    /**
+     * {@link #receive}: no sample, but what selection sees of the source changed (it answered unsynchronised); run
+     * {@code Synchroniser.update} so that the status says so and the source is no longer used.
+     */
+    public static final int RESELECT = 16;
 
     static final int BURST_COUNT = 8;
     static final long BURST_SPACING_NS = 2_000_000_000L;
@@ -38,8 +43,12 @@ public final class Association implements ClockStepListener {
     static final int MISSES_PER_BACKOFF = 8;
     /** ... up to this many steps above minpoll, so that an intermittent link is noticed soon after it returns. */
     static final int UNREACHABLE_BACKOFF_STEPS = 2;
-    /** A new association's source counts as pending (its first answer awaited) for this many polls. */
-    static final int PENDING_POLLS = 2;
+    /**
+     * A new association's source counts as pending (its first answer awaited) until this many requests in a row went
+     * unanswered, burst requests counted one by one: with iburst a dead server stops holding the others back after
+     * about 4 s (chronyd: 4 s), without it after two polls (chronyd needs three samples then too).
+     */
+    static final int PENDING_REQUESTS = 2;
     /** A pool member or passive peer unreachable (or a pool member a falseticker) for this many polls is dropped. */
     static final int POLLS_TO_DROP = 8;
     static final int MAX_VERSION = 4;
@@ -57,10 +66,13 @@ public final class Association implements ClockStepListener {
     private long nextPollNs;
     private int burstRemaining;
     private boolean answeredSincePoll = true;
+    private boolean answeredSinceRequest = true;
+    private int unansweredRequests;
     private int missedPolls;
     private int unreachablePolls;
     private int falsetickerPolls;
     private boolean demobilised;
+    private String demobiliseReason;
 
     private boolean awaiting;
     private long xmtNtp64;
@@ -147,6 +159,10 @@ public final class Association implements ClockStepListener {
         if (burstRemaining > 0) {
             burstRemaining--;
         }
+        if (!answeredSinceRequest && ++unansweredRequests >= PENDING_REQUESTS) {
+            source.setPending(false);
+        }
+        answeredSinceRequest = false;
         fillRequest(nowNs, request, sys);
         // Burst packets 2 s apart, or closer when even minpoll is shorter (chrony: "2 seconds or less").
         long minPollNs = minPollLog2 >= 0 ? 1_000_000_000L << minPollLog2 : 1_000_000_000L >> -minPollLog2;
@@ -169,19 +185,19 @@ public final class Association implements ClockStepListener {
             source.setReachable(false);
             unreachablePolls++;
         }
-        if (unreachablePolls > PENDING_POLLS) {
-            source.setPending(false);
-        }
         falsetickerPolls = source.state() == SourceState.FALSETICKER ? falsetickerPolls + 1 : 0;
         boolean ephemeral = cfg.mode() == AssociationConfig.Mode.SYMMETRIC_PASSIVE;
-        if ((cfg.pool() || ephemeral) && unreachablePolls >= POLLS_TO_DROP
-                || cfg.pool() && falsetickerPolls >= POLLS_TO_DROP) {
-            return demobilise();
+        if ((cfg.pool() || ephemeral) && unreachablePolls >= POLLS_TO_DROP) {
+            return demobilise((source.everReachable() ? "unreachable for " : "no answer to ") + unreachablePolls + " polls");
+        }
+        if (cfg.pool() && falsetickerPolls >= POLLS_TO_DROP) {
+            return demobilise("a falseticker for " + falsetickerPolls + " polls");
         }
         return 0;
     }
 
-    private int demobilise() {
+    private int demobilise(String reason) {
+        demobiliseReason = reason;
         demobilised = true;
         awaiting = false;
         source.setReachable(false);
@@ -244,8 +260,8 @@ public final class Association implements ClockStepListener {
 
     /**
      * A packet from this association's peer, decoded into {@code h}, received at local time {@code rxNs}.
-     * Returns {@link #SAMPLE} when the source accepted a new sample, DEMOBILISE(|REPLACE) on KoD DENY/RSTR,
-     * else 0; {@link #lastVerdict()} says why.
+     * Returns {@link #SAMPLE} when the source accepted a new sample, {@link #RESELECT} when it answered
+     * unsynchronised (the first time), DEMOBILISE(|REPLACE) on KoD DENY/RSTR, else 0; {@link #lastVerdict()} says why.
      */
     public int receive(HeaderFields h, long rxNs) {
         if (demobilised) {
@@ -298,10 +314,13 @@ public final class Association implements ClockStepListener {
             prevTxLocalNs = xmtLocalNs;
         }
         if (kiss && (h.refId == KissCode.DENY || h.refId == KissCode.RSTR)) {
-            return verdict(PacketVerdict.KOD_DENY, demobilise());
+            return verdict(PacketVerdict.KOD_DENY, demobilise("refused by the server (kiss-o'-death "
+                    + (h.refId == KissCode.DENY ? "DENY" : "RSTR") + ")"));
         }
         reach |= 1;
         answeredSincePoll = true;
+        answeredSinceRequest = true;
+        unansweredRequests = 0;
         unreachablePolls = 0;
         source.setReachable(true);
         if (kiss && h.refId == KissCode.RATE) {
@@ -309,7 +328,7 @@ public final class Association implements ClockStepListener {
             return verdict(PacketVerdict.KOD_RATE, 0);
         }
         if (h.leap == 3 || h.stratum == 0 || h.stratum >= 16) {
-            return verdict(PacketVerdict.UNSYNCHRONISED, 0);
+            return verdict(PacketVerdict.UNSYNCHRONISED, source.answeredUnsynchronised(h.leap, h.stratum) ? RESELECT : 0);
         }
         if (cfg.localRefId() != 0 && h.refId == cfg.localRefId() && h.stratum > 1) {
             return verdict(PacketVerdict.LOOP, 0);
@@ -442,6 +461,11 @@ public final class Association implements ClockStepListener {
 
     public boolean demobilised() {
         return demobilised;
+    }
+
+    /** Why the association demobilised ("unreachable for 8 polls", "a falseticker for 8 polls", ...), else null. */
+    public String demobiliseReason() {
+        return demobiliseReason;
     }
 
     public long sent() {

@@ -20,13 +20,42 @@ public final class Source {
     private static final int SAMPLES_BEFORE_GATE = 4;
     private static final double NS = 1e-9;
 
+    /** Why selection cannot use a source ({@link #unusable}), for the log and jntpc. */
+    public enum Unusable {
+        NOSELECT("noselect"),
+        /** New, its first answer still awaited ({@link #setPending}). */
+        AWAITING("awaiting a first answer"),
+        /** Never answered (a dead address, a server not running, a firewall). */
+        NOT_ANSWERING("not answering"),
+        /** Answered before, but not the last polls. */
+        UNREACHABLE("unreachable"),
+        /** Answers, but says it is not synchronised itself (LI 3, stratum 0 or 16). */
+        UNSYNCHRONISED("answering unsynchronised (leap 3)"),
+        /** Answers, but no sample was usable yet (spikes, beyond maxdelay or maxdist, bad timestamps). */
+        NO_SAMPLE("without a usable sample yet"),
+        /** Its stratum is 16 or more: this host would be unsynchronised. */
+        STRATUM("at stratum 16"),
+        /** Its distance (root distance, our delay and the estimate's uncertainty) exceeds maxdist. */
+        TOO_FAR("beyond maxdist");
+
+        /** How a status line names it ("1 answering unsynchronised (leap 3)"). */
+        public final String text;
+
+        Unusable(String text) {
+            this.text = text;
+        }
+    }
+
     private final SourceConfig config;
     private final KalmanBank bank = new KalmanBank();
     private final DelayModel delays = new DelayModel();
     private final Synchroniser owner;
 
     private boolean reachable;
+    private boolean everReachable;
     private boolean pending;
+    /** The producer's last answer said the source is not synchronised (cleared by the next accepted sample). */
+    private boolean answersUnsynchronised;
     private int leap = 3;
     private int stratum = 16;
     private int refId;
@@ -91,6 +120,7 @@ public final class Source {
             consecutiveSpikes = 0;
         }
         logNoiseVar = Double.isNaN(logNoiseVar) ? Math.log(r) : logNoiseVar + (Math.log(r) - logNoiseVar) / 16;
+        answersUnsynchronised = false;
         leap = s.leap;
         stratum = s.stratum;
         refId = s.refId;
@@ -105,10 +135,35 @@ public final class Source {
     /** The producer's view of reachability (an association's reach register is non-zero; a refclock has signal). */
     public void setReachable(boolean reachable) {
         this.reachable = reachable;
+        everReachable |= reachable;
+    }
+
+    /**
+     * The source answered, but as unsynchronised (leap indicator 3, stratum 0 or 16): it is not selectable until a
+     * sample is accepted again, whatever estimate it holds, and it is no longer pending. Returns true when this
+     * changes what selection sees (the first such answer), so the producer can have selection run again.
+     */
+    public boolean answeredUnsynchronised(int leap, int stratum) {
+        boolean changed = !answersUnsynchronised;
+        answersUnsynchronised = true;
+        this.leap = leap;
+        this.stratum = stratum;
+        pending = false;
+        return changed;
+    }
+
+    /** Whether the last answer said the source is unsynchronised ({@link #answeredUnsynchronised}). */
+    public boolean answersUnsynchronised() {
+        return answersUnsynchronised;
     }
 
     public boolean reachable() {
         return reachable;
+    }
+
+    /** Whether the source ever answered (reachable at some time). */
+    public boolean everReachable() {
+        return everReachable;
     }
 
     /**
@@ -217,8 +272,30 @@ public final class Source {
 
     /** Whether selection may consider the source at {@code nowNs}. */
     boolean selectable(long nowNs, long maxDistanceNs) {
-        return reachable && !config.noselect() && bank.initialised() && leap != 3
-                && stratum >= 0 && stratum < 16 && distanceNs(nowNs) < maxDistanceNs; // 0: a reference clock
+        return unusable(nowNs, maxDistanceNs) == null;
+    }
+
+    /** Why selection cannot consider the source at {@code nowNs}, or null when it can. */
+    public Unusable unusable(long nowNs, long maxDistanceNs) {
+        if (config.noselect()) {
+            return Unusable.NOSELECT;
+        }
+        if (!reachable) {
+            return everReachable ? Unusable.UNREACHABLE : pending ? Unusable.AWAITING : Unusable.NOT_ANSWERING;
+        }
+        if (answersUnsynchronised) {
+            return Unusable.UNSYNCHRONISED;
+        }
+        if (!bank.initialised()) {
+            return Unusable.NO_SAMPLE;
+        }
+        if (leap == 3) { // a reference clock without time
+            return Unusable.UNSYNCHRONISED;
+        }
+        if (stratum < 0 || stratum >= 16) { // 0: a reference clock
+            return Unusable.STRATUM;
+        }
+        return distanceNs(nowNs) < maxDistanceNs ? null : Unusable.TOO_FAR;
     }
 
     public int leap() {

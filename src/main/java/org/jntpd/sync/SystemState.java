@@ -30,8 +30,11 @@ public record SystemState(boolean synced, int leap, int stratum, int refId, long
         return synced ? leap : 3;
     }
 
-    /** Root dispersion grown at PHI (15 ppm) since the reference time, ns. */
+    /** Root dispersion grown at PHI (15 ppm) since the reference time, ns; never synchronised: nothing to grow from. */
     public long rootDispersionNs(long nowNs) {
+        if (referenceTimeNs == 0) {
+            return rootDispersionNs;
+        }
         return rootDispersionNs + (long) (Source.PHI * Math.max(0, nowNs - referenceTimeNs));
     }
 

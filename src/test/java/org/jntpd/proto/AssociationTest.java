@@ -3,6 +3,7 @@ package org.jntpd.proto;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
@@ -155,15 +156,52 @@ class AssociationTest {
         a.poll(T0, request, unsynced);
         HeaderFields h = reply(request, T0 + 15 * MS, T0 + 16 * MS);
         h.leap = 3;
-        assertEquals(0, a.receive(h, T0 + 21 * MS));
+        // The first such answer changes what selection sees: the daemon runs it again, and the source says why.
+        assertEquals(Association.RESELECT, a.receive(h, T0 + 21 * MS));
         assertEquals(PacketVerdict.UNSYNCHRONISED, a.lastVerdict());
         assertEquals(1, a.reach());
+        assertEquals(Source.Unusable.UNSYNCHRONISED, a.source().unusable(T0 + 21 * MS, Long.MAX_VALUE));
+        assertFalse(a.source().pending(), "an answer, if unsynchronised, is no vote still to come");
         a.poll(T0 + 64 * S, request, unsynced);
         h = reply(request, T0 + 64 * S, T0 + 64 * S);
         h.stratum = 16;
         assertEquals(0, a.receive(h, T0 + 64 * S + 21 * MS));
         assertEquals(PacketVerdict.UNSYNCHRONISED, a.lastVerdict());
         assertEquals(0, a.source().samples());
+        // A synchronised answer makes it usable again; a later unsynchronised one takes it out at once.
+        a.poll(T0 + 128 * S, request, unsynced);
+        assertEquals(Association.SAMPLE, a.receive(reply(request, T0 + 128 * S, T0 + 128 * S), T0 + 128 * S + 21 * MS));
+        assertNull(a.source().unusable(T0 + 128 * S + 21 * MS, Long.MAX_VALUE));
+        a.poll(T0 + 192 * S, request, unsynced);
+        h = reply(request, T0 + 192 * S, T0 + 192 * S);
+        h.leap = 3;
+        assertEquals(Association.RESELECT, a.receive(h, T0 + 192 * S + 21 * MS));
+        assertEquals(Source.Unusable.UNSYNCHRONISED, a.source().unusable(T0 + 192 * S + 21 * MS, Long.MAX_VALUE));
+    }
+
+    @Test
+    void shouldStopCountingAsPendingAfterTwoUnansweredRequestsOfABurst() {
+        Association a = association(AssociationConfig.server().withIburst(true));
+        assertTrue(a.source().pending());
+        assertEquals(Association.SEND, a.poll(T0, request, unsynced));
+        assertEquals(T0 + 2 * S, a.nextPollNs(), "iburst: 2 s apart");
+        assertEquals(Association.SEND, a.poll(a.nextPollNs(), request, unsynced));
+        assertTrue(a.source().pending(), "one request unanswered");
+        assertEquals(Source.Unusable.AWAITING, a.source().unusable(T0 + 2 * S, Long.MAX_VALUE));
+        assertEquals(Association.SEND, a.poll(a.nextPollNs(), request, unsynced));
+        assertFalse(a.source().pending(), "two requests unanswered: no longer a vote to wait for");
+        assertEquals(Source.Unusable.NOT_ANSWERING, a.source().unusable(T0 + 4 * S, Long.MAX_VALUE));
+    }
+
+    @Test
+    void shouldSayWhyAPoolMemberIsDropped() {
+        Association a = association(AssociationConfig.server().withPool(true));
+        int flags = 0;
+        for (int i = 0; i < 20 && flags == 0; i++) {
+            flags = a.poll(a.nextPollNs(), request, unsynced) & ~Association.SEND;
+        }
+        assertEquals(Association.DEMOBILISE | Association.REPLACE, flags);
+        assertEquals("no answer to 8 polls", a.demobiliseReason());
     }
 
     @Test
