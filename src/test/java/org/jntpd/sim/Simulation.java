@@ -31,7 +31,7 @@ public final class Simulation {
 
     /** What a run measured. */
     public record Result(double rmsS, double maxS, double syncS, boolean falsetickerSelected, double freqRms,
-            double freqMax, int steps, int noMajority, long samples, String status) {}
+            double freqMax, int steps, int noMajority, long samples, double packetsPerHour, String status) {}
 
     /** A simulated server with the association and source that talk to it. */
     private final class Node {
@@ -74,6 +74,8 @@ public final class Simulation {
     private boolean falsetickerSelected;
     private int noMajority;
     private long samples;
+    /** Requests sent by every association, dropped ones included. */
+    private long requests;
     private PrintStream trace;
     private double traceEveryS;
 
@@ -187,8 +189,9 @@ public final class Simulation {
         double rms = Math.sqrt(sumX2 / Math.max(1, metricCount));
         double freqRms = Math.sqrt(sumF2 / Math.max(1, metricCount));
         int steps = clock.steps();
+        double hours = Math.max(1, nextSampleS - 1) / 3600.0;
         return new Result(rms, maxX, lastBadS + 1, falsetickerSelected, freqRms, maxF, steps, noMajority, samples,
-                sync.statusMessage());
+                requests / hours, sync.statusMessage());
     }
 
     /** The true time at which the local clock reads {@code localNs}, at the current rate; now if already past. */
@@ -259,6 +262,7 @@ public final class Simulation {
         if ((flags & Association.SEND) == 0) {
             return;
         }
+        requests++;
         // Draw both delays whatever happens, so that losses do not shift the random streams.
         long tSend = clock.trueNs();
         long up = delayNs(n.server.up(), n.net);
@@ -309,6 +313,9 @@ public final class Simulation {
         if ((flags & Association.DEMOBILISE) != 0) {
             drop(a.node);
             return;
+        }
+        if ((flags & Association.RESELECT) != 0) {
+            sync.update(rx);
         }
         if ((flags & Association.SAMPLE) == 0) {
             return;
