@@ -71,6 +71,8 @@ public final class Source {
     private double jitterVar;
     private double logNoiseVar = Double.NaN;
     private SourceState state = SourceState.UNSELECTABLE;
+    /** Selection's running score against the system peer (see Selection's reselection). */
+    double selectionScore = 1;
 
     Source(Synchroniser owner, SourceConfig config) {
         this.owner = owner;
