@@ -39,10 +39,11 @@ public final class Association implements ClockStepListener {
 
     static final int BURST_COUNT = 8;
     static final long BURST_SPACING_NS = 2_000_000_000L;
-    /** Every this many unanswered polls in a row the poll interval doubles ... */
-    static final int MISSES_PER_BACKOFF = 8;
-    /** ... up to this many steps above minpoll, so that an intermittent link is noticed soon after it returns. */
-    static final int UNREACHABLE_BACKOFF_STEPS = 2;
+    /**
+     * Every this many unanswered polls in a row the poll interval doubles, up to maxpoll: a server gone for a day
+     * costs about 90 requests (it cost 340 at the former cap of minpoll + 2), which is what chronyd sends too.
+     */
+    static final int MISSES_PER_BACKOFF = 4;
     /**
      * A new association's source counts as pending (its first answer awaited) until this many requests in a row went
      * unanswered, burst requests counted one by one: with iburst a dead server stops holding the others back after
@@ -176,8 +177,7 @@ public final class Association implements ClockStepListener {
         if (answeredSincePoll) {
             missedPolls = 0;
         } else if (++missedPolls % MISSES_PER_BACKOFF == 0) {
-            int cap = Math.min(cfg.maxPollLog2(), minPollLog2 + UNREACHABLE_BACKOFF_STEPS);
-            pollLog2 = Math.max(pollLog2, Math.min(pollLog2 + 1, cap));
+            pollLog2 = Math.max(pollLog2, Math.min(pollLog2 + 1, cfg.maxPollLog2()));
         }
         answeredSincePoll = false;
         reach = (reach << 1) & 0xFF;
@@ -209,9 +209,13 @@ public final class Association implements ClockStepListener {
         if (cfg.mode() != AssociationConfig.Mode.CLIENT && reach != 0) {
             poll = Math.max(minPollLog2, Math.min(poll, peerPollLog2)); // symmetric: the shorter of both
         }
-        long base = poll >= 0 ? 1_000_000_000L << poll : 1_000_000_000L >> -poll; // chrony allows down to 1/64 s
+        long base = intervalNs(poll);
         // +-1/32 so that many clients started together do not stay in step.
         return base + (long) ((random.nextDouble() - 0.5) * base / 16);
+    }
+
+    private static long intervalNs(int pollLog2) {
+        return pollLog2 >= 0 ? 1_000_000_000L << pollLog2 : 1_000_000_000L >> -pollLog2; // chrony allows down to 1/64 s
     }
 
     private void fillRequest(long nowNs, HeaderFields h, SystemState sys) {
@@ -317,6 +321,9 @@ public final class Association implements ClockStepListener {
             return verdict(PacketVerdict.KOD_DENY, demobilise("refused by the server (kiss-o'-death "
                     + (h.refId == KissCode.DENY ? "DENY" : "RSTR") + ")"));
         }
+        if (reach == 0 && pollLog2 > minPollLog2) {
+            pollLog2 = minPollLog2; // back after an outage: the estimate aged, measure at minpoll until it is good again
+        }
         reach |= 1;
         answeredSincePoll = true;
         answeredSinceRequest = true;
@@ -360,6 +367,11 @@ public final class Association implements ClockStepListener {
         sample.set(t4, offsetNs, delayNs, dispersionNs, rootDelayNs, rootDispersionNs, h.stratum, h.refId, h.leap,
                 h.precision);
         if (!source.accumulate(sample)) {
+            // A spike or a change (a step, a frequency the filter did not expect): ask again at minpoll rather than
+            // one long interval later, so that a change is confirmed (three in a row) in minutes, not hours.
+            if (burstRemaining == 0 && pollLog2 > minPollLog2) {
+                nextPollNs = Math.min(nextPollNs, rxNs + intervalNs(minPollLog2));
+            }
             return verdict(PacketVerdict.SPIKE, 0);
         }
         if (burstRemaining == 0) {

@@ -180,6 +180,27 @@ class AssociationTest {
     }
 
     @Test
+    void shouldAskAgainAtMinpollAfterASpike() {
+        Association a = association(AssociationConfig.server());
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        long t = T0;
+        for (int i = 0; i < 400 && a.pollLog2() < 8; i++) {
+            t = a.nextPollNs();
+            a.poll(t, request, unsynced);
+            long up = 100_000 + Math.round(20_000 * r.nextExponential());
+            long down = 100_000 + Math.round(20_000 * r.nextExponential());
+            a.receive(reply(request, t + up, t + up), t + up + down);
+        }
+        assertTrue(a.pollLog2() >= 8, "a quiet server: the interval grew to " + a.pollLog2());
+        t = a.nextPollNs();
+        a.poll(t, request, unsynced);
+        a.receive(reply(request, t + 50 * MS, t + 50 * MS), t + 200_000); // 50 ms off, nothing in the delay explains it
+        assertEquals(PacketVerdict.SPIKE, a.lastVerdict());
+        long nextS = (a.nextPollNs() - (t + 200_000)) / S;
+        assertTrue(nextS >= 60 && nextS <= 68, "asks again at minpoll (64 s), not one long interval later: " + nextS + " s");
+    }
+
+    @Test
     void shouldStopCountingAsPendingAfterTwoUnansweredRequestsOfABurst() {
         Association a = association(AssociationConfig.server().withIburst(true));
         assertTrue(a.source().pending());
@@ -252,7 +273,7 @@ class AssociationTest {
     }
 
     @Test
-    void shouldMarkAnUnansweredServerUnreachableAndBackOffALittle() {
+    void shouldMarkAnUnansweredServerUnreachableBackOffToMaxpollAndReturnToMinpollWhenItAnswers() {
         Association a = association(AssociationConfig.server());
         long t = T0;
         a.poll(t, request, unsynced);
@@ -266,13 +287,17 @@ class AssociationTest {
         }
         assertEquals(0, a.reach());
         assertFalse(a.source().reachable());
-        assertEquals(6, a.pollLog2(), "7 requests known unanswered, the 8th still out");
+        assertEquals(7, a.pollLog2(), "one step once 4 requests went unanswered; 7 known unanswered, the 8th still out");
         a.poll(a.nextPollNs(), request, unsynced);
-        assertEquals(7, a.pollLog2(), "one step once 8 requests went unanswered");
+        assertEquals(8, a.pollLog2(), "another step after 8");
         for (int i = 0; i < 24; i++) {
             a.poll(a.nextPollNs(), request, unsynced);
         }
-        assertEquals(8, a.pollLog2(), "never more than two steps above minpoll: an intermittent link is found again soon");
+        assertEquals(10, a.pollLog2(), "up to maxpoll: a server gone for a day costs about 90 requests, as with chronyd");
+        t = a.nextPollNs();
+        a.poll(t, request, unsynced);
+        a.receive(reply(request, t + 15 * MS, t + 16 * MS), t + 21 * MS);
+        assertEquals(6, a.pollLog2(), "back: its estimate aged, so measure at minpoll again");
     }
 
     @Test

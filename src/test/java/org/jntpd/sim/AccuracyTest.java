@@ -129,7 +129,7 @@ class AccuracyTest {
     void shouldLeaveAnUnsteeredClockToItsOscillator() {
         // noselect: measured, never used; the clock runs at f0 from x0 (no wander).
         Simulation sim = new Simulation(inline("id FREE", "limit 5000", "settle 0", "client offset 0.01 freq 2e-5 wander 0",
-                "server s1", "conf server s1 noselect"), 1);
+                "server s1", "conf server s1 noselect maxpoll 6"), 1);
         sim.run();
         assertEquals(0.01 + 2e-5 * 5000, sim.clock().offsetNs() * 1e-9, 1e-9);
         assertTrue(sim.associations().get(0).source().samples() > 70);
@@ -147,7 +147,7 @@ class AccuracyTest {
     @Test
     void shouldPassPacketsOnlyWhileTheNetworkIsUp() {
         Simulation sim = new Simulation(inline("id GAPS", "limit 172800", "settle 0", "server s1",
-                "network up 1799.9 period 86400"), 1);
+                "network up 1799.9 period 86400", "conf server s1 maxpoll 6"), 1);
         Simulation.Result r = sim.run();
         // 1800 s of 64 s polls a day: at most 29 answers a day, two days.
         assertTrue(r.samples() > 30 && r.samples() <= 2 * 29, "answers: " + r.samples());
@@ -155,7 +155,8 @@ class AccuracyTest {
 
     @Test
     void shouldSeeTheConfiguredNetworkDelays() {
-        Simulation sim = new Simulation(inline("id DELAY", "limit 20000", "settle 0", "server s1 delay 1e-3 jitter 1e-5"), 1);
+        Simulation sim = new Simulation(inline("id DELAY", "limit 20000", "settle 0", "server s1 delay 1e-3 jitter 1e-5",
+                "conf server s1 maxpoll 6"), 1);
         sim.run();
         long minDelay = sim.associations().get(0).source().minDelayNs();
         assertTrue(minDelay >= 2_000_000 && minDelay < 2_002_000, "two legs of 1 ms plus a little jitter: " + minDelay);
