@@ -19,6 +19,16 @@ public final class Source {
     /** The first samples are never spikes: the filter has nothing to judge them by. */
     private static final int SAMPLES_BEFORE_GATE = 4;
     private static final double NS = 1e-9;
+    /**
+     * The declared part of a sample's noise (precisions, dispersion) is replaced by the source's measured noise once
+     * this many samples were seen, if that is smaller: a PPS in a guest declares 2^-20 s (its clock reads) and a
+     * dispersion of that size, yet pulses scatter by 100-200 ns.
+     */
+    static final int SAMPLES_BEFORE_MEASURED_NOISE = 16;
+    /** Memory of the measured noise, in samples. */
+    private static final double MEASURED_NOISE_MEMORY = 32;
+    /** Nothing is measured more finely than 1 ns. */
+    private static final double MIN_NOISE_VAR = 1e-18;
 
     /** Why selection cannot use a source ({@link #unusable}), for the log and jntpc. */
     public enum Unusable {
@@ -69,6 +79,8 @@ public final class Source {
     /** Samples still to come before a source that just changed (a step) is combined again. */
     private int settling;
     private double jitterVar;
+    /** Mean squared innovation of accepted samples (s^2): the measured noise plus the prediction's own error. */
+    private double measuredNoiseVar;
     private double logNoiseVar = Double.NaN;
     private SourceState state = SourceState.UNSELECTABLE;
     /** Selection's running score against the system peer (see Selection's reselection). */
@@ -96,12 +108,18 @@ public final class Source {
         double bound = delays.errorBoundNs(s.delayNs) * NS;
         double precision = Math.scalb(1.0, s.precisionLog2) + Math.scalb(1.0, owner.precisionLog2());
         double dispersion = s.dispersionNs * NS;
-        double modelled = bound * bound / 3 + precision * precision / 12 + dispersion * dispersion / 3;
+        double declared = precision * precision / 12 + dispersion * dispersion / 3;
+        if (samples >= SAMPLES_BEFORE_MEASURED_NOISE && settling == 0) {
+            // Never more than declared (a noisier source is the bank's noise scales' business, they only go up).
+            declared = Math.min(declared, Math.max(measuredNoiseVar, MIN_NOISE_VAR));
+        }
+        double modelled = bound * bound / 3 + declared;
         double r = modelled * (bank.initialised() ? bank.noiseScale() : 1);
         double z = s.offsetNs * NS;
         if (!bank.initialised()) {
             bank.reset(s.localTimeNs, z, modelled, owner.newSourceFrequency(), owner.newSourceFrequencyVariance());
             jitterVar = r;
+            measuredNoiseVar = r;
         } else {
             double inn = z - bank.offset(s.localTimeNs);
             double predicted = bank.offsetVariance(s.localTimeNs);
@@ -117,6 +135,7 @@ public final class Source {
             } else {
                 settling = Math.max(0, settling - 1);
                 jitterVar += (inn * inn - jitterVar) / 8;
+                measuredNoiseVar += (inn * inn - measuredNoiseVar) / Math.min(samples + 1, MEASURED_NOISE_MEMORY);
             }
             bank.update(s.localTimeNs, z, modelled);
             consecutiveSpikes = 0;
