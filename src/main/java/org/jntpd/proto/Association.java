@@ -322,7 +322,10 @@ public final class Association implements ClockStepListener {
                     + (h.refId == KissCode.DENY ? "DENY" : "RSTR") + ")"));
         }
         if (reach == 0 && pollLog2 > minPollLog2) {
-            pollLog2 = minPollLog2; // back after an outage: the estimate aged, measure at minpoll until it is good again
+            // Back after an outage: the estimate aged, measure at minpoll until it is good again, from now on (the
+            // next poll was scheduled a long interval ahead when this request went out).
+            pollLog2 = minPollLog2;
+            nextPollNs = Math.min(nextPollNs, rxNs + randomisedIntervalNs());
         }
         reach |= 1;
         answeredSincePoll = true;

@@ -86,7 +86,7 @@ public final class PollPolicy {
         if (poll < max) {
             double[] longer = steadyState(wander, noise, Math.scalb(1.0, poll + 1));
             double longerS = Math.scalb(1.0, poll + 1);
-            boolean converged = source.offsetVariance(source.lastSampleNs() + (long) (longerS * 1e9))
+            boolean converged = source.predictionVariance(source.lastSampleNs() + (long) (longerS * 1e9))
                     <= CONVERGED_SLACK * longer[1];
             if (longer[0] <= (1 + cost) * now && converged) {
                 return poll + 1;

@@ -27,6 +27,8 @@ public final class Source {
     static final int SAMPLES_BEFORE_MEASURED_NOISE = 16;
     /** Memory of the measured noise, in samples. */
     private static final double MEASURED_NOISE_MEMORY = 32;
+    /** With the asymmetry learnt, at least this share of a sample's delay-bound variance is still noise. */
+    private static final double MIN_ASYMMETRIC_SHARE = 0.05;
     /** Nothing is measured more finely than 1 ns. */
     private static final double MIN_NOISE_VAR = 1e-18;
 
@@ -106,6 +108,12 @@ public final class Source {
     public boolean accumulate(Sample s) {
         delays.add(s.delayNs);
         double bound = delays.errorBoundNs(s.delayNs) * NS;
+        double excess = delays.excessNs(s.delayNs) * NS;
+        if (bank.initialised()) {
+            // Queueing mostly one way: the error is largely the learnt bias, the rest is what is left of the bound.
+            double a = bank.asymmetry();
+            bound *= Math.sqrt(Math.max(1 - 4 * a * a, MIN_ASYMMETRIC_SHARE));
+        }
         double precision = Math.scalb(1.0, s.precisionLog2) + Math.scalb(1.0, owner.precisionLog2());
         double dispersion = s.dispersionNs * NS;
         double declared = precision * precision / 12 + dispersion * dispersion / 3;
@@ -121,8 +129,8 @@ public final class Source {
             jitterVar = r;
             measuredNoiseVar = r;
         } else {
-            double inn = z - bank.offset(s.localTimeNs);
-            double predicted = bank.offsetVariance(s.localTimeNs);
+            double inn = z - bank.measurement(s.localTimeNs, excess);
+            double predicted = bank.measurementVariance(s.localTimeNs, excess);
             double sigma = Math.sqrt(predicted + r);
             boolean spike = samples >= SAMPLES_BEFORE_GATE && Math.abs(inn) > SPIKE_GATE_SIGMA * sigma;
             if (spike) {
@@ -137,7 +145,7 @@ public final class Source {
                 jitterVar += (inn * inn - jitterVar) / 8;
                 measuredNoiseVar += (inn * inn - measuredNoiseVar) / Math.min(samples + 1, MEASURED_NOISE_MEMORY);
             }
-            bank.update(s.localTimeNs, z, modelled);
+            bank.update(s.localTimeNs, z, modelled, excess);
             consecutiveSpikes = 0;
         }
         logNoiseVar = Double.isNaN(logNoiseVar) ? Math.log(r) : logNoiseVar + (Math.log(r) - logNoiseVar) / 16;
@@ -234,9 +242,29 @@ public final class Source {
         return Math.sqrt(bank.frequencyVariance(nowNs)) * 1e6;
     }
 
+    /**
+     * Estimated asymmetry of the path's queueing: the share of a sample's delay excess that shows as offset error
+     * (-1/2: all queueing on the way back, +1/2 on the way out, 0 symmetric). Samples are corrected by it.
+     */
+    public double asymmetry() {
+        return bank.asymmetry();
+    }
+
     /** Estimated wander of the local oscillator as seen against this source: the random-walk step per sqrt(s). */
     public double wanderPerSqrtS() {
         return bank.wander();
+    }
+
+    /**
+     * Variance of the predicted measurement at {@code nowNs} of a sample with the path's mean delay excess, s^2: the
+     * offset's variance plus what the asymmetry's uncertainty adds to such a sample.
+     */
+    double predictionVariance(long nowNs) {
+        double a = bank.asymmetry();
+        if (a * a <= 4 * bank.asymmetryVariance()) {
+            return bank.offsetVariance(nowNs); // no asymmetry detected: its uncertainty is not a reason to wait
+        }
+        return bank.measurementVariance(nowNs, 2 * delays.jitterScaleNs() * NS);
     }
 
     /** Variance of {@link #offsetNs(long)}, s^2. */

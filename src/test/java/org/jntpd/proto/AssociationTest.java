@@ -298,6 +298,8 @@ class AssociationTest {
         a.poll(t, request, unsynced);
         a.receive(reply(request, t + 15 * MS, t + 16 * MS), t + 21 * MS);
         assertEquals(6, a.pollLog2(), "back: its estimate aged, so measure at minpoll again");
+        long nextS = (a.nextPollNs() - (t + 21 * MS)) / S;
+        assertTrue(nextS >= 60 && nextS <= 68, "from now on, not after the long interval scheduled before: " + nextS + " s");
     }
 
     @Test

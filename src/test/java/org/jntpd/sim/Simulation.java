@@ -31,7 +31,7 @@ public final class Simulation {
 
     /** What a run measured. */
     public record Result(double rmsS, double maxS, double syncS, boolean falsetickerSelected, double freqRms,
-            double freqMax, int steps, int noMajority, long samples, double packetsPerHour, String status) {}
+            double freqMax, int steps, int noMajority, long samples, double packetsPerHour, double maxAtS, String status) {}
 
     /** A simulated server with the association and source that talk to it. */
     private final class Node {
@@ -138,6 +138,7 @@ public final class Simulation {
 
     private double sumX2;
     private double maxX;
+    private long maxAtS;
     private double sumF2;
     private double maxF;
     private long metricCount;
@@ -191,7 +192,7 @@ public final class Simulation {
         int steps = clock.steps();
         double hours = Math.max(1, nextSampleS - 1) / 3600.0;
         return new Result(rms, maxX, lastBadS + 1, falsetickerSelected, freqRms, maxF, steps, noMajority, samples,
-                requests / hours, sync.statusMessage());
+                requests / hours, maxAtS, sync.statusMessage());
     }
 
     /** The true time at which the local clock reads {@code localNs}, at the current rate; now if already past. */
@@ -241,7 +242,10 @@ public final class Simulation {
         }
         if (tS > sc.settleS()) {
             sumX2 += x * x;
-            maxX = Math.max(maxX, Math.abs(x));
+            if (Math.abs(x) > maxX) {
+                maxX = Math.abs(x);
+                maxAtS = nextSampleS;
+            }
             sumF2 += f * f;
             maxF = Math.max(maxF, Math.abs(f));
             metricCount++;
