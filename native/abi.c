@@ -27,7 +27,13 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
+#include <linux/if_link.h>
+#include <linux/if_xdp.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
 #include <linux/pps.h>
@@ -41,6 +47,21 @@
     printf("offsetof.%s.%s %zu\n", NAME, #F, offsetof(T, F));            \
     printf("sizeof.%s.%s %zu\n", NAME, #F, sizeof(((T *)0)->F))
 #define C(X) printf("%s %lld\n", #X, (long long)(X))
+/* A member M of union bpf_attr printed as field F of the Java view NAME (each view is padded to the whole union). */
+#define ATTR(NAME, F, M)                                                                   \
+    printf("offsetof.%s.%s %zu\n", NAME, #F, offsetof(union bpf_attr, M));                \
+    printf("sizeof.%s.%s %zu\n", NAME, #F, sizeof(((union bpf_attr *)0)->M))
+
+/* Where the compiler puts struct bpf_insn's register bitfields: the byte holding dst_reg=1, src_reg=2 as 0x21. */
+static int insn_regs_offset(void) {
+    struct bpf_insn insn = {0};
+    insn.dst_reg = 1;
+    insn.src_reg = 2;
+    for (size_t i = 0; i < sizeof insn; i++) {
+        if (((unsigned char *)&insn)[i] == 0x21) return (int)i;
+    }
+    return -1;
+}
 
 int main(void) {
     SIZE(struct timespec, "timespec");
@@ -249,9 +270,172 @@ int main(void) {
     FIELD(struct sockaddr_un, "sockaddr_un", sun_family);
     FIELD(struct sockaddr_un, "sockaddr_un", sun_path);
 
+    SIZE(union bpf_attr, "bpf_attr_map_create");
+    ATTR("bpf_attr_map_create", map_type, map_type);
+    ATTR("bpf_attr_map_create", key_size, key_size);
+    ATTR("bpf_attr_map_create", value_size, value_size);
+    ATTR("bpf_attr_map_create", max_entries, max_entries);
+    ATTR("bpf_attr_map_create", map_flags, map_flags);
+    ATTR("bpf_attr_map_create", inner_map_fd, inner_map_fd);
+    ATTR("bpf_attr_map_create", numa_node, numa_node);
+    ATTR("bpf_attr_map_create", map_name, map_name);
+
+    SIZE(union bpf_attr, "bpf_attr_map_elem");
+    ATTR("bpf_attr_map_elem", map_fd, map_fd);
+    ATTR("bpf_attr_map_elem", key, key);
+    ATTR("bpf_attr_map_elem", value, value);
+    ATTR("bpf_attr_map_elem", flags, flags);
+
+    SIZE(union bpf_attr, "bpf_attr_prog_load");
+    ATTR("bpf_attr_prog_load", prog_type, prog_type);
+    ATTR("bpf_attr_prog_load", insn_cnt, insn_cnt);
+    ATTR("bpf_attr_prog_load", insns, insns);
+    ATTR("bpf_attr_prog_load", license, license);
+    ATTR("bpf_attr_prog_load", log_level, log_level);
+    ATTR("bpf_attr_prog_load", log_size, log_size);
+    ATTR("bpf_attr_prog_load", log_buf, log_buf);
+    ATTR("bpf_attr_prog_load", kern_version, kern_version);
+    ATTR("bpf_attr_prog_load", prog_flags, prog_flags);
+    ATTR("bpf_attr_prog_load", prog_name, prog_name);
+    ATTR("bpf_attr_prog_load", prog_ifindex, prog_ifindex);
+    ATTR("bpf_attr_prog_load", expected_attach_type, expected_attach_type);
+
+    SIZE(union bpf_attr, "bpf_attr_link_create");
+    ATTR("bpf_attr_link_create", prog_fd, link_create.prog_fd);
+    ATTR("bpf_attr_link_create", target_ifindex, link_create.target_ifindex);
+    ATTR("bpf_attr_link_create", attach_type, link_create.attach_type);
+    ATTR("bpf_attr_link_create", flags, link_create.flags);
+
+    SIZE(union bpf_attr, "bpf_attr_obj_info");
+    ATTR("bpf_attr_obj_info", bpf_fd, info.bpf_fd);
+    ATTR("bpf_attr_obj_info", info_len, info.info_len);
+    ATTR("bpf_attr_obj_info", info, info.info);
+    if (offsetof(union bpf_attr, prog_id) != offsetof(union bpf_attr, info.bpf_fd)) printf("prog_id_not_at_bpf_fd 1\n");
+
+    SIZE(struct bpf_prog_info, "bpf_prog_info");
+    FIELD(struct bpf_prog_info, "bpf_prog_info", type);
+    FIELD(struct bpf_prog_info, "bpf_prog_info", id);
+    FIELD(struct bpf_prog_info, "bpf_prog_info", tag);
+    FIELD(struct bpf_prog_info, "bpf_prog_info", name);
+    FIELD(struct bpf_prog_info, "bpf_prog_info", ifindex);
+
+    SIZE(struct bpf_insn, "bpf_insn");
+    FIELD(struct bpf_insn, "bpf_insn", code);
+    printf("offsetof.bpf_insn.dst_reg_src_reg %d\n", insn_regs_offset());
+    printf("sizeof.bpf_insn.dst_reg_src_reg 1\n");
+    FIELD(struct bpf_insn, "bpf_insn", off);
+    FIELD(struct bpf_insn, "bpf_insn", imm);
+
+    SIZE(struct xdp_md, "xdp_md");
+    FIELD(struct xdp_md, "xdp_md", data);
+    FIELD(struct xdp_md, "xdp_md", data_end);
+    FIELD(struct xdp_md, "xdp_md", data_meta);
+    FIELD(struct xdp_md, "xdp_md", ingress_ifindex);
+    FIELD(struct xdp_md, "xdp_md", rx_queue_index);
+    FIELD(struct xdp_md, "xdp_md", egress_ifindex);
+
+    SIZE(struct sockaddr_xdp, "sockaddr_xdp");
+    FIELD(struct sockaddr_xdp, "sockaddr_xdp", sxdp_family);
+    FIELD(struct sockaddr_xdp, "sockaddr_xdp", sxdp_flags);
+    FIELD(struct sockaddr_xdp, "sockaddr_xdp", sxdp_ifindex);
+    FIELD(struct sockaddr_xdp, "sockaddr_xdp", sxdp_queue_id);
+    FIELD(struct sockaddr_xdp, "sockaddr_xdp", sxdp_shared_umem_fd);
+
+    SIZE(struct xdp_umem_reg, "xdp_umem_reg");
+    FIELD(struct xdp_umem_reg, "xdp_umem_reg", addr);
+    FIELD(struct xdp_umem_reg, "xdp_umem_reg", len);
+    FIELD(struct xdp_umem_reg, "xdp_umem_reg", chunk_size);
+    FIELD(struct xdp_umem_reg, "xdp_umem_reg", headroom);
+    FIELD(struct xdp_umem_reg, "xdp_umem_reg", flags);
+
+    SIZE(struct xdp_ring_offset, "xdp_ring_offset");
+    FIELD(struct xdp_ring_offset, "xdp_ring_offset", producer);
+    FIELD(struct xdp_ring_offset, "xdp_ring_offset", consumer);
+    FIELD(struct xdp_ring_offset, "xdp_ring_offset", desc);
+    FIELD(struct xdp_ring_offset, "xdp_ring_offset", flags);
+
+    SIZE(struct xdp_mmap_offsets, "xdp_mmap_offsets");
+    FIELD(struct xdp_mmap_offsets, "xdp_mmap_offsets", rx);
+    FIELD(struct xdp_mmap_offsets, "xdp_mmap_offsets", tx);
+    FIELD(struct xdp_mmap_offsets, "xdp_mmap_offsets", fr);
+    FIELD(struct xdp_mmap_offsets, "xdp_mmap_offsets", cr);
+
+    SIZE(struct xdp_desc, "xdp_desc");
+    FIELD(struct xdp_desc, "xdp_desc", addr);
+    FIELD(struct xdp_desc, "xdp_desc", len);
+    FIELD(struct xdp_desc, "xdp_desc", options);
+
+    SIZE(struct xdp_statistics, "xdp_statistics");
+    FIELD(struct xdp_statistics, "xdp_statistics", rx_dropped);
+    FIELD(struct xdp_statistics, "xdp_statistics", rx_invalid_descs);
+    FIELD(struct xdp_statistics, "xdp_statistics", tx_invalid_descs);
+    FIELD(struct xdp_statistics, "xdp_statistics", rx_ring_full);
+    FIELD(struct xdp_statistics, "xdp_statistics", rx_fill_ring_empty_descs);
+    FIELD(struct xdp_statistics, "xdp_statistics", tx_ring_empty_descs);
+
+    SIZE(struct sockaddr_nl, "sockaddr_nl");
+    FIELD(struct sockaddr_nl, "sockaddr_nl", nl_family);
+    FIELD(struct sockaddr_nl, "sockaddr_nl", nl_pad);
+    FIELD(struct sockaddr_nl, "sockaddr_nl", nl_pid);
+    FIELD(struct sockaddr_nl, "sockaddr_nl", nl_groups);
+
+    SIZE(struct nlmsghdr, "nlmsghdr");
+    FIELD(struct nlmsghdr, "nlmsghdr", nlmsg_len);
+    FIELD(struct nlmsghdr, "nlmsghdr", nlmsg_type);
+    FIELD(struct nlmsghdr, "nlmsghdr", nlmsg_flags);
+    FIELD(struct nlmsghdr, "nlmsghdr", nlmsg_seq);
+    FIELD(struct nlmsghdr, "nlmsghdr", nlmsg_pid);
+
+    SIZE(struct ifinfomsg, "ifinfomsg");
+    FIELD(struct ifinfomsg, "ifinfomsg", ifi_family);
+    FIELD(struct ifinfomsg, "ifinfomsg", __ifi_pad);
+    FIELD(struct ifinfomsg, "ifinfomsg", ifi_type);
+    FIELD(struct ifinfomsg, "ifinfomsg", ifi_index);
+    FIELD(struct ifinfomsg, "ifinfomsg", ifi_flags);
+    FIELD(struct ifinfomsg, "ifinfomsg", ifi_change);
+
+    SIZE(struct nlattr, "nlattr");
+    FIELD(struct nlattr, "nlattr", nla_len);
+    FIELD(struct nlattr, "nlattr", nla_type);
+
+    /* Bpf */
+    C(__NR_bpf);
+    C(BPF_MAP_CREATE); C(BPF_MAP_LOOKUP_ELEM); C(BPF_MAP_UPDATE_ELEM); C(BPF_MAP_DELETE_ELEM); C(BPF_PROG_LOAD);
+    C(BPF_PROG_GET_FD_BY_ID); C(BPF_OBJ_GET_INFO_BY_FD); C(BPF_LINK_CREATE); C(BPF_LINK_DETACH);
+    C(BPF_MAP_TYPE_HASH); C(BPF_MAP_TYPE_ARRAY); C(BPF_MAP_TYPE_PERCPU_ARRAY); C(BPF_MAP_TYPE_LRU_HASH);
+    C(BPF_MAP_TYPE_XSKMAP); C(BPF_PROG_TYPE_XDP); C(BPF_XDP); C(BPF_ANY); C(BPF_NOEXIST); C(BPF_EXIST);
+    C(BPF_OBJ_NAME_LEN); C(BPF_F_MMAPABLE); C(BPF_PSEUDO_MAP_FD);
+    C(BPF_LD); C(BPF_LDX); C(BPF_ST); C(BPF_STX); C(BPF_ALU); C(BPF_JMP); C(BPF_JMP32); C(BPF_ALU64);
+    C(BPF_W); C(BPF_H); C(BPF_B); C(BPF_DW); C(BPF_IMM); C(BPF_MEM); C(BPF_ATOMIC); C(BPF_K); C(BPF_X);
+    C(BPF_ADD); C(BPF_SUB); C(BPF_MUL); C(BPF_DIV); C(BPF_OR); C(BPF_AND); C(BPF_LSH); C(BPF_RSH); C(BPF_NEG);
+    C(BPF_MOD); C(BPF_XOR); C(BPF_MOV); C(BPF_ARSH); C(BPF_END); C(BPF_TO_LE); C(BPF_TO_BE);
+    C(BPF_JA); C(BPF_JEQ); C(BPF_JGT); C(BPF_JGE); C(BPF_JSET); C(BPF_JNE); C(BPF_JSGT); C(BPF_JSGE);
+    C(BPF_CALL); C(BPF_EXIT); C(BPF_JLT); C(BPF_JLE); C(BPF_JSLT); C(BPF_JSLE);
+    C(BPF_FUNC_map_lookup_elem); C(BPF_FUNC_map_update_elem); C(BPF_FUNC_ktime_get_ns); C(BPF_FUNC_xdp_adjust_head); C(BPF_FUNC_redirect_map); C(BPF_FUNC_xdp_adjust_meta);
+    C(BPF_FUNC_ktime_get_boot_ns); C(BPF_FUNC_ktime_get_tai_ns);
+    C(XDP_ABORTED); C(XDP_DROP); C(XDP_PASS); C(XDP_TX); C(XDP_REDIRECT);
+    C(XDP_FLAGS_UPDATE_IF_NOEXIST); C(XDP_FLAGS_SKB_MODE); C(XDP_FLAGS_DRV_MODE); C(XDP_FLAGS_HW_MODE);
+    C(XDP_FLAGS_REPLACE);
+
+    /* Xdp */
+    C(AF_XDP); C(SOCK_RAW); C(SOL_XDP);
+    C(XDP_MMAP_OFFSETS); C(XDP_RX_RING); C(XDP_TX_RING); C(XDP_UMEM_REG); C(XDP_UMEM_FILL_RING);
+    C(XDP_UMEM_COMPLETION_RING); C(XDP_STATISTICS); C(XDP_OPTIONS); C(XDP_OPTIONS_ZEROCOPY);
+    C(XDP_SHARED_UMEM); C(XDP_COPY); C(XDP_ZEROCOPY); C(XDP_USE_NEED_WAKEUP); C(XDP_RING_NEED_WAKEUP);
+    C(XDP_PACKET_HEADROOM);
+    C(XDP_PGOFF_RX_RING); C(XDP_PGOFF_TX_RING); C(XDP_UMEM_PGOFF_FILL_RING); C(XDP_UMEM_PGOFF_COMPLETION_RING);
+    C(PROT_READ); C(PROT_WRITE); C(MAP_SHARED); C(MAP_PRIVATE); C(MAP_ANONYMOUS); C(MAP_POPULATE);
+
+    /* Netlink */
+    C(AF_NETLINK); C(NETLINK_ROUTE); C(RTM_NEWLINK); C(RTM_GETLINK); C(RTM_SETLINK);
+    C(NLM_F_REQUEST); C(NLM_F_ACK); C(NLMSG_ERROR); C(NLMSG_DONE); C(NLA_F_NESTED);
+    C(IFLA_XDP); C(IFLA_XDP_FD); C(IFLA_XDP_ATTACHED); C(IFLA_XDP_FLAGS); C(IFLA_XDP_PROG_ID);
+    C(IFLA_XDP_DRV_PROG_ID); C(IFLA_XDP_SKB_PROG_ID); C(IFLA_XDP_EXPECTED_FD);
+    C(XDP_ATTACHED_NONE); C(XDP_ATTACHED_DRV); C(XDP_ATTACHED_SKB); C(XDP_ATTACHED_HW); C(XDP_ATTACHED_MULTI);
+
     /* Errno */
     C(EPERM); C(ENOENT); C(EINTR); C(EIO); C(EBADF); C(EAGAIN); C(EWOULDBLOCK); C(ENOMEM); C(EACCES); C(EFAULT);
-    C(EBUSY); C(ENODEV); C(EINVAL); C(ENOTTY); C(ENOMSG); C(ENOTSOCK); C(EMSGSIZE); C(ENOPROTOOPT);
+    C(EBUSY); C(EEXIST); C(ENOSPC); C(ENODEV); C(EINVAL); C(ENOTTY); C(ENOMSG); C(ENOTSOCK); C(EMSGSIZE); C(ENOPROTOOPT);
     C(EOPNOTSUPP); C(EAFNOSUPPORT); C(EADDRINUSE); C(EADDRNOTAVAIL); C(ENETUNREACH); C(ENOBUFS); C(ETIMEDOUT);
     C(ECONNREFUSED); C(EHOSTUNREACH);
 

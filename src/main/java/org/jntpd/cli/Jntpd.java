@@ -5,11 +5,12 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.jntpd.base.Log;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigException;
 import org.jntpd.config.ConfigParser;
 import org.jntpd.daemon.Daemon;
-import org.jntpd.daemon.Log;
+import org.jntpd.daemon.Options;
 
 /** Entry point of the daemon (bin/jntpd). */
 public final class Jntpd {

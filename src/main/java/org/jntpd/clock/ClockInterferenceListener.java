@@ -1,13 +1,13 @@
 package org.jntpd.clock;
 
 /**
- * Told by {@link LinuxClock} when another program changed the clock it steers (chrony's "System clock interference
- * detected (another NTP client?)"). The daemon logs it and re-synchronises: the core's model of the clock no longer
- * holds. Called on the thread that was adjusting or checking the clock, before that adjustment is applied; keep it
- * short (hand the event to the logger) and do not call back into the clock.
+ * Told by the Linux clock ({@code clock.linux.LinuxClock}) when another program changed the clock it steers (chrony's
+ * "System clock interference detected (another NTP client?)"). The daemon logs it and re-synchronises: the core's
+ * model of the clock no longer holds. Called on the thread that was adjusting or checking the clock, before that
+ * adjustment is applied; keep it short (hand the event to the logger) and do not call back into the clock.
  */
 public interface ClockInterferenceListener {
-    /** Reports nothing (tests, and programs that check {@link LinuxClock#checkInterference()} themselves). */
+    /** Reports nothing (tests, and programs that check {@code LinuxClock.checkInterference()} themselves). */
     ClockInterferenceListener IGNORE = new ClockInterferenceListener() {
         @Override
         public void frequencyChanged(double expectedPpm, double foundPpm) {

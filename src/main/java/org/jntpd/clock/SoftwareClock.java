@@ -1,5 +1,8 @@
 package org.jntpd.clock;
 
+import static org.jntpd.time.Units.NS_PER_DAY;
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.util.function.LongSupplier;
 
 /**
@@ -13,11 +16,9 @@ import java.util.function.LongSupplier;
  * allocation. Thread-safe for one writer (the core) and many readers.
  */
 public final class SoftwareClock implements ClockControl {
-    /** The same range as {@link LinuxClock}'s system clock, so the core behaves the same with either. */
+    /** The same range as {@code clock.linux.LinuxClock}'s system clock, so the core behaves the same with either. */
     public static final double MAX_FREQUENCY_PPM = 100_000;
 
-    private static final long NS_PER_S = 1_000_000_000L;
-    private static final long DAY_NS = 86_400 * NS_PER_S;
 
     /**
      * The correction from one instant on: {@code corrected = raw + baseCorrectionNs + (raw - baseRawNs) * ratePpm
@@ -98,7 +99,7 @@ public final class SoftwareClock implements ClockControl {
             leapDone = false;
             // INSERT acts at midnight; DELETE one second before it (23:59:59 never shows).
             long shiftNs = mode == LeapMode.DELETE ? NS_PER_S : 0;
-            leapBoundaryNs = Math.floorDiv(rawNs + correctionNs + shiftNs, DAY_NS) * DAY_NS + DAY_NS - shiftNs;
+            leapBoundaryNs = Math.floorDiv(rawNs + correctionNs + shiftNs, NS_PER_DAY) * NS_PER_DAY + NS_PER_DAY - shiftNs;
         }
         publish(rawNs, correctionNs, correction.ratePpm());
     }

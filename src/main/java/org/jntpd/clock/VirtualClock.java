@@ -1,5 +1,8 @@
 package org.jntpd.clock;
 
+import static org.jntpd.time.Units.NS_PER_DAY;
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.util.random.RandomGenerator;
 
 /**
@@ -15,8 +18,6 @@ import java.util.random.RandomGenerator;
  * adjustment refers to that instant. Not thread-safe.
  */
 public final class VirtualClock implements ClockControl {
-    private static final long NS_PER_S = 1_000_000_000L;
-    private static final long DAY_NS = 86_400L * NS_PER_S;
 
     private final RandomGenerator wanderRandom;
     private final double wanderPerSqrtS;
@@ -91,7 +92,7 @@ public final class VirtualClock implements ClockControl {
         long clockNowNs = trueNs + Math.round(offsetNs);
         // INSERT acts at midnight, DELETE one second before it (23:59:59 never shows).
         long shift = leapMode == LeapMode.INSERT ? 0 : NS_PER_S;
-        long boundary = Math.floorDiv(clockNowNs + shift, DAY_NS) * DAY_NS + DAY_NS - shift;
+        long boundary = Math.floorDiv(clockNowNs + shift, NS_PER_DAY) * NS_PER_DAY + NS_PER_DAY - shift;
         double toBoundaryNs = (boundary - trueNs) - offsetNs;
         if (toBoundaryNs > (1 + rate) * (segEnd - trueNs)) {
             return false;

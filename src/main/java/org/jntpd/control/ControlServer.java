@@ -11,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.function.Supplier;
-import org.jntpd.daemon.Log;
+import org.jntpd.base.Log;
 
 /**
  * The local control socket jntpc talks to (chronyc's command socket): a Unix stream socket, one command line per

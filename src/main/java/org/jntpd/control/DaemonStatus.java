@@ -1,7 +1,10 @@
 package org.jntpd.control;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.util.List;
 import java.util.Locale;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * What jntpc shows: a snapshot the synchronisation loop publishes after each update (immutable; read by the control
@@ -25,7 +28,8 @@ public record DaemonStatus(Tracking tracking, List<SourceLine> sources) {
             double lastSampleAgoS, double offsetS, double sigmaS, double jitterS, long samples, String note) {}
 
     public static final DaemonStatus EMPTY = new DaemonStatus(
-            new Tracking(false, 16, "", null, 0, 0, 0, 0, 0, 0, 3, "starting"), List.of());
+            new Tracking(false, NtpPacket.STRATUM_UNSYNCHRONIZED, "", null, 0, 0, 0, 0, 0, 0,
+                    NtpPacket.LEAP_UNSYNCHRONIZED, "starting"), List.of());
 
     /** chronyc-style "tracking" text. */
     public String trackingText() {
@@ -35,8 +39,8 @@ public record DaemonStatus(Tracking tracking, List<SourceLine> sources) {
                 t.systemPeer() == null ? "" : " (" + t.systemPeer() + ")"));
         b.append(String.format(Locale.ROOT, "Stratum         : %d%n", t.stratum()));
         b.append(String.format(Locale.ROOT, "Ref time (UTC)  : %s%n", t.referenceTimeNs() == 0 ? "-"
-                : java.time.Instant.ofEpochSecond(Math.floorDiv(t.referenceTimeNs(), 1_000_000_000L),
-                        Math.floorMod(t.referenceTimeNs(), 1_000_000_000L))));
+                : java.time.Instant.ofEpochSecond(Math.floorDiv(t.referenceTimeNs(), NS_PER_S),
+                        Math.floorMod(t.referenceTimeNs(), NS_PER_S))));
         b.append(String.format(Locale.ROOT, "Last offset     : %+.9f seconds%n", t.lastOffsetS()));
         b.append(String.format(Locale.ROOT, "Offset sigma    : %.9f seconds%n", t.offsetSigmaS()));
         b.append(String.format(Locale.ROOT, "Frequency       : %.3f ppm %s%n", Math.abs(t.frequencyPpm()),

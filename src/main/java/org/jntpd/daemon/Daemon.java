@@ -1,5 +1,8 @@
 package org.jntpd.daemon;
 
+import static org.jntpd.time.Dispersion.PHI_PPM;
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,31 +11,32 @@ import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongUnaryOperator;
-import org.jntpd.cli.Options;
+import org.jntpd.base.Log;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.ClockInterferenceListener;
 import org.jntpd.clock.ClockPrecision;
 import org.jntpd.clock.LeapMode;
-import org.jntpd.clock.LinuxClock;
 import org.jntpd.clock.SoftwareClock;
+import org.jntpd.clock.linux.LinuxClock;
 import org.jntpd.config.Config;
 import org.jntpd.control.ControlServer;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
 import org.jntpd.platform.UnixDatagram;
-import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.SystemReference;
 import org.jntpd.refclock.linux.RefclockRunners;
-import org.jntpd.server.Server;
+import org.jntpd.rtc.linux.RtcService;
 import org.jntpd.server.ServerState;
 import org.jntpd.server.ServerStateHolder;
+import org.jntpd.server.linux.Server;
 import org.jntpd.sync.SyncConfig;
 import org.jntpd.sync.SyncStatus;
 import org.jntpd.sync.Synchroniser;
 import org.jntpd.sync.SystemState;
 import org.jntpd.time.LeapSecondsFile;
 import org.jntpd.time.NtpTimestamp;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * The running daemon. Brings the modules up in dependency order (clock, synchroniser, server sockets, client
@@ -41,15 +45,13 @@ import org.jntpd.time.NtpTimestamp;
  * frequency, unsynchronised, with no leap second armed.
  */
 public final class Daemon {
-    private static final long NS_PER_S = 1_000_000_000L;
-    private static final double PHI_PPM = 15.0;
-
     private final Config config;
     private final Options options;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean shuttingDown;
     private Server server;
+    private org.jntpd.xdp.RawPath rawPath;
     private ControlServer controlServer;
     private SyncLoop loop;
     private Thread loopThread;
@@ -120,6 +122,8 @@ public final class Daemon {
                 Log.error("cannot serve NTP: " + e.getMessage());
                 return 1;
             }
+            rawPath = org.jntpd.xdp.RawPathService.open(org.jntpd.xdp.RawPathService.fromProperty(), config,
+                    served::current, kernelToClock, Log::warn);
         }
         loop = new SyncLoop(config, clock, kernelToClock, sync, listener(sync, clock, software, linux), driftFile);
         if (!config.refclocks().isEmpty()) {
@@ -159,6 +163,10 @@ public final class Daemon {
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
         if (server != null) {
             server.startWorkers();
+            if (rawPath != null) {
+                rawPath.startWorkers();
+                Log.notice(rawPath.describe());
+            }
             Log.notice("serving NTP on " + server.boundAddresses().stream().map(Daemon::format).toList() + " with " + server.workers().size() + " worker(s); precision 2^"
                     + precisionLog2 + " s");
         }
@@ -305,7 +313,7 @@ public final class Daemon {
             @Override
             public int leap() {
                 SystemState s = published;
-                return s == null || !s.synced() ? RefclockSample.LEAP_UNSYNCHRONISED : s.leap();
+                return s == null || !s.synced() ? NtpPacket.LEAP_UNSYNCHRONIZED : s.leap();
             }
         };
     }
@@ -467,7 +475,10 @@ public final class Daemon {
         StringBuilder b = new StringBuilder();
         for (org.jntpd.server.ServerCounters.Counter c : org.jntpd.server.ServerCounters.Counter.values()) {
             b.append(String.format(Locale.ROOT, "%-22s: %d%n", c.name().toLowerCase(Locale.ROOT).replace('_', ' '),
-                    server.total(c)));
+                    server.total(c) + (rawPath == null ? 0 : rawPath.total(c))));
+        }
+        if (rawPath != null) {
+            org.jntpd.xdp.RawPathService.counterLines(rawPath).forEach(l -> b.append(l).append('\n'));
         }
         return b.toString();
     }
@@ -483,6 +494,9 @@ public final class Daemon {
             done.await(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (rawPath != null) {
+            rawPath.close(); // detaches the XDP program
         }
         if (server != null) {
             server.close();

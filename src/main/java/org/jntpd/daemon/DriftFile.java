@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.jntpd.base.AtomicFile;
 
 /**
  * The drift file: the clock's frequency correction in ppm (positive = the clock had to be sped up), as ntpd writes it

@@ -3,6 +3,7 @@ package org.jntpd.daemon;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.jntpd.base.Log;
 import org.jntpd.platform.Capabilities;
 import org.jntpd.platform.Libc;
 

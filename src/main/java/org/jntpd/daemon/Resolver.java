@@ -10,6 +10,7 @@ import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jntpd.base.Log;
 import org.jntpd.config.ServerSpec;
 
 /**

@@ -1,5 +1,6 @@
 package org.jntpd.daemon;
 
+import org.jntpd.base.Log;
 import org.jntpd.platform.Libc;
 
 /**

@@ -1,5 +1,9 @@
 package org.jntpd.daemon;
 
+import static org.jntpd.time.Units.NS_PER_DAY;
+import static org.jntpd.time.Units.NS_PER_S;
+import static org.jntpd.time.Units.S_PER_DAY;
+
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +16,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jntpd.base.Log;
 import org.jntpd.config.Config;
 
 /**
@@ -24,7 +29,6 @@ import org.jntpd.config.Config;
 public final class StatsFiles implements AutoCloseable {
     /** The files jntpd writes; other names in {@code statistics} are accepted and named as not written. */
     public static final Set<String> SUPPORTED = Set.of("loopstats", "peerstats", "clockstats");
-    private static final long NS_PER_S = 1_000_000_000L;
     private static final long MJD_UNIX_EPOCH = 40_587;
 
     private final Path dir;
@@ -76,8 +80,8 @@ public final class StatsFiles implements AutoCloseable {
             return;
         }
         long unixS = Math.floorDiv(nowUnixNs, NS_PER_S);
-        long day = Math.floorDiv(unixS, 86_400);
-        double sod = (nowUnixNs - day * 86_400 * NS_PER_S) * 1e-9;
+        long day = Math.floorDiv(unixS, S_PER_DAY);
+        double sod = (nowUnixNs - day * NS_PER_DAY) * 1e-9;
         String line = String.format(Locale.ROOT, "%d %.3f %s%n", day + MJD_UNIX_EPOCH, sod, fields);
         try {
             Open o = current(name, LocalDate.ofEpochDay(day));

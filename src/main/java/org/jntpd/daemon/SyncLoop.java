@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.Log;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.config.Config;

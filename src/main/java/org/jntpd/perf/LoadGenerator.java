@@ -1,5 +1,7 @@
 package org.jntpd.perf;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -46,7 +48,6 @@ public final class LoadGenerator implements AutoCloseable {
     private static final int STEP_MASK = 0xFFFF;
     private static final int KERNEL_T1 = 1 << 16;
     private static final int ANSWERED = 1 << 17;
-    private static final long NS_PER_S = 1_000_000_000L;
     /** Batches sent per socket pass before the loop looks for replies again. */
     private static final int SEND_BATCHES_PER_PASS = 4;
     /** Batches read per socket per pass. */

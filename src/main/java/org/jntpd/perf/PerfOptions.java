@@ -1,5 +1,7 @@
 package org.jntpd.perf;
 
+import static org.jntpd.time.Units.NS_PER_MS;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -194,7 +196,7 @@ public record PerfOptions(String host, int port, long startRate, long stepRate, 
             throw new IllegalArgumentException("HOST[:PORT]: expected a host, got " + target);
         }
         return new PerfOptions(host, port, start, step, max, (long) (stepS * 1e9), (long) (warmUpS * 1e9), sockets,
-                batch, cpu, version, xleave, kernelTx, timeoutMs * 1_000_000L, stopLoss, maxRequests, kv,
+                batch, cpu, version, xleave, kernelTx, timeoutMs * NS_PER_MS, stopLoss, maxRequests, kv,
                 nonLoopback);
     }
 

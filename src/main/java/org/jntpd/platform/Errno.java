@@ -13,9 +13,11 @@ public final class Errno {
     public static final int EACCES = 13;
     public static final int EFAULT = 14;
     public static final int EBUSY = 16;
+    public static final int EEXIST = 17;
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int ENOTTY = 25;
+    public static final int ENOSPC = 28;
     public static final int ENOMSG = 42;
     public static final int ENOTSOCK = 88;
     public static final int EMSGSIZE = 90;

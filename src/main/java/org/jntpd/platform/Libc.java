@@ -195,7 +195,7 @@ public final class Libc {
     }
 
     /** Links a function that reports failure through errno: the handle takes the capture segment first. */
-    private static MethodHandle link(String name, FunctionDescriptor fd, Linker.Option... extra) {
+    static MethodHandle link(String name, FunctionDescriptor fd, Linker.Option... extra) {
         Linker.Option[] options = new Linker.Option[extra.length + 1];
         options[0] = CAPTURE_ERRNO;
         System.arraycopy(extra, 0, options, 1, extra.length);
@@ -219,11 +219,11 @@ public final class Libc {
                 + " (bin/jntpd and the jar's Enable-Native-Access manifest entry do this)", e);
     }
 
-    private static MemorySegment callState() {
+    static MemorySegment callState() {
         return THREAD_STATE.get().callState;
     }
 
-    private static RuntimeException unexpected(Throwable t) {
+    static RuntimeException unexpected(Throwable t) {
         if (t instanceof RuntimeException r) {
             return r;
         }

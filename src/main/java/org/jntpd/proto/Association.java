@@ -7,8 +7,10 @@ import org.jntpd.sync.Sample;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SourceState;
 import org.jntpd.sync.SystemState;
+import org.jntpd.time.Dispersion;
 import org.jntpd.time.NtpShort;
 import org.jntpd.time.NtpTimestamp;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * One NTP association (RFC 5905): a client of a server, or one side of a symmetric peering. A pure state machine:
@@ -53,7 +55,7 @@ public final class Association implements ClockStepListener {
     /** A pool member or passive peer unreachable (or a pool member a falseticker) for this many polls is dropped. */
     static final int POLLS_TO_DROP = 8;
     static final int MAX_VERSION = 4;
-    private static final int INIT_REFID = KissCode.ascii("INIT");
+    private static final int INIT_REFID = NtpPacket.REFID_INIT;
 
     private final AssociationConfig cfg;
     private final Source source;
@@ -237,12 +239,13 @@ public final class Association implements ClockStepListener {
                 }
             }
             sentReceiveNtp64 = receive;
-            h.set(0, cfg.version(), NtpMode.CLIENT, 0, pollLog2, 0, 0, 0, 0, 0, origin, receive, cookie);
+            h.set(0, cfg.version(), NtpPacket.MODE_CLIENT, 0, pollLog2, 0, 0, 0, 0, 0, origin, receive, cookie);
         } else {
             // RFC 5905 7.3: stratum 16 (unsynchronised) goes on the wire as 0.
-            boolean synced = sys.synced() && sys.stratum() < 16;
+            boolean synced = sys.synced() && sys.stratum() < NtpPacket.STRATUM_UNSYNCHRONIZED;
             long receive = peerRxLocalNs == 0 ? 0 : NtpTimestamp.fromUnixNs(peerRxLocalNs);
-            h.set(synced ? sys.leapIndicator() : 3, cfg.version(), cfg.mode().wireMode, synced ? sys.stratum() : 0, pollLog2,
+            h.set(synced ? sys.leapIndicator() : NtpPacket.LEAP_UNSYNCHRONIZED, cfg.version(), cfg.mode().wireMode,
+                    synced ? sys.stratum() : NtpPacket.STRATUM_UNSPECIFIED, pollLog2,
                     sys.precisionLog2(), synced ? sys.rootDelayShort() : 0, synced ? sys.rootDispersionShort(nowNs) : 0,
                     synced ? sys.refId() : INIT_REFID, sys.referenceNtp64(), peerXmtNtp64, receive,
                     NtpTimestamp.fromUnixNs(nowNs));
@@ -273,8 +276,8 @@ public final class Association implements ClockStepListener {
         }
         received++;
         boolean client = cfg.mode() == AssociationConfig.Mode.CLIENT;
-        boolean modeOk = client ? h.mode == NtpMode.SERVER
-                : h.mode == NtpMode.SYMMETRIC_ACTIVE || h.mode == NtpMode.SYMMETRIC_PASSIVE;
+        boolean modeOk = client ? h.mode == NtpPacket.MODE_SERVER
+                : h.mode == NtpPacket.MODE_SYMMETRIC_ACTIVE || h.mode == NtpPacket.MODE_SYMMETRIC_PASSIVE;
         if (!modeOk || h.version < 1 || h.version > MAX_VERSION) {
             return verdict(PacketVerdict.INVALID_MODE, 0);
         }
@@ -317,9 +320,9 @@ public final class Association implements ClockStepListener {
             prevRxLocalNs = rxNs;
             prevTxLocalNs = xmtLocalNs;
         }
-        if (kiss && (h.refId == KissCode.DENY || h.refId == KissCode.RSTR)) {
+        if (kiss && (h.refId == NtpPacket.KISS_DENY || h.refId == NtpPacket.KISS_RSTR)) {
             return verdict(PacketVerdict.KOD_DENY, demobilise("refused by the server (kiss-o'-death "
-                    + (h.refId == KissCode.DENY ? "DENY" : "RSTR") + ")"));
+                    + (h.refId == NtpPacket.KISS_DENY ? "DENY" : "RSTR") + ")"));
         }
         if (reach == 0 && pollLog2 > minPollLog2) {
             // Back after an outage: the estimate aged, measure at minpoll until it is good again, from now on (the
@@ -333,7 +336,7 @@ public final class Association implements ClockStepListener {
         unansweredRequests = 0;
         unreachablePolls = 0;
         source.setReachable(true);
-        if (kiss && h.refId == KissCode.RATE) {
+        if (kiss && h.refId == NtpPacket.KISS_RATE) {
             backOff(h.poll, rxNs);
             return verdict(PacketVerdict.KOD_RATE, 0);
         }
@@ -357,7 +360,7 @@ public final class Association implements ClockStepListener {
         delayNs = Math.max(0, delayNs);
         long rootDelayNs = NtpShort.toNs(h.rootDelay);
         long rootDispersionNs = NtpShort.toNs(h.rootDispersion);
-        long dispersionNs = precisionNs + (long) (15e-6 * Math.max(0, t4 - t1));
+        long dispersionNs = precisionNs + Dispersion.grownNs(t4 - t1);
         if ((rootDelayNs + delayNs) / 2 + rootDispersionNs + dispersionNs > source.maxDistanceNs()) {
             return verdict(PacketVerdict.DISTANCE_EXCEEDED, 0);
         }

@@ -1,6 +1,7 @@
 package org.jntpd.proto;
 
 import org.jntpd.sync.PollPolicy;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * Settings of one association (a {@code server}, {@code pool} or {@code peer} line and its options).
@@ -27,9 +28,9 @@ public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boo
 
     /** The three kinds of association. */
     public enum Mode {
-        CLIENT(NtpMode.CLIENT),
-        SYMMETRIC_ACTIVE(NtpMode.SYMMETRIC_ACTIVE),
-        SYMMETRIC_PASSIVE(NtpMode.SYMMETRIC_PASSIVE);
+        CLIENT(NtpPacket.MODE_CLIENT),
+        SYMMETRIC_ACTIVE(NtpPacket.MODE_SYMMETRIC_ACTIVE),
+        SYMMETRIC_PASSIVE(NtpPacket.MODE_SYMMETRIC_PASSIVE);
 
         /** The mode field of the packets this association sends. */
         public final int wireMode;

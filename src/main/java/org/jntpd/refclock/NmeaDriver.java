@@ -1,5 +1,7 @@
 package org.jntpd.refclock;
 
+import org.jntpd.wire.NtpPacket;
+
 /**
  * The NMEA driver (ntpd type 20): listens to an {@link NmeaAssembler}, takes the first valid time sentence of each
  * second, and hands the clock a sample: the second the sentence labels, measured at its timing anchor minus the
@@ -132,12 +134,12 @@ public final class NmeaDriver implements NmeaAssembler.Listener {
 
     private void addSerial(long nowNs, long localNs, long referenceNs) {
         used++;
-        lastVerdict = clock.addSample(nowNs, localNs, referenceNs, RefclockSample.LEAP_NONE, serialDispersionNs);
+        lastVerdict = clock.addSample(nowNs, localNs, referenceNs, NtpPacket.LEAP_NONE, serialDispersionNs);
     }
 
     private void addPaired(long nowNs) {
         paired++;
-        lastVerdict = clock.addSample(nowNs, pairer.pairedPulseNs(), pairer.pairedReferenceNs(), RefclockSample.LEAP_NONE, 0);
+        lastVerdict = clock.addSample(nowNs, pairer.pairedPulseNs(), pairer.pairedReferenceNs(), NtpPacket.LEAP_NONE, 0);
     }
 
     public Refclock.Verdict lastVerdict() {

@@ -1,5 +1,8 @@
 package org.jntpd.refclock;
 
+import static org.jntpd.time.Units.NS_PER_DAY;
+import static org.jntpd.time.Units.NS_PER_S;
+
 /**
  * Reads the time out of the NMEA sentences a GPS receiver sends once a second: RMC (time, status, date with a two-digit
  * year), ZDA (time, full date) and GGA (time and fix quality, no date), from any talker (GP, GN, GL, GA, BD ...).
@@ -25,8 +28,6 @@ public final class NmeaParser {
         MALFORMED
     }
 
-    private static final long NS_PER_S = 1_000_000_000L;
-    private static final long NS_PER_DAY = 86_400 * NS_PER_S;
     private static final int MAX_FIELDS = 32;
 
     private final int[] fieldStart = new int[MAX_FIELDS];

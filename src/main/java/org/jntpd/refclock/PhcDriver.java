@@ -1,6 +1,7 @@
 package org.jntpd.refclock;
 
 import java.util.function.LongSupplier;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * The PHC driver (chrony {@code refclock_phc.c}): once per driver poll, compares the PTP hardware clock with the system
@@ -42,7 +43,7 @@ public final class PhcDriver {
     }
 
     private Refclock.Verdict addLast(long nowNs) {
-        return clock.addSample(nowNs, sampler.systemTimeNs(), sampler.phcTimeNs(), RefclockSample.LEAP_NONE,
+        return clock.addSample(nowNs, sampler.systemTimeNs(), sampler.phcTimeNs(), NtpPacket.LEAP_NONE,
                 sampler.errorNs());
     }
 

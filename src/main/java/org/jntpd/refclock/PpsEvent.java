@@ -1,5 +1,7 @@
 package org.jntpd.refclock;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 /**
  * The answer of an RFC 2783 {@code time_pps_fetch} (Linux {@code PPS_FETCH}, {@code struct pps_kinfo}): the latest
  * assert and clear timestamps and how many of each the kernel has seen. Filled in place by {@link PpsDevice#fetch};
@@ -27,7 +29,7 @@ public final class PpsEvent {
 
     /** Unix ns from a {@code struct pps_ktime} (s64 sec, s32 nsec). */
     public static long ktimeNs(long sec, int nsec) {
-        return sec * 1_000_000_000L + nsec;
+        return sec * NS_PER_S + nsec;
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.jntpd.refclock;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * One configured reference clock: its settings, its median filter and, for a PPS, the clock that numbers its
@@ -42,7 +43,7 @@ public final class Refclock {
     private final SystemReference system;
     private final long[] verdicts = new long[VERDICTS.length];
     private Refclock lock;
-    private int leapStatus = RefclockSample.LEAP_NONE;
+    private int leapStatus = NtpPacket.LEAP_NONE;
     private boolean reached;
     private boolean reachedLastPoll;
     private boolean pulseActive;
@@ -92,7 +93,7 @@ public final class Refclock {
      * @param nowNs              system clock now
      * @param localTimeNs        system clock when the reference showed {@code refTimeNs}
      * @param refTimeNs          the reference's time at that instant (Unix ns, UTC)
-     * @param leap               the reference's leap warning, {@link RefclockSample#LEAP_NONE} etc.
+     * @param leap               the reference's leap warning, {@link NtpPacket#LEAP_NONE} etc.
      * @param extraDispersionNs  error of this measurement beyond the configured precision (PHC read interval); 0 if none
      */
     public Verdict addSample(long nowNs, long localTimeNs, long refTimeNs, int leap, long extraDispersionNs) {
@@ -154,7 +155,7 @@ public final class Refclock {
         } else {
             long distance = system.rootDistanceNs(pulseLocalNs);
             leap = system.leap();
-            if (leap == RefclockSample.LEAP_UNSYNCHRONISED || distance >= settings.lockLimitNs()) {
+            if (leap == NtpPacket.LEAP_UNSYNCHRONIZED || distance >= settings.lockLimitNs()) {
                 filter.dropAll(); // pulses numbered by an unreliable clock must not be combined later
                 return count(Verdict.SYSTEM_NOT_SYNCHRONISED);
             }

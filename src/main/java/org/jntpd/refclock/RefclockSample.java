@@ -1,5 +1,7 @@
 package org.jntpd.refclock;
 
+import org.jntpd.wire.NtpPacket;
+
 /**
  * One filtered measurement of a reference clock: what a driver hands to the sync core once per poll (chrony's
  * {@code NTP_Sample} out of {@code SPF_GetFilteredSample}). The driver only measures; selection and discipline decide.
@@ -11,20 +13,17 @@ package org.jntpd.refclock;
  * @param dispersionNs error estimate of {@code offsetNs}: the larger of the standard error of the combined offset and
  *                     the mean dispersion of the raw samples (precision plus per-sample error)
  * @param jitterNs     RMS scatter of the combined raw samples around their trend: the short-term noise of the source
- * @param leap         {@link #LEAP_NONE}, {@link #LEAP_INSERT} or {@link #LEAP_DELETE} (RFC 5905 LI values)
+ * @param leap         {@link NtpPacket#LEAP_NONE}, {@code LEAP_ADD_SECOND} or {@code LEAP_DELETE_SECOND} (RFC 5905 LI)
  * @param samples      number of raw samples combined into this one
  */
 public record RefclockSample(long localTimeNs, long offsetNs, long delayNs, long dispersionNs, long jitterNs, int leap,
         int samples) {
 
-    /** Leap indicator values, RFC 5905 LI (also ntpd's SHM {@code leap} codes). */
-    public static final int LEAP_NONE = 0;
-    public static final int LEAP_INSERT = 1;
-    public static final int LEAP_DELETE = 2;
-    public static final int LEAP_UNSYNCHRONISED = 3;
-
-    /** Whether {@code leap} is a value a synchronised source may announce (not {@link #LEAP_UNSYNCHRONISED}). */
+    /**
+     * Whether {@code leap} (an RFC 5905 LI value, also ntpd's SHM {@code leap} codes) is one a synchronised source may
+     * announce: not {@link NtpPacket#LEAP_UNSYNCHRONIZED}.
+     */
     public static boolean isSynchronisedLeap(int leap) {
-        return leap == LEAP_NONE || leap == LEAP_INSERT || leap == LEAP_DELETE;
+        return leap == NtpPacket.LEAP_NONE || leap == NtpPacket.LEAP_ADD_SECOND || leap == NtpPacket.LEAP_DELETE_SECOND;
     }
 }

@@ -1,7 +1,11 @@
 package org.jntpd.refclock;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.util.Locale;
 import org.jntpd.config.RefclockSpec;
+import org.jntpd.time.Units;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * A reference clock's settings with every default resolved: what {@link Refclock} and the drivers read.
@@ -72,10 +76,10 @@ public record RefclockSettings(
         if (filterLength < 1 || filterLength > RefclockFilter.MAX_LENGTH) {
             throw new IllegalArgumentException("filter must be 1.." + RefclockFilter.MAX_LENGTH + ", got " + filterLength);
         }
-        if (rate < 1 || 1_000_000_000L % rate != 0) {
+        if (rate < 1 || NS_PER_S % rate != 0) {
             throw new IllegalArgumentException("rate must be a divisor of 1e9 pulses per second, got " + rate);
         }
-        if (widthNs < 0 || widthNs >= 1_000_000_000L / rate) {
+        if (widthNs < 0 || widthNs >= NS_PER_S / rate) {
             throw new IllegalArgumentException("width must be shorter than the pulse period, got " + widthNs + " ns");
         }
         if (lockLimitNs < 0 || lockLimitNs > 500_000_000L / rate) {
@@ -124,11 +128,7 @@ public record RefclockSettings(
 
     /** The refid as NTP carries it: up to four ASCII characters, left-aligned, zero-padded ("PPS" = 0x50505300). */
     public int refIdBits() {
-        int bits = 0;
-        for (int i = 0; i < 4; i++) {
-            bits = bits << 8 | (i < refId.length() ? refId.charAt(i) & 0xFF : 0);
-        }
-        return bits;
+        return NtpPacket.asciiRefId(refId);
     }
 
     /** The precision as NTP's log2 seconds, rounded up (100 ns gives -23: 2^-23 s = 119 ns). */
@@ -138,12 +138,12 @@ public record RefclockSettings(
 
     /** Length of one pulse period in ns. */
     public long pulsePeriodNs() {
-        return 1_000_000_000L / rate;
+        return NS_PER_S / rate;
     }
 
     /** How old a raw sample may be when it arrives: two poll intervals (chrony's {@code valid_sample_time}). */
     public long maxSampleAgeNs() {
-        return pollLog2 >= -1 ? 1_000_000_000L << (pollLog2 + 1) : 1_000_000_000L >> -(pollLog2 + 1);
+        return Units.log2ToNs(pollLog2 + 1);
     }
 
     public RefclockSettings withPoll(int newPollLog2, int newDriverPollLog2) {

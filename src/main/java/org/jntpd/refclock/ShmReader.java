@@ -1,5 +1,8 @@
 package org.jntpd.refclock;
 
+import static org.jntpd.time.Units.NS_PER_S;
+import static org.jntpd.time.Units.NS_PER_US;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
@@ -127,8 +130,8 @@ public final class ShmReader {
         long clockNsec = Integer.toUnsignedLong(ShmTime.clockNsec(copy));
         long receiveNsec = Integer.toUnsignedLong(ShmTime.receiveNsec(copy));
         out.nanoseconds = clockNsec / 1000 == clockUsec && receiveNsec / 1000 == receiveUsec;
-        out.clockTimeNs = clockSec * 1_000_000_000L + (out.nanoseconds ? clockNsec : clockUsec * 1000L);
-        out.receiveTimeNs = receiveSec * 1_000_000_000L + (out.nanoseconds ? receiveNsec : receiveUsec * 1000L);
+        out.clockTimeNs = clockSec * NS_PER_S + (out.nanoseconds ? clockNsec : clockUsec * NS_PER_US);
+        out.receiveTimeNs = receiveSec * NS_PER_S + (out.nanoseconds ? receiveNsec : receiveUsec * NS_PER_US);
         out.leap = ShmTime.leap(copy);
         out.precision = ShmTime.precision(copy);
         out.mode = ShmTime.mode(copy);

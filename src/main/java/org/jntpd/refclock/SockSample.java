@@ -1,5 +1,8 @@
 package org.jntpd.refclock;
 
+import static org.jntpd.time.Units.NS_PER_S;
+import static org.jntpd.time.Units.NS_PER_US;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -69,7 +72,7 @@ public final class SockSample {
             return Status.BAD_OFFSET;
         }
         // tv_usec outside 0..999999 is normalised, as chrony's UTI_NormaliseTimespec does.
-        systemTimeNs = datagram.get(LONG, TV_SEC) * 1_000_000_000L + datagram.get(LONG, TV_USEC) * 1000L;
+        systemTimeNs = datagram.get(LONG, TV_SEC) * NS_PER_S + datagram.get(LONG, TV_USEC) * NS_PER_US;
         offsetSeconds = offset;
         pulse = datagram.get(INT, PULSE) != 0;
         leap = datagram.get(INT, LEAP);

@@ -1,5 +1,7 @@
 package org.jntpd.refclock;
 
+import org.jntpd.wire.NtpPacket;
+
 /**
  * What the sync core tells the drivers about the system clock. A pulse with no locked coarse clock is numbered by
  * the system clock, which is only allowed while the system clock is known to be right to well within half a pulse
@@ -15,7 +17,7 @@ public interface SystemReference {
 
         @Override
         public int leap() {
-            return RefclockSample.LEAP_UNSYNCHRONISED;
+            return NtpPacket.LEAP_UNSYNCHRONIZED;
         }
     };
 
@@ -40,6 +42,6 @@ public interface SystemReference {
      */
     long rootDistanceNs(long localTimeNs);
 
-    /** The leap indicator the system clock currently carries; {@link RefclockSample#LEAP_UNSYNCHRONISED} when not synchronised. */
+    /** The leap indicator the system clock currently carries; {@link NtpPacket#LEAP_UNSYNCHRONIZED} when not synchronised. */
     int leap();
 }

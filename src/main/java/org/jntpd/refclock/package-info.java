@@ -22,5 +22,8 @@
  *   <li>NMEA: a serial port (baud, raw mode, VMIN 1) whose reads go to
  *       {@link org.jntpd.refclock.NmeaAssembler#accept} with the time each read returned.</li>
  * </ul>
+ *
+ * <p>May use: {@code time}, {@code wire} (the leap indicator's values), {@code config} (the {@code refclock} line).
+ * Must not: open devices, start threads or read clocks (that is {@code refclock.linux}), or steer the clock.
  */
 package org.jntpd.refclock;

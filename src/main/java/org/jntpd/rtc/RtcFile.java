@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.jntpd.daemon.AtomicFile;
+import org.jntpd.base.AtomicFile;
 
 /**
  * The {@code rtcfile}, in chrony's format so that a file chrony wrote is read and a file jntpd writes is one chrony

@@ -1,5 +1,7 @@
 package org.jntpd.rtc;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.time.ZoneId;
 import java.util.function.LongSupplier;
 
@@ -12,7 +14,6 @@ import java.util.function.LongSupplier;
  * {@code clock_gettime}, a virtual clock in tests.
  */
 public final class RtcReader {
-    private static final long NS_PER_S = 1_000_000_000L;
     /** Reads in one polling search at most: a bound even if the clock source stopped. */
     private static final int MAX_POLL_READS = 50_000_000;
 

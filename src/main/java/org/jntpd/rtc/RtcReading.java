@@ -1,5 +1,7 @@
 package org.jntpd.rtc;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 /**
  * Where the RTC's second begins on the system clock: at system time {@code systemNs} the RTC ticked to
  * {@code rtcSeconds}, known to within {@code uncertaintyNs}. Mutable, reused.
@@ -14,7 +16,7 @@ public final class RtcReading {
 
     /** How far the RTC is ahead of the system clock (chrony's "RTC fast"), ns; negative = behind. */
     public long fastNs() {
-        return rtcSeconds * 1_000_000_000L - systemNs;
+        return rtcSeconds * NS_PER_S - systemNs;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.jntpd.rtc;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.time.ZoneId;
 import java.util.function.LongSupplier;
 
@@ -23,7 +25,6 @@ import java.util.function.LongSupplier;
  * system's whole seconds (an error of at most 0.5 s, all such an RTC allows).
  */
 public final class RtcSetter {
-    private static final long NS_PER_S = 1_000_000_000L;
     /** Linux {@code rtc_cmos}: first tick 500 ms after the write. */
     public static final long CMOS_SET_OFFSET_NS = 500_000_000L;
     /** Linux's default for other RTCs: tick 1 s after the write, which takes 10 ms to arrive. */

@@ -1,5 +1,7 @@
 package org.jntpd.rtc;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.util.Locale;
 
 /**
@@ -13,7 +15,7 @@ import java.util.Locale;
  * {@code maxBackwardStepNs}.
  */
 public final class RtcStartup {
-    private static final long MIN_STEP_NS = 1_000_000_000L;
+    private static final long MIN_STEP_NS = NS_PER_S;
 
     private RtcStartup() {}
 
@@ -40,7 +42,7 @@ public final class RtcStartup {
         long drift = 0;
         String basis = "uncorrected RTC";
         if (coefficients != null && coefficients.valid()) {
-            drift = coefficients.predictFastNs(Math.floorDiv(rtcReadingNs, 1_000_000_000L));
+            drift = coefficients.predictFastNs(Math.floorDiv(rtcReadingNs, NS_PER_S));
             basis = "RTC corrected by " + String.format(Locale.ROOT, "%.6f", drift / 1e9) + " s of drift";
         }
         long rtcTime = rtcReadingNs - drift;
@@ -53,8 +55,8 @@ public final class RtcStartup {
             return new Decision(false, 0, rtcTime, basis + " is within 1 s of the system clock; no step");
         }
         if (step < 0 && -step > maxBackwardStepNs) {
-            return new Decision(false, 0, rtcTime, basis + " is " + (-step / 1_000_000_000L) + " s behind the system "
-                    + "clock, more than the " + (maxBackwardStepNs / 1_000_000_000L) + " s it may be stepped back");
+            return new Decision(false, 0, rtcTime, basis + " is " + (-step / NS_PER_S) + " s behind the system "
+                    + "clock, more than the " + (maxBackwardStepNs / NS_PER_S) + " s it may be stepped back");
         }
         return new Decision(true, step, rtcTime, "system clock set from the " + basis + " (step "
                 + String.format(Locale.ROOT, "%+.6f", step / 1e9) + " s)");

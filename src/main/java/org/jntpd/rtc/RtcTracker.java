@@ -1,5 +1,7 @@
 package org.jntpd.rtc;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.util.Arrays;
 
 /**
@@ -21,7 +23,6 @@ public final class RtcTracker {
     public static final int MAX_SAMPLES = 64;
     private static final int DISCARD_WHEN_FULL = 4;
     private static final int RELOCK_SAMPLES = 8;
-    private static final long NS_PER_S = 1_000_000_000L;
     private static final double MIN_OUTLIER_NS = 20_000;
 
     /** Whether the tracker is measuring normally or re-learning the offset after a trim. */

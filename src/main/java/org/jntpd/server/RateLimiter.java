@@ -1,5 +1,7 @@
 package org.jntpd.server;
 
+import org.jntpd.time.Units;
+
 /**
  * Per-client rate limiting in bounded memory, chrony's {@code ratelimit interval I burst B leak L} meaning: on average
  * one reply per 2^I s per client, bursts of up to B, and one in 2^L limited requests answered anyway so a spoofed
@@ -48,7 +50,7 @@ public final class RateLimiter {
         tatNs = new long[capacity];
         nextKodNs = new long[capacity];
         mask = capacity - 1;
-        intervalNs = intervalLog2 >= 0 ? 1_000_000_000L << intervalLog2 : 1_000_000_000L >> -intervalLog2;
+        intervalNs = Units.log2ToNs(intervalLog2);
         burstWindowNs = (burst - 1) * intervalNs;
         leakMask = (1 << leakLog2) - 1;
         hashSeed = seed | 1;

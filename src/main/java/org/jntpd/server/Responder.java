@@ -10,7 +10,8 @@ import org.jntpd.wire.NtpPacketValidator;
 
 /**
  * Decides and builds the answer to one received packet (RFC 5905 server, chrony's interleaved mode), writing it into
- * a caller-owned buffer. Pure: no I/O, no clock reads, no allocation; one instance per worker.
+ * a caller-owned buffer. Pure: no I/O, no clock reads, no allocation; one instance per worker, of any transport
+ * ({@link ServerCore} makes them).
  *
  * <p>Order of checks: malformed bytes are counted by reason and dropped; mode 7 is never answered; the client's
  * restrict flags decide ({@code ignore} drops everything; mode 6 goes to the control handler unless {@code noquery};
@@ -192,11 +193,23 @@ public final class Responder {
 
     /**
      * Writes the transmit timestamp of a basic-mode reply built earlier at {@code txOffset} (lowest bit clear, so it is
-     * never mistaken for one of our receive timestamps) and returns the value written.
+     * never mistaken for one of our receive timestamps) and returns the value written. A reply with an
+     * {@code interleaveKey} (non-zero) is remembered with it until {@link #transmitted} brings the kernel's better one.
      */
-    public long stampTransmit(MemorySegment tx, long txOffset, long txNtp64) {
+    public long stampTransmit(MemorySegment tx, long txOffset, long txNtp64, long interleaveKey) {
         long value = txNtp64 & ~1L;
         reply.wrap(tx, txOffset, NtpPacket.HEADER_LENGTH).transmitTs(value);
+        if (interleaveKey != 0) {
+            interleaved.put(interleaveKey, value);
+        }
         return value;
+    }
+
+    /**
+     * The reply with {@code interleaveKey} left at {@code txUnixNs} (the kernel's TX timestamp, on the served clock's
+     * timescale): the next interleaved reply to that client carries it as its transmit timestamp.
+     */
+    public void transmitted(long interleaveKey, long txUnixNs) {
+        interleaved.put(interleaveKey, NtpTimestamp.fromUnixNs(txUnixNs) & ~1L);
     }
 }

@@ -1,5 +1,7 @@
 package org.jntpd.server;
 
+import static org.jntpd.time.Dispersion.PHI_PPM;
+
 import org.jntpd.time.NtpShort;
 import org.jntpd.wire.NtpPacket;
 
@@ -23,32 +25,31 @@ public record ServerState(int leap, int stratum, int precisionLog2, int rootDela
         double dispRatePpm, int refId, long refTimeNtp64, long refTimeUnixNs) {
 
     public ServerState {
-        if (stratum >= STRATUM_UNSYNCHRONISED) {
+        if (stratum >= NtpPacket.STRATUM_UNSYNCHRONIZED) {
             stratum = NtpPacket.STRATUM_UNSPECIFIED;
         }
     }
 
-    /** RFC 5905's PHI: the frequency tolerance by which dispersion grows, 15 ppm. */
-    public static final double PHI_PPM = 15.0;
-    public static final int STRATUM_UNSYNCHRONISED = 16;
-    public static final int LEAP_UNSYNCHRONISED = 3;
-    /** refid "INIT", what ntpd shows before it first synchronises. */
-    public static final int REFID_INIT = 0x494E4954;
-    /** refid "LOCL": serving the local clock ({@code local stratum N}). */
-    public static final int REFID_LOCAL = 0x4C4F434C;
-
-    /** Not synchronised: LI 3, stratum 0 on the wire (16 inside), refid INIT. */
+    /**
+     * Not synchronised: LI 3, stratum 0 on the wire (RFC 5905 7.3: 16 is the internal unsynchronised), refid INIT
+     * (what ntpd shows before it first synchronises).
+     */
     public static ServerState unsynchronised(int precisionLog2) {
-        return new ServerState(LEAP_UNSYNCHRONISED, NtpPacket.STRATUM_UNSPECIFIED, precisionLog2, 0, 0, 0, REFID_INIT, 0, 0);
+        return new ServerState(NtpPacket.LEAP_UNSYNCHRONIZED, NtpPacket.STRATUM_UNSPECIFIED, precisionLog2, 0, 0, 0,
+                NtpPacket.REFID_INIT, 0, 0);
     }
 
-    /** Serving the local clock as synchronised at {@code stratum} ({@code local stratum N}), reference time = now. */
+    /**
+     * Serving the local clock as synchronised at {@code stratum} ({@code local stratum N}), reference time = now,
+     * refid LOCL.
+     */
     public static ServerState local(int stratum, int precisionLog2, long nowUnixNs, long nowNtp64) {
-        return new ServerState(0, stratum, precisionLog2, 0, 0, PHI_PPM, REFID_LOCAL, nowNtp64, nowUnixNs);
+        return new ServerState(NtpPacket.LEAP_NONE, stratum, precisionLog2, 0, 0, PHI_PPM, NtpPacket.REFID_LOCL,
+                nowNtp64, nowUnixNs);
     }
 
     public boolean synchronised() {
-        return leap != LEAP_UNSYNCHRONISED;
+        return leap != NtpPacket.LEAP_UNSYNCHRONIZED;
     }
 
     /** Root dispersion at {@code nowUnixNs} in short format: the base grown at the dispersion rate since the reference time. */

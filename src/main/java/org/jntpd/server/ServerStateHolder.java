@@ -4,7 +4,7 @@ package org.jntpd.server;
  * The meeting point of the synchronisation side (one writer) and the serving workers (readers): a volatile reference
  * to an immutable {@link ServerState}. Publishing is a volatile write; reading is a volatile read; no locks.
  */
-public final class ServerStateHolder implements ServerWorker.StateSource {
+public final class ServerStateHolder implements ServerStateSource {
     private volatile ServerState state;
 
     public ServerStateHolder(ServerState initial) {

@@ -1,6 +1,10 @@
 package org.jntpd.sync;
 
+import static org.jntpd.time.Units.NS_PER_S;
+import static org.jntpd.time.Units.S_PER_DAY;
+
 import java.util.Arrays;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * Leap seconds known from a leap-second file (or configuration): "a leap second of +1 (insert) or -1 (delete)
@@ -10,13 +14,12 @@ import java.util.Arrays;
  * whole month or day; ITU-R TF.460 prefers these two dates).
  */
 public final class LeapSeconds {
-    private static final long DAY_S = 86_400;
     private long[] midnights = new long[0];
     private int[] signs = new int[0];
 
     /** Adds (or replaces) the leap second ending at Unix second {@code unixSecond} (a UTC midnight). */
     public void add(long unixSecond, int sign) {
-        if (Math.floorMod(unixSecond, DAY_S) != 0) {
+        if (Math.floorMod(unixSecond, S_PER_DAY) != 0) {
             throw new IllegalArgumentException("a leap second ends at a UTC midnight (a multiple of 86400), got " + unixSecond);
         }
         if (sign != 1 && sign != -1) {
@@ -49,12 +52,12 @@ public final class LeapSeconds {
      * {@code unixNs}: from the table if it has that midnight, else {@code vote} on June 30 and December 31.
      */
     public int dueToday(long unixNs, int vote) {
-        long dayStartS = Math.floorDiv(Math.floorDiv(unixNs, 1_000_000_000L), DAY_S) * DAY_S;
-        int i = Arrays.binarySearch(midnights, dayStartS + DAY_S);
+        long dayStartS = Math.floorDiv(Math.floorDiv(unixNs, NS_PER_S), S_PER_DAY) * S_PER_DAY;
+        int i = Arrays.binarySearch(midnights, dayStartS + S_PER_DAY);
         if (i >= 0) {
-            return signs[i] > 0 ? 1 : 2;
+            return signs[i] > 0 ? NtpPacket.LEAP_ADD_SECOND : NtpPacket.LEAP_DELETE_SECOND;
         }
-        return vote != 0 && isJuneOrDecemberEnd(dayStartS / DAY_S) ? vote : 0;
+        return vote != NtpPacket.LEAP_NONE && isJuneOrDecemberEnd(dayStartS / S_PER_DAY) ? vote : NtpPacket.LEAP_NONE;
     }
 
     /** Whether day number {@code epochDay} (days since 1970-01-01) is June 30 or December 31. */

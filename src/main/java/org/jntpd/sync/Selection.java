@@ -1,6 +1,7 @@
 package org.jntpd.sync;
 
 import java.util.List;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * The system process's source selection (RFC 5905 section 11.2): interval intersection (Marzullo) to find the
@@ -286,9 +287,9 @@ final class Selection {
                 continue;
             }
             Source s = work[i];
-            if (s.leap() == 1) {
+            if (s.leap() == NtpPacket.LEAP_ADD_SECOND) {
                 votesInsert++;
-            } else if (s.leap() == 2) {
+            } else if (s.leap() == NtpPacket.LEAP_DELETE_SECOND) {
                 votesDelete++;
             }
             if (preferSurvives && !s.config().prefer()) {
@@ -321,7 +322,8 @@ final class Selection {
         offsetVariance = 1 / wSum;
         frequency = fSum / fwSum;
         frequencyVariance = 1 / fwSum;
-        leapVote = 2 * votesInsert > survivors ? 1 : 2 * votesDelete > survivors ? 2 : 0;
+        leapVote = 2 * votesInsert > survivors ? NtpPacket.LEAP_ADD_SECOND
+                : 2 * votesDelete > survivors ? NtpPacket.LEAP_DELETE_SECOND : NtpPacket.LEAP_NONE;
     }
 
     /**

@@ -1,5 +1,9 @@
 package org.jntpd.sync;
 
+import static org.jntpd.time.Dispersion.PHI;
+
+import org.jntpd.wire.NtpPacket;
+
 /**
  * A time source as selection sees it: a stream of samples, whatever produced them (an NTP association, a PPS or
  * SHM reference clock). It filters the samples into an estimate of its offset and of its frequency relative to the
@@ -10,8 +14,6 @@ package org.jntpd.sync;
  * discipline applies to the clock, so its state always refers to the corrected clock. Never steers the clock.
  */
 public final class Source {
-    /** Frequency tolerance of a clock, RFC 5905's PHI: 15 ppm, the rate at which an estimate's bound ages. */
-    static final double PHI = 15e-6;
     /** An innovation beyond this many sigma is a spike (popcorn) unless it persists. */
     private static final double SPIKE_GATE_SIGMA = 5;
     /** This many consecutive spikes are a change (a step of the source or of our frequency), not noise. */
@@ -68,8 +70,8 @@ public final class Source {
     private boolean pending;
     /** The producer's last answer said the source is not synchronised (cleared by the next accepted sample). */
     private boolean answersUnsynchronised;
-    private int leap = 3;
-    private int stratum = 16;
+    private int leap = NtpPacket.LEAP_UNSYNCHRONIZED;
+    private int stratum = NtpPacket.STRATUM_UNSYNCHRONIZED;
     private int refId;
     private long rootDelayNs;
     private long rootDispersionNs;
@@ -338,10 +340,10 @@ public final class Source {
         if (!bank.initialised()) {
             return Unusable.NO_SAMPLE;
         }
-        if (leap == 3) { // a reference clock without time
+        if (leap == NtpPacket.LEAP_UNSYNCHRONIZED) { // a reference clock without time
             return Unusable.UNSYNCHRONISED;
         }
-        if (stratum < 0 || stratum >= 16) { // 0: a reference clock
+        if (stratum < 0 || stratum >= NtpPacket.STRATUM_UNSYNCHRONIZED) { // 0: a reference clock
             return Unusable.STRATUM;
         }
         return distanceNs(nowNs) < maxDistanceNs ? null : Unusable.TOO_FAR;

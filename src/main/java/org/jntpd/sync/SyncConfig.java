@@ -1,5 +1,7 @@
 package org.jntpd.sync;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 /**
  * Settings of the system process (selection and discipline), with ntpd's and chrony's defaults where they exist.
  * Build with {@link #builder()}; every value is checked once in {@link Builder#build()}.
@@ -47,7 +49,7 @@ public record SyncConfig(int minSane, int minClock, int maxClock, long maxDistan
         private boolean panicExemptFirst;
         private double maxSlewRatePpm = 83_333.333;
         private double maxFrequencyPpm = 500;
-        private long minSlewDurationNs = 1_000_000_000L;
+        private long minSlewDurationNs = NS_PER_S;
         private double initialFrequencyPpm = Double.NaN;
         private int precisionLog2 = -24;
 

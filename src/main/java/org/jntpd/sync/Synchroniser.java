@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Locale;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.LeapMode;
+import org.jntpd.time.Dispersion;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * The system process: owns the sources, runs selection and the discipline, arms leap seconds, and publishes the
@@ -160,9 +162,9 @@ public final class Synchroniser {
         long sigmaNs = (long) (lastOffsetSigmaS * 1e9);
         long rootDelayNs = peer.rootDelayNs() + peer.minDelayNs();
         long rootDispersionNs = peer.rootDispersionNs() + (long) (peer.jitterNs()) + sigmaNs
-                + (long) (Source.PHI * Math.max(0, nowNs - peer.lastSampleNs()));
+                + Dispersion.grownNs(nowNs - peer.lastSampleNs());
         int leap = leapSeconds.dueToday(nowNs, selection.leapVote);
-        state = new SystemState(true, leap, Math.min(16, peer.stratum() + 1), peer.config().refIdAsServer(), nowNs,
+        state = new SystemState(true, leap, Math.min(NtpPacket.STRATUM_UNSYNCHRONIZED, peer.stratum() + 1), peer.config().refIdAsServer(), nowNs,
                 rootDelayNs, rootDispersionNs, cfg.precisionLog2(), SyncStatus.SYNCHRONISED);
         clock.setSyncStatus(true, sigmaNs, rootDelayNs / 2 + rootDispersionNs);
     }
@@ -176,8 +178,8 @@ public final class Synchroniser {
                         s.rootDispersionNs(), s.precisionLog2(), status);
             }
         } else if (s.synced() || s.status() != status) {
-            state = new SystemState(false, 0, 16, s.refId(), s.referenceTimeNs(), s.rootDelayNs(), s.rootDispersionNs(),
-                    s.precisionLog2(), status);
+            state = new SystemState(false, NtpPacket.LEAP_NONE, NtpPacket.STRATUM_UNSYNCHRONIZED, s.refId(),
+                    s.referenceTimeNs(), s.rootDelayNs(), s.rootDispersionNs(), s.precisionLog2(), status);
             if (s.synced()) {
                 clock.setSyncStatus(false, (long) (lastOffsetSigmaS * 1e9), s.rootDelayNs() / 2 + s.rootDispersionNs(nowNs));
             }
@@ -193,7 +195,8 @@ public final class Synchroniser {
         SystemState s = state;
         int vote = selection.status == SyncStatus.SYNCHRONISED ? selection.leapVote : s.leap();
         int leap = s.synced() ? leapSeconds.dueToday(nowNs, vote) : 0;
-        LeapMode mode = leap == 1 ? LeapMode.INSERT : leap == 2 ? LeapMode.DELETE : LeapMode.NONE;
+        LeapMode mode = leap == NtpPacket.LEAP_ADD_SECOND ? LeapMode.INSERT
+                : leap == NtpPacket.LEAP_DELETE_SECOND ? LeapMode.DELETE : LeapMode.NONE;
         if (mode != armedLeap) {
             clock.setLeap(mode);
             armedLeap = mode;

@@ -1,7 +1,9 @@
 package org.jntpd.sync;
 
+import org.jntpd.time.Dispersion;
 import org.jntpd.time.NtpShort;
 import org.jntpd.time.NtpTimestamp;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * What this host tells its own clients, published by the {@link Synchroniser} after every update as one immutable
@@ -22,12 +24,13 @@ public record SystemState(boolean synced, int leap, int stratum, int refId, long
 
     /** The state before the first update. */
     public static SystemState unsynchronised(int precisionLog2, SyncStatus status) {
-        return new SystemState(false, 0, 16, 0, 0, 0, 0, precisionLog2, status);
+        return new SystemState(false, NtpPacket.LEAP_NONE, NtpPacket.STRATUM_UNSYNCHRONIZED, 0, 0, 0, 0, precisionLog2,
+                status);
     }
 
     /** Leap indicator for the wire: 3 when unsynchronised. */
     public int leapIndicator() {
-        return synced ? leap : 3;
+        return synced ? leap : NtpPacket.LEAP_UNSYNCHRONIZED;
     }
 
     /** Root dispersion grown at PHI (15 ppm) since the reference time, ns; never synchronised: nothing to grow from. */
@@ -35,7 +38,7 @@ public record SystemState(boolean synced, int leap, int stratum, int refId, long
         if (referenceTimeNs == 0) {
             return rootDispersionNs;
         }
-        return rootDispersionNs + (long) (Source.PHI * Math.max(0, nowNs - referenceTimeNs));
+        return rootDispersionNs + Dispersion.grownNs(nowNs - referenceTimeNs);
     }
 
     public int rootDelayShort() {

@@ -1,11 +1,12 @@
 package org.jntpd.time;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 /**
  * The NTP 32-bit short format (RFC 5905 section 6): unsigned 16.16 fixed-point seconds, used for root delay and
  * root dispersion. Values travel as a raw {@code int} ({@code ntpShort}).
  */
 public final class NtpShort {
-    private static final long NS_PER_S = 1_000_000_000L;
     /** Largest representable value: 65535 + 65535/65536 s. */
     public static final int MAX = 0xFFFF_FFFF;
 

@@ -1,5 +1,7 @@
 package org.jntpd.time;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 /**
  * The NTP 64-bit timestamp (RFC 5905 section 6): 32 bits of seconds since 1900-01-01T00:00:00Z within an era of
  * 2^32 s, and 32 bits of fraction. Values travel as a raw {@code long} ({@code ntp64}) with the seconds in the
@@ -18,7 +20,6 @@ public final class NtpTimestamp {
     /** Unix second at which era 1 starts: 2036-02-07T06:28:16Z. */
     public static final long ERA1_START_UNIX_S = ERA_S - UNIX_EPOCH_NTP_S;
 
-    private static final long NS_PER_S = 1_000_000_000L;
 
     private NtpTimestamp() {}
 

@@ -257,6 +257,18 @@ public final class NtpPacket extends Flyweight {
     }
 
     /**
+     * The reference ID of a name of up to four ASCII characters, left-aligned and zero-padded ({@code "PPS"} =
+     * 0x50505300); characters after the fourth are not carried (setup code: a refid from the configuration).
+     */
+    public static int asciiRefId(String name) {
+        int bits = 0;
+        for (int i = 0; i < 4; i++) {
+            bits = bits << 8 | (i < name.length() ? name.charAt(i) & 0xFF : 0);
+        }
+        return bits;
+    }
+
+    /**
      * Reference ID as text, for tools and logs (allocates): stratum 0 and 1 carry up to four ASCII characters
      * (kiss code or source name, NUL-padded), other strata an IPv4 address or the first four bytes of an MD5 hash
      * of an IPv6 address, both shown dotted-quad as ntpq does. Non-printable characters show as {@code '.'}.

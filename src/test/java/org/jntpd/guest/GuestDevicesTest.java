@@ -6,6 +6,7 @@ import static org.jntpd.guest.ProbeLines.gaps;
 import static org.jntpd.guest.ProbeLines.longs;
 import static org.jntpd.guest.ProbeLines.median;
 import static org.jntpd.guest.ProbeLines.records;
+import static org.jntpd.time.Units.NS_PER_S;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,7 +37,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GuestDevicesTest {
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(60);
-    private static final long NS_PER_S = 1_000_000_000L;
     /** PPS stamps are the realtime of the intended raw edge: exact up to clock rounding, whatever the latency. */
     private static final long STAMP_TOLERANCE_NS = 1_000;
     private static final int ECHO_PORT = 12_300;

@@ -5,6 +5,7 @@ import static org.jntpd.guest.ProbeLines.firstLong;
 import static org.jntpd.guest.ProbeLines.gaps;
 import static org.jntpd.guest.ProbeLines.longs;
 import static org.jntpd.guest.ProbeLines.records;
+import static org.jntpd.time.Units.NS_PER_S;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +25,6 @@ import org.junit.jupiter.api.Test;
 @GuestTest
 class GuestModuleParametersTest {
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(60);
-    private static final long NS_PER_S = 1_000_000_000L;
     private static final long PERIOD_NS = NS_PER_S + 500;
     private static final long PHASE_NS = 250_000_000L;
     private static final long CLEAR_NS = 100_000_000L;

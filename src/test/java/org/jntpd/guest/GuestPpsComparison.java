@@ -1,6 +1,7 @@
 package org.jntpd.guest;
 
 import static org.jntpd.guest.GuestVm.GUEST_TOOL;
+import static org.jntpd.time.Units.NS_PER_S;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,7 +34,6 @@ public final class GuestPpsComparison {
     // edges), and a window that starts on it measures the approach, not the steady state both are compared in.
     static final long SETTLED_NS = 5_000;
     static final int SETTLED_EDGES = 10;
-    private static final long NS_PER_S = 1_000_000_000L;
     private static final Path CHRONYD = Path.of("/usr/sbin/chronyd");
 
     private final GuestVm vm;

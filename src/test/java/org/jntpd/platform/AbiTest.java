@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class AbiTest {
     private static final List<Class<?>> CONSTANT_CLASSES = List.of(
             Errno.class, Net.class, Timestamping.class, Clocks.class, Adjtimex.class, Rtc.class, Pps.class, Ptp.class,
-            Sys.class, Serial.class, Ipc.class);
+            Sys.class, Serial.class, Ipc.class, Bpf.class, Xdp.class, Netlink.class);
 
     private static Map<String, Long> fromC;
 

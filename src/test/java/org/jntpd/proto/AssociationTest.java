@@ -16,13 +16,14 @@ import org.jntpd.sync.Synchroniser;
 import org.jntpd.sync.SystemState;
 import org.jntpd.time.NtpShort;
 import org.jntpd.time.NtpTimestamp;
+import org.jntpd.wire.NtpPacket;
 import org.junit.jupiter.api.Test;
 
 class AssociationTest {
     private static final long S = 1_000_000_000L;
     private static final long MS = 1_000_000L;
     private static final long T0 = 1_767_225_600L * S;
-    private static final int GPS = KissCode.ascii("GPS");
+    private static final int GPS = NtpPacket.asciiRefId("GPS");
 
     private final Synchroniser sync = new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults());
     private final SystemState unsynced = sync.state();
@@ -36,7 +37,7 @@ class AssociationTest {
 
     /** A stratum-1 server's answer to {@code req}: received at {@code t2Ns}, sent at {@code t3Ns} (its clock). */
     private static HeaderFields reply(HeaderFields req, long t2Ns, long t3Ns) {
-        return new HeaderFields().set(0, 4, NtpMode.SERVER, 1, req.poll, -20, 0, NtpShort.fromNs(1_000_000), GPS,
+        return new HeaderFields().set(0, 4, NtpPacket.MODE_SERVER, 1, req.poll, -20, 0, NtpShort.fromNs(1_000_000), GPS,
                 NtpTimestamp.fromUnixNs(t2Ns - 10 * S), req.transmit, NtpTimestamp.fromUnixNs(t2Ns),
                 NtpTimestamp.fromUnixNs(t3Ns));
     }
@@ -45,7 +46,7 @@ class AssociationTest {
         HeaderFields h = reply(req, T0, T0);
         h.stratum = 0;
         h.leap = 3;
-        h.refId = KissCode.ascii(code);
+        h.refId = NtpPacket.asciiRefId(code);
         h.poll = 8;
         return h;
     }
@@ -55,7 +56,7 @@ class AssociationTest {
         Association a = association(AssociationConfig.server());
         assertEquals(T0, a.nextPollNs());
         assertEquals(Association.SEND, a.poll(T0, request, unsynced));
-        assertEquals(NtpMode.CLIENT, request.mode);
+        assertEquals(NtpPacket.MODE_CLIENT, request.mode);
         assertEquals(4, request.version);
         assertEquals(6, request.poll);
         assertEquals(0, request.stratum);
@@ -90,7 +91,7 @@ class AssociationTest {
         Association a = association(AssociationConfig.server().withVersion(3));
         a.poll(T0, request, unsynced);
         assertEquals(3, request.version);
-        assertEquals(NtpMode.CLIENT, request.mode);
+        assertEquals(NtpPacket.MODE_CLIENT, request.mode);
     }
 
     @Test
@@ -145,7 +146,7 @@ class AssociationTest {
         assertEquals(PacketVerdict.DUPLICATE, a.lastVerdict());
         assertEquals(1, a.source().samples());
         HeaderFields wrongMode = reply(request, T0, T0);
-        wrongMode.mode = NtpMode.SYMMETRIC_PASSIVE;
+        wrongMode.mode = NtpPacket.MODE_SYMMETRIC_PASSIVE;
         assertEquals(0, a.receive(wrongMode, T0 + 23 * MS));
         assertEquals(PacketVerdict.INVALID_MODE, a.lastVerdict());
     }
@@ -353,7 +354,7 @@ class AssociationTest {
                 new SplittableRandom(1), T0);
         HeaderFields pa = new HeaderFields();
         assertEquals(Association.SEND, a.poll(T0, pa, synced));
-        assertEquals(NtpMode.SYMMETRIC_ACTIVE, pa.mode);
+        assertEquals(NtpPacket.MODE_SYMMETRIC_ACTIVE, pa.mode);
         assertEquals(2, pa.stratum);
         assertEquals(0x0A000001, pa.refId);
         assertEquals(NtpTimestamp.fromUnixNs(T0), pa.transmit, "symmetric packets carry real time");
@@ -364,7 +365,7 @@ class AssociationTest {
         assertEquals(rxB, b.nextPollNs(), "a passive association answers at once");
         HeaderFields pb = new HeaderFields();
         b.poll(rxB, pb, synced);
-        assertEquals(NtpMode.SYMMETRIC_PASSIVE, pb.mode);
+        assertEquals(NtpPacket.MODE_SYMMETRIC_PASSIVE, pb.mode);
         assertEquals(pa.transmit, pb.origin);
 
         long rxA = T0 + 2 * MS;
@@ -407,7 +408,7 @@ class AssociationTest {
             long t3Read = t2 + MS;
             long t3Sent = t3Read + 50_000;
             boolean interleave = req.origin != 0 && req.origin == savedRx && req.receive != req.transmit;
-            HeaderFields h = new HeaderFields().set(0, 4, NtpMode.SERVER, 1, req.poll, -20, 0, 0, GPS, 0,
+            HeaderFields h = new HeaderFields().set(0, 4, NtpPacket.MODE_SERVER, 1, req.poll, -20, 0, 0, GPS, 0,
                     interleave ? req.receive : req.transmit, NtpTimestamp.fromUnixNs(t2) | 1,
                     interleave ? savedTx : NtpTimestamp.fromUnixNs(t3Read));
             savedRx = h.receive;

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.jntpd.refclock.PpsDriver.Outcome;
+import org.jntpd.wire.NtpPacket;
 import org.junit.jupiter.api.Test;
 
 class PpsDriverTest {
@@ -72,7 +73,7 @@ class PpsDriverTest {
     }
 
     private static Refclock clock(RefclockSettings s) {
-        return new Refclock(s, SystemReference.fixed(MS, RefclockSample.LEAP_NONE));
+        return new Refclock(s, SystemReference.fixed(MS, NtpPacket.LEAP_NONE));
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.wire.NtpPacket;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,7 +20,7 @@ class RefclockAllocationTest {
     private static final long T0 = 1_700_000_000L * S;
     private static final int ROUNDS = 20_000;
 
-    private static final SystemReference SYNCED = SystemReference.fixed(1_000_000, RefclockSample.LEAP_NONE);
+    private static final SystemReference SYNCED = SystemReference.fixed(1_000_000, NtpPacket.LEAP_NONE);
 
     /** Runs {@code step(i)} for i = 0, 1, ... and returns the fewest bytes any batch allocated (JIT warm-up first). */
     private static long bestAllocation(LongUnaryOperator step) {

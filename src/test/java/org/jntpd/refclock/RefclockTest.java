@@ -14,6 +14,7 @@ import java.util.Random;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigParser;
 import org.jntpd.refclock.Refclock.Verdict;
+import org.jntpd.wire.NtpPacket;
 import org.junit.jupiter.api.Test;
 
 class RefclockTest {
@@ -94,12 +95,12 @@ class RefclockTest {
         long now = T0;
         assertEquals(Verdict.STALE_TIME, c.addSample(now, now - 33 * S, now, 0, 0), "older than two 16 s polls");
         assertEquals(Verdict.STALE_TIME, c.addSample(now, now + 1, now, 0, 0), "from the future");
-        assertEquals(Verdict.BAD_LEAP, c.addSample(now, now - S, now, RefclockSample.LEAP_UNSYNCHRONISED, 0));
-        assertEquals(Verdict.ACCEPTED, c.addSample(now, now - S, now, RefclockSample.LEAP_INSERT, 0));
+        assertEquals(Verdict.BAD_LEAP, c.addSample(now, now - S, now, NtpPacket.LEAP_UNSYNCHRONIZED, 0));
+        assertEquals(Verdict.ACCEPTED, c.addSample(now, now - S, now, NtpPacket.LEAP_ADD_SECOND, 0));
         assertEquals(Verdict.NON_INCREASING, c.addSample(now, now - S, now, 0, 0));
         assertEquals(1, c.verdictCount(Verdict.ACCEPTED));
         assertEquals(2, c.verdictCount(Verdict.STALE_TIME));
-        assertEquals(RefclockSample.LEAP_INSERT, c.poll().leap());
+        assertEquals(NtpPacket.LEAP_ADD_SECOND, c.poll().leap());
     }
 
     @Test
@@ -148,7 +149,7 @@ class RefclockTest {
 
             @Override
             public int leap() {
-                return distance[0] == Long.MAX_VALUE ? RefclockSample.LEAP_UNSYNCHRONISED : RefclockSample.LEAP_NONE;
+                return distance[0] == Long.MAX_VALUE ? NtpPacket.LEAP_UNSYNCHRONIZED : NtpPacket.LEAP_NONE;
             }
         };
         Refclock pps = new Refclock(RefclockSettings.defaults("pps", "PPS"), system);

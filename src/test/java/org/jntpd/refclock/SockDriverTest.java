@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.jntpd.refclock.SockSample.Status;
+import org.jntpd.wire.NtpPacket;
 import org.junit.jupiter.api.Test;
 
 class SockDriverTest {
@@ -33,7 +34,7 @@ class SockDriverTest {
         // chrony hands a pulse message's offset to RCL_AddPulse as the system clock's position in the second:
         // offset +0.000003 means the system clock read 3 us past the pulse's second, so it is 3 us ahead.
         Refclock c = new Refclock(RefclockSettings.defaults("sock", "PPS"),
-                SystemReference.fixed(1_000_000, RefclockSample.LEAP_NONE));
+                SystemReference.fixed(1_000_000, NtpPacket.LEAP_NONE));
         SockDriver d = new SockDriver(c);
         long sec = 1_700_000_100L;
         assertEquals(Status.OK, d.onDatagram(sec * S + S, datagram(sec, 3, 0.000_003, true, 0), 40));

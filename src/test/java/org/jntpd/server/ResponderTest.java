@@ -51,7 +51,7 @@ class ResponderTest {
         assertEquals(48, r.replyLength);
         assertTrue(r.needsTransmitTs);
         assertEquals(0, r.interleaveKey, "a basic client does not ask for interleaving");
-        long t3 = r.stampTransmit(tx, 0, NtpTimestamp.fromUnixNs(T0 + 20_000) | 1);
+        long t3 = r.stampTransmit(tx, 0, NtpTimestamp.fromUnixNs(T0 + 20_000) | 1, r.interleaveKey);
         assertEquals(0, t3 & 1, "transmit timestamps carry a clear low bit");
         assertEquals(0, rep.leap());
         assertEquals(4, rep.version());
@@ -109,7 +109,7 @@ class ResponderTest {
         // 1st request: a fresh client (origin 0): basic reply, nothing remembered.
         r.respond(rx, 0, request(4, 3, 0, 0, 0xAAAA_0000_0000_0000L), 0, CLIENT, 40000, T0, synced, tx, 0);
         long rx1 = rep.receiveTs();
-        long tx1 = r.stampTransmit(tx, 0, NtpTimestamp.fromUnixNs(T0 + 10_000));
+        long tx1 = r.stampTransmit(tx, 0, NtpTimestamp.fromUnixNs(T0 + 10_000), r.interleaveKey);
         assertEquals(0, r.interleaveKey);
         // 2nd request names our first receive timestamp: still basic (nothing saved), but now remembered.
         long t2 = T0 + S;
@@ -117,8 +117,11 @@ class ResponderTest {
         assertTrue(r.needsTransmitTs);
         long rx2 = rep.receiveTs();
         assertEquals(rx2, r.interleaveKey);
+        long t3Of2 = r.stampTransmit(tx, 0, NtpTimestamp.fromUnixNs(t2 + 10_000), r.interleaveKey);
+        assertEquals(t3Of2, table.txFor(rx2), "a keyed reply's T3 is remembered until the kernel's stamp comes");
+        r.transmitted(r.interleaveKey, t2 + 12_345); // what a worker does with the kernel's TX timestamp
         long kernelTx2 = NtpTimestamp.fromUnixNs(t2 + 12_345) & ~1L;
-        table.put(r.interleaveKey, kernelTx2); // what the worker does with the kernel's TX timestamp
+        assertEquals(kernelTx2, table.txFor(rx2), "the kernel's stamp replaces it, low bit clear");
         // 3rd request names the second receive timestamp: an interleaved reply carrying the kernel TX stamp.
         long clientRx2 = NtpTimestamp.fromUnixNs(t2 + 70_000);
         long t3 = T0 + 2 * S;

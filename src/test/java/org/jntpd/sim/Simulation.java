@@ -1,5 +1,7 @@
 package org.jntpd.sim;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,14 +10,13 @@ import java.util.SplittableRandom;
 import org.jntpd.clock.VirtualClock;
 import org.jntpd.proto.Association;
 import org.jntpd.proto.HeaderFields;
-import org.jntpd.proto.KissCode;
-import org.jntpd.proto.NtpMode;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SourceConfig;
 import org.jntpd.sync.SourceState;
 import org.jntpd.sync.SyncStatus;
 import org.jntpd.sync.Synchroniser;
 import org.jntpd.time.NtpTimestamp;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * One run of a {@link Scenario} with one seed: a discrete-event loop that drives the real association, filter,
@@ -25,9 +26,8 @@ import org.jntpd.time.NtpTimestamp;
  * rate and re-checked when they fire.
  */
 public final class Simulation {
-    private static final long NS_PER_S = 1_000_000_000L;
     private static final int SERVER_PRECISION = -24;
-    private static final int SERVER_REFID = KissCode.ascii("GPS");
+    private static final int SERVER_REFID = NtpPacket.asciiRefId("GPS");
 
     /** What a run measured. */
     public record Result(double rmsS, double maxS, double syncS, boolean falsetickerSelected, double freqRms,
@@ -279,7 +279,7 @@ public final class Simulation {
         double serverTimeS = relS(tServer);
         long serverClockNs = tServer + Math.round((n.server.offsetAt(serverTimeS) - leapOffsetS(serverTimeS)) * 1e9);
         long stamp = NtpTimestamp.fromUnixNs(serverClockNs);
-        HeaderFields reply = new HeaderFields().set(leapIndicator(serverTimeS), 4, NtpMode.SERVER, 1, request.poll,
+        HeaderFields reply = new HeaderFields().set(leapIndicator(serverTimeS), 4, NtpPacket.MODE_SERVER, 1, request.poll,
                 SERVER_PRECISION, 0, 0, SERVER_REFID, NtpTimestamp.plusNs(stamp, -16 * NS_PER_S), request.transmit,
                 stamp, stamp);
         arrivals.add(new Arrival(tServer + down, seq++, n, reply, serverTimeS));

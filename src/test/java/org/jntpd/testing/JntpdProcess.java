@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.jntpd.clock.LinuxClock;
+import org.jntpd.clock.linux.LinuxClock;
 
 /**
  * The real daemon as a child process, for system tests: {@code bin/jntpd -c FILE -n -x} with

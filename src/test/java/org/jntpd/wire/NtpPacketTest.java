@@ -142,6 +142,15 @@ class NtpPacketTest {
     }
 
     @Test
+    void shouldSpellRefIdsFromNamesOfUpToFourCharacters() {
+        assertEquals(NtpPacket.REFID_INIT, NtpPacket.asciiRefId("INIT"));
+        assertEquals(0x50505300, NtpPacket.asciiRefId("PPS"));
+        assertEquals(0x47000000, NtpPacket.asciiRefId("G"));
+        assertEquals(0, NtpPacket.asciiRefId(""));
+        assertEquals(NtpPacket.asciiRefId("NMEA"), NtpPacket.asciiRefId("NMEA0"), "NTP carries four characters");
+    }
+
+    @Test
     void shouldRoundTripRandomFieldsThroughBytes() {
         SplittableRandom random = new SplittableRandom(5905);
         NtpPacket writer = new NtpPacket();

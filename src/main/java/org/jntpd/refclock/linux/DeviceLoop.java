@@ -1,5 +1,7 @@
 package org.jntpd.refclock.linux;
 
+import static org.jntpd.time.Units.NS_PER_MS;
+
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import org.jntpd.refclock.PulseMonitor;
@@ -11,7 +13,6 @@ import org.jntpd.refclock.Refclock;
  * drivers) holds {@link #lock}, which the clocks of one {@code lock} group share; waiting never does.
  */
 abstract class DeviceLoop {
-    private static final long NS_PER_MS = 1_000_000L;
 
     final Refclock clock;
     final Object lock;

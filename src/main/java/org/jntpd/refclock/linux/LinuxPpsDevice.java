@@ -1,12 +1,12 @@
 package org.jntpd.refclock.linux;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static org.jntpd.time.Units.NS_PER_S;
 
 import java.lang.foreign.MemorySegment;
 import org.jntpd.platform.DeviceFile;
 import org.jntpd.platform.Errno;
 import org.jntpd.platform.Libc;
-import org.jntpd.platform.NativeException;
 import org.jntpd.platform.Pps;
 import org.jntpd.platform.PpsFdata;
 import org.jntpd.platform.PpsKinfo;
@@ -23,7 +23,6 @@ import org.jntpd.refclock.PpsEvent;
  * <p>Open, use and close it on one thread (the clock's runner thread). {@link #fetch} is allocation-free.
  */
 public final class LinuxPpsDevice implements PpsDevice, AutoCloseable {
-    private static final long NS_PER_S = 1_000_000_000L;
 
     private final DeviceFile file;
     private final MemorySegment caps;

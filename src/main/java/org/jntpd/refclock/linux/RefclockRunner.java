@@ -1,15 +1,19 @@
 package org.jntpd.refclock.linux;
 
+import static org.jntpd.time.Units.NS_PER_S;
+
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
-import org.jntpd.daemon.Log;
+import org.jntpd.base.Log;
+import org.jntpd.base.RateLimitedLog;
 import org.jntpd.refclock.PulseMonitor;
 import org.jntpd.refclock.Refclock;
 import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.RefclockSettings;
+import org.jntpd.time.Units;
 
 /**
  * Runs one reference clock on its own platform thread: opens the device, waits on it, feeds the pure driver and, every
@@ -29,7 +33,7 @@ import org.jntpd.refclock.RefclockSettings;
 public final class RefclockRunner implements AutoCloseable {
     /** Longest wait in one device call: posted drops and {@link #close()} take effect within it. */
     public static final long MAX_WAIT_NS = 250_000_000L;
-    private static final long FIRST_RETRY_NS = 1_000_000_000L;
+    private static final long FIRST_RETRY_NS = NS_PER_S;
     private static final long MAX_RETRY_NS = 64_000_000_000L;
     private static final long JOIN_TIMEOUT_MS = 2_000;
     private static final Refclock.Verdict[] VERDICTS = Refclock.Verdict.values();
@@ -111,7 +115,7 @@ public final class RefclockRunner implements AutoCloseable {
 
     /** 2^log2 seconds in ns (log2 down to -30). */
     static long intervalNs(int log2) {
-        return log2 >= 0 ? 1_000_000_000L << log2 : 1_000_000_000L >> -log2;
+        return Units.log2ToNs(log2);
     }
 
     public RefclockSettings settings() {

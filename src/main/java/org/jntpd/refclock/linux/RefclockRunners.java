@@ -1,5 +1,7 @@
 package org.jntpd.refclock.linux;
 
+import static org.jntpd.time.Units.NS_PER_MS;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -172,9 +174,9 @@ public final class RefclockRunners implements AutoCloseable {
      */
     public void start() throws InterruptedException {
         runners.forEach(RefclockRunner::start);
-        long deadlineNs = System.nanoTime() + OPEN_WAIT_MS * 1_000_000L;
+        long deadlineNs = System.nanoTime() + OPEN_WAIT_MS * NS_PER_MS;
         for (RefclockRunner r : runners) {
-            r.awaitFirstOpen(Math.max(0, (deadlineNs - System.nanoTime()) / 1_000_000L));
+            r.awaitFirstOpen(Math.max(0, (deadlineNs - System.nanoTime()) / NS_PER_MS));
         }
     }
 

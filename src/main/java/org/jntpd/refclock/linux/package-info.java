@@ -19,5 +19,8 @@
  * }</pre>
  * One platform thread per clock ({@code refclock-REFID}), never a serving thread. Clocks joined by {@code lock} share
  * one monitor around every {@link org.jntpd.refclock.Refclock} call; waits on devices never hold it.
+ *
+ * <p>May use: {@code time}, {@code config}, {@code platform}, {@code base}, {@code refclock}. Must not: judge samples
+ * (the drivers in {@code refclock} do) or touch the system clock: samples go to the daemon's queue.
  */
 package org.jntpd.refclock.linux;

@@ -1,5 +1,7 @@
 package org.jntpd.rtc.linux;
 
+import static org.jntpd.time.Units.NS_PER_MS;
+
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -7,7 +9,6 @@ import java.nio.file.Path;
 import org.jntpd.platform.DeviceFile;
 import org.jntpd.platform.Errno;
 import org.jntpd.platform.Libc;
-import org.jntpd.platform.NativeException;
 import org.jntpd.platform.Rtc;
 import org.jntpd.platform.Sys;
 import org.jntpd.rtc.RtcDevice;
@@ -20,7 +21,6 @@ import org.jntpd.rtc.RtcTime;
  * <p>Open, use and close on one thread. The calls are allocation-free.
  */
 public final class LinuxRtcDevice implements RtcDevice, AutoCloseable {
-    private static final long NS_PER_MS = 1_000_000L;
 
     private final DeviceFile file;
     private final MemorySegment time;

@@ -1,0 +1,203 @@
+package org.jntpd.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Parses symmetric key files in the two dialects users have: NTPsec's {@code keys} file (ntp.keys(5)) and chrony's
+ * {@code keyfile}. Pure: the caller reads the file and passes its lines with a name for messages.
+ *
+ * <p>NTPsec ({@code keyno type key}): types case-insensitive ({@link MacType#fromNtpsecName}); key IDs 1-65535; a key
+ * of at most 20 characters is ASCII, a longer one is hex; {@code #} starts a comment anywhere. As NTPsec does (so that
+ * both ends of a link use the same bytes), a hex key longer than 32 bytes is cut to 32 and a CMAC key is cut or
+ * zero-padded to its cipher's key length; each such change is reported in {@link Result#warnings()}.
+ *
+ * <p>chrony ({@code id [type] key}): types as chrony spells them ({@link MacType#fromChronyName}), MD5 when omitted;
+ * key IDs 1-4294967295; {@code HEX:} and {@code ASCII:} prefixes, otherwise ASCII; comment lines start with
+ * {@code # ; ! %}; jntpd also ends a line at a word starting with {@code #}. CMAC keys must have their exact length.
+ *
+ * <p>Both: key ID 0 is refused, a duplicate ID is an error, and a {@code HEX:} key is read in either dialect (it is
+ * unambiguous). Every error names {@code file:line}; the parse fails as a whole so a broken file is never half used.
+ */
+public final class KeyFile {
+    /** Which program's rules a file follows; jntpd's {@code keys} directive means NTPsec, {@code keyfile} chrony. */
+    public enum Dialect {
+        NTPSEC,
+        CHRONY;
+
+        /**
+         * A guess for files of unknown origin: chrony when any entry has two words or a {@code HEX:}/{@code ASCII:} key,
+         * else NTPsec. The two differ only on unprefixed keys longer than 20 characters (hex for NTPsec, ASCII for chrony).
+         */
+        public static Dialect detect(List<String> lines) {
+            for (String line : lines) {
+                List<String> words = words(line, CHRONY);
+                if (words.size() == 2 || (words.size() == 3
+                        && (words.get(2).startsWith("HEX:") || words.get(2).startsWith("ASCII:")))) {
+                    return CHRONY;
+                }
+            }
+            return NTPSEC;
+        }
+    }
+
+    /** The keys in file order, and notes about keys changed to match NTPsec's handling. */
+    public record Result(List<SymmetricKey> keys, List<String> warnings) {}
+
+    /** Errors of a key file, one {@code file:line: what} per line. */
+    public static final class KeyFileException extends Exception {
+        public KeyFileException(String message) {
+            super(message);
+        }
+    }
+
+    private static final int NTPSEC_MAX_KEY_ID = 65535;
+    private static final int NTPSEC_ASCII_MAX = 20;
+    private static final int NTPSEC_MAX_KEY_BYTES = 32;
+
+    private KeyFile() {}
+
+    public static Result parse(String name, List<String> lines, Dialect dialect) throws KeyFileException {
+        List<SymmetricKey> keys = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        Set<Long> ids = new HashSet<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String where = name + ":" + (i + 1) + ": ";
+            List<String> words = words(lines.get(i), dialect);
+            if (words.isEmpty()) {
+                continue;
+            }
+            try {
+                SymmetricKey key = dialect == Dialect.NTPSEC ? ntpsec(words, where, warnings) : chrony(words);
+                if (!ids.add(key.id())) {
+                    throw new IllegalArgumentException("key " + key.id() + " defined twice");
+                }
+                keys.add(key);
+            } catch (IllegalArgumentException e) {
+                errors.add(where + e.getMessage());
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new KeyFileException(String.join("\n", errors));
+        }
+        return new Result(List.copyOf(keys), List.copyOf(warnings));
+    }
+
+    private static SymmetricKey ntpsec(List<String> words, String where, List<String> warnings) {
+        if (words.size() != 3) {
+            throw new IllegalArgumentException("expected 'keyno type key', got " + words.size() + " words");
+        }
+        long id = id(words.get(0), NTPSEC_MAX_KEY_ID);
+        MacType type = MacType.fromNtpsecName(words.get(1));
+        if (type == null) {
+            throw new IllegalArgumentException("key " + id + ": unknown type '" + words.get(1)
+                    + "' (md5, sha1, sha256, sha384, sha512, aes-128, aes-256)");
+        }
+        String text = words.get(2);
+        byte[] secret;
+        if (text.startsWith("HEX:")) {
+            secret = hex(id, text.substring(4));
+        } else if (text.length() <= NTPSEC_ASCII_MAX) {
+            secret = text.getBytes(StandardCharsets.US_ASCII);
+        } else {
+            String digits = text;
+            if (digits.length() > 2 * NTPSEC_MAX_KEY_BYTES) {
+                digits = digits.substring(0, 2 * NTPSEC_MAX_KEY_BYTES);
+                warnings.add(where + "key " + id + " cut to " + NTPSEC_MAX_KEY_BYTES + " bytes, as NTPsec does");
+            }
+            secret = hex(id, digits);
+        }
+        if (type.isCmac() && secret.length != type.cmacKeyLength) {
+            warnings.add(where + "key " + id + ": " + type + " key of " + secret.length + " bytes "
+                    + (secret.length > type.cmacKeyLength ? "cut" : "zero-padded") + " to " + type.cmacKeyLength
+                    + ", as NTPsec does");
+            secret = java.util.Arrays.copyOf(secret, type.cmacKeyLength);
+        }
+        return new SymmetricKey(id, type, secret);
+    }
+
+    private static SymmetricKey chrony(List<String> words) {
+        if (words.size() != 2 && words.size() != 3) {
+            throw new IllegalArgumentException("expected 'id [type] key', got " + words.size() + " words");
+        }
+        long id = id(words.get(0), SymmetricKey.MAX_ID);
+        MacType type = MacType.MD5;
+        if (words.size() == 3) {
+            type = MacType.fromChronyName(words.get(1));
+            if (type == null) {
+                throw new IllegalArgumentException("key " + id + ": unknown type '" + words.get(1)
+                        + "' (MD5, SHA1, SHA256, SHA384, SHA512, AES128, AES256)");
+            }
+        }
+        String text = words.get(words.size() - 1);
+        byte[] secret;
+        if (text.startsWith("HEX:")) {
+            secret = hex(id, text.substring(4));
+        } else {
+            String ascii = text.startsWith("ASCII:") ? text.substring(6) : text;
+            secret = ascii.getBytes(StandardCharsets.US_ASCII);
+        }
+        if (secret.length == 0) {
+            throw new IllegalArgumentException("key " + id + " is empty");
+        }
+        if (type.isCmac() && secret.length != type.cmacKeyLength) {
+            throw new IllegalArgumentException("key " + id + ": " + type + " needs a key of " + type.cmacKeyLength
+                    + " bytes, got " + secret.length);
+        }
+        return new SymmetricKey(id, type, secret);
+    }
+
+    private static long id(String word, long max) {
+        long id;
+        try {
+            id = Long.parseLong(word);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("key ID '" + word + "' is not a number");
+        }
+        if (id < 1 || id > max) {
+            throw new IllegalArgumentException("key ID " + id + " out of 1.." + max);
+        }
+        return id;
+    }
+
+    private static byte[] hex(long id, String digits) {
+        if (digits.isEmpty() || (digits.length() & 1) != 0) {
+            throw new IllegalArgumentException("key " + id + ": hex key of " + digits.length() + " digits");
+        }
+        try {
+            return HexFormat.of().parseHex(digits);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("key " + id + ": not a hex key");
+        }
+    }
+
+    /** The words of a line without comments, per dialect. */
+    static List<String> words(String line, Dialect dialect) {
+        List<String> words = new ArrayList<>(3);
+        String trimmed = line.strip();
+        if (dialect == Dialect.CHRONY && !trimmed.isEmpty() && "!;#%".indexOf(trimmed.charAt(0)) >= 0) {
+            return words;
+        }
+        int i = 0;
+        int n = line.length();
+        while (i < n) {
+            while (i < n && Character.isWhitespace(line.charAt(i))) {
+                i++;
+            }
+            if (i >= n || line.charAt(i) == '#') {
+                break;
+            }
+            int start = i;
+            while (i < n && !Character.isWhitespace(line.charAt(i)) && (dialect == Dialect.CHRONY || line.charAt(i) != '#')) {
+                i++;
+            }
+            words.add(line.substring(start, i));
+        }
+        return words;
+    }
+}

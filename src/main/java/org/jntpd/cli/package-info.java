@@ -1,0 +1,8 @@
+/**
+ * The entry points: {@link org.jntpd.cli.Jntpd} ({@code bin/jntpd}, the jar's main class) and
+ * {@link org.jntpd.cli.Jntpc} ({@code bin/jntpc}: status over the control socket, {@code perf}).
+ *
+ * <p>May use: every package. Must not: be used by any (it is the top), or hold more than argument handling and
+ * the call into {@code daemon} or {@code perf}.
+ */
+package org.jntpd.cli;

@@ -1,0 +1,53 @@
+package org.jntpd.server;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.jntpd.config.Config;
+import org.jntpd.config.RestrictFlag;
+import org.jntpd.config.RestrictRule;
+
+/**
+ * The serving logic every transport shares, built once from the configuration: one {@link AccessControl} and one
+ * {@link InterleavedTable} for all workers, and per worker a {@link Responder} with a {@link RateLimiter} of its own
+ * (the kernel hands one client's requests to one worker) and that worker's {@link ServerCounters}. Transport-free: a
+ * worker gives its responder a request segment, the client address as two longs ({@link ClientAddress}), the port and
+ * the RX timestamp, gets the reply written into a segment it owns, writes T3 ({@link Responder#stampTransmit}), sends,
+ * and reports the kernel's TX timestamp ({@link Responder#transmitted}). The socket transport is
+ * {@code server.linux.ServerWorker}; any other (a raw ring) calls the same methods.
+ */
+public final class ServerCore {
+    private static final int RATE_TABLE_LOG2 = 16;
+    private static final int INTERLEAVED_TABLE_LOG2 = 16;
+
+    private final AccessControl access;
+    private final InterleavedTable interleaved = new InterleavedTable(INTERLEAVED_TABLE_LOG2);
+    private final Config.RateLimit rateLimit;
+    private final boolean anyLimited;
+    private final SplittableRandom seeds = new SplittableRandom();
+
+    /**
+     * @param rateLimit    the {@code ratelimit} settings ({@code Config.Serving.rateLimit()})
+     * @param restrictions the {@code restrict} lines in file order
+     */
+    public ServerCore(Config.RateLimit rateLimit, List<RestrictRule> restrictions) {
+        this.access = AccessControl.compile(restrictions);
+        this.rateLimit = rateLimit;
+        this.anyLimited = rateLimit.global() || restrictions.stream().anyMatch(r -> r.flags().contains(
+                RestrictFlag.LIMITED) || r.flags().contains(RestrictFlag.KOD));
+    }
+
+    /**
+     * A responder for one worker thread, counting into {@code counters}: its own rate limiter (when any limiting is
+     * configured), the shared access list and interleaved table. Called while setting up, not on a packet path.
+     */
+    public Responder newResponder(ServerCounters counters) {
+        RateLimiter limiter = anyLimited ? new RateLimiter(RATE_TABLE_LOG2, rateLimit.intervalLog2(), rateLimit.burst(),
+                rateLimit.leak(), seeds.nextLong()) : null;
+        return new Responder(access, limiter, rateLimit.global(), interleaved, counters);
+    }
+
+    /** The interleaved-mode table all responders share. */
+    public InterleavedTable interleaved() {
+        return interleaved;
+    }
+}

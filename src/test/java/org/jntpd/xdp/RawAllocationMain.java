@@ -1,0 +1,53 @@
+package org.jntpd.xdp;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import org.jntpd.config.Config;
+import org.jntpd.platform.Clocks;
+import org.jntpd.platform.Libc;
+import org.jntpd.server.ServerState;
+import org.jntpd.time.NtpTimestamp;
+import org.jntpd.xdp.RawCounters.Counter;
+
+/**
+ * The raw path's worker, measured: args "DEVICE WARMUP MEASURED". Serves (with a rate limiter that refuses nobody, so
+ * it runs on every request) until WARMUP frames came, then reads the worker thread's allocated bytes, again after
+ * MEASURED more frames, and prints "READY" at the start, then "ALLOCATED bytes FRAMES n REPLIED r"; or "TIMEOUT".
+ */
+public final class RawAllocationMain {
+    public static void main(String[] args) throws Exception {
+        long warmup = Long.parseLong(args[1]);
+        long measured = Long.parseLong(args[2]);
+        long now = Libc.clockGettimeNs(Clocks.CLOCK_REALTIME);
+        ServerState state = new ServerState(0, 2, -20, 0x100, 1_000_000, 15.0, 0xC612_0063,
+                NtpTimestamp.fromUnixNs(now), now);
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        // ratelimit interval 2^-19 s burst 255 for everyone: the limiter runs on every request and refuses none
+        Config.RateLimit rl = new Config.RateLimit(-19, 255, 4, true);
+        try (RawPath raw = RawPath.open(RawPathSettings.parse(List.of("xdp", args[0])), new int[] {123}, List.of(), rl,
+                List.of(), () -> state, x -> x)) {
+            raw.startWorkers();
+            long tid = raw.workerThreadIds()[0];
+            System.out.println("READY " + raw.describe());
+            System.out.flush();
+            long deadline = System.nanoTime() + 90_000_000_000L;
+            while (raw.total(Counter.FRAMES_RECEIVED) < warmup && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            long frames0 = raw.total(Counter.FRAMES_RECEIVED);
+            long replied0 = raw.total(org.jntpd.server.ServerCounters.Counter.REPLIED);
+            long bytes0 = mx.getThreadAllocatedBytes(tid);
+            while (raw.total(Counter.FRAMES_RECEIVED) < frames0 + measured && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            long bytes1 = mx.getThreadAllocatedBytes(tid);
+            long frames = raw.total(Counter.FRAMES_RECEIVED) - frames0;
+            long replied = raw.total(org.jntpd.server.ServerCounters.Counter.REPLIED) - replied0;
+            System.out.println(frames < measured ? "TIMEOUT frames " + frames
+                    : "ALLOCATED " + (bytes1 - bytes0) + " FRAMES " + frames + " REPLIED " + replied);
+        } catch (RawPath.UnavailableException e) {
+            System.out.println("UNAVAILABLE " + e.getMessage());
+            System.exit(3);
+        }
+    }
+}

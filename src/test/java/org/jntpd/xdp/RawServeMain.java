@@ -1,0 +1,55 @@
+package org.jntpd.xdp;
+
+import java.util.Arrays;
+import java.util.List;
+import org.jntpd.config.Config;
+import org.jntpd.platform.Clocks;
+import org.jntpd.platform.Libc;
+import org.jntpd.server.ServerCounters;
+import org.jntpd.server.ServerState;
+import org.jntpd.time.NtpTimestamp;
+import org.jntpd.xdp.RawCounters.Counter;
+
+/**
+ * Serves the raw path alone (no sockets) for a test, in the namespace it is started in: args "SECONDS PORT rawpath
+ * words..."; a synchronised stratum-2 state. Prints "READY <describe>" once attached, the counters at the end as
+ * "name value" lines, or "UNAVAILABLE <reason>" (exit 3).
+ */
+public final class RawServeMain {
+    public static void main(String[] args) throws Exception {
+        long seconds = Long.parseLong(args[0]);
+        int port = Integer.parseInt(args[1]);
+        RawPathSettings settings = RawPathSettings.parse(Arrays.asList(args).subList(2, args.length));
+        long now = Libc.clockGettimeNs(Clocks.CLOCK_REALTIME);
+        ServerState state = new ServerState(0, 2, -20, 0x0000_0100, 1_000_000, 15.0, 0xC612_0063,
+                NtpTimestamp.fromUnixNs(now), now);
+        Config.RateLimit rl = Boolean.getBoolean("limit") ? new Config.RateLimit(0, 4, 4, true)
+                : Config.RateLimit.DEFAULT;
+        // -Dignore=A.B.C.D: 'restrict A.B.C.D ignore' (the restrict list the socket path uses)
+        List<org.jntpd.config.RestrictRule> restrictions = System.getProperty("ignore") == null ? List.of()
+                : List.of(new org.jntpd.config.RestrictRule(java.net.InetAddress.ofLiteral(System.getProperty("ignore"))
+                        .getAddress(), 4, 32, java.util.EnumSet.of(org.jntpd.config.RestrictFlag.IGNORE), false, org.jntpd.config.Location.BUILT_IN));
+        try (RawPath raw = RawPath.open(settings, new int[] {port}, List.of(), rl, restrictions, () -> state,
+                x -> x)) {
+            raw.startWorkers();
+            System.out.println("READY " + raw.describe());
+            System.out.flush();
+            long end = System.nanoTime() + seconds * 1_000_000_000L;
+            while (System.nanoTime() < end && System.in.available() == 0) {
+                Thread.sleep(20);
+            }
+            for (Counter c : Counter.values()) {
+                System.out.println("raw." + c.name() + " " + raw.total(c));
+            }
+            for (ServerCounters.Counter c : ServerCounters.Counter.values()) {
+                System.out.println("ntp." + c.name() + " " + raw.total(c));
+            }
+            for (SteeringProgram.Counter c : SteeringProgram.Counter.values()) {
+                System.out.println("xdp." + c.name() + " " + raw.programCounter(c));
+            }
+        } catch (RawPath.UnavailableException e) {
+            System.out.println("UNAVAILABLE " + e.getMessage());
+            System.exit(3);
+        }
+    }
+}
