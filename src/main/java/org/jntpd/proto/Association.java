@@ -381,7 +381,13 @@ public final class Association implements ClockStepListener {
             return verdict(PacketVerdict.SPIKE, 0);
         }
         if (burstRemaining == 0) {
-            pollLog2 = PollPolicy.advise(source, pollLog2, minPollLog2, cfg.maxPollLog2(), cfg.pollCost());
+            int advised = PollPolicy.advise(source, pollLog2, minPollLog2, cfg.maxPollLog2(), cfg.pollCost());
+            if (advised < pollLog2) {
+                // Shorter from now on: the next poll was scheduled at the longer interval when this request went out.
+                pollLog2 = advised;
+                nextPollNs = Math.min(nextPollNs, rxNs + randomisedIntervalNs());
+            }
+            pollLog2 = advised;
         }
         return verdict(PacketVerdict.ACCEPTED, SAMPLE);
     }

@@ -83,6 +83,10 @@ public final class Source {
     /** Samples still to come before a source that just changed (a step) is combined again. */
     private int settling;
     private double jitterVar;
+    /** Recent mean of squared normalised innovations (1 when the filter predicts as well as it thinks). */
+    private double surprise = 1;
+    /** Memory of {@link #surprise}, in samples. */
+    private static final double SURPRISE_MEMORY = 2;
     /** Mean squared innovation of accepted samples (s^2): the measured noise plus the prediction's own error. */
     private double measuredNoiseVar;
     private double logNoiseVar = Double.NaN;
@@ -135,6 +139,8 @@ public final class Source {
             double predicted = bank.measurementVariance(s.localTimeNs, excess);
             double sigma = Math.sqrt(predicted + r);
             boolean spike = samples >= SAMPLES_BEFORE_GATE && Math.abs(inn) > SPIKE_GATE_SIGMA * sigma;
+            double z2 = Math.min(inn * inn / (sigma * sigma), SPIKE_GATE_SIGMA * SPIKE_GATE_SIGMA);
+            surprise += (z2 - surprise) / SURPRISE_MEMORY;
             if (spike) {
                 spikes++;
                 if (++consecutiveSpikes < SPIKES_TO_STEP) {
@@ -277,6 +283,14 @@ public final class Source {
     /** Frequency relative to the local clock, s/s. */
     double frequency() {
         return bank.frequency();
+    }
+
+    /**
+     * How much worse the filter predicted its last few samples than it expected (mean squared innovation in its own
+     * sigmas, about 1 when all is as modelled): a frequency that started to change, a path that changed.
+     */
+    public double surprise() {
+        return surprise;
     }
 
     /** Variance of {@link #frequency()}, (s/s)^2. */

@@ -142,6 +142,36 @@ class AccuracyTest {
     }
 
     @Test
+    void shouldFollowAFrequencyRampWithoutLagging() throws IOException {
+        // The oscillator's frequency rises 1 ppm per hour for 10000 s and falls back as fast later (temperature).
+        // The random-walk model follows a ramp only as fast as samples come, and at 1024 s a few of them; surprised
+        // by its innovations the filter now polls faster until it predicts well again. Mean RMS over these 4 seeds was
+        // 122 us before (chronyd: 122 us over 100 seeds), about 70 us now.
+        Scenario sc = scenario("FR-ramp");
+        double sum = 0;
+        for (int seed = 1; seed <= 4; seed++) {
+            sum += new Simulation(sc, seed).run().rmsS();
+        }
+        assertTrue(sum / 4 < 95e-6, "mean RMS " + sum / 4 * 1e6 + " us");
+    }
+
+    @Test
+    void shouldApplyTheScenariosFrequencyRampsAndSinesToTheOscillator() {
+        // noselect: the clock runs free; 1000 s of a 1e-9/s ramp from 100 s, and a sine of 2e-6 over 400 s.
+        Simulation sim = new Simulation(inline("id FRAMP", "limit 2000", "settle 0",
+                "client offset 0 freq 0 wander 0 freqramp 100 1100 1e-9 freqsine 2e-6 400", "server s1",
+                "conf server s1 noselect"), 1);
+        sim.run();
+        assertEquals(1e-6 + 2e-6 * Math.sin(2 * Math.PI * 2000 / 400), sim.clock().oscillatorFrequency(), 1e-12);
+        // Phase: the ramp's integral (a triangle then a rectangle) plus the sine's, summed per second.
+        double expected = 0;
+        for (int k = 0; k < 2000; k++) {
+            expected += 1e-9 * Math.max(0, Math.min(k, 1100) - 100) + 2e-6 * Math.sin(2 * Math.PI * k / 400);
+        }
+        assertEquals(expected, sim.clock().offsetNs() * 1e-9, 1e-9);
+    }
+
+    @Test
     void shouldLeaveAnUnsteeredClockToItsOscillator() {
         // noselect: measured, never used; the clock runs at f0 from x0 (no wander).
         Simulation sim = new Simulation(inline("id FREE", "limit 5000", "settle 0", "client offset 0.01 freq 2e-5 wander 0",

@@ -229,6 +229,13 @@ public final class Simulation {
     }
 
     private void sample() {
+        if (nextSampleS > 0) {
+            // Ramps and sine waves of the oscillator move its frequency once per whole second (as clknetsim does).
+            double delta = sc.client().profile(nextSampleS) - sc.client().profile(nextSampleS - 1);
+            if (delta != 0) {
+                clock.changeOscillatorFrequency(delta);
+            }
+        }
         double tS = nextSampleS;
         double x = clock.offsetNs() * 1e-9 + leapOffsetS(tS);
         if (nearLeap(tS)) {
