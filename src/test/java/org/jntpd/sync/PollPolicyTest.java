@@ -26,8 +26,7 @@ class PollPolicyTest {
 
     @Test
     void shouldPollLongerOnlyWhenTheOperatorTradesAccuracyForPackets() {
-        Synchroniser sync = new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults());
-        Source s = sync.addSource(SourceConfig.of("a", 1));
+        Source s = source();
         SplittableRandom r = new SplittableRandom(2);
         Sample sample = new Sample();
         for (int k = 0; k < 200; k++) {
@@ -46,8 +45,7 @@ class PollPolicyTest {
     void shouldKeepTheShortIntervalUntilTheEstimateHasConverged() {
         // A converged source would poll longer; right after the source stepped (three samples 20 ms off in a row,
         // taken as a step, its uncertainty widened) it keeps the short interval until the estimate is good again.
-        Synchroniser sync = new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults());
-        Source s = sync.addSource(SourceConfig.of("a", 1));
+        Source s = source();
         SplittableRandom r = new SplittableRandom(2);
         Sample sample = new Sample();
         int k = 0;
@@ -65,6 +63,10 @@ class PollPolicyTest {
                     0, 0, 0, 1, 0, 0, -24));
         }
         assertEquals(7, PollPolicy.advise(s, 6, 6, 10, 0.5), "converged again");
+    }
+
+    private static Source source() {
+        return new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults()).addSource(SourceConfig.of("a", 1));
     }
 
     private static long jittered(SplittableRandom r, long offsetNs) {

@@ -43,12 +43,7 @@ class PpsSteadyStateTest {
         int n = 0;
         for (int k = 1; k <= PULSES; k++) {
             long edgeNs = T0 + k * S;
-            while (clock.trueNs() < edgeNs) { // 10 ms steps, ending slews on time
-                clock.advanceTo(Math.min(edgeNs, clock.trueNs() + 10_000_000L));
-                if (clock.nowNs() - sync.nextTimerNs() >= 0) {
-                    sync.onTimer(clock.nowNs());
-                }
-            }
+            NoiseBurstRecoveryTest.advance(clock, sync, edgeNs);
             double errorNs = clock.offsetNs();
             // The refclock path's sample: no delay, dispersion max(standard error, precision) = 954 ns, 2^-20 s.
             sample.set(clock.nowNs(), Math.round(-errorNs + noiseNs * noise.nextGaussian()), 0, 954, 0, 954, 0,

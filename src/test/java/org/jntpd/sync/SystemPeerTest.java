@@ -48,15 +48,20 @@ class SystemPeerTest {
         return accepted;
     }
 
+    /** {@code n} rounds from {@code t}: the server measured, then the peer 16 s later; returns the time after them. */
+    private long rounds(Source server, Source peer, long t, int n) {
+        for (int k = 0; k < n; k++, t += 32 * S) {
+            measure(server, t, 0, 1, 0, 10);
+            measure(peer, t + 16 * S, 0, 2, 300, 200);
+        }
+        return t;
+    }
+
     @Test
     void shouldKeepTheStratum1ServerThroughItsSpikeAndNotHopToTheStratum2Peer() {
         Source server = server("server");
         Source peer = server("peer");
-        long t = T0;
-        for (int k = 0; k < 20; k++, t += 32 * S) {
-            measure(server, t, 0, 1, 0, 10);
-            measure(peer, t + 16 * S, 0, 2, 300, 200);
-        }
+        long t = rounds(server, peer, T0, 20);
         assertSame(server, selection.systemPeer);
         // One spike of the server (50 ms, no delay to explain it): rejected, the server is suspect for a while.
         assertTrue(!measure(server, t, 50_000, 1, 0, 10), "the spike is rejected");
@@ -75,11 +80,7 @@ class SystemPeerTest {
     void shouldHandTheRoleBackToTheStratum1ServerOnceItIsBack() {
         Source server = server("server");
         Source peer = server("peer");
-        long t = T0;
-        for (int k = 0; k < 20; k++, t += 32 * S) {
-            measure(server, t, 0, 1, 0, 10);
-            measure(peer, t + 16 * S, 0, 2, 300, 200);
-        }
+        long t = rounds(server, peer, T0, 20);
         // The server is gone for a while: the peer takes over, as it must.
         server.setReachable(false);
         for (int k = 0; k < 5; k++, t += 32 * S) {
