@@ -5,12 +5,17 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 import org.jntpd.base.Log;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigException;
 import org.jntpd.config.ConfigParser;
+import org.jntpd.base.TextFile;
 import org.jntpd.daemon.Daemon;
 import org.jntpd.daemon.Options;
+import org.jntpd.daemon.PidFile;
+import org.jntpd.platform.ThreadAffinity;
 
 /** Entry point of the daemon (bin/jntpd). */
 public final class Jntpd {
@@ -45,16 +50,17 @@ public final class Jntpd {
         }
         Config config;
         String source;
+        ConfigParser.Machine machine = machine();
         try {
             if (options.configFile() != null) {
                 source = options.configFile().toString();
-                config = ConfigParser.parse(options.configFile());
+                config = ConfigParser.parse(options.configFile(), machine);
             } else if (Files.exists(DEFAULT_CONFIG)) {
                 source = DEFAULT_CONFIG.toString();
-                config = ConfigParser.parse(DEFAULT_CONFIG);
+                config = ConfigParser.parse(DEFAULT_CONFIG, machine);
             } else {
                 source = "the built-in configuration";
-                config = ConfigParser.parse("(built-in)", builtIn(), null);
+                config = ConfigParser.parse("(built-in)", builtIn(), null, machine);
             }
         } catch (ConfigException e) {
             for (String err : e.errors()) {
@@ -65,9 +71,13 @@ public final class Jntpd {
         for (String notice : config.notices()) {
             (options.checkConfig() ? System.out : System.err).println("jntpd: " + notice);
         }
+        for (String warning : config.warnings()) {
+            (options.checkConfig() ? System.out : System.err).println("jntpd: warning: " + warning);
+        }
         if (options.checkConfig()) {
             System.out.println("jntpd: " + source + " is valid (" + config.servers().size() + " server/pool/peer, "
-                    + config.refclocks().size() + " refclock, " + config.notices().size() + " not honoured)");
+                    + config.refclocks().size() + " refclock, " + config.notices().size() + " not honoured, "
+                    + config.warnings().size() + " warning" + (config.warnings().size() == 1 ? ")" : "s)"));
             return 0;
         }
         if (config.files().logFile() != null) {
@@ -78,8 +88,27 @@ public final class Jntpd {
                 return 1;
             }
         }
+        if (config.files().pidFile() != null) {
+            try {
+                PidFile.write(Path.of(config.files().pidFile()));
+            } catch (IOException e) {
+                System.err.println("jntpd: cannot write pid file " + config.files().pidFile() + ": " + TextFile.reason(e));
+                return 1;
+            }
+        }
         Log.info("jntpd " + VERSION + " starting with " + source);
+        config.warnings().forEach(Log::warn);
         return new Daemon(config, options).run();
+    }
+
+    /** The CPUs this process may run on, for the check of {@code cpu} lines (unknown when it cannot be read). */
+    private static ConfigParser.Machine machine() {
+        try {
+            return new ConfigParser.Machine(Arrays.stream(ThreadAffinity.currentThreadCpus()).boxed()
+                    .collect(Collectors.toUnmodifiableSet()));
+        } catch (RuntimeException e) {
+            return ConfigParser.Machine.UNKNOWN; // no native access: the start would fail later and say why
+        }
     }
 
     static String builtIn() {

@@ -8,7 +8,9 @@ import java.util.Set;
  * A parsed configuration: immutable, everything in units named by the field. Built by {@link ConfigParser}; the
  * defaults of every field are those a configuration without that directive gets.
  *
- * @param notices lines that were understood but are not honoured, each "file:line: why" (for the log and --check-config)
+ * @param notices  lines that were understood but are not honoured, each "file:line: why" (for the log and --check-config)
+ * @param warnings lines that are honoured, but not as written (a duplicated server, a CPU the process may not use),
+ *                 each "file:line: what was done instead"
  */
 public record Config(
         List<ServerSpec> servers,
@@ -25,7 +27,8 @@ public record Config(
         Rtc rtc,
         Map<String, Boolean> systemFlags,
         boolean clockControl,
-        List<String> notices) {
+        List<String> notices,
+        List<String> warnings) {
 
     /** Selection and clustering ({@code tos}). Distances in ns. */
     public record Tos(int minSane, int minClock, int maxClock, int orphanStratum, long orphanWaitNs,

@@ -1,5 +1,7 @@
 package org.jntpd.config;
 
+import java.util.Locale;
+
 /**
  * A reference clock: NTPsec's {@code refclock DRIVER [unit N] [options]} (or a legacy {@code server 127.127.T.U}
  * with {@code fudge}), with chrony's options where ntp.conf has none.
@@ -44,6 +46,18 @@ public record RefclockSpec(
         String ppsPath,
         int baud,
         Location location) {
+
+    /**
+     * The refid of a clock without one: chrony's scheme, the driver's first three letters and the clock's index among
+     * the device clocks (those other than {@code local}), "SHM0", "PPS1"; NMEA reads "GPS".
+     */
+    public static String defaultRefId(String driver, int index) {
+        String base = switch (driver) {
+            case "nmea", "gpsd" -> "GPS";
+            default -> driver.toUpperCase(Locale.ROOT);
+        };
+        return (base.length() > 3 ? base.substring(0, 3) : base) + (index % 10);
+    }
 
     /** flag1..flag4 of ntpd's fudge (n = 1..4), kept as bits 0..3 of {@code flagBits}. */
     public boolean flag(int n) {

@@ -5,7 +5,6 @@ import static org.jntpd.time.Units.NS_PER_S;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -19,6 +18,7 @@ import org.jntpd.clock.LeapMode;
 import org.jntpd.clock.SoftwareClock;
 import org.jntpd.clock.linux.LinuxClock;
 import org.jntpd.config.Config;
+import org.jntpd.base.TextFile;
 import org.jntpd.control.ControlServer;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
@@ -45,6 +45,9 @@ import org.jntpd.wire.NtpPacket;
  * frequency, unsynchronised, with no leap second armed.
  */
 public final class Daemon {
+    /** The IERS file is about 10 KiB: a bound, so that /dev/zero or a FIFO given as leapfile cannot stop the start. */
+    private static final int MAX_LEAP_FILE_BYTES = 256 * 1024;
+
     private final Config config;
     private final Options options;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -418,7 +421,8 @@ public final class Daemon {
             return;
         }
         try {
-            LeapSecondsFile f = LeapSecondsFile.parse(Files.readString(Path.of(leapFile), StandardCharsets.US_ASCII));
+            LeapSecondsFile f = LeapSecondsFile.parse(new String(TextFile.read(Path.of(leapFile), MAX_LEAP_FILE_BYTES),
+                    StandardCharsets.US_ASCII));
             long nowS = Math.floorDiv(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), NS_PER_S);
             LeapSecondsFile.Leap leap = f.nextLeapAfter(nowS - 86_400);
             if (leap != null) {

@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.jntpd.base.AtomicFile;
+import org.jntpd.base.TextFile;
 
 /**
  * The drift file: the clock's frequency correction in ppm (positive = the clock had to be sped up), as ntpd writes it
@@ -15,6 +16,8 @@ import org.jntpd.base.AtomicFile;
 public final class DriftFile {
     /** Frequencies beyond this are not a drift a clock can have; such a file is corrupt. */
     private static final double MAX_ABS_PPM = 500.0;
+    /** One line of two numbers: a larger file is not a drift file (and a FIFO or device is refused unread). */
+    private static final int MAX_BYTES = 4096;
 
     private DriftFile() {}
 
@@ -28,10 +31,11 @@ public final class DriftFile {
     public static ReadResult read(Path file) {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.US_ASCII).trim();
-        } catch (NoSuchFileException e) {
-            return new ReadResult(null, "drift file " + file + " does not exist yet; starting from 0 ppm");
+            text = new String(TextFile.read(file, MAX_BYTES), StandardCharsets.US_ASCII).trim();
         } catch (IOException e) {
+            if (e.getCause() instanceof NoSuchFileException) {
+                return new ReadResult(null, "drift file " + file + " does not exist yet; starting from 0 ppm");
+            }
             return new ReadResult(null, "cannot read drift file " + file + ": " + e.getMessage() + "; starting from 0 ppm");
         }
         String[] f = text.split("\\s+");

@@ -321,7 +321,14 @@ public final class SyncLoop implements Runnable {
         while ((r = resolved.poll()) != null) {
             Pool pool = pools.get(r.spec());
             if (pool == null) {
-                mobilise(r.spec(), r.addresses().getFirst(), null, nowNs);
+                InetAddress a = r.addresses().getFirst();
+                Peer same = peerAt(a, r.spec().port());
+                if (same != null) { // two names of one address: a second association would never get a reply
+                    Log.warn(r.spec().location() + ": " + r.spec().host() + " is " + a.getHostAddress() + " port "
+                            + r.spec().port() + ", already a source (" + same.spec.location() + "): not added again");
+                } else {
+                    mobilise(r.spec(), a, null, nowNs);
+                }
                 continue;
             }
             pool.lookupPending = false;
@@ -329,7 +336,7 @@ public final class SyncLoop implements Runnable {
                 if (pool.inUse.size() >= pool.wanted || peers.size() >= maxClock) {
                     break;
                 }
-                if (!pool.inUse.contains(a) && !pool.dropped.contains(a) && !inUse(a, r.spec().port())) {
+                if (!pool.inUse.contains(a) && !pool.dropped.contains(a) && peerAt(a, r.spec().port()) == null) {
                     mobilise(r.spec(), a, pool, nowNs);
                 }
             }
@@ -341,13 +348,13 @@ public final class SyncLoop implements Runnable {
         }
     }
 
-    private boolean inUse(InetAddress a, int port) {
+    private Peer peerAt(InetAddress a, int port) {
         for (Peer p : peers) {
             if (p.address.getAddress().equals(a) && p.address.getPort() == port) {
-                return true;
+                return p;
             }
         }
-        return false;
+        return null;
     }
 
     private void mobilise(ServerSpec spec, InetAddress address, Pool pool, long nowNs) {

@@ -2,7 +2,6 @@ package org.jntpd.refclock;
 
 import static org.jntpd.time.Units.NS_PER_S;
 
-import java.util.Locale;
 import org.jntpd.config.RefclockSpec;
 import org.jntpd.time.Units;
 import org.jntpd.wire.NtpPacket;
@@ -94,7 +93,7 @@ public record RefclockSettings(
      * @param systemPrecisionNs the measured precision of reading the system clock: the floor of every sample's dispersion
      */
     public static RefclockSettings from(RefclockSpec spec, int index, long systemPrecisionNs) {
-        String refId = spec.refId() != null ? spec.refId() : defaultRefId(spec.driver(), index);
+        String refId = spec.refId() != null ? spec.refId() : RefclockSpec.defaultRefId(spec.driver(), index);
         int stratum = spec.stratum() >= 0 ? spec.stratum() : 0;
         int filter = spec.filterSamples() > 0 ? spec.filterSamples() : DEFAULT_FILTER_LENGTH;
         long precision = Math.max(Math.max(spec.precisionNs(), systemPrecisionNs), 1);
@@ -111,14 +110,6 @@ public record RefclockSettings(
                 DEFAULT_MAX_LOCK_AGE, 0, 0, 0, null, null, 0);
     }
 
-    /** chrony's scheme: the driver's first three letters and the clock's index, "SHM0", "PPS1"; NMEA reads "GPS". */
-    static String defaultRefId(String driver, int index) {
-        String base = switch (driver) {
-            case "nmea", "gpsd" -> "GPS";
-            default -> driver.toUpperCase(Locale.ROOT);
-        };
-        return (base.length() > 3 ? base.substring(0, 3) : base) + (index % 10);
-    }
 
     /** The lock limit in force: the configured one, or 0.2 s / 0.4 periods, whichever is less. */
     @Override

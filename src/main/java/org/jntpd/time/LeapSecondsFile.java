@@ -19,6 +19,7 @@ import java.util.List;
  * @param entries      in file order: from {@code startUnixS} on, TAI - UTC = {@code taiOffsetS}
  */
 public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> entries) {
+    private static final long SECONDS_PER_DAY = 86_400;
 
     /** From {@code startUnixS} (a UTC midnight) on, TAI - UTC is {@code taiOffsetS}. */
     public record Entry(long startUnixS, int taiOffsetS) {}
@@ -41,6 +42,7 @@ public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> 
         long expires = -1;
         int[] hash = null;
         List<Entry> entries = new ArrayList<>();
+        List<Integer> entryLines = new ArrayList<>();
         StringBuilder hashed = new StringBuilder();
         String[] lines = text.split("\r?\n");
         for (int i = 0; i < lines.length; i++) {
@@ -71,6 +73,7 @@ public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> 
                     throw new FormatException(lineNo, "dates must increase");
                 }
                 entries.add(new Entry(start, tai));
+                entryLines.add(lineNo);
                 hashed.append(f[0]).append(f[1]);
             }
         }
@@ -87,6 +90,19 @@ public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> 
         for (int w = 0; w < 5; w++) {
             if (actual[w] != hash[w]) {
                 throw new FormatException(0, "the SHA-1 of the data does not match the #h line (damaged or edited file)");
+            }
+        }
+        // A leap second ends a UTC day and changes TAI-UTC by one second: a file whose hash is right and says
+        // otherwise was crafted, and is refused here rather than handed to the discipline.
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            if (Math.floorMod(e.startUnixS(), SECONDS_PER_DAY) != 0) {
+                throw new FormatException(entryLines.get(i), "date " + (e.startUnixS() + NtpTimestamp.UNIX_EPOCH_NTP_S)
+                        + " is not a UTC midnight");
+            }
+            if (i > 0 && Math.abs(e.taiOffsetS() - entries.get(i - 1).taiOffsetS()) > 1) {
+                throw new FormatException(entryLines.get(i), "TAI-UTC changes by " + (e.taiOffsetS()
+                        - entries.get(i - 1).taiOffsetS()) + " s (a leap second changes it by 1 s)");
             }
         }
         return new LeapSecondsFile(updated, expires, List.copyOf(entries));

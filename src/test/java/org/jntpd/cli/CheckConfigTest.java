@@ -98,4 +98,16 @@ class CheckConfigTest {
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("unknown option '--frob'"), r.err());
     }
+
+    @Test
+    void shouldWarnOfACpuThisProcessCannotUse(@TempDir Path dir) throws IOException {
+        // Before: accepted silently, and at the start that worker died with a stack trace, its socket still bound.
+        Path f = dir.resolve("cpu.conf");
+        Files.writeString(f, "server 192.0.2.1\ncpu 1023\n");
+        Run r = check("--check-config", "-c", f.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("jntpd: warning: " + f + ":2: cpu 1023 is not one this process may run on (it may use "),
+                r.out());
+        assertTrue(r.out().contains("0 not honoured, 1 warning)"), r.out());
+    }
 }

@@ -277,4 +277,110 @@ class ConfigParserTest {
         assertEquals(List.of("server", "a"), ConfigParser.tokenize("  server\ta#b", Location.BUILT_IN));
         assertEquals(List.of(), ConfigParser.tokenize("# only a comment", Location.BUILT_IN));
     }
+
+    @Test
+    void shouldRefuseLimitsTheDaemonCannotStartWith() {
+        // Each was accepted and then crashed the start with a stack trace (SyncConfig, RateLimiter).
+        assertEquals(List.of("test.conf:1: maxslewrate: expected a rate in ppm above 0.0 up to 1000000.0, got '0'"),
+                errorsOf("maxslewrate 0"));
+        assertEquals(List.of("test.conf:1: average: expected packets per second from 2.5E-4 to 500000.0, got '1000000'"),
+                errorsOf("limit average 1000000"));
+        assertEquals(List.of("test.conf:1: average: expected packets per second from 2.5E-4 to 500000.0, got '0.0001'"),
+                errorsOf("limit average 0.0001"));
+    }
+
+    @Test
+    void shouldMapLimitAverageOntoTheLimitersWholeRange() throws ConfigException {
+        assertEquals(12, parse("limit average 0.00025").serving().rateLimit().intervalLog2());
+        assertEquals(-19, parse("limit average 500000").serving().rateLimit().intervalLog2());
+        assertEquals(3, parse("limit average 0.125").serving().rateLimit().intervalLog2());
+    }
+
+    @Test
+    void shouldNameEveryWordThatIsParsedButNotActedOn() throws ConfigException {
+        // Before, these were parsed into Config and never read, and --check-config said "0 not honoured".
+        Config c = parse("""
+                tos ceiling 10 floor 2 mindist 0.01
+                tinker huffpuff 7200
+                trustedkey 1 2
+                controlkey 1
+                enable auth monitor
+                local stratum 5 orphan
+                refclock shm unit 0 maxpoll 6 subtype 1 trust
+                statistics loopstats rawstats
+                ntsport 4461
+                rtcautotrim 30
+                tinker stepback 1 stepfwd 2
+                """);
+        assertEquals(List.of(
+                "test.conf:1: 'tos ceiling', 'tos floor', 'tos mindist' are accepted but not honoured by jntpd",
+                "test.conf:2: 'tinker huffpuff' is accepted but not honoured by jntpd",
+                "test.conf:3: 'trustedkey' is accepted but not honoured by jntpd: symmetric-key authentication is to come",
+                "test.conf:4: 'controlkey' is accepted but not honoured by jntpd: symmetric-key authentication is to come",
+                "test.conf:5: 'enable auth', 'enable monitor' are accepted but not honoured by jntpd: symmetric-key "
+                        + "authentication is to come; the rate limiter keeps its own table",
+                "test.conf:6: 'local orphan' is accepted but not honoured by jntpd",
+                "test.conf:7: 'refclock maxpoll', 'refclock subtype', 'refclock trust' are accepted but not honoured by "
+                        + "jntpd: a reference clock polls at one rate (minpoll)",
+                "test.conf:8: 'statistics rawstats' is accepted but not honoured by jntpd: only loopstats, peerstats, "
+                        + "clockstats are written",
+                "test.conf:9: 'ntsport' is accepted but not honoured by jntpd: it has no NTS-KE server yet",
+                "test.conf:10: 'rtcautotrim' is accepted but not honoured by jntpd: it needs an rtcfile (the RTC's offset "
+                        + "is known only while it is tracked)",
+                "test.conf:11: 'tinker stepback', 'tinker stepfwd' are accepted but not honoured as given: jntpd steps "
+                        + "beyond the larger threshold (2.0 s) both ways"), c.notices());
+        assertEquals(List.of(), parse("tos minsane 2 maxclock 8\ntinker step 0.5 stepout 60\nstatistics loopstats\n"
+                + "refclock pps /dev/pps0 flag2 1 poll 4\n").notices());
+    }
+
+    @Test
+    void shouldRefuseWhatTheStartWouldRefuse() {
+        // Accepted by --check-config before, and then the start failed.
+        assertEquals(List.of("test.conf:2: rtcfile (test.conf:1) cannot be used with rtcsync (test.conf:2): rtcsync leaves "
+                + "the RTC to the kernel's 11-minute mode, rtcfile tracks it (chrony refuses the pair too); keep one"),
+                errorsOf("rtcfile /var/lib/jntpd/rtc\nrtcsync\n"));
+        assertEquals(List.of("test.conf:1: refclock gpsd (NTPsec's GPSD JSON driver) is not supported: use gpsd's shared "
+                + "memory ('refclock shm 0') or its chrony socket ('refclock sock /run/chrony.DEVICE.sock')"),
+                errorsOf("server 127.127.46.0"));
+    }
+
+    @Test
+    void shouldLeaveOutCpusTheProcessMayNotRunOnAndSaySo() throws ConfigException {
+        ConfigParser.Machine twoCpus = new ConfigParser.Machine(Set.of(0, 1));
+        Config c = ConfigParser.parse("test.conf", "cpu 0,1\ncpu 5\n", null, twoCpus);
+        assertEquals(List.of(0, 1), c.serving().cpus());
+        assertEquals(List.of("test.conf:2: cpu 5 is not one this process may run on (it may use 0-1): no worker is "
+                + "pinned there"), c.warnings());
+        Config none = ConfigParser.parse("test.conf", "cpu 2,3\n", null, new ConfigParser.Machine(Set.of(0, 4, 5, 6)));
+        assertEquals(List.of(), none.serving().cpus());
+        assertEquals(List.of("test.conf:1: cpu 2 is not one this process may run on (it may use 0,4-6): no worker is "
+                        + "pinned there",
+                "test.conf:1: cpu 3 is not one this process may run on (it may use 0,4-6): no worker is pinned there; "
+                        + "one unpinned worker serves"), none.warnings());
+        assertEquals(List.of(2, 3), parse("cpu 2,3").serving().cpus(), "unchecked when the machine is not known");
+    }
+
+    @Test
+    void shouldReportADuplicatedSourceWithBothLinesAndKeepOnlyTheFirst() throws ConfigException {
+        // Before, the copy became a second association on the same address and port that never got a reply.
+        Config c = parse("""
+                server 192.0.2.1 iburst
+                pool pool.ntp.org
+                server 192.0.2.1 prefer
+                pool Pool.NTP.org.
+                peer [2001:db8:0::1]
+                server 2001:db8::1
+                server 192.0.2.1 port 124
+                server -4 a.example
+                server -6 a.example
+                """);
+        assertEquals(List.of("192.0.2.1", "pool.ntp.org", "2001:db8:0::1", "192.0.2.1", "a.example", "a.example"),
+                c.servers().stream().map(ServerSpec::host).toList());
+        assertTrue(c.servers().getFirst().iburst() && !c.servers().getFirst().prefer());
+        assertEquals(List.of(
+                "test.conf:3: server 192.0.2.1 duplicates the server line at test.conf:1: this line is ignored",
+                "test.conf:4: pool Pool.NTP.org. duplicates the pool line at test.conf:2: this line is ignored",
+                "test.conf:6: server 2001:db8::1 duplicates the peer line at test.conf:5: this line is ignored"),
+                c.warnings());
+    }
 }

@@ -59,4 +59,22 @@ class LeapSecondsFileTest {
         assertTrue(assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(badLine)).getMessage()
                 .matches("line \\d+: expected a date as NTP seconds, got '36922x7600'"));
     }
+
+    @Test
+    void shouldRefuseACraftedEntryThatIsNotAUtcMidnightNamingItsLine() throws Exception {
+        long midnight = unixS("2030-01-01T00:00:00Z");
+        // The hash is right, so only the content can be refused: before, this reached LeapSeconds.add at the start
+        // and the daemon died with IllegalArgumentException.
+        assertEquals(38, LeapSecondsFile.parse(LeapFiles.withEntry(midnight, 38, midnight + 86_400)).nextLeapAfter(
+                midnight - 86_400).taiOffsetAfterS());
+        String crafted = LeapFiles.withEntry(midnight + 1, 38, midnight + 86_400);
+        LeapSecondsFile.FormatException e = assertThrows(LeapSecondsFile.FormatException.class,
+                () -> LeapSecondsFile.parse(crafted));
+        int line = crafted.substring(0, crafted.indexOf("# crafted")).split("\n").length;
+        assertEquals("line " + line + ": date " + (midnight + 1 + NtpTimestamp.UNIX_EPOCH_NTP_S)
+                + " is not a UTC midnight", e.getMessage());
+        String jump = LeapFiles.withEntry(midnight, 40, midnight + 86_400);
+        assertEquals("line " + line + ": TAI-UTC changes by 3 s (a leap second changes it by 1 s)",
+                assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(jump)).getMessage());
+    }
 }

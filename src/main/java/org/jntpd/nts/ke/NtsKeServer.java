@@ -152,9 +152,9 @@ public final class NtsKeServer implements AutoCloseable {
                 try {
                     serve(c);
                 } finally {
-                    active.remove(c);
                     closeQuietly(c.socket);
                     release(address, count);
+                    active.remove(c); // last: activeConnections() == 0 means every slot is free again
                 }
             });
         }

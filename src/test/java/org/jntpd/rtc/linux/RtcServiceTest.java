@@ -13,6 +13,7 @@ import java.util.function.LongUnaryOperator;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.VirtualClock;
 import org.jntpd.config.Config;
+import org.jntpd.config.ConfigException;
 import org.jntpd.config.ConfigParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,11 +32,11 @@ class RtcServiceTest {
     }
 
     @Test
-    void shouldRefuseAnRtcfileWithRtcsyncAsChronyDoes() throws Exception {
-        Config c = config("rtcfile " + dir.resolve("rtc") + "\nrtcsync\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> RtcService.start(c, false, clock(), LongUnaryOperator.identity(), () -> false));
-        assertTrue(e.getMessage().startsWith("rtcfile cannot be used with rtcsync"), e.getMessage());
+    void shouldRefuseAnRtcfileWithRtcsyncAsChronyDoes() {
+        // The parser refuses the pair (so --check-config does too), naming both lines.
+        ConfigException e = assertThrows(ConfigException.class, () -> config("rtcfile " + dir.resolve("rtc") + "\nrtcsync\n"));
+        assertTrue(e.getMessage().startsWith("test.conf:2: rtcfile (test.conf:1) cannot be used with rtcsync (test.conf:2)"),
+                e.getMessage());
     }
 
     @Test
