@@ -1,4 +1,5 @@
 # Shared by bin/jntpd and bin/jntpc: find a JDK >= 25, build the jar when missing or stale, run a main class.
+# The caller may set the array jntpd_jvm_flags (JVM flags of that program, before JNTPD_JAVA_OPTS).
 # Environment: JAVA_HOME (used when new enough), JNTPD_JAVA_OPTS (extra JVM flags),
 # JNTPD_CLASSPATH (run these classes as they are, no build: tests use target/classes),
 # JNTPD_VIRTUAL_CLOCK=OFFSET_S,FREQ_PPM (run against the libc virtual-clock test double, built on demand: the host
@@ -64,6 +65,7 @@ jntpd_run() { # $1 = main class, rest = its arguments
   local extra=()
   [ -n "$shim" ] && extra+=("-Djntpd.native.shim=$shim")
   # shellcheck disable=SC2086
-  exec "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xss1m "${extra[@]}" ${JNTPD_JAVA_OPTS:-} \
+  exec "$jdk/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xss1m \
+    ${jntpd_jvm_flags[@]+"${jntpd_jvm_flags[@]}"} ${extra[@]+"${extra[@]}"} ${JNTPD_JAVA_OPTS:-} \
     -cp "$cp" "$main" "$@"
 }

@@ -80,11 +80,24 @@ public final class ControlServer implements AutoCloseable {
             try (SocketChannel c = channel.accept()) {
                 String command = readLine(c);
                 c.write(ByteBuffer.wrap(answer(command).getBytes(StandardCharsets.UTF_8)));
+                discardUnread(c);
             } catch (IOException e) {
                 if (running) {
                     Log.debug("control connection: " + e.getMessage());
                 }
             }
+        }
+    }
+
+    /**
+     * Reads away what a client sent beyond the command line (without waiting): unread bytes at close make the kernel
+     * reset the connection, and the client lost its answer (fuzzing found it: a request of more than 256 bytes).
+     */
+    private static void discardUnread(SocketChannel c) throws IOException {
+        c.configureBlocking(false);
+        ByteBuffer sink = ByteBuffer.allocate(4096);
+        for (int i = 0; i < 64 && c.read(sink.clear()) > 0; i++) {
+            // at most 256 KiB
         }
     }
 

@@ -10,13 +10,16 @@ import org.jntpd.sync.SystemState;
 import org.jntpd.time.Dispersion;
 import org.jntpd.time.NtpShort;
 import org.jntpd.time.NtpTimestamp;
+import org.jntpd.time.Units;
 import org.jntpd.wire.NtpPacket;
 
 /**
  * One NTP association (RFC 5905): a client of a server, or one side of a symmetric peering. A pure state machine:
- * the daemon calls {@link #poll} when the local clock reaches {@link #nextPollNs()} and sends the request it filled
- * in, calls {@link #receive} with each packet from the peer's address, and carries out the action flags returned
- * ({@link #SEND}, {@link #SAMPLE}, {@link #DEMOBILISE}, {@link #REPLACE}). Nothing here does I/O or reads a clock.
+ * the daemon calls {@link #poll} when the local clock reaches {@link #nextPollNs()} and sends the request it wrote
+ * into the caller's {@link NtpPacket}, calls {@link #receive} with each packet from the peer's address (the same
+ * flyweight over the received bytes, validated by {@link org.jntpd.wire.NtpPacketValidator}), and carries out the
+ * action flags returned ({@link #SEND}, {@link #SAMPLE}, {@link #DEMOBILISE}, {@link #REPLACE}). Nothing here does
+ * I/O, reads a clock or allocates per packet.
  *
  * <p>It keeps the reachability register, bursts (iburst/burst), the poll interval between minpoll and maxpoll
  * (from {@link PollPolicy}, randomised by +-1/32, backed off while unanswered and on KoD RATE), and the on-wire
@@ -25,7 +28,7 @@ import org.jntpd.wire.NtpPacket;
  * send time ({@link #transmitted}). Valid replies become {@link Sample}s for the association's {@link Source}.
  */
 public final class Association implements ClockStepListener {
-    /** {@link #poll}: the request in the caller's {@link HeaderFields} is to be sent now. */
+    /** {@link #poll}: the request written into the caller's {@link NtpPacket} is to be sent now. */
     public static final int SEND = 1;
     /** {@link #receive}: the source accepted a sample; run {@code Synchroniser.update}. */
     public static final int SAMPLE = 2;
@@ -118,12 +121,12 @@ public final class Association implements ClockStepListener {
      * The server side of symmetric peering: a passive association mobilised by a symmetric-active packet from an
      * unknown peer (after the daemon's access and authentication checks). It answers at once and then polls.
      */
-    public static Association passive(AssociationConfig cfg, Source source, RandomGenerator random, HeaderFields first,
+    public static Association passive(AssociationConfig cfg, Source source, RandomGenerator random, NtpPacket first,
             long rxNs) {
         Association a = new Association(cfg.withMode(AssociationConfig.Mode.SYMMETRIC_PASSIVE), source, random, rxNs);
-        a.peerXmtNtp64 = first.transmit;
+        a.peerXmtNtp64 = first.transmitTs();
         a.peerRxLocalNs = rxNs;
-        a.peerPollLog2 = first.poll;
+        a.peerPollLog2 = first.pollLog2();
         return a;
     }
 
@@ -141,11 +144,12 @@ public final class Association implements ClockStepListener {
     }
 
     /**
-     * Time to poll: fills {@code request} and returns {@link #SEND}, or returns {@link #DEMOBILISE} (with
-     * {@link #REPLACE} for a pool member) when the association should go. {@code sys} supplies this host's state
-     * for symmetric packets.
+     * Time to poll: writes the 48-byte header of the request into {@code request} (every field) and returns
+     * {@link #SEND}, or returns {@link #DEMOBILISE} (with {@link #REPLACE} for a pool member) and writes nothing when
+     * the association should go. {@code sys} supplies this host's state for symmetric packets. The request's send
+     * time is taken as {@code nowNs} until {@link #transmitted} gives a closer one.
      */
-    public int poll(long nowNs, HeaderFields request, SystemState sys) {
+    public int poll(long nowNs, NtpPacket request, SystemState sys) {
         if (demobilised) {
             return 0;
         }
@@ -168,7 +172,7 @@ public final class Association implements ClockStepListener {
         answeredSinceRequest = false;
         fillRequest(nowNs, request, sys);
         // Burst packets 2 s apart, or closer when even minpoll is shorter (chrony: "2 seconds or less").
-        long minPollNs = minPollLog2 >= 0 ? 1_000_000_000L << minPollLog2 : 1_000_000_000L >> -minPollLog2;
+        long minPollNs = Units.log2ToNs(minPollLog2);
         nextPollNs = burstRemaining > 0 ? nowNs + Math.min(BURST_SPACING_NS, minPollNs) : nowNs + randomisedIntervalNs();
         sent++;
         return SEND;
@@ -211,16 +215,13 @@ public final class Association implements ClockStepListener {
         if (cfg.mode() != AssociationConfig.Mode.CLIENT && reach != 0) {
             poll = Math.max(minPollLog2, Math.min(poll, peerPollLog2)); // symmetric: the shorter of both
         }
-        long base = intervalNs(poll);
+        long base = Units.log2ToNs(poll); // chrony allows down to 1/64 s
         // +-1/32 so that many clients started together do not stay in step.
         return base + (long) ((random.nextDouble() - 0.5) * base / 16);
     }
 
-    private static long intervalNs(int pollLog2) {
-        return pollLog2 >= 0 ? 1_000_000_000L << pollLog2 : 1_000_000_000L >> -pollLog2; // chrony allows down to 1/64 s
-    }
-
-    private void fillRequest(long nowNs, HeaderFields h, SystemState sys) {
+    private void fillRequest(long nowNs, NtpPacket p, SystemState sys) {
+        long transmit;
         if (cfg.mode() == AssociationConfig.Mode.CLIENT) {
             // Client data minimisation: nothing but version, mode, poll and an unpredictable transmit cookie.
             long cookie;
@@ -239,25 +240,32 @@ public final class Association implements ClockStepListener {
                 }
             }
             sentReceiveNtp64 = receive;
-            h.set(0, cfg.version(), NtpPacket.MODE_CLIENT, 0, pollLog2, 0, 0, 0, 0, 0, origin, receive, cookie);
+            transmit = cookie;
+            p.leapVersionMode(0, cfg.version(), NtpPacket.MODE_CLIENT).stratum(0).pollLog2(pollLog2).precisionLog2(0)
+                    .rootDelay(0).rootDispersion(0).refId(0).referenceTs(0).originTs(origin).receiveTs(receive);
         } else {
             // RFC 5905 7.3: stratum 16 (unsynchronised) goes on the wire as 0.
             boolean synced = sys.synced() && sys.stratum() < NtpPacket.STRATUM_UNSYNCHRONIZED;
             long receive = peerRxLocalNs == 0 ? 0 : NtpTimestamp.fromUnixNs(peerRxLocalNs);
-            h.set(synced ? sys.leapIndicator() : NtpPacket.LEAP_UNSYNCHRONIZED, cfg.version(), cfg.mode().wireMode,
-                    synced ? sys.stratum() : NtpPacket.STRATUM_UNSPECIFIED, pollLog2,
-                    sys.precisionLog2(), synced ? sys.rootDelayShort() : 0, synced ? sys.rootDispersionShort(nowNs) : 0,
-                    synced ? sys.refId() : INIT_REFID, sys.referenceNtp64(), peerXmtNtp64, receive,
-                    NtpTimestamp.fromUnixNs(nowNs));
+            transmit = NtpTimestamp.fromUnixNs(nowNs);
+            p.leapVersionMode(synced ? sys.leapIndicator() : NtpPacket.LEAP_UNSYNCHRONIZED, cfg.version(),
+                    cfg.mode().wireMode)
+                    .stratum(synced ? sys.stratum() : NtpPacket.STRATUM_UNSPECIFIED).pollLog2(pollLog2)
+                    .precisionLog2(sys.precisionLog2())
+                    .rootDelay(synced ? sys.rootDelayShort() : 0).rootDispersion(synced ? sys.rootDispersionShort(nowNs) : 0)
+                    .refId(synced ? sys.refId() : INIT_REFID).referenceTs(sys.referenceNtp64()).originTs(peerXmtNtp64)
+                    .receiveTs(receive);
         }
-        xmtNtp64 = h.transmit;
+        p.transmitTs(transmit);
+        xmtNtp64 = transmit;
         xmtLocalNs = nowNs;
         awaiting = true;
     }
 
     /**
-     * The kernel's TX timestamp for the request whose transmit field was {@code xmtNtp64}: a better send time
-     * than the one {@link #poll} recorded. Ignored unless that request is still outstanding.
+     * A closer send time for the request whose transmit field was {@code xmtNtp64} than the one {@link #poll}
+     * recorded: the clock read just before the send, then the kernel's TX timestamp when one comes. Ignored unless
+     * that request is still outstanding.
      */
     public void transmitted(long xmtNtp64, long txNs) {
         if (awaiting && xmtNtp64 == this.xmtNtp64) {
@@ -266,40 +274,51 @@ public final class Association implements ClockStepListener {
     }
 
     /**
-     * A packet from this association's peer, decoded into {@code h}, received at local time {@code rxNs}.
-     * Returns {@link #SAMPLE} when the source accepted a new sample, {@link #RESELECT} when it answered
-     * unsynchronised (the first time), DEMOBILISE(|REPLACE) on KoD DENY/RSTR, else 0; {@link #lastVerdict()} says why.
+     * A packet from this association's peer, its header in {@code p} (read in place, not kept), received at local
+     * time {@code rxNs}. Returns {@link #SAMPLE} when the source accepted a new sample, {@link #RESELECT} when it
+     * answered unsynchronised (the first time), DEMOBILISE(|REPLACE) on KoD DENY/RSTR, else 0; {@link #lastVerdict()}
+     * says why.
      */
-    public int receive(HeaderFields h, long rxNs) {
+    public int receive(NtpPacket p, long rxNs) {
         if (demobilised) {
             return verdict(PacketVerdict.DEMOBILISED, 0);
         }
         received++;
+        // Each header field read once, in place (NTPv1's mode 0 reads as a client request, as the server takes it).
+        int mode = p.effectiveMode();
+        int version = p.version();
+        long transmitNtp64 = p.transmitTs();
+        long originNtp64 = p.originTs();
+        long receiveNtp64 = p.receiveTs();
+        int stratum = p.stratum();
+        int refId = p.refId();
+        int leap = p.leap();
+        int peerPoll = p.pollLog2();
         boolean client = cfg.mode() == AssociationConfig.Mode.CLIENT;
-        boolean modeOk = client ? h.mode == NtpPacket.MODE_SERVER
-                : h.mode == NtpPacket.MODE_SYMMETRIC_ACTIVE || h.mode == NtpPacket.MODE_SYMMETRIC_PASSIVE;
-        if (!modeOk || h.version < 1 || h.version > MAX_VERSION) {
+        boolean modeOk = client ? mode == NtpPacket.MODE_SERVER
+                : mode == NtpPacket.MODE_SYMMETRIC_ACTIVE || mode == NtpPacket.MODE_SYMMETRIC_PASSIVE;
+        if (!modeOk || version < 1 || version > MAX_VERSION) {
             return verdict(PacketVerdict.INVALID_MODE, 0);
         }
-        if (h.transmit == 0) {
+        if (transmitNtp64 == 0) {
             return verdict(PacketVerdict.INVALID_TIMESTAMPS, 0);
         }
         boolean interleavedReply = false;
         if (client) {
-            interleavedReply = cfg.xleave() && sentReceiveNtp64 != 0 && h.origin == sentReceiveNtp64;
-            if (!awaiting || h.origin != xmtNtp64 && !interleavedReply) {
-                return verdict(h.transmit == lastRxTransmitNtp64 ? PacketVerdict.DUPLICATE : PacketVerdict.BOGUS, 0);
+            interleavedReply = cfg.xleave() && sentReceiveNtp64 != 0 && originNtp64 == sentReceiveNtp64;
+            if (!awaiting || originNtp64 != xmtNtp64 && !interleavedReply) {
+                return verdict(transmitNtp64 == lastRxTransmitNtp64 ? PacketVerdict.DUPLICATE : PacketVerdict.BOGUS, 0);
             }
-            lastRxTransmitNtp64 = h.transmit;
+            lastRxTransmitNtp64 = transmitNtp64;
         } else {
-            if (h.transmit == peerXmtNtp64) {
+            if (transmitNtp64 == peerXmtNtp64) {
                 return verdict(PacketVerdict.DUPLICATE, 0);
             }
-            boolean originOk = awaiting && h.origin == xmtNtp64;
-            // Whatever else, the peer's transmit time is the origin of our next packet (resynchronises the exchange).
-            peerXmtNtp64 = h.transmit;
+            boolean originOk = awaiting && originNtp64 == xmtNtp64;
+            // Whatever else, the peer's transmitNtp64 time is the originNtp64 of our next packet (resynchronises the exchange).
+            peerXmtNtp64 = transmitNtp64;
             peerRxLocalNs = rxNs;
-            peerPollLog2 = h.poll;
+            peerPollLog2 = peerPoll;
             if (!originOk) {
                 return verdict(PacketVerdict.BOGUS, 0);
             }
@@ -307,22 +326,22 @@ public final class Association implements ClockStepListener {
         awaiting = false;
         // What this exchange leaves for the next interleaved one, and the previous exchange it completes.
         long t1 = xmtLocalNs;
-        long t2Ntp64 = h.receive;
+        long t2Ntp64 = receiveNtp64;
         long t4 = rxNs;
         if (interleavedReply) {
             t1 = prevTxLocalNs;
             t2Ntp64 = prevServerRxNtp64;
             t4 = prevRxLocalNs;
         }
-        boolean kiss = h.stratum == 0 && isKiss(h.refId);
+        boolean kiss = stratum == 0 && isKiss(refId);
         if (client && cfg.xleave() && !kiss) {
-            prevServerRxNtp64 = h.receive;
+            prevServerRxNtp64 = receiveNtp64;
             prevRxLocalNs = rxNs;
             prevTxLocalNs = xmtLocalNs;
         }
-        if (kiss && (h.refId == NtpPacket.KISS_DENY || h.refId == NtpPacket.KISS_RSTR)) {
+        if (kiss && (refId == NtpPacket.KISS_DENY || refId == NtpPacket.KISS_RSTR)) {
             return verdict(PacketVerdict.KOD_DENY, demobilise("refused by the server (kiss-o'-death "
-                    + (h.refId == NtpPacket.KISS_DENY ? "DENY" : "RSTR") + ")"));
+                    + (refId == NtpPacket.KISS_DENY ? "DENY" : "RSTR") + ")"));
         }
         if (reach == 0 && pollLog2 > minPollLog2) {
             // Back after an outage: the estimate aged, measure at minpoll until it is good again, from now on (the
@@ -336,30 +355,30 @@ public final class Association implements ClockStepListener {
         unansweredRequests = 0;
         unreachablePolls = 0;
         source.setReachable(true);
-        if (kiss && h.refId == NtpPacket.KISS_RATE) {
-            backOff(h.poll, rxNs);
+        if (kiss && refId == NtpPacket.KISS_RATE) {
+            backOff(peerPoll, rxNs);
             return verdict(PacketVerdict.KOD_RATE, 0);
         }
-        if (h.leap == 3 || h.stratum == 0 || h.stratum >= 16) {
-            return verdict(PacketVerdict.UNSYNCHRONISED, source.answeredUnsynchronised(h.leap, h.stratum) ? RESELECT : 0);
+        if (leap == 3 || stratum == 0 || stratum >= 16) {
+            return verdict(PacketVerdict.UNSYNCHRONISED, source.answeredUnsynchronised(leap, stratum) ? RESELECT : 0);
         }
-        if (cfg.localRefId() != 0 && h.refId == cfg.localRefId() && h.stratum > 1) {
+        if (cfg.localRefId() != 0 && refId == cfg.localRefId() && stratum > 1) {
             return verdict(PacketVerdict.LOOP, 0);
         }
         if (t2Ntp64 == 0 || t1 == 0 || t4 == 0) {
             return verdict(PacketVerdict.INVALID_TIMESTAMPS, 0);
         }
         long t2 = NtpTimestamp.toUnixNs(t2Ntp64, t1);
-        long t3 = NtpTimestamp.toUnixNs(h.transmit, t1);
+        long t3 = NtpTimestamp.toUnixNs(transmitNtp64, t1);
         long offsetNs = Math.floorDiv((t2 - t1) + (t3 - t4), 2) + cfg.biasNs();
         long delayNs = (t4 - t1) - (t3 - t2);
-        long precisionNs = precisionNs(h.precision);
+        long precisionNs = precisionNs(p.precisionLog2());
         if (delayNs < -precisionNs - 1000) {
             return verdict(PacketVerdict.INVALID_TIMESTAMPS, 0);
         }
         delayNs = Math.max(0, delayNs);
-        long rootDelayNs = NtpShort.toNs(h.rootDelay);
-        long rootDispersionNs = NtpShort.toNs(h.rootDispersion);
+        long rootDelayNs = NtpShort.toNs(p.rootDelay());
+        long rootDispersionNs = NtpShort.toNs(p.rootDispersion());
         long dispersionNs = precisionNs + Dispersion.grownNs(t4 - t1);
         if ((rootDelayNs + delayNs) / 2 + rootDispersionNs + dispersionNs > source.maxDistanceNs()) {
             return verdict(PacketVerdict.DISTANCE_EXCEEDED, 0);
@@ -370,13 +389,13 @@ public final class Association implements ClockStepListener {
         lastOffsetNs = offsetNs;
         lastDelayNs = delayNs;
         lastInterleaved = interleavedReply;
-        sample.set(t4, offsetNs, delayNs, dispersionNs, rootDelayNs, rootDispersionNs, h.stratum, h.refId, h.leap,
-                h.precision);
+        sample.set(t4, offsetNs, delayNs, dispersionNs, rootDelayNs, rootDispersionNs, stratum, refId, leap,
+                p.precisionLog2());
         if (!source.accumulate(sample)) {
             // A spike or a change (a step, a frequency the filter did not expect): ask again at minpoll rather than
             // one long interval later, so that a change is confirmed (three in a row) in minutes, not hours.
             if (burstRemaining == 0 && pollLog2 > minPollLog2) {
-                nextPollNs = Math.min(nextPollNs, rxNs + intervalNs(minPollLog2));
+                nextPollNs = Math.min(nextPollNs, rxNs + Units.log2ToNs(minPollLog2));
             }
             return verdict(PacketVerdict.SPIKE, 0);
         }

@@ -11,7 +11,7 @@ import static org.jntpd.time.Units.NS_PER_S;
  * <p>Dates: RMC's two-digit year is placed in 1980..2079 (GPS time began in 1980). GGA has no date: the day is the one
  * that puts the time of day nearest the system clock (ntpd's {@code kludge_day}), so the system clock must be right
  * to within 12 hours. A seconds field of 60 (a leap second) maps to the first second of the next minute, as Unix time
- * repeats it.
+ * repeats it. A date before 1970 or after 2262 (ZDA has four-digit years) is MALFORMED: Unix ns cannot hold it.
  *
  * <p>Validity: RMC needs status {@code A} and, where the receiver sends the NMEA 2.3 mode field, a mode other than
  * {@code N}; GGA needs a fix quality other than 0; ZDA has no status and counts as valid.
@@ -29,6 +29,8 @@ public final class NmeaParser {
     }
 
     private static final int MAX_FIELDS = 32;
+    /** Last day (2262-04-10) whose times in Unix ns a long holds: a ZDA year beyond would wrap (fuzzing found it). */
+    private static final long MAX_DAY = Long.MAX_VALUE / NS_PER_DAY - 1;
 
     private final int[] fieldStart = new int[MAX_FIELDS];
     private final int[] fieldEnd = new int[MAX_FIELDS];
@@ -53,8 +55,8 @@ public final class NmeaParser {
         valid = false;
         split(length);
         kind = kindOf();
-        if (kind == Kind.OTHER) {
-            return kind;
+        if (kind == Kind.OTHER || kind == Kind.MALFORMED) {
+            return kind; // a known type with too few fields was read by GGA's rules, and could come out valid
         }
         timeOfDayNs = parseTimeOfDay(1);
         if (timeOfDayNs < 0) {
@@ -75,7 +77,7 @@ public final class NmeaParser {
                 valid = fieldLength(6) == 1 && field(6) != '0';
             }
         }
-        if (day == Long.MIN_VALUE) {
+        if (day < 0 || day > MAX_DAY) { // also Long.MIN_VALUE, a date that does not exist
             valid = false;
             return kind = Kind.MALFORMED;
         }

@@ -35,7 +35,9 @@ public final class ShmReader {
         /** A mode other than 0 or 1. */
         BAD_MODE,
         /** Mode 1 and {@code count} changed during the copy: a torn read, discarded. */
-        CLASH
+        CLASH,
+        /** A seconds field before 1970 or after 2255: not a time in ns since 1970 (the sum would overflow). */
+        BAD_TIME
     }
 
     /** One decoded sample. */
@@ -51,6 +53,9 @@ public final class ShmReader {
         /** Whether the nanosecond fields were used. */
         public boolean nanoseconds;
     }
+
+    /** Latest seconds field taken (2255): the time in ns then fits a long, which 2262 overflows. */
+    private static final long MAX_SEC = 9_000_000_000L;
 
     private final MemorySegment copy = MemorySegment.ofArray(new long[(int) (ShmTime.sizeof() / Long.BYTES)]);
     private int countBefore;
@@ -84,8 +89,7 @@ public final class ShmReader {
         if (mode != 0 && mode != 1) {
             return Status.BAD_MODE;
         }
-        decode(out);
-        return Status.OK;
+        return decode(out);
     }
 
     /** Reads one sample if there is one. */
@@ -118,13 +122,15 @@ public final class ShmReader {
         }
         peeked = true;
         lastPeekCount = count;
-        decode(out);
-        return Status.OK;
+        return decode(out);
     }
 
-    private void decode(Sample out) {
+    private Status decode(Sample out) {
         long clockSec = ShmTime.clockSec(copy);
         long receiveSec = ShmTime.receiveSec(copy);
+        if (clockSec < 0 || clockSec > MAX_SEC || receiveSec < 0 || receiveSec > MAX_SEC) {
+            return Status.BAD_TIME; // else seconds * 1e9 overflows into a time never written (fuzzing found it)
+        }
         int clockUsec = ShmTime.clockUsec(copy);
         int receiveUsec = ShmTime.receiveUsec(copy);
         long clockNsec = Integer.toUnsignedLong(ShmTime.clockNsec(copy));
@@ -135,5 +141,6 @@ public final class ShmReader {
         out.leap = ShmTime.leap(copy);
         out.precision = ShmTime.precision(copy);
         out.mode = ShmTime.mode(copy);
+        return Status.OK;
     }
 }

@@ -34,6 +34,10 @@ public final class SockSample {
     private static final long SIZEOF = 40;
     /** An offset beyond this (about one NTP era) is garbage, not a clock error. */
     private static final double MAX_ABS_OFFSET_S = 4.0e9;
+    /** Latest tv_sec taken (2255): with {@link #MAX_ABS_USEC} the time fits a long of ns, which 2262 overflows. */
+    private static final long MAX_SEC = 9_000_000_000L;
+    /** tv_usec beyond 0..999999 is normalised, but only this far (1000 s): more is garbage that would overflow. */
+    private static final long MAX_ABS_USEC = 1_000_000_000L;
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
@@ -47,7 +51,9 @@ public final class SockSample {
         /** The magic number is not 0x534f434b. */
         BAD_MAGIC,
         /** The offset is not a finite number of plausible size. */
-        BAD_OFFSET
+        BAD_OFFSET,
+        /** tv_sec before 1970 or after 2255, or tv_usec more than 1000 s: not a time in ns since 1970. */
+        BAD_TIME
     }
 
     private long systemTimeNs;
@@ -71,8 +77,13 @@ public final class SockSample {
         if (!Double.isFinite(offset) || Math.abs(offset) > MAX_ABS_OFFSET_S) {
             return Status.BAD_OFFSET;
         }
+        long tvSec = datagram.get(LONG, TV_SEC);
+        long tvUsec = datagram.get(LONG, TV_USEC);
+        if (tvSec < 0 || tvSec > MAX_SEC || tvUsec < -MAX_ABS_USEC || tvUsec > MAX_ABS_USEC) {
+            return Status.BAD_TIME; // else the ns sum overflows into a time that was never sent (fuzzing found it)
+        }
         // tv_usec outside 0..999999 is normalised, as chrony's UTI_NormaliseTimespec does.
-        systemTimeNs = datagram.get(LONG, TV_SEC) * NS_PER_S + datagram.get(LONG, TV_USEC) * NS_PER_US;
+        systemTimeNs = tvSec * NS_PER_S + tvUsec * NS_PER_US;
         offsetSeconds = offset;
         pulse = datagram.get(INT, PULSE) != 0;
         leap = datagram.get(INT, LEAP);

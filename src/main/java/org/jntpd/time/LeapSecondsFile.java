@@ -1,5 +1,7 @@
 package org.jntpd.time;
 
+import static org.jntpd.time.Units.S_PER_DAY;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,8 +21,6 @@ import java.util.List;
  * @param entries      in file order: from {@code startUnixS} on, TAI - UTC = {@code taiOffsetS}
  */
 public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> entries) {
-    private static final long SECONDS_PER_DAY = 86_400;
-
     /** From {@code startUnixS} (a UTC midnight) on, TAI - UTC is {@code taiOffsetS}. */
     public record Entry(long startUnixS, int taiOffsetS) {}
 
@@ -36,7 +36,10 @@ public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> 
         }
     }
 
-    /** Parses and verifies a file's text. */
+    /**
+     * Parses and verifies a file's text: besides the hash, each entry must start at a UTC midnight, and each after the
+     * first must be one leap second (TAI - UTC one more or one less): the leap second table takes nothing else.
+     */
     public static LeapSecondsFile parse(String text) throws FormatException {
         long updated = -1;
         long expires = -1;
@@ -92,15 +95,16 @@ public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> 
                 throw new FormatException(0, "the SHA-1 of the data does not match the #h line (damaged or edited file)");
             }
         }
-        // A leap second ends a UTC day and changes TAI-UTC by one second: a file whose hash is right and says
-        // otherwise was crafted, and is refused here rather than handed to the discipline.
+        // After the hash, so a damaged file is called damaged. A leap second ends a UTC day and changes TAI-UTC by one
+        // second: a file whose hash is right and says otherwise was crafted, and is refused here rather than handed to
+        // the discipline.
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
-            if (Math.floorMod(e.startUnixS(), SECONDS_PER_DAY) != 0) {
+            if (Math.floorMod(e.startUnixS(), S_PER_DAY) != 0) {
                 throw new FormatException(entryLines.get(i), "date " + (e.startUnixS() + NtpTimestamp.UNIX_EPOCH_NTP_S)
                         + " is not a UTC midnight");
             }
-            if (i > 0 && Math.abs(e.taiOffsetS() - entries.get(i - 1).taiOffsetS()) > 1) {
+            if (i > 0 && Math.abs((long) e.taiOffsetS() - entries.get(i - 1).taiOffsetS()) != 1) {
                 throw new FormatException(entryLines.get(i), "TAI-UTC changes by " + (e.taiOffsetS()
                         - entries.get(i - 1).taiOffsetS()) + " s (a leap second changes it by 1 s)");
             }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The drift file survives a crash at any moment: a daemon that saves it every {@value #WRITE_INTERVAL_MS} ms (the
- * test-only {@value SyncLoop#DRIFT_INTERVAL_PROP_NAME}) is killed with SIGKILL at random moments, and the file is
+ * test-only {@value DriftSaver#INTERVAL_PROP_NAME}) is killed with SIGKILL at random moments, and the file is
  * always there and whole, never empty or cut short. A missing or corrupt file at start is named in the log and ignored.
  */
 class DriftFileCrashTest {
@@ -37,7 +37,7 @@ class DriftFileCrashTest {
 
     private static JntpdProcess client(int serverPort, Path driftFile) throws Exception {
         return JntpdProcess.builder().virtualClock("0.3,50")
-                .javaOptions("-D" + SyncLoop.DRIFT_INTERVAL_PROP_NAME + "=" + WRITE_INTERVAL_MS)
+                .javaOptions("-D" + DriftSaver.INTERVAL_PROP_NAME + "=" + WRITE_INTERVAL_MS)
                 .config("server 127.0.0.1 port " + serverPort + " iburst minpoll -2 maxpoll -2", "makestep 0.1 -1",
                         "driftfile " + driftFile)
                 .start();

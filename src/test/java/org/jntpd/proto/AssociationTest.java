@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import org.jntpd.clock.ReadOnlyClock;
 import org.jntpd.sync.Source;
@@ -28,7 +29,12 @@ class AssociationTest {
     private final Synchroniser sync = new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults());
     private final SystemState unsynced = sync.state();
     private final SystemState synced = new SystemState(true, 0, 2, 0x0A000001, T0 - S, 0, 0, -20, SyncStatus.SYNCHRONISED);
-    private final HeaderFields request = new HeaderFields();
+    private final NtpPacket request = packet();
+
+    /** A flyweight over 48 bytes of its own, as a packet buffer of the daemon's. */
+    private static NtpPacket packet() {
+        return new NtpPacket().wrap(MemorySegment.ofArray(new byte[NtpPacket.HEADER_LENGTH]), 0, NtpPacket.HEADER_LENGTH);
+    }
 
     private Association association(AssociationConfig cfg) {
         Source s = sync.addSource(SourceConfig.of("s", 1));
@@ -36,19 +42,15 @@ class AssociationTest {
     }
 
     /** A stratum-1 server's answer to {@code req}: received at {@code t2Ns}, sent at {@code t3Ns} (its clock). */
-    private static HeaderFields reply(HeaderFields req, long t2Ns, long t3Ns) {
-        return new HeaderFields().set(0, 4, NtpPacket.MODE_SERVER, 1, req.poll, -20, 0, NtpShort.fromNs(1_000_000), GPS,
-                NtpTimestamp.fromUnixNs(t2Ns - 10 * S), req.transmit, NtpTimestamp.fromUnixNs(t2Ns),
-                NtpTimestamp.fromUnixNs(t3Ns));
+    private static NtpPacket reply(NtpPacket req, long t2Ns, long t3Ns) {
+        return packet().leapVersionMode(0, 4, NtpPacket.MODE_SERVER).stratum(1).pollLog2(req.pollLog2()).precisionLog2(-20)
+                .rootDelay(0).rootDispersion(NtpShort.fromNs(1_000_000)).refId(GPS)
+                .referenceTs(NtpTimestamp.fromUnixNs(t2Ns - 10 * S)).originTs(req.transmitTs())
+                .receiveTs(NtpTimestamp.fromUnixNs(t2Ns)).transmitTs(NtpTimestamp.fromUnixNs(t3Ns));
     }
 
-    private static HeaderFields kiss(HeaderFields req, String code) {
-        HeaderFields h = reply(req, T0, T0);
-        h.stratum = 0;
-        h.leap = 3;
-        h.refId = NtpPacket.asciiRefId(code);
-        h.poll = 8;
-        return h;
+    private static NtpPacket kiss(NtpPacket req, String code) {
+        return reply(req, T0, T0).stratum(0).leap(3).refId(NtpPacket.asciiRefId(code)).pollLog2(8);
     }
 
     @Test
@@ -56,19 +58,19 @@ class AssociationTest {
         Association a = association(AssociationConfig.server());
         assertEquals(T0, a.nextPollNs());
         assertEquals(Association.SEND, a.poll(T0, request, unsynced));
-        assertEquals(NtpPacket.MODE_CLIENT, request.mode);
-        assertEquals(4, request.version);
-        assertEquals(6, request.poll);
-        assertEquals(0, request.stratum);
-        assertEquals(0, request.origin);
-        assertEquals(0, request.receive);
-        assertEquals(0, request.reference);
-        assertNotEquals(0, request.transmit);
-        long first = request.transmit;
+        assertEquals(NtpPacket.MODE_CLIENT, request.mode());
+        assertEquals(4, request.version());
+        assertEquals(6, request.pollLog2());
+        assertEquals(0, request.stratum());
+        assertEquals(0, request.originTs());
+        assertEquals(0, request.receiveTs());
+        assertEquals(0, request.referenceTs());
+        assertNotEquals(0, request.transmitTs());
+        long first = request.transmitTs();
         long next = a.nextPollNs();
         assertTrue(Math.abs(next - (T0 + 64 * S)) <= 2 * S, "64 s +-1/32: " + (next - T0));
         a.poll(next, request, unsynced);
-        assertNotEquals(first, request.transmit);
+        assertNotEquals(first, request.transmitTs());
     }
 
     @Test
@@ -90,8 +92,8 @@ class AssociationTest {
     void shouldSendTheConfiguredVersion() {
         Association a = association(AssociationConfig.server().withVersion(3));
         a.poll(T0, request, unsynced);
-        assertEquals(3, request.version);
-        assertEquals(NtpPacket.MODE_CLIENT, request.mode);
+        assertEquals(3, request.version());
+        assertEquals(NtpPacket.MODE_CLIENT, request.mode());
     }
 
     @Test
@@ -124,8 +126,8 @@ class AssociationTest {
     void shouldTakeTheKernelTransmitTimestampForTheRequestItBelongsTo() {
         Association a = association(AssociationConfig.server());
         a.poll(T0, request, unsynced);
-        a.transmitted(request.transmit + 1, T0 + 400_000); // another request's: ignored
-        a.transmitted(request.transmit, T0 + 100_000); // the packet left 100 us after poll() ran
+        a.transmitted(request.transmitTs() + 1, T0 + 400_000); // another request's: ignored
+        a.transmitted(request.transmitTs(), T0 + 100_000); // the packet left 100 us after poll() ran
         long t2 = T0 + 15 * MS;
         a.receive(reply(request, t2, t2 + MS), T0 + 21 * MS);
         assertEquals(5 * MS - 50_000, a.source().offsetNs(T0 + 21 * MS), 1);
@@ -136,17 +138,17 @@ class AssociationTest {
     void shouldRejectBogusAndDuplicateResponses() {
         Association a = association(AssociationConfig.server());
         a.poll(T0, request, unsynced);
-        HeaderFields good = reply(request, T0 + 15 * MS, T0 + 16 * MS);
-        HeaderFields forged = reply(request, T0 + 15 * MS, T0 + 16 * MS);
-        forged.origin++;
+        NtpPacket good = reply(request, T0 + 15 * MS, T0 + 16 * MS);
+        NtpPacket forged = reply(request, T0 + 15 * MS, T0 + 16 * MS);
+        forged.originTs(forged.originTs() + 1);
         assertEquals(0, a.receive(forged, T0 + 21 * MS));
         assertEquals(PacketVerdict.BOGUS, a.lastVerdict());
         assertEquals(Association.SAMPLE, a.receive(good, T0 + 21 * MS));
         assertEquals(0, a.receive(good, T0 + 22 * MS));
         assertEquals(PacketVerdict.DUPLICATE, a.lastVerdict());
         assertEquals(1, a.source().samples());
-        HeaderFields wrongMode = reply(request, T0, T0);
-        wrongMode.mode = NtpPacket.MODE_SYMMETRIC_PASSIVE;
+        NtpPacket wrongMode = reply(request, T0, T0);
+        wrongMode.mode(NtpPacket.MODE_SYMMETRIC_PASSIVE);
         assertEquals(0, a.receive(wrongMode, T0 + 23 * MS));
         assertEquals(PacketVerdict.INVALID_MODE, a.lastVerdict());
     }
@@ -155,8 +157,8 @@ class AssociationTest {
     void shouldRejectUnsynchronisedServersButCountThemReachable() {
         Association a = association(AssociationConfig.server());
         a.poll(T0, request, unsynced);
-        HeaderFields h = reply(request, T0 + 15 * MS, T0 + 16 * MS);
-        h.leap = 3;
+        NtpPacket h = reply(request, T0 + 15 * MS, T0 + 16 * MS);
+        h.leap(3);
         // The first such answer changes what selection sees: the daemon runs it again, and the source says why.
         assertEquals(Association.RESELECT, a.receive(h, T0 + 21 * MS));
         assertEquals(PacketVerdict.UNSYNCHRONISED, a.lastVerdict());
@@ -165,7 +167,7 @@ class AssociationTest {
         assertFalse(a.source().pending(), "an answer, if unsynchronised, is no vote still to come");
         a.poll(T0 + 64 * S, request, unsynced);
         h = reply(request, T0 + 64 * S, T0 + 64 * S);
-        h.stratum = 16;
+        h.stratum(16);
         assertEquals(0, a.receive(h, T0 + 64 * S + 21 * MS));
         assertEquals(PacketVerdict.UNSYNCHRONISED, a.lastVerdict());
         assertEquals(0, a.source().samples());
@@ -175,7 +177,7 @@ class AssociationTest {
         assertNull(a.source().unusable(T0 + 128 * S + 21 * MS, Long.MAX_VALUE));
         a.poll(T0 + 192 * S, request, unsynced);
         h = reply(request, T0 + 192 * S, T0 + 192 * S);
-        h.leap = 3;
+        h.leap(3);
         assertEquals(Association.RESELECT, a.receive(h, T0 + 192 * S + 21 * MS));
         assertEquals(Source.Unusable.UNSYNCHRONISED, a.source().unusable(T0 + 192 * S + 21 * MS, Long.MAX_VALUE));
     }
@@ -230,14 +232,14 @@ class AssociationTest {
     void shouldRejectALoopAndAServerBeyondMaxdist() {
         Association a = association(AssociationConfig.server().withLocalRefId(0xC0000201));
         a.poll(T0, request, unsynced);
-        HeaderFields h = reply(request, T0 + 15 * MS, T0 + 16 * MS);
-        h.stratum = 3;
-        h.refId = 0xC0000201;
+        NtpPacket h = reply(request, T0 + 15 * MS, T0 + 16 * MS);
+        h.stratum(3);
+        h.refId(0xC0000201);
         assertEquals(0, a.receive(h, T0 + 21 * MS));
         assertEquals(PacketVerdict.LOOP, a.lastVerdict());
         a.poll(T0 + 64 * S, request, unsynced);
         h = reply(request, T0 + 64 * S, T0 + 64 * S);
-        h.rootDispersion = NtpShort.fromNs(2 * S);
+        h.rootDispersion(NtpShort.fromNs(2 * S));
         assertEquals(0, a.receive(h, T0 + 64 * S + 21 * MS));
         assertEquals(PacketVerdict.DISTANCE_EXCEEDED, a.lastVerdict());
     }
@@ -246,8 +248,8 @@ class AssociationTest {
     void shouldBackOffOnKissOfDeathRate() {
         Association a = association(AssociationConfig.server());
         a.poll(T0, request, unsynced);
-        HeaderFields forged = kiss(request, "RATE");
-        forged.origin = 12345;
+        NtpPacket forged = kiss(request, "RATE");
+        forged.originTs(12345);
         assertEquals(0, a.receive(forged, T0 + MS));
         assertEquals(PacketVerdict.BOGUS, a.lastVerdict(), "a KoD must answer our request");
         assertEquals(6, a.pollLog2());
@@ -352,21 +354,21 @@ class AssociationTest {
         // A's clock is true time, B's is 3 ms ahead; 1 ms each way.
         Association a = new Association(AssociationConfig.peer(), sync.addSource(SourceConfig.of("b", 2)),
                 new SplittableRandom(1), T0);
-        HeaderFields pa = new HeaderFields();
+        NtpPacket pa = packet();
         assertEquals(Association.SEND, a.poll(T0, pa, synced));
-        assertEquals(NtpPacket.MODE_SYMMETRIC_ACTIVE, pa.mode);
-        assertEquals(2, pa.stratum);
-        assertEquals(0x0A000001, pa.refId);
-        assertEquals(NtpTimestamp.fromUnixNs(T0), pa.transmit, "symmetric packets carry real time");
+        assertEquals(NtpPacket.MODE_SYMMETRIC_ACTIVE, pa.mode());
+        assertEquals(2, pa.stratum());
+        assertEquals(0x0A000001, pa.refId());
+        assertEquals(NtpTimestamp.fromUnixNs(T0), pa.transmitTs(), "symmetric packets carry real time");
 
         long rxB = T0 + MS + 3 * MS;
         Association b = Association.passive(AssociationConfig.peer(), sync.addSource(SourceConfig.of("a", 3)),
                 new SplittableRandom(2), pa, rxB);
         assertEquals(rxB, b.nextPollNs(), "a passive association answers at once");
-        HeaderFields pb = new HeaderFields();
+        NtpPacket pb = packet();
         b.poll(rxB, pb, synced);
-        assertEquals(NtpPacket.MODE_SYMMETRIC_PASSIVE, pb.mode);
-        assertEquals(pa.transmit, pb.origin);
+        assertEquals(NtpPacket.MODE_SYMMETRIC_PASSIVE, pb.mode());
+        assertEquals(pa.transmitTs(), pb.originTs());
 
         long rxA = T0 + 2 * MS;
         assertEquals(Association.SAMPLE, a.receive(pb, rxA));
@@ -375,7 +377,7 @@ class AssociationTest {
 
         long sendA = T0 + 10 * S;
         a.poll(sendA, pa, synced);
-        assertEquals(pb.transmit, pa.origin);
+        assertEquals(pb.transmitTs(), pa.originTs());
         long rxB2 = sendA + MS + 3 * MS;
         assertEquals(Association.SAMPLE, b.receive(pa, rxB2));
         assertEquals(-3 * MS, b.source().offsetNs(rxB2), 1);
@@ -403,15 +405,16 @@ class AssociationTest {
         long savedRx;
         long savedTx;
 
-        HeaderFields answer(HeaderFields req, long trueNs) {
+        NtpPacket answer(NtpPacket req, long trueNs) {
             long t2 = trueNs + 10 * MS + 5 * MS;
             long t3Read = t2 + MS;
             long t3Sent = t3Read + 50_000;
-            boolean interleave = req.origin != 0 && req.origin == savedRx && req.receive != req.transmit;
-            HeaderFields h = new HeaderFields().set(0, 4, NtpPacket.MODE_SERVER, 1, req.poll, -20, 0, 0, GPS, 0,
-                    interleave ? req.receive : req.transmit, NtpTimestamp.fromUnixNs(t2) | 1,
-                    interleave ? savedTx : NtpTimestamp.fromUnixNs(t3Read));
-            savedRx = h.receive;
+            boolean interleave = req.originTs() != 0 && req.originTs() == savedRx && req.receiveTs() != req.transmitTs();
+            NtpPacket h = packet().leapVersionMode(0, 4, NtpPacket.MODE_SERVER).stratum(1).pollLog2(req.pollLog2())
+                    .precisionLog2(-20).refId(GPS).originTs(interleave ? req.receiveTs() : req.transmitTs())
+                    .receiveTs(NtpTimestamp.fromUnixNs(t2) | 1)
+                    .transmitTs(interleave ? savedTx : NtpTimestamp.fromUnixNs(t3Read));
+            savedRx = h.receiveTs();
             savedTx = NtpTimestamp.fromUnixNs(t3Sent);
             return h;
         }
@@ -427,12 +430,12 @@ class AssociationTest {
         for (int i = 0; i < 4; i++) {
             assertEquals(Association.SEND, a.poll(t, request, unsynced));
             if (i == 0) {
-                assertEquals(0, request.origin, "the first request is basic");
+                assertEquals(0, request.originTs(), "the first request is basic");
             } else {
-                assertNotEquals(0, request.origin, "later ones name the server's last receive timestamp");
-                assertNotEquals(request.receive, request.transmit);
+                assertNotEquals(0, request.originTs(), "later ones name the server's last receive timestamp");
+                assertNotEquals(request.receiveTs(), request.transmitTs());
             }
-            HeaderFields reply = server.answer(request, t);
+            NtpPacket reply = server.answer(request, t);
             long t4 = t + 21 * MS + 50_000;
             assertEquals(Association.SAMPLE, a.receive(reply, t4), a.lastVerdict().toString());
             offsets[i] = a.lastOffsetNs();
@@ -451,11 +454,11 @@ class AssociationTest {
     void shouldStayBasicWithoutXleaveAndAcceptABasicFallback() {
         Association a = association(AssociationConfig.server().withPoll(0, 0));
         a.poll(T0, request, unsynced);
-        assertEquals(0, request.origin);
+        assertEquals(0, request.originTs());
         a.receive(reply(request, T0 + 10 * MS, T0 + 11 * MS), T0 + 21 * MS);
         a.poll(T0 + S, request, unsynced);
-        assertEquals(0, request.origin, "no interleaved request without xleave");
-        assertEquals(0, request.receive);
+        assertEquals(0, request.originTs(), "no interleaved request without xleave");
+        assertEquals(0, request.receiveTs());
         // With xleave, a server that never interleaves still gives basic samples.
         Association x = association(AssociationConfig.server().withXleave(true).withPoll(0, 0));
         for (int i = 0; i < 3; i++) {

@@ -95,6 +95,30 @@ class NmeaTest {
     }
 
     @Test
+    void shouldRefuseAZdaDateThatUnixNanosecondsCannotHoldInsteadOfAWrappedTime() {
+        // Fuzzing found it (NmeaFuzzTestInputs/serialStream/crash-fc29bf2b...): a ZDA of year 2263 or later made
+        // day * 86400e9 overflow, and the sentence passed as valid with a time that wrapped to anywhere.
+        NmeaParser p = new NmeaParser();
+        assertEquals(Kind.MALFORMED, parse(p, sentence("GPZDA,120000.00,01,01,9999,00,00"), 0));
+        assertFalse(p.valid());
+        assertEquals(Kind.MALFORMED, parse(p, sentence("GPZDA,120000.00,11,04,2262,00,00"), 0));
+        assertEquals(Kind.MALFORMED, parse(p, sentence("GPZDA,120000.00,31,12,1969,00,00"), 0), "before 1970");
+        assertEquals(Kind.ZDA, parse(p, sentence("GPZDA,120000.00,10,04,2262,00,00"), 0), "the last day that fits");
+        assertEquals(9_223_243_200L * S, p.referenceTimeNs());
+    }
+
+    @Test
+    void shouldNotReadAKnownSentenceWithTooFewFieldsByAnotherTypesRules() {
+        // Fuzzing found it (NmeaFuzzTestInputs/serialStream/crash-0ed5960e...): an RMC of 9 fields (MALFORMED) went on
+        // through GGA's branch, which took its field 6 ("W") as a fix quality and called it valid.
+        NmeaParser p = new NmeaParser();
+        assertEquals(Kind.MALFORMED, parse(p, sentence("GPRMC,123519.00,A,4807.038,N,01131003.1,W,A"), 0));
+        assertFalse(p.valid());
+        assertEquals(Kind.MALFORMED, parse(p, sentence("GPGGA,123519,4807.038,N,01131.000,E"), 0));
+        assertFalse(p.valid());
+    }
+
+    @Test
     void shouldTellValidFromInvalidFixes() {
         NmeaParser p = new NmeaParser();
         parse(p, sentence("GPRMC,123519,V,,,,,,,230394,,"), 0);

@@ -85,6 +85,30 @@ class ShmReaderTest {
     }
 
     @Test
+    void shouldRefuseSecondsWhoseTimeInNanosecondsOverflowsInsteadOfTakingAWrappedTime() {
+        // Fuzzing found it (ShmTimeFuzzTestInputs/segment/crash-f5015289...): receiveTimeStampSec 4.5e15 made
+        // seconds * 1e9 wrap to -5.2e18 ns; a crafted value can wrap to any time, "now" included.
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment shm = arena.allocate(ShmTime.sizeof(), 8);
+            ShmReader reader = new ShmReader();
+            ShmReader.Sample sample = new ShmReader.Sample();
+            gpsdWrite(shm, T0, T0, 0, -20);
+            ShmTime.receiveSec(shm, 4_503_601_394_639_296L);
+            assertEquals(ShmReader.Status.BAD_TIME, reader.read(shm, sample));
+            assertEquals(0, ShmTime.validVolatile(shm), "consumed all the same");
+            gpsdWrite(shm, T0, T0, 0, -20);
+            ShmTime.clockSec(shm, -1);
+            assertEquals(ShmReader.Status.BAD_TIME, reader.read(shm, sample), "before 1970");
+            gpsdWrite(shm, T0, T0, 0, -20);
+            ShmTime.clockSec(shm, Long.MAX_VALUE);
+            assertEquals(ShmReader.Status.BAD_TIME, new ShmReader().peek(shm, sample), "peeked the same way");
+            gpsdWrite(shm, T0 + 5, T0, 0, -20);
+            assertEquals(ShmReader.Status.OK, reader.read(shm, sample));
+            assertEquals(T0 + 5, sample.clockTimeNs);
+        }
+    }
+
+    @Test
     void shouldDiscardAReadTornByAWriteInMode1() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment shm = arena.allocate(ShmTime.sizeof(), 8);

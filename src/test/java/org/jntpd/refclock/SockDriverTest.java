@@ -43,6 +43,20 @@ class SockDriverTest {
     }
 
     @Test
+    void shouldRefuseASampleWhoseTimeOverflowsInsteadOfTakingAWrappedTime() {
+        // Fuzzing found it (SockSampleFuzzTestInputs/datagram/crash-0c323bde...): tv_usec 0x1bf201f310000 made
+        // tv_sec * 1e9 + tv_usec * 1000 wrap to -7.9e18 ns; such a sum can wrap to any time, "now" included.
+        Refclock c = new Refclock(RefclockSettings.defaults("sock", "GPSD"), SystemReference.UNSYNCHRONISED);
+        SockDriver d = new SockDriver(c);
+        assertEquals(Status.BAD_TIME, d.onDatagram(0, datagram(1_767_268_800L, 0x1bf201f310000L, 0, false, 0), 40));
+        assertEquals(Status.BAD_TIME, d.onDatagram(0, datagram(Long.MAX_VALUE / 1000, 0, 0, false, 0), 40));
+        assertEquals(Status.BAD_TIME, d.onDatagram(0, datagram(-1, 999_999, 0, false, 0), 40), "before 1970");
+        long sec = 1_767_268_800L;
+        assertEquals(Status.OK, d.onDatagram(sec * S + 2 * S, datagram(sec, 1_500_000, 0, false, 0), 40), "normalised, as chrony does");
+        assertEquals(sec * S + 1_500_000_000L, c.poll().localTimeNs());
+    }
+
+    @Test
     void shouldRefuseDatagramsOfTheWrongSizeMagicOrOffset() {
         Refclock c = new Refclock(RefclockSettings.defaults("sock", "GPSD"), SystemReference.UNSYNCHRONISED);
         SockDriver d = new SockDriver(c);

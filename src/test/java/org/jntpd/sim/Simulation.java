@@ -3,13 +3,13 @@ package org.jntpd.sim;
 import static org.jntpd.time.Units.NS_PER_S;
 
 import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import org.jntpd.clock.VirtualClock;
 import org.jntpd.proto.Association;
-import org.jntpd.proto.HeaderFields;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SourceConfig;
 import org.jntpd.sync.SourceState;
@@ -51,7 +51,7 @@ public final class Simulation {
         }
     }
 
-    private record Arrival(long trueNs, long seq, Node node, HeaderFields packet, double serverTimeS)
+    private record Arrival(long trueNs, long seq, Node node, MemorySegment packet, double serverTimeS)
             implements Comparable<Arrival> {
         @Override
         public int compareTo(Arrival o) {
@@ -68,7 +68,9 @@ public final class Simulation {
     private final SplittableRandom daemonRandom;
     private final List<Node> nodes = new ArrayList<>();
     private final PriorityQueue<Arrival> arrivals = new PriorityQueue<>();
-    private final HeaderFields request = new HeaderFields();
+    private final NtpPacket request = new NtpPacket().wrap(MemorySegment.ofArray(new byte[NtpPacket.HEADER_LENGTH]), 0,
+            NtpPacket.HEADER_LENGTH);
+    private final NtpPacket received = new NtpPacket();
     private long seq;
 
     private boolean falsetickerSelected;
@@ -286,9 +288,11 @@ public final class Simulation {
         double serverTimeS = relS(tServer);
         long serverClockNs = tServer + Math.round((n.server.offsetAt(serverTimeS) - leapOffsetS(serverTimeS)) * 1e9);
         long stamp = NtpTimestamp.fromUnixNs(serverClockNs);
-        HeaderFields reply = new HeaderFields().set(leapIndicator(serverTimeS), 4, NtpPacket.MODE_SERVER, 1, request.poll,
-                SERVER_PRECISION, 0, 0, SERVER_REFID, NtpTimestamp.plusNs(stamp, -16 * NS_PER_S), request.transmit,
-                stamp, stamp);
+        MemorySegment reply = MemorySegment.ofArray(new byte[NtpPacket.HEADER_LENGTH]);
+        new NtpPacket().wrap(reply, 0, NtpPacket.HEADER_LENGTH)
+                .leapVersionMode(leapIndicator(serverTimeS), 4, NtpPacket.MODE_SERVER).stratum(1).pollLog2(request.pollLog2())
+                .precisionLog2(SERVER_PRECISION).refId(SERVER_REFID).referenceTs(NtpTimestamp.plusNs(stamp, -16 * NS_PER_S))
+                .originTs(request.transmitTs()).receiveTs(stamp).transmitTs(stamp);
         arrivals.add(new Arrival(tServer + down, seq++, n, reply, serverTimeS));
     }
 
@@ -320,7 +324,7 @@ public final class Simulation {
             return;
         }
         long rx = clock.nowNs();
-        int flags = a.node.assoc.receive(a.packet, rx);
+        int flags = a.node.assoc.receive(received.wrap(a.packet, 0, NtpPacket.HEADER_LENGTH), rx);
         if ((flags & Association.DEMOBILISE) != 0) {
             drop(a.node);
             return;

@@ -48,6 +48,29 @@ class LeapSecondsFileTest {
     }
 
     @Test
+    void shouldRefuseAnEntryOffAUtcMidnightWhoseLeapTheDaemonCouldNotSchedule() throws Exception {
+        // A hash-consistent file with 1 Jul 2015 moved by 1 s was accepted, and the daemon's start then died in
+        // LeapSeconds.add ("a leap second ends at a UTC midnight"): the file is refused instead, naming the line.
+        String shifted = LeapSecondsFileFuzzTest.withHash(debianFile().replaceFirst("3644697600(\\s+)36", "3644697601$136"));
+        LeapSecondsFile.FormatException e = assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(shifted));
+        assertTrue(e.getMessage().matches("line \\d+: date 3644697601 is not a UTC midnight"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseAnEntryThatMovesTaiMinusUtcByMoreThanOneSecond() throws Exception {
+        // Fuzzing found it (LeapSecondsFileFuzzTestInputs/leapSecondsFile/crash-3341e42f...): 12 s then 14 s was taken
+        // as one leap second (direction +1) while TAI - UTC claimed two.
+        String twoAtOnce = LeapSecondsFileFuzzTest.withHash(debianFile().replaceFirst("(?m)^2335219200\\s+13.*\\n", "")
+                .replaceFirst("2366755200(\\s+)14", "2366755200$114"));
+        LeapSecondsFile.FormatException e = assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(twoAtOnce));
+        assertTrue(e.getMessage().matches("line \\d+: TAI-UTC changes by 2 s \\(a leap second changes it by 1 s\\)"),
+                e.getMessage());
+        assertEquals(28, LeapSecondsFile.parse(LeapSecondsFileFuzzTest.withHash(debianFile())).entries().size(),
+                "the real file, with the hash written the same way, is fine");
+    }
+
+    @Test
     void shouldRefuseAnEditedFile() throws Exception {
         String edited = debianFile().replaceFirst("3692217600(\\s+)37", "3692217600$138");
         LeapSecondsFile.FormatException e = assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(edited));

@@ -52,7 +52,7 @@ final class ShmLoop extends DeviceLoop {
 
     private void read() {
         ShmReader.Status s = driver.poll(realtimeNs.getAsLong());
-        if (s == ShmReader.Status.CLASH || s == ShmReader.Status.BAD_MODE) {
+        if (s == ShmReader.Status.CLASH || s == ShmReader.Status.BAD_MODE || s == ShmReader.Status.BAD_TIME) {
             badMessages++;
         }
     }

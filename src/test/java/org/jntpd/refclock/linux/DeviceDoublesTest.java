@@ -49,7 +49,7 @@ class DeviceDoublesTest {
                 "JNTPD_FAKE_PTP", "offset_ns=" + PHC_OFFSET_NS + ",drift_ppb=" + PHC_DRIFT_PPB + ",precise=0",
                 "JNTPD_FAKE_RTC", "fast_ns=" + RTC_FAST_NS + ",drift_ppm=" + RTC_DRIFT_PPM + ",set_offset_ns=500000000");
         ForkedJvm.Result r = ForkedJvm.run(env, List.of(Libc.NATIVE_ACCESS_FLAG, "-D" + Libc.SHIM_PROP_NAME + "=" + shim),
-                DeviceDoublesProbe.class, "15", "7");
+                DeviceDoublesProbe.class, "15", "12");
         assertEquals(0, r.exitCode(), r::toString);
         out = new ProbeOutput(r.stdout());
         startNs = Long.parseLong(out.line("start").get("ns"));
@@ -82,7 +82,9 @@ class DeviceDoublesTest {
         long jitter = Long.parseLong(c.get("pulseJitterNs"));
         assertTrue(jitter >= PPS_JITTER_NS / 4 && jitter <= 2 * PPS_JITTER_NS,
                 "jitter estimate " + jitter + " ns for a train with sigma " + PPS_JITTER_NS + " ns " + c);
-        assertEquals("0", c.get("unreadPulses"), "a fetch that waits for each edge misses none " + c);
+        // A fetch that waits for each edge misses none unless its thread wakes later than the next edge: the extra
+        // edges come tens of ms after a real one, so on a busy machine one or two real edges may be overwritten unread.
+        assertTrue(Long.parseLong(c.get("unreadPulses")) <= 2, "a fetch that waits for each edge misses few " + c);
         long refused = Long.parseLong(c.get("refused"));
         assertTrue(refused <= 3, "only pulses before the SHM clock's first sample lack a lock " + c);
         assertEquals(good, Long.parseLong(c.get("measurements")) + refused, "every good pulse went to the clock " + c);
@@ -108,10 +110,18 @@ class DeviceDoublesTest {
     void shouldFollowAPhcReadThroughTheExtendedIoctl() {
         List<Map<String, String>> samples = out.samples("PHC");
         assertTrue(samples.size() >= 6, "a sample every 2 s\n" + out);
+        // The double's drift starts when the runner opens it, some time after the probe's start (a few ms, or a second
+        // on a busy machine): the first sample lies between the offset at start and the offset drifted since start,
+        // and every later one is the first plus the drift over the time between them.
+        Map<String, String> first = samples.getFirst();
+        long firstLocalNs = Long.parseLong(first.get("local"));
+        long firstOffsetNs = Long.parseLong(first.get("offset"));
+        assertTrue(firstOffsetNs >= PHC_OFFSET_NS - 1_000
+                && firstOffsetNs <= PHC_OFFSET_NS + (firstLocalNs - startNs) * PHC_DRIFT_PPB / S + 1_000,
+                "PHC - system at the first sample " + first);
         for (Map<String, String> s : samples) {
-            long elapsedNs = Long.parseLong(s.get("local")) - startNs;
-            long truth = PHC_OFFSET_NS + elapsedNs * PHC_DRIFT_PPB / S;
-            // The runner opened the PHC a few ms after start: 2.5 ppm of that is well below the bound.
+            long sinceFirstNs = Long.parseLong(s.get("local")) - firstLocalNs;
+            long truth = firstOffsetNs + sinceFirstNs * PHC_DRIFT_PPB / S;
             assertEquals(truth, Long.parseLong(s.get("offset")), 1_000, "PHC - system " + s);
         }
         assertEquals("false", out.line("phc_precise").get("supported"), "the double has no cross-timestamps");
@@ -139,8 +149,10 @@ class DeviceDoublesTest {
         assertEquals(0, Long.parseLong(set.get("fast")), 5_000_000, "aligned to the system's seconds " + set);
 
         Map<String, String> track = out.line("rtc_track");
-        assertEquals("7", track.get("samples"), out.toString());
-        assertEquals(RTC_DRIFT_PPM, Double.parseDouble(track.get("gain_ppm")), RTC_DRIFT_PPM / 10, "RTC gain " + track);
+        // Each reading carries the probe's wake-up latency (milliseconds on a busy machine: 7 readings over 14 s once
+        // gave 893 ppm at 2.9 ms rms): 12 readings over ~24 s, and 15%.
+        assertEquals("12", track.get("samples"), out.toString());
+        assertEquals(RTC_DRIFT_PPM, Double.parseDouble(track.get("gain_ppm")), RTC_DRIFT_PPM * 0.15, "RTC gain " + track);
     }
 
     @Test

@@ -1,0 +1,132 @@
+package org.jntpd.daemon;
+
+import java.util.List;
+import java.util.Locale;
+import org.jntpd.base.Log;
+import org.jntpd.io.UdpSocket;
+import org.jntpd.proto.Association;
+import org.jntpd.proto.PacketVerdict;
+import org.jntpd.sync.Source;
+import org.jntpd.sync.Synchroniser;
+import org.jntpd.wire.ControlStatus;
+import org.jntpd.wire.NtpPacket;
+
+/**
+ * The client's exchanges with its servers and peers (the daemon's half of chrony's ntp_core; the protocol itself is
+ * {@link Association}): polls each association when it is due and sends the request it wrote, gives kernel TX
+ * timestamps and replies to the associations they belong to, and carries out the actions returned: demobilise, or
+ * take a new sample (its peerstats line, then the synchroniser's update and its publication).
+ */
+final class NtpClient implements ClientSockets.Handler {
+    private final NtpSources sources;
+    private final ClientSockets sockets;
+    private final Synchroniser sync;
+    private final StatsFiles stats;
+    private final SyncLoop.Listener listener;
+    private final StatePublisher publisher;
+
+    NtpClient(NtpSources sources, ClientSockets sockets, Synchroniser sync, StatsFiles stats, SyncLoop.Listener listener,
+            StatePublisher publisher) {
+        this.sources = sources;
+        this.sockets = sockets;
+        this.sync = sync;
+        this.stats = stats;
+        this.listener = listener;
+        this.publisher = publisher;
+    }
+
+    /** Polls the associations due at {@code nowNs}; returns when the next one is due (Long.MAX_VALUE: none). */
+    long pollDue(long nowNs) {
+        List<Peer> peers = sources.peers();
+        for (int i = 0; i < peers.size(); i++) {
+            Peer p = peers.get(i);
+            if (nowNs - p.assoc.nextPollNs() >= 0) {
+                poll(p, nowNs);
+            }
+        }
+        long next = Long.MAX_VALUE;
+        for (int i = 0; i < peers.size(); i++) {
+            next = Math.min(next, peers.get(i).assoc.nextPollNs());
+        }
+        return next;
+    }
+
+    private void poll(Peer p, long nowNs) {
+        NtpPacket request = sockets.request();
+        int flags = p.assoc.poll(nowNs, request, sync.state());
+        if ((flags & Association.DEMOBILISE) != 0) {
+            sources.demobilise(p, (flags & Association.REPLACE) != 0);
+            return;
+        }
+        if ((flags & Association.SEND) == 0) {
+            return;
+        }
+        long xmtNtp64 = request.transmitTs();
+        int rc = sockets.send(p.socket, p.address);
+        if (rc < 0) {
+            Log.debug("send to " + p.address + " failed: errno " + -rc);
+            return;
+        }
+        // T1 is the clock read just before the send, not the pass's time, until (unless) the kernel's TX stamp comes.
+        p.assoc.transmitted(xmtNtp64, sockets.sendNs());
+        p.txId = sockets.txId();
+        p.txXmtNtp64 = xmtNtp64;
+    }
+
+    @Override
+    public void transmitted(UdpSocket socket, int txId, long txNs) {
+        List<Peer> peers = sources.peers();
+        for (int i = 0; i < peers.size(); i++) {
+            Peer p = peers.get(i);
+            if (p.socket == socket && p.txId == txId) {
+                p.assoc.transmitted(p.txXmtNtp64, txNs);
+            }
+        }
+    }
+
+    @Override
+    public void received(long addrHi, long addrLo, int port, NtpPacket packet, long rxNs, long nowNs) {
+        Peer p = sources.find(addrHi, addrLo, port);
+        if (p == null) {
+            return; // not from a server we asked
+        }
+        int flags = p.assoc.receive(packet, rxNs);
+        if ((flags & Association.DEMOBILISE) != 0) {
+            sources.demobilise(p, (flags & Association.REPLACE) != 0);
+            return;
+        }
+        if ((flags & Association.SAMPLE) != 0) {
+            if (stats.active()) {
+                stats.peer(nowNs, p.address.getAddress().getHostAddress(), peerStatus(p.source, p.assoc.reach()),
+                        p.assoc.lastOffsetNs() * 1e-9, p.assoc.lastDelayNs() * 1e-9,
+                        p.source.distanceNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9);
+            }
+            if (Log.enabled(Log.Level.DEBUG)) {
+                Log.debug(String.format(Locale.ROOT, "%s: sample accepted, estimate %+.9f s, jitter %.9f s",
+                        p.source.name(), p.source.offsetNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9));
+            }
+            listener.sample(p.source.name(), nowNs);
+            publisher.update(nowNs);
+        } else if ((flags & Association.RESELECT) != 0) {
+            Log.info(p.source.name() + ": answers unsynchronised (leap " + packet.leap() + ", stratum " + packet.stratum()
+                    + "); not selectable");
+            publisher.update(nowNs);
+        } else if (p.assoc.lastVerdict() != PacketVerdict.ACCEPTED && Log.enabled(Log.Level.DEBUG)) {
+            Log.debug(p.source.name() + ": packet not used: " + p.assoc.lastVerdict());
+        }
+    }
+
+    /** ntpd's peer status word: configured, reachable, and the selection's verdict. */
+    private static int peerStatus(Source s, int reach) {
+        int bits = ControlStatus.PEER_CONFIGURED | (reach != 0 ? ControlStatus.PEER_REACHABLE : 0);
+        int select = switch (s.state()) {
+            case SYSTEM_PEER -> ControlStatus.SELECT_SYSTEM_PEER;
+            case COMBINED -> ControlStatus.SELECT_CANDIDATE;
+            case NOT_COMBINED, CANDIDATE -> ControlStatus.SELECT_BACKUP;
+            case OUTLIER -> ControlStatus.SELECT_OUTLIER;
+            case FALSETICKER -> ControlStatus.SELECT_FALSETICK;
+            case UNSELECTABLE -> ControlStatus.SELECT_REJECT;
+        };
+        return ControlStatus.peer(bits, select, 0, 0);
+    }
+}

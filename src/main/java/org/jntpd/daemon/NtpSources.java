@@ -1,0 +1,209 @@
+package org.jntpd.daemon;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.jntpd.base.Log;
+import org.jntpd.config.Config;
+import org.jntpd.config.ServerSpec;
+import org.jntpd.io.UdpSocket;
+import org.jntpd.proto.Association;
+import org.jntpd.proto.AssociationConfig;
+import org.jntpd.sync.PollPolicy;
+import org.jntpd.sync.Source;
+import org.jntpd.sync.SourceConfig;
+import org.jntpd.sync.Synchroniser;
+
+/**
+ * The NTP sources of the configuration (chrony's ntp_sources): asks the {@link Resolver} for the addresses of every
+ * server, peer and pool line, mobilises an association with its source as results arrive (a pool up to the members
+ * it wants, skipping addresses in use or dropped before), and demobilises one when its association says so, asking
+ * the pool for a replacement. Runs on the loop's thread; only the resolver's results cross threads.
+ */
+final class NtpSources implements AutoCloseable {
+    /** A pool line: how many members it wants and which addresses it has used. */
+    static final class Pool {
+        final ServerSpec spec;
+        final int wanted;
+        final Set<InetAddress> inUse = new HashSet<>();
+        final Set<InetAddress> dropped = new HashSet<>();
+        boolean lookupPending;
+
+        Pool(ServerSpec spec, int wanted) {
+            this.spec = spec;
+            this.wanted = wanted;
+        }
+    }
+
+    /** A pool that ran out of fresh addresses looks again after this long. */
+    private static final long POOL_RETRY_MS = 60_000;
+
+    private final Synchroniser sync;
+    private final ClientSockets sockets;
+    private final int maxClock;
+    private final SecureRandom random = new SecureRandom();
+    private final List<Peer> peers = new ArrayList<>();
+    private final List<Peer> peersView = Collections.unmodifiableList(peers);
+    private final Map<ServerSpec, Pool> pools = new LinkedHashMap<>();
+    private final ConcurrentLinkedQueue<Resolver.Resolution> resolved = new ConcurrentLinkedQueue<>();
+    private final Resolver resolver;
+
+    /** Starts the lookups of every line of {@code config}; associations come with {@link #mobiliseResolved}. */
+    NtpSources(Config config, Synchroniser sync, ClientSockets sockets) {
+        this.sync = sync;
+        this.sockets = sockets;
+        this.maxClock = config.tos().maxClock();
+        this.resolver = new Resolver(resolved::add);
+        for (ServerSpec s : config.servers()) {
+            if (s.kind() == ServerSpec.Kind.POOL) {
+                int wanted = Math.max(1, Math.min(s.maxSources(), maxClock));
+                Pool pool = new Pool(s, wanted);
+                pools.put(s, pool);
+                pool.lookupPending = true;
+            }
+            resolver.resolve(s);
+        }
+    }
+
+    /** The mobilised associations, in the order they came (read-only; changes as sources come and go). */
+    List<Peer> peers() {
+        return peersView;
+    }
+
+    /** The association whose server is {@code hi/lo:port} (see {@link org.jntpd.io.PacketBatch#addressHigh}), or null. */
+    Peer find(long hi, long lo, int port) {
+        for (int i = 0; i < peers.size(); i++) {
+            Peer p = peers.get(i);
+            if (p.is(hi, lo, port)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** The poll interval (log2 s) of the association that feeds {@code source}; 0 if none does. */
+    int pollLog2Of(Source source) {
+        int poll = 0;
+        for (Peer p : peers) {
+            if (p.source == source) {
+                poll = p.assoc.pollLog2();
+            }
+        }
+        return poll;
+    }
+
+    /** Forgets every source's estimates (the clock was changed behind our back). */
+    void resetSources() {
+        for (Peer p : peers) {
+            p.source.reset();
+        }
+    }
+
+    /** Mobilises associations for the addresses the resolver has found since the last call. */
+    void mobiliseResolved(long nowNs) {
+        Resolver.Resolution r;
+        while ((r = resolved.poll()) != null) {
+            Pool pool = pools.get(r.spec());
+            if (pool == null) {
+                InetAddress a = r.addresses().getFirst();
+                Peer same = peerAt(a, r.spec().port());
+                if (same != null) { // two names of one address: a second association would never get a reply
+                    Log.warn(r.spec().location() + ": " + r.spec().host() + " is " + a.getHostAddress() + " port "
+                            + r.spec().port() + ", already a source (" + same.spec.location() + "): not added again");
+                } else {
+                    mobilise(r.spec(), a, null, nowNs);
+                }
+                continue;
+            }
+            pool.lookupPending = false;
+            for (InetAddress a : r.addresses()) {
+                if (pool.inUse.size() >= pool.wanted || peers.size() >= maxClock) {
+                    break;
+                }
+                if (!pool.inUse.contains(a) && !pool.dropped.contains(a) && peerAt(a, r.spec().port()) == null) {
+                    mobilise(r.spec(), a, pool, nowNs);
+                }
+            }
+            if (pool.inUse.size() < pool.wanted) {
+                pool.dropped.clear(); // ran out of fresh addresses: old ones may be good again later
+                pool.lookupPending = true;
+                resolver.resolveLater(pool.spec, POOL_RETRY_MS);
+            }
+        }
+    }
+
+    private Peer peerAt(InetAddress a, int port) {
+        for (Peer p : peers) {
+            if (p.address.getAddress().equals(a) && p.address.getPort() == port) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private void mobilise(ServerSpec spec, InetAddress address, Pool pool, long nowNs) {
+        UdpSocket socket = sockets.socketFor(address);
+        if (socket == null) {
+            Log.warn(spec.location() + ": " + address.getHostAddress() + " is IPv6, and this host has no IPv6 socket");
+            return;
+        }
+        String name = spec.host().equals(address.getHostAddress()) ? spec.host()
+                : spec.host() + " (" + address.getHostAddress() + ")";
+        Source source = sync.addSource(new SourceConfig(name, refIdOf(address), spec.prefer(), spec.noselect()));
+        AssociationConfig cfg = new AssociationConfig(
+                spec.kind() == ServerSpec.Kind.PEER ? AssociationConfig.Mode.SYMMETRIC_ACTIVE : AssociationConfig.Mode.CLIENT,
+                spec.minPollLog2(), spec.maxPollLog2(), spec.iburst(), spec.burst(), pool != null, 0,
+                PollPolicy.DEFAULT_COST, spec.xleave(), spec.version(), spec.maxDelayNs(), spec.biasNs());
+        Association assoc = new Association(cfg, source, random, nowNs);
+        sync.addStepListener(assoc);
+        peers.add(new Peer(spec, new InetSocketAddress(address, spec.port()), socket, source, assoc, pool));
+        if (pool != null) {
+            pool.inUse.add(address);
+        }
+        Log.info("added source " + name + " port " + spec.port() + (pool != null ? " from pool " + spec.host() : ""));
+    }
+
+    /** Removes {@code p} and its source; {@code replace}: a pool member, whose pool looks for another address. */
+    void demobilise(Peer p, boolean replace) {
+        peers.remove(p);
+        sync.removeSource(p.source);
+        sync.removeStepListener(p.assoc);
+        Log.notice("removed source " + p.source.name() + ": " + p.assoc.demobiliseReason());
+        if (p.pool != null) {
+            p.pool.inUse.remove(p.address.getAddress());
+            p.pool.dropped.add(p.address.getAddress());
+            if (replace && !p.pool.lookupPending) {
+                p.pool.lookupPending = true;
+                resolver.resolve(p.pool.spec);
+            }
+        }
+    }
+
+    /** RFC 5905 section 7.3: an IPv4 server's address, or the first four bytes of the MD5 of an IPv6 address. */
+    static int refIdOf(InetAddress a) {
+        byte[] b = a.getAddress();
+        if (b.length != 4) {
+            try {
+                b = MessageDigest.getInstance("MD5").digest(b);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("the JDK has no MD5", e);
+            }
+        }
+        return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | b[3] & 0xFF;
+    }
+
+    @Override
+    public void close() {
+        resolver.close();
+    }
+}

@@ -1,0 +1,83 @@
+package org.jntpd.daemon;
+
+import java.util.Objects;
+import org.jntpd.base.Log;
+import org.jntpd.control.DaemonStatus;
+import org.jntpd.sync.Source;
+import org.jntpd.sync.SyncStatus;
+import org.jntpd.sync.Synchroniser;
+import org.jntpd.sync.SystemState;
+
+/**
+ * Runs the synchroniser (an update after new samples, its timer when due) and publishes each result: the loopstats
+ * line of a clock update, the state to serve ({@link SyncLoop.Listener#published}), the snapshot jntpc reads, and a
+ * log line and {@link SyncLoop.Listener#statusChanged} when the status or the system peer changes.
+ */
+final class StatePublisher {
+    private final Synchroniser sync;
+    private final SyncLoop.Listener listener;
+    private final StatsFiles stats;
+    private final NtpSources ntp;
+    private final RefclockSources refclocks;
+    private final int configuredSources;
+    private volatile DaemonStatus status = DaemonStatus.EMPTY;
+    private SyncStatus lastStatus;
+    private String lastPeer;
+
+    StatePublisher(Synchroniser sync, SyncLoop.Listener listener, StatsFiles stats, NtpSources ntp,
+            RefclockSources refclocks, int configuredSources) {
+        this.sync = sync;
+        this.listener = listener;
+        this.stats = stats;
+        this.ntp = ntp;
+        this.refclocks = refclocks;
+        this.configuredSources = configuredSources;
+    }
+
+    /** The latest snapshot for jntpc (any thread). */
+    DaemonStatus status() {
+        return status;
+    }
+
+    /** A source took a new sample: the synchroniser updates, and the result is published. */
+    void update(long nowNs) {
+        sync.update(nowNs);
+        publish(nowNs);
+    }
+
+    /** Runs the synchroniser's timer if it is due at {@code nowNs}; returns when it is due next. */
+    long runTimer(long nowNs) {
+        if (nowNs - sync.nextTimerNs() >= 0) {
+            sync.onTimer(nowNs);
+            publish(nowNs);
+        }
+        return sync.nextTimerNs();
+    }
+
+    private void publish(long nowNs) {
+        SystemState s = sync.state();
+        if (stats.active() && sync.status() == SyncStatus.SYNCHRONISED && s.referenceTimeNs() == nowNs) {
+            Source peer = sync.systemPeer();
+            stats.loop(nowNs, sync.lastOffsetS(), sync.frequencyPpm(), sync.lastOffsetSigmaS(),
+                    peer == null ? 0 : peer.wanderPerSqrtS() * 1e6, ntp.pollLog2Of(peer));
+        }
+        listener.published(s, nowNs);
+        status = StatusSnapshot.of(sync, s, ntp, refclocks, nowNs);
+        SyncStatus current = sync.status();
+        Source peer = sync.systemPeer();
+        String peerName = peer == null ? null : peer.name();
+        if (current != lastStatus || !Objects.equals(peerName, lastPeer)) {
+            String message = current == SyncStatus.NO_SOURCES && configuredSources > 0
+                    ? "no sources yet (waiting for the addresses of " + configuredSources + " configured)" : sync.statusMessage();
+            if (current == SyncStatus.SYNCHRONISED || lastStatus == SyncStatus.SYNCHRONISED || lastStatus == null
+                    || current == SyncStatus.PANIC) {
+                Log.log(current == SyncStatus.PANIC ? Log.Level.ERROR : Log.Level.NOTICE, message);
+            } else {
+                Log.info(message);
+            }
+            listener.statusChanged(message);
+            lastStatus = current;
+            lastPeer = peerName;
+        }
+    }
+}
