@@ -20,7 +20,8 @@ import org.jntpd.sync.SystemState;
  * ({@link ClientSockets}, to {@link NtpClient}), a re-synchronisation asked for, new addresses
  * ({@link NtpSources}), reference clock samples ({@link RefclockSources}), associations due to poll, the
  * synchroniser's timer ({@link StatePublisher}) and the drift file ({@link DriftSaver}); then it waits for the
- * sockets until the earliest deadline. The one other clock read is a request's send time, just before it leaves.
+ * sockets until the earliest deadline. The other clock reads: a request's send time, just before it leaves; each run
+ * of the synchroniser (it changes the clock's rate as it runs); the wait's length.
  * The modules come up in dependency order and go down in reverse, on this thread, when the loop ends.
  */
 public final class SyncLoop implements Runnable {
@@ -66,7 +67,7 @@ public final class SyncLoop implements Runnable {
         this.sockets = new ClientSockets(clock, kernelToClockNs, UdpSocket.Options.DEFAULT);
         this.ntpSources = new NtpSources(config, sync, sockets);
         this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
-        this.publisher = new StatePublisher(sync, listener, stats, ntpSources, refclocks, config.servers().size());
+        this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size());
         this.client = new NtpClient(ntpSources, sockets, sync, stats, listener, publisher);
         this.drift = new DriftSaver(driftFile, sync, clock.nowNs());
     }
@@ -115,13 +116,13 @@ public final class SyncLoop implements Runnable {
                 }
                 ntpSources.mobiliseResolved(nowNs);
                 if (refclocks.takeSamples()) {
-                    publisher.update(nowNs);
+                    publisher.update();
                 }
                 refclocks.checkReachability(nowNs);
                 long next = Math.min(nowNs + MAX_WAIT_NS, client.pollDue(nowNs));
-                next = Math.min(next, publisher.runTimer(nowNs));
+                next = Math.min(next, publisher.runTimer());
                 next = Math.min(next, drift.runTimer(nowNs));
-                long waitNs = next - nowNs;
+                long waitNs = next - clock.nowNs(); // the pass itself took time: a slew's end is not overshot by it
                 ready = sockets.await(waitNs <= 0 ? 0 : (int) (Math.min(MAX_WAIT_NS, waitNs + NS_PER_MS - 1) / NS_PER_MS));
             }
         } finally {
