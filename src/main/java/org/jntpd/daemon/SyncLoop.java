@@ -16,12 +16,12 @@ import org.jntpd.sync.SystemState;
 
 /**
  * The client side of the daemon on one thread, chrony's event loop in small. Each pass reads the disciplined clock
- * once, after the wait, and that time is the time of everything the pass handles: what the client sockets received
+ * after the wait, and that time is the time of the events the pass handles: what the client sockets received
  * ({@link ClientSockets}, to {@link NtpClient}), a re-synchronisation asked for, new addresses
- * ({@link NtpSources}), reference clock samples ({@link RefclockSources}), associations due to poll, the
- * synchroniser's timer ({@link StatePublisher}) and the drift file ({@link DriftSaver}); then it waits for the
- * sockets until the earliest deadline. The other clock reads: a request's send time, just before it leaves; each run
- * of the synchroniser (it changes the clock's rate as it runs); the wait's length.
+ * ({@link NtpSources}), reference clock samples ({@link RefclockSources}), associations due to poll and the drift
+ * file ({@link DriftSaver}); the synchroniser, its timer included ({@link StatePublisher}), runs at a reading of its
+ * own, since it changes the clock's rate as it runs; then the loop waits for the sockets until the earliest deadline,
+ * measured from a fresh reading. The one other clock read is a request's send time, just before it leaves.
  * The modules come up in dependency order and go down in reverse, on this thread, when the loop ends.
  */
 public final class SyncLoop implements Runnable {
@@ -107,7 +107,7 @@ public final class SyncLoop implements Runnable {
         try {
             int ready = 0;
             while (running) {
-                long nowNs = clock.nowNs(); // the pass's one reading: the time of every event it handles
+                long nowNs = clock.nowNs(); // the time of the events this pass handles (the synchroniser reads its own)
                 sockets.dispatch(ready, nowNs, client);
                 if (resyncRequested) {
                     resyncRequested = false;
