@@ -6,9 +6,13 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.Locale;
 import org.jntpd.config.Config;
 import org.jntpd.perf.PerfCommand;
+import org.jntpd.timefile.TimeFile;
 
 /** Entry point of the control and query tool (bin/jntpc): {@code jntpc [-s SOCKET] COMMAND [options]}. */
 public final class Jntpc {
@@ -18,9 +22,13 @@ public final class Jntpc {
               tracking           the system's synchronisation state (like chronyc tracking)
               sources            the time sources and their last measurements (like chronyc sources)
               serverstats        the NTP server's counters: requests, replies, drops by reason, rate limited, KoD
+              authdata           authentication: each source's keys or NTS state, the NTS-KE server's certificate
+                                 (and its expiry) and counters (like chronyc -N authdata)
               perf HOST[:PORT]   open-loop load generator for an NTP server (jntpc perf --help)
+              time [FILE]        true time with its error bound from the daemon's time file (timefile; default
+                                 %s), read without asking the daemon (docs/TIMEFILE.md)
             -s SOCKET            the daemon's control socket (default %s, or controlsocket in its configuration)
-            """.formatted(Config.DEFAULT_CONTROL_SOCKET);
+            """.formatted(Config.DEFAULT_TIME_FILE, Config.DEFAULT_CONTROL_SOCKET);
 
     private Jntpc() {}
 
@@ -42,12 +50,52 @@ public final class Jntpc {
         String[] rest = Arrays.copyOfRange(args, i + 1, args.length);
         return switch (args[i]) {
             case "perf" -> PerfCommand.main(rest, System.out, System.err);
-            case "tracking", "sources", "serverstats" -> query(socket, args[i]);
+            case "time" -> time(rest.length > 0 ? rest[0] : Config.DEFAULT_TIME_FILE);
+            case "tracking", "sources", "serverstats", "authdata" -> query(socket, args[i]);
             default -> {
-                System.err.println("jntpc: unknown command " + args[i] + " (expected tracking, sources, serverstats or perf)");
+                System.err.println("jntpc: unknown command " + args[i]
+                        + " (expected tracking, sources, serverstats, authdata, time or perf)");
                 yield 2;
             }
         };
+    }
+
+    /** Prints true time from the time file: earliest and latest, the bound, and whether the daemon is synchronised. */
+    static int time(String file) {
+        TimeFile.Update u;
+        try (TimeFile.Reader r = new TimeFile.Reader(Path.of(file))) {
+            u = r.read();
+        } catch (IOException e) {
+            System.err.println("jntpc: cannot read the time file " + file + " (" + e.getMessage() + "); is timefile in"
+                    + " jntpd's configuration?");
+            return 1;
+        }
+        if (u == null) {
+            System.err.println("jntpc: " + file + " holds no update yet (or is not a jntpd time file)");
+            return 1;
+        }
+        // CLOCK_REALTIME and CLOCK_MONOTONIC, as the daemon read them (System.nanoTime is CLOCK_MONOTONIC on Linux)
+        Instant now = Instant.now();
+        long realtimeNs = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        long monotonicNs = System.nanoTime();
+        long boundNs = u.boundNsAt(monotonicNs);
+        System.out.printf(Locale.ROOT, """
+                synchronised : %s
+                earliest     : %s
+                latest       : %s
+                bound        : +-%.3f us (%.3f us at the update, %.1f s ago)
+                correction   : %+.9f s (added to the system clock)
+                leap second  : %s
+                """, u.synchronised() ? "yes" : "no", instant(u.earliestNs(realtimeNs, monotonicNs)),
+                instant(u.latestNs(realtimeNs, monotonicNs)), boundNs / 1e3, u.maxErrorNs() / 1e3,
+                (monotonicNs - u.monotonicNs()) / 1e9, u.correctionNs() / 1e9,
+                (u.flags() & TimeFile.FLAG_LEAP_INSERT) != 0 ? "insertion at the end of the day"
+                        : (u.flags() & TimeFile.FLAG_LEAP_DELETE) != 0 ? "deletion at the end of the day" : "none");
+        return u.synchronised() ? 0 : 1;
+    }
+
+    private static Instant instant(long unixNs) {
+        return Instant.ofEpochSecond(Math.floorDiv(unixNs, 1_000_000_000L), Math.floorMod(unixNs, 1_000_000_000L));
     }
 
     /** Sends one command to the daemon's control socket and prints the answer. */

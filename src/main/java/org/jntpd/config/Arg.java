@@ -31,6 +31,7 @@ sealed interface Arg<T> {
             case FilePath p -> "PATH";
             case RefId r -> "ID";
             case Address a -> "ADDRESS";
+            case Endpoint e -> "[ADDRESS:]PORT";
             case Choice<?> c -> c.placeholder();
             case Word w -> "X";
         };
@@ -93,6 +94,7 @@ sealed interface Arg<T> {
     Word WORD = new Word("a value");
     RefId REFID = new RefId();
     Address ADDRESS = new Address();
+    Endpoint ENDPOINT = new Endpoint();
 
     /** An integer with limits. */
     record Int(String expected, int min, int max) implements Arg<Integer> {
@@ -211,6 +213,34 @@ sealed interface Arg<T> {
             } catch (IllegalArgumentException e) {
                 throw wrong(what, "an IPv4 or IPv6 address literal", t);
             }
+        }
+    }
+
+    /**
+     * A TCP endpoint to listen on: {@code PORT} (on {@link Config.Metrics#DEFAULT_ADDRESS}), {@code IPV4:PORT} or
+     * {@code [IPV6]:PORT}; an IPv6 address needs its brackets (otherwise its last group would read as the port).
+     */
+    record Endpoint() implements Arg<Config.Metrics> {
+        private static final Int PORT = integer("a TCP port", 1, 65535);
+
+        @Override
+        public String expected() {
+            return "PORT, IPV4:PORT or [IPV6]:PORT";
+        }
+
+        @Override
+        public Config.Metrics parse(String t, String what) {
+            int colon = t.lastIndexOf(':');
+            if (colon < 0) {
+                return new Config.Metrics(Config.Metrics.DEFAULT_ADDRESS, PORT.parse(t, what));
+            }
+            String host = t.substring(0, colon);
+            boolean bracketed = host.startsWith("[") && host.endsWith("]");
+            if (!bracketed && host.indexOf(':') >= 0 || host.isEmpty()) {
+                throw wrong(what, expected(), t);
+            }
+            String address = ADDRESS.parse(host, what);
+            return new Config.Metrics(address, PORT.parse(t.substring(colon + 1), what));
         }
     }
 

@@ -25,6 +25,7 @@ public record Config(
         Auth auth,
         Nts nts,
         Rtc rtc,
+        Metrics metrics,
         Map<String, Boolean> systemFlags,
         boolean clockControl,
         List<String> notices,
@@ -75,25 +76,86 @@ public record Config(
     /**
      * Paths of state and log files; null when not configured. {@code controlSocket}: where jntpc talks to the daemon
      * ({@link #DEFAULT_CONTROL_SOCKET} unless {@code controlsocket PATH|none} says otherwise; null = none).
+     * {@code timeFile}: the time file for applications ({@code timefile PATH}; off unless configured).
      */
-    public record Files(String driftFile, String leapFile, String logFile, String pidFile, String controlSocket) {}
+    public record Files(String driftFile, String leapFile, String logFile, String pidFile, String controlSocket,
+            String timeFile) {}
 
     public static final String DEFAULT_CONTROL_SOCKET = "/run/jntpd/jntpd.sock";
+    /** Where jntpc looks for the time file unless told ({@code timefile /run/jntpd/time} puts it there). */
+    public static final String DEFAULT_TIME_FILE = "/run/jntpd/time";
 
     /** The statistics files: {@code statsdir}, {@code statistics}, {@code filegen}. */
     public record Stats(String statsDir, Set<String> enabled, List<Filegen> filegens) {}
 
     public record Filegen(String name, String file, String type, boolean link, boolean enable, Location location) {}
 
-    /** Symmetric keys (RFC 8573 / ntp.keys). */
-    public record Auth(String keysFile, Set<Integer> trustedKeys, int controlKey) {}
+    /** A file named by a directive, with where it was named (for messages about the file: "file:line: ..."). */
+    public record FileRef(String path, Location location) {
+        @Override
+        public String toString() {
+            return path + " (" + location + ")";
+        }
+    }
 
-    /** NTS server side ({@code nts ...} of NTPsec, {@code ntsserverkey}/{@code ntsservercert}/{@code ntsport} of chrony). */
-    public record Nts(boolean enable, String certFile, String keyFile, String cookieFile, int kePort,
-            String minTls, String aead) {}
+    /**
+     * Symmetric keys (RFC 5905 section 7.3, RFC 8573): NTPsec's {@code keys FILE} or chrony's {@code keyfile FILE}.
+     *
+     * @param keysFile        the key file, or null
+     * @param chronyFormat    the file is in chrony's format ({@code keyfile}), else NTPsec's ({@code keys})
+     * @param trustedKeys     the {@code trustedkey} IDs
+     * @param allKeysTrusted  no {@code trustedkey} line and a chrony key file: every key of the file may be used, as
+     *                        chrony does (NTPsec trusts only the keys {@code trustedkey} lists)
+     */
+    public record Auth(FileRef keysFile, boolean chronyFormat, Set<Integer> trustedKeys, boolean allKeysTrusted,
+            int controlKey) {
+        public static final Auth NONE = new Auth(null, false, Set.of(), false, 0);
+
+        /** Whether key {@code id} may authenticate packets. */
+        public boolean trusts(long id) {
+            return allKeysTrusted || id <= Integer.MAX_VALUE && trustedKeys.contains((int) id);
+        }
+    }
+
+    /**
+     * NTS (RFC 8915). The server: NTPsec's {@code nts enable}/{@code nts cert}/{@code nts key}/{@code nts cookie}, chrony's
+     * {@code ntsservercert}/{@code ntsserverkey}/{@code ntsport}/{@code ntsrotate}; the client: chrony's
+     * {@code ntstrustedcerts}/{@code nosystemcert}/{@code ntsrefresh}, NTPsec's {@code nts ca}; both: {@code ntsdumpdir}.
+     *
+     * @param enable       the NTS-KE server runs (a certificate and its key are configured and not {@code nts disable}d)
+     * @param certFile     the server's certificate chain (PEM), or null
+     * @param keyFile      its private key (PEM), or null
+     * @param cookieFile   the server's cookie-key file ({@code nts cookie}); null = {@code ntsdumpdir}'s, else in memory
+     * @param kePort       the NTS-KE server's TCP port
+     * @param aead         the AEAD the client offers first ({@code nts aead}), or null
+     * @param trustedCerts certificates (PEM) the client trusts besides, or instead of, the system's
+     * @param systemCerts  the client also trusts the JDK's certificate authorities ({@code nosystemcert} clears it)
+     * @param dumpDir      where the client keeps its cookies across restarts and the server its keys, or null
+     * @param rotateS      a new server cookie key every this many seconds; 0 = never (a fleet member reading a shared file)
+     * @param refreshS     the client runs NTS-KE again after this many seconds even with cookies left
+     * @param ntpServer    the NTP server name the KE server sends in its Server record ({@code ntsntpserver}), or null
+     */
+    public record Nts(boolean enable, FileRef certFile, FileRef keyFile, FileRef cookieFile, int kePort, String minTls,
+            String aead, List<FileRef> trustedCerts, boolean systemCerts, FileRef dumpDir, long rotateS, long refreshS,
+            String ntpServer) {
+        /** chrony's ntsrefresh default: four weeks. */
+        public static final long DEFAULT_REFRESH_S = 2_419_200;
+        /** jntpd's rotation: a new cookie key every 12 hours. */
+        public static final long DEFAULT_ROTATE_S = 43_200;
+    }
 
     /** The hardware clock: chrony's {@code rtcfile}/{@code rtcsync}/{@code rtcdevice}/{@code rtconutc}/{@code rtcautotrim}. */
     public record Rtc(String file, boolean sync, String device, boolean onUtc, long autotrimNs) {}
+
+    /**
+     * Where {@code metrics ADDR:PORT} serves Prometheus's {@code /metrics} over HTTP; the whole record is null when the
+     * directive is absent (off by default). {@code metrics PORT} alone means the loopback address.
+     *
+     * @param address an IPv4 or IPv6 address literal (canonical text)
+     */
+    public record Metrics(String address, int port) {
+        public static final String DEFAULT_ADDRESS = "127.0.0.1";
+    }
 
     /** An {@code interface}/{@code nic} rule. */
     public record InterfaceRule(Action action, Match match, String value, int prefixLen, Location location) {

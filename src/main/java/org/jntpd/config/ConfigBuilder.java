@@ -43,21 +43,33 @@ final class ConfigBuilder {
     String logFile;
     String pidFile;
     String controlSocket = Config.DEFAULT_CONTROL_SOCKET;
+    Config.Metrics metrics;
+    String timeFile;
     String statsDir;
-    String keysFile;
+    Config.FileRef keysFile;
+    boolean chronyKeyFile;
+    boolean trustedKeysGiven;
     int controlKey;
     int port = ServerSpec.DEFAULT_PORT;
     int localStratum;
     boolean localOrphan;
     Config.Serving.Idle idle = Config.Serving.Idle.BLOCK;
     boolean clockControl = true;
-    boolean ntsEnable;
-    String ntsCert;
-    String ntsKey;
-    String ntsCookie;
+    /** {@code nts enable}/{@code nts disable}, or null when neither was given. */
+    Boolean ntsEnable;
+    Location ntsEnableLocation;
+    Config.FileRef ntsCert;
+    Config.FileRef ntsKey;
+    Config.FileRef ntsCookie;
     int ntsKePort = ServerSpec.DEFAULT_NTS_KE_PORT;
     String ntsMinTls;
     String ntsAead;
+    final List<Config.FileRef> ntsTrustedCerts = new ArrayList<>();
+    boolean ntsSystemCerts = true;
+    Config.FileRef ntsDumpDir;
+    long ntsRotateS = Config.Nts.DEFAULT_ROTATE_S;
+    long ntsRefreshS = Config.Nts.DEFAULT_REFRESH_S;
+    String ntsNtpServer;
     String rtcFile;
     Location rtcFileLocation;
     boolean rtcSync;
@@ -83,11 +95,41 @@ final class ConfigBuilder {
                     + "(the RTC's offset is known only while it is tracked)");
         }
         checkLocks(errors);
+        checkAuth(errors);
         if (tinker.stepBackNs() != tinker.stepFwdNs() && tinkerLocation != null) {
             notices.add(tinkerLocation + ": 'tinker stepback', 'tinker stepfwd' are accepted but not honoured as given: "
                     + "jntpd steps beyond the larger threshold (" + Math.max(tinker.stepBackNs(), tinker.stepFwdNs()) * 1e-9
                     + " s) both ways");
         }
+    }
+
+    /** Keys and NTS settings that only make sense together. */
+    private void checkAuth(List<String> errors) {
+        for (ServerSpec s : servers) {
+            if (s.keyId() != 0 && keysFile == null) {
+                errors.add(s.location() + ": " + s.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + s.host()
+                        + " key " + s.keyId() + ": no key file (add 'keys FILE' or 'keyfile FILE')");
+            } else if (s.keyId() != 0 && !trusted(s.keyId())) {
+                errors.add(s.location() + ": " + s.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + s.host()
+                        + " key " + s.keyId() + ": the key is not trusted (add it to a 'trustedkey' line)");
+            }
+        }
+        if (keysFile != null && !trustedKeysGiven && !chronyKeyFile) {
+            warnings.add(keysFile.location() + ": keys " + keysFile.path() + " without a 'trustedkey' line: no key is "
+                    + "trusted (NTPsec's rule), so no request or reply is authenticated with them");
+        }
+        if (Boolean.TRUE.equals(ntsEnable) && (ntsCert == null || ntsKey == null)) {
+            errors.add(ntsEnableLocation + ": 'nts enable' needs 'nts cert FILE' and 'nts key FILE' (or ntsservercert "
+                    + "and ntsserverkey)");
+        } else if (!Boolean.FALSE.equals(ntsEnable) && (ntsCert != null) != (ntsKey != null)) {
+            Config.FileRef given = ntsCert != null ? ntsCert : ntsKey;
+            errors.add(given.location() + ": the NTS server needs both a certificate and its private key ("
+                    + (ntsCert == null ? "ntsservercert or 'nts cert'" : "ntsserverkey or 'nts key'") + " is missing)");
+        }
+    }
+
+    private boolean trusted(int id) {
+        return chronyKeyFile && !trustedKeysGiven || trustedKeys.contains(id);
     }
 
     /** A PPS clock's {@code lock} must name another device clock, by its refid as the daemon will give it. */
@@ -166,12 +208,16 @@ final class ConfigBuilder {
                 tinker,
                 new Config.Serving(port, List.copyOf(bindAddresses), localStratum, localOrphan, List.copyOf(cpus), idle,
                         rateLimit),
-                new Config.Files(driftFile, leapFile, logFile, pidFile, controlSocket),
+                new Config.Files(driftFile, leapFile, logFile, pidFile, controlSocket, timeFile),
                 new Config.Stats(statsDir, Collections.unmodifiableSet(new LinkedHashSet<>(statistics)),
                         List.copyOf(filegens)),
-                new Config.Auth(keysFile, Collections.unmodifiableSet(new TreeSet<>(trustedKeys)), controlKey),
-                new Config.Nts(ntsEnable, ntsCert, ntsKey, ntsCookie, ntsKePort, ntsMinTls, ntsAead),
+                new Config.Auth(keysFile, chronyKeyFile, Collections.unmodifiableSet(new TreeSet<>(trustedKeys)),
+                        chronyKeyFile && !trustedKeysGiven, controlKey),
+                new Config.Nts(!Boolean.FALSE.equals(ntsEnable) && ntsCert != null && ntsKey != null, ntsCert, ntsKey,
+                        ntsCookie, ntsKePort, ntsMinTls, ntsAead, List.copyOf(ntsTrustedCerts), ntsSystemCerts,
+                        ntsDumpDir, ntsRotateS, ntsRefreshS, ntsNtpServer),
                 new Config.Rtc(rtcFile, rtcSync, rtcDevice, rtcOnUtc, rtcAutotrimNs),
+                metrics,
                 Collections.unmodifiableMap(new LinkedHashMap<>(systemFlags)),
                 clockControl,
                 List.copyOf(notices),
@@ -201,6 +247,9 @@ final class ConfigBuilder {
         int version = 4;
         int key;
         int ntsPort = ServerSpec.DEFAULT_NTS_KE_PORT;
+        boolean ntsPortSet;
+        /** NTPsec's {@code server HOST:PORT nts}: the NTS-KE port written after the host, or 0. */
+        int hostKePort;
         long maxDelayNs;
         long biasNs;
         int maxSources = ServerSpec.DEFAULT_POOL_MAX_SOURCES;
@@ -226,6 +275,17 @@ final class ConfigBuilder {
             }
             if (noval && !nts) {
                 throw new ConfigParser.LineError("'noval' needs 'nts'");
+            }
+            if (!nts && (ca != null || ntsPortSet || hostKePort != 0)) {
+                throw new ConfigParser.LineError((ca != null ? "'ca'" : ntsPortSet ? "'ntsport'" : "HOST:PORT (NTPsec's "
+                        + "form for the NTS-KE port)") + " needs 'nts'");
+            }
+            if (hostKePort != 0) {
+                if (ntsPortSet && ntsPort != hostKePort) {
+                    throw new ConfigParser.LineError("the NTS-KE port is given twice: " + hostKePort + " after the host, "
+                            + "ntsport " + ntsPort);
+                }
+                ntsPort = hostKePort;
             }
             if (key != 0 && nts) {
                 throw new ConfigParser.LineError("'key' and 'nts' are two kinds of authentication: choose one");

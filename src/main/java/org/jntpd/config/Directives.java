@@ -27,8 +27,7 @@ final class Directives {
     private Directives() {}
 
     static final int MAX_INCLUDE_DEPTH = 5;
-    private static final String KEYS_TO_COME = "symmetric-key authentication is to come";
-    private static final String NTS_TO_COME = "it has no NTS-KE server yet";
+    private static final String TLS13_ONLY = "NTS-KE runs on the JDK's TLS 1.3 defaults (RFC 8915 requires TLS 1.3)";
 
     // ------------------------------------------------------------------------------------------------ argument kinds
 
@@ -60,15 +59,15 @@ final class Directives {
             .one("minpoll", BOTH, POLL, (s, v) -> { s.minPoll = v; s.minPollSet = true; })
             .one("maxpoll", BOTH, POLL, (s, v) -> { s.maxPoll = v; s.maxPollSet = true; })
             .one("version", BOTH, Arg.integer("an NTP version", 1, 4), (s, v) -> s.version = v)
-            .one("key", BOTH, KEY_ID, (s, v) -> s.key = v).notHonoured(KEYS_TO_COME)
+            .one("key", BOTH, KEY_ID, (s, v) -> s.key = v)
             .one("port", BOTH, Arg.integer("a UDP port", 1, 65535), (s, v) -> s.port = v)
             .one("maxdelay", BOTH, Arg.seconds(0, 1000), (s, v) -> s.maxDelayNs = v)
             .one("bias", NTPSEC, OFFSET, (s, v) -> s.biasNs = v)
             .flag("xleave", BOTH, s -> s.xleave = true)
-            .flag("nts", BOTH, s -> s.nts = true).notHonoured("NTS is to come")
+            .flag("nts", BOTH, s -> s.nts = true)
             .flag("noval", NTPSEC, s -> s.noval = true)
             .one("ca", NTPSEC, Arg.PATH, (s, v) -> s.ca = v)
-            .one("ntsport", BOTH, Arg.integer("a TCP port", 1, 65535), (s, v) -> s.ntsPort = v)
+            .one("ntsport", BOTH, Arg.integer("a TCP port", 1, 65535), (s, v) -> { s.ntsPort = v; s.ntsPortSet = true; })
             .one("maxsources", CHRONY, Arg.integer("a number of sources", 1, 16), (s, v) -> s.maxSources = v)
             .flag("preempt", NTPSEC, s -> s.preempt = true).notHonoured("")
             .one("aead", NTPSEC, AEAD, (s, v) -> s.aead = v)
@@ -87,7 +86,14 @@ final class Directives {
             legacyRefclockServer(b, l, keyword, legacy);
             return;
         }
+        int kePort = 0;
+        java.util.regex.Matcher hostPort = HOST_PORT.matcher(host);
+        if (hostPort.matches()) { // NTPsec: server HOST:PORT nts names the NTS-KE port
+            host = hostPort.group(1);
+            kePort = Arg.integer("a TCP port", 1, 65535).parse(hostPort.group(2), keyword + " HOST:PORT");
+        }
         ServerBuilder s = new ServerBuilder(kind, family, hostArg(host));
+        s.hostKePort = kePort;
         SERVER_OPTIONS.readOptions(l, s, keyword);
         ServerSpec spec = s.build(l.loc);
         for (ServerSpec other : b.servers) {
@@ -103,6 +109,10 @@ final class Directives {
         }
         b.servers.add(spec);
     }
+
+    /** {@code name:port}, {@code 1.2.3.4:port} or {@code [v6]:port} (an IPv6 literal alone has several colons). */
+    private static final java.util.regex.Pattern HOST_PORT =
+            java.util.regex.Pattern.compile("([^:\\[\\]]+|\\[[^\\]]+\\]):([0-9]+)");
 
     /** Whether two lines name the same address and port: the same literal, or the same name of the same family. */
     private static boolean sameSource(ServerSpec a, ServerSpec b) {
@@ -642,17 +652,17 @@ final class Directives {
     }
 
     static final Table<ConfigBuilder> NTS_OPTIONS = new Table.Builder<ConfigBuilder>()
-            .flag("enable", NTPSEC, b -> b.ntsEnable = true)
+            .flag("enable", NTPSEC, b -> { b.ntsEnable = true; b.ntsEnableLocation = b.at; })
             .flag("disable", NTPSEC, b -> b.ntsEnable = false)
-            .one("cert", NTPSEC, Arg.PATH, (b, v) -> b.ntsCert = v)
-            .one("key", NTPSEC, Arg.PATH, (b, v) -> b.ntsKey = v)
-            .one("cookie", NTPSEC, Arg.PATH, (b, v) -> b.ntsCookie = v)
-            .one("mintls", NTPSEC, new Arg.Word("a TLS version"), (b, v) -> b.ntsMinTls = v)
+            .one("cert", NTPSEC, Arg.PATH, (b, v) -> b.ntsCert = new Config.FileRef(v, b.at))
+            .one("key", NTPSEC, Arg.PATH, (b, v) -> b.ntsKey = new Config.FileRef(v, b.at))
+            .one("cookie", NTPSEC, Arg.PATH, (b, v) -> b.ntsCookie = new Config.FileRef(v, b.at))
+            .one("mintls", NTPSEC, new Arg.Word("a TLS version"), (b, v) -> b.ntsMinTls = v).notHonoured(TLS13_ONLY)
             .one("aead", NTPSEC, AEAD, (b, v) -> b.ntsAead = v)
-            .one("maxtls", NTPSEC, Arg.WORD, (b, v) -> { }).notHonoured("the JDK's TLS 1.3 defaults apply")
-            .one("tlsciphersuites", NTPSEC, Arg.WORD, (b, v) -> { }).notHonoured("the JDK's TLS 1.3 defaults apply")
-            .one("tlsecdhcurves", NTPSEC, Arg.WORD, (b, v) -> { }).notHonoured("the JDK's TLS 1.3 defaults apply")
-            .one("ca", NTPSEC, Arg.WORD, (b, v) -> { }).notHonoured("the JDK's TLS 1.3 defaults apply")
+            .one("maxtls", NTPSEC, Arg.WORD, (b, v) -> { }).notHonoured(TLS13_ONLY)
+            .one("tlsciphersuites", NTPSEC, Arg.WORD, (b, v) -> { }).notHonoured(TLS13_ONLY)
+            .one("tlsecdhcurves", NTPSEC, Arg.WORD, (b, v) -> { }).notHonoured(TLS13_ONLY)
+            .one("ca", NTPSEC, Arg.PATH, (b, v) -> b.ntsTrustedCerts.add(new Config.FileRef(v, b.at)))
             .build();
 
     // ------------------------------------------------------------------------------------------------ files, statistics, keys
@@ -726,8 +736,23 @@ final class Directives {
         }
     }
 
+    /** {@code keys FILE} (NTPsec's format) or {@code keyfile FILE} (chrony's): one key file, the later line wins. */
+    private static void keyFile(ConfigBuilder b, String path, boolean chrony) {
+        b.keysFile = new Config.FileRef(path, b.at);
+        b.chronyKeyFile = chrony;
+    }
+
+    /** chrony's {@code ntsrotate}: 0 = never; otherwise at least a minute (the key is published an interval ahead). */
+    private static void ntsRotate(ConfigBuilder b, int seconds) {
+        if (seconds != 0 && seconds < 60) {
+            throw new LineError("ntsrotate: expected 0 (never) or at least 60 seconds, got '" + seconds + "'");
+        }
+        b.ntsRotateS = seconds;
+    }
+
     /** {@code trustedkey N ... ( FIRST ... LAST ) ...}. */
     private static void trustedKey(ConfigBuilder b, Line l, String keyword) {
+        b.trustedKeysGiven = true;
         if (!l.hasNext()) {
             throw new LineError("expected key ids after 'trustedkey'");
         }
@@ -765,7 +790,8 @@ final class Directives {
             t.flag(f, NTPSEC, s -> s.b().systemFlags.put(f, s.on()));
             switch (f) {
                 case "calibrate", "kernel" -> t.notHonoured("it runs its own discipline with the kernel PLL off");
-                case "auth" -> t.notHonoured(KEYS_TO_COME);
+                case "auth" -> t.notHonoured("a key or nts on a server line is what makes jntpd authenticate it, and "
+                        + "it mobilises no association for an unauthenticated peer");
                 case "monitor" -> t.notHonoured("the rate limiter keeps its own table");
                 case "stats" -> t.notHonoured("statistics files follow the statistics and filegen lines");
                 default -> { } // ntp: clock control on or off
@@ -844,19 +870,34 @@ final class Directives {
             .one("logfile", BOTH, Arg.PATH, (b, v) -> b.logFile = v)
             .one("pidfile", BOTH, Arg.PATH, (b, v) -> b.pidFile = v)
             .one("controlsocket", JNTPD, Arg.SOCKET_PATH, (b, v) -> b.controlSocket = v.equals("none") ? null : v)
+            .one("metrics", JNTPD, Arg.ENDPOINT, (b, v) -> b.metrics = v)
+            .one("timefile", JNTPD, Arg.PATH, (b, v) -> b.timeFile = v.equals("none") ? null : v)
             .one("statsdir", NTPSEC, Arg.PATH, (b, v) -> b.statsDir = v)
             .grammar("statistics", NTPSEC, Directives::statistics, STATISTICS)
             .grammar("filegen", NTPSEC, Directives::filegen, FILEGEN_OPTIONS)
             .grammar("includefile", NTPSEC, Directives::include, null)
             // authentication
-            .one("keys", NTPSEC, Arg.PATH, (b, v) -> b.keysFile = v).notHonoured(KEYS_TO_COME)
-            .grammar("trustedkey", NTPSEC, Directives::trustedKey, null).notHonoured(KEYS_TO_COME)
-            .one("controlkey", NTPSEC, KEY_ID, (b, v) -> b.controlKey = v).notHonoured(KEYS_TO_COME)
-            .options("nts", NTPSEC, b -> b, NTS_OPTIONS, (b, o) -> { }).notHonoured(NTS_TO_COME)
-            .one("ntsserverkey", CHRONY, Arg.PATH, (b, v) -> b.ntsKey = v).notHonoured(NTS_TO_COME)
-            .one("ntsservercert", CHRONY, Arg.PATH, (b, v) -> b.ntsCert = v).notHonoured(NTS_TO_COME)
+            .one("keys", NTPSEC, Arg.PATH, (b, v) -> keyFile(b, v, false))
+            .one("keyfile", CHRONY, Arg.PATH, (b, v) -> keyFile(b, v, true))
+            .grammar("trustedkey", NTPSEC, Directives::trustedKey, null)
+            .one("controlkey", NTPSEC, KEY_ID, (b, v) -> b.controlKey = v)
+                    .notHonoured("its mode 6 responder answers read requests only, which need no key")
+            .options("nts", NTPSEC, b -> b, NTS_OPTIONS, (b, o) -> { })
+            .one("ntsserverkey", CHRONY, Arg.PATH, (b, v) -> b.ntsKey = new Config.FileRef(v, b.at))
+            .one("ntsservercert", CHRONY, Arg.PATH, (b, v) -> b.ntsCert = new Config.FileRef(v, b.at))
             .one("ntsport", CHRONY, Arg.integer("a TCP port", 1, 65535), (b, v) -> b.ntsKePort = v)
-                    .notHonoured(NTS_TO_COME)
+            .one("ntstrustedcerts", CHRONY, Arg.PATH, (b, v) -> b.ntsTrustedCerts.add(new Config.FileRef(v, b.at)))
+            .flag("nosystemcert", CHRONY, b -> b.ntsSystemCerts = false)
+            .one("ntsdumpdir", BOTH, Arg.PATH, (b, v) -> b.ntsDumpDir = new Config.FileRef(v, b.at))
+            .one("ntsrotate", CHRONY, Arg.integer("seconds (0 = never)", 0, Integer.MAX_VALUE), Directives::ntsRotate)
+            .one("ntsrefresh", CHRONY, Arg.integer("seconds", 60, Integer.MAX_VALUE), (b, v) -> b.ntsRefreshS = v)
+            .one("ntsntpserver", CHRONY, new Arg.Word("a host name"), (b, v) -> b.ntsNtpServer = v)
+            .one("ntsprocesses", CHRONY, Arg.integer("a number of processes", 0, 1000), (b, v) -> { })
+                    .notHonoured("one NTS-KE server serves every connection on its own threads")
+            .one("nocerttimecheck", CHRONY, Arg.integer("a number of updates", 0, Integer.MAX_VALUE), (b, v) -> { })
+                    .notHonoured("jntpd bootstraps NTS without trusted time by itself: the certificates' validity is "
+                            + "checked against the servers' own time and re-checked once the clock is synchronised "
+                            + "(README)")
             // the real-time clock
             .one("rtcfile", CHRONY, Arg.PATH, (b, v) -> { b.rtcFile = v; b.rtcFileLocation = b.at; })
             .flag("rtcsync", CHRONY, b -> { b.rtcSync = true; b.rtcSyncLocation = b.at; })
@@ -875,6 +916,5 @@ final class Directives {
             .skip("reset", NTPSEC)
             .skip("calldelay", NTPSEC)
             .skip("requestkey", NTPSEC)
-            .skip("ntsdumpdir", NTPSEC)
             .build();
 }

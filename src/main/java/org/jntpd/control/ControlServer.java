@@ -25,14 +25,17 @@ public final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel channel;
     private final Supplier<DaemonStatus> status;
     private final Supplier<String> serverStats;
+    private final Supplier<String> authData;
     private final Thread thread;
     private volatile boolean running = true;
 
-    private ControlServer(Path path, ServerSocketChannel channel, Supplier<DaemonStatus> status, Supplier<String> serverStats) {
+    private ControlServer(Path path, ServerSocketChannel channel, Supplier<DaemonStatus> status, Supplier<String> serverStats,
+            Supplier<String> authData) {
         this.path = path;
         this.channel = channel;
         this.status = status;
         this.serverStats = serverStats;
+        this.authData = authData;
         this.thread = Thread.ofPlatform().name("jntpd-control").daemon(true).unstarted(this::run);
     }
 
@@ -41,6 +44,12 @@ public final class ControlServer implements AutoCloseable {
      * Returns null, logged, when it cannot (the daemon runs on without it).
      */
     public static ControlServer open(String path, Supplier<DaemonStatus> status, Supplier<String> serverStats) {
+        return open(path, status, serverStats, () -> "no authentication configured\n");
+    }
+
+    /** As above, with {@code authData} answering {@code authdata} (keys and NTS, client and server side). */
+    public static ControlServer open(String path, Supplier<DaemonStatus> status, Supplier<String> serverStats,
+            Supplier<String> authData) {
         Path p = Path.of(path);
         try {
             Path dir = p.toAbsolutePath().getParent();
@@ -56,7 +65,7 @@ public final class ControlServer implements AutoCloseable {
             ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             ch.bind(UnixDomainSocketAddress.of(p));
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-rw----"));
-            ControlServer s = new ControlServer(p, ch, status, serverStats);
+            ControlServer s = new ControlServer(p, ch, status, serverStats, authData);
             s.thread.start();
             return s;
         } catch (IOException | UnsupportedOperationException e) {
@@ -125,8 +134,9 @@ public final class ControlServer implements AutoCloseable {
             case "tracking" -> s.trackingText();
             case "sources" -> s.sourcesText();
             case "serverstats" -> serverStats.get();
-            case "help" -> "commands: tracking, sources, serverstats\n";
-            default -> "error: unknown command '" + command + "' (expected tracking, sources, serverstats)\n";
+            case "authdata" -> authData.get();
+            case "help" -> "commands: tracking, sources, serverstats, authdata\n";
+            default -> "error: unknown command '" + command + "' (expected tracking, sources, serverstats, authdata)\n";
         };
     }
 

@@ -11,21 +11,23 @@ import org.jntpd.clock.ClockPrecision;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigException;
 import org.jntpd.control.ControlServer;
+import org.jntpd.metrics.MetricsServer;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeException;
 import org.jntpd.refclock.linux.RefclockRunners;
 import org.jntpd.rtc.linux.RtcService;
+import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerStateHolder;
 import org.jntpd.sync.Synchroniser;
 import org.jntpd.sync.SystemState;
 
 /**
  * The running daemon: brings its modules up in dependency order (the clock, the synchroniser, the leap file, the RTC,
- * the server's sockets, the client's loop and reference clocks), drops privileges, then starts the threads (the
- * control socket, the pinned serving workers, the synchronisation loop); on SIGTERM/SIGINT it takes them down in
- * reverse ({@link Teardown}): the loop saves the drift and leaves the kernel clock at its base frequency,
- * unsynchronised, with no leap second armed.
+ * the server's sockets, the client's loop and reference clocks, the metrics port), drops privileges, then starts the
+ * threads (the control socket, the metrics server, the pinned serving workers, the synchronisation loop); on
+ * SIGTERM/SIGINT it takes them down in reverse ({@link Teardown}): the loop saves the drift and leaves the kernel
+ * clock at its base frequency, unsynchronised, with no leap second armed.
  */
 public final class Daemon {
     private final Config config;
@@ -35,6 +37,9 @@ public final class Daemon {
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean shuttingDown;
     private volatile SyncLoop loop;
+    private SymmetricKeys keys = SymmetricKeys.NONE;
+    private volatile NtsServerService ntsServer;
+    private TimeFilePublisher timeFile;
     private volatile RtcService rtc;
     private volatile ServedState served;
     private NtpServing serving;
@@ -61,7 +66,13 @@ public final class Daemon {
         Synchroniser sync = SyncSetup.create(config, RtcService.clockFor(clock.clock(), config, control), driftFile,
                 precisionLog2);
         // Handlers first: a SIGHUP or SIGTERM as soon as the daemon says it serves must find them.
-        Signals.onHangup(Log::reopen);
+        Signals.onHangup(() -> {
+            Log.reopen();
+            NtsServerService nts = ntsServer;
+            if (nts != null) {
+                nts.reload(); // the certificate and key are re-read (the log says what came of it)
+            }
+        });
         if (!oneShot) {
             Signals.exitOnTerminate(0); // a requested stop is a success (-q/-Q keep 143: they were interrupted)
         }
@@ -71,9 +82,29 @@ public final class Daemon {
         }
 
         served = new ServedState(config, precisionLog2, clock.clock().nowNs());
+        try {
+            keys = SymmetricKeys.load(config);
+        } catch (ConfigException e) {
+            e.errors().forEach(Log::error);
+            return 1;
+        }
+        if (config.files().timeFile() != null && !oneShot) {
+            timeFile = TimeFilePublisher.open(config.files().timeFile());
+            if (timeFile == null) {
+                return 1;
+            }
+            teardown.add(timeFile::close);
+        }
         if (config.serving().port() != 0 && !oneShot) {
+            ServerAuth auth;
             try {
-                serving = NtpServing.open(config, served.holder(), kernelToClock);
+                auth = serverAuth(kernelToClock);
+            } catch (IOException e) {
+                Log.error("cannot serve NTS: " + e.getMessage());
+                return 1;
+            }
+            try {
+                serving = NtpServing.open(config, served.holder(), kernelToClock, auth);
             } catch (NativeException e) {
                 Log.error("cannot serve NTP: " + e.getMessage());
                 return 1;
@@ -86,6 +117,13 @@ public final class Daemon {
         if (!config.refclocks().isEmpty() && !startRefclocks(l, precisionLog2)) {
             return 1;
         }
+        MetricsServer metrics = null;
+        if (config.metrics() != null && !oneShot) {
+            metrics = openMetrics(l);
+            if (metrics == null) {
+                return 1;
+            }
+        }
         if (options.user() != null) {
             try {
                 Privileges.dropTo(options.user(), control);
@@ -97,10 +135,16 @@ public final class Daemon {
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
         if (config.files().controlSocket() != null && !oneShot) {
             ControlServer controlServer = ControlServer.open(config.files().controlSocket(), l::status,
-                    () -> NtpServing.stats(serving));
+                    () -> NtpServing.stats(serving), this::authData);
             if (controlServer != null) {
                 teardown.add(controlServer::close);
             }
+        }
+        if (metrics != null) {
+            metrics.start();
+        }
+        if (ntsServer != null) {
+            ntsServer.start();
         }
         if (serving != null) {
             serving.start(precisionLog2);
@@ -119,6 +163,56 @@ public final class Daemon {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * The Prometheus exporter ({@code metrics ADDR:PORT}), bound now (before the privilege drop: any port) and
+     * started after it; null, logged, when the address cannot be bound: the operator asked for it.
+     */
+    private MetricsServer openMetrics(SyncLoop l) {
+        Config.Metrics m = config.metrics();
+        try {
+            MetricsServer server = MetricsServer.open(m.address(), m.port(), l::metrics,
+                    () -> NtpServing.workerCounters(serving));
+            l.enableMetrics();
+            teardown.add(server::close);
+            return server;
+        } catch (IOException | IllegalArgumentException e) {
+            Log.error("cannot serve metrics on " + m.address() + " port " + m.port() + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * What the serving side authenticates with: the key file's keys, and with {@code nts enable} (or ntsservercert and
+     * ntsserverkey) the NTS-KE server bound (port 4460 needs the privileges dropped later) and its cookie keys.
+     */
+    private ServerAuth serverAuth(LongUnaryOperator kernelToClock) throws IOException {
+        java.util.function.Supplier<org.jntpd.nts.ServerKeySet> ntsKeys = null;
+        if (config.nts().enable()) {
+            ntsServer = NtsServerService.open(config, () -> kernelToClock.applyAsLong(
+                    Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)));
+            ntsKeys = ntsServer.keys();
+            teardown.add(ntsServer::close);
+        }
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        return new ServerAuth(keys.keys(), keys.trusted(), ntsKeys, random::nextBytes, ServerAuth.DEFAULT_NTS_CACHE);
+    }
+
+    /** jntpc authdata: the NTS-KE server (certificate, expiry, counters) and the NTP server's authentication counters. */
+    private String authData() {
+        StringBuilder b = new StringBuilder();
+        NtsServerService nts = ntsServer;
+        if (nts != null) {
+            b.append(nts.status());
+        }
+        if (serving != null) {
+            b.append(serving.authStats());
+        }
+        if (b.isEmpty()) {
+            b.append("no authentication configured (keys, keyfile, nts)\n");
+        }
+        return b.toString();
     }
 
     /** The RTC service (rtcfile, -s): started, and -s done, before any source runs and before the privilege drop. */
@@ -192,7 +286,11 @@ public final class Daemon {
             @Override
             public void published(SystemState s, long nowNs) {
                 served.publish(s, nowNs);
-                once.published(sync, clock.softwareCorrectionS());
+                double correctionS = clock.softwareCorrectionS();
+                once.published(sync, correctionS);
+                if (timeFile != null) {
+                    timeFile.publish(s, nowNs, sync.lastOffsetS(), sync.lastOffsetSigmaS(), correctionS);
+                }
                 clock.checkInterference(nowNs);
             }
 

@@ -1,15 +1,22 @@
 package org.jntpd.daemon;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Log;
 import org.jntpd.config.Config;
+import org.jntpd.metrics.WorkerCounters;
+import org.jntpd.server.AuthFailure;
+import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerStateHolder;
 import org.jntpd.server.linux.Server;
+import org.jntpd.server.linux.ServerWorker;
 import org.jntpd.xdp.RawPath;
 import org.jntpd.xdp.RawPathService;
+import org.jntpd.xdp.RawWorker;
 
 /**
  * The NTP server as a module of the daemon: its sockets bound at start (before the privilege drop), its pinned workers
@@ -29,10 +36,11 @@ final class NtpServing implements AutoCloseable {
      * Binds the server's sockets, and attaches the raw path when asked for; throws
      * {@link org.jntpd.platform.NativeException} when the sockets cannot be bound.
      */
-    static NtpServing open(Config config, ServerStateHolder state, LongUnaryOperator kernelToClockNs) {
-        Server server = Server.open(config.serving(), config.restrictions(), state, kernelToClockNs);
+    static NtpServing open(Config config, ServerStateHolder state, LongUnaryOperator kernelToClockNs,
+            ServerAuth auth) {
+        Server server = Server.open(config.serving(), config.restrictions(), state, kernelToClockNs, auth);
         return new NtpServing(server, RawPathService.open(RawPathService.fromProperty(), config, state::current,
-                kernelToClockNs, Log::warn));
+                kernelToClockNs, auth, Log::warn));
     }
 
     /** Starts the workers (after the privilege drop: their threads inherit exactly the capabilities kept). */
@@ -58,6 +66,43 @@ final class NtpServing implements AutoCloseable {
         }
         if (serving.rawPath != null) {
             RawPathService.counterLines(serving.rawPath).forEach(l -> b.append(l).append('\n'));
+        }
+        return b.toString();
+    }
+
+    /** Every worker's counters, labelled for the Prometheus exporter; empty when not serving. */
+    static List<WorkerCounters> workerCounters(NtpServing serving) {
+        if (serving == null) {
+            return List.of();
+        }
+        List<WorkerCounters> all = new ArrayList<>();
+        List<ServerWorker> udp = serving.server.workers();
+        for (int i = 0; i < udp.size(); i++) {
+            all.add(new WorkerCounters("udp", i, udp.get(i).counters()));
+        }
+        if (serving.rawPath != null) {
+            List<RawWorker> raw = serving.rawPath.workers();
+            for (int i = 0; i < raw.size(); i++) {
+                all.add(new WorkerCounters("xdp", i, raw.get(i).logic().counters()));
+            }
+        }
+        return all;
+    }
+
+    /** jntpc authdata's part: the NTP server's authentication counters and its refusals by reason. */
+    String authStats() {
+        StringBuilder b = new StringBuilder("NTP server authentication:\n");
+        for (ServerCounters.Counter c : List.of(ServerCounters.Counter.NTS_REPLIED, ServerCounters.Counter.NTS_NAK,
+                ServerCounters.Counter.MAC_REPLIED, ServerCounters.Counter.DROPPED_AUTH)) {
+            b.append(String.format(Locale.ROOT, "  %-24s: %d%n", c.name().toLowerCase(Locale.ROOT).replace('_', ' '),
+                    server.total(c) + (rawPath == null ? 0 : rawPath.total(c))));
+        }
+        for (AuthFailure f : AuthFailure.values()) {
+            long n = server.totalAuthFailures(f);
+            if (n > 0) {
+                b.append(String.format(Locale.ROOT, "  refused %-16s: %d%n",
+                        f.name().toLowerCase(Locale.ROOT).replace('_', ' '), n));
+            }
         }
         return b.toString();
     }

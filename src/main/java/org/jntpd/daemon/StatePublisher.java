@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.jntpd.base.Log;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.control.DaemonStatus;
+import org.jntpd.metrics.SyncMetrics;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SyncStatus;
 import org.jntpd.sync.Synchroniser;
@@ -26,6 +27,7 @@ final class StatePublisher {
     private final RefclockSources refclocks;
     private final int configuredSources;
     private volatile DaemonStatus status = DaemonStatus.EMPTY;
+    private volatile SyncMetrics metrics; // null while metrics are off
     private SyncStatus lastStatus;
     private String lastPeer;
 
@@ -43,6 +45,19 @@ final class StatePublisher {
     /** The latest snapshot for jntpc (any thread). */
     DaemonStatus status() {
         return status;
+    }
+
+    /** Publishes a {@link SyncMetrics} snapshot after each update from now on (any thread; metrics are on). */
+    void enableMetrics() {
+        if (metrics == null) {
+            metrics = SyncMetrics.EMPTY;
+        }
+    }
+
+    /** The latest snapshot for the Prometheus exporter (any thread); {@link SyncMetrics#EMPTY} until the first update. */
+    SyncMetrics metrics() {
+        SyncMetrics m = metrics;
+        return m == null ? SyncMetrics.EMPTY : m;
     }
 
     /** A source took a new sample (or stopped being usable): the synchroniser updates, and the result is published. */
@@ -71,6 +86,9 @@ final class StatePublisher {
         }
         listener.published(s, nowNs);
         status = StatusSnapshot.of(sync, s, ntp, refclocks, nowNs);
+        if (metrics != null) {
+            metrics = MetricsSnapshot.of(sync, s, ntp, refclocks, nowNs);
+        }
         SyncStatus current = sync.status();
         Source peer = sync.systemPeer();
         String peerName = peer == null ? null : peer.name();

@@ -8,6 +8,7 @@ import org.jntpd.clock.ClockControl;
 import org.jntpd.config.Config;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.io.UdpSocket;
+import org.jntpd.metrics.SyncMetrics;
 import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.linux.RefclockRunner;
 import org.jntpd.refclock.linux.RefclockRunners;
@@ -100,6 +101,16 @@ public final class SyncLoop implements Runnable {
     /** The latest snapshot for jntpc (any thread). */
     public DaemonStatus status() {
         return publisher.status();
+    }
+
+    /** Publishes snapshots for the Prometheus exporter from now on (before {@link #run()}). */
+    public void enableMetrics() {
+        publisher.enableMetrics();
+    }
+
+    /** The latest snapshot for the Prometheus exporter (any thread). */
+    public SyncMetrics metrics() {
+        return publisher.metrics();
     }
 
     @Override

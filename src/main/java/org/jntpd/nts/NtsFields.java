@@ -83,7 +83,7 @@ final class NtsFields {
     /**
      * Appends an authenticator field at {@code at} of {@code packet} (the associated data is {@code packet[0..at)}),
      * sealing {@code plainLength} bytes of {@code plain} under {@code siv} with the nonce given, and padding the field
-     * to at least {@code minFieldLength}; returns the packet's new length. {@code plain} is modified while it runs.
+     * to at least {@code minFieldLength}; returns the packet's new length.
      */
     static int seal(byte[] packet, int at, AesSiv siv, byte[] nonce, int nonceOffset, int nonceLength, byte[] plain,
             int plainLength, int minFieldLength) {
@@ -102,6 +102,26 @@ final class NtsFields {
         siv.component(packet, 0, at);
         siv.component(nonce, nonceOffset, nonceLength);
         siv.seal(plain, 0, plainLength, packet, c);
+        java.util.Arrays.fill(packet, c + ciphertextLength, at + length, (byte) 0);
+        return at + length;
+    }
+
+    /**
+     * {@link #seal} with a 16-byte nonce that {@link AesSiv#sealWithFreshNonce} picks from 16 fresh random bytes at
+     * {@code random[randomOffset]} (used for nothing else): one MAC call fewer. {@code plain} is not modified.
+     */
+    static int sealFresh(byte[] packet, int at, AesSiv siv, byte[] random, int randomOffset, byte[] plain,
+            int plainLength, int minFieldLength) {
+        int ciphertextLength = AesSiv.TAG_LENGTH + plainLength;
+        int length = HEADER + 4 + NONCE_LENGTH + padded(ciphertextLength);
+        length = Math.max(length, padded(minFieldLength));
+        u16(packet, at, AUTHENTICATOR);
+        u16(packet, at + 2, length);
+        u16(packet, at + 4, NONCE_LENGTH);
+        u16(packet, at + 6, ciphertextLength);
+        int n = at + 8;
+        int c = n + NONCE_LENGTH;
+        siv.sealWithFreshNonce(packet, 0, at, random, randomOffset, packet, n, plain, 0, plainLength, packet, c);
         java.util.Arrays.fill(packet, c + ciphertextLength, at + length, (byte) 0);
         return at + length;
     }

@@ -29,9 +29,15 @@ import org.jntpd.wire.Malformation;
  * never longer, so NTS cannot amplify.
  *
  * <p>Client keys: a request's C2S/S2C keys come out of its cookie; the AES key schedules for them live in a
- * two-way set-associative cache of keyed instances (size a power of two; about 4 KB per entry). A client seen recently costs no key setup and no
- * allocation; a miss re-keys one entry, and the JDK's AES key expansion allocates (about 1 KB). Hits and misses are
- * counted.
+ * two-way set-associative cache of keyed instances (size a power of two; about 3 KB per entry). A client seen
+ * recently costs no key setup and no allocation; a miss re-keys one entry: three AES key schedules (C2S MAC, S2C MAC
+ * and CTR; the C2S CTR half only for a request with encrypted fields), each of which the JDK allocates (about 450
+ * bytes). Hits and misses are counted.
+ *
+ * <p>JDK cipher calls per request (each costs far more than the AES inside it): the cookie is opened and its
+ * replacements sealed in three ({@link CookieCodec#openAndReissue}), the request verified in three, the reply
+ * sealed in three ({@link AesSiv#sealWithFreshNonce}): nine, plus on a miss three re-keys and four calls for the new
+ * keys' CMAC subkeys and S2V starting values.
  */
 public final class NtsServerCodec {
     /** {@link #open} verdicts. */
@@ -58,20 +64,23 @@ public final class NtsServerCodec {
     public static final int NAK_REFID = 0x4E54534E;
     /** Longest request handled. */
     public static final int MAX_PACKET = 2048;
-    public static final int MAX_COOKIES = 8;
+    public static final int MAX_COOKIES = CookieCodec.MAX_REISSUE;
+    /** An authenticator with a 16-byte nonce and no encrypted fields. */
+    private static final int EMPTY_AUTH = NtsFields.HEADER + 4 + NtsFields.NONCE_LENGTH + AesSiv.TAG_LENGTH;
+
+    private static final int HEADER = 48; // the NTPv4 header the responder writes
 
     private final CookieCodec cookies;
     private final NonceSource nonces;
     private final ExtensionFieldCursor cursor = new ExtensionFieldCursor();
     private final byte[] rq = new byte[MAX_PACKET];
     private final byte[] rp = new byte[MAX_PACKET];
-    private final byte[] plain = new byte[MAX_PACKET];
+    private final byte[] plain = new byte[MAX_PACKET]; // the request's encrypted fields
+    private final byte[] replyPlain = new byte[MAX_COOKIES * NtsFields.fieldLength(CookieCodec.MAX_LENGTH)];
     private final byte[] keys = new byte[128];
-    private final byte[] nonce = new byte[NtsFields.NONCE_LENGTH];
+    private final byte[] random = new byte[NtsFields.NONCE_LENGTH];
 
     private final int cacheMask;
-    private final byte[][] cacheKeys;
-    private final int[] cacheKeyLength;
     private final byte[] cacheRecent; // per set: the way used last
     private final AesSiv[] cacheC2s;
     private final AesSiv[] cacheS2c;
@@ -85,11 +94,12 @@ public final class NtsServerCodec {
     private int aead;
     private int entry;
     private int requested;
+    private int issued; // new cookies already in replyPlain
 
     /**
      * @param keys       the current server key set (read on every packet; return the same instance until it changes)
      * @param nonces     this thread's nonce source
-     * @param cacheSize  client key-schedule cache entries, a power of two (1024: about 4 MB)
+     * @param cacheSize  client key-schedule cache entries, a power of two (1024: about 3 MB)
      */
     public NtsServerCodec(Supplier<ServerKeySet> keys, NonceSource nonces, int cacheSize) {
         if (Integer.bitCount(cacheSize) != 1 || cacheSize < 2) {
@@ -99,8 +109,6 @@ public final class NtsServerCodec {
         this.nonces = nonces;
         AesSiv.Scratch scratch = new AesSiv.Scratch(MAX_PACKET, MAX_PACKET);
         cacheMask = cacheSize - 1;
-        cacheKeys = new byte[cacheSize][128];
-        cacheKeyLength = new int[cacheSize];
         cacheRecent = new byte[cacheSize / 2];
         cacheC2s = new AesSiv[cacheSize];
         cacheS2c = new AesSiv[cacheSize];
@@ -128,7 +136,10 @@ public final class NtsServerCodec {
         return aead;
     }
 
-    /** Checks the well-formed packet of {@code length} bytes (see the class comment); {@code nowUnixNs} is unused. */
+    /**
+     * Checks the well-formed packet of {@code length} bytes (see the class comment); on OK the new cookies for the
+     * reply are made already, under the server key issuing at {@code nowUnixNs}.
+     */
     public int open(MemorySegment rx, long offset, int length, long nowUnixNs) {
         reason = REASON_NONE;
         uidPosition = -1;
@@ -200,7 +211,13 @@ public final class NtsServerCodec {
             return drop(REASON_TOO_LONG);
         }
         MemorySegment.copy(rx, ValueLayout.JAVA_BYTE, offset, rq, 0, length);
-        int opened = cookies.open(rq, cookiePosition + NtsFields.HEADER, cookieLength, keys, 0);
+        // The cookies the reply will carry are sealed in the same calls that open this one: as many as were asked
+        // for in clear and fit (placeholders in the encrypted fields, rarely sent, are added by seal()).
+        int cookieField = NtsFields.fieldLength(cookieLength);
+        int fit = (length - HEADER - uidFieldLength - EMPTY_AUTH) / cookieField;
+        issued = Math.max(0, Math.min(Math.min(MAX_COOKIES, 1 + placeholders), fit));
+        int opened = cookies.openAndReissue(rq, cookiePosition + NtsFields.HEADER, cookieLength, keys, 0,
+                Math.floorDiv(nowUnixNs, 1_000_000_000L), issued, replyPlain, NtsFields.HEADER, cookieField);
         if (opened < 0) {
             reason = opened == CookieCodec.UNKNOWN_KEY ? REASON_COOKIE_UNKNOWN_KEY : REASON_COOKIE_NOT_AUTHENTIC;
             return NAK;
@@ -239,12 +256,14 @@ public final class NtsServerCodec {
         return DROP;
     }
 
-    /** Two-way set-associative: the set is picked by key bytes (random), the less recently used way is replaced. */
+    /**
+     * Two-way set-associative: the set is picked by key bytes (random), the less recently used way is replaced. An
+     * entry is the client's when its C2S instance holds the C2S key (the S2C key came out of the same cookie).
+     */
     private int lookup(int keyLength) {
         int set = ((keys[0] & 0xFF) | (keys[1] & 0xFF) << 8 | (keys[2] & 0xFF) << 16) & cacheMask & ~1;
-        int both = 2 * keyLength;
         for (int way = set; way <= set + 1; way++) {
-            if (cacheKeyLength[way] == both && java.util.Arrays.equals(cacheKeys[way], 0, both, keys, 0, both)) {
+            if (cacheC2s[way].hasKey(keys, 0, keyLength)) {
                 cacheHits++;
                 cacheRecent[set >>> 1] = (byte) (way - set);
                 return way;
@@ -253,8 +272,6 @@ public final class NtsServerCodec {
         cacheMisses++;
         int way = set + 1 - cacheRecent[set >>> 1];
         cacheRecent[set >>> 1] = (byte) (way - set);
-        System.arraycopy(keys, 0, cacheKeys[way], 0, both);
-        cacheKeyLength[way] = both;
         cacheC2s[way].key(keys, 0, keyLength); // S2C is keyed in seal(), only for requests that verified
         return way;
     }
@@ -271,29 +288,29 @@ public final class NtsServerCodec {
         at += uidFieldLength;
         int cookieLength = CookieCodec.length(aead);
         int cookieField = NtsFields.HEADER + cookieLength;
-        int emptyAuth = NtsFields.HEADER + 4 + NtsFields.NONCE_LENGTH + AesSiv.TAG_LENGTH;
         int n = requested;
-        while (n > 0 && at + emptyAuth + n * cookieField > maxLength) {
+        while (n > 0 && at + EMPTY_AUTH + n * cookieField > maxLength) {
             n--;
         }
-        if (at + emptyAuth > maxLength || maxLength > MAX_PACKET) {
+        if (at + EMPTY_AUTH > maxLength || maxLength > MAX_PACKET) {
             return -1;
         }
-        long nowUnixS = Math.floorDiv(nowUnixNs, 1_000_000_000L);
-        int plainLength = 0;
-        for (int i = 0; i < n; i++) {
-            NtsFields.u16(plain, plainLength, NtsFields.COOKIE);
-            NtsFields.u16(plain, plainLength + 2, cookieField);
-            if (cookies.seal(aead, keys, 0, nowUnixS, plain, plainLength + NtsFields.HEADER) < 0) {
-                break;
+        if (n > issued) {
+            int more = n - issued;
+            if (cookies.seal(aead, keys, 0, Math.floorDiv(nowUnixNs, 1_000_000_000L), more, replyPlain,
+                    issued * cookieField + NtsFields.HEADER, cookieField) < 0) {
+                n = issued;
             }
-            plainLength += cookieField;
         }
-        nonces.next(nonce, 0, nonce.length);
+        for (int i = 0; i < n; i++) {
+            NtsFields.u16(replyPlain, i * cookieField, NtsFields.COOKIE);
+            NtsFields.u16(replyPlain, i * cookieField + 2, cookieField);
+        }
+        nonces.next(random, 0, random.length);
         int keyLength = Aead.keyLength(aead);
         AesSiv s2c = cacheS2c[entry];
         s2c.key(keys, keyLength, keyLength); // a no-op unless this entry was just (re)filled
-        int length = NtsFields.seal(rp, at, s2c, nonce, 0, nonce.length, plain, plainLength, maxLength - at);
+        int length = NtsFields.sealFresh(rp, at, s2c, random, 0, replyPlain, n * cookieField, maxLength - at);
         MemorySegment.copy(rp, headerLength, tx, ValueLayout.JAVA_BYTE, txOffset + headerLength, length - headerLength);
         return length;
     }

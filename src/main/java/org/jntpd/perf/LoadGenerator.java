@@ -7,7 +7,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
+import java.util.List;
 import org.jntpd.io.PacketBatch;
+import org.jntpd.nts.CookieJar;
+import org.jntpd.nts.NtsClientCodec;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
@@ -29,6 +32,10 @@ import org.jntpd.wire.NtpPacket;
  * reading after recvmmsg). T2 and T3 are the server's. In interleaved mode T3 is the server's precise TX stamp of an
  * earlier reply, so the server time is that T3 minus the T2 this request echoed, and the delay is computed for that
  * earlier exchange.
+ *
+ * <p>NTS ({@code --nts}): each socket has the keys and one cookie of an NTS-KE exchange of its own
+ * ({@link NtsSession}); every request is sealed with them (Unique Identifier and nonce derived from its sequence number,
+ * so a reply's identifier can be checked without keeping it), and one reply in {@code --nts-verify} is checked.
  *
  * <p>The loop allocates nothing per packet: flyweights over preallocated batches, primitive arrays, histograms of
  * fixed size. Each step measures the bytes its thread allocated (its reporting excluded), so the claim is checked on
@@ -60,8 +67,21 @@ public final class LoadGenerator implements AutoCloseable {
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
     private static final int ECHO_CAPACITY = 4096;
 
+    /** The keys and one cookie an NTS-KE exchange gave (one per socket). */
+    public record NtsSession(int aead, byte[] c2s, byte[] s2c, byte[] cookie) {}
+
+    private static final int NTS_UID_LENGTH = 32;
+    private static final int NTS_NONCE_LENGTH = 16;
+
     private final PerfOptions options;
     private final UdpSocket[] sockets;
+    private final NtsClientCodec[] ntsCodecs; // per socket; empty: plain NTP
+    private final byte[][] ntsCookies;
+    private final byte[] ntsUid = new byte[NTS_UID_LENGTH];
+    private final byte[] ntsNonce = new byte[NTS_NONCE_LENGTH];
+    private final CookieJar ntsJar = new CookieJar(); // cookies of verified replies land here and are dropped
+    private long ntsReplies;
+    private long ntsNotAuthentic;
     private final PacketBatch out;
     private final PacketBatch in;
     private final PacketBatch reports;
@@ -102,7 +122,22 @@ public final class LoadGenerator implements AutoCloseable {
 
     /** Opens the sockets and allocates every buffer. {@code server} must be resolved. */
     public LoadGenerator(PerfOptions options, InetSocketAddress server) {
+        this(options, server, List.of());
+    }
+
+    /** As above, with NTS: one session per socket (empty: plain NTP). */
+    public LoadGenerator(PerfOptions options, InetSocketAddress server, List<NtsSession> nts) {
         this.options = options;
+        if (!nts.isEmpty() && nts.size() != options.sockets()) {
+            throw new IllegalArgumentException(nts.size() + " NTS sessions for " + options.sockets() + " sockets");
+        }
+        ntsCodecs = new NtsClientCodec[nts.size()];
+        ntsCookies = new byte[nts.size()][];
+        for (int k = 0; k < nts.size(); k++) {
+            ntsCodecs[k] = new NtsClientCodec();
+            ntsCodecs[k].keys(nts.get(k).aead(), nts.get(k).c2s(), nts.get(k).s2c());
+            ntsCookies[k] = nts.get(k).cookie().clone();
+        }
         this.xleave = options.xleave();
         this.kernelTx = options.kernelTxStamps();
         this.timeoutNs = options.timeoutNs();
@@ -170,6 +205,7 @@ public final class LoadGenerator implements AutoCloseable {
         out = o;
         in = i;
         reports = r;
+
         for (int k = 0; k < out.capacity(); k++) {
             out.clearAddress(k);
             out.requestTxTimestamp(k, kernelTx); // T1 = the kernel's TX stamp of each request
@@ -346,6 +382,9 @@ public final class LoadGenerator implements AutoCloseable {
         long userT1Ns = Libc.clockGettimeNs(Clocks.CLOCK_REALTIME);
         for (int i = 0; i < n; i++) {
             prepareRequest(i, nextSeq + i, stepIndex, userT1Ns);
+            if (ntsCodecs.length > 0) {
+                sealRequest(i, nextSeq + i, socketIndex);
+            }
         }
         int sent = Math.max(0, socket.send(out, n));
         for (int i = sent; i < n; i++) {
@@ -385,6 +424,30 @@ public final class LoadGenerator implements AutoCloseable {
         }
     }
 
+    /** NTS: the Unique Identifier and nonce of request {@code seq} (unique per run: the run's nonce and the sequence). */
+    private void ntsIds(long seq) {
+        long id = nonce | seq;
+        for (int i = 0; i < NTS_UID_LENGTH; i += 8) {
+            long v = id ^ (long) i << 56;
+            for (int b = 0; b < 8; b++) {
+                ntsUid[i + b] = (byte) (v >>> (56 - 8 * b));
+            }
+        }
+        for (int b = 0; b < 8; b++) {
+            ntsNonce[b] = (byte) (id >>> (56 - 8 * b));
+            ntsNonce[8 + b] = (byte) ~(id >>> (56 - 8 * b));
+        }
+    }
+
+    /** Appends the NTS fields to the header of slot {@code slot} with socket {@code socketIndex}'s keys. */
+    private void sealRequest(int slot, long seq, int socketIndex) {
+        ntsIds(seq);
+        byte[] cookie = ntsCookies[socketIndex];
+        int n = ntsCodecs[socketIndex].request(out.data(slot), 0, out.dataBytes(), NtpPacket.HEADER_LENGTH, ntsUid,
+                NTS_UID_LENGTH, cookie, cookie.length, 0, ntsNonce, NTS_NONCE_LENGTH);
+        out.length(slot, n);
+    }
+
     private void drainTxStamps(UdpSocket socket, long[] ids) {
         for (int round = 0; round < 8; round++) {
             int got = socket.receiveTxTimestamps(reports);
@@ -408,7 +471,8 @@ public final class LoadGenerator implements AutoCloseable {
 
     private int receiveAll() {
         int work = 0;
-        for (UdpSocket socket : sockets) {
+        for (int k = 0; k < sockets.length; k++) {
+            UdpSocket socket = sockets[k];
             for (int round = 0; round < RECEIVE_BATCHES_PER_PASS; round++) {
                 int got = socket.receive(in);
                 if (got <= 0) {
@@ -416,7 +480,7 @@ public final class LoadGenerator implements AutoCloseable {
                 }
                 long userT4Ns = Libc.clockGettimeNs(Clocks.CLOCK_REALTIME);
                 for (int i = 0; i < got; i++) {
-                    handleReply(i, userT4Ns);
+                    handleReply(i, userT4Ns, k);
                 }
                 work += got;
                 if (got < in.capacity()) {
@@ -427,7 +491,7 @@ public final class LoadGenerator implements AutoCloseable {
         return work;
     }
 
-    private void handleReply(int slot, long userT4Ns) {
+    private void handleReply(int slot, long userT4Ns, int socketIndex) {
         int length = in.length(slot);
         if (length < NtpPacket.HEADER_LENGTH) {
             malformed++;
@@ -472,17 +536,23 @@ public final class LoadGenerator implements AutoCloseable {
             return;
         }
         if (packet.stratum() == NtpPacket.STRATUM_UNSPECIFIED) {
-            step.kissOfDeath++;
+            step.kissOfDeath++; // an NTS NAK too (refid NTSN)
+            return;
+        }
+        if (ntsCodecs.length > 0 && !authentic(slot, length, seq, socketIndex)) {
+            step.late++; // not authentic: a reply the client would drop
             return;
         }
         step.replies++;
         step.roundTripNs.record(roundTripNs);
         long t2 = packet.receiveTs();
         long t3 = packet.transmitTs();
+        step.rxStampErrorNs.record(NtpTimestamp.diffNs(t2, NtpTimestamp.fromUnixNs(t1Ns)));
         if (!xleave) {
             long serverNs = NtpTimestamp.diffNs(t3, t2);
             step.serverNs.record(serverNs);
             step.delayNs.record(roundTripNs - serverNs);
+            step.txStampErrorNs.record(NtpTimestamp.diffNs(t3, NtpTimestamp.fromUnixNs(t4Ns)));
             return;
         }
         ringT4Ns[idx] = t4Ns;
@@ -495,6 +565,7 @@ public final class LoadGenerator implements AutoCloseable {
             int e = (int) earlier & ringMask;
             if (earlier >= 0 && ringSeq[e] == earlier + 1 && ringT4Ns[e] != 0) {
                 step.delayNs.record(ringT4Ns[e] - ringT1Ns[e] - serverNs);
+                step.txStampErrorNs.record(NtpTimestamp.diffNs(t3, NtpTimestamp.fromUnixNs(ringT4Ns[e])));
             }
         }
         echoSeq[echoTop] = seq;
@@ -503,7 +574,31 @@ public final class LoadGenerator implements AutoCloseable {
         echoCount = Math.min(ECHO_CAPACITY, echoCount + 1);
     }
 
+    /** NTS: every {@code --nts-verify}-th reply's authenticator checked with its socket's keys. */
+    private boolean authentic(int slot, int length, long seq, int socketIndex) {
+        if (length <= NtpPacket.HEADER_LENGTH) {
+            ntsNotAuthentic++;
+            return false;
+        }
+        int every = options.ntsVerifyEvery();
+        if (every == 0 || ntsReplies++ % every != 0) {
+            return true;
+        }
+        ntsIds(seq);
+        if (ntsCodecs[socketIndex].response(in.data(slot), 0, length, ntsUid, NTS_UID_LENGTH, ntsJar)
+                == NtsClientCodec.OK) {
+            return true; // its cookies go to a jar that drops the oldest
+        }
+        ntsNotAuthentic++;
+        return false;
+    }
+
     // ---------------------------------------------------------------------------------------------- results
+
+    /** NTS: replies whose authenticator failed the check (or that carried none). */
+    public long ntsNotAuthentic() {
+        return ntsNotAuthentic;
+    }
 
     /** Replies whose origin named a request no longer (or never) in the ring. */
     public long unmatched() {

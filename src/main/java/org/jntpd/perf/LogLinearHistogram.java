@@ -138,7 +138,15 @@ public final class LogLinearHistogram {
         if (!(q >= 0 && q <= 1)) {
             throw new IllegalArgumentException("quantile: expected 0..1, got " + q);
         }
-        long rank = Math.max(1, (long) Math.ceil(q * total));
+        return valueAtRank(Math.max(1, (long) Math.ceil(q * total)));
+    }
+
+    /** The value of the {@code rank}-th smallest sample (1-based, clamped to 1..count), as {@link #valueAt}. */
+    long valueAtRank(long rank) {
+        if (total == 0) {
+            return 0;
+        }
+        rank = Math.min(total, Math.max(1, rank));
         long seen = 0;
         for (int i = 0; i < counts.length; i++) {
             seen += counts[i];

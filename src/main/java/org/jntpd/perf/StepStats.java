@@ -14,6 +14,21 @@ public final class StepStats {
     public final LogLinearHistogram serverNs = new LogLinearHistogram();
     public final LogLinearHistogram delayNs = new LogLinearHistogram();
     public final LogLinearHistogram roundTripNs = new LogLinearHistogram();
+    /**
+     * The server's receive stamp against the request's departure: T2 - T1. Client and server read one clock here
+     * (loopback, or namespaces of one machine), and on loopback and veth the client's kernel TX stamp is taken in
+     * the same call that hands the packet to the server's device: this is how late (positive) the server stamped its
+     * receipt. With --user-tx-stamps T1 is a clock reading before sendmmsg and this includes the send call.
+     */
+    public final SignedHistogram rxStampErrorNs = new SignedHistogram();
+    /**
+     * The server's transmit stamp against the reply's arrival: T3 - T4, T4 being the client's kernel RX stamp,
+     * taken (loopback, veth without NAPI on the client's end) in the server's transmit call as its packet crosses to
+     * the client: the error of T3 against the wire, negative when the server stamped before sending (basic mode
+     * reads the clock before sendmsg). In interleaved mode T3 is the precise stamp of an earlier reply, compared
+     * with that reply's arrival.
+     */
+    public final SignedHistogram txStampErrorNs = new SignedHistogram();
 
     /** Requests handed to the kernel. */
     long sent;

@@ -37,6 +37,12 @@ public final class Net {
     public static final int SO_TIMESTAMPING = 37;
     public static final int SCM_TIMESTAMPING = SO_TIMESTAMPING;
     public static final int SO_SELECT_ERR_QUEUE = 45;
+    /** Microseconds a blocking receive busy-polls the device's NAPI; > 0 also lets non-blocking calls poll it once. */
+    public static final int SO_BUSY_POLL = 46;
+    /** Busy polling takes the NAPI instance from its softirq/thread (with the device's napi_defer_hard_irqs). */
+    public static final int SO_PREFER_BUSY_POLL = 69;
+    /** Packets one busy-poll pass may process. */
+    public static final int SO_BUSY_POLL_BUDGET = 70;
 
     // SOL_IP / SOL_IPV6 options; IP_RECVERR and IPV6_RECVERR are also the error queue's control message types.
     public static final int IP_TOS = 1;

@@ -1,6 +1,8 @@
 package org.jntpd.server;
 
 import java.lang.foreign.MemorySegment;
+import org.jntpd.auth.MacEngine;
+import org.jntpd.nts.NtsServerCodec;
 import org.jntpd.server.ServerCounters.Counter;
 import org.jntpd.time.NtpTimestamp;
 import org.jntpd.wire.ExtensionFieldCursor;
@@ -23,6 +25,16 @@ import org.jntpd.wire.NtpPacketValidator;
  * worker just before the send with its lowest bit clear, as chrony marks them so that an interleaved request (whose
  * origin is one of our receive timestamps) is recognised without remembering every client. An interleaved reply
  * carries origin = the request's receive field and transmit = the kernel TX timestamp of our previous reply to it.
+ *
+ * <p>Authentication (after the rate limit, so that a flood costs no cryptography): an NTS request (RFC 8915) is opened
+ * by this worker's {@link NtsServerCodec}, a request with a MAC verified by its {@link MacEngine}; a refusal is counted
+ * by reason ({@link AuthFailure}) and dropped, except that a cookie or authenticator that fails gets an NTS NAK (a
+ * kiss-o'-death "NTSN" echoing the Unique Identifier). An authentic request gets the header as any other (interleaved
+ * mode included) and {@link #SEAL}: its header is authenticated, so the worker writes T3 and appends the
+ * authenticator in one call, {@link #seal}, right away (before its next {@link #respond}: the codecs keep the
+ * request's keys until then). Interleaved mode works as with plain replies: an interleaved reply's transmit time is
+ * the kernel TX stamp of the previous one, known before sealing; a basic reply's T3 is read just before it is sealed,
+ * and its kernel TX stamp, which includes the sealing time, is what the next interleaved reply carries (as chrony).
  */
 public final class Responder {
     /** Nothing to send (the reason is counted). */
@@ -31,6 +43,12 @@ public final class Responder {
     public static final int REPLY = 1;
     /** The packet is a mode 6 request the control handler should answer (outside the hot loop). */
     public static final int CONTROL = 2;
+    /** An authenticated reply's header is built: call {@link #seal} now, which makes it a {@link #REPLY}. */
+    public static final int SEAL = 3;
+
+    private static final int AUTH_NONE = 0;
+    private static final int AUTH_NTS = 1;
+    private static final int AUTH_MAC = 2;
 
     private final NtpPacket request = new NtpPacket();
     private final NtpPacket reply = new NtpPacket();
@@ -40,6 +58,11 @@ public final class Responder {
     private final boolean limitEveryone;
     private final InterleavedTable interleaved;
     private final ServerCounters counters;
+    private final MacEngine mac; // null: no keys
+    private final NtsServerCodec nts; // null: no NTS
+    private int authMode;
+    private int requestLength;
+    private long requestRxUnixNs;
 
     /** Output of the last {@link #respond}: the reply length in bytes. */
     public int replyLength;
@@ -54,11 +77,22 @@ public final class Responder {
      */
     public Responder(AccessControl access, RateLimiter limiter, boolean limitEveryone, InterleavedTable interleaved,
             ServerCounters counters) {
+        this(access, limiter, limitEveryone, interleaved, counters, null, null);
+    }
+
+    /**
+     * @param mac this worker's MAC engine, or null when no keys are configured (keyed requests are dropped)
+     * @param nts this worker's NTS codec, or null without NTS
+     */
+    public Responder(AccessControl access, RateLimiter limiter, boolean limitEveryone, InterleavedTable interleaved,
+            ServerCounters counters, MacEngine mac, NtsServerCodec nts) {
         this.access = access;
         this.limiter = limiter;
         this.limitEveryone = limitEveryone;
         this.interleaved = interleaved;
         this.counters = counters;
+        this.mac = mac;
+        this.nts = nts;
     }
 
     /**
@@ -66,13 +100,14 @@ public final class Responder {
      * {@code rxUnixNs} (kernel timestamp on the served clock's timescale), writing any reply at {@code txOffset} of
      * {@code tx}.
      *
-     * @return {@link #NONE}, {@link #REPLY} or {@link #CONTROL}
+     * @return {@link #NONE}, {@link #REPLY}, {@link #SEAL} or {@link #CONTROL}
      */
     public int respond(MemorySegment rx, long rxOffset, int rxLength, long hi, long lo, int port, long rxUnixNs,
             ServerState state, MemorySegment tx, long txOffset) {
         replyLength = 0;
         needsTransmitTs = false;
         interleaveKey = 0;
+        authMode = AUTH_NONE;
         counters.increment(Counter.RECEIVED);
         Malformation m = NtpPacketValidator.classify(rx, rxOffset, rxLength);
         if (!m.wellFormed()) {
@@ -131,11 +166,66 @@ public final class Responder {
                 return verdict == RateLimiter.KOD ? kiss(NtpPacket.KISS_RATE, replyMode, tx, txOffset) : NONE;
             }
         }
-        if (rxLength > NtpPacket.HEADER_LENGTH && carriesMac(rx, rxOffset, rxLength)) {
-            counters.increment(Counter.DROPPED_AUTH); // symmetric keys and NTS are answered by the auth layer, not here
-            return NONE;
+        if (rxLength > NtpPacket.HEADER_LENGTH) {
+            int verdict = authenticate(rx, rxOffset, rxLength, rxUnixNs, replyMode, tx, txOffset);
+            if (verdict != SERVE) {
+                return verdict; // a refusal (counted) or an NTS NAK
+            }
         }
         return serve(replyMode, rxUnixNs, state, tx, txOffset);
+    }
+
+    /** {@link #authenticate}: go on and serve, authenticated as {@link #authMode} says (NONE: plain NTP). */
+    private static final int SERVE = -1;
+
+    /**
+     * The authentication of a request longer than a header: {@link #SERVE}, {@link #NONE} (refused, counted) or
+     * {@link #REPLY} (an NTS NAK built).
+     */
+    private int authenticate(MemorySegment rx, long rxOffset, int rxLength, long rxUnixNs, int replyMode,
+            MemorySegment tx, long txOffset) {
+        if (nts != null) {
+            switch (nts.open(rx, rxOffset, rxLength, rxUnixNs)) {
+                case NtsServerCodec.OK -> {
+                    authMode = AUTH_NTS;
+                    requestLength = rxLength;
+                    requestRxUnixNs = rxUnixNs;
+                    return SERVE;
+                }
+                case NtsServerCodec.NAK -> {
+                    if (rxLength > tx.byteSize() - txOffset) { // the NAK (shorter than the request) might not fit
+                        counters.authFailure(AuthFailure.SEAL_FAILED, false);
+                        return NONE;
+                    }
+                    counters.authFailure(AuthFailure.ofNtsReason(nts.reason()), true);
+                    kiss(NtsServerCodec.NAK_REFID, replyMode, tx, txOffset);
+                    replyLength = nts.nak(tx, txOffset, NtpPacket.HEADER_LENGTH);
+                    return REPLY;
+                }
+                case NtsServerCodec.DROP -> {
+                    counters.authFailure(AuthFailure.ofNtsReason(nts.reason()), false);
+                    return NONE;
+                }
+                default -> { } // not NTS: a MAC, other extension fields, or nothing of ours
+            }
+        }
+        if (mac == null) {
+            if (carriesMac(rx, rxOffset, rxLength)) {
+                counters.authFailure(AuthFailure.MAC_NO_KEYS, false);
+                return NONE;
+            }
+            return SERVE;
+        }
+        int verified = mac.verify(rx, rxOffset, rxLength);
+        if (verified == MacEngine.OK) {
+            authMode = AUTH_MAC;
+            return SERVE;
+        }
+        if (verified == MacEngine.NO_MAC) {
+            return SERVE;
+        }
+        counters.authFailure(AuthFailure.ofMacResult(verified), false);
+        return NONE;
     }
 
     private boolean carriesMac(MemorySegment rx, long rxOffset, int rxLength) {
@@ -171,11 +261,11 @@ public final class Responder {
                 interleaved.remove(origin); // a replayed request gets no second interleaved answer
                 reply.originTs(request.receiveTs()).transmitTs(previousTx);
                 counters.increment(Counter.INTERLEAVED);
-                return REPLY;
+                return authMode == AUTH_NONE ? REPLY : SEAL;
             }
         }
         needsTransmitTs = true;
-        return REPLY;
+        return authMode == AUTH_NONE ? REPLY : SEAL;
     }
 
     /** A kiss-o'-death: LI 3, stratum 0, the code as refid; all timestamps the request's transmit (as ntpd does). */
@@ -188,6 +278,38 @@ public final class Responder {
                 .receiveTs(xmt).transmitTs(xmt);
         counters.increment(Counter.KOD_SENT);
         replyLength = NtpPacket.HEADER_LENGTH;
+        return REPLY;
+    }
+
+    /**
+     * Finishes the authenticated reply {@link #respond} just built at {@code txOffset} (it said {@link #SEAL}): writes
+     * T3 = {@code txNtp64} when the reply needs one (as {@link #stampTransmit}), then appends the NTS fields or the MAC.
+     * Returns {@link #REPLY} with {@link #replyLength} set (never more than the request's length), or {@link #NONE}
+     * (counted) when it could not be sealed. Call it before the next {@link #respond}.
+     */
+    public int seal(MemorySegment tx, long txOffset, long txNtp64) {
+        if (needsTransmitTs) {
+            stampTransmit(tx, txOffset, txNtp64, interleaveKey);
+            needsTransmitTs = false;
+        }
+        int length;
+        if (authMode == AUTH_NTS) {
+            // Padded to the request's length, or to the buffer when it is shorter (then with fewer cookies).
+            int room = (int) Math.min(requestLength, tx.byteSize() - txOffset);
+            length = nts.seal(tx, txOffset, NtpPacket.HEADER_LENGTH, room, requestRxUnixNs);
+        } else if (authMode == AUTH_MAC) {
+            length = mac.signLikeRequest(tx, txOffset, NtpPacket.HEADER_LENGTH);
+        } else {
+            length = -1;
+        }
+        if (length < 0) {
+            counters.authFailure(AuthFailure.SEAL_FAILED, false);
+            replyLength = 0;
+            return NONE;
+        }
+        counters.increment(authMode == AUTH_NTS ? Counter.NTS_REPLIED : Counter.MAC_REPLIED);
+        authMode = AUTH_NONE;
+        replyLength = length;
         return REPLY;
     }
 

@@ -12,7 +12,9 @@ import org.jntpd.config.RestrictRule;
  * (the kernel hands one client's requests to one worker) and that worker's {@link ServerCounters}. Transport-free: a
  * worker gives its responder a request segment, the client address as two longs ({@link ClientAddress}), the port and
  * the RX timestamp, gets the reply written into a segment it owns, writes T3 ({@link Responder#stampTransmit}), sends,
- * and reports the kernel's TX timestamp ({@link Responder#transmitted}). The socket transport is
+ * and reports the kernel's TX timestamp ({@link Responder#transmitted}); an authenticated reply
+ * ({@link Responder#SEAL}) is finished at once with {@link Responder#seal}, which writes T3 itself. Each responder
+ * gets its own MAC engine and NTS codec from the {@link ServerAuth}. The socket transport is
  * {@code server.linux.ServerWorker}; any other (a raw ring) calls the same methods.
  */
 public final class ServerCore {
@@ -24,12 +26,19 @@ public final class ServerCore {
     private final Config.RateLimit rateLimit;
     private final boolean anyLimited;
     private final SplittableRandom seeds = new SplittableRandom();
+    private final ServerAuth auth;
 
     /**
      * @param rateLimit    the {@code ratelimit} settings ({@code Config.Serving.rateLimit()})
      * @param restrictions the {@code restrict} lines in file order
      */
     public ServerCore(Config.RateLimit rateLimit, List<RestrictRule> restrictions) {
+        this(rateLimit, restrictions, ServerAuth.NONE);
+    }
+
+    /** As above, answering keyed and NTS requests with {@code auth}'s keys. */
+    public ServerCore(Config.RateLimit rateLimit, List<RestrictRule> restrictions, ServerAuth auth) {
+        this.auth = auth;
         this.access = AccessControl.compile(restrictions);
         this.rateLimit = rateLimit;
         this.anyLimited = rateLimit.global() || restrictions.stream().anyMatch(r -> r.flags().contains(
@@ -43,7 +52,8 @@ public final class ServerCore {
     public Responder newResponder(ServerCounters counters) {
         RateLimiter limiter = anyLimited ? new RateLimiter(RATE_TABLE_LOG2, rateLimit.intervalLog2(), rateLimit.burst(),
                 rateLimit.leak(), seeds.nextLong()) : null;
-        return new Responder(access, limiter, rateLimit.global(), interleaved, counters);
+        return new Responder(access, limiter, rateLimit.global(), interleaved, counters, auth.newMacEngine(),
+                auth.newNtsCodec());
     }
 
     /** The interleaved-mode table all responders share. */

@@ -257,7 +257,7 @@ public final class FrameCodec {
     }
 
     /** One's-complement sum (unfolded) of {@code length} bytes at {@code at}, added to {@code sum}. */
-    static long sum(MemorySegment s, long at, int length, long sum) {
+    public static long sum(MemorySegment s, long at, int length, long sum) {
         int i = 0;
         for (; i + 4 <= length; i += 4) {
             long w = (long) s.get(U32, at + i) & 0xFFFF_FFFFL;
@@ -273,7 +273,8 @@ public final class FrameCodec {
         return sum;
     }
 
-    static int fold(long sum) {
+    /** The 16-bit one's-complement fold of an unfolded {@link #sum}. */
+    public static int fold(long sum) {
         while ((sum >>> 16) != 0) {
             sum = (sum & 0xFFFF) + (sum >>> 16);
         }

@@ -18,6 +18,7 @@ import org.jntpd.platform.NativeException;
 import org.jntpd.platform.Netlink;
 import org.jntpd.platform.Xdp;
 import org.jntpd.server.ServerCounters;
+import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerStateSource;
 import org.jntpd.xdp.SteeringProgram.StampPlacement;
 
@@ -48,6 +49,9 @@ public final class RawPath implements AutoCloseable {
     private XdpAttachment attachment;
     private StampPlacement placement;
     private String staleReplaced;
+    private int busyPollErrno;
+    /** SO_BUSY_POLL of a busy-polling worker's socket; its calls never block, so this only switches polling on. */
+    private static final int BUSY_POLL_US = 50;
 
     private RawPath(RawPathSettings settings) {
         this.settings = settings;
@@ -63,9 +67,16 @@ public final class RawPath implements AutoCloseable {
     public static RawPath open(RawPathSettings settings, int[] ports, List<Integer> cpus, Config.RateLimit rateLimit,
             List<RestrictRule> restrictions, ServerStateSource state, LongUnaryOperator kernelToServedNs)
             throws UnavailableException {
+        return open(settings, ports, cpus, rateLimit, restrictions, state, kernelToServedNs, ServerAuth.NONE);
+    }
+
+    /** As above, answering keyed and NTS requests with {@code auth}. */
+    public static RawPath open(RawPathSettings settings, int[] ports, List<Integer> cpus, Config.RateLimit rateLimit,
+            List<RestrictRule> restrictions, ServerStateSource state, LongUnaryOperator kernelToServedNs,
+            ServerAuth auth) throws UnavailableException {
         RawPath raw = new RawPath(settings);
         try {
-            raw.setUp(ports, cpus, rateLimit, restrictions, state, kernelToServedNs);
+            raw.setUp(ports, cpus, rateLimit, restrictions, state, kernelToServedNs, auth);
             return raw;
         } catch (NativeException | BpfProgram.LoadException | IllegalStateException | IllegalArgumentException e) {
             raw.close();
@@ -74,7 +85,7 @@ public final class RawPath implements AutoCloseable {
     }
 
     private void setUp(int[] ports, List<Integer> cpus, Config.RateLimit rateLimit, List<RestrictRule> restrictions,
-            ServerStateSource state, LongUnaryOperator kernelToServedNs) {
+            ServerStateSource state, LongUnaryOperator kernelToServedNs, ServerAuth auth) {
         int ifindex = Xdp.ifNameToIndex(settings.device());
         if (ifindex == 0) {
             throw new IllegalStateException("no network device " + settings.device());
@@ -89,12 +100,15 @@ public final class RawPath implements AutoCloseable {
                 : null;
         BpfProgram program = keep(loadProgram(ports, xsks, flood));
         replaceStale(ifindex);
-        List<ServingLogic> logic = ServingLogic.forWorkers(queues.size(), rateLimit, restrictions, state);
+        List<ServingLogic> logic = ServingLogic.forWorkers(queues.size(), rateLimit, restrictions, state, auth);
         for (int i = 0; i < queues.size(); i++) {
             int q = queues.get(i);
             XskSocket xsk = keep(XskSocket.open(ifindex, q, RawPathSettings.FRAME_COUNT, RawPathSettings.FRAME_BYTES,
-                    RawPathSettings.RING_SIZE, settings.copyMode()));
+                    settings.ringSize(), settings.copyMode()));
             sockets.add(xsk);
+            if (settings.busyPoll()) {
+                busyPollErrno = xsk.enableBusyPoll(BUSY_POLL_US, RawWorker.BATCH);
+            }
             xsks.putInt(q, xsk.fd());
             int cpu = cpus.isEmpty() ? -1 : cpus.get(i % cpus.size());
             workers.add(new RawWorker(xsk, logic.get(i), placement, kernelToServedNs, cpu, settings.busyPoll()));
@@ -188,6 +202,8 @@ public final class RawPath implements AutoCloseable {
                 + (placement == StampPlacement.METADATA ? "XDP metadata" : "a frame prefix") + " (CLOCK_TAI)"
                 + (settings.floodRatePerS() > 0 ? ", flood filter " + settings.floodRatePerS() + "/s burst "
                         + settings.floodBurst() : "")
+                + (settings.busyPoll() ? (busyPollErrno == 0 ? ", busy-polling its NAPI" : ", busy polling refused"
+                        + " (errno " + busyPollErrno + "): spinning on the rings") : "")
                 + (staleReplaced == null ? "" : "; " + staleReplaced);
     }
 

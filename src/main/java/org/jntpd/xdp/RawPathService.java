@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.config.Config;
+import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerStateSource;
 
 /**
@@ -34,13 +35,19 @@ public final class RawPathService {
      */
     public static RawPath open(RawPathSettings settings, Config config, ServerStateSource state,
             LongUnaryOperator kernelToServedNs, Consumer<String> warn) {
+        return open(settings, config, state, kernelToServedNs, ServerAuth.NONE, warn);
+    }
+
+    /** As above, answering keyed and NTS requests with {@code auth}, as the socket path does. */
+    public static RawPath open(RawPathSettings settings, Config config, ServerStateSource state,
+            LongUnaryOperator kernelToServedNs, ServerAuth auth, Consumer<String> warn) {
         if (settings == null) {
             return null;
         }
         Config.Serving serving = config.serving();
         try {
             return RawPath.open(settings, new int[] {serving.port()}, serving.cpus(), serving.rateLimit(),
-                    config.restrictions(), state, kernelToServedNs);
+                    config.restrictions(), state, kernelToServedNs, auth);
         } catch (RawPath.UnavailableException e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             warn.accept("rawpath xdp " + settings.device() + ": cannot attach (" + reason

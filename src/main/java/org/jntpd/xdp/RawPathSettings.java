@@ -15,13 +15,22 @@ import java.util.Locale;
  * @param floodRatePerS 0 = no flood filter
  */
 public record RawPathSettings(String device, List<Integer> queues, XskSocket.CopyMode copyMode, int floodRatePerS,
-        int floodBurst, boolean busyPoll, boolean generic) {
-    /** The UMEM and ring sizes per queue: 4096 frames of 2 KiB (8 MiB), rings of 2048. */
+        int floodBurst, boolean busyPoll, boolean generic, int ringSize) {
+    /** The UMEM per queue: 4096 frames of 2 KiB (8 MiB); RX and TX rings of 2048 unless 'ring N'. */
     public static final int FRAME_COUNT = 4096;
     public static final int FRAME_BYTES = 2048;
     public static final int RING_SIZE = 2048;
 
+    public RawPathSettings(String device, List<Integer> queues, XskSocket.CopyMode copyMode, int floodRatePerS,
+            int floodBurst, boolean busyPoll, boolean generic) {
+        this(device, queues, copyMode, floodRatePerS, floodBurst, busyPoll, generic, RING_SIZE);
+    }
+
     public RawPathSettings {
+        if (Integer.bitCount(ringSize) != 1 || ringSize < 64 || ringSize > FRAME_COUNT) {
+            throw new IllegalArgumentException("rawpath xdp: ring N with N a power of two, 64.." + FRAME_COUNT
+                    + ", got " + ringSize);
+        }
         queues = List.copyOf(queues);
         if (device == null || device.isBlank()) {
             throw new IllegalArgumentException("rawpath xdp: a device name is required");
@@ -33,7 +42,8 @@ public record RawPathSettings(String device, List<Integer> queues, XskSocket.Cop
 
     /**
      * Reads the words after {@code rawpath}: {@code xdp DEVICE [queues N ...] [zerocopy|copy] [floodlimit RATE BURST]
-     * [busypoll] [generic]}. Throws IllegalArgumentException with what was expected (the config parser adds file:line).
+     * [busypoll] [generic] [ring N]}: N entries in the RX and TX rings (the requests a queue holds before the
+     * kernel drops, as a socket's receive buffer does: 256 is what chronyd's default 208 KiB holds). Throws IllegalArgumentException with what was expected (the config parser adds file:line).
      */
     public static RawPathSettings parse(List<String> words) {
         if (words.size() < 2 || !words.get(0).equals("xdp")) {
@@ -47,6 +57,7 @@ public record RawPathSettings(String device, List<Integer> queues, XskSocket.Cop
         int burst = 0;
         boolean busy = false;
         boolean generic = false;
+        int ring = RING_SIZE;
         for (int i = 2; i < words.size(); i++) {
             String w = words.get(i).toLowerCase(Locale.ROOT);
             switch (w) {
@@ -62,6 +73,12 @@ public record RawPathSettings(String device, List<Integer> queues, XskSocket.Cop
                 case "copy" -> mode = XskSocket.CopyMode.COPY;
                 case "busypoll" -> busy = true;
                 case "generic" -> generic = true;
+                case "ring" -> {
+                    if (i + 1 >= words.size() || !words.get(i + 1).matches("\\d{1,5}")) {
+                        throw new IllegalArgumentException("rawpath xdp: ring N, a power of two 64.." + FRAME_COUNT);
+                    }
+                    ring = Integer.parseInt(words.get(++i));
+                }
                 case "floodlimit" -> {
                     if (i + 2 >= words.size()) {
                         throw new IllegalArgumentException("rawpath xdp: floodlimit RATE BURST");
@@ -74,10 +91,10 @@ public record RawPathSettings(String device, List<Integer> queues, XskSocket.Cop
                     }
                 }
                 default -> throw new IllegalArgumentException("rawpath xdp: unknown option '" + words.get(i)
-                        + "' (expected queues, zerocopy, copy, floodlimit, busypoll or generic)");
+                        + "' (expected queues, zerocopy, copy, floodlimit, busypoll, generic or ring)");
             }
         }
-        return new RawPathSettings(device, queues, mode, rate, burst, busy, generic);
+        return new RawPathSettings(device, queues, mode, rate, burst, busy, generic, ring);
     }
 
     /** The flood filter's per-source interval, ns. */

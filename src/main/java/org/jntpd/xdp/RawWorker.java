@@ -58,6 +58,7 @@ public final class RawWorker implements Runnable {
     private final long[] replyPayload = new long[BATCH];
     private final boolean[] replyStamp = new boolean[BATCH];
     private final long[] replyKey = new long[BATCH];
+    private final long[] replyRxNs = new long[BATCH]; // each reply's receive stamp, for the latency histogram
     private volatile boolean running = true;
 
     public RawWorker(XskSocket xsk, ServingLogic logic, StampPlacement placement, LongUnaryOperator kernelToServedNs,
@@ -120,7 +121,7 @@ public final class RawWorker implements Runnable {
 
     private void idle() {
         if (busyPoll) {
-            Thread.onSpinWait();
+            Thread.onSpinWait(); // doWork's recvfrom runs the queue's NAPI: no sleep, no wake-up
             return;
         }
         PollFd.fd(pollfd, xsk.fd());
@@ -132,6 +133,9 @@ public final class RawWorker implements Runnable {
     /** One pass: completions, then one RX batch; returns the frames handled (0 = idle). */
     int doWork() {
         int work = recycleCompletions();
+        if (busyPoll) {
+            xsk.pollRx(); // busy poll: the XDP program and the copy into the UMEM run here, in this thread
+        }
         int n = rx.available();
         if (n <= 0) {
             return work;
@@ -175,8 +179,13 @@ public final class RawWorker implements Runnable {
             int payloadLength = codec.payloadLength;
             MemorySegment.copy(umem, frame + codec.payloadOffset, request, 0, payloadLength);
             long replyAt = frame + codec.replyPayloadOffset();
+            long servedRxNs = kernelToServedNs.applyAsLong(rxNs);
             int answer = logic.respond(request, 0, payloadLength, codec.clientHi, codec.clientLo, codec.clientPort,
-                    kernelToServedNs.applyAsLong(rxNs), current, umem, replyAt);
+                    servedRxNs, current, umem, replyAt);
+            if (answer == ServingLogic.SEAL) { // authenticated: T3 goes in before the seal, read for this reply
+                answer = logic.seal(umem, replyAt, NtpTimestamp.fromUnixNs(
+                        kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME))));
+            }
             if (answer != ServingLogic.REPLY) {
                 recycle[recycled++] = addr; // CONTROL (mode 6) is answered by the control handler, counted only
                 continue;
@@ -188,6 +197,7 @@ public final class RawWorker implements Runnable {
             replyPayload[replies] = replyAt;
             replyStamp[replies] = logic.needsTransmitTs();
             replyKey[replies] = logic.interleaveKey();
+            replyRxNs[replies] = servedRxNs;
             replies++;
         }
         rx.release(n);
@@ -230,6 +240,7 @@ public final class RawWorker implements Runnable {
             } else if (replyKey[j] != 0) { // an interleaved reply: the client's next request names it too
                 logic.transmitted(replyKey[j], t3Ns);
             }
+            logic.counters().latency(t3Ns - replyRxNs[j]); // RX stamp to T3: the time the request spent here
             FrameCodec.finishUdpChecksum(umem, replyFrame[j], replyL3[j], replyIpVersion[j]);
             tx.putDesc(j, replyFrame[j], replyLength[j]);
         }

@@ -6,6 +6,7 @@ import java.util.List;
 import org.jntpd.config.Config;
 import org.jntpd.config.RestrictRule;
 import org.jntpd.server.Responder;
+import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerCore;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerState;
@@ -22,6 +23,8 @@ public final class ServingLogic {
     public static final int NONE = Responder.NONE;
     public static final int REPLY = Responder.REPLY;
     public static final int CONTROL = Responder.CONTROL;
+    /** An authenticated reply to finish at once with {@link #seal}. */
+    public static final int SEAL = Responder.SEAL;
 
     private final Responder responder;
     private final ServerCounters counters;
@@ -36,7 +39,13 @@ public final class ServingLogic {
     /** One logic per worker from one {@link ServerCore}: shared rules and interleaved table, a limiter each. */
     public static List<ServingLogic> forWorkers(int workers, Config.RateLimit rl, List<RestrictRule> restrictions,
             ServerStateSource state) {
-        ServerCore core = new ServerCore(rl, restrictions);
+        return forWorkers(workers, rl, restrictions, state, ServerAuth.NONE);
+    }
+
+    /** As above, answering keyed and NTS requests with {@code auth} (a MAC engine and NTS codec per worker). */
+    public static List<ServingLogic> forWorkers(int workers, Config.RateLimit rl, List<RestrictRule> restrictions,
+            ServerStateSource state, ServerAuth auth) {
+        ServerCore core = new ServerCore(rl, restrictions, auth);
         List<ServingLogic> out = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             ServerCounters counters = new ServerCounters();
@@ -54,6 +63,11 @@ public final class ServingLogic {
     public int respond(MemorySegment rx, long rxOffset, int rxLength, long hi, long lo, int port, long rxUnixNs,
             ServerState current, MemorySegment tx, long txOffset) {
         return responder.respond(rx, rxOffset, rxLength, hi, lo, port, rxUnixNs, current, tx, txOffset);
+    }
+
+    /** {@link Responder#seal}: T3 (when needed) and the authenticator of the reply {@link #respond} just built. */
+    public int seal(MemorySegment tx, long txOffset, long txNtp64) {
+        return responder.seal(tx, txOffset, txNtp64);
     }
 
     public int replyLength() {

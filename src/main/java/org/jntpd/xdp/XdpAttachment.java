@@ -158,7 +158,7 @@ public final class XdpAttachment implements AutoCloseable {
         }
     }
 
-    static String modeName(int flags) {
+    public static String modeName(int flags) {
         if ((flags & Bpf.XDP_FLAGS_DRV_MODE) != 0) {
             return "native (driver)";
         }

@@ -188,6 +188,33 @@ public final class XskSocket implements AutoCloseable {
         return zeroCopy;
     }
 
+    /**
+     * Lets this socket's calls run the device's NAPI (the XDP program and the copy into the UMEM) in the caller's
+     * context: SO_PREFER_BUSY_POLL, SO_BUSY_POLL {@code usecs} (> 0 makes a non-blocking recvfrom or sendto poll the
+     * queue's NAPI once) and SO_BUSY_POLL_BUDGET {@code budget}. Where the device defers its interrupts (sysfs
+     * napi_defer_hard_irqs, gro_flush_timeout), the queue then stays with the caller and its NAPI thread or softirq
+     * is no longer woken per burst. Returns the errno of the first refusal, 0 when all were set.
+     */
+    public int enableBusyPoll(int usecs, int budget) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            int[][] options = {{Net.SO_PREFER_BUSY_POLL, 1}, {Net.SO_BUSY_POLL, usecs}, {Net.SO_BUSY_POLL_BUDGET,
+                    budget}};
+            for (int[] o : options) {
+                v.set(JAVA_INT, 0, o[1]);
+                if (Libc.setsockopt(fd, Net.SOL_SOCKET, o[0], v, 4) != 0) {
+                    return Libc.errno();
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** recvfrom(fd, NULL, 0, MSG_DONTWAIT): with busy polling on, runs the queue's NAPI once in this thread. */
+    public long pollRx() {
+        return Xdp.recv(fd, MemorySegment.NULL, 0, Net.MSG_DONTWAIT);
+    }
+
     /** sendto(fd, NULL, 0, MSG_DONTWAIT): asks the kernel to transmit what the TX ring holds. */
     public long kickTx() {
         return Xdp.kick(fd, Net.MSG_DONTWAIT);

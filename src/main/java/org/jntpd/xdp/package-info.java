@@ -13,8 +13,8 @@
  * <li>{@link org.jntpd.xdp.RawPath}: the path on one device (stale program replacement, native then generic XDP);
  * {@link org.jntpd.xdp.RawPathSettings}: the {@code rawpath} directive's words; {@link org.jntpd.xdp.RawPathService}:
  * the daemon's side (fallback to the sockets with one log line).</li>
- * <li>{@link org.jntpd.xdp.RawLoadGenerator} and {@link org.jntpd.xdp.ReplyCounterProgram}: the AF_XDP load generator
- * of {@code bench/raw-vs-chronyd}.</li>
+ * <li>{@link org.jntpd.xdp.ReplyCounterProgram}: the XDP reply counter of {@code jntpc perf --raw}
+ * ({@code org.jntpd.perf.RawLoad}, the AF_XDP sender of {@code bench/raw-vs-chronyd}).</li>
  * </ul>
  *
  * <p>May use: {@code time}, {@code platform}, {@code config}, {@code server}, {@code xdp.ebpf}. Must not: answer NTP

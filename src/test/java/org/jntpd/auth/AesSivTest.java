@@ -3,6 +3,7 @@ package org.jntpd.auth;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HexFormat;
@@ -170,6 +171,121 @@ class AesSivTest {
         siv.begin();
         siv.seal(p, 0, 5, outB, 0);
         assertArrayEquals(outA, outB);
+    }
+
+    /** Fresh-nonce sealing gives the RFC 5297 output for the nonce it reports, and that nonce is r XOR a fixed value. */
+    @Test
+    void shouldSealWithAFreshNonceExactlyAsWithThatNonceGiven() {
+        java.util.Random random = new java.util.Random(3);
+        for (int keyLength : new int[] {32, 64}) {
+            byte[] key = new byte[keyLength];
+            random.nextBytes(key);
+            AesSiv siv = new AesSiv(256, 256);
+            siv.key(key, 0, keyLength);
+            AesSiv reference = new AesSiv(256, 256);
+            reference.key(key, 0, keyLength);
+            AesCmac cmac = new AesCmac(256);
+            cmac.key(key, 0, keyLength / 2);
+            for (int length : new int[] {0, 1, 15, 16, 17, 31, 32, 33, 108, 216}) {
+                for (int adLength : new int[] {0, 16, 84, 100}) {
+                    byte[] ad = new byte[adLength];
+                    byte[] p = new byte[length];
+                    byte[] r = new byte[16];
+                    random.nextBytes(ad);
+                    random.nextBytes(p);
+                    random.nextBytes(r);
+                    byte[] pCopy = p.clone();
+                    byte[] nonce = new byte[16];
+                    byte[] out = new byte[16 + length];
+                    siv.sealWithFreshNonce(ad, 0, adLength, r, 0, nonce, 0, p, 0, length, out, 0);
+                    String what = keyLength + "-byte key, " + adLength + " bytes of AD, " + length + " of plaintext";
+                    assertArrayEquals(pCopy, p, what + ": plaintext untouched");
+                    assertArrayEquals(seal(reference, p, ad, nonce), out, what);
+                    // nonce = r xor CMAC(K1, AD) xor K1: a bijection of r, so as uniform as r
+                    byte[] expected = new byte[16];
+                    cmac.mac(ad, 0, adLength, expected, 0);
+                    for (int i = 0; i < 16; i++) {
+                        expected[i] ^= (byte) (r[i] ^ cmac.k1[i]);
+                    }
+                    assertArrayEquals(expected, nonce, what + ": nonce");
+                }
+            }
+        }
+    }
+
+    /** Fresh-head batches give the RFC 5297 output (no associated data) of the plaintexts they report. */
+    @Test
+    void shouldSealAndReopenBatchesWithFreshHeads() {
+        java.util.Random random = new java.util.Random(4);
+        for (int keyLength : new int[] {32, 64}) {
+            byte[] key = new byte[keyLength];
+            random.nextBytes(key);
+            AesSiv.Scratch scratch = new AesSiv.Scratch(9 * 160, 9 * 160);
+            AesSiv siv = new AesSiv(scratch);
+            siv.key(key, 0, keyLength);
+            AesSiv reference = new AesSiv(256, 256);
+            reference.key(key, 0, keyLength);
+            for (int length : new int[] {32, 33, 84, 148}) {
+                for (int count = 1; count <= 8; count++) {
+                    String what = keyLength + "-byte key, " + count + " x " + length + " bytes";
+                    byte[] template = new byte[length];
+                    random.nextBytes(template);
+                    byte[] r = new byte[16 * 9];
+                    random.nextBytes(r);
+                    int stride = 16 + length + 3;
+                    byte[] out = new byte[count * stride];
+                    siv.sealFreshHeads(template, 0, length, r, 0, count, out, 0, stride);
+                    java.util.Set<String> heads = new java.util.HashSet<>();
+                    byte[] first = null;
+                    for (int i = 0; i < count; i++) {
+                        byte[] sealed = java.util.Arrays.copyOfRange(out, i * stride, i * stride + 16 + length);
+                        byte[] p = new byte[length];
+                        reference.begin();
+                        assertTrue(reference.open(sealed, 0, sealed.length, p, 0), what + ": copy " + i + " opens");
+                        assertArrayEquals(java.util.Arrays.copyOfRange(template, 16, length),
+                                java.util.Arrays.copyOfRange(p, 16, length), what + ": all but the head kept");
+                        assertTrue(heads.add(HEX.formatHex(p, 0, 16)), what + ": heads differ");
+                        if (first == null) {
+                            first = sealed;
+                        }
+                    }
+                    // Open the first copy and reissue: the same in three calls.
+                    byte[] plain = new byte[length];
+                    byte[] again = new byte[count * stride];
+                    random.nextBytes(r);
+                    assertTrue(siv.openAndSealFreshHeads(first, 0, first.length, plain, 0, r, 0, count, again, 0, stride));
+                    for (int i = 0; i < count; i++) {
+                        byte[] sealed = java.util.Arrays.copyOfRange(again, i * stride, i * stride + 16 + length);
+                        byte[] p = new byte[length];
+                        reference.begin();
+                        assertTrue(reference.open(sealed, 0, sealed.length, p, 0), what + ": reissued copy " + i);
+                        assertArrayEquals(java.util.Arrays.copyOfRange(plain, 16, length),
+                                java.util.Arrays.copyOfRange(p, 16, length));
+                        assertTrue(heads.add(HEX.formatHex(p, 0, 16)), what + ": reissued heads differ");
+                    }
+                    // A flipped bit: refused, plaintext zeroed, nothing sealed.
+                    first[20] ^= 1;
+                    byte[] none = new byte[count * stride];
+                    assertFalse(siv.openAndSealFreshHeads(first, 0, first.length, plain, 0, r, 0, count, none, 0, stride));
+                    assertArrayEquals(new byte[length], plain);
+                    assertArrayEquals(new byte[count * stride], none);
+                }
+            }
+        }
+    }
+
+    /** The batched calls refuse what they cannot do rather than produce something else. */
+    @Test
+    void shouldRefuseBatchesItCannotHold() {
+        AesSiv siv = new AesSiv(new AesSiv.Scratch(2 * 160, 2 * 160));
+        siv.key(range(0, 32), 0, 32);
+        byte[] r = new byte[16 * 9];
+        byte[] out = new byte[2048];
+        assertThrows(IllegalArgumentException.class, () -> siv.sealFreshHeads(new byte[31], 0, 31, r, 0, 1, out, 0, 64),
+                "a head and a tail of at least a block each");
+        assertThrows(IllegalArgumentException.class, () -> siv.sealFreshHeads(new byte[84], 0, 84, r, 0, 4, out, 0, 100),
+                "more than the scratch holds");
+        assertThrows(IllegalArgumentException.class, () -> siv.sealFreshHeads(new byte[84], 0, 84, r, 0, 10, out, 0, 100));
     }
 
     static AesSiv keyed(String key) {

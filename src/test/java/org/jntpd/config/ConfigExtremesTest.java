@@ -94,8 +94,10 @@ class ConfigExtremesTest {
                         }
                         String v = extreme(one.arg(), highest);
                         switch (d.name()) {
+                            // key N needs a key file holding N; ntsport needs nts (its KE then fails and is retried)
                             case "server", "peer", "pool" -> lines.add(d.name() + " 127.0.1." + (++n[0]) + " port "
-                                    + upstreamPort + " iburst " + e.name() + " " + v);
+                                    + upstreamPort + " iburst " + e.name() + " " + v
+                                    + (e.name().equals("ntsport") ? " nts" : ""));
                             case "refclock" -> lines.add("refclock sock " + dir.resolve("r" + (++n[0]) + ".sock") + " "
                                     + e.name() + " " + v);
                             default -> { }
@@ -104,6 +106,16 @@ class ConfigExtremesTest {
                 }
                 default -> { }
             }
+        }
+        if (lines.stream().anyMatch(l -> l.matches(".* key [0-9]+"))) {
+            Path keys = dir.resolve("chrony.keys");
+            try {
+                java.nio.file.Files.write(keys, List.of("1 SHA1 HEX:0102030405060708090a0b0c0d0e0f1011121314",
+                        "65535 SHA1 HEX:0102030405060708090a0b0c0d0e0f1011121314"));
+            } catch (java.io.IOException ex) {
+                throw new java.io.UncheckedIOException(ex);
+            }
+            lines.add("keyfile " + keys);
         }
         return lines;
     }

@@ -102,6 +102,9 @@ class ConfigGoldenTest {
                 .append(c.files()).append('\n').append(c.stats()).append('\n').append(c.auth()).append('\n')
                 .append(c.nts()).append('\n').append(c.rtc()).append('\n').append("systemFlags=")
                 .append(c.systemFlags()).append('\n').append("clockControl=").append(c.clockControl()).append('\n');
+        if (c.metrics() != null) { // only when set: the cases without it stay as captured
+            b.append("metrics ").append(c.metrics()).append('\n');
+        }
         c.notices().forEach(n -> b.append("notice ").append(n).append('\n'));
         c.warnings().forEach(w -> b.append("warning ").append(w).append('\n'));
         return b.toString();

@@ -63,7 +63,8 @@ class ConfigParserTest {
     @Test
     void shouldParseServerOptionsWithUnits() throws ConfigException {
         Config c = parse("server -6 [2001:db8::1]%eth0 port 1123 minpoll 4 maxpoll 8 prefer xleave maxdelay 0.05 bias -0.001 key 7 version 3\n"
-                + "server time.example.org nts noval ntsport 4461\n");
+                + "server time.example.org nts noval ntsport 4461\n"
+                + "keyfile /etc/chrony.keys\n");
         ServerSpec s = c.servers().get(0);
         assertEquals("2001:db8::1%eth0", s.host());
         assertEquals(ServerSpec.Family.IPV6, s.family());
@@ -79,6 +80,49 @@ class ConfigParserTest {
         assertTrue(t.nts() && t.ntsNoValidate());
         assertEquals(4461, t.ntsPort());
         assertEquals(new Location("test.conf", 2), t.location());
+        assertEquals(new Config.FileRef("/etc/chrony.keys", new Location("test.conf", 3)), c.auth().keysFile());
+        assertTrue(c.auth().chronyFormat() && c.auth().trusts(7), "chrony trusts every key of its key file");
+    }
+
+    @Test
+    void shouldReadNtpsecsHostPortFormAsTheNtsKePort() throws ConfigException {
+        Config c = parse("server localhost:14460 nts ca /etc/jntpd/ca.pem\nserver [2001:db8::1]:4461 nts\n");
+        assertEquals("localhost", c.servers().get(0).host());
+        assertEquals(14460, c.servers().get(0).ntsPort());
+        assertEquals(123, c.servers().get(0).port(), "the NTP port comes from NTS-KE, 123 unless it says otherwise");
+        assertEquals("/etc/jntpd/ca.pem", c.servers().get(0).ntsCa());
+        assertEquals("2001:db8::1", c.servers().get(1).host());
+        assertEquals(4461, c.servers().get(1).ntsPort());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("server localhost:14460 iburst\n"));
+        assertEquals(List.of("test.conf:1: HOST:PORT (NTPsec's form for the NTS-KE port) needs 'nts'"), e.errors());
+    }
+
+    @Test
+    void shouldEnableTheNtsServerInEitherDialectOnlyWithCertificateAndKey() throws ConfigException {
+        Config chrony = parse("ntsservercert /etc/c.pem\nntsserverkey /etc/k.pem\nntsport 14460\nntsrotate 0\n");
+        assertTrue(chrony.nts().enable());
+        assertEquals("/etc/c.pem", chrony.nts().certFile().path());
+        assertEquals(new Location("test.conf", 2), chrony.nts().keyFile().location());
+        assertEquals(14460, chrony.nts().kePort());
+        assertEquals(0, chrony.nts().rotateS());
+        Config ntpsec = parse("nts enable\nnts cert /etc/c.pem\nnts key /etc/k.pem\nnts cookie /var/lib/k\n");
+        assertTrue(ntpsec.nts().enable());
+        assertEquals("/var/lib/k", ntpsec.nts().cookieFile().path());
+        assertFalse(parse("nts disable\nnts cert /etc/c.pem\nnts key /etc/k.pem\n").nts().enable());
+        assertFalse(parse("ntstrustedcerts /etc/ca.pem\n").nts().enable(), "a client's settings start no server");
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("ntsservercert /etc/c.pem\n"));
+        assertEquals(List.of("test.conf:1: the NTS server needs both a certificate and its private key (ntsserverkey or "
+                + "'nts key' is missing)"), e.errors());
+    }
+
+    @Test
+    void shouldTrustOnlyTrustedKeysOfAnNtpsecKeyFile() throws ConfigException {
+        Config c = parse("keys /etc/ntp.keys\ntrustedkey 1 3\nserver 192.0.2.1 key 3\n");
+        assertTrue(c.auth().trusts(1) && c.auth().trusts(3) && !c.auth().trusts(2));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> parse("keys /etc/ntp.keys\ntrustedkey 1\nserver 192.0.2.1 key 2\n"));
+        assertEquals(List.of("test.conf:3: server 192.0.2.1 key 2: the key is not trusted (add it to a 'trustedkey' line)"),
+                e.errors());
     }
 
     @Test
@@ -315,16 +359,16 @@ class ConfigParserTest {
         assertEquals(List.of(
                 "test.conf:1: 'tos ceiling', 'tos floor', 'tos mindist' are accepted but not honoured by jntpd",
                 "test.conf:2: 'tinker huffpuff' is accepted but not honoured by jntpd",
-                "test.conf:3: 'trustedkey' is accepted but not honoured by jntpd: symmetric-key authentication is to come",
-                "test.conf:4: 'controlkey' is accepted but not honoured by jntpd: symmetric-key authentication is to come",
-                "test.conf:5: 'enable auth', 'enable monitor' are accepted but not honoured by jntpd: symmetric-key "
-                        + "authentication is to come; the rate limiter keeps its own table",
+                "test.conf:4: 'controlkey' is accepted but not honoured by jntpd: its mode 6 responder answers read "
+                        + "requests only, which need no key",
+                "test.conf:5: 'enable auth', 'enable monitor' are accepted but not honoured by jntpd: a key or nts on a "
+                        + "server line is what makes jntpd authenticate it, and it mobilises no association for an "
+                        + "unauthenticated peer; the rate limiter keeps its own table",
                 "test.conf:6: 'local orphan' is accepted but not honoured by jntpd",
                 "test.conf:7: 'refclock maxpoll', 'refclock subtype', 'refclock trust' are accepted but not honoured by "
                         + "jntpd: a reference clock polls at one rate (minpoll)",
                 "test.conf:8: 'statistics rawstats' is accepted but not honoured by jntpd: only loopstats, peerstats, "
                         + "clockstats are written",
-                "test.conf:9: 'ntsport' is accepted but not honoured by jntpd: it has no NTS-KE server yet",
                 "test.conf:10: 'rtcautotrim' is accepted but not honoured by jntpd: it needs an rtcfile (the RTC's offset "
                         + "is known only while it is tracked)",
                 "test.conf:11: 'tinker stepback', 'tinker stepfwd' are accepted but not honoured as given: jntpd steps "

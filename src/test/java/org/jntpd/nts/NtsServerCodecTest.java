@@ -149,6 +149,77 @@ class NtsServerCodecTest {
         assertEquals(NtsClientCodec.OK, c.codec.response(tx, 0, length, c.uid, 32, c.jar));
     }
 
+    /** Placeholders inside the encrypted fields count too (RFC 8915 section 5.7): the reply carries a cookie for each. */
+    @Test
+    void shouldAnswerEncryptedPlaceholdersWithCookies() {
+        for (int aead : new int[] {Aead.AES_SIV_CMAC_256, Aead.AES_SIV_CMAC_512}) {
+            for (int clear = 0; clear <= 2; clear++) {
+                for (int hidden = 1; hidden <= 8; hidden++) {
+                    Client c = new Client(aead);
+                    byte[] cookie = new byte[CookieJar.MAX_COOKIE];
+                    int cookieLength = c.jar.take(cookie, 0);
+                    byte[] p = new byte[2048];
+                    int at = 48;
+                    p[0] = 0x23;
+                    at += NtsFields.field(p, at, NtsFields.UNIQUE_IDENTIFIER, 32);
+                    System.arraycopy(c.uid, 0, p, 48 + 4, 32);
+                    int cookieAt = at;
+                    at += NtsFields.field(p, at, NtsFields.COOKIE, cookieLength);
+                    System.arraycopy(cookie, 0, p, cookieAt + 4, cookieLength);
+                    for (int i = 0; i < clear; i++) {
+                        at += NtsFields.field(p, at, NtsFields.COOKIE_PLACEHOLDER, cookieLength);
+                    }
+                    byte[] plain = new byte[2048];
+                    int plainLength = 0;
+                    for (int i = 0; i < hidden; i++) {
+                        plainLength += NtsFields.field(plain, plainLength, NtsFields.COOKIE_PLACEHOLDER, cookieLength);
+                    }
+                    org.jntpd.auth.AesSiv c2s = new org.jntpd.auth.AesSiv(2048, 2048);
+                    c2s.key(c.c2s, 0, c.c2s.length);
+                    int length = NtsFields.seal(p, at, c2s, bytes(16), 0, 16, plain, plainLength, 0);
+                    MemorySegment rx = buffer();
+                    MemorySegment.copy(p, 0, rx, ValueLayout.JAVA_BYTE, 0, length);
+                    MemorySegment tx = buffer();
+                    String what = Aead.name(aead) + ", " + clear + " placeholders in clear, " + hidden + " encrypted";
+                    assertEquals(length, serve(rx, length, tx), what);
+                    assertEquals(NtsClientCodec.OK, c.codec.response(tx, 0, length, c.uid, 32, c.jar), what);
+                    assertEquals(Math.min(8, 1 + clear + hidden), c.jar.size(), what);
+                }
+            }
+        }
+    }
+
+    /** After the next key activates, a cookie under the previous one still opens and the new cookies use the new key. */
+    @Test
+    void shouldIssueNewCookiesUnderTheNewestActiveKey() {
+        Client c = new Client(Aead.AES_SIV_CMAC_256);
+        long nowS = NOW_NS / 1_000_000_000L;
+        ServerKeySet rotated = keySet.get().rotate(nowS + 12 * 3600, ServerKeySet.Rotation.DEFAULT, random::nextBytes);
+        keySet.set(rotated);
+        long later = NOW_NS + 14 * 3600 * 1_000_000_000L;
+        assertEquals(1, rotated.issuing(later / 1_000_000_000L));
+        MemorySegment rx = buffer();
+        MemorySegment tx = buffer();
+        for (int placeholders = 0; placeholders <= 3; placeholders++) {
+            byte[] old = new byte[CookieCodec.MAX_LENGTH];
+            int length = c.request(rx, placeholders);
+            MemorySegment.copy(rx, ValueLayout.JAVA_BYTE, 48 + 36 + 4, old, 0, CookieCodec.length(Aead.AES_SIV_CMAC_256));
+            assertEquals(rotated.keys().get(0).id(), CookieCodecTest.id(old, 0), "the request's cookie is under the old key");
+            assertEquals(NtsServerCodec.OK, server.open(rx, 0, length, later), () -> "reason " + server.reason());
+            MemorySegment.copy(rx, 0, tx, 0, 48);
+            tx.set(ValueLayout.JAVA_BYTE, 0, (byte) 0x24);
+            assertEquals(length, server.seal(tx, 0, 48, length, later));
+            assertEquals(NtsClientCodec.OK, c.codec.response(tx, 0, length, c.uid, 32, c.jar));
+            assertEquals(1 + placeholders, c.jar.size());
+            while (c.jar.size() > 0) {
+                byte[] cookie = new byte[CookieJar.MAX_COOKIE];
+                c.jar.take(cookie, 0);
+                assertEquals(rotated.keys().get(1).id(), CookieCodecTest.id(cookie, 0), "new cookies under the new key");
+            }
+            c.jar.add(old, 0, CookieCodec.length(Aead.AES_SIV_CMAC_256)); // keep asking with the old one
+        }
+    }
+
     @Test
     void shouldDropMalformedNtsRequestsByReason() {
         Client c = new Client(Aead.AES_SIV_CMAC_256);

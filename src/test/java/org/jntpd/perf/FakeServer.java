@@ -16,10 +16,7 @@ import org.jntpd.wire.NtpPacket;
  * thread until closed (bounded by a 60 s deadline).
  */
 final class FakeServer implements AutoCloseable {
-    private final UdpSocket socket = UdpSocket.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-            // RX stamps only: TX reports nobody reads would fill the error queue and then the receive buffer.
-            UdpSocket.Options.DEFAULT.withTimestamps(UdpSocket.TimestampMode.TIMESTAMPNS)
-                    .withBufferBytes(4 << 20, 4 << 20));
+    private final UdpSocket socket;
     private final PacketBatch in = new PacketBatch(32, PacketBatch.MIN_DATA_BYTES);
     private final PacketBatch out = new PacketBatch(32, PacketBatch.MIN_DATA_BYTES);
     private final NtpPacket request = new NtpPacket();
@@ -38,7 +35,36 @@ final class FakeServer implements AutoCloseable {
     volatile long interleaved;
     volatile long unstamped;
 
+    /** Added to every T2 (0: T2 is the kernel's RX stamp). */
+    private final long rxStampOffsetNs;
+    /** Long.MIN_VALUE: basic T3 = T2 + serverNs; else basic T3 = the clock read just before sendmmsg + this. */
+    private final long txClockOffsetNs;
+    private final long[] txSlots = new long[32];
+    private int pendingTxSlots;
+
     FakeServer(long serverNs, int dropEvery, int dropAt, int kodEvery, int kodAt) {
+        this(serverNs, dropEvery, dropAt, kodEvery, kodAt, 0, Long.MIN_VALUE);
+    }
+
+    /**
+     * A server whose timestamp errors are known: T2 = kernel RX stamp + {@code rxStampOffsetNs}; a basic reply's T3 =
+     * the clock read just before its sendmmsg + {@code txClockOffsetNs} (T3 then precedes the reply's departure by
+     * the send call, less the offset); an interleaved reply's T3 = the echoed T2 + {@code serverNs}.
+     */
+    FakeServer(long serverNs, int dropEvery, int dropAt, int kodEvery, int kodAt, long rxStampOffsetNs,
+            long txClockOffsetNs) {
+        this(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), serverNs, dropEvery, dropAt, kodEvery, kodAt,
+                rxStampOffsetNs, txClockOffsetNs);
+    }
+
+    /** As above, bound to {@code bind} (a namespace's address, for the raw sender's test). */
+    FakeServer(InetSocketAddress bind, long serverNs, int dropEvery, int dropAt, int kodEvery, int kodAt,
+            long rxStampOffsetNs, long txClockOffsetNs) {
+        // RX stamps only: TX reports nobody reads would fill the error queue and then the receive buffer.
+        this.socket = UdpSocket.open(bind, UdpSocket.Options.DEFAULT.withTimestamps(
+                UdpSocket.TimestampMode.TIMESTAMPNS).withBufferBytes(4 << 20, 4 << 20));
+        this.rxStampOffsetNs = rxStampOffsetNs;
+        this.txClockOffsetNs = txClockOffsetNs;
         this.serverNs = serverNs;
         this.dropEvery = dropEvery;
         this.dropAt = dropAt;
@@ -66,6 +92,14 @@ final class FakeServer implements AutoCloseable {
                     }
                 }
                 if (n > 0) {
+                    if (txClockOffsetNs != Long.MIN_VALUE) {
+                        long t3 = NtpTimestamp.fromUnixNs(org.jntpd.platform.Libc.clockGettimeNs(
+                                org.jntpd.platform.Clocks.CLOCK_REALTIME) + txClockOffsetNs) & ~1L;
+                        for (int k = 0; k < pendingTxSlots; k++) {
+                            reply.wrap(out.data((int) txSlots[k]), 0, NtpPacket.HEADER_LENGTH).transmitTs(t3);
+                        }
+                    }
+                    pendingTxSlots = 0;
                     socket.send(out, n);
                 }
             }
@@ -91,7 +125,7 @@ final class FakeServer implements AutoCloseable {
             kissed++;
         } else {
             // Receive stamps odd, transmit stamps even, as chrony marks them; an interleaved request echoes a T2.
-            long t2 = NtpTimestamp.fromUnixNs(rxNs) | 1L;
+            long t2 = NtpTimestamp.fromUnixNs(rxNs + rxStampOffsetNs) | 1L;
             reply.stratum(1).refId(NtpPacket.REFID_LOCL).receiveTs(t2);
             long origin = request.originTs();
             if ((origin & 1L) != 0 && request.receiveTs() != request.transmitTs()) {
@@ -100,6 +134,9 @@ final class FakeServer implements AutoCloseable {
                 interleaved++;
             } else {
                 reply.transmitTs(NtpTimestamp.plusNs(t2, serverNs));
+                if (txClockOffsetNs != Long.MIN_VALUE) {
+                    txSlots[pendingTxSlots++] = slot; // T3 from the clock just before the send
+                }
             }
             replied++;
         }

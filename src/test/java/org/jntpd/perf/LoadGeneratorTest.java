@@ -58,6 +58,8 @@ class LoadGeneratorTest {
             assertEquals(s.roundTripNs.max() - FAKE_SERVER_NS, s.delayNs.max(), 1);
             assertEquals(0, s.delayNs.negativeCount());
             assertEquals(s.replies(), s.roundTripNs.count());
+            assertEquals(s.replies(), s.rxStampErrorNs.count());
+            assertEquals(s.replies(), s.txStampErrorNs.count());
             assertTrue(r.maxSustainedStep() == null, "10% loss is not sustained");
             assertFalse(r.generatorLimited());
         }
@@ -80,6 +82,33 @@ class LoadGeneratorTest {
             assertTrue(s.delayNs.count() > s.interleavedReplies() * 9 / 10, "delays of the earlier exchanges");
             assertEquals(0, s.delayNs.negativeCount());
             assertEquals(s.replies(), s.roundTripNs.count());
+            // The precise T3 (echoed T2 + 700 ns) against the earlier reply's arrival, which came after its T2 and
+            // the server's handling: never more than 700 ns ahead of the wire.
+            assertTrue(s.txStampErrorNs.count() > s.interleavedReplies() * 9 / 10);
+            assertTrue(s.txStampErrorNs.max() <= FAKE_SERVER_NS + 1, "T3 - T4 max " + s.txStampErrorNs.max());
+        }
+    }
+
+    @Test
+    void shouldMeasureTheServersTimestampErrorsAgainstTheWire() throws Exception {
+        long rxLateNs = 250_000; // the fake's T2 is its kernel RX stamp + 250 us
+        long txLateNs = 300_000; // its T3 is the clock read before sendmmsg + 300 us
+        try (FakeServer server = new FakeServer(FAKE_SERVER_NS, 0, 0, 0, 0, rxLateNs, txLateNs)) {
+            PerfResult r = run("--rate", "2000", "--duration", "1", "--kv", "127.0.0.1:" + server.port());
+            StepStats s = r.steps().getFirst();
+            assertEquals(s.sent(), s.replies());
+            assertEquals(s.replies(), s.rxStampErrorNs.count());
+            assertEquals(0, s.userT1() + s.userT4(), "kernel stamps at both ends");
+            // On loopback the client's TX stamp and the server's RX stamp are taken in one kernel call, in that
+            // order: T2 - T1 is the 250 us added and what the kernel took between the two stamps.
+            assertTrue(s.rxStampErrorNs.min() >= rxLateNs - 1, "T2 - T1 min " + s.rxStampErrorNs.min());
+            long rx50 = s.rxStampErrorNs.valueAt(0.5);
+            assertTrue(rx50 < rxLateNs + 100_000, "T2 - T1 p50 " + rx50);
+            // The reply reaches the client after the fake read its clock: T3 - T4 is at most the 300 us added, less
+            // the send call (microseconds; the median is not moved by a few stalls of a busy machine).
+            assertTrue(s.txStampErrorNs.max() <= txLateNs + 1, "T3 - T4 max " + s.txStampErrorNs.max());
+            long tx50 = s.txStampErrorNs.valueAt(0.5);
+            assertTrue(tx50 > txLateNs - 200_000, "T3 - T4 p50 " + tx50);
         }
     }
 

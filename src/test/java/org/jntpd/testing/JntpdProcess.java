@@ -284,6 +284,22 @@ public final class JntpdProcess implements AutoCloseable {
         throw new IOException("jntpd did not log '" + READY + "' within " + START_TIMEOUT_MS + " ms:\n" + log());
     }
 
+    /**
+     * Asks the daemon's control socket (what {@code jntpc COMMAND} prints), which must be {@code DIR/control.sock}
+     * ({@code controlsocket} + {@link #dir()} + {@code /control.sock} in its configuration).
+     */
+    public String jntpc(String command) {
+        Path socket = dir.resolve("control.sock");
+        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            c.connect(java.net.UnixDomainSocketAddress.of(socket));
+            c.write(java.nio.ByteBuffer.wrap((command + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return new String(java.nio.channels.Channels.newInputStream(c).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no answer on " + socket + ": " + e + ")";
+        }
+    }
+
     /** The port it serves on. */
     public int port() {
         return address.getPort();

@@ -43,6 +43,15 @@ public final class NetNamespace implements AutoCloseable {
         return ns;
     }
 
+    /** Adds {@code address} (a /32 or /128, e.g. in 198.18.0.0/15) to the namespace's loopback device. */
+    public void addLoopbackAddress(String address) throws IOException {
+        String cidr = address.indexOf(':') >= 0 ? address + "/128" : address + "/32";
+        ExternalProgram.Result r = ExternalProgram.run(IP_TIMEOUT, "ip", "-n", name, "addr", "add", cidr, "dev", "lo");
+        if (r.exitCode() != 0) {
+            throw new IOException("ip -n " + name + " addr add " + cidr + " dev lo failed: " + r);
+        }
+    }
+
     public String name() {
         return name;
     }

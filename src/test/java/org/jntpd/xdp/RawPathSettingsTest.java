@@ -20,12 +20,13 @@ class RawPathSettingsTest {
         assertEquals(0, s.floodIntervalNs());
         assertFalse(s.busyPoll());
         assertFalse(s.generic());
+        assertEquals(RawPathSettings.RING_SIZE, s.ringSize());
     }
 
     @Test
     void shouldReadEveryOption() {
         RawPathSettings s = RawPathSettings.parse(List.of("xdp", "ens1f0", "queues", "0", "2", "3", "zerocopy",
-                "floodlimit", "64", "256", "busypoll", "generic"));
+                "floodlimit", "64", "256", "busypoll", "generic", "ring", "256"));
         assertEquals(List.of(0, 2, 3), s.queues());
         assertEquals(XskSocket.CopyMode.ZEROCOPY, s.copyMode());
         assertEquals(64, s.floodRatePerS());
@@ -33,6 +34,7 @@ class RawPathSettingsTest {
         assertEquals(15_625_000L, s.floodIntervalNs());
         assertTrue(s.busyPoll());
         assertTrue(s.generic());
+        assertEquals(256, s.ringSize());
         assertEquals(XskSocket.CopyMode.COPY, RawPathSettings.parse(List.of("xdp", "veth0", "copy")).copyMode());
     }
 
@@ -50,5 +52,8 @@ class RawPathSettingsTest {
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> RawPathSettings.parse(List.of("xdp", "eth0", "turbo"))).getMessage()
                 .contains("unknown option 'turbo'"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> RawPathSettings.parse(List.of("xdp", "eth0", "ring", "300"))).getMessage()
+                .contains("ring N with N a power of two, 64..4096, got 300"));
     }
 }

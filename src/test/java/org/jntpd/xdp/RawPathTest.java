@@ -83,6 +83,7 @@ class RawPathTest {
             Map<String, Long> c = raw.stop();
             assertTrue(c.get("ntp.REPLIED") >= 8, c.toString());
             assertEquals(c.get("ntp.REPLIED"), c.get("raw.FRAMES_SENT"), c.toString());
+            assertEquals(c.get("ntp.REPLIED"), c.get("ntp.LATENCY_COUNT"), "each reply in the latency histogram: " + c);
             assertEquals(0, c.get("raw.NO_RX_STAMP"), "every frame carried the XDP program's RX stamp: " + c);
             assertEquals(c.get("xdp.REDIRECTED"), c.get("raw.FRAMES_RECEIVED"), c.toString());
         }

@@ -44,6 +44,13 @@ public final class RawServeMain {
             for (ServerCounters.Counter c : ServerCounters.Counter.values()) {
                 System.out.println("ntp." + c.name() + " " + raw.total(c));
             }
+            long latencies = 0; // replies in the RX->TX latency histogram, all buckets of all workers
+            for (RawWorker w : raw.workers()) {
+                for (int b = 0; b < ServerCounters.LATENCY_BUCKETS; b++) {
+                    latencies += w.logic().counters().latencyBucket(b);
+                }
+            }
+            System.out.println("ntp.LATENCY_COUNT " + latencies);
             for (SteeringProgram.Counter c : SteeringProgram.Counter.values()) {
                 System.out.println("xdp." + c.name() + " " + raw.programCounter(c));
             }

@@ -23,7 +23,7 @@ class SteeringProgramLoadTest {
                 BpfMap counters = BpfMap.create(Bpf.BPF_MAP_TYPE_PERCPU_ARRAY, "t_counters", 4, 8,
                         SteeringProgram.Counter.values().length, 0);
                 BpfMap flood = BpfMap.create(Bpf.BPF_MAP_TYPE_LRU_HASH, "t_flood", 16, 8, 1024, 0);
-                BpfMap hist = BpfMap.create(Bpf.BPF_MAP_TYPE_ARRAY, "t_hist", 4, 8, ReplyCounterProgram.BUCKETS,
+                BpfMap hist = BpfMap.create(Bpf.BPF_MAP_TYPE_ARRAY, "t_hist", 4, 8, 2 * ReplyCounterProgram.BUCKETS,
                         Bpf.BPF_F_MMAPABLE)) {
             try (BpfProgram p = BpfProgram.load(SteeringProgram.build(SteeringProgram.StampPlacement.HEAD_PREFIX,
                     new int[] {123, 10123}, xsk.fd(), counters.fd(), flood.fd(), 1_000_000L, 8), SteeringProgram.NAME,
@@ -38,7 +38,7 @@ class SteeringProgramLoadTest {
             } catch (BpfProgram.LoadException e) {
                 assertTrue(e.verifierLog().contains("bpf_xdp_adjust_meta"), e.getMessage());
             }
-            try (BpfProgram p = BpfProgram.load(ReplyCounterProgram.build(123, hist.fd()), ReplyCounterProgram.NAME,
+            try (BpfProgram p = BpfProgram.load(ReplyCounterProgram.build(123, hist.fd(), 37_000_000_000L), ReplyCounterProgram.NAME,
                     Bpf.BPF_PROG_TYPE_XDP, Bpf.BPF_XDP)) {
                 assertTrue(p.id() > 0);
             }

@@ -24,6 +24,8 @@ public final class KeCounters {
         NO_COMMON_PROTOCOL,
         NO_COMMON_AEAD,
         NO_SERVER_KEY,
+        /** No usable certificate loaded (missing, expired, not yet valid, or not matching its key). */
+        NO_CERTIFICATE,
         IO_ERROR
     }
 

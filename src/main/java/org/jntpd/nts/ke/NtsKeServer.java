@@ -78,6 +78,21 @@ public final class NtsKeServer implements AutoCloseable {
      */
     public NtsKeServer(Settings settings, Supplier<SSLContext> tls, Supplier<ServerKeySet> keys, LongSupplier unixNowNs,
             Consumer<String> log) throws IOException {
+        this(settings, tls, keys, unixNowNs, log, true);
+    }
+
+    /**
+     * Binds the listening socket without starting a thread: {@link #start()} later (a daemon binds port 4460 before
+     * dropping its privileges and starts threads after, so that they inherit only what it keeps). The TLS supplier may
+     * return null while no usable certificate is loaded: connections are then refused, counted as NO_CERTIFICATE.
+     */
+    public static NtsKeServer bind(Settings settings, Supplier<SSLContext> tls, Supplier<ServerKeySet> keys,
+            LongSupplier unixNowNs, Consumer<String> log) throws IOException {
+        return new NtsKeServer(settings, tls, keys, unixNowNs, log, false);
+    }
+
+    private NtsKeServer(Settings settings, Supplier<SSLContext> tls, Supplier<ServerKeySet> keys, LongSupplier unixNowNs,
+            Consumer<String> log, boolean start) throws IOException {
         this.settings = settings;
         this.tls = tls;
         this.keys = keys;
@@ -87,8 +102,19 @@ public final class NtsKeServer implements AutoCloseable {
         this.listener = new ServerSocket();
         listener.setReuseAddress(true);
         listener.bind(settings.bind(), 128);
-        acceptor = Thread.ofPlatform().daemon().name("nts-ke-accept").start(this::acceptLoop);
-        watchdog = Thread.ofPlatform().daemon().name("nts-ke-watchdog").start(this::watchLoop);
+        acceptor = Thread.ofPlatform().daemon().name("nts-ke-accept").unstarted(this::acceptLoop);
+        watchdog = Thread.ofPlatform().daemon().name("nts-ke-watchdog").unstarted(this::watchLoop);
+        if (start) {
+            start();
+        }
+    }
+
+    /** Starts the acceptor and the watchdog (once). */
+    public synchronized void start() {
+        if (acceptor.getState() == Thread.State.NEW) {
+            acceptor.start();
+            watchdog.start();
+        }
     }
 
     public InetSocketAddress localAddress() {
@@ -194,7 +220,12 @@ public final class NtsKeServer implements AutoCloseable {
         SSLSocket ssl = null;
         try {
             c.socket.setSoTimeout(c.remainingMs());
-            ssl = (SSLSocket) tls.get().getSocketFactory().createSocket(c.socket, null, true);
+            SSLContext context = tls.get();
+            if (context == null) {
+                fail(c, Counter.NO_CERTIFICATE, "no usable certificate is loaded (the log says why)");
+                return;
+            }
+            ssl = (SSLSocket) context.getSocketFactory().createSocket(c.socket, null, true);
             SSLParameters parameters = ssl.getSSLParameters();
             parameters.setProtocols(new String[] {"TLSv1.3"});
             ssl.setSSLParameters(parameters);
@@ -335,8 +366,10 @@ public final class NtsKeServer implements AutoCloseable {
         }
         watchdog.interrupt();
         try {
-            acceptor.join(2000);
-            watchdog.join(2000);
+            if (acceptor.getState() != Thread.State.NEW) {
+                acceptor.join(2000);
+                watchdog.join(2000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

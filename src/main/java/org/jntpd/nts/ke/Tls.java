@@ -31,13 +31,113 @@ public final class Tls {
 
     private Tls() {}
 
+    /**
+     * The server's certificate chain and key as read and judged at one instant: a context to serve with, or the reason
+     * it must not be used ({@link #problem()}: unreadable, no certificate, a key that is not the certificate's, expired
+     * or not yet valid at the time given).
+     */
+    public record ServerMaterial(SSLContext context, List<X509Certificate> chain, String problem) {
+        public boolean usable() {
+            return problem == null;
+        }
+
+        /** The end-entity certificate, or null when none was read. */
+        public X509Certificate leaf() {
+            return chain.isEmpty() ? null : chain.getFirst();
+        }
+
+        /** When the first certificate of the chain expires (Unix ms), or Long.MAX_VALUE when none was read. */
+        public long notAfterUnixMs() {
+            long t = Long.MAX_VALUE;
+            for (X509Certificate c : chain) {
+                t = Math.min(t, c.getNotAfter().getTime());
+            }
+            return t;
+        }
+    }
+
+    /**
+     * Reads {@code certFile} and {@code keyFile} and judges them at {@code nowUnixMs}; never throws: a file that cannot
+     * be used gives a {@link ServerMaterial} with the reason, naming the file.
+     */
+    public static ServerMaterial loadServer(Path certFile, Path keyFile, long nowUnixMs) {
+        List<X509Certificate> chain;
+        try {
+            chain = certificates(certFile);
+        } catch (IOException | GeneralSecurityException e) {
+            return new ServerMaterial(null, List.of(), "cannot read certificate " + certFile + ": " + e.getMessage());
+        }
+        if (chain.isEmpty()) {
+            return new ServerMaterial(null, chain, "no PEM certificate in " + certFile);
+        }
+        PrivateKey key;
+        try {
+            key = privateKey(keyFile);
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            return new ServerMaterial(null, chain, "cannot read private key " + keyFile + ": " + e.getMessage());
+        }
+        if (!matches(key, chain.getFirst())) {
+            return new ServerMaterial(null, chain, "the private key in " + keyFile + " does not belong to the certificate "
+                    + "in " + certFile + " (" + chain.getFirst().getSubjectX500Principal() + ")");
+        }
+        for (X509Certificate c : chain) {
+            String who = c == chain.getFirst() ? "the certificate in " + certFile
+                    : "the chain's certificate " + c.getSubjectX500Principal() + " in " + certFile;
+            if (nowUnixMs > c.getNotAfter().getTime()) {
+                return new ServerMaterial(null, chain, who + " expired on " + java.time.Instant.ofEpochMilli(
+                        c.getNotAfter().getTime()) + " (now " + java.time.Instant.ofEpochMilli(nowUnixMs) + ")");
+            }
+            if (nowUnixMs < c.getNotBefore().getTime()) {
+                return new ServerMaterial(null, chain, who + " is not valid before " + java.time.Instant.ofEpochMilli(
+                        c.getNotBefore().getTime()) + " (now " + java.time.Instant.ofEpochMilli(nowUnixMs) + ")");
+            }
+        }
+        try {
+            return new ServerMaterial(serverContext(chain, key), chain, null);
+        } catch (GeneralSecurityException | IOException e) {
+            return new ServerMaterial(null, chain, "cannot use " + certFile + " with " + keyFile + ": " + e.getMessage());
+        }
+    }
+
+    /** Whether {@code key} is the private half of the certificate's public key: a signature made with one, checked. */
+    static boolean matches(PrivateKey key, X509Certificate cert) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            case "Ed448" -> "Ed448";
+            default -> null;
+        };
+        if (algorithm == null) {
+            return true; // a kind we cannot sign with here: TLS itself will fail if they do not match
+        }
+        try {
+            byte[] probe = new byte[32];
+            new java.security.SecureRandom().nextBytes(probe);
+            java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+            verifier.initVerify(cert.getPublicKey());
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
     /** A server context presenting the chain in {@code certFile} with the key in {@code keyFile}. */
     public static SSLContext serverContext(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
         List<X509Certificate> chain = certificates(certFile);
         if (chain.isEmpty()) {
             throw new GeneralSecurityException(certFile + ": no certificate");
         }
-        PrivateKey key = privateKey(keyFile);
+        return serverContext(chain, privateKey(keyFile));
+    }
+
+    private static SSLContext serverContext(List<X509Certificate> chain, PrivateKey key)
+            throws IOException, GeneralSecurityException {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setKeyEntry("nts", key, NO_PASSWORD, chain.toArray(Certificate[]::new));

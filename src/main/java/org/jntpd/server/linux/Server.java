@@ -9,6 +9,7 @@ import org.jntpd.config.Config;
 import org.jntpd.config.RestrictRule;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.platform.NativeException;
+import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerCore;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
@@ -54,9 +55,15 @@ public final class Server implements AutoCloseable {
      */
     public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
             LongUnaryOperator kernelToServedNs) {
+        return open(serving, restrictions, state, kernelToServedNs, ServerAuth.NONE);
+    }
+
+    /** As above, answering keyed and NTS requests with {@code auth} (a MAC engine and NTS codec per worker). */
+    public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
+            LongUnaryOperator kernelToServedNs, ServerAuth auth) {
         Server server = new Server();
         try {
-            server.bind(serving, restrictions, state, kernelToServedNs);
+            server.bind(serving, restrictions, state, kernelToServedNs, auth);
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -65,7 +72,7 @@ public final class Server implements AutoCloseable {
     }
 
     private void bind(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
-            LongUnaryOperator kernelToServedNs) {
+            LongUnaryOperator kernelToServedNs, ServerAuth auth) {
         List<InetSocketAddress> addresses = new ArrayList<>();
         if (serving.bindAddresses().isEmpty()) {
             addresses.add(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), serving.port()));
@@ -77,7 +84,7 @@ public final class Server implements AutoCloseable {
         }
         List<Integer> cpus = serving.cpus().isEmpty() ? List.of(-1) : serving.cpus();
         boolean reusePort = cpus.size() > 1;
-        ServerCore core = new ServerCore(serving.rateLimit(), restrictions);
+        ServerCore core = new ServerCore(serving.rateLimit(), restrictions, auth);
         int port = serving.port();
         int receiveBufferBytes = Integer.getInteger(RECEIVE_BUFFER_PROP_NAME, RECEIVE_BUFFER_DEFAULT);
         for (int w = 0; w < cpus.size(); w++) {
@@ -120,6 +127,15 @@ public final class Server implements AutoCloseable {
     /** The addresses and ports actually bound (the first worker's sockets). */
     public List<InetSocketAddress> boundAddresses() {
         return List.copyOf(bound);
+    }
+
+    /** An authentication failure count summed over all workers. */
+    public long totalAuthFailures(org.jntpd.server.AuthFailure f) {
+        long sum = 0;
+        for (ServerWorker w : workers) {
+            sum += w.counters().authFailureCount(f);
+        }
+        return sum;
     }
 
     /** A counter summed over all workers (recent values, read without stopping them). */

@@ -47,13 +47,15 @@ public final class ServerWorker implements Runnable {
     private final ServerStateSource state;
     private final LongUnaryOperator kernelToServedNs;
     private final PacketBatch rx = new PacketBatch(BATCH);
-    private final PacketBatch tx = new PacketBatch(BATCH, PacketBatch.MIN_DATA_BYTES);
+    // As large as a request slot: an NTS reply is padded to its request's length (up to 2 KB with AEAD 17 cookies).
+    private final PacketBatch tx = new PacketBatch(BATCH, PacketBatch.DEFAULT_DATA_BYTES);
     private final PacketBatch reports = new PacketBatch(BATCH, PacketBatch.MIN_DATA_BYTES);
     private final long[] pendingKey; // per socket ring: interleave key of the reply with that TX id
     private final long[] pendingId; // the TX id (unsigned) the key waits for, or NO_ID
     private final int[] awaitedStamps; // per socket: stamps asked for and not yet read
     private final long[] giveUpNs; // per socket: CLOCK_MONOTONIC time to stop looking for them, 0 = not set
     private final long[] slotKey = new long[BATCH];
+    private final long[] slotRxNs = new long[BATCH]; // each reply's receive stamp, for the latency histogram
     private final boolean[] slotStamp = new boolean[BATCH];
     private final Poller poller; // null when busy-polling: no epoll callback on every packet's arrival
     private volatile boolean running = true;
@@ -198,11 +200,18 @@ public final class ServerWorker implements Runnable {
             rxNs = kernelToServedNs.applyAsLong(rxNs);
             int verdict = responder.respond(rx.data(i), 0, rx.length(i), rx.addressHigh(i), rx.addressLow(i),
                     rx.port(i), rxNs, current, tx.data(replies), 0);
+            if (verdict == Responder.SEAL) {
+                // Authenticated: the header is sealed with T3 in it, so T3 is read now, for this reply alone (one
+                // clock read beside the AES work); its kernel TX stamp still serves interleaved mode.
+                verdict = responder.seal(tx.data(replies), 0, NtpTimestamp.fromUnixNs(
+                        kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME))));
+            }
             if (verdict == Responder.REPLY) {
                 tx.length(replies, responder.replyLength);
                 tx.copyAddress(rx, i, replies);
                 slotStamp[replies] = responder.needsTransmitTs;
                 slotKey[replies] = responder.interleaveKey;
+                slotRxNs[replies] = rxNs;
                 tx.requestTxTimestamp(replies, responder.interleaveKey != 0);
                 replies++;
             }
@@ -217,11 +226,13 @@ public final class ServerWorker implements Runnable {
 
     private void sendReplies(int s, UdpSocket socket, int replies) {
         // T3 as late as possible: one clock reading for the whole batch, just before sendmmsg.
-        long t3 = NtpTimestamp.fromUnixNs(kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)));
+        long t3Ns = kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME));
+        long t3 = NtpTimestamp.fromUnixNs(t3Ns);
         for (int j = 0; j < replies; j++) {
             if (slotStamp[j]) {
                 responder.stampTransmit(tx.data(j), 0, t3, slotKey[j]); // keyed: until the kernel's better TX stamp
             }
+            counters.latency(t3Ns - slotRxNs[j]); // RX stamp to T3: the time the request spent in this daemon
         }
         int from = 0;
         while (from < replies) {
