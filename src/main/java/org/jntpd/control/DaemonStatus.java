@@ -22,9 +22,10 @@ public record DaemonStatus(Tracking tracking, List<SourceLine> sources) {
      *
      * @param kind  '^' server, '=' peer, '#' reference clock
      * @param state '*' system peer, '+' combined, '-' candidate not combined, 'x' falseticker, '~' outlier, '?' unusable
+     * @param note  why an unusable source is unusable ("answering unsynchronised (leap 3)"), else null
      */
     public record SourceLine(char kind, char state, String name, int stratum, int pollLog2, int reach,
-            double lastSampleAgoS, double offsetS, double sigmaS, double jitterS, long samples) {}
+            double lastSampleAgoS, double offsetS, double sigmaS, double jitterS, long samples, String note) {}
 
     public static final DaemonStatus EMPTY = new DaemonStatus(
             new Tracking(false, NtpPacket.STRATUM_UNSYNCHRONIZED, "", null, 0, 0, 0, 0, 0, 0,
@@ -62,9 +63,10 @@ public record DaemonStatus(Tracking tracking, List<SourceLine> sources) {
         b.append("MS Name/IP address                     Stratum Poll Reach LastRx Last sample (offset +/- sigma)\n");
         b.append("====================================================================================================\n");
         for (SourceLine s : sources) {
-            b.append(String.format(Locale.ROOT, "%c%c %-38s %7d %4d %5o %6s %+.9f +/- %.9f%n", s.kind(), s.state(),
+            b.append(String.format(Locale.ROOT, "%c%c %-38s %7d %4d %5o %6s %+.9f +/- %.9f%s%n", s.kind(), s.state(),
                     s.name().length() > 38 ? s.name().substring(0, 38) : s.name(), s.stratum(), s.pollLog2(), s.reach(),
-                    s.samples() == 0 ? "-" : ago(s.lastSampleAgoS()), s.offsetS(), s.sigmaS()));
+                    s.samples() == 0 ? "-" : ago(s.lastSampleAgoS()), s.offsetS(), s.sigmaS(),
+                    s.note() == null ? "" : "  " + s.note()));
         }
         return b.toString();
     }

@@ -120,7 +120,11 @@ final class NtpClient implements ClientSockets.Handler {
                         p.source.name(), p.source.offsetNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9));
             }
             listener.sample(p.source.name(), nowNs);
-            publisher.update(nowNs);
+            publisher.update();
+        } else if ((flags & Association.RESELECT) != 0) {
+            Log.info(p.source.name() + ": answers unsynchronised (leap " + packet.leap() + ", stratum " + packet.stratum()
+                    + "); not selectable");
+            publisher.update();
         } else if (p.assoc.lastVerdict() != PacketVerdict.ACCEPTED && Log.enabled(Log.Level.DEBUG)) {
             Log.debug(p.source.name() + ": packet not used: " + p.assoc.lastVerdict());
         }

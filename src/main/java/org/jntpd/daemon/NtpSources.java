@@ -250,7 +250,7 @@ final class NtpSources implements AutoCloseable {
         }
         sync.removeSource(p.source);
         sync.removeStepListener(p.assoc);
-        Log.notice("removed source " + p.source.name() + " (" + p.assoc.lastVerdict() + ")");
+        Log.notice("removed source " + p.source.name() + ": " + p.assoc.demobiliseReason());
         if (p.pool != null) {
             p.pool.inUse.remove(p.address.getAddress());
             p.pool.dropped.add(p.address.getAddress());

@@ -14,7 +14,8 @@ final class OneShot {
     private static final int MIN_SAMPLES = 4;
 
     /** The last update's result (written on the loop thread, read by the main thread). */
-    private record Measurement(SyncStatus status, double offsetS, double correctionS, int samples, String message) {}
+    private record Measurement(SyncStatus status, double offsetS, double correctionS, int samples, boolean answered,
+            String message) {}
 
     private final boolean print;
     private final boolean set;
@@ -34,7 +35,8 @@ final class OneShot {
 
     /** The synchroniser published (loop thread); {@code correctionS}: what the software clock already corrects. */
     void published(Synchroniser sync, double correctionS) {
-        measurement = new Measurement(sync.status(), sync.lastOffsetS(), correctionS, samples, sync.statusMessage());
+        measurement = new Measurement(sync.status(), sync.lastOffsetS(), correctionS, samples, sync.anyAnswered(),
+                sync.statusMessage());
     }
 
     /** Waits for the answer, runs {@code stop}, prints the result; returns the exit code. */
@@ -60,8 +62,9 @@ final class OneShot {
         }
         stop.run();
         if (m == null || m.status() != SyncStatus.SYNCHRONISED) {
-            // Without a single sample the synchroniser's status still reads as if no server were configured.
-            String why = m == null || m.samples() == 0 ? "no server answered within " + timeoutS + " s" : m.message();
+            // A server that answered, if only to say it is unsynchronised, is named by the synchroniser's status.
+            String why = m == null || m.samples() == 0 && !m.answered() ? "no server answered within " + timeoutS + " s"
+                    : m.message();
             System.err.println("jntpd: no usable source: " + why);
             return 1;
         }

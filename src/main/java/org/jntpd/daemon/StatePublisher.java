@@ -2,6 +2,7 @@ package org.jntpd.daemon;
 
 import java.util.Objects;
 import org.jntpd.base.Log;
+import org.jntpd.clock.ClockControl;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.metrics.SyncMetrics;
 import org.jntpd.mode6.ControlSnapshot;
@@ -12,10 +13,14 @@ import org.jntpd.sync.SystemState;
 
 /**
  * Runs the synchroniser (an update after new samples, its timer when due) and publishes each result: the loopstats
- * line of a clock update, the state to serve ({@link SyncLoop.Listener#published}), the snapshots jntpc and ntpq read, and a
- * log line and {@link SyncLoop.Listener#statusChanged} when the status or the system peer changes.
+ * line of a clock update, the state to serve ({@link SyncLoop.Listener#published}), the snapshots jntpc and ntpq read,
+ * and a log line and {@link SyncLoop.Listener#statusChanged} when the status or the system peer changes. Each run of the
+ * synchroniser is timed by a clock reading of its own, taken just before it: a run may start or end a slew, and the
+ * rate changes when the run happens, not at the loop pass's start (a pass whose packets took 100 ms of cold code, seen
+ * at start-up on a busy machine, would otherwise misplace an 83333-ppm slew by 8 ms).
  */
 final class StatePublisher {
+    private final ClockControl clock;
     private final Synchroniser sync;
     private final SyncLoop.Listener listener;
     private final StatsFiles stats;
@@ -29,8 +34,9 @@ final class StatePublisher {
     private SyncStatus lastStatus;
     private String lastPeer;
 
-    StatePublisher(Synchroniser sync, SyncLoop.Listener listener, StatsFiles stats, NtpSources ntp,
+    StatePublisher(ClockControl clock, Synchroniser sync, SyncLoop.Listener listener, StatsFiles stats, NtpSources ntp,
             RefclockSources refclocks, int configuredSources) {
+        this.clock = clock;
         this.sync = sync;
         this.listener = listener;
         this.stats = stats;
@@ -62,14 +68,16 @@ final class StatePublisher {
         return control;
     }
 
-    /** A source took a new sample: the synchroniser updates, and the result is published. */
-    void update(long nowNs) {
+    /** A source took a new sample (or stopped being usable): the synchroniser updates, and the result is published. */
+    void update() {
+        long nowNs = clock.nowNs();
         sync.update(nowNs);
         publish(nowNs);
     }
 
-    /** Runs the synchroniser's timer if it is due at {@code nowNs}; returns when it is due next. */
-    long runTimer(long nowNs) {
+    /** Runs the synchroniser's timer if it is due now; returns when it is due next. */
+    long runTimer() {
+        long nowNs = clock.nowNs();
         if (nowNs - sync.nextTimerNs() >= 0) {
             sync.onTimer(nowNs);
             publish(nowNs);

@@ -5,6 +5,7 @@ import java.util.List;
 import org.jntpd.config.ServerSpec;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.sync.Source;
+import org.jntpd.sync.SourceState;
 import org.jntpd.sync.Synchroniser;
 import org.jntpd.sync.SystemState;
 import org.jntpd.wire.NtpPacket;
@@ -40,8 +41,10 @@ final class StatusSnapshot {
             case UNSELECTABLE -> '?';
         };
         boolean measured = src.samples() > 0;
+        Source.Unusable why = src.state() == SourceState.UNSELECTABLE ? src.unusable(nowNs, src.maxDistanceNs()) : null;
         return new DaemonStatus.SourceLine(kind, state, src.name(), src.stratum(), pollLog2, reach,
                 measured ? (nowNs - src.lastSampleNs()) * 1e-9 : 0, measured ? src.offsetNs(nowNs) * 1e-9 : 0,
-                measured ? src.offsetSigmaNs(nowNs) * 1e-9 : 0, measured ? src.jitterNs() * 1e-9 : 0, src.samples());
+                measured ? src.offsetSigmaNs(nowNs) * 1e-9 : 0, measured ? src.jitterNs() * 1e-9 : 0, src.samples(),
+                why == null ? null : why.text);
     }
 }

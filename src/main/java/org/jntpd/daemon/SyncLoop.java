@@ -19,11 +19,12 @@ import org.jntpd.sync.SystemState;
 
 /**
  * The client side of the daemon on one thread, chrony's event loop in small. Each pass reads the disciplined clock
- * once, after the wait, and that time is the time of everything the pass handles: what the client sockets received
+ * after the wait, and that time is the time of the events the pass handles: what the client sockets received
  * ({@link ClientSockets}, to {@link NtpClient}), a re-synchronisation asked for, new addresses
- * ({@link NtpSources}), reference clock samples ({@link RefclockSources}), associations due to poll, the
- * synchroniser's timer ({@link StatePublisher}) and the drift file ({@link DriftSaver}); then it waits for the
- * sockets until the earliest deadline. The one other clock read is a request's send time, just before it leaves.
+ * ({@link NtpSources}), reference clock samples ({@link RefclockSources}), associations due to poll and the drift
+ * file ({@link DriftSaver}); the synchroniser, its timer included ({@link StatePublisher}), runs at a reading of its
+ * own, since it changes the clock's rate as it runs; then the loop waits for the sockets until the earliest deadline,
+ * measured from a fresh reading. The one other clock read is a request's send time, just before it leaves.
  * The modules come up in dependency order and go down in reverse, on this thread, when the loop ends.
  */
 public final class SyncLoop implements Agent {
@@ -80,7 +81,7 @@ public final class SyncLoop implements Agent {
         this.sockets = new ClientSockets(clock, kernelToClockNs, UdpSocket.Options.DEFAULT);
         this.ntpSources = new NtpSources(config, sync, sockets, keys);
         this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
-        this.publisher = new StatePublisher(sync, listener, stats, ntpSources, refclocks, config.servers().size());
+        this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size());
         this.client = new NtpClient(ntpSources, sockets, sync, stats, listener, publisher);
         this.drift = new DriftSaver(driftFile, sync, clock.nowNs());
     }
@@ -137,12 +138,13 @@ public final class SyncLoop implements Agent {
     }
 
     /**
-     * One pass: reads the clock once, handles what is due at that time, then waits for the sockets until the earliest
-     * deadline (at most 250 ms: the runner sees a stop within it, and the watchdog a heartbeat).
+     * One pass: reads the clock, handles what is due at that time (the synchroniser reads its own), then waits for the
+     * sockets until the earliest deadline (at most 250 ms: the runner sees a stop within it, and the watchdog a
+     * heartbeat).
      */
     @Override
     public int doWork() {
-        long nowNs = clock.nowNs(); // the pass's one reading: the time of every event it handles
+        long nowNs = clock.nowNs(); // the time of the events this pass handles (the synchroniser reads its own)
         int work = ready;
         ready = 0; // what a failing pass left unread stays in the sockets for the next wait
         sockets.dispatch(work, nowNs, client);
@@ -153,13 +155,13 @@ public final class SyncLoop implements Agent {
         }
         ntpSources.mobiliseResolved(nowNs);
         if (refclocks.takeSamples()) {
-            publisher.update(nowNs);
+            publisher.update();
         }
         refclocks.checkReachability(nowNs);
         long next = Math.min(nowNs + MAX_WAIT_NS, client.pollDue(nowNs));
-        next = Math.min(next, publisher.runTimer(nowNs));
+        next = Math.min(next, publisher.runTimer());
         next = Math.min(next, drift.runTimer(nowNs));
-        long waitNs = next - nowNs;
+        long waitNs = next - clock.nowNs(); // the pass itself took time: a slew's end is not overshot by it
         ready = sockets.await(waitNs <= 0 ? 0 : (int) (Math.min(MAX_WAIT_NS, waitNs + NS_PER_MS - 1) / NS_PER_MS));
         return work;
     }

@@ -36,15 +36,25 @@ public final class Association implements ClockStepListener {
     public static final int DEMOBILISE = 4;
     /** With DEMOBILISE, for a pool member: mobilise another of the pool's addresses. */
     public static final int REPLACE = 8;
+    /**
+     * {@link #receive}: no sample, but what selection sees of the source changed (it answered unsynchronised); run
+     * {@code Synchroniser.update} so that the status says so and the source is no longer used.
+     */
+    public static final int RESELECT = 16;
 
     static final int BURST_COUNT = 8;
     static final long BURST_SPACING_NS = 2_000_000_000L;
-    /** Every this many unanswered polls in a row the poll interval doubles ... */
-    static final int MISSES_PER_BACKOFF = 8;
-    /** ... up to this many steps above minpoll, so that an intermittent link is noticed soon after it returns. */
-    static final int UNREACHABLE_BACKOFF_STEPS = 2;
-    /** A new association's source counts as pending (its first answer awaited) for this many polls. */
-    static final int PENDING_POLLS = 2;
+    /**
+     * Every this many unanswered polls in a row the poll interval doubles, up to maxpoll: a server gone for a day
+     * costs about 90 requests (it cost 340 at the former cap of minpoll + 2), which is what chronyd sends too.
+     */
+    static final int MISSES_PER_BACKOFF = 4;
+    /**
+     * A new association's source counts as pending (its first answer awaited) until this many requests in a row went
+     * unanswered, burst requests counted one by one: with iburst a dead server stops holding the others back after
+     * about 4 s (chronyd: 4 s), without it after two polls (chronyd needs three samples then too).
+     */
+    static final int PENDING_REQUESTS = 2;
     /** A pool member or passive peer unreachable (or a pool member a falseticker) for this many polls is dropped. */
     static final int POLLS_TO_DROP = 8;
     static final int MAX_VERSION = 4;
@@ -62,10 +72,13 @@ public final class Association implements ClockStepListener {
     private long nextPollNs;
     private int burstRemaining;
     private boolean answeredSincePoll = true;
+    private boolean answeredSinceRequest = true;
+    private int unansweredRequests;
     private int missedPolls;
     private int unreachablePolls;
     private int falsetickerPolls;
     private boolean demobilised;
+    private String demobiliseReason;
 
     private boolean awaiting;
     private long xmtNtp64;
@@ -153,6 +166,10 @@ public final class Association implements ClockStepListener {
         if (burstRemaining > 0) {
             burstRemaining--;
         }
+        if (!answeredSinceRequest && ++unansweredRequests >= PENDING_REQUESTS) {
+            source.setPending(false);
+        }
+        answeredSinceRequest = false;
         fillRequest(nowNs, request, sys);
         // Burst packets 2 s apart, or closer when even minpoll is shorter (chrony: "2 seconds or less").
         long minPollNs = Units.log2ToNs(minPollLog2);
@@ -166,8 +183,7 @@ public final class Association implements ClockStepListener {
         if (answeredSincePoll) {
             missedPolls = 0;
         } else if (++missedPolls % MISSES_PER_BACKOFF == 0) {
-            int cap = Math.min(cfg.maxPollLog2(), minPollLog2 + UNREACHABLE_BACKOFF_STEPS);
-            pollLog2 = Math.max(pollLog2, Math.min(pollLog2 + 1, cap));
+            pollLog2 = Math.max(pollLog2, Math.min(pollLog2 + 1, cfg.maxPollLog2()));
         }
         answeredSincePoll = false;
         reach = (reach << 1) & 0xFF;
@@ -175,19 +191,19 @@ public final class Association implements ClockStepListener {
             source.setReachable(false);
             unreachablePolls++;
         }
-        if (unreachablePolls > PENDING_POLLS) {
-            source.setPending(false);
-        }
         falsetickerPolls = source.state() == SourceState.FALSETICKER ? falsetickerPolls + 1 : 0;
         boolean ephemeral = cfg.mode() == AssociationConfig.Mode.SYMMETRIC_PASSIVE;
-        if ((cfg.pool() || ephemeral) && unreachablePolls >= POLLS_TO_DROP
-                || cfg.pool() && falsetickerPolls >= POLLS_TO_DROP) {
-            return demobilise();
+        if ((cfg.pool() || ephemeral) && unreachablePolls >= POLLS_TO_DROP) {
+            return demobilise((source.everReachable() ? "unreachable for " : "no answer to ") + unreachablePolls + " polls");
+        }
+        if (cfg.pool() && falsetickerPolls >= POLLS_TO_DROP) {
+            return demobilise("a falseticker for " + falsetickerPolls + " polls");
         }
         return 0;
     }
 
-    private int demobilise() {
+    private int demobilise(String reason) {
+        demobiliseReason = reason;
         demobilised = true;
         awaiting = false;
         source.setReachable(false);
@@ -228,11 +244,14 @@ public final class Association implements ClockStepListener {
             p.leapVersionMode(0, cfg.version(), NtpPacket.MODE_CLIENT).stratum(0).pollLog2(pollLog2).precisionLog2(0)
                     .rootDelay(0).rootDispersion(0).refId(0).referenceTs(0).originTs(origin).receiveTs(receive);
         } else {
-            boolean synced = sys.synced();
+            // RFC 5905 7.3: stratum 16 (unsynchronised) goes on the wire as 0.
+            boolean synced = sys.synced() && sys.stratum() < NtpPacket.STRATUM_UNSYNCHRONIZED;
             long receive = peerRxLocalNs == 0 ? 0 : NtpTimestamp.fromUnixNs(peerRxLocalNs);
             transmit = NtpTimestamp.fromUnixNs(nowNs);
-            p.leapVersionMode(sys.leapIndicator(), cfg.version(), cfg.mode().wireMode)
-                    .stratum(synced ? sys.stratum() : 0).pollLog2(pollLog2).precisionLog2(sys.precisionLog2())
+            p.leapVersionMode(synced ? sys.leapIndicator() : NtpPacket.LEAP_UNSYNCHRONIZED, cfg.version(),
+                    cfg.mode().wireMode)
+                    .stratum(synced ? sys.stratum() : NtpPacket.STRATUM_UNSPECIFIED).pollLog2(pollLog2)
+                    .precisionLog2(sys.precisionLog2())
                     .rootDelay(synced ? sys.rootDelayShort() : 0).rootDispersion(synced ? sys.rootDispersionShort(nowNs) : 0)
                     .refId(synced ? sys.refId() : INIT_REFID).referenceTs(sys.referenceNtp64()).originTs(peerXmtNtp64)
                     .receiveTs(receive);
@@ -256,8 +275,9 @@ public final class Association implements ClockStepListener {
 
     /**
      * A packet from this association's peer, its header in {@code p} (read in place, not kept), received at local
-     * time {@code rxNs}. Returns {@link #SAMPLE} when the source accepted a new sample, DEMOBILISE(|REPLACE) on KoD
-     * DENY/RSTR, else 0; {@link #lastVerdict()} says why.
+     * time {@code rxNs}. Returns {@link #SAMPLE} when the source accepted a new sample, {@link #RESELECT} when it
+     * answered unsynchronised (the first time), DEMOBILISE(|REPLACE) on KoD DENY/RSTR, else 0; {@link #lastVerdict()}
+     * says why.
      */
     public int receive(NtpPacket p, long rxNs) {
         if (demobilised) {
@@ -320,10 +340,19 @@ public final class Association implements ClockStepListener {
             prevTxLocalNs = xmtLocalNs;
         }
         if (kiss && (refId == NtpPacket.KISS_DENY || refId == NtpPacket.KISS_RSTR)) {
-            return verdict(PacketVerdict.KOD_DENY, demobilise());
+            return verdict(PacketVerdict.KOD_DENY, demobilise("refused by the server (kiss-o'-death "
+                    + (refId == NtpPacket.KISS_DENY ? "DENY" : "RSTR") + ")"));
+        }
+        if (reach == 0 && pollLog2 > minPollLog2) {
+            // Back after an outage: the estimate aged, measure at minpoll until it is good again, from now on (the
+            // next poll was scheduled a long interval ahead when this request went out).
+            pollLog2 = minPollLog2;
+            nextPollNs = Math.min(nextPollNs, rxNs + randomisedIntervalNs());
         }
         reach |= 1;
         answeredSincePoll = true;
+        answeredSinceRequest = true;
+        unansweredRequests = 0;
         unreachablePolls = 0;
         source.setReachable(true);
         if (kiss && refId == NtpPacket.KISS_RATE) {
@@ -331,7 +360,7 @@ public final class Association implements ClockStepListener {
             return verdict(PacketVerdict.KOD_RATE, 0);
         }
         if (leap == 3 || stratum == 0 || stratum >= 16) {
-            return verdict(PacketVerdict.UNSYNCHRONISED, 0);
+            return verdict(PacketVerdict.UNSYNCHRONISED, source.answeredUnsynchronised(leap, stratum) ? RESELECT : 0);
         }
         if (cfg.localRefId() != 0 && refId == cfg.localRefId() && stratum > 1) {
             return verdict(PacketVerdict.LOOP, 0);
@@ -363,10 +392,21 @@ public final class Association implements ClockStepListener {
         sample.set(t4, offsetNs, delayNs, dispersionNs, rootDelayNs, rootDispersionNs, stratum, refId, leap,
                 p.precisionLog2());
         if (!source.accumulate(sample)) {
+            // A spike or a change (a step, a frequency the filter did not expect): ask again at minpoll rather than
+            // one long interval later, so that a change is confirmed (three in a row) in minutes, not hours.
+            if (burstRemaining == 0 && pollLog2 > minPollLog2) {
+                nextPollNs = Math.min(nextPollNs, rxNs + Units.log2ToNs(minPollLog2));
+            }
             return verdict(PacketVerdict.SPIKE, 0);
         }
         if (burstRemaining == 0) {
-            pollLog2 = PollPolicy.advise(source, pollLog2, minPollLog2, cfg.maxPollLog2(), cfg.pollCost());
+            int advised = PollPolicy.advise(source, pollLog2, minPollLog2, cfg.maxPollLog2(), cfg.pollCost());
+            if (advised < pollLog2) {
+                // Shorter from now on: the next poll was scheduled at the longer interval when this request went out.
+                pollLog2 = advised;
+                nextPollNs = Math.min(nextPollNs, rxNs + randomisedIntervalNs());
+            }
+            pollLog2 = advised;
         }
         return verdict(PacketVerdict.ACCEPTED, SAMPLE);
     }
@@ -464,6 +504,11 @@ public final class Association implements ClockStepListener {
 
     public boolean demobilised() {
         return demobilised;
+    }
+
+    /** Why the association demobilised ("unreachable for 8 polls", "a falseticker for 8 polls", ...), else null. */
+    public String demobiliseReason() {
+        return demobiliseReason;
     }
 
     public long sent() {

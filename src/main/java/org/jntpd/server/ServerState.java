@@ -10,7 +10,9 @@ import org.jntpd.wire.NtpPacket;
  * volatile reference (no locks; a worker reads it once per batch). Wire-ready: short-format and raw fields.
  *
  * @param leap             leap indicator 0-3 (3 = unsynchronised)
- * @param stratum          1-15, or 16 while unsynchronised
+ * @param stratum          1-15 as sent; 0 (unspecified) while unsynchronised: RFC 5905 section 7.3 keeps 16 for the
+ *                         internal "unsynchronised" and maps it to 0 on the wire, as ntpd and chronyd send it (a
+ *                         larger value, e.g. a synchronised state one stratum beyond 15, is sent as 0 too)
  * @param precisionLog2    the clock's precision, log2 seconds
  * @param rootDelayShort   root delay in NTP short format
  * @param rootDispBaseNs   root dispersion at {@code refTimeUnixNs}
@@ -22,9 +24,18 @@ import org.jntpd.wire.NtpPacket;
 public record ServerState(int leap, int stratum, int precisionLog2, int rootDelayShort, long rootDispBaseNs,
         double dispRatePpm, int refId, long refTimeNtp64, long refTimeUnixNs) {
 
-    /** Not synchronised: LI 3, stratum 16, refid INIT (what ntpd shows before it first synchronises). */
+    public ServerState {
+        if (stratum >= NtpPacket.STRATUM_UNSYNCHRONIZED) {
+            stratum = NtpPacket.STRATUM_UNSPECIFIED;
+        }
+    }
+
+    /**
+     * Not synchronised: LI 3, stratum 0 on the wire (RFC 5905 7.3: 16 is the internal unsynchronised), refid INIT
+     * (what ntpd shows before it first synchronises).
+     */
     public static ServerState unsynchronised(int precisionLog2) {
-        return new ServerState(NtpPacket.LEAP_UNSYNCHRONIZED, NtpPacket.STRATUM_UNSYNCHRONIZED, precisionLog2, 0, 0, 0,
+        return new ServerState(NtpPacket.LEAP_UNSYNCHRONIZED, NtpPacket.STRATUM_UNSPECIFIED, precisionLog2, 0, 0, 0,
                 NtpPacket.REFID_INIT, 0, 0);
     }
 

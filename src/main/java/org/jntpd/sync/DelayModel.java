@@ -76,6 +76,14 @@ final class DelayModel {
         return (Math.max(0, delayNs - minNs) + uncertainty) / 2;
     }
 
+    /**
+     * How far {@code delayNs} exceeds the path's minimum, ns: the queueing in this sample. 0 while the minimum is not
+     * yet known ({@value #MIN_FOR_MINIMUM} delays).
+     */
+    double excessNs(long delayNs) {
+        return count < MIN_FOR_MINIMUM ? 0 : Math.max(0, delayNs - minNs);
+    }
+
     /** Resets after a clock step would make old delays meaningless (not needed: delays are step-free) or a path change. */
     void clear() {
         count = 0;

@@ -10,6 +10,19 @@ import org.jntpd.wire.NtpPacket;
  * the arrays are reused (no allocation once they have grown to the number of sources).
  */
 final class Selection {
+    /**
+     * Each stratum further from the primary reference counts as this much more distance when the system peer is
+     * chosen (chrony's {@code stratumweight}, 1 ms): a stratum-2 peer must be clearly better than a stratum-1
+     * server to define this host's stratum, refid and root distance.
+     */
+    static final double STRATUM_WEIGHT_NS = 1e6;
+    /** Added to a challenger's distance (chrony's {@code reselectdist}, 100 us): the current system peer is favoured. */
+    static final double RESELECT_NS = 1e5;
+    /**
+     * A challenger replaces a surviving system peer once its score, the product over updates of the peer's distance
+     * over its own, exceeds this (chrony's SCORE_LIMIT): twice as close takes about four updates, 10% closer about 24.
+     */
+    static final double SCORE_LIMIT = 10;
     private Source[] work = new Source[8];
     private double[] endpoints = new double[16];
     private int[] kinds = new int[16];
@@ -34,7 +47,12 @@ final class Selection {
     /** Leap announced by a majority of survivors: 0, 1 (insert) or 2 (delete). */
     int leapVote;
 
+    /** Local time of the previous run: sources with samples newer than it take part in the scoring. */
+    private long lastRunNs = Long.MIN_VALUE;
+
     void run(List<Source> sources, long nowNs, SyncConfig cfg, boolean everSelected) {
+        long previousRunNs = lastRunNs;
+        lastRunNs = nowNs;
         int n = sources.size();
         grow(n);
         candidates = 0;
@@ -75,8 +93,8 @@ final class Selection {
             status = SyncStatus.TOO_FEW_SURVIVORS;
             return;
         }
-        setAsideSuspects();
-        combine(nowNs, previousPeer);
+        setAsideSuspects(previousPeer);
+        combine(nowNs, previousPeer, previousRunNs);
         status = SyncStatus.SYNCHRONISED;
     }
 
@@ -207,9 +225,13 @@ final class Selection {
 
     /**
      * Leaves suspect survivors (spiking or just stepped) out of the combination while steady ones exist: they
-     * voted, but their estimate is in doubt.
+     * voted, but their estimate is in doubt. A suspect system peer keeps its role (a momentary spike does not hop
+     * this host to another source, stratum and refid) but not its weight.
      */
-    private void setAsideSuspects() {
+    private boolean peerSetAside;
+
+    private void setAsideSuspects(Source previousPeer) {
+        peerSetAside = false;
         int steady = 0;
         for (int i = 0; i < candidates; i++) {
             if (alive[i] && !work[i].suspect()) {
@@ -224,8 +246,14 @@ final class Selection {
                 alive[i] = false;
                 work[i].setState(SourceState.OUTLIER);
                 survivors--;
+                peerSetAside |= work[i] == previousPeer;
             }
         }
+    }
+
+    /** The distance the system peer is chosen by: the source's distance plus its strata above the closest survivor's. */
+    private static double selectionDistanceNs(Source s, long nowNs, int minStratum) {
+        return s.distanceNs(nowNs) + (s.stratum() - minStratum) * STRATUM_WEIGHT_NS;
     }
 
     /**
@@ -234,7 +262,7 @@ final class Selection {
      * others still vote in the selection and the leap vote, but a PPS must not be pulled by a server a few
      * milliseconds off whose weight jumps whenever its root dispersion is reset.
      */
-    private void combine(long nowNs, Source previousPeer) {
+    private void combine(long nowNs, Source previousPeer, long previousRunNs) {
         boolean preferSurvives = false;
         for (int i = 0; i < candidates; i++) {
             preferSurvives |= alive[i] && work[i].config().prefer();
@@ -245,9 +273,15 @@ final class Selection {
         double fSum = 0;
         int votesInsert = 0;
         int votesDelete = 0;
+        int minStratum = Integer.MAX_VALUE;
+        for (int i = 0; i < candidates; i++) {
+            if (alive[i] && (!preferSurvives || work[i].config().prefer())) {
+                minStratum = Math.min(minStratum, work[i].stratum());
+            }
+        }
         Source best = null;
-        double bestWeight = -1;
-        boolean keepPrevious = false;
+        double bestDistance = Double.MAX_VALUE;
+        boolean keepPrevious = peerSetAside;
         for (int i = 0; i < candidates; i++) {
             if (!alive[i]) {
                 continue;
@@ -269,16 +303,16 @@ final class Selection {
             double fw = 1 / s.frequencyVariance(nowNs);
             fwSum += fw;
             fSum += fw * s.frequency();
+            double d = selectionDistanceNs(s, nowNs, minStratum);
             boolean better = s.config().prefer() && (best == null || !best.config().prefer())
-                    || (best == null || !best.config().prefer()) && w > bestWeight;
+                    || (best == null || !best.config().prefer()) && d < bestDistance;
             if (better) {
                 best = s;
-                bestWeight = w;
+                bestDistance = d;
             }
             keepPrevious |= s == previousPeer;
         }
-        // Keep the system peer while it survives (no clock hopping), unless a preferred source took over.
-        systemPeer = keepPrevious && !(best != null && best.config().prefer() && best != previousPeer) ? previousPeer : best;
+        systemPeer = choosePeer(nowNs, previousPeer, previousRunNs, best, keepPrevious, preferSurvives, minStratum);
         for (int i = 0; i < candidates; i++) {
             if (work[i] == systemPeer) {
                 work[i].setState(SourceState.SYSTEM_PEER);
@@ -290,5 +324,49 @@ final class Selection {
         frequencyVariance = 1 / fwSum;
         leapVote = 2 * votesInsert > survivors ? NtpPacket.LEAP_ADD_SECOND
                 : 2 * votesDelete > survivors ? NtpPacket.LEAP_DELETE_SECOND : NtpPacket.LEAP_NONE;
+    }
+
+    /**
+     * chrony's reselection: the system peer stays while it survives; each update, every other combined source's
+     * score is multiplied by the peer's selection distance over its own (plus {@link #RESELECT_NS}), for the sources
+     * with a sample since the last run, and the first to exceed {@link #SCORE_LIMIT} takes over. So a source a
+     * stratum further away (1 ms more) cannot win on one good sample and stay; and one that took over while the
+     * peer was out wins it back as soon as it is consistently closer. A preferred source takes over at once.
+     */
+    private Source choosePeer(long nowNs, Source previousPeer, long previousRunNs, Source best, boolean keepPrevious,
+            boolean preferSurvives, int minStratum) {
+        if (!keepPrevious || best != null && best.config().prefer() && !previousPeer.config().prefer()) {
+            resetScores();
+            return best;
+        }
+        double peerDistance = selectionDistanceNs(previousPeer, nowNs, minStratum);
+        boolean peerUpdated = previousPeer.lastSampleNs() - previousRunNs > 0;
+        Source challenger = null;
+        double top = SCORE_LIMIT;
+        for (int i = 0; i < candidates; i++) {
+            Source s = work[i];
+            if (!alive[i] || s == previousPeer || preferSurvives && !s.config().prefer()) {
+                continue;
+            }
+            if (peerUpdated || s.lastSampleNs() - previousRunNs > 0) {
+                s.selectionScore = Math.max(1, s.selectionScore * peerDistance
+                        / (selectionDistanceNs(s, nowNs, minStratum) + RESELECT_NS));
+            }
+            if (s.selectionScore > top) {
+                top = s.selectionScore;
+                challenger = s;
+            }
+        }
+        if (challenger != null) {
+            resetScores();
+            return challenger;
+        }
+        return previousPeer;
+    }
+
+    private void resetScores() {
+        for (int i = 0; i < candidates; i++) {
+            work[i].selectionScore = 1;
+        }
     }
 }

@@ -21,6 +21,44 @@ public final class Source {
     /** The first samples are never spikes: the filter has nothing to judge them by. */
     private static final int SAMPLES_BEFORE_GATE = 4;
     private static final double NS = 1e-9;
+    /**
+     * The declared part of a sample's noise (precisions, dispersion) is replaced by the source's measured noise once
+     * this many samples were seen, if that is smaller: a PPS in a guest declares 2^-20 s (its clock reads) and a
+     * dispersion of that size, yet pulses scatter by 100-200 ns.
+     */
+    static final int SAMPLES_BEFORE_MEASURED_NOISE = 16;
+    /** Memory of the measured noise, in samples. */
+    private static final double MEASURED_NOISE_MEMORY = 32;
+    /** With the asymmetry learnt, at least this share of a sample's delay-bound variance is still noise. */
+    private static final double MIN_ASYMMETRIC_SHARE = 0.05;
+    /** Nothing is measured more finely than 1 ns. */
+    private static final double MIN_NOISE_VAR = 1e-18;
+
+    /** Why selection cannot use a source ({@link #unusable}), for the log and jntpc. */
+    public enum Unusable {
+        NOSELECT("noselect"),
+        /** New, its first answer still awaited ({@link #setPending}). */
+        AWAITING("awaiting a first answer"),
+        /** Never answered (a dead address, a server not running, a firewall). */
+        NOT_ANSWERING("not answering"),
+        /** Answered before, but not the last polls. */
+        UNREACHABLE("unreachable"),
+        /** Answers, but says it is not synchronised itself (LI 3, stratum 0 or 16). */
+        UNSYNCHRONISED("answering unsynchronised (leap 3)"),
+        /** Answers, but no sample was usable yet (spikes, beyond maxdelay or maxdist, bad timestamps). */
+        NO_SAMPLE("without a usable sample yet"),
+        /** Its stratum is 16 or more: this host would be unsynchronised. */
+        STRATUM("at stratum 16"),
+        /** Its distance (root distance, our delay and the estimate's uncertainty) exceeds maxdist. */
+        TOO_FAR("beyond maxdist");
+
+        /** How a status line names it ("1 answering unsynchronised (leap 3)"). */
+        public final String text;
+
+        Unusable(String text) {
+            this.text = text;
+        }
+    }
 
     private final SourceConfig config;
     private final KalmanBank bank = new KalmanBank();
@@ -28,7 +66,10 @@ public final class Source {
     private final Synchroniser owner;
 
     private boolean reachable;
+    private boolean everReachable;
     private boolean pending;
+    /** The producer's last answer said the source is not synchronised (cleared by the next accepted sample). */
+    private boolean answersUnsynchronised;
     private int leap = NtpPacket.LEAP_UNSYNCHRONIZED;
     private int stratum = NtpPacket.STRATUM_UNSYNCHRONIZED;
     private int refId;
@@ -42,8 +83,16 @@ public final class Source {
     /** Samples still to come before a source that just changed (a step) is combined again. */
     private int settling;
     private double jitterVar;
+    /** Recent mean of squared normalised innovations (1 when the filter predicts as well as it thinks). */
+    private double surprise = 1;
+    /** Memory of {@link #surprise}, in samples. */
+    private static final double SURPRISE_MEMORY = 2;
+    /** Mean squared innovation of accepted samples (s^2): the measured noise plus the prediction's own error. */
+    private double measuredNoiseVar;
     private double logNoiseVar = Double.NaN;
     private SourceState state = SourceState.UNSELECTABLE;
+    /** Selection's running score against the system peer (see Selection's reselection). */
+    double selectionScore = 1;
 
     Source(Synchroniser owner, SourceConfig config) {
         this.owner = owner;
@@ -65,19 +114,33 @@ public final class Source {
     public boolean accumulate(Sample s) {
         delays.add(s.delayNs);
         double bound = delays.errorBoundNs(s.delayNs) * NS;
+        double excess = delays.excessNs(s.delayNs) * NS;
+        if (bank.initialised()) {
+            // Queueing mostly one way: the error is largely the learnt bias, the rest is what is left of the bound.
+            double a = bank.asymmetry();
+            bound *= Math.sqrt(Math.max(1 - 4 * a * a, MIN_ASYMMETRIC_SHARE));
+        }
         double precision = Math.scalb(1.0, s.precisionLog2) + Math.scalb(1.0, owner.precisionLog2());
         double dispersion = s.dispersionNs * NS;
-        double modelled = bound * bound / 3 + precision * precision / 12 + dispersion * dispersion / 3;
+        double declared = precision * precision / 12 + dispersion * dispersion / 3;
+        if (samples >= SAMPLES_BEFORE_MEASURED_NOISE && settling == 0) {
+            // Never more than declared (a noisier source is the bank's noise scales' business, they only go up).
+            declared = Math.min(declared, Math.max(measuredNoiseVar, MIN_NOISE_VAR));
+        }
+        double modelled = bound * bound / 3 + declared;
         double r = modelled * (bank.initialised() ? bank.noiseScale() : 1);
         double z = s.offsetNs * NS;
         if (!bank.initialised()) {
             bank.reset(s.localTimeNs, z, modelled, owner.newSourceFrequency(), owner.newSourceFrequencyVariance());
             jitterVar = r;
+            measuredNoiseVar = r;
         } else {
-            double inn = z - bank.offset(s.localTimeNs);
-            double predicted = bank.offsetVariance(s.localTimeNs);
+            double inn = z - bank.measurement(s.localTimeNs, excess);
+            double predicted = bank.measurementVariance(s.localTimeNs, excess);
             double sigma = Math.sqrt(predicted + r);
             boolean spike = samples >= SAMPLES_BEFORE_GATE && Math.abs(inn) > SPIKE_GATE_SIGMA * sigma;
+            double z2 = Math.min(inn * inn / (sigma * sigma), SPIKE_GATE_SIGMA * SPIKE_GATE_SIGMA);
+            surprise += (z2 - surprise) / SURPRISE_MEMORY;
             if (spike) {
                 spikes++;
                 if (++consecutiveSpikes < SPIKES_TO_STEP) {
@@ -90,11 +153,13 @@ public final class Source {
                 settling--; // the filter still converges on the new regime: its innovations are not jitter
             } else {
                 jitterVar += (inn * inn - jitterVar) / 8;
+                measuredNoiseVar += (inn * inn - measuredNoiseVar) / Math.min(samples + 1, MEASURED_NOISE_MEMORY);
             }
-            bank.update(s.localTimeNs, z, modelled);
+            bank.update(s.localTimeNs, z, modelled, excess);
             consecutiveSpikes = 0;
         }
         logNoiseVar = Double.isNaN(logNoiseVar) ? Math.log(r) : logNoiseVar + (Math.log(r) - logNoiseVar) / 16;
+        answersUnsynchronised = false;
         leap = s.leap;
         stratum = s.stratum;
         refId = s.refId;
@@ -109,10 +174,35 @@ public final class Source {
     /** The producer's view of reachability (an association's reach register is non-zero; a refclock has signal). */
     public void setReachable(boolean reachable) {
         this.reachable = reachable;
+        everReachable |= reachable;
+    }
+
+    /**
+     * The source answered, but as unsynchronised (leap indicator 3, stratum 0 or 16): it is not selectable until a
+     * sample is accepted again, whatever estimate it holds, and it is no longer pending. Returns true when this
+     * changes what selection sees (the first such answer), so the producer can have selection run again.
+     */
+    public boolean answeredUnsynchronised(int leap, int stratum) {
+        boolean changed = !answersUnsynchronised;
+        answersUnsynchronised = true;
+        this.leap = leap;
+        this.stratum = stratum;
+        pending = false;
+        return changed;
+    }
+
+    /** Whether the last answer said the source is unsynchronised ({@link #answeredUnsynchronised}). */
+    public boolean answersUnsynchronised() {
+        return answersUnsynchronised;
     }
 
     public boolean reachable() {
         return reachable;
+    }
+
+    /** Whether the source ever answered (reachable at some time). */
+    public boolean everReachable() {
+        return everReachable;
     }
 
     /**
@@ -162,9 +252,29 @@ public final class Source {
         return Math.sqrt(bank.frequencyVariance(nowNs)) * 1e6;
     }
 
+    /**
+     * Estimated asymmetry of the path's queueing: the share of a sample's delay excess that shows as offset error
+     * (-1/2: all queueing on the way back, +1/2 on the way out, 0 symmetric). Samples are corrected by it.
+     */
+    public double asymmetry() {
+        return bank.asymmetry();
+    }
+
     /** Estimated wander of the local oscillator as seen against this source: the random-walk step per sqrt(s). */
     public double wanderPerSqrtS() {
         return bank.wander();
+    }
+
+    /**
+     * Variance of the predicted measurement at {@code nowNs} of a sample with the path's mean delay excess, s^2: the
+     * offset's variance plus what the asymmetry's uncertainty adds to such a sample.
+     */
+    double predictionVariance(long nowNs) {
+        double a = bank.asymmetry();
+        if (a * a <= 4 * bank.asymmetryVariance()) {
+            return bank.offsetVariance(nowNs); // no asymmetry detected: its uncertainty is not a reason to wait
+        }
+        return bank.measurementVariance(nowNs, 2 * delays.jitterScaleNs() * NS);
     }
 
     /** Variance of {@link #offsetNs(long)}, s^2. */
@@ -175,6 +285,14 @@ public final class Source {
     /** Frequency relative to the local clock, s/s. */
     double frequency() {
         return bank.frequency();
+    }
+
+    /**
+     * How much worse the filter predicted its last few samples than it expected (mean squared innovation in its own
+     * sigmas, about 1 when all is as modelled): a frequency that started to change, a path that changed.
+     */
+    public double surprise() {
+        return surprise;
     }
 
     /** Variance of {@link #frequency()}, (s/s)^2. */
@@ -221,9 +339,31 @@ public final class Source {
 
     /** Whether selection may consider the source at {@code nowNs}. */
     boolean selectable(long nowNs, long maxDistanceNs) {
+        return unusable(nowNs, maxDistanceNs) == null;
+    }
+
+    /** Why selection cannot consider the source at {@code nowNs}, or null when it can. */
+    public Unusable unusable(long nowNs, long maxDistanceNs) {
+        if (config.noselect()) {
+            return Unusable.NOSELECT;
+        }
+        if (!reachable) {
+            return everReachable ? Unusable.UNREACHABLE : pending ? Unusable.AWAITING : Unusable.NOT_ANSWERING;
+        }
+        if (answersUnsynchronised) {
+            return Unusable.UNSYNCHRONISED;
+        }
+        if (!bank.initialised()) {
+            return Unusable.NO_SAMPLE;
+        }
+        if (leap == NtpPacket.LEAP_UNSYNCHRONIZED) { // a reference clock without time
+            return Unusable.UNSYNCHRONISED;
+        }
         // Stratum 0 is a reference clock; from stratum 15 on this host would be 16, RFC 5905's unsynchronised.
-        return reachable && !config.noselect() && bank.initialised() && leap != NtpPacket.LEAP_UNSYNCHRONIZED
-                && stratum >= 0 && stratum + 1 < NtpPacket.STRATUM_UNSYNCHRONIZED && distanceNs(nowNs) < maxDistanceNs;
+        if (stratum < 0 || stratum + 1 >= NtpPacket.STRATUM_UNSYNCHRONIZED) {
+            return Unusable.STRATUM;
+        }
+        return distanceNs(nowNs) < maxDistanceNs ? null : Unusable.TOO_FAR;
     }
 
     public int leap() {

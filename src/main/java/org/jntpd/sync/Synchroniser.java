@@ -43,6 +43,8 @@ public final class Synchroniser {
     private double systemFrequencyVariance = Double.NaN;
     private LeapMode armedLeap = LeapMode.NONE;
     private long nextHousekeepingNs;
+    /** Local time of the last update or timer: when {@link #statusMessage()} judges the sources. */
+    private long lastNowNs;
 
     public Synchroniser(ClockControl clock, SyncConfig cfg) {
         this.clock = clock;
@@ -81,12 +83,28 @@ public final class Synchroniser {
     public Source addSource(SourceConfig config) {
         Source s = new Source(this, config);
         sources.add(s);
+        if (status == SyncStatus.NO_SOURCES) {
+            status = SyncStatus.NO_SELECTABLE_SOURCES; // until the first selection says more
+        }
         return s;
     }
 
     /** Removes a source (a demobilised association). */
     public void removeSource(Source s) {
         sources.remove(s);
+        if (sources.isEmpty() && status != SyncStatus.SYNCHRONISED) {
+            status = SyncStatus.NO_SOURCES;
+        }
+    }
+
+    /** Whether any source ever answered (an NTP server) or delivered (a reference clock). */
+    public boolean anyAnswered() {
+        for (Source s : sources) {
+            if (s.everReachable()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public List<Source> sources() {
@@ -114,6 +132,7 @@ public final class Synchroniser {
 
     /** Runs selection and, when it succeeds, the discipline; publishes the new state. Returns why (not) synchronised. */
     public SyncStatus update(long nowNs) {
+        lastNowNs = nowNs;
         selection.run(sources, nowNs, cfg, discipline.updated());
         status = selection.status;
         if (status == SyncStatus.SYNCHRONISED) {
@@ -192,6 +211,7 @@ public final class Synchroniser {
 
     /** Ends slews, arms and disarms leap seconds, ages the published state. Call at {@link #nextTimerNs()}. */
     public void onTimer(long nowNs) {
+        lastNowNs = nowNs;
         discipline.onTimer(nowNs);
         if (nowNs - nextHousekeepingNs >= 0) {
             nextHousekeepingNs = nowNs + HOUSEKEEPING_NS;
@@ -223,8 +243,7 @@ public final class Synchroniser {
             case SYNCHRONISED -> "synchronised to " + selection.systemPeer.name() + " (" + selection.survivors + " of "
                     + selection.candidates + " sources combined), offset " + fmt(lastOffsetS) + " s";
             case NO_SOURCES -> "no sources configured";
-            case NO_SELECTABLE_SOURCES -> "no selectable sources (" + selection.unselectable
-                    + " unreachable, unsynchronised, without samples or beyond maxdist)";
+            case NO_SELECTABLE_SOURCES -> "no selectable sources: " + unusableSummary();
             case NO_MAJORITY -> "no majority: only " + selection.agreeing + " of " + selection.candidates + " sources agree"
                     + (selection.pending > 0 ? " (" + selection.pending + " more awaited)" : "");
             case TOO_FEW_SURVIVORS -> "only " + selection.survivors + " sources agree, tos minsane requires " + cfg.minSane();
@@ -232,6 +251,24 @@ public final class Synchroniser {
                     + fmt(cfg.panicThresholdNs() * 1e-9) + " s: not correcting the clock";
             case STEPOUT_WAIT -> "offset " + fmt(lastOffsetS) + " s beyond the step threshold, waiting for the stepout interval";
         };
+    }
+
+    /** "1 not answering, 1 answering unsynchronised (leap 3)": the sources selection cannot use now, by reason. */
+    private String unusableSummary() {
+        int[] counts = new int[Source.Unusable.values().length];
+        for (Source s : sources) {
+            Source.Unusable why = s.unusable(lastNowNs, cfg.maxDistanceNs());
+            if (why != null) {
+                counts[why.ordinal()]++;
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        for (Source.Unusable u : Source.Unusable.values()) {
+            if (counts[u.ordinal()] > 0) {
+                b.append(b.isEmpty() ? "" : ", ").append(counts[u.ordinal()]).append(' ').append(u.text);
+            }
+        }
+        return b.isEmpty() ? "none of " + sources.size() + " usable" : b.toString();
     }
 
     private static String fmt(double v) {

@@ -33,8 +33,11 @@ public record SystemState(boolean synced, int leap, int stratum, int refId, long
         return synced ? leap : NtpPacket.LEAP_UNSYNCHRONIZED;
     }
 
-    /** Root dispersion grown at PHI (15 ppm) since the reference time, ns. */
+    /** Root dispersion grown at PHI (15 ppm) since the reference time, ns; never synchronised: nothing to grow from. */
     public long rootDispersionNs(long nowNs) {
+        if (referenceTimeNs == 0) {
+            return rootDispersionNs;
+        }
         return rootDispersionNs + Dispersion.grownNs(nowNs - referenceTimeNs);
     }
 

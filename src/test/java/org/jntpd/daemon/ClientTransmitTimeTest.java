@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
  * sockets here take no kernel timestamps at all; the clock is set by hand: the pass starts at T0, the request leaves
  * when the clock reads T0 + 5 ms, a server whose clock agrees with ours stamps T2 = T3 = T0 + 7.5 ms, and the reply is
  * handled in the pass of T0 + 10 ms. Sent at T0 + 5 ms: offset 0, delay 5 ms; with the pass's time: 2.5 ms and 10 ms.
+ * Likewise the synchroniser runs at a reading of its own (it may start or end a slew, and the clock's rate changes when
+ * it runs): the reply's handling took until T0 + 30 ms, and the update is timed T0 + 30 ms, not the pass's T0 + 10 ms
+ * (on a busy machine the first replies' cold code took 15-130 ms, which misplaced an 83333-ppm slew by up to 10 ms).
  */
 class ClientTransmitTimeTest {
     private static final long MS = 1_000_000L;
@@ -49,7 +52,9 @@ class ClientTransmitTimeTest {
                     ClientSockets sockets = new ClientSockets(clock, LongUnaryOperator.identity(), noStamps);
                     NtpSources sources = new NtpSources(config, sync, sockets, SymmetricKeys.NONE);
                     RefclockSources refclocks = new RefclockSources(sync, LongUnaryOperator.identity(), stats, QUIET)) {
-                StatePublisher publisher = new StatePublisher(sync, QUIET, stats, sources, refclocks, 1);
+                long[] publishedNs = {0};
+                StatePublisher publisher = new StatePublisher(clock, sync, (state, nowNs) -> publishedNs[0] = nowNs, stats,
+                        sources, refclocks, 1);
                 NtpClient client = new NtpClient(sources, sockets, sync, stats, QUIET, publisher);
                 long deadline = System.nanoTime() + 10_000 * MS;
                 while (sources.peers().isEmpty() && System.nanoTime() - deadline < 0) {
@@ -73,7 +78,7 @@ class ClientTransmitTimeTest {
                         .precisionLog2(-20).refId(GPS).referenceTs(t2).originTs(req.transmitTs()).receiveTs(t2).transmitTs(t2);
                 server.send(new DatagramPacket(answer, answer.length, request.getSocketAddress()));
 
-                clock.setNowNs(T0 + 10 * MS);
+                clock.setNowNs(T0 + 30 * MS); // the pass of T0 + 10 ms reaches the synchroniser 20 ms later
                 int ready = 0;
                 while (peer.assoc.received() == 0 && System.nanoTime() - deadline < 0) {
                     ready = sockets.await(100);
@@ -83,6 +88,7 @@ class ClientTransmitTimeTest {
                 assertEquals(PacketVerdict.ACCEPTED, peer.assoc.lastVerdict());
                 assertEquals(5 * MS, peer.assoc.lastDelayNs(), "T4 - T1 with T1 read just before the send");
                 assertEquals(0, peer.assoc.lastOffsetNs(), "no offset between two clocks that agree");
+                assertEquals(T0 + 30 * MS, publishedNs[0], "the synchroniser ran at its own clock reading");
             }
         }
     }

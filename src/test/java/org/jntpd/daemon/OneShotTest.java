@@ -25,6 +25,15 @@ class OneShotTest {
         return "server 127.0.0.1 port " + port + " iburst minpoll -2";
     }
 
+    private static String jntpc(Path socket, String command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(JntpdProcess.projectDir().resolve("bin/jntpc").toString(), "-s",
+                socket.toString(), command).redirectErrorStream(true);
+        pb.environment().put("JNTPD_CLASSPATH", Path.of(System.getProperty("jntpd.buildDir", "target"), "classes").toString());
+        Process p = pb.start();
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "jntpc finished");
+        return new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Runs {@code jntpd OPTION} with clock control on, on a virtual clock 50 ms ahead; it must exit with 0. */
     private static ExternalProgram.Result onVirtualClock(Path dir, int serverPort, String option) throws Exception {
         ExternalProgram.Result r = JntpdProcess.builder().dir(dir).virtualClock("0.05,0").config(serverLine(serverPort))
@@ -99,5 +108,32 @@ class OneShotTest {
         assertTrue(r.exitCode() > 0 && !r.timedOut(), r::toString);
         assertTrue(r.output().contains("jntpd: no usable source: no server answered within 20 s"), r::toString);
         assertTrue(tookMs < 30_000, "took " + tookMs + " ms");
+    }
+
+    /**
+     * A server that answers, but unsynchronised (a jntpd whose own server is down), is named as such: by -Q, and by
+     * a daemon's log and jntpc. It was reported as "no server answered" (-Q) and "no sources configured" (jntpc).
+     */
+    @Test
+    void shouldNameAServerThatAnswersUnsynchronised() throws Exception {
+        int silentPort = JntpdProcess.freePort("127.0.0.1");
+        try (JntpdProcess unsynced = JntpdProcess.start(serverLine(silentPort))) {
+            ExternalProgram.Result r = JntpdProcess.builder().config(serverLine(unsynced.port())).args("-Q").run(TIMEOUT);
+            assertTrue(r.exitCode() > 0 && !r.timedOut(), r::toString);
+            assertTrue(r.output().contains("jntpd: no usable source: no selectable sources: 1 answering unsynchronised (leap 3)"),
+                    r::toString);
+            Path socket = unsynced.dir().resolve("client.sock");
+            try (JntpdProcess client = JntpdProcess.builder().config(serverLine(unsynced.port()),
+                    "controlsocket " + socket).start()) {
+                String line = client.awaitLog("answers unsynchronised (leap 3, stratum 0)", 20_000);
+                String tracking = jntpc(socket, "tracking");
+                assertTrue(tracking.contains("Status          : no selectable sources: 1 answering unsynchronised (leap 3)"),
+                        () -> tracking + "\n" + client.log());
+                String sources = jntpc(socket, "sources");
+                assertTrue(sources.matches("(?s).*\\^\\? 127\\.0\\.0\\.1 .*  answering unsynchronised \\(leap 3\\)\n.*"), sources);
+                assertTrue(tracking.contains("Root dispersion : 0.000000000 seconds"),
+                        () -> "a never-synchronised daemon has no dispersion grown since 1970:\n" + tracking);
+            }
+        }
     }
 }

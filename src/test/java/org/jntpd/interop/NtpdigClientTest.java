@@ -55,6 +55,25 @@ class NtpdigClientTest {
         }
     }
 
+    /**
+     * An unsynchronised daemon (its only server is a port where nothing listens) answers LI 3 and stratum 0, the
+     * RFC 5905 "unspecified" that ntpd and chronyd send, not the internal 16: ntpdig names it ("stratum 0, probable
+     * KOD packet"; for 16 it said "stratum too high") and drops the reply, as it does for an unsynchronised ntpd.
+     */
+    @Test
+    void shouldSeeAnUnsynchronisedDaemonAsStratum0() throws Exception {
+        try (NetNamespace ns = NetNamespace.create();
+                JntpdProcess jntpd = JntpdProcess.builder().port(123).bindAddress("127.0.0.1")
+                        .commandPrefix(ns.exec().toArray(String[]::new)).config("server 127.0.0.1 port 9").start()) {
+            ExternalProgram.Result r = ExternalProgram.run(Duration.ofSeconds(20),
+                    ns.exec(ExternalProgram.withoutSysTime("ntpdig", "-p", "1", "-t", "2", "127.0.0.1")
+                            .toArray(String[]::new)));
+            String where = r + "\n--- jntpd\n" + jntpd.log();
+            assertTrue(r.exitCode() != 0, where);
+            assertTrue(r.output().contains("Response dropped: stratum 0"), where);
+        }
+    }
+
     /** The raw value of a top-level field of ntpdig's one-line JSON (strings keep their quotes). */
     private static String field(String json, String name) {
         Matcher m = Pattern.compile("\"" + name + "\":(\"[^\"]*\"|[^,}]+)").matcher(json);

@@ -84,8 +84,9 @@ class MetricsEndpointTest {
     private static double sourcesOffset(String sources, String name) {
         for (String line : sources.lines().toList()) {
             if (line.length() > 3 && line.substring(3).startsWith(name + " ")) {
-                String[] w = line.trim().split("\\s+");
-                return Double.parseDouble(w[w.length - 3]);
+                // "... OFFSET +/- SIGMA", and for an unusable source its reason after that
+                List<String> w = List.of(line.trim().split("\\s+"));
+                return Double.parseDouble(w.get(w.indexOf("+/-") - 1));
             }
         }
         throw new AssertionError("no line for " + name + " in\n" + sources);

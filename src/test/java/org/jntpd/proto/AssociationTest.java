@@ -3,6 +3,7 @@ package org.jntpd.proto;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
@@ -158,15 +159,73 @@ class AssociationTest {
         a.poll(T0, request, unsynced);
         NtpPacket h = reply(request, T0 + 15 * MS, T0 + 16 * MS);
         h.leap(3);
-        assertEquals(0, a.receive(h, T0 + 21 * MS));
+        // The first such answer changes what selection sees: the daemon runs it again, and the source says why.
+        assertEquals(Association.RESELECT, a.receive(h, T0 + 21 * MS));
         assertEquals(PacketVerdict.UNSYNCHRONISED, a.lastVerdict());
         assertEquals(1, a.reach());
+        assertEquals(Source.Unusable.UNSYNCHRONISED, a.source().unusable(T0 + 21 * MS, Long.MAX_VALUE));
+        assertFalse(a.source().pending(), "an answer, if unsynchronised, is no vote still to come");
         a.poll(T0 + 64 * S, request, unsynced);
         h = reply(request, T0 + 64 * S, T0 + 64 * S);
         h.stratum(16);
         assertEquals(0, a.receive(h, T0 + 64 * S + 21 * MS));
         assertEquals(PacketVerdict.UNSYNCHRONISED, a.lastVerdict());
         assertEquals(0, a.source().samples());
+        // A synchronised answer makes it usable again; a later unsynchronised one takes it out at once.
+        a.poll(T0 + 128 * S, request, unsynced);
+        assertEquals(Association.SAMPLE, a.receive(reply(request, T0 + 128 * S, T0 + 128 * S), T0 + 128 * S + 21 * MS));
+        assertNull(a.source().unusable(T0 + 128 * S + 21 * MS, Long.MAX_VALUE));
+        a.poll(T0 + 192 * S, request, unsynced);
+        h = reply(request, T0 + 192 * S, T0 + 192 * S);
+        h.leap(3);
+        assertEquals(Association.RESELECT, a.receive(h, T0 + 192 * S + 21 * MS));
+        assertEquals(Source.Unusable.UNSYNCHRONISED, a.source().unusable(T0 + 192 * S + 21 * MS, Long.MAX_VALUE));
+    }
+
+    @Test
+    void shouldAskAgainAtMinpollAfterASpike() {
+        Association a = association(AssociationConfig.server());
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        long t = T0;
+        for (int i = 0; i < 400 && a.pollLog2() < 8; i++) {
+            t = a.nextPollNs();
+            a.poll(t, request, unsynced);
+            long up = 100_000 + Math.round(20_000 * r.nextExponential());
+            long down = 100_000 + Math.round(20_000 * r.nextExponential());
+            a.receive(reply(request, t + up, t + up), t + up + down);
+        }
+        assertTrue(a.pollLog2() >= 8, "a quiet server: the interval grew to " + a.pollLog2());
+        t = a.nextPollNs();
+        a.poll(t, request, unsynced);
+        a.receive(reply(request, t + 50 * MS, t + 50 * MS), t + 200_000); // 50 ms off, nothing in the delay explains it
+        assertEquals(PacketVerdict.SPIKE, a.lastVerdict());
+        long nextS = (a.nextPollNs() - (t + 200_000)) / S;
+        assertTrue(nextS >= 60 && nextS <= 68, "asks again at minpoll (64 s), not one long interval later: " + nextS + " s");
+    }
+
+    @Test
+    void shouldStopCountingAsPendingAfterTwoUnansweredRequestsOfABurst() {
+        Association a = association(AssociationConfig.server().withIburst(true));
+        assertTrue(a.source().pending());
+        assertEquals(Association.SEND, a.poll(T0, request, unsynced));
+        assertEquals(T0 + 2 * S, a.nextPollNs(), "iburst: 2 s apart");
+        assertEquals(Association.SEND, a.poll(a.nextPollNs(), request, unsynced));
+        assertTrue(a.source().pending(), "one request unanswered");
+        assertEquals(Source.Unusable.AWAITING, a.source().unusable(T0 + 2 * S, Long.MAX_VALUE));
+        assertEquals(Association.SEND, a.poll(a.nextPollNs(), request, unsynced));
+        assertFalse(a.source().pending(), "two requests unanswered: no longer a vote to wait for");
+        assertEquals(Source.Unusable.NOT_ANSWERING, a.source().unusable(T0 + 4 * S, Long.MAX_VALUE));
+    }
+
+    @Test
+    void shouldSayWhyAPoolMemberIsDropped() {
+        Association a = association(AssociationConfig.server().withPool(true));
+        int flags = 0;
+        for (int i = 0; i < 20 && flags == 0; i++) {
+            flags = a.poll(a.nextPollNs(), request, unsynced) & ~Association.SEND;
+        }
+        assertEquals(Association.DEMOBILISE | Association.REPLACE, flags);
+        assertEquals("no answer to 8 polls", a.demobiliseReason());
     }
 
     @Test
@@ -217,7 +276,7 @@ class AssociationTest {
     }
 
     @Test
-    void shouldMarkAnUnansweredServerUnreachableAndBackOffALittle() {
+    void shouldMarkAnUnansweredServerUnreachableBackOffToMaxpollAndReturnToMinpollWhenItAnswers() {
         Association a = association(AssociationConfig.server());
         long t = T0;
         a.poll(t, request, unsynced);
@@ -231,13 +290,19 @@ class AssociationTest {
         }
         assertEquals(0, a.reach());
         assertFalse(a.source().reachable());
-        assertEquals(6, a.pollLog2(), "7 requests known unanswered, the 8th still out");
+        assertEquals(7, a.pollLog2(), "one step once 4 requests went unanswered; 7 known unanswered, the 8th still out");
         a.poll(a.nextPollNs(), request, unsynced);
-        assertEquals(7, a.pollLog2(), "one step once 8 requests went unanswered");
+        assertEquals(8, a.pollLog2(), "another step after 8");
         for (int i = 0; i < 24; i++) {
             a.poll(a.nextPollNs(), request, unsynced);
         }
-        assertEquals(8, a.pollLog2(), "never more than two steps above minpoll: an intermittent link is found again soon");
+        assertEquals(10, a.pollLog2(), "up to maxpoll: a server gone for a day costs about 90 requests, as with chronyd");
+        t = a.nextPollNs();
+        a.poll(t, request, unsynced);
+        a.receive(reply(request, t + 15 * MS, t + 16 * MS), t + 21 * MS);
+        assertEquals(6, a.pollLog2(), "back: its estimate aged, so measure at minpoll again");
+        long nextS = (a.nextPollNs() - (t + 21 * MS)) / S;
+        assertTrue(nextS >= 60 && nextS <= 68, "from now on, not after the long interval scheduled before: " + nextS + " s");
     }
 
     @Test

@@ -91,12 +91,16 @@ class ResponderTest {
     }
 
     @Test
-    void shouldServeUnsynchronisedStateAsLeap3Stratum16() throws Exception {
+    void shouldServeUnsynchronisedStateAsLeap3Stratum0() throws Exception {
         Responder r = responder("");
         r.respond(rx, 0, request(4, 3, 0, 0, 5), 0, CLIENT, 40000, T0, T0, ServerState.unsynchronised(-23), tx, 0);
         assertEquals(3, rep.leap());
-        assertEquals(16, rep.stratum());
+        assertEquals(0, rep.stratum(), "RFC 5905 7.3: 16 (unsynchronised) is sent as 0 (unspecified)");
         assertEquals(NtpPacket.REFID_INIT, rep.refId());
+        // A state one stratum beyond 15 (synchronised to a stratum-15 source) is not a valid stratum either.
+        r.respond(rx, 0, request(4, 3, 0, 0, 5), 0, CLIENT, 40000, T0, T0,
+                new ServerState(0, 16, -23, 0, 0, 15, 0x7F000001, 0, 0), tx, 0);
+        assertEquals(0, rep.stratum());
     }
 
     @Test

@@ -17,7 +17,8 @@ import java.util.concurrent.Executors;
 public final class CompareChrony {
     private CompareChrony() {}
 
-    private record Chrony(String id, double rmsMean, double rmsSd, double rmsMedian, double maxMean, double maxWorst) {}
+    private record Chrony(String id, double rmsMean, double rmsSd, double rmsMedian, double maxMean, double maxWorst,
+            double packetsPerHour) {}
 
     public static void main(String[] args) throws Exception {
         int seeds = 100;
@@ -40,12 +41,13 @@ public final class CompareChrony {
             String[] f = line.split("\t");
             if (only.isEmpty() || only.contains(f[0])) {
                 rows.add(new Chrony(f[0], Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]),
-                        Double.parseDouble(f[4]), Double.parseDouble(f[5])));
+                        Double.parseDouble(f[4]), Double.parseDouble(f[5]),
+                        f.length > 6 ? Double.parseDouble(f[6]) : Double.NaN));
             }
         }
         System.out.println("| scenario | RMS mean +- SD: jntpd | chrony | median: jntpd | chrony | mean MAX: jntpd | chrony "
-                + "| worst MAX: jntpd | chrony | verdict |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+                + "| worst MAX: jntpd | chrony | packets/h: jntpd | chrony | verdict |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, jobs));
         int better = 0;
         try {
@@ -58,9 +60,10 @@ public final class CompareChrony {
                 if (rmsBetter && maxOk) {
                     better++;
                 }
-                System.out.printf(Locale.ROOT, "| %s | %s +- %s | %s +- %s | %s | %s | %s | %s | %s | %s | %s |%n", c.id(),
-                        t(s.rmsMean()), t(s.rmsSd()), t(c.rmsMean()), t(c.rmsSd()), t(s.rmsMedian()), t(c.rmsMedian()),
-                        t(s.maxMean()), t(c.maxMean()), t(s.maxWorst()), t(c.maxWorst()),
+                System.out.printf(Locale.ROOT, "| %s | %s +- %s | %s +- %s | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %s |%n",
+                        c.id(), t(s.rmsMean()), t(s.rmsSd()), t(c.rmsMean()), t(c.rmsSd()), t(s.rmsMedian()),
+                        t(c.rmsMedian()), t(s.maxMean()), t(c.maxMean()), t(s.maxWorst()), t(c.maxWorst()),
+                        s.packetsPerHour(), c.packetsPerHour(),
                         (rmsBetter ? "better " + (byMedian ? "median" : "RMS") + String.format(Locale.ROOT, " (x%.2f)",
                                 byMedian ? c.rmsMedian() / s.rmsMedian() : c.rmsMean() / s.rmsMean()) : "WORSE RMS")
                                 + (maxOk ? "" : ", WORSE worst MAX"));

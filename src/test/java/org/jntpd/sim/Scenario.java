@@ -24,8 +24,34 @@ public record Scenario(String id, double limitS, double settleS, int seeds, long
         List<Server> servers, Network network, List<Leap> leaps, List<String> conf, double syncOffsetLimitS,
         double syncFreqLimit, double falsetickerS) {
 
-    /** The client clock: x(0), f0, wander W and optional frequency steps of the oscillator. */
-    public record Client(double offsetS, double freq, double wander, List<Step> freqSteps) {}
+    /**
+     * The client clock: x(0), f0, wander W and optional frequency steps, ramps and sine waves of the oscillator (a
+     * temperature that changes steadily or cycles), the latter two applied once per whole second as clknetsim does.
+     */
+    public record Client(double offsetS, double freq, double wander, List<Step> freqSteps, List<Ramp> freqRamps,
+            List<Sine> freqSines) {
+        public Client(double offsetS, double freq, double wander, List<Step> freqSteps) {
+            this(offsetS, freq, wander, freqSteps, List.of(), List.of());
+        }
+
+        /** The ramps' and sines' part of the oscillator's frequency at whole second {@code k}. */
+        double profile(long k) {
+            double f = 0;
+            for (Ramp r : freqRamps) {
+                f += r.ratePerS() * Math.max(0, Math.min(k, r.toS()) - r.fromS());
+            }
+            for (Sine s : freqSines) {
+                f += s.amplitude() * Math.sin(2 * Math.PI * k / s.periodS());
+            }
+            return f;
+        }
+    }
+
+    /** The frequency changes by {@code ratePerS} every second from {@code fromS} to {@code toS} (then stays). */
+    public record Ramp(double fromS, double toS, double ratePerS) {}
+
+    /** The frequency swings by {@code amplitude} around its course, with period {@code periodS}. */
+    public record Sine(double amplitude, double periodS) {}
 
     /** A change at true time {@code atS}: a frequency step (delta) or a server clock step (new offset). */
     public record Step(double atS, double value) {}

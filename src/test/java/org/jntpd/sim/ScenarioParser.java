@@ -27,6 +27,8 @@ public final class ScenarioParser {
         double cFreq = 1e-4;
         double cWander = 1e-9;
         List<Scenario.Step> freqSteps = new ArrayList<>();
+        List<Scenario.Ramp> freqRamps = new ArrayList<>();
+        List<Scenario.Sine> freqSines = new ArrayList<>();
         List<Scenario.Server> servers = new ArrayList<>();
         Scenario.Network network = Scenario.Network.ALWAYS;
         List<Scenario.Leap> leaps = new ArrayList<>();
@@ -56,14 +58,18 @@ public final class ScenarioParser {
                 case "falseticker-threshold" -> falseticker = t.number("seconds");
                 case "client" -> {
                     while (t.more()) {
-                        String key = t.word("offset, freq, wander or freqstep");
+                        String key = t.word("offset, freq, wander, freqstep, freqramp or freqsine");
                         switch (key) {
                             case "offset" -> cOffset = t.number("the initial offset x(0) in seconds");
                             case "freq" -> cFreq = t.number("f0 (1e-4 = 100 ppm)");
                             case "wander" -> cWander = t.number("W per sqrt(second)");
+                            case "freqramp" -> freqRamps.add(new Scenario.Ramp(t.number("the ramp's start in seconds"),
+                                    t.number("the ramp's end in seconds"), t.number("the frequency change per second")));
+                            case "freqsine" -> freqSines.add(new Scenario.Sine(t.number("the amplitude (1e-6 = 1 ppm)"),
+                                    t.number("the period in seconds")));
                             case "freqstep" -> freqSteps.add(new Scenario.Step(t.number("the time in seconds"),
                                     t.number("the frequency change")));
-                            default -> throw t.error("offset, freq, wander or freqstep", key);
+                            default -> throw t.error("offset, freq, wander, freqstep, freqramp or freqsine", key);
                         }
                     }
                 }
@@ -97,7 +103,8 @@ public final class ScenarioParser {
                 conf.add("server " + s.name());
             }
         }
-        return new Scenario(id, limit, settle, seeds, epoch, new Scenario.Client(cOffset, cFreq, cWander, freqSteps),
+        return new Scenario(id, limit, settle, seeds, epoch, new Scenario.Client(cOffset, cFreq, cWander, freqSteps,
+                freqRamps, freqSines),
                 servers, network, leaps, conf, syncOffset, syncFreq, falseticker);
     }
 

@@ -99,8 +99,8 @@ public final class SimulateMain {
 
     private static String runLine(String id, long seed, Simulation.Result r) {
         return String.format(Locale.ROOT,
-                "  %s seed=%d rms=%.3e max=%.3e sync_s=%.0f falseticker=%b freq_rms=%.2e freq_max=%.2e steps=%d no_majority=%d samples=%d status: %s",
-                id, seed, r.rmsS(), r.maxS(), r.syncS(), r.falsetickerSelected(), r.freqRms(), r.freqMax(), r.steps(),
-                r.noMajority(), r.samples(), r.status());
+                "  %s seed=%d rms=%.3e max=%.3e max_at_s=%.0f sync_s=%.0f falseticker=%b freq_rms=%.2e freq_max=%.2e steps=%d no_majority=%d samples=%d packets_per_hour=%.1f status: %s",
+                id, seed, r.rmsS(), r.maxS(), r.maxAtS(), r.syncS(), r.falsetickerSelected(), r.freqRms(), r.freqMax(), r.steps(),
+                r.noMajority(), r.samples(), r.packetsPerHour(), r.status());
     }
 }

@@ -31,7 +31,7 @@ public final class Simulation {
 
     /** What a run measured. */
     public record Result(double rmsS, double maxS, double syncS, boolean falsetickerSelected, double freqRms,
-            double freqMax, int steps, int noMajority, long samples, String status) {}
+            double freqMax, int steps, int noMajority, long samples, double packetsPerHour, double maxAtS, String status) {}
 
     /** A simulated server with the association and source that talk to it. */
     private final class Node {
@@ -76,6 +76,8 @@ public final class Simulation {
     private boolean falsetickerSelected;
     private int noMajority;
     private long samples;
+    /** Requests sent by every association, dropped ones included. */
+    private long requests;
     private PrintStream trace;
     private double traceEveryS;
 
@@ -138,6 +140,7 @@ public final class Simulation {
 
     private double sumX2;
     private double maxX;
+    private long maxAtS;
     private double sumF2;
     private double maxF;
     private long metricCount;
@@ -189,8 +192,9 @@ public final class Simulation {
         double rms = Math.sqrt(sumX2 / Math.max(1, metricCount));
         double freqRms = Math.sqrt(sumF2 / Math.max(1, metricCount));
         int steps = clock.steps();
+        double hours = Math.max(1, nextSampleS - 1) / 3600.0;
         return new Result(rms, maxX, lastBadS + 1, falsetickerSelected, freqRms, maxF, steps, noMajority, samples,
-                sync.statusMessage());
+                requests / hours, maxAtS, sync.statusMessage());
     }
 
     /** The true time at which the local clock reads {@code localNs}, at the current rate; now if already past. */
@@ -227,6 +231,13 @@ public final class Simulation {
     }
 
     private void sample() {
+        if (nextSampleS > 0) {
+            // Ramps and sine waves of the oscillator move its frequency once per whole second (as clknetsim does).
+            double delta = sc.client().profile(nextSampleS) - sc.client().profile(nextSampleS - 1);
+            if (delta != 0) {
+                clock.changeOscillatorFrequency(delta);
+            }
+        }
         double tS = nextSampleS;
         double x = clock.offsetNs() * 1e-9 + leapOffsetS(tS);
         if (nearLeap(tS)) {
@@ -240,7 +251,10 @@ public final class Simulation {
         }
         if (tS > sc.settleS()) {
             sumX2 += x * x;
-            maxX = Math.max(maxX, Math.abs(x));
+            if (Math.abs(x) > maxX) {
+                maxX = Math.abs(x);
+                maxAtS = nextSampleS;
+            }
             sumF2 += f * f;
             maxF = Math.max(maxF, Math.abs(f));
             metricCount++;
@@ -261,6 +275,7 @@ public final class Simulation {
         if ((flags & Association.SEND) == 0) {
             return;
         }
+        requests++;
         // Draw both delays whatever happens, so that losses do not shift the random streams.
         long tSend = clock.trueNs();
         long up = delayNs(n.server.up(), n.net);
@@ -313,6 +328,9 @@ public final class Simulation {
         if ((flags & Association.DEMOBILISE) != 0) {
             drop(a.node);
             return;
+        }
+        if ((flags & Association.RESELECT) != 0) {
+            sync.update(rx);
         }
         if ((flags & Association.SAMPLE) == 0) {
             return;

@@ -6,7 +6,7 @@ import java.util.Locale;
 
 /** The per-scenario statistics over seeds that bench/simulate prints (shared/SCENARIOS.md's metrics). */
 public record Summary(String id, double rmsMean, double rmsSd, double rmsMedian, double maxMean, double maxWorst,
-        double syncMean, int falsetickerRuns, int seeds) {
+        double syncMean, int falsetickerRuns, double packetsPerHour, int seeds) {
 
     public static Summary of(String id, List<Simulation.Result> runs) {
         int n = runs.size();
@@ -24,13 +24,14 @@ public record Summary(String id, double rmsMean, double rmsSd, double rmsMedian,
                 runs.stream().mapToDouble(Simulation.Result::maxS).average().orElse(Double.NaN),
                 runs.stream().mapToDouble(Simulation.Result::maxS).max().orElse(Double.NaN),
                 runs.stream().mapToDouble(Simulation.Result::syncS).average().orElse(Double.NaN),
-                (int) runs.stream().filter(Simulation.Result::falsetickerSelected).count(), n);
+                (int) runs.stream().filter(Simulation.Result::falsetickerSelected).count(),
+                runs.stream().mapToDouble(Simulation.Result::packetsPerHour).average().orElse(Double.NaN), n);
     }
 
     /** The line bench/simulate prints. */
     public String line() {
         return String.format(Locale.ROOT,
-                "%s rms_mean=%.3e rms_sd=%.3e rms_median=%.3e max_mean=%.3e max_worst=%.3e sync_s=%.1f falseticker_selected=%d seeds=%d",
-                id, rmsMean, rmsSd, rmsMedian, maxMean, maxWorst, syncMean, falsetickerRuns, seeds);
+                "%s rms_mean=%.3e rms_sd=%.3e rms_median=%.3e max_mean=%.3e max_worst=%.3e sync_s=%.1f falseticker_selected=%d packets_per_hour=%.1f seeds=%d",
+                id, rmsMean, rmsSd, rmsMedian, maxMean, maxWorst, syncMean, falsetickerRuns, packetsPerHour, seeds);
     }
 }

@@ -35,6 +35,16 @@ class NoiseBurstRecoveryTest {
         System.out.println("NoiseBurstRecoveryTest: converged from sample (burst of " + BURST + "): " + seen);
     }
 
+    /** Advances {@code clock} to true time {@code edgeNs} in 10 ms steps, running the synchroniser's timers on time. */
+    static void advance(VirtualClock clock, Synchroniser sync, long edgeNs) {
+        while (clock.trueNs() < edgeNs) {
+            clock.advanceTo(Math.min(edgeNs, clock.trueNs() + 10_000_000L));
+            if (clock.nowNs() - sync.nextTimerNs() >= 0) {
+                sync.onTimer(clock.nowNs());
+            }
+        }
+    }
+
     /** The first of 10 samples in a row within 5 us after the burst, or -1 within 300 s. */
     private static int run(double burstNoiseNs, int seed) {
         SplittableRandom noise = new SplittableRandom(seed);
@@ -47,12 +57,7 @@ class NoiseBurstRecoveryTest {
         int inRow = 0;
         for (int k = 1; k <= 300; k++) {
             long edgeNs = T0 + k * S;
-            while (clock.trueNs() < edgeNs) { // 10 ms steps, ending slews on time
-                clock.advanceTo(Math.min(edgeNs, clock.trueNs() + 10_000_000L));
-                if (clock.nowNs() - sync.nextTimerNs() >= 0) {
-                    sync.onTimer(clock.nowNs());
-                }
-            }
+            advance(clock, sync, edgeNs);
             double errorNs = clock.offsetNs();
             double sigmaNs = k <= BURST ? burstNoiseNs : 50;
             // A reference clock's sample: no delay, 1 us dispersion, precision 2^-20 s.

@@ -26,8 +26,7 @@ class PollPolicyTest {
 
     @Test
     void shouldPollLongerOnlyWhenTheOperatorTradesAccuracyForPackets() {
-        Synchroniser sync = new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults());
-        Source s = sync.addSource(SourceConfig.of("a", 1));
+        Source s = source();
         SplittableRandom r = new SplittableRandom(2);
         Sample sample = new Sample();
         for (int k = 0; k < 200; k++) {
@@ -35,9 +34,42 @@ class PollPolicyTest {
             double down = 100_000 + 5e6 * r.nextExponential();
             s.accumulate(sample.set(T0 + k * 64 * S, Math.round((up - down) / 2), Math.round(up + down), 0, 0, 0, 1, 0, 0, -24));
         }
-        assertEquals(6, PollPolicy.advise(s, 6, 6, 10, PollPolicy.DEFAULT_COST), "accuracy first by default");
+        assertEquals(7, PollPolicy.advise(s, 6, 6, 10, PollPolicy.DEFAULT_COST), "noise-limited: longer by default");
+        assertEquals(6, PollPolicy.advise(s, 6, 6, 10, 0.1), "accuracy first when asked");
         assertEquals(7, PollPolicy.advise(s, 6, 6, 10, 0.5), "one step at a time");
         assertEquals(10, PollPolicy.advise(s, 10, 6, 10, 0.5), "never beyond maxpoll");
         assertEquals(9, PollPolicy.advise(s, 10, 6, 10, 0.05), "back down when the error grows too much");
+    }
+
+    @Test
+    void shouldKeepTheShortIntervalUntilTheEstimateHasConverged() {
+        // A converged source would poll longer; right after the source stepped (three samples 20 ms off in a row,
+        // taken as a step, its uncertainty widened) it keeps the short interval until the estimate is good again.
+        Source s = source();
+        SplittableRandom r = new SplittableRandom(2);
+        Sample sample = new Sample();
+        int k = 0;
+        for (; k < 200; k++) {
+            s.accumulate(sample.set(T0 + k * 64 * S, jittered(r, 0), 200_000 + Math.round(1e6 * r.nextExponential()), 0,
+                    0, 0, 1, 0, 0, -24));
+        }
+        assertEquals(7, PollPolicy.advise(s, 6, 6, 10, 0.5), "converged");
+        for (int step = 0; step < 3; step++, k++) {
+            s.accumulate(sample.set(T0 + k * 64 * S, jittered(r, 20_000_000), 200_000, 0, 0, 0, 1, 0, 0, -24));
+        }
+        assertEquals(6, PollPolicy.advise(s, 6, 6, 10, 0.5), "still converging after the step");
+        for (int more = 0; more < 100; more++, k++) {
+            s.accumulate(sample.set(T0 + k * 64 * S, jittered(r, 20_000_000), 200_000 + Math.round(1e6 * r.nextExponential()),
+                    0, 0, 0, 1, 0, 0, -24));
+        }
+        assertEquals(7, PollPolicy.advise(s, 6, 6, 10, 0.5), "converged again");
+    }
+
+    private static Source source() {
+        return new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults()).addSource(SourceConfig.of("a", 1));
+    }
+
+    private static long jittered(SplittableRandom r, long offsetNs) {
+        return offsetNs + Math.round(20_000 * r.nextGaussian());
     }
 }

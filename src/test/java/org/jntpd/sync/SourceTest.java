@@ -34,6 +34,23 @@ class SourceTest {
     }
 
     @Test
+    void shouldLearnThatTheQueueingIsOnTheWayBackAndTakeItsBiasOut() {
+        // The request leg queues 10 us, the reply leg 100 us (exponential): each sample's error is half the difference,
+        // about -45 us on average and growing with the delay. The estimate is the offset at the minimum delay.
+        Source s = sync.addSource(SourceConfig.of("a", 1));
+        SplittableRandom r = new SplittableRandom(5);
+        for (int k = 0; k < 400; k++) {
+            long t = T0 + k * 64 * S;
+            double up = 100_000 + 10_000 * r.nextExponential();
+            double down = 100_000 + 100_000 * r.nextExponential();
+            feed(s, t, (up - down) / 2, Math.round(up + down));
+        }
+        long now = T0 + 400 * 64 * S;
+        assertEquals(0, s.offsetNs(now), 5_000, "the offset, not the biased mean");
+        assertTrue(s.asymmetry() < -0.3 && s.asymmetry() >= -0.5, "queueing on the way back: " + s.asymmetry());
+    }
+
+    @Test
     void shouldWeightSamplesByTheirDelay() {
         Source s = sync.addSource(SourceConfig.of("a", 1));
         SplittableRandom r = new SplittableRandom(3);
