@@ -104,7 +104,10 @@ public final class NtsKeClient {
         } catch (SSLException e) {
             throw new KeException(Problem.TLS, "TLS with " + host + ":" + port + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new KeException(Problem.TRUNCATED, "NTS-KE with " + host + ":" + port + ": " + e, e);
+            // the reason in words ("Connection refused"), not the exception's class: this goes to the log
+            String why = e.getMessage() != null ? e.getMessage()
+                    : e instanceof java.io.EOFException ? "the connection ended early" : e.getClass().getSimpleName();
+            throw new KeException(Problem.TRUNCATED, "NTS-KE with " + host + ":" + port + ": " + why, e);
         } finally {
             watchdog.interrupt();
             try {
