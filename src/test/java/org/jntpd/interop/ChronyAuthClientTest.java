@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -68,12 +67,6 @@ class ChronyAuthClientTest {
         TestFiles.deleteTree(dir);
     }
 
-    static int freeTcpPort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
-    }
-
     private Path startChronyd(List<String> lines) throws IOException {
         Path sockDir = ChronyCommandDir.create(dir, "run");
         Path socket = sockDir.resolve("chronyd.sock");
@@ -91,19 +84,13 @@ class ChronyAuthClientTest {
         return TestFiles.readOrExplain(dir.resolve("chronyd.log"));
     }
 
-    static String chronyc(Path socket, String... command) {
-        List<String> cmd = new ArrayList<>(List.of(chronyc.toString(), "-h", socket.toString()));
-        cmd.addAll(List.of(command));
-        return ExternalProgram.run(Duration.ofSeconds(10), cmd).output();
-    }
-
     static boolean selected(String sources, String address) {
         return Pattern.compile("(?m)^\\^\\*\\s+" + Pattern.quote(address) + "\\b").matcher(sources).find();
     }
 
     @Test
     void shouldServeChronydOverNtsInterleavedAndBeSelected() throws Exception {
-        int kePort = freeTcpPort();
+        int kePort = JntpdProcess.freeTcpPort();
         try (JntpdProcess jntpd = JntpdProcess.builder().dir(dir).config("local stratum 2",
                 "ntsservercert " + dir.resolve("server.crt"), "ntsserverkey " + dir.resolve("server.key"),
                 "ntsport " + kePort, "ntsdumpdir " + dir.resolve("jntpd-nts"), "controlsocket " + dir.resolve("control.sock")).start()) {
@@ -117,9 +104,9 @@ class ChronyAuthClientTest {
             while (System.nanoTime() - deadline < 0) {
                 Thread.sleep(1000);
                 assertTrue(chrony.isAlive(), () -> "chronyd exited:\n" + chronydLog());
-                authdata = chronyc(socket, "-N", "authdata");
-                ntpdata = chronyc(socket, "ntpdata");
-                sources = chronyc(socket, "-n", "sources");
+                authdata = ChronyCommandDir.chronyc(socket, "-N", "authdata");
+                ntpdata = ChronyCommandDir.chronyc(socket, "ntpdata");
+                sources = ChronyCommandDir.chronyc(socket, "-n", "sources");
                 if (ntpdata.matches("(?s).*Authenticated\\s*: Yes.*") && ntpdata.matches("(?s).*Interleaved\\s*: Yes.*")
                         && selected(sources, "127.0.0.1")) {
                     break;
@@ -167,8 +154,8 @@ class ChronyAuthClientTest {
             while (System.nanoTime() - deadline < 0) {
                 Thread.sleep(1000);
                 assertTrue(chrony.isAlive(), () -> "chronyd exited:\n" + chronydLog());
-                ntpdata = chronyc(socket, "ntpdata");
-                sources = chronyc(socket, "-n", "sources");
+                ntpdata = ChronyCommandDir.chronyc(socket, "ntpdata");
+                sources = ChronyCommandDir.chronyc(socket, "-n", "sources");
                 if (count(ntpdata, "Authenticated\\s*: Yes") == 4 && sources.matches("(?s).*\\^\\*.*")) {
                     break;
                 }

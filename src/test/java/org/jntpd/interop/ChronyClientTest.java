@@ -9,10 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jntpd.testing.ChronyCommandDir;
 import org.jntpd.testing.ExternalProgram;
 import org.jntpd.testing.JntpdProcess;
 import org.jntpd.testing.TestFiles;
@@ -97,8 +97,8 @@ class ChronyClientTest {
             while (System.nanoTime() - deadlineNs < 0) {
                 Thread.sleep(1_000);
                 assertTrue(chrony.isAlive(), () -> "chronyd exited:\n" + TestFiles.readOrExplain(chronyLog));
-                ntpdata = chronyc(socket, "ntpdata");
-                sources = chronyc(socket, "-n", "sources");
+                ntpdata = ChronyCommandDir.chronyc(socket, "ntpdata");
+                sources = ChronyCommandDir.chronyc(socket, "-n", "sources");
                 if (ntpdata.matches("(?s).*Interleaved\\s*: Yes.*") && selected(sources)
                         && count(ntpdata, "Total RX") >= MIN_EXCHANGES) {
                     break;
@@ -146,10 +146,4 @@ class ChronyClientTest {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    private static String chronyc(Path socket, String... command) {
-        List<String> cmd = new ArrayList<>(List.of(chronyc.toString(), "-h", socket.toString()));
-        cmd.addAll(List.of(command));
-        ExternalProgram.Result r = ExternalProgram.run(Duration.ofSeconds(10), cmd);
-        return r.output();
-    }
 }

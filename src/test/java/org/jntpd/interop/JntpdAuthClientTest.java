@@ -77,7 +77,7 @@ class JntpdAuthClientTest {
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.crt", dir.resolve("server.crt"));
         ChronyAuthClientTest.copyResource("/org/jntpd/nts/server.key", dir.resolve("server.key"));
-        int kePort = ChronyAuthClientTest.freeTcpPort();
+        int kePort = JntpdProcess.freeTcpPort();
         List<String> all = new ArrayList<>(List.of("bindaddress 127.0.0.1", "ntsport " + kePort, "ntsserverkey "
                 + dir.resolve("server.key"), "ntsservercert " + dir.resolve("server.crt"), "ntsprocesses 1"));
         all.addAll(lines);

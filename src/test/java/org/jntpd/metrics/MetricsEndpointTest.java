@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.URI;
@@ -74,12 +73,6 @@ class MetricsEndpointTest {
         }
     }
 
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     /** The offset jntpc's "sources" shows on the line of {@code name}. */
     private static double sourcesOffset(String sources, String name) {
         for (String line : sources.lines().toList()) {
@@ -110,7 +103,7 @@ class MetricsEndpointTest {
                         .args("-x").config("local stratum 2", "controlsocket none").start()) {
             Path dir = Files.createTempDirectory("jntpd-metrics");
             Path socket = dir.resolve("c.sock");
-            int port = freeTcpPort();
+            int port = JntpdProcess.freeTcpPort();
             try (JntpdProcess client = JntpdProcess.builder().bindAddress("127.0.0.1").config(
                     "server 127.0.0.1 port " + a.port() + " iburst minpoll -2 maxpoll -2",
                     "server 127.0.0.2 port " + b.port() + " iburst minpoll -2 maxpoll -2 noselect",

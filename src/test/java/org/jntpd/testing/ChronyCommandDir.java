@@ -31,4 +31,12 @@ public final class ChronyCommandDir {
         }
         return dir;
     }
+
+    /** {@code chronyc -h SOCKET COMMAND...}: its output (10 s at most). */
+    public static String chronyc(Path socket, String... command) {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                ExternalProgram.find("chronyc").orElseThrow().toString(), "-h", socket.toString()));
+        cmd.addAll(java.util.List.of(command));
+        return ExternalProgram.run(java.time.Duration.ofSeconds(10), cmd).output();
+    }
 }

@@ -510,6 +510,13 @@ public final class JntpdProcess implements AutoCloseable {
         }
     }
 
+    /** A TCP port free on 127.0.0.1 right now (NTS-KE, metrics). */
+    public static int freeTcpPort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.ofLiteral("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
     /** The project folder (surefire sets jntpd.projectDir; else the working directory). */
     public static Path projectDir() {
         return Path.of(System.getProperty("jntpd.projectDir", System.getProperty("user.dir"))).toAbsolutePath();

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.DatagramChannel;
@@ -16,9 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -84,12 +81,6 @@ class ChronyNtsInteropTest {
         TestFiles.deleteTree(dir);
     }
 
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
-    }
-
     private void startChronyd(List<String> config) throws IOException {
         Path conf = dir.resolve("chronyd.conf");
         Files.write(conf, config);
@@ -109,7 +100,7 @@ class ChronyNtsInteropTest {
     @Test
     void shouldAuthenticateAnExchangeWithChronydsNtsServer() throws Exception {
         int ntpPort = JntpdProcess.freePort("127.0.0.1");
-        int kePort = freeTcpPort();
+        int kePort = JntpdProcess.freeTcpPort();
         startChronyd(List.of(
                 "port " + ntpPort, "bindaddress 127.0.0.1", "ntsport " + kePort,
                 "ntsserverkey " + dir.resolve("server.key"), "ntsservercert " + dir.resolve("server.crt"),
@@ -315,8 +306,8 @@ class ChronyNtsInteropTest {
             while (System.nanoTime() - deadline < 0) {
                 Thread.sleep(500);
                 assertTrue(chrony.isAlive(), () -> "chronyd exited:\n" + chronydLog());
-                authdata = chronyc(socket, "-N", "authdata");
-                ntpdata = chronyc(socket, "ntpdata");
+                authdata = ChronyCommandDir.chronyc(socket, "-N", "authdata");
+                ntpdata = ChronyCommandDir.chronyc(socket, "ntpdata");
                 if (ntp.served.get() >= 4 && ntpdata.matches("(?s).*Authenticated\\s*: Yes.*")) {
                     break;
                 }
@@ -337,9 +328,4 @@ class ChronyNtsInteropTest {
         }
     }
 
-    private static String chronyc(Path socket, String... command) {
-        List<String> cmd = new ArrayList<>(List.of(chronyc.toString(), "-h", socket.toString()));
-        cmd.addAll(List.of(command));
-        return ExternalProgram.run(Duration.ofSeconds(10), cmd).output();
-    }
 }
