@@ -42,6 +42,7 @@ public final class RawAllocationMain {
             long best = Long.MAX_VALUE;
             long frames = 0;
             long replied = 0;
+            long lastFrames = 0; // of the window that ran out of time, for the TIMEOUT line
             for (int w = 0; w < 3 && best != 0; w++) {
                 long frames0 = raw.total(Counter.FRAMES_RECEIVED);
                 long replied0 = raw.total(org.jntpd.server.ServerCounters.Counter.REPLIED);
@@ -51,6 +52,7 @@ public final class RawAllocationMain {
                 }
                 long bytes = mx.getThreadAllocatedBytes(tid) - bytes0;
                 long f = raw.total(Counter.FRAMES_RECEIVED) - frames0;
+                lastFrames = f;
                 if (f < measured) {
                     break;
                 }
@@ -61,7 +63,7 @@ public final class RawAllocationMain {
                     replied = raw.total(org.jntpd.server.ServerCounters.Counter.REPLIED) - replied0;
                 }
             }
-            System.out.println(best == Long.MAX_VALUE ? "TIMEOUT frames " + frames
+            System.out.println(best == Long.MAX_VALUE ? "TIMEOUT frames " + lastFrames
                     : "ALLOCATED " + best + " FRAMES " + frames + " REPLIED " + replied + " WINDOWS " + windows);
         } catch (RawPath.UnavailableException e) {
             System.out.println("UNAVAILABLE " + e.getMessage());
