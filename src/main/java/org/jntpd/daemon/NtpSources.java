@@ -193,8 +193,9 @@ final class NtpSources implements AutoCloseable {
         }
     }
 
-    /** Mobilises associations for the addresses the resolver has found since the last call. */
-    void mobiliseResolved(long nowNs) {
+    /** Mobilises associations for the addresses the resolver has found since the last call; whether it added any. */
+    boolean mobiliseResolved(long nowNs) {
+        int before = peers.size();
         Resolver.Resolution r;
         while ((r = resolved.poll()) != null) {
             if (!isConfigured(r.spec())) {
@@ -227,6 +228,7 @@ final class NtpSources implements AutoCloseable {
                 resolver.resolveLater(pool.spec, POOL_RETRY_MS);
             }
         }
+        return peers.size() != before;
     }
 
     private boolean isConfigured(ServerSpec spec) {

@@ -37,7 +37,7 @@ final class ReloadPolicy {
             Map.entry("serving.localStratum", "local stratum"),
             Map.entry("serving.localOrphan", "local orphan"),
             Map.entry("serving.cpus", "cpu"),
-            Map.entry("serving.idle", "cpu ... idle"),
+            Map.entry("serving.idle", "workeridle"),
             Map.entry("serving.rateLimit", "ratelimit"),
             Map.entry("files.driftFile", "driftfile"),
             Map.entry("files.pidFile", "pidfile"),

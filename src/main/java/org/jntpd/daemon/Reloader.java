@@ -3,6 +3,7 @@ package org.jntpd.daemon;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -18,8 +19,9 @@ import org.jntpd.platform.Libc;
 import org.jntpd.time.LeapSecondsFile;
 
 /**
- * {@code jntpc reload} and SIGHUP: the configuration is read again from where it came from and checked as at start
- * (the parser, the key file and the keys server lines name), then applied whole or not at all. A configuration that
+ * {@code jntpc reload} and SIGHUP: the configuration is read again from where it came from (as the daemon's user,
+ * after -u) and checked as at start (the parser; the keys server lines name, against the key file read at start),
+ * then applied whole or not at all. A configuration that
  * fails a check, or changes a setting only a restart can change ({@link ReloadPolicy}), is refused: the daemon keeps
  * running on the one it had, and the reason (file:line) is logged and returned. An accepted one switches the log
  * file here and hands the rest to the synchronisation loop ({@link SyncLoop#reconfigure}), which adds and removes
@@ -109,20 +111,16 @@ final class Reloader {
     }
 
     /**
-     * The checks of the start on the key file (SymmetricKeys.load: it reads, and has every key a server line names),
-     * and that those keys are the ones read at start: a changed key file needs a restart.
+     * The start's check that the key file has every key a server line names, made against the keys read at start
+     * (the key file is restart-only, and after -u the daemon's user may not be able to read it again).
      */
     private List<String> checkKeys(Config next) {
-        try {
-            SymmetricKeys.load(next);
-        } catch (ConfigException e) {
-            return e.errors();
-        }
         List<String> errors = new ArrayList<>();
         for (ServerSpec s : next.servers()) {
             if (s.keyId() != 0 && keys.key(s.keyId()) == null) {
-                errors.add(s.location() + ": key " + s.keyId() + " was not in the key file when jntpd started: a "
-                        + "changed key file needs a restart");
+                errors.add(s.location() + ": " + s.kind().name().toLowerCase(Locale.ROOT) + " " + s.host() + " key "
+                        + s.keyId() + ": the key file read at start has no key " + s.keyId()
+                        + " (a changed key file needs a restart)");
             }
         }
         return errors;

@@ -197,7 +197,9 @@ public final class SyncLoop implements Agent {
             ntpSources.resetSources();
             refclocks.resetSources();
         }
-        ntpSources.mobiliseResolved(nowNs);
+        if (ntpSources.mobiliseResolved(nowNs)) {
+            publisher.sourcesChanged(ntpSources.configuredLines()); // jntpc shows a new source before its first sample
+        }
         if (refclocks.takeSamples()) {
             publisher.update();
         }
