@@ -98,13 +98,17 @@ class ReloadTest {
             assertTrue(samples(A) >= samplesBefore, "A's samples go on counting (a new source would start from 0)");
             awaitReach(jntpd, A, C);
 
-            // SIGHUP: C goes, B comes back; A again untouched.
+            // SIGHUP: C goes, B comes back, a leap second file and peerstats come; A again untouched.
             long samplesA = samples(A);
-            writeConfig(jntpd, server(A), server(B));
+            Path leap = Path.of(ReloadTest.class.getResource("/leap-seconds-2025b.list").toURI());
+            Path stats = dir.resolve("stats");
+            writeConfig(jntpd, server(A), server(B), "leapfile " + leap, "statsdir " + stats, "statistics peerstats");
             jntpd.hangUp();
             String applied = jntpd.awaitLog("reload (SIGHUP): " + conf(jntpd) + " applied", 10_000);
-            assertTrue(applied.contains("added server " + B + " port " + ntpPort + "; removed server " + C + " port "
-                    + ntpPort + "; 1 unchanged"), applied);
+            assertTrue(applied.endsWith("added server " + B + " port " + ntpPort + "; removed server " + C + " port "
+                    + ntpPort + "; 1 unchanged; statistics, leapfile " + leap), applied);
+            jntpd.awaitLog("leap second file " + leap, 0); // read (and its expiry said) as at start
+            awaitPeerstats(stats, A);
             Map<String, Line> last = awaitSource(jntpd, B);
             assertNull(last.get(C), last.toString());
             assertTrue(kept(last.get(A)), last.toString());
@@ -257,6 +261,16 @@ class ReloadTest {
                 return s;
             }
             assertTrue(System.nanoTime() - deadlineNs < 0, name + " shown within 5 s: " + s + "\n" + jntpd.log());
+            Thread.sleep(50);
+        }
+    }
+
+    /** Waits (up to 5 s) for a peerstats line of {@code address} in {@code statsDir}. */
+    private static void awaitPeerstats(Path statsDir, String address) throws Exception {
+        long deadlineNs = System.nanoTime() + 5_000_000_000L;
+        Path link = statsDir.resolve("peerstats");
+        while (!(Files.exists(link) && Files.readString(link).contains(" " + address + " "))) {
+            assertTrue(System.nanoTime() - deadlineNs < 0, "a peerstats line of " + address + " within 5 s");
             Thread.sleep(50);
         }
     }
