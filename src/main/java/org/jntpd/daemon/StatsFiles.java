@@ -40,6 +40,7 @@ public final class StatsFiles implements AutoCloseable {
     private Path dir;
     private final Map<String, Config.Filegen> filegens = new HashMap<>();
     private Set<String> enabled;
+    private Config.Stats configured;
     private final Map<String, Open> open = new HashMap<>();
     private final Map<String, Failing> failing = new HashMap<>();
     private final LongSupplier monotonicNs;
@@ -74,8 +75,14 @@ public final class StatsFiles implements AutoCloseable {
         configure(stats);
     }
 
-    /** A reload: the files {@code stats} names from now on (those open are closed and the new ones opened as written). */
+    /**
+     * A reload: the files {@code stats} names from now on (those open are closed and the new ones opened as written);
+     * nothing happens when it is the same as before.
+     */
     public void reconfigure(Config.Stats stats) {
+        if (ReloadPolicy.same(configured, stats)) {
+            return;
+        }
         close();
         failing.clear();
         filegens.clear();
@@ -83,6 +90,7 @@ public final class StatsFiles implements AutoCloseable {
     }
 
     private void configure(Config.Stats stats) {
+        this.configured = stats;
         this.dir = Path.of(stats.statsDir() == null ? "/var/log/jntpd" : stats.statsDir());
         this.enabled = new java.util.HashSet<>(stats.enabled());
         for (Config.Filegen f : stats.filegens()) {

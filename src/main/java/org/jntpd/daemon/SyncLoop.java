@@ -25,9 +25,9 @@ import org.jntpd.time.LeapSecondsFile;
  * after the wait, and that time is the time of the events the pass handles: what the client sockets received
  * ({@link ClientSockets}, to {@link NtpClient}), a reload handed over ({@link #reconfigure}), a re-synchronisation
  * asked for, new addresses ({@link NtpSources}), reference clock samples ({@link RefclockSources}), associations due
- * to poll and the drift file ({@link DriftSaver}); the synchroniser, its timer included ({@link StatePublisher}), runs at a reading of its
- * own, since it changes the clock's rate as it runs; then the loop waits for the sockets until the earliest deadline,
- * measured from a fresh reading. The one other clock read is a request's send time, just before it leaves.
+ * to poll and the drift file ({@link DriftSaver}); the synchroniser, its timer included ({@link StatePublisher}), runs
+ * at a reading of its own, since it changes the clock's rate as it runs; then the loop waits for the sockets until the
+ * earliest deadline, measured from a fresh reading. The one other clock read is a request's send time, just before it leaves.
  * The modules come up in dependency order and go down in reverse, on this thread, when the loop ends.
  */
 public final class SyncLoop implements Agent {
