@@ -142,7 +142,9 @@ final class ReloadPolicy {
 
     private static Object get(RecordComponent c, Object of) {
         try {
-            return c.getAccessor().invoke(of);
+            java.lang.reflect.Method m = c.getAccessor();
+            m.setAccessible(true); // a record that is not public (this module's own) is compared too
+            return m.invoke(of);
         } catch (IllegalAccessException | InvocationTargetException e) {
             throw new IllegalStateException("cannot read " + c + " of a configuration", e);
         }

@@ -49,6 +49,15 @@ final class Reloader {
 
     /** Reads, checks and applies the configuration; {@code trigger} ("SIGHUP", "jntpc") is named in the log. */
     synchronized Result reload(String trigger) {
+        try {
+            return reloadChecked(trigger);
+        } catch (RuntimeException e) { // a bug: said and answered, and the daemon goes on
+            Log.error("reload (" + trigger + ") failed: " + e);
+            return new Result(false, "error: reload (" + trigger + ") failed: " + e + "\n");
+        }
+    }
+
+    private Result reloadChecked(String trigger) {
         Config next;
         try {
             next = source.load();
