@@ -250,7 +250,8 @@ final class NtpSources implements AutoCloseable {
     }
 
     private void mobilise(ServerSpec spec, InetAddress address, Pool pool, long nowNs) {
-        UdpSocket socket = sockets.socketFor(address);
+        UdpSocket socket = spec.kind() == ServerSpec.Kind.PEER
+                ? sockets.peerSocket(new InetSocketAddress(address, spec.port())) : sockets.socketFor(address);
         if (socket == null) {
             Log.warn(spec.location() + ": " + address.getHostAddress() + " is IPv6, and this host has no IPv6 socket");
             return;
@@ -333,6 +334,7 @@ final class NtpSources implements AutoCloseable {
     /** Removes {@code p}: its association, its source and its authentication. */
     private void drop(Peer p, String reason) {
         peers.remove(p);
+        sockets.release(p.socket);
         if (p.auth != null) {
             auths.remove(p.auth);
         }

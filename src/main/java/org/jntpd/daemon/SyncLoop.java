@@ -32,6 +32,8 @@ import org.jntpd.time.LeapSecondsFile;
  */
 public final class SyncLoop implements Agent {
     private static final long MAX_WAIT_NS = 250_000_000L;
+    /** Symmetric peers' local port when this daemon does not serve (RFC 5905's port). */
+    private static final int NTP_PORT = 123;
 
     /** What the loop reports outward: the state to serve, status lines, and a sample hook for tests and -Q. */
     public interface Listener {
@@ -85,7 +87,8 @@ public final class SyncLoop implements Agent {
         this.listener = listener;
         this.sync = sync;
         this.stats = new StatsFiles(config.stats());
-        this.sockets = new ClientSockets(clock, kernelToClockNs, UdpSocket.Options.DEFAULT);
+        this.sockets = new ClientSockets(clock, kernelToClockNs, UdpSocket.Options.DEFAULT,
+                config.serving().port() != 0 ? config.serving().port() : NTP_PORT, config.serving().bindAddresses());
         this.ntpSources = new NtpSources(config, sync, sockets, keys);
         this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
         this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size());
