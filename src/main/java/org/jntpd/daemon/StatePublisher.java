@@ -86,6 +86,7 @@ final class StatePublisher {
     }
 
     private void publish(long nowNs) {
+        ntp.published(sync.status(), nowNs); // an NTS bootstrap ends with the first synchronised update
         SystemState s = sync.state();
         if (stats.active() && sync.status() == SyncStatus.SYNCHRONISED && s.referenceTimeNs() == nowNs) {
             Source peer = sync.systemPeer();
