@@ -30,10 +30,11 @@ import org.jntpd.sync.SyncStatus;
  * real time, and one that fails is dropped, with its samples. The state is logged at each change and shown by jntpc.
  */
 final class NtsBootstrap {
-    /** Between the key exchange's end and the loop's next pass: the first request after it goes out within this. */
     private static final long NS_PER_MS = 1_000_000L;
 
     private final boolean allowedByDefault;
+    /** Some source may bootstrap (nocerttimecheck): only then is the state shown and logged as a bootstrap. */
+    private final boolean anyAllowed;
     private final int minAgree;
     private final boolean singleSource;
     private final List<NtsClientAuth> members = new ArrayList<>();
@@ -49,8 +50,9 @@ final class NtsBootstrap {
     /**
      * @param untrustedReason why the clock cannot judge certificates at start, or null when it can
      */
-    NtsBootstrap(Config.Nts nts, int ntsSources, String untrustedReason) {
+    NtsBootstrap(Config.Nts nts, int ntsSources, String untrustedReason, boolean anyAllowed) {
         this.allowedByDefault = nts.noCertTimeCheckUpdates() > 0;
+        this.anyAllowed = anyAllowed;
         this.singleSource = ntsSources < 2 && nts.bootstrapSources() == 0;
         this.minAgree = nts.bootstrapSources() > 0 ? nts.bootstrapSources() : Math.min(2, Math.max(1, ntsSources));
         this.untrustedReason = untrustedReason;
@@ -67,28 +69,28 @@ final class NtsBootstrap {
                 anyAllowed |= s.ntsNoCertTimeCheck();
             }
         }
-        String why = null;
-        if (anyAllowed) { // otherwise the dates are checked whatever the clock says: no need to ask the kernel
-            long notBeforeMs = BootstrapTrust.RELEASE_NOT_BEFORE_UNIX_MS;
-            String drift = config.files().driftFile();
-            try {
-                if (drift != null && Files.exists(Path.of(drift))) {
-                    notBeforeMs = Math.max(notBeforeMs, Files.getLastModifiedTime(Path.of(drift)).toMillis());
-                }
-            } catch (IOException e) {
-                Log.debug("no modification time of " + drift + ": " + e.getMessage());
+        long notBeforeMs = BootstrapTrust.RELEASE_NOT_BEFORE_UNIX_MS;
+        String drift = config.files().driftFile();
+        try {
+            if (drift != null && Files.exists(Path.of(drift))) {
+                notBeforeMs = Math.max(notBeforeMs, Files.getLastModifiedTime(Path.of(drift)).toMillis());
             }
-            why = BootstrapTrust.untrustedBecause(Math.floorDiv(nowNs, NS_PER_MS), notBeforeMs, kernelUnsynchronised(),
-                    Files.exists(Path.of("/dev/rtc0")) || Files.exists(Path.of("/dev/rtc")));
+        } catch (IOException e) {
+            Log.debug("no modification time of " + drift + ": " + e.getMessage());
         }
-        NtsBootstrap b = new NtsBootstrap(config.nts(), ntsSources, why);
-        if (why != null) {
+        String why = BootstrapTrust.untrustedBecause(Math.floorDiv(nowNs, NS_PER_MS), notBeforeMs, kernelUnsynchronised(),
+                Files.exists(Path.of("/dev/rtc0")) || Files.exists(Path.of("/dev/rtc")));
+        NtsBootstrap b = new NtsBootstrap(config.nts(), ntsSources, why, anyAllowed);
+        if (why != null && anyAllowed) {
             b.lastReason = "waiting for " + b.minAgree + " NTS server" + (b.minAgree == 1 ? "" : "s") + " to agree";
             b.summary = "bootstrap, unverified certs (" + b.lastReason + ")";
             Log.warn("NTS bootstrap: " + why + "; NTS sources with nocerttimecheck exchange keys with their "
                     + "certificates' dates unchecked, and their time is used once " + b.minAgree + " of them agree"
                     + (b.singleSource ? " (one NTS source: trust rests on a single server)" : "")
                     + "; the certificates are checked again once the clock is synchronised");
+        } else if (why != null) {
+            Log.info("NTS: " + why + "; the certificates' dates are checked against it all the same (nocerttimecheck "
+                    + "would allow a bootstrap)");
         }
         return b;
     }
@@ -137,14 +139,14 @@ final class NtsBootstrap {
      * held sources' time, and releases those whose time is believed.
      */
     void sampled(long nowNs) {
-        if (clockTrusted || accepted) {
+        if (clockTrusted || accepted || !anyAllowed) {
             return;
         }
         List<BootstrapTrust.Estimate> estimates = new ArrayList<>();
         for (NtsClientAuth a : members) {
             Source s = a.source;
             if (a.unverified() && s.samples() > 0 && s.reachable()) {
-                estimates.add(new BootstrapTrust.Estimate(a.name, s.offsetNs(nowNs), s.distanceNs(nowNs), a.windows()));
+                estimates.add(new BootstrapTrust.Estimate(a.label(), s.offsetNs(nowNs), s.distanceNs(nowNs), a.windows()));
             }
         }
         BootstrapTrust.Verdict v = BootstrapTrust.judge(estimates, minAgree, nowNs);
@@ -158,14 +160,14 @@ final class NtsBootstrap {
         }
         accepted = true;
         for (NtsClientAuth a : members) {
-            if (v.agreed().contains(a.name)) {
+            if (v.agreed().contains(a.label())) {
                 a.source.setHeld(false);
             }
         }
         String time = Instant.ofEpochMilli(Math.floorDiv(v.timeUnixNs(), NS_PER_MS)).toString();
         summary = "bootstrap, unverified certs (time " + time + " from " + String.join(", ", v.agreed())
                 + ", certificates to be checked once synchronised)";
-        Log.notice(String.format(Locale.ROOT, "NTS bootstrap: time %s (+/- %.3f s) accepted from %s%s, inside the "
+        Log.notice(String.format(Locale.ROOT, "NTS bootstrap: time %s (+/- %.6f s) accepted from %s%s, inside the "
                 + "validity of their certificates, whose dates are not yet verified: they are checked once the clock "
                 + "is synchronised%s", time, v.uncertaintyNs() * 1e-9, String.join(", ", v.agreed()),
                 singleSource ? " (a single NTS server: nothing cross-checks it)" : "",
@@ -181,6 +183,9 @@ final class NtsBootstrap {
             return;
         }
         clockTrusted = true;
+        if (!anyAllowed) {
+            return;
+        }
         int ok = 0;
         int dropped = 0;
         for (NtsClientAuth a : List.copyOf(members)) {

@@ -183,16 +183,27 @@ final class NtsClientAuth extends ClientAuth {
     /** chronyd's way: a poll that could send nothing is made again as soon as the key exchange brings keys. */
     @Override
     boolean sendNow(long nowNs) {
-        if (!skipped || outcome == null) {
+        if (!skipped) {
             return false;
         }
-        takeOutcome(nowNs);
-        return keyed && jar.size() > 0;
+        if (outcome != null) {
+            takeOutcome(nowNs);
+            return keyed && jar.size() > 0;
+        }
+        if (!keRunning && nowNs - nextKeNs >= 0) {
+            startExchange(nowNs); // the retry after a failure is due: on its own schedule, not the next poll's
+        }
+        return false;
     }
 
     @Override
     long recheckNs(long nowNs) {
-        return skipped && keRunning ? nowNs + KE_WATCH_NS : Long.MAX_VALUE;
+        return !skipped ? Long.MAX_VALUE : keRunning ? nowNs + KE_WATCH_NS : nextKeNs;
+    }
+
+    /** How the bootstrap names this source: its name and NTS-KE port (sources of one address differ by port). */
+    String label() {
+        return name + " (NTS-KE port " + kePort + ")";
     }
 
     /** Whether the keys in use came with the certificate's dates unchecked and are not yet re-verified. */

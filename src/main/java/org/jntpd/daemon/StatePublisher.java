@@ -86,7 +86,8 @@ final class StatePublisher {
     }
 
     private void publish(long nowNs) {
-        ntp.published(sync.status(), nowNs); // an NTS bootstrap ends with the first synchronised update
+        // An NTS bootstrap ends with the first synchronised update; its re-verification needs the time after a step.
+        ntp.published(sync.status(), clock.nowNs());
         SystemState s = sync.state();
         if (stats.active() && sync.status() == SyncStatus.SYNCHRONISED && s.referenceTimeNs() == nowNs) {
             Source peer = sync.systemPeer();
