@@ -31,6 +31,11 @@ class BootstrapTrustTest {
         return new Window(subject, Instant.parse(from).toEpochMilli(), Instant.parse(to).toEpochMilli());
     }
 
+    /** The verdict on these servers' estimates with the local clock in 1970, {@code minAgree} of them required. */
+    private static Verdict judge(int minAgree, Estimate... servers) {
+        return BootstrapTrust.judge(List.of(servers), minAgree, LOCAL_1970_NS);
+    }
+
     private static Estimate server(String name, double offsetErrorS, double boundS, Window... windows) {
         return new Estimate(name, OFFSET_NS + offsetErrorS * 1e9, boundS * 1e9, List.of(windows));
     }
@@ -65,8 +70,7 @@ class BootstrapTrustTest {
 
     @Test
     void shouldAcceptTheTimeOfTwoAgreeingServersInsideTheirCertificates() {
-        Verdict v = BootstrapTrust.judge(List.of(server("a", 0.010, 0.05, CURRENT, INTERMEDIATE),
-                server("b", -0.020, 0.05, CURRENT)), 2, LOCAL_1970_NS);
+        Verdict v = judge(2, server("a", 0.010, 0.05, CURRENT, INTERMEDIATE), server("b", -0.020, 0.05, CURRENT));
         assertTrue(v.accepted(), v.reason());
         assertEquals(List.of("a", "b"), v.agreed());
         assertTrue(Math.abs(v.timeUnixNs() - TRUE_NS) < 50_000_000L, () -> Instant.ofEpochMilli(v.timeUnixNs() / 1_000_000).toString());
@@ -77,50 +81,46 @@ class BootstrapTrustTest {
     void shouldRefuseATimeOutsideACertificatesValidity() {
         // Both servers agree on 2026, but their certificates were valid in January 2020 only: a key that may have been
         // exposed since (an expired certificate's key is no longer guarded) must not set the clock.
-        Verdict v = BootstrapTrust.judge(List.of(server("a", 0, 0.05, EXPIRED), server("b", 0, 0.05, EXPIRED)), 2,
-                LOCAL_1970_NS);
+        Verdict v = judge(2, server("a", 0, 0.05, EXPIRED), server("b", 0, 0.05, EXPIRED));
         assertFalse(v.accepted());
         assertTrue(v.reason().contains("outside a certificate's validity"), v.reason());
         assertTrue(v.reason().contains("a: the certificate CN=expired expired at 2020-01-31T00:00:00Z"), v.reason());
         // One valid and one expired certificate: one server is not enough when two must agree.
-        Verdict one = BootstrapTrust.judge(List.of(server("a", 0, 0.05, CURRENT), server("b", 0, 0.05, EXPIRED)), 2,
-                LOCAL_1970_NS);
+        Verdict one = judge(2, server("a", 0, 0.05, CURRENT), server("b", 0, 0.05, EXPIRED));
         assertFalse(one.accepted(), one.reason());
         assertEquals(List.of("a"), one.agreed());
     }
 
     @Test
     void shouldRefuseServersThatDoNotAgreeWithinTheirErrorBounds() {
-        Verdict v = BootstrapTrust.judge(List.of(server("a", 0, 0.05, CURRENT), server("b", 3600, 0.05, CURRENT)), 2,
-                LOCAL_1970_NS);
+        Verdict v = judge(2, server("a", 0, 0.05, CURRENT), server("b", 3600, 0.05, CURRENT));
         assertFalse(v.accepted());
         assertTrue(v.reason().startsWith("only 1 of 2 NTS servers agree"), v.reason());
-        Verdict waiting = BootstrapTrust.judge(List.of(server("a", 0, 0.05, CURRENT)), 2, LOCAL_1970_NS);
+        Verdict waiting = judge(2, server("a", 0, 0.05, CURRENT));
         assertFalse(waiting.accepted());
         assertTrue(waiting.reason().contains("only 1 NTS server with a sample yet, 2 must agree"), waiting.reason());
     }
 
     @Test
     void shouldOutvoteAFalsetickerAndNotCountAnExpiredCertificate() {
-        Verdict v = BootstrapTrust.judge(List.of(server("a", 0.001, 0.02, CURRENT), server("liar", -86_400, 0.02, CURRENT),
-                server("b", -0.001, 0.02, CURRENT)), 2, LOCAL_1970_NS);
+        Verdict v = judge(2, server("a", 0.001, 0.02, CURRENT), server("liar", -86_400, 0.02, CURRENT),
+                server("b", -0.001, 0.02, CURRENT));
         assertTrue(v.accepted(), v.reason());
         assertEquals(List.of("a", "b"), v.agreed());
-        Verdict w = BootstrapTrust.judge(List.of(server("a", 0, 0.05, CURRENT), server("old", 0, 0.05, EXPIRED),
-                server("b", 0, 0.05, CURRENT)), 2, LOCAL_1970_NS);
+        Verdict w = judge(2, server("a", 0, 0.05, CURRENT), server("old", 0, 0.05, EXPIRED), server("b", 0, 0.05, CURRENT));
         assertTrue(w.accepted(), w.reason());
         assertEquals(List.of("a", "b"), w.agreed());
         assertTrue(w.reason().startsWith("not counted: old: the certificate CN=expired expired"), w.reason());
         // Two of four is no majority, however good their certificates.
-        Verdict x = BootstrapTrust.judge(List.of(server("a", 0, 0.05, CURRENT), server("b", 0, 0.05, CURRENT),
-                server("c", 100, 0.05, CURRENT), server("d", 200, 0.05, CURRENT)), 2, LOCAL_1970_NS);
+        Verdict x = judge(2, server("a", 0, 0.05, CURRENT), server("b", 0, 0.05, CURRENT), server("c", 100, 0.05, CURRENT),
+                server("d", 200, 0.05, CURRENT));
         assertFalse(x.accepted(), x.reason());
     }
 
     @Test
     void shouldAcceptASingleServerOnlyWhenOneIsAllThatIsRequired() {
-        Verdict v = BootstrapTrust.judge(List.of(server("only", 0, 0.05, CURRENT)), 1, LOCAL_1970_NS);
+        Verdict v = judge(1, server("only", 0, 0.05, CURRENT));
         assertTrue(v.accepted(), v.reason());
-        assertFalse(BootstrapTrust.judge(List.of(server("only", 0, 0.05, EXPIRED)), 1, LOCAL_1970_NS).accepted());
+        assertFalse(judge(1, server("only", 0, 0.05, EXPIRED)).accepted());
     }
 }
