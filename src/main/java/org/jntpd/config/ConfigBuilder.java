@@ -301,7 +301,8 @@ final class ConfigBuilder {
                 throw new ConfigParser.LineError("'key' and 'nts' are two kinds of authentication: choose one");
             }
             return new ServerSpec(kind, host, port, family, iburst, burst, minPoll, maxPoll, prefer, noselect,
-                    trueChimer, version, key, nts, noval, noCertTimeCheck, ca, ntsPort, xleave, maxDelayNs, biasNs, maxSources, preempt, loc);
+                    trueChimer, version, key, nts, noval, noCertTimeCheck, ca, ntsPort, xleave, maxDelayNs, biasNs,
+                    maxSources, preempt, loc);
         }
     }
 

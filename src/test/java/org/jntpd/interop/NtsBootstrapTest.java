@@ -137,7 +137,8 @@ class NtsBootstrapTest {
                     .append("\n--- jntpc sources\n").append(jntpd.jntpc("sources")).append("\n--- jntpc authdata\n")
                     .append(jntpd.jntpc("authdata")).append("\n--- jntpd\n").append(jntpd.log());
             for (int i = 0; i < servers.size(); i++) {
-                b.append("\n--- chronyd ").append(i).append('\n').append(TestFiles.readOrExplain(dir.resolve("chronyd" + i + ".log")));
+                b.append("\n--- chronyd ").append(i).append('\n')
+                        .append(TestFiles.readOrExplain(dir.resolve("chronyd" + i + ".log")));
             }
             return b.toString();
         };
@@ -178,7 +179,8 @@ class NtsBootstrapTest {
             assertTrue(log.contains("NTS bootstrap: the clock reads 1970-01-02T"), where.get());
             assertTrue(log.contains("accepted with the certificate's dates unchecked"), where.get());
             String accepted = jntpd.awaitLog("NTS bootstrap: time ", 1);
-            assertTrue(accepted.matches(".*time 20\\d\\d-.* accepted from 127\\.0\\.0\\.1 \\(NTS-KE port \\d+\\), 127\\.0\\.0\\.1 .*inside the "
+            assertTrue(accepted.matches(".*time 20\\d\\d-.* accepted from 127\\.0\\.0\\.1 \\(NTS-KE port \\d+\\), "
+                    + "127\\.0\\.0\\.1 .*inside the "
                     + "validity of their certificates.*"),
                     accepted + where.get());
             assertTrue(log.indexOf("NTS bootstrap: time ") < log.indexOf("synchronised to"), "no update before the bootstrap "

@@ -73,7 +73,8 @@ class BootstrapTrustTest {
         Verdict v = judge(2, server("a", 0.010, 0.05, CURRENT, INTERMEDIATE), server("b", -0.020, 0.05, CURRENT));
         assertTrue(v.accepted(), v.reason());
         assertEquals(List.of("a", "b"), v.agreed());
-        assertTrue(Math.abs(v.timeUnixNs() - TRUE_NS) < 50_000_000L, () -> Instant.ofEpochMilli(v.timeUnixNs() / 1_000_000).toString());
+        assertTrue(Math.abs(v.timeUnixNs() - TRUE_NS) < 50_000_000L,
+                () -> Instant.ofEpochMilli(v.timeUnixNs() / 1_000_000).toString());
         assertTrue(v.uncertaintyNs() <= 0.05e9 && v.uncertaintyNs() > 0, "the intersection's half-width " + v.uncertaintyNs());
     }
 
