@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.IdleStrategy;
 import org.jntpd.base.Log;
@@ -43,7 +42,7 @@ public final class Server implements AutoCloseable {
     private final List<ControlQueue> controlQueues = new ArrayList<>();
     private final List<UdpSocket[]> workerSockets = new ArrayList<>();
     private ControlWorker controlWorker;
-    private Thread controlThread;
+    private LoopRunner controlRunner;
 
     private Server(LoopRunner.DeathHandler onDeath) {
         this.onDeath = onDeath;
@@ -163,17 +162,23 @@ public final class Server implements AutoCloseable {
      * the privilege drop, like {@link #startWorkers}.
      */
     public void startControl(ControlWorker.Answerer answerer) {
-        if (controlThread != null) {
+        if (controlRunner != null) {
             return;
         }
         controlWorker = new ControlWorker(controlQueues, workerSockets, answerer);
-        controlThread = Thread.ofPlatform().name("jntpd-mode6").daemon(true).unstarted(controlWorker);
-        controlThread.start();
+        controlRunner = new LoopRunner("jntpd-mode6", controlWorker, IdleStrategy.park(ControlWorker.IDLE_PARK_NS),
+                LoopRunner.DEFAULT, onDeath);
+        controlRunner.start();
     }
 
-    /** The mode 6 thread, or null when not started. */
+    /** The mode 6 thread's agent, or null when not started. */
     public ControlWorker controlWorker() {
         return controlWorker;
+    }
+
+    /** The mode 6 thread's loop, or null when not started. */
+    public LoopRunner controlRunner() {
+        return controlRunner;
     }
 
     /** Mode 6 requests dropped before an answer (nobody answering, a full queue), over all workers. */
@@ -222,24 +227,19 @@ public final class Server implements AutoCloseable {
         for (LoopRunner r : runners) {
             r.stop(); // all at once: each takes up to one epoll timeout to notice
         }
-        if (controlWorker != null) {
-            controlWorker.stop();
-            LockSupport.unpark(controlThread);
+        if (controlRunner != null) {
+            controlRunner.stop();
         }
         for (LoopRunner r : runners) {
             r.close();
         }
-        if (controlThread != null) {
-            try {
-                controlThread.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (controlRunner != null) {
+            controlRunner.close();
         }
         for (UdpSocket s : sockets) {
             s.close();
         }
-        if (controlThread == null || !controlThread.isAlive()) {
+        if (controlRunner == null || !controlRunner.thread().isAlive()) {
             controlQueues.forEach(ControlQueue::close);
         }
     }
