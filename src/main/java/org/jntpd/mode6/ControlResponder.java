@@ -18,7 +18,7 @@ import org.jntpd.wire.NtpPacket;
  * 0) or of an association, all listed variables or the ones named, in ntpd's text form ({@code name=value} items
  * separated by {@code ", "}, a line break before an item that would pass 72 columns, {@code "\r\n"} at the end) and
  * ntpd's fragmentation (at most {@link ControlMessage#MAX_DATA_LENGTH} data bytes per fragment, items not split,
- * the More bit and offsets). Errors as ntpd gives them: an unknown association, an unknown variable, a bad format;
+ * the More bit and offsets), READCLOCK of a reference clock's clock variables. Errors as ntpd gives them: an unknown association, an unknown variable, a bad format;
  * every writing or configuring opcode is refused with a permission error; anything else (MRU list, ordered lists,
  * nonces, traps) is a bad opcode.
  *
@@ -39,6 +39,8 @@ public final class ControlResponder {
     static final int LINE_LENGTH = 72;
     public static final int DEFAULT_RATE_PER_S = 200;
     public static final int DEFAULT_BURST = 64;
+    /** A clock's status word: CTL_PEER_STATUS(0, last event, current status) with both 0 (CTL_CLK_OKAY). */
+    static final int CLOCK_STATUS_OK = 0;
 
     private static final byte[] SEPARATOR = {',', ' '};
     private static final byte[] LINE_BREAK = {',', '\r', '\n'};
@@ -110,8 +112,7 @@ public final class ControlResponder {
         return switch (opcode) {
             case ControlMessage.OP_READ_STATUS -> readStatus(snapshot, out, lengths);
             case ControlMessage.OP_READ_VARIABLES -> readVariables(snapshot, live, nowNtp64, out, lengths);
-            case ControlMessage.OP_READ_CLOCK_VARIABLES -> error(ControlStatus.ERROR_BAD_ASSOCIATION, snapshot, out,
-                    lengths); // no reference clock variables (yet)
+            case ControlMessage.OP_READ_CLOCK_VARIABLES -> readClock(snapshot, nowNtp64, out, lengths);
             case ControlMessage.OP_WRITE_VARIABLES, ControlMessage.OP_WRITE_CLOCK_VARIABLES,
                     ControlMessage.OP_SET_TRAP, ControlMessage.OP_UNSET_TRAP, ControlMessage.OP_CONFIGURE,
                     ControlMessage.OP_SAVE_CONFIG -> error(ControlStatus.ERROR_PERMISSION, snapshot, out, lengths);
@@ -169,6 +170,26 @@ public final class ControlResponder {
             variables = a.variables();
             status = a.status();
         }
+        return chosen(variables, status, snapshot, nowNtp64, out, lengths);
+    }
+
+    /**
+     * READCLOCK ({@code ntpq -c cv [&N]}): a reference clock's clock variables, by association id or, without one, the
+     * system peer if it is a reference clock, else the first one (ntpd's rule); an association that is not a reference
+     * clock, or none at all, is a bad association as in ntpd. The status word is the clock's (0: no fault).
+     */
+    private int readClock(ControlSnapshot snapshot, long nowNtp64, MemorySegment[] out, int[] lengths) {
+        int associationId = request.associationId();
+        Association a = associationId == 0 ? snapshot.defaultClock() : snapshot.association(associationId);
+        if (a == null || a.clock() == null) {
+            return error(ControlStatus.ERROR_BAD_ASSOCIATION, snapshot, out, lengths);
+        }
+        return chosen(a.clock(), CLOCK_STATUS_OK, snapshot, nowNtp64, out, lengths);
+    }
+
+    /** The variables the request names (all listed ones when it names none) as ntpd's text, or the error. */
+    private int chosen(List<Variable> variables, int status, ControlSnapshot snapshot, long nowNtp64,
+            MemorySegment[] out, int[] lengths) {
         List<String> names = names();
         if (names == null) {
             return error(ControlStatus.ERROR_BAD_FORMAT, snapshot, out, lengths);

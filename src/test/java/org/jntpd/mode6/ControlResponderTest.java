@@ -261,6 +261,36 @@ class ControlResponderTest {
                 .indexOf("ss_uptime"));
     }
 
+    @Test
+    void shouldAnswerClockVariablesOfTheReferenceClockAndBadAssociationWithoutOne() {
+        // no reference clock: cv and cv &1 (an NTP source) are refused as ntpd refuses them
+        assertArrayEquals(hex("16 c4 0001 0400 0000 0000 0000"),
+                answer(request(ControlMessage.OP_READ_CLOCK_VARIABLES, 1, 0, "")).getFirst());
+        assertArrayEquals(hex("16 c4 0002 0400 0001 0000 0000"),
+                answer(request(ControlMessage.OP_READ_CLOCK_VARIABLES, 2, 1, "")).getFirst());
+        List<Variable> clock = List.of(Variable.of("name", "\"SHM\""), Variable.of("poll", "12"),
+                Variable.of("fudgetime1", "0.500"), Variable.of("refid", "GPS0"));
+        List<Association> withClock = new ArrayList<>(SNAPSHOT.associations());
+        withClock.add(new Association(3, ControlStatus.peer(0x90, ControlStatus.SELECT_CANDIDATE, 0, 0),
+                List.of(Variable.of("srcadr", "127.127.0.0")), clock));
+        ControlSnapshot snapshot = new ControlSnapshot(SYSTEM_STATUS, SNAPSHOT.system(), withClock);
+        ControlResponder r = new ControlResponder();
+        for (int id : new int[] {0, 3}) { // without an id: the first reference clock (the system peer is NTP here)
+            List<byte[]> reply = answer(r, request(ControlMessage.OP_READ_CLOCK_VARIABLES, 9, id, ""), snapshot,
+                    List.of());
+            assertEquals(1, reply.size());
+            assertEquals(0x84, reply.getFirst()[1] & 0xFF, "response, no error, opcode 4");
+            assertEquals(0, (reply.getFirst()[4] & 0xFF) << 8 | (reply.getFirst()[5] & 0xFF), "clock status: okay");
+            assertEquals("name=\"SHM\", poll=12, fudgetime1=0.500, refid=GPS0\r\n", data(reply));
+        }
+        assertEquals("refid=GPS0, poll=12\r\n",
+                data(answer(r, request(ControlMessage.OP_READ_CLOCK_VARIABLES, 10, 3, "refid,poll"), snapshot,
+                        List.of())));
+        assertArrayEquals(hex("16 c4 000b 0500 0003 0000 0000"),
+                answer(r, request(ControlMessage.OP_READ_CLOCK_VARIABLES, 11, 3, "nosuch"), snapshot, List.of())
+                        .getFirst());
+    }
+
     private static String data(List<byte[]> fragments) {
         StringBuilder b = new StringBuilder();
         for (byte[] f : fragments) {
