@@ -12,6 +12,10 @@ import org.jntpd.time.Units;
  * from many sources therefore recycles slots but never grows memory. The bucket is a GCRA: one "theoretical arrival
  * time" per client. IPv6 clients are keyed by their /64, the unit an attacker controls. Not thread-safe: one per worker
  * (SO_REUSEPORT sends a client's packets to the same worker).
+ *
+ * <p>The table is also the server's list of recent clients (ntpd's MRU list, {@code ntpq -c mrulist}): each slot keeps
+ * the address and port of its last request, mode and version, the first and last arrival and the count of requests
+ * and of those limited. {@link #forEachClient} reads it from another thread without stopping the worker.
  */
 public final class RateLimiter {
     /** Answer normally. */
@@ -26,6 +30,14 @@ public final class RateLimiter {
     private final long[] keys;
     private final long[] tatNs;
     private final long[] nextKodNs;
+    // The client list (written by check, read racily by forEachClient): the slot's last requester and its history.
+    private final long[] clientHi;
+    private final long[] clientLo;
+    private final int[] portModeVersion; // port << 8 | (version << 3 | mode)
+    private final long[] firstNs;
+    private final long[] lastNs;
+    private final int[] requests;
+    private final int[] limited;
     private final int mask;
     private final long intervalNs;
     private final long burstWindowNs;
@@ -34,7 +46,7 @@ public final class RateLimiter {
     private long rnd;
 
     /**
-     * @param capacityLog2 log2 of the number of client slots (16 = 65536 slots, 1.5 MiB)
+     * @param capacityLog2 log2 of the number of client slots (16 = 65536 slots, 4 MiB with the client list)
      * @param intervalLog2 log2 of the average interval between replies to one client, in seconds (-19..12)
      * @param burst        replies allowed back to back
      * @param leakLog2     1 in 2^leakLog2 limited requests is answered anyway (1..4)
@@ -49,6 +61,13 @@ public final class RateLimiter {
         keys = new long[capacity];
         tatNs = new long[capacity];
         nextKodNs = new long[capacity];
+        clientHi = new long[capacity];
+        clientLo = new long[capacity];
+        portModeVersion = new int[capacity];
+        firstNs = new long[capacity];
+        lastNs = new long[capacity];
+        requests = new int[capacity];
+        limited = new int[capacity];
         mask = capacity - 1;
         intervalNs = Units.log2ToNs(intervalLog2);
         burstWindowNs = (burst - 1) * intervalNs;
@@ -64,9 +83,22 @@ public final class RateLimiter {
      * @return {@link #ALLOW}, {@link #DROP} or {@link #KOD}
      */
     public int check(long hi, long lo, long nowNs, boolean kodAllowed) {
+        return check(hi, lo, 0, 0, nowNs, kodAllowed);
+    }
+
+    /**
+     * As {@link #check(long, long, long, boolean)}, noting the request in the client list: from {@code port}, with
+     * {@code modeVersion} (the header's low six bits: version << 3 | mode).
+     */
+    public int check(long hi, long lo, int port, int modeVersion, long nowNs, boolean kodAllowed) {
         boolean v4 = ClientAddress.isMappedIpv4(hi, lo);
         long key = mix(hi, v4 ? lo : 0);
         int slot = slotFor(key, nowNs);
+        clientHi[slot] = hi;
+        clientLo[slot] = lo;
+        portModeVersion[slot] = (port & 0xFFFF) << 8 | (modeVersion & 0x3F);
+        requests[slot]++;
+        lastNs[slot] = nowNs; // last: forEachClient checks it did not change while it read the slot
         long tat = tatNs[slot];
         if (tat - nowNs < 0) {
             tat = nowNs;
@@ -78,11 +110,54 @@ public final class RateLimiter {
         if ((nextRandom() & leakMask) == 0) {
             return ALLOW; // the leak: keeps a spoofed flood from silencing the real client
         }
+        limited[slot]++;
         if (kodAllowed && nextKodNs[slot] - nowNs <= 0) {
             nextKodNs[slot] = nowNs + intervalNs; // at most one KoD per interval per client
             return KOD;
         }
         return DROP;
+    }
+
+    /** One client of the list, as {@link #forEachClient} gives it. */
+    @FunctionalInterface
+    public interface ClientVisitor {
+        /**
+         * @param hi, lo      the address ({@link ClientAddress} form) and {@code port} of the last request
+         * @param modeVersion version << 3 | mode of the last request (0 when not noted)
+         * @param firstNs     the first request's arrival, {@code lastNs} the last one's (the limiter's monotonic clock)
+         * @param count       requests seen, {@code limited} how many of them were limited (dropped or KoD)
+         */
+        void client(long hi, long lo, int port, int modeVersion, long firstNs, long lastNs, long count, long limited);
+    }
+
+    /**
+     * Visits every client in the table (any thread; for mode 6, not the packet path). The worker keeps writing while
+     * this reads: a slot that changes during its read is skipped (it was just seen, so it is the newest anyway), so
+     * each client given is as it was at one moment. Returns the number visited.
+     */
+    public int forEachClient(ClientVisitor visitor) {
+        int n = 0;
+        for (int s = 0; s < keys.length; s++) {
+            long key = keys[s];
+            long last = lastNs[s];
+            int count = requests[s];
+            if (key == 0 || count == 0) {
+                continue;
+            }
+            long hi = clientHi[s];
+            long lo = clientLo[s];
+            int pmv = portModeVersion[s];
+            long first = firstNs[s];
+            int lim = limited[s];
+            java.lang.invoke.VarHandle.acquireFence(); // the reads above before the re-reads below
+            if (keys[s] != key || lastNs[s] != last || requests[s] != count) {
+                continue;
+            }
+            visitor.client(hi, lo, pmv >>> 8, pmv & 0x3F, first, last, Integer.toUnsignedLong(count),
+                    Integer.toUnsignedLong(lim));
+            n++;
+        }
+        return n;
     }
 
     private int slotFor(long key, long nowNs) {
@@ -111,6 +186,9 @@ public final class RateLimiter {
         keys[s] = key;
         tatNs[s] = nowNs;
         nextKodNs[s] = nowNs;
+        firstNs[s] = nowNs;
+        requests[s] = 0;
+        limited[s] = 0;
         return s;
     }
 
