@@ -31,12 +31,15 @@ public final class ControlWorker implements Agent {
     @FunctionalInterface
     public interface Answerer {
         /**
+         * @param clientHi, clientLo the sender's address ({@link PacketBatch#addressHigh} form), {@code clientPort} its
+         *                port (what a nonce is bound to)
          * @param nowNs   CLOCK_MONOTONIC now, ns (for rate budgets)
          * @param out     fragment buffers ({@link #FRAGMENT_BYTES} each)
          * @param lengths out: each fragment's length
          * @return the number of fragments to send (0: none)
          */
-        int answer(MemorySegment request, int length, long nowNs, MemorySegment[] out, int[] lengths);
+        int answer(MemorySegment request, int length, long clientHi, long clientLo, int clientPort, long nowNs,
+                MemorySegment[] out, int[] lengths);
     }
 
     public static final int MAX_FRAGMENTS = 8;
@@ -132,8 +135,9 @@ public final class ControlWorker implements Agent {
 
     private void answer(ControlQueue q, int slot, UdpSocket socket) {
         PacketBatch requests = q.slots();
-        int n = answerer.answer(requests.data(slot), requests.length(slot),
-                Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC), out, lengths);
+        int n = answerer.answer(requests.data(slot), requests.length(slot), requests.addressHigh(slot),
+                requests.addressLow(slot), requests.port(slot), Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC), out,
+                lengths);
         for (int j = 0; j < n; j++) {
             replies.length(j, lengths[j]);
             replies.copyAddress(requests, slot, j);

@@ -13,6 +13,8 @@ import org.jntpd.config.RestrictRule;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.platform.NativeException;
 import org.jntpd.server.ServerAuth;
+import org.jntpd.server.RateLimiter;
+import org.jntpd.server.Responder;
 import org.jntpd.server.ServerCore;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
@@ -43,6 +45,7 @@ public final class Server implements AutoCloseable {
     private final List<UdpSocket[]> workerSockets = new ArrayList<>();
     private ControlWorker controlWorker;
     private LoopRunner controlRunner;
+    private final List<RateLimiter> rateLimiters = new ArrayList<>();
 
     private Server(LoopRunner.DeathHandler onDeath) {
         this.onDeath = onDeath;
@@ -133,7 +136,11 @@ public final class Server implements AutoCloseable {
             ControlQueue queue = new ControlQueue();
             controlQueues.add(queue);
             workerSockets.add(own);
-            workers.add(new ServerWorker(w, cpus.get(w), serving.idle(), own, core.newResponder(counters), counters, state,
+            Responder responder = core.newResponder(counters);
+            if (responder.limiter() != null) {
+                rateLimiters.add(responder.limiter());
+            }
+            workers.add(new ServerWorker(w, cpus.get(w), serving.idle(), own, responder, counters, state,
                     kernelToServedNs, queue));
         }
     }
@@ -174,6 +181,14 @@ public final class Server implements AutoCloseable {
     /** The mode 6 thread's agent, or null when not started. */
     public ControlWorker controlWorker() {
         return controlWorker;
+    }
+
+    /**
+     * The workers' rate limiters, whose tables are the recent-client list (read with
+     * {@link RateLimiter#forEachClient} from another thread); empty when no limiting is configured.
+     */
+    public List<RateLimiter> rateLimiters() {
+        return List.copyOf(rateLimiters);
     }
 
     /** The mode 6 thread's loop, or null when not started. */

@@ -44,7 +44,7 @@ class ControlWorkerTest {
                 counters);
         AtomicLong asked = new AtomicLong();
         // Echoes the request's sequence in two fragments of 16 and 12 bytes.
-        ControlWorker.Answerer echo = (request, length, nowNs, out, lengths) -> {
+        ControlWorker.Answerer echo = (request, length, hi, lo, port, nowNs, out, lengths) -> {
             asked.incrementAndGet();
             for (int f = 0; f < FRAGMENTS; f++) {
                 MemorySegment.copy(request, 0, out[f], 0, ControlMessage.HEADER_LENGTH);
@@ -107,7 +107,7 @@ class ControlWorkerTest {
     @Test
     void shouldDropARequestWhoseAnswerThrowsCountItAndAnswerTheNextOnTheSameLoop() throws Exception {
         AtomicLong asked = new AtomicLong();
-        ControlWorker.Answerer throwsOnce = (request, length, nowNs, out, lengths) -> {
+        ControlWorker.Answerer throwsOnce = (request, length, hi, lo, port, nowNs, out, lengths) -> {
             if (asked.incrementAndGet() == 1) {
                 throw new IllegalStateException("injected: the first answer fails");
             }
@@ -150,7 +150,7 @@ class ControlWorkerTest {
 
     @Test
     void shouldEndTheLoopAsDeadThroughTheDeathHandlerWhenAnAnswerThrowsAnError() throws Exception {
-        ControlWorker.Answerer broken = (request, length, nowNs, out, lengths) -> {
+        ControlWorker.Answerer broken = (request, length, hi, lo, port, nowNs, out, lengths) -> {
             throw new StackOverflowError("injected");
         };
         java.util.concurrent.CompletableFuture<Throwable> died = new java.util.concurrent.CompletableFuture<>();
