@@ -16,6 +16,7 @@ import org.jntpd.mode6.ControlSnapshot.Variable;
 import org.jntpd.mode6.MruEntry;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
+import org.jntpd.server.AccessControl;
 import org.jntpd.server.AuthFailure;
 import org.jntpd.server.ClientAddress;
 import org.jntpd.server.RateLimiter;
@@ -84,9 +85,10 @@ final class NtpServing implements AutoCloseable {
         long startedNs = Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC);
         server.startControl((request, length, hi, lo, port, nowNs, out, lengths) -> {
             long nowUnixNs = kernelToClockNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME));
+            boolean mayReadMru = (server.accessFlags(hi, lo, port) & AccessControl.NOMRULIST) == 0;
             return responder.answer(request, 0, length, control.get(), liveVariables(nowNs - startedNs, kernel),
-                    () -> recentClients(nowNs, nowUnixNs), hi, lo, port, nowNs, NtpTimestamp.fromUnixNs(nowUnixNs),
-                    out, lengths);
+                    mayReadMru ? () -> recentClients(nowNs, nowUnixNs) : null, hi, lo, port, nowNs,
+                    NtpTimestamp.fromUnixNs(nowUnixNs), out, lengths);
         });
         if (rawPath != null) {
             rawPath.startWorkers(onDeath);

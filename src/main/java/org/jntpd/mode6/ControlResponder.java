@@ -101,7 +101,8 @@ public final class ControlResponder {
 
     /**
      * As above, for a request from client (hi, lo):port ({@code org.jntpd.server.ClientAddress} form), the MRU list
-     * read from {@code mru} (oldest first) only when a READ_MRU with a good nonce asks for it.
+     * read from {@code mru} (oldest first) only when a READ_MRU with a good nonce asks for it; {@code mru} null: this
+     * client may not read it ({@code restrict ... nomrulist}), and a READ_MRU gets a permission error, as from ntpd.
      */
     public int answer(MemorySegment rx, long offset, int length, ControlSnapshot snapshot, List<Variable> live,
             Supplier<List<MruEntry>> mru, long clientHi, long clientLo, int clientPort, long nowNs, long nowNtp64,
@@ -262,6 +263,9 @@ public final class ControlResponder {
      */
     private int readMru(ControlSnapshot snapshot, Supplier<List<MruEntry>> mru, long hi, long lo, int port, long nowNs,
             long nowNtp64, MemorySegment[] out, int[] lengths) {
+        if (mru == null) {
+            return error(ControlStatus.ERROR_PERMISSION, snapshot, out, lengths); // nomrulist, checked first as ntpd
+        }
         List<String[]> params = items();
         if (params == null) {
             return error(ControlStatus.ERROR_BAD_FORMAT, snapshot, out, lengths);

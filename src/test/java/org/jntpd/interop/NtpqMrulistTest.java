@@ -23,7 +23,9 @@ import org.junit.jupiter.api.Test;
  * And the nonce is bound to the asker's address: a nonce fetched from 198.18.0.2 and sent back from 198.18.0.3 gets
  * no MRU reply at all (a spoofed source cannot aim the list at someone else), while from 198.18.0.2 it gets one.
  * With 42 clients the list takes ntpq several requests (a reply is at most 4 fragments), each continuing after the
- * newest entry it has, and every client is listed once.
+ * newest entry it has, and every client is listed once; {@code restrict ... nomrulist} refuses the list (PERMISSION)
+ * and nothing else. A second daemon with a SOCK reference clock answers {@code cv &1} with the clock's variables
+ * (name, refid, fudgetime1 in ms, device) and {@code sysstats} with the server's counters.
  */
 class NtpqMrulistTest {
     /** Sends NTP client requests, or runs the nonce exchange by hand; prints what it got. */
@@ -77,9 +79,11 @@ class NtpqMrulistTest {
         try (NetNamespace ns = NetNamespace.create()) {
             ns.addLoopbackAddress("198.18.0.2");
             ns.addLoopbackAddress("198.18.0.3");
+            ns.addLoopbackAddress("198.18.0.4");
             try (JntpdProcess jntpd = JntpdProcess.builder().commandPrefix("ip", "netns", "exec", ns.name()).port(123)
                     .bindAddress(null).dir(dir).config("local stratum 2", "controlsocket none",
-                            "ratelimit interval -4 burst 16", "restrict 198.18.0.0 mask 255.255.255.0").start()) {
+                            "ratelimit interval -4 burst 16", "restrict 198.18.0.0 mask 255.255.255.0",
+                            "restrict 198.18.0.4 nomrulist").start()) {
                 jntpd.awaitLog("serving NTP", 20_000);
                 String sent = python(ns, "ntp");
                 assertTrue(sent.contains("ntp 198.18.0.2:40002 3/3") && sent.contains("ntp 198.18.0.3:40003 1/1"),
@@ -109,6 +113,13 @@ class NtpqMrulistTest {
                             address + " in\n" + all);
                 }
 
+                // asked from 198.18.0.4 (restrict ... nomrulist): refused; everything else still answered
+                String refused = Ntpsec.ntpq(ns, "-n", "-c", "timeout 500", "-c", "mrulist", "-c", "rv 0 stratum",
+                        "198.18.0.4");
+                assertTrue(refused.contains("stratum=") && !refused.contains("198.18.0.2"),
+                        "nomrulist refuses the list only:\n" + refused);
+                assertTrue(refused.contains("Server error code PERMISSION"), refused);
+
                 String nonce = python(ns, "nonce");
                 assertTrue(nonce.matches("(?s)nonce nonce=[0-9a-f]{32}\\n.*"), nonce);
                 assertTrue(nonce.contains("other address None"), "a nonce from another address: no reply\n" + nonce);
@@ -117,6 +128,38 @@ class NtpqMrulistTest {
         } finally {
             TestFiles.deleteTree(dir);
         }
+    }
+
+    @Test
+    void ntpqShouldReadClockVariablesOfAReferenceClockAndTheSystemCounters() throws Exception {
+        assumeTrue(NetNamespace.available(), "needs root and ip to make a network namespace (ntpq only uses port 123)");
+        Ntpsec.root();
+        Path dir = Files.createTempDirectory("jntpd-cv");
+        try (NetNamespace ns = NetNamespace.create()) {
+            try (JntpdProcess jntpd = JntpdProcess.builder().commandPrefix("ip", "netns", "exec", ns.name()).port(123)
+                    .bindAddress(null).dir(dir).config("local stratum 2", "controlsocket none",
+                            "refclock sock " + dir.resolve("gps.sock") + " refid GPS0 offset 0.0025").start()) {
+                jntpd.awaitLog("serving NTP", 20_000);
+                python(ns, "ntp");
+                String out = Ntpsec.ntpq(ns, "-n", "-c", "as", "-c", "cv &1", "-c", "sysstats", "127.0.0.1");
+                assertTrue(out.contains("name=\"SOCK\""), out);
+                assertTrue(out.contains("refid=GPS0"), out);
+                assertTrue(out.contains("fudgetime1=2.5,"), "time1 in ms (ntpq trims the zeros):\n" + out);
+                assertTrue(out.contains("device=\"" + dir.resolve("gps.sock")), out);
+                assertTrue(out.contains("noreply="), out);
+                long received = Long.parseLong(field(out, "packets received:"));
+                assertTrue(received >= 4, "the 4 NTP requests counted:\n" + out);
+                assertTrue(field(out, "uptime:").matches("\\d\\d:\\d\\d:\\d\\d"), out);
+            }
+        } finally {
+            TestFiles.deleteTree(dir);
+        }
+    }
+
+    private static String field(String out, String label) {
+        return out.lines().filter(l -> l.startsWith(label)).findFirst()
+                .orElseThrow(() -> new AssertionError("no '" + label + "' in:\n" + out)).substring(label.length())
+                .trim().split("\\s+")[0];
     }
 
     private static String python(NetNamespace ns, String what) {

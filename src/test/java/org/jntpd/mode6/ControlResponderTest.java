@@ -415,7 +415,7 @@ class ControlResponderTest {
     }
 
     @Test
-    void shouldRefuseAnMruRequestWithoutALimitAndOneWhosePriorEntriesAreGone() {
+    void shouldRefuseAnMruRequestWithoutALimitOneWhosePriorEntriesAreGoneAndOneFromANomrulistClient() {
         ControlResponder r = new ControlResponder();
         List<MruEntry> clients = clients(3);
         String nonce = nonce(r, CLIENT_HI, CLIENT_LO, CLIENT_PORT);
@@ -424,6 +424,11 @@ class ControlResponderTest {
         assertArrayEquals(hex("16 ca 0077 0500 0000 0000 0000"),
                 mru(r, nonce + ", frags=32, addr.0=192.0.2.9:1, last.0=" + Values.timestamp(NOW_NTP64), clients,
                         CLIENT_HI, CLIENT_LO, CLIENT_PORT).getFirst(), "UNKNOWNVAR: ntpq starts over");
+        int length = request(ControlMessage.OP_READ_MRU, 0x78, 0, nonce + ", frags=32");
+        assertEquals(1, r.answer(rx, 0, length, SNAPSHOT, List.of(), null, CLIENT_HI, CLIENT_LO, CLIENT_PORT, nowNs,
+                NOW_NTP64, out, lengths));
+        assertArrayEquals(hex("16 ca 0078 0100 0000 0000 0000"),
+                out[0].asSlice(0, lengths[0]).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), "nomrulist: PERMISSION");
         java.util.Map<String, String> m = items(data(mru(r, nonce + ", limit=1", clients, CLIENT_HI, CLIENT_LO,
                 CLIENT_PORT)));
         assertEquals("192.0.2.1:50000", m.get("addr.0"));

@@ -12,6 +12,7 @@ import org.jntpd.config.Config;
 import org.jntpd.config.RestrictRule;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.platform.NativeException;
+import org.jntpd.server.AccessControl;
 import org.jntpd.server.ServerAuth;
 import org.jntpd.server.RateLimiter;
 import org.jntpd.server.Responder;
@@ -46,6 +47,7 @@ public final class Server implements AutoCloseable {
     private ControlWorker controlWorker;
     private LoopRunner controlRunner;
     private final List<RateLimiter> rateLimiters = new ArrayList<>();
+    private AccessControl access;
 
     private Server(LoopRunner.DeathHandler onDeath) {
         this.onDeath = onDeath;
@@ -111,6 +113,7 @@ public final class Server implements AutoCloseable {
         List<Integer> cpus = serving.cpus().isEmpty() ? List.of(-1) : serving.cpus();
         boolean reusePort = cpus.size() > 1;
         ServerCore core = new ServerCore(serving.rateLimit(), restrictions, auth);
+        access = core.access();
         int port = serving.port();
         int receiveBufferBytes = Integer.getInteger(RECEIVE_BUFFER_PROP_NAME, RECEIVE_BUFFER_DEFAULT);
         for (int w = 0; w < cpus.size(); w++) {
@@ -189,6 +192,11 @@ public final class Server implements AutoCloseable {
      */
     public List<RateLimiter> rateLimiters() {
         return List.copyOf(rateLimiters);
+    }
+
+    /** The restrict flags of client (hi, lo):port ({@link AccessControl}'s bits; any thread). */
+    public int accessFlags(long hi, long lo, int port) {
+        return access.flags(hi, lo, port);
     }
 
     /** The mode 6 thread's loop, or null when not started. */
