@@ -20,14 +20,16 @@ import org.jntpd.wire.NtpPacket;
  * 0) or of an association, all listed variables or the ones named, in ntpd's text form ({@code name=value} items
  * separated by {@code ", "}, a line break before an item that would pass 72 columns, {@code "\r\n"} at the end) and
  * ntpd's fragmentation (at most {@link ControlMessage#MAX_DATA_LENGTH} data bytes per fragment, items not split,
- * the More bit and offsets), READCLOCK of a reference clock's clock variables. Errors as ntpd gives them: an unknown association, an unknown variable, a bad format;
- * every writing or configuring opcode is refused with a permission error; anything else (MRU list, ordered lists,
- * nonces, traps) is a bad opcode.
+ * the More bit and offsets); READCLOCK of a reference clock's clock variables; REQ_NONCE and READ_MRU (the recent-client
+ * list, {@link #readMru}). Errors as ntpd gives them: an unknown association, an unknown variable, a bad format or
+ * value; every writing or configuring opcode is refused with a permission error; anything else (ordered lists, traps)
+ * is a bad opcode.
  *
  * <p>No amplification: responses, fragments and requests with the More or Error bit are dropped (two servers never
- * answer each other), a reply has at most {@link #MAX_FRAGMENTS} fragments, and a token bucket bounds the requests
- * answered per second over all clients (beyond it requests are dropped and counted). Who may ask at all is the
- * server's restrict list ({@code noquery}), decided before a request gets here.
+ * answer each other), a reply has at most {@link #MAX_FRAGMENTS} fragments, the MRU list goes only to an asker that
+ * proved it receives at its address (a nonce, {@link Nonces}), and a token bucket bounds the requests answered per
+ * second over all clients (beyond it requests are dropped and counted). Who may ask at all is the server's restrict
+ * list ({@code noquery}), decided before a request gets here; {@code nomrulist} is the caller's to pass in.
  *
  * <p>Not thread-safe: one instance on the one thread that answers mode 6. It allocates (text), so it runs off the
  * serving threads.
