@@ -121,11 +121,8 @@ class ControlWorkerTest {
                         UdpSocket.Options.DEFAULT.withTimestamps(UdpSocket.TimestampMode.NONE));
                 PacketBatch in = new PacketBatch(4);
                 ControlQueue queue = new ControlQueue()) {
-            ControlWorker control = new ControlWorker(List.of(queue), List.<UdpSocket[]>of(new UdpSocket[] {serverSocket}),
-                    throwsOnce);
-            LoopRunner runner = new LoopRunner("test-mode6", control, IdleStrategy.park(ControlWorker.IDLE_PARK_NS),
-                    LoopRunner.DEFAULT, (r, cause) -> deaths.add(cause));
-            runner.start();
+            LoopRunner runner = startControl(queue, serverSocket, throwsOnce, (r, cause) -> deaths.add(cause));
+            ControlWorker control = (ControlWorker) runner.agent();
             try (PacketBatch rx = new PacketBatch(1)) {
                 for (int sequence = 1; sequence <= 3; sequence++) {
                     request(rx, client.localAddress(), sequence);
@@ -162,11 +159,7 @@ class ControlWorkerTest {
                         UdpSocket.Options.DEFAULT.withTimestamps(UdpSocket.TimestampMode.NONE));
                 PacketBatch rx = new PacketBatch(1);
                 ControlQueue queue = new ControlQueue()) {
-            ControlWorker control = new ControlWorker(List.of(queue), List.<UdpSocket[]>of(new UdpSocket[] {serverSocket}),
-                    broken);
-            LoopRunner runner = new LoopRunner("test-mode6", control, IdleStrategy.park(ControlWorker.IDLE_PARK_NS),
-                    LoopRunner.DEFAULT, (r, cause) -> died.complete(cause));
-            runner.start();
+            LoopRunner runner = startControl(queue, serverSocket, broken, (r, cause) -> died.complete(cause));
             try {
                 request(rx, client.localAddress(), 1);
                 offerWhenConsumerIsThere(queue, rx);
@@ -179,6 +172,17 @@ class ControlWorkerTest {
                 runner.close();
             }
         }
+    }
+
+    /** The mode 6 loop as the server runs it: one queue and socket, under a LoopRunner with the default policy. */
+    private static LoopRunner startControl(ControlQueue queue, UdpSocket socket, ControlWorker.Answerer answerer,
+            LoopRunner.DeathHandler onDeath) {
+        ControlWorker control = new ControlWorker(List.of(queue), List.<UdpSocket[]>of(new UdpSocket[] {socket}),
+                answerer);
+        LoopRunner runner = new LoopRunner("test-mode6", control, IdleStrategy.park(ControlWorker.IDLE_PARK_NS),
+                LoopRunner.DEFAULT, onDeath);
+        runner.start();
+        return runner;
     }
 
     private static void request(PacketBatch rx, InetSocketAddress from, int sequence) {
