@@ -141,6 +141,7 @@ public final class Daemon {
         SyncLoop l = new SyncLoop(config, clock.clock(), kernelToClock, sync, listener(sync, clock, once), driftFile,
                 keys);
         loop = l;
+        l.serveFrom(served.holder());
         if (!oneShot) {
             reloader = new Reloader(source, config, keys, l);
         }

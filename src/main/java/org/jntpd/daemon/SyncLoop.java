@@ -9,6 +9,7 @@ import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Agent;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.config.Config;
+import org.jntpd.server.ServerStateSource;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.metrics.SyncMetrics;
@@ -102,6 +103,15 @@ public final class SyncLoop implements Agent {
      */
     public void attachRefclocks(RefclockRunners runners) {
         refclocks.attach(runners);
+    }
+
+    /**
+     * What symmetric peers are told of this host: the state the server serves (the local or orphan stratum while
+     * unsynchronised, unsynchronised while the loop fails), as RFC 5905 has a peer's packet carry the system
+     * variables (call before the loop starts; without it, the synchroniser's state).
+     */
+    public void serveFrom(ServerStateSource served) {
+        client.serveFrom(served);
     }
 
     /** A reference clock's sample (any thread: the runner's). */
