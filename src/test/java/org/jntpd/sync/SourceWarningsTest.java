@@ -1,0 +1,251 @@
+package org.jntpd.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.LongToDoubleFunction;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The warnings about sources, from constructed offset streams with a known truth: four sources polled every 64 s
+ * with Gaussian jitter, one of them smearing the leap second (or on another timescale), the others not.
+ */
+class SourceWarningsTest {
+    private static final long S = 1_000_000_000L;
+    private static final long H = 3_600 * S;
+    /** 2017-01-01T00:00:00Z: 2016-12-31T23:59:60 was inserted before it. */
+    private static final long LEAP_S = 1_483_228_800L;
+    private static final long LEAP_NS = LEAP_S * S;
+    private static final long POLL_NS = 64 * S;
+
+    /** What the sink was told: raised (key -> text and when), and the keys cleared. */
+    private static final class Recorder implements SourceWarnings.Sink {
+        final Map<String, String> raised = new LinkedHashMap<>();
+        final Map<String, Long> raisedAtNs = new LinkedHashMap<>();
+        final List<String> cleared = new ArrayList<>();
+
+        @Override
+        public void raise(String key, String text, long nowNs) {
+            raised.putIfAbsent(key, text);
+            raisedAtNs.putIfAbsent(key, nowNs);
+        }
+
+        @Override
+        public void clear(String key) {
+            cleared.add(key);
+        }
+    }
+
+    /** Google's smear of an insertion (24 h linear, noon to noon) against a clock that inserts it, s. */
+    private static double googleSmearS(long tNs) {
+        long startNs = LEAP_NS - 12 * H;
+        if (tNs < startNs || tNs > LEAP_NS + 12 * H) {
+            return 0;
+        }
+        double smeared = (tNs - startNs) / (86_401.0 * S); // share of the 86401 s smeared into 86400
+        return (tNs < LEAP_NS ? 0 : 1) - smeared;
+    }
+
+    /**
+     * Runs the sources (name -> true offset in s at local time t) from {@code fromNs} to {@code toNs}, polled every
+     * 64 s each (staggered), with {@code jitterS} Gaussian noise, leap indicators as {@code leap} says.
+     */
+    private static Recorder run(SourceWarnings w, Recorder r, Map<String, LongToDoubleFunction> sources, long fromNs,
+            long toNs, double jitterS, LongToDoubleFunction leap) {
+        SplittableRandom rnd = new SplittableRandom(42);
+        String[] names = sources.keySet().toArray(String[]::new);
+        double[] offsets = new double[names.length];
+        int[] leaps = new int[names.length];
+        for (long t = fromNs; t < toNs; t += POLL_NS / names.length) {
+            int polled = (int) ((t - fromNs) / (POLL_NS / names.length) % names.length);
+            for (int i = 0; i < names.length; i++) {
+                if (i == polled || Double.isNaN(offsets[i])) {
+                    offsets[i] = (sources.get(names[i]).applyAsDouble(t) + jitterS * rnd.nextGaussian()) * S;
+                }
+                leaps[i] = (int) leap.applyAsDouble(t);
+            }
+            w.observe(t, names, offsets, leaps);
+        }
+        return r;
+    }
+
+    private static Map<String, LongToDoubleFunction> sources(String odd, LongToDoubleFunction oddOffsetS) {
+        Map<String, LongToDoubleFunction> m = new LinkedHashMap<>();
+        m.put("a.example", t -> 0.004);
+        m.put("b.example", t -> -0.003);
+        m.put("c.example", t -> 0.0);
+        m.put(odd, oddOffsetS);
+        return m;
+    }
+
+    private static LeapSeconds table() {
+        LeapSeconds l = new LeapSeconds();
+        l.add(LEAP_S, 1);
+        return l;
+    }
+
+    private static final LongToDoubleFunction NO_LEAP_BITS = t -> 0;
+
+    @Test
+    void shouldNameTheSourceThatSmearsTheLeapSecondHoursBeforeIt() {
+        Recorder r = new Recorder();
+        SourceWarnings w = new SourceWarnings(r, table());
+        run(w, r, sources("time.google.com", SourceWarningsTest::googleSmearS), LEAP_NS - 40 * H, LEAP_NS + 20 * H,
+                0.002, NO_LEAP_BITS);
+        assertEquals(Set.of("smear:time.google.com"), r.raised.keySet(), r.raised::toString);
+        String text = r.raised.get("smear:time.google.com");
+        assertTrue(text.contains("appears to smear the leap second of 2016-12-31 (insertion)"), text);
+        long atNs = r.raisedAtNs.get("smear:time.google.com");
+        // 100 ms of smear is reached 2.4 h after it starts (L - 12 h); the fit needs 1.5 h of it.
+        assertTrue(atNs > LEAP_NS - 12 * H && atNs < LEAP_NS - 8 * H, () -> "raised at L" + (atNs - LEAP_NS) / (double) H + " h");
+        java.util.regex.Matcher ppm = java.util.regex.Pattern.compile("\\(([-+0-9.]+) ppm\\)").matcher(text);
+        assertTrue(ppm.find(), text);
+        // The fit spans the last 3 h, partly before the smear began: less steep than the smear's -11.57 ppm.
+        assertEquals(-11, Double.parseDouble(ppm.group(1)), 2.5, text);
+    }
+
+    @Test
+    void shouldNameASmearerAlsoWhenTheLocalClockDoesNotApplyTheLeap() {
+        // The local clock keeps counting through the leap: the others step -1 s, the smearer ramps to -1 s in 24 h.
+        Map<String, LongToDoubleFunction> m = new LinkedHashMap<>();
+        LongToDoubleFunction stepped = t -> t < LEAP_NS ? 0 : -1;
+        m.put("a.example", t -> stepped.applyAsDouble(t) + 0.004);
+        m.put("b.example", stepped);
+        m.put("c.example", t -> stepped.applyAsDouble(t) - 0.002);
+        m.put("smear.example", t -> googleSmearS(t) + stepped.applyAsDouble(t));
+        Recorder r = new Recorder();
+        run(new SourceWarnings(r, table()), r, m, LEAP_NS - 30 * H, LEAP_NS + 14 * H, 0.002, NO_LEAP_BITS);
+        assertEquals(Set.of("smear:smear.example"), r.raised.keySet(), r.raised::toString);
+    }
+
+    @Test
+    void shouldNameASourceThatNeverStepsAtTheLeap() {
+        Recorder r = new Recorder();
+        // No smear: it simply keeps counting, 1 s ahead of the others after the leap.
+        run(new SourceWarnings(r, table()), r, sources("noleap.example", t -> t < LEAP_NS ? 0 : 1),
+                LEAP_NS - 6 * H, LEAP_NS + 6 * H, 0.002, NO_LEAP_BITS);
+        assertEquals(Set.of("smear:noleap.example"), r.raised.keySet(), r.raised::toString);
+        assertTrue(r.raised.get("smear:noleap.example").matches(".*did not step with the other sources at the leap "
+                + "second of 2016-12-31 \\(insertion\\) \\(\\+(0\\.99|1\\.00)\\d s against them since\\).*"),
+                r.raised::toString);
+    }
+
+    @Test
+    void shouldLearnTheLeapFromTheSourcesLeapIndicatorsWithoutALeapFile() {
+        Recorder r = new Recorder();
+        // chrony-like servers announce on the last day only; a smearing server does not announce at all.
+        Map<String, LongToDoubleFunction> m = sources("smear.example", SourceWarningsTest::googleSmearS);
+        SourceWarnings w = new SourceWarnings(r, null);
+        String[] names = m.keySet().toArray(String[]::new);
+        double[] offsets = new double[4];
+        int[] leaps = new int[4];
+        SplittableRandom rnd = new SplittableRandom(7);
+        for (long t = LEAP_NS - 30 * H; t < LEAP_NS; t += 16 * S) {
+            for (int i = 0; i < 4; i++) {
+                offsets[i] = (m.get(names[i]).applyAsDouble(t) + 0.002 * rnd.nextGaussian()) * S;
+                leaps[i] = i < 3 && t >= LEAP_NS - 24 * H ? 1 : 0;
+            }
+            w.observe(t, names, offsets, leaps);
+        }
+        assertEquals(Set.of("smear:smear.example"), r.raised.keySet(), r.raised::toString);
+    }
+
+    @Test
+    void shouldRaiseNothingForSourcesThatAllInsertTheLeapDespiteJitter() {
+        Recorder r = new Recorder();
+        // Internet-like: 20 ms jitter, one source 80 ms off (an asymmetric path), a leap second all of them insert.
+        Map<String, LongToDoubleFunction> m = sources("asymmetric.example", t -> -0.08);
+        run(new SourceWarnings(r, table()), r, m, LEAP_NS - 40 * H, LEAP_NS + 40 * H, 0.02, t -> 1);
+        assertEquals(Map.of(), r.raised);
+        // And the local clock not inserting it: every source steps -1 s together.
+        Recorder r2 = new Recorder();
+        Map<String, LongToDoubleFunction> stepped = new LinkedHashMap<>();
+        m.forEach((name, f) -> stepped.put(name, t -> f.applyAsDouble(t) + (t < LEAP_NS ? 0 : -1)));
+        run(new SourceWarnings(r2, table()), r2, stepped, LEAP_NS - 20 * H, LEAP_NS + 20 * H, 0.02, t -> 1);
+        assertEquals(Map.of(), r2.raised);
+    }
+
+    @Test
+    void shouldEndTheSmearWarningAfterTheLeapWindow() {
+        Recorder r = new Recorder();
+        run(new SourceWarnings(r, table()), r, sources("g.example", SourceWarningsTest::googleSmearS),
+                LEAP_NS - 20 * H, LEAP_NS + 40 * H, 0.002, NO_LEAP_BITS);
+        assertEquals(Set.of("smear:g.example"), r.raised.keySet());
+        assertEquals(List.of("smear:g.example"), r.cleared);
+    }
+
+    @Test
+    void shouldNameATaiSourceAndItsTimescaleAfterFiveMinutes() {
+        Recorder r = new Recorder();
+        SourceWarnings w = new SourceWarnings(r, null);
+        long t0 = LEAP_NS + 100 * 86_400 * S;
+        run(w, r, sources("tai.example", t -> 37.0004), t0, t0 + 4 * 60 * S, 0.003, NO_LEAP_BITS);
+        assertEquals(Map.of(), r.raised, "not before 5 minutes");
+        run(w, r, sources("tai.example", t -> 37.0004), t0 + 4 * 60 * S, t0 + 10 * 60 * S, 0.003, NO_LEAP_BITS);
+        assertEquals(Set.of("timescale:tai.example"), r.raised.keySet(), r.raised::toString);
+        String text = r.raised.get("timescale:tai.example");
+        assertTrue(text.matches("source tai\\.example is 3[67]\\.\\d{3} s ahead .*") && text.contains("ahead of the other sources: it likely "
+                + "serves TAI, not UTC (TAI - UTC = 37 s)"), text);
+    }
+
+    @Test
+    void shouldNameGpsTimeTimeZonesAndWholeSecondErrors() {
+        SourceWarnings w = new SourceWarnings(new Recorder(), null);
+        assertTrue(w.likelyCause(18).contains("GPS time, not UTC (GPS - UTC = 18 s)"), w.likelyCause(18));
+        assertTrue(w.likelyCause(-37).contains("UTC while they serve TAI"), w.likelyCause(-37));
+        assertTrue(w.likelyCause(3_600).contains("time zone offset of +1:00"), w.likelyCause(3_600));
+        assertTrue(w.likelyCause(-19_800).contains("time zone offset of -5:30"), w.likelyCause(-19_800));
+        assertTrue(w.likelyCause(2).contains("whole-second error"), w.likelyCause(2));
+        w.taiMinusUtcS(38); // after a future leap second
+        assertTrue(w.likelyCause(38).contains("TAI"), w.likelyCause(38));
+        assertTrue(w.likelyCause(19).contains("GPS time, not UTC (GPS - UTC = 19 s)"), w.likelyCause(19));
+
+        Recorder r = new Recorder();
+        long t0 = LEAP_NS + 100 * 86_400 * S;
+        run(new SourceWarnings(r, null), r, sources("gps.example", t -> -18.01), t0, t0 + 10 * 60 * S, 0.003,
+                NO_LEAP_BITS);
+        assertTrue(r.raised.get("timescale:gps.example").contains("18.01"), r.raised::toString);
+        assertTrue(r.raised.get("timescale:gps.example").contains("behind the other sources: it likely serves UTC while "
+                + "they serve GPS time"), r.raised::toString);
+    }
+
+    @Test
+    void shouldNotTakeASourceDriftingThroughAWholeSecondForATimescale() {
+        Recorder r = new Recorder();
+        long t0 = LEAP_NS + 100 * 86_400 * S;
+        // 500 ppm: it crosses 37 +- 0.1 s in 400 s, but moves far more than 50 ms while it does.
+        run(new SourceWarnings(r, null), r, sources("drift.example", t -> 36.9 + (t - t0) * 500e-6 / S), t0,
+                t0 + 800 * S, 0.003, NO_LEAP_BITS);
+        assertEquals(Map.of(), r.raised);
+    }
+
+    @Test
+    void shouldClearATimescaleWarningOnceTheSourceAgreesAgainAndForgetRemovedSources() {
+        Recorder r = new Recorder();
+        SourceWarnings w = new SourceWarnings(r, null);
+        long t0 = LEAP_NS + 100 * 86_400 * S;
+        run(w, r, sources("x.example", t -> 37), t0, t0 + 10 * 60 * S, 0.003, NO_LEAP_BITS);
+        run(w, r, sources("x.example", t -> 0.001), t0 + 10 * 60 * S, t0 + 20 * 60 * S, 0.003, NO_LEAP_BITS);
+        assertEquals(List.of("timescale:x.example"), r.cleared);
+        run(w, r, sources("y.example", t -> 37), t0 + 20 * 60 * S, t0 + 30 * 60 * S, 0.003, NO_LEAP_BITS);
+        w.observe(t0 + 31 * 60 * S, new String[] {"a.example"}, new double[] {0}, new int[] {0});
+        assertEquals(List.of("timescale:x.example", "timescale:y.example"), r.cleared, "removed with its source");
+    }
+
+    @Test
+    void shouldRaiseNothingWithoutAMajority() {
+        Recorder r = new Recorder();
+        long t0 = LEAP_NS + 100 * 86_400 * S;
+        Map<String, LongToDoubleFunction> m = new LinkedHashMap<>();
+        m.put("utc.example", t -> 0);
+        m.put("tai.example", t -> 37);
+        run(new SourceWarnings(r, null), r, m, t0, t0 + 20 * 60 * S, 0.003, NO_LEAP_BITS);
+        assertEquals(Map.of(), r.raised, "two sources 37 s apart: which one is on TAI is not known");
+    }
+}
