@@ -20,10 +20,13 @@ final class LeapFileLoader {
 
     private LeapFileLoader() {}
 
-    /** Reads {@code leapFile} (null: none) into {@code leapSeconds}; a file that cannot be used is logged, not fatal. */
-    static void load(String leapFile, LeapSeconds leapSeconds, long nowUnixNs) {
+    /**
+     * Reads {@code leapFile} (null: none) into {@code leapSeconds}; a file that cannot be used is logged, not fatal.
+     * Returns the file read, or null (none, or unusable).
+     */
+    static LeapSecondsFile load(String leapFile, LeapSeconds leapSeconds, long nowUnixNs) {
         if (leapFile == null) {
-            return;
+            return null;
         }
         try {
             LeapSecondsFile f = LeapSecondsFile.parse(new String(TextFile.read(Path.of(leapFile), MAX_LEAP_FILE_BYTES),
@@ -42,8 +45,10 @@ final class LeapFileLoader {
                 Log.info("leap second file " + leapFile + ": TAI-UTC " + f.taiOffsetAt(nowS) + " s, valid until "
                         + Instant.ofEpochSecond(f.expiresUnixS()));
             }
+            return f;
         } catch (IOException | LeapSecondsFile.FormatException e) {
             Log.warn("cannot use leap second file " + leapFile + ": " + e.getMessage());
+            return null;
         }
     }
 }

@@ -63,6 +63,7 @@ public final class SyncLoop implements Agent {
     private final StatePublisher publisher;
     private final NtpClient client;
     private final DriftSaver drift;
+    private final OperatorWarnings warnings = new OperatorWarnings();
     private volatile boolean resyncRequested;
     /** Sockets ready after the last pass's wait (loop thread). */
     private int ready;
@@ -81,7 +82,8 @@ public final class SyncLoop implements Agent {
         this.sockets = new ClientSockets(clock, kernelToClockNs, UdpSocket.Options.DEFAULT);
         this.ntpSources = new NtpSources(config, sync, sockets, keys);
         this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
-        this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size());
+        this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size(),
+                warnings);
         this.client = new NtpClient(ntpSources, sockets, sync, stats, listener, publisher);
         this.drift = new DriftSaver(driftFile, sync, clock.nowNs());
     }
@@ -105,6 +107,22 @@ public final class SyncLoop implements Agent {
      */
     public void requestResync() {
         resyncRequested = true;
+    }
+
+    /** The operator's warnings (jntpc warnings): the loop's own, and what the daemon adds (any thread). */
+    OperatorWarnings warnings() {
+        return warnings;
+    }
+
+    /**
+     * The leap second file {@code path} as loaded ({@code file}): its expiry is watched, and its TAI - UTC names a
+     * source on TAI or GPS time (before the loop starts).
+     */
+    void watchLeapFile(String path, org.jntpd.time.LeapSecondsFile file, long nowUnixS) {
+        publisher.taiMinusUtcS(file.taiOffsetAt(nowUnixS));
+        warnings.watchExpiry("leapfile", "leap second file " + path, "update it (e.g. from tzdata or "
+                + "https://hpiers.obspm.fr/iers/bul/bulc/ntp/leap-seconds.list); without it leap seconds come from the "
+                + "servers' votes only", file::expiresUnixS, false);
     }
 
     /** jntpc authdata's client half: each authenticated source's state and counters (any thread). */
