@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.LongToDoubleFunction;
+import org.jntpd.clock.VirtualClock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -247,5 +248,59 @@ class SourceWarningsTest {
         m.put("tai.example", t -> 37);
         run(new SourceWarnings(r, null), r, m, t0, t0 + 20 * 60 * S, 0.003, NO_LEAP_BITS);
         assertEquals(Map.of(), r.raised, "two sources 37 s apart: which one is on TAI is not known");
+    }
+
+    /**
+     * The whole path: the synchroniser's sources (their filters, spike gates and the discipline's leap) measured against
+     * a virtual clock that inserts the leap second, one server smearing it; the detector reads the filters' estimates
+     * as the daemon does. Returns what was raised.
+     */
+    private static Recorder closedLoop(boolean withSmearer) {
+        long startNs = LEAP_NS - 20 * H;
+        VirtualClock clock = new VirtualClock(startNs, 0, 5e-6, 0, new SplittableRandom(3), 100_000);
+        Synchroniser sync = new Synchroniser(clock, SyncConfig.defaults());
+        sync.leapSeconds().add(LEAP_S, 1);
+        Recorder r = new Recorder();
+        SourceWarnings w = new SourceWarnings(r, sync.leapSeconds());
+        String[] names = {"a.example", "b.example", "c.example", withSmearer ? "time.google.com" : "d.example"};
+        Source[] src = new Source[names.length];
+        for (int i = 0; i < names.length; i++) {
+            src[i] = sync.addSource(SourceConfig.of(names[i], i + 1));
+            src[i].setReachable(true);
+        }
+        Sample sample = new Sample();
+        SplittableRandom rnd = new SplittableRandom(11);
+        long stepNs = POLL_NS / names.length;
+        for (long t = startNs; t < LEAP_NS + 14 * H; t += stepNs) {
+            clock.advanceTo(t);
+            if (clock.nowNs() - sync.nextTimerNs() >= 0) {
+                sync.onTimer(clock.nowNs());
+            }
+            int i = (int) ((t - startNs) / stepNs % names.length);
+            double utcNs = t - (t >= LEAP_NS ? S : 0); // the servers' UTC: Unix time repeats the inserted second
+            double serverNs = withSmearer && i == 3 ? utcNs + googleSmearS(t) * S : utcNs;
+            long delayNs = 10_000_000 + (long) (Math.abs(rnd.nextGaussian()) * 2_000_000);
+            long offsetNs = Math.round(serverNs - clock.nowNs() + rnd.nextGaussian() * 500_000);
+            int leap = i < 3 && t >= LEAP_NS - 24 * H && t < LEAP_NS ? 1 : 0;
+            if (src[i].accumulate(sample.set(clock.nowNs(), offsetNs, delayNs, 1_000, 1_000_000, 2_000_000, 1, 0, leap,
+                    -24))) {
+                sync.update(clock.nowNs());
+            }
+            w.observe(clock.nowNs(), sync.sources());
+        }
+        assertEquals(1, clock.leapsInserted(), "the local clock inserted the leap second");
+        return r;
+    }
+
+    @Test
+    void shouldNameTheSmearerFromTheFiltersEstimatesWhileTheClockInsertsTheLeap() {
+        Recorder r = closedLoop(true);
+        assertEquals(Set.of("smear:time.google.com"), r.raised.keySet(), r.raised::toString);
+        assertTrue(r.raisedAtNs.get("smear:time.google.com") < LEAP_NS - 6 * H, r.raisedAtNs::toString);
+    }
+
+    @Test
+    void shouldRaiseNothingFromTheFiltersEstimatesWhenEveryServerInsertsTheLeap() {
+        assertEquals(Map.of(), closedLoop(false).raised);
     }
 }
