@@ -50,6 +50,11 @@ final class StatePublisher {
         this.sourceWarnings = new SourceWarnings(warnings, sync.leapSeconds());
     }
 
+    /** Whether a source found to smear a leap second is excluded from selection ({@code enable smearexclude}). */
+    void excludeSmearing(boolean exclude) {
+        sourceWarnings.excludeSmearing(exclude);
+    }
+
     /** TAI - UTC from the leap second file, to name a source on TAI or GPS time (loop thread, or before it runs). */
     void taiMinusUtcS(int s) {
         sourceWarnings.taiMinusUtcS(s);

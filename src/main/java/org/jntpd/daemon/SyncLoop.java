@@ -84,6 +84,7 @@ public final class SyncLoop implements Agent {
         this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
         this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size(),
                 warnings);
+        publisher.excludeSmearing(Boolean.TRUE.equals(config.systemFlags().get("smearexclude")));
         this.client = new NtpClient(ntpSources, sockets, sync, stats, listener, publisher);
         this.drift = new DriftSaver(driftFile, sync, clock.nowNs());
     }

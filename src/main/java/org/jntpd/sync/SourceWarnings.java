@@ -87,6 +87,10 @@ public final class SourceWarnings {
     private long leapS = Long.MIN_VALUE;
     private int leapSign;
     private double[] scratch = new double[16];
+    private boolean excludeSmearing;
+    /** The sources of the last {@link #observe(long, List)}, by name; those excluded as smearing. */
+    private final Map<String, Source> byName = new LinkedHashMap<>();
+    private final Set<Source> excluded = new HashSet<>();
 
     /** One source's record: its offsets against the others around a leap, and the timescale test's state. */
     private static final class Track {
@@ -148,8 +152,20 @@ public final class SourceWarnings {
         this.taiMinusUtcS = s;
     }
 
+    /**
+     * Whether a source found to smear a leap second is excluded from selection until the leap second is over
+     * ({@code enable smearexclude}); by default it is only named, and selection deals with it as with any other.
+     */
+    public void excludeSmearing(boolean exclude) {
+        this.excludeSmearing = exclude;
+    }
+
     /** One round over the synchroniser's sources: those reachable and with an estimate count. Allocates a little. */
     public void observe(long nowNs, List<Source> sources) {
+        byName.clear();
+        for (Source s : sources) {
+            byName.put(s.name(), s);
+        }
         int n = sources.size();
         String[] names = new String[n];
         double[] offsets = new double[n];
@@ -303,6 +319,10 @@ public final class SourceWarnings {
             }
             tr.forgetHistory();
         }
+        for (Source s : excluded) {
+            s.excludeAsSmearing(false);
+        }
+        excluded.clear();
         leapS = Long.MIN_VALUE;
         leapSign = 0;
     }
@@ -371,8 +391,8 @@ public final class SourceWarnings {
         tr.smearRaised = true;
         sink.raise(SMEAR_KEY + tr.name, String.format(Locale.ROOT, "source %s appears to smear the leap second of %s: "
                 + "its offset against the other sources moved %+.3f s over the last %.1f h (%+.1f ppm) while theirs "
-                + "did not; it is not excluded (selection will treat it as a falseticker once it disagrees)", tr.name,
-                leapDay(), leapSign * movedNs * 1e-9, (nowNs - firstNs) / (double) HOUR_NS, leapSign * k * 1e6), nowNs);
+                + "did not; %s", tr.name, leapDay(), leapSign * movedNs * 1e-9, (nowNs - firstNs) / (double) HOUR_NS,
+                leapSign * k * 1e6, action(tr)), nowNs);
     }
 
     /** The median of u over the points in [fromNs, toNs) (before the ramp), or 0 with fewer than 5 of them. */
@@ -410,9 +430,21 @@ public final class SourceWarnings {
         }
         tr.smearRaised = true;
         sink.raise(SMEAR_KEY + tr.name, String.format(Locale.ROOT, "source %s did not step with the other sources at "
-                + "the leap second of %s (%+.3f s against them since): it smears leap seconds or ignores them; it is not "
-                + "excluded (selection will treat it as a falseticker)", tr.name, leapDay(), leapSign * jumpNs * 1e-9),
-                nowNs);
+                + "the leap second of %s (%+.3f s against them since): it smears leap seconds or ignores them; %s",
+                tr.name, leapDay(), leapSign * jumpNs * 1e-9, action(tr)), nowNs);
+    }
+
+    /** What is done about a smearing source: excluded until the leap second is over, or left to selection. */
+    private String action(Track tr) {
+        Source s = byName.get(tr.name);
+        if (excludeSmearing && s != null) {
+            s.excludeAsSmearing(true);
+            excluded.add(s);
+            return "it is excluded from selection until "
+                    + java.time.Instant.ofEpochSecond(leapS + LEAP_WINDOW_NS / NS_PER_S) + " (enable smearexclude)";
+        }
+        return "it is not excluded (selection will treat it as a falseticker once it disagrees; 'enable smearexclude' "
+                + "excludes such a source)";
     }
 
     /** "2016-12-31 (insertion)": the UTC day the leap second ends. */

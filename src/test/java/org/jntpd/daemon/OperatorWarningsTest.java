@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.jntpd.config.ConfigParser;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.time.LeapFiles;
 import org.jntpd.time.LeapSecondsFile;
@@ -73,5 +74,12 @@ class OperatorWarningsTest {
         DaemonStatus some = new DaemonStatus(DaemonStatus.EMPTY.tracking(), List.of(), List.of("a", "b"));
         assertEquals("warning: a\nwarning: b\n", some.warningsText());
         assertEquals(List.of("a", "b"), some.warnings());
+    }
+
+    @Test
+    void shouldReadEnableSmearexclude() throws Exception {
+        assertEquals(Boolean.TRUE, ConfigParser.parse("t.conf", "enable smearexclude\n", null).systemFlags().get("smearexclude"));
+        assertEquals(Boolean.FALSE, ConfigParser.parse("t.conf", "disable smearexclude\n", null).systemFlags().get("smearexclude"));
+        assertNull(ConfigParser.parse("t.conf", "server 127.0.0.1\n", null).systemFlags().get("smearexclude"), "off by default");
     }
 }

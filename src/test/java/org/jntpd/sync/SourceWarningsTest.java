@@ -256,12 +256,18 @@ class SourceWarningsTest {
      * as the daemon does. Returns what was raised.
      */
     private static Recorder closedLoop(boolean withSmearer) {
+        return closedLoop(withSmearer, false, null);
+    }
+
+    /** As above; {@code exclude}: enable smearexclude; {@code states} collects the smearer's state at each hour. */
+    private static Recorder closedLoop(boolean withSmearer, boolean exclude, List<String> states) {
         long startNs = LEAP_NS - 20 * H;
         VirtualClock clock = new VirtualClock(startNs, 0, 5e-6, 0, new SplittableRandom(3), 100_000);
         Synchroniser sync = new Synchroniser(clock, SyncConfig.defaults());
         sync.leapSeconds().add(LEAP_S, 1);
         Recorder r = new Recorder();
         SourceWarnings w = new SourceWarnings(r, sync.leapSeconds());
+        w.excludeSmearing(exclude);
         String[] names = {"a.example", "b.example", "c.example", withSmearer ? "time.google.com" : "d.example"};
         Source[] src = new Source[names.length];
         for (int i = 0; i < names.length; i++) {
@@ -287,6 +293,9 @@ class SourceWarningsTest {
                 sync.update(clock.nowNs());
             }
             w.observe(clock.nowNs(), sync.sources());
+            if (states != null && (t - startNs) % H == 0) {
+                states.add((t - LEAP_NS) / H + "h " + src[3].unusable(clock.nowNs(), SyncConfig.defaults().maxDistanceNs()));
+            }
         }
         assertEquals(1, clock.leapsInserted(), "the local clock inserted the leap second");
         return r;
@@ -297,6 +306,18 @@ class SourceWarningsTest {
         Recorder r = closedLoop(true);
         assertEquals(Set.of("smear:time.google.com"), r.raised.keySet(), r.raised::toString);
         assertTrue(r.raisedAtNs.get("smear:time.google.com") < LEAP_NS - 6 * H, r.raisedAtNs::toString);
+    }
+
+    @Test
+    void shouldExcludeTheSmearerUntilTheLeapIsOverWhenConfigured() {
+        List<String> states = new ArrayList<>();
+        Recorder r = closedLoop(true, true, states);
+        String text = r.raised.get("smear:time.google.com");
+        assertTrue(text.contains("it is excluded from selection until 2017-01-02T12:00:00Z (enable smearexclude)"), text);
+        assertTrue(states.contains("-6h SMEARING") && states.contains("13h SMEARING"), states::toString);
+        assertTrue(states.contains("-12h null"), "selectable before: " + states);
+        Recorder def = closedLoop(true);
+        assertTrue(def.raised.get("smear:time.google.com").contains("it is not excluded"), def.raised::toString);
     }
 
     @Test
