@@ -278,10 +278,7 @@ class SourceWarningsTest {
         SplittableRandom rnd = new SplittableRandom(11);
         long stepNs = POLL_NS / names.length;
         for (long t = startNs; t < LEAP_NS + 14 * H; t += stepNs) {
-            clock.advanceTo(t);
-            if (clock.nowNs() - sync.nextTimerNs() >= 0) {
-                sync.onTimer(clock.nowNs());
-            }
+            advance(clock, sync, t);
             int i = (int) ((t - startNs) / stepNs % names.length);
             double utcNs = t - (t >= LEAP_NS ? S : 0); // the servers' UTC: Unix time repeats the inserted second
             double serverNs = withSmearer && i == 3 ? utcNs + googleSmearS(t) * S : utcNs;
@@ -298,6 +295,8 @@ class SourceWarningsTest {
             }
         }
         assertEquals(1, clock.leapsInserted(), "the local clock inserted the leap second");
+        // The virtual clock's offset is against continuous (non-leaping) time: UTC is 1 s behind it now.
+        assertTrue(Math.abs(clock.offsetNs() + S) < 10_000_000, "and follows the UTC servers: " + clock.offsetNs());
         return r;
     }
 
@@ -323,5 +322,56 @@ class SourceWarningsTest {
     @Test
     void shouldRaiseNothingFromTheFiltersEstimatesWhenEveryServerInsertsTheLeap() {
         assertEquals(Map.of(), closedLoop(false).raised);
+    }
+
+    @Test
+    void shouldNameATaiServerFromTheFiltersEstimates() {
+        long startNs = LEAP_NS + 100 * 86_400 * S;
+        VirtualClock clock = new VirtualClock(startNs, 0, 5e-6, 0, new SplittableRandom(3), 100_000);
+        Synchroniser sync = new Synchroniser(clock, SyncConfig.defaults());
+        Recorder r = new Recorder();
+        SourceWarnings w = new SourceWarnings(r, sync.leapSeconds());
+        String[] names = {"a.example", "b.example", "c.example", "tai.example"};
+        Source[] src = new Source[names.length];
+        for (int i = 0; i < names.length; i++) {
+            src[i] = sync.addSource(SourceConfig.of(names[i], i + 1));
+            src[i].setReachable(true);
+        }
+        Sample sample = new Sample();
+        SplittableRandom rnd = new SplittableRandom(5);
+        long stepNs = 4 * S; // iburst-like: each source every 16 s
+        for (long t = startNs; t < startNs + 20 * 60 * S; t += stepNs) {
+            advance(clock, sync, t);
+            int i = (int) ((t - startNs) / stepNs % names.length);
+            double serverNs = t + (i == 3 ? 37 * S : 0);
+            long offsetNs = Math.round(serverNs - clock.nowNs() + rnd.nextGaussian() * 2_000_000);
+            if (src[i].accumulate(sample.set(clock.nowNs(), offsetNs, 20_000_000, 1_000, 1_000_000, 2_000_000, 1, 0, 0,
+                    -24))) {
+                sync.update(clock.nowNs());
+            }
+            w.observe(clock.nowNs(), sync.sources());
+        }
+        assertEquals(SyncStatus.SYNCHRONISED, sync.status(), () -> "to the three UTC servers: " + sync.statusMessage());
+        assertTrue(Math.abs(clock.offsetNs()) < 50_000_000, "the clock follows UTC: " + clock.offsetNs());
+        assertEquals(Set.of("timescale:tai.example"), r.raised.keySet(), r.raised::toString);
+        assertTrue(r.raised.get("timescale:tai.example").contains("it likely serves TAI, not UTC"), r.raised::toString);
+    }
+
+    /** Advances {@code clock} to true time {@code trueNs}, running the synchroniser's timer on time (a slew ends then). */
+    private static void advance(VirtualClock clock, Synchroniser sync, long trueNs) {
+        while (sync.nextTimerNs() != Long.MAX_VALUE) {
+            long aheadNs = sync.nextTimerNs() - clock.nowNs();
+            long dueNs = clock.trueNs() + Math.max(0, (long) Math.ceil(aheadNs / (1 + clock.frequencyError())));
+            if (dueNs > trueNs) {
+                break;
+            }
+            clock.advanceTo(dueNs);
+            if (clock.nowNs() - sync.nextTimerNs() >= 0) {
+                sync.onTimer(clock.nowNs());
+            } else {
+                clock.advanceTo(clock.trueNs() + 1_000);
+            }
+        }
+        clock.advanceTo(trueNs);
     }
 }
