@@ -24,6 +24,8 @@ class SourceWarningsTest {
     private static final long LEAP_S = 1_483_228_800L;
     private static final long LEAP_NS = LEAP_S * S;
     private static final long POLL_NS = 64 * S;
+    /** A time far from any leap second. */
+    private static final long T0 = LEAP_NS + 100 * 86_400 * S;
 
     /** What the sink was told: raised (key -> text and when), and the keys cleared. */
     private static final class Recorder implements SourceWarnings.Sink {
@@ -185,10 +187,9 @@ class SourceWarningsTest {
     void shouldNameATaiSourceAndItsTimescaleAfterFiveMinutes() {
         Recorder r = new Recorder();
         SourceWarnings w = new SourceWarnings(r, null);
-        long t0 = LEAP_NS + 100 * 86_400 * S;
-        run(w, r, sources("tai.example", t -> 37.0004), t0, t0 + 4 * 60 * S, 0.003, NO_LEAP_BITS);
+        run(w, r, sources("tai.example", t -> 37.0004), T0, T0 + 4 * 60 * S, 0.003, NO_LEAP_BITS);
         assertEquals(Map.of(), r.raised, "not before 5 minutes");
-        run(w, r, sources("tai.example", t -> 37.0004), t0 + 4 * 60 * S, t0 + 10 * 60 * S, 0.003, NO_LEAP_BITS);
+        run(w, r, sources("tai.example", t -> 37.0004), T0 + 4 * 60 * S, T0 + 10 * 60 * S, 0.003, NO_LEAP_BITS);
         assertEquals(Set.of("timescale:tai.example"), r.raised.keySet(), r.raised::toString);
         String text = r.raised.get("timescale:tai.example");
         assertTrue(text.matches("source tai\\.example is 3[67]\\.\\d{3} s ahead .*") && text.contains("ahead of the other sources: it likely "
@@ -208,8 +209,7 @@ class SourceWarningsTest {
         assertTrue(w.likelyCause(19).contains("GPS time, not UTC (GPS - UTC = 19 s)"), w.likelyCause(19));
 
         Recorder r = new Recorder();
-        long t0 = LEAP_NS + 100 * 86_400 * S;
-        run(new SourceWarnings(r, null), r, sources("gps.example", t -> -18.01), t0, t0 + 10 * 60 * S, 0.003,
+        run(new SourceWarnings(r, null), r, sources("gps.example", t -> -18.01), T0, T0 + 10 * 60 * S, 0.003,
                 NO_LEAP_BITS);
         assertTrue(r.raised.get("timescale:gps.example").contains("18.01"), r.raised::toString);
         assertTrue(r.raised.get("timescale:gps.example").contains("behind the other sources: it likely serves UTC while "
@@ -219,10 +219,9 @@ class SourceWarningsTest {
     @Test
     void shouldNotTakeASourceDriftingThroughAWholeSecondForATimescale() {
         Recorder r = new Recorder();
-        long t0 = LEAP_NS + 100 * 86_400 * S;
         // 500 ppm: it crosses 37 +- 0.1 s in 400 s, but moves far more than 50 ms while it does.
-        run(new SourceWarnings(r, null), r, sources("drift.example", t -> 36.9 + (t - t0) * 500e-6 / S), t0,
-                t0 + 800 * S, 0.003, NO_LEAP_BITS);
+        run(new SourceWarnings(r, null), r, sources("drift.example", t -> 36.9 + (t - T0) * 500e-6 / S), T0,
+                T0 + 800 * S, 0.003, NO_LEAP_BITS);
         assertEquals(Map.of(), r.raised);
     }
 
@@ -230,23 +229,21 @@ class SourceWarningsTest {
     void shouldClearATimescaleWarningOnceTheSourceAgreesAgainAndForgetRemovedSources() {
         Recorder r = new Recorder();
         SourceWarnings w = new SourceWarnings(r, null);
-        long t0 = LEAP_NS + 100 * 86_400 * S;
-        run(w, r, sources("x.example", t -> 37), t0, t0 + 10 * 60 * S, 0.003, NO_LEAP_BITS);
-        run(w, r, sources("x.example", t -> 0.001), t0 + 10 * 60 * S, t0 + 20 * 60 * S, 0.003, NO_LEAP_BITS);
+        run(w, r, sources("x.example", t -> 37), T0, T0 + 10 * 60 * S, 0.003, NO_LEAP_BITS);
+        run(w, r, sources("x.example", t -> 0.001), T0 + 10 * 60 * S, T0 + 20 * 60 * S, 0.003, NO_LEAP_BITS);
         assertEquals(List.of("timescale:x.example"), r.cleared);
-        run(w, r, sources("y.example", t -> 37), t0 + 20 * 60 * S, t0 + 30 * 60 * S, 0.003, NO_LEAP_BITS);
-        w.observe(t0 + 31 * 60 * S, new String[] {"a.example"}, new double[] {0}, new int[] {0});
+        run(w, r, sources("y.example", t -> 37), T0 + 20 * 60 * S, T0 + 30 * 60 * S, 0.003, NO_LEAP_BITS);
+        w.observe(T0 + 31 * 60 * S, new String[] {"a.example"}, new double[] {0}, new int[] {0});
         assertEquals(List.of("timescale:x.example", "timescale:y.example"), r.cleared, "removed with its source");
     }
 
     @Test
     void shouldRaiseNothingWithoutAMajority() {
         Recorder r = new Recorder();
-        long t0 = LEAP_NS + 100 * 86_400 * S;
         Map<String, LongToDoubleFunction> m = new LinkedHashMap<>();
         m.put("utc.example", t -> 0);
         m.put("tai.example", t -> 37);
-        run(new SourceWarnings(r, null), r, m, t0, t0 + 20 * 60 * S, 0.003, NO_LEAP_BITS);
+        run(new SourceWarnings(r, null), r, m, T0, T0 + 20 * 60 * S, 0.003, NO_LEAP_BITS);
         assertEquals(Map.of(), r.raised, "two sources 37 s apart: which one is on TAI is not known");
     }
 
@@ -269,11 +266,7 @@ class SourceWarningsTest {
         SourceWarnings w = new SourceWarnings(r, sync.leapSeconds());
         w.excludeSmearing(exclude);
         String[] names = {"a.example", "b.example", "c.example", withSmearer ? "time.google.com" : "d.example"};
-        Source[] src = new Source[names.length];
-        for (int i = 0; i < names.length; i++) {
-            src[i] = sync.addSource(SourceConfig.of(names[i], i + 1));
-            src[i].setReachable(true);
-        }
+        Source[] src = reachableSources(sync, names);
         Sample sample = new Sample();
         SplittableRandom rnd = new SplittableRandom(11);
         long stepNs = POLL_NS / names.length;
@@ -283,13 +276,9 @@ class SourceWarningsTest {
             double utcNs = t - (t >= LEAP_NS ? S : 0); // the servers' UTC: Unix time repeats the inserted second
             double serverNs = withSmearer && i == 3 ? utcNs + googleSmearS(t) * S : utcNs;
             long delayNs = 10_000_000 + (long) (Math.abs(rnd.nextGaussian()) * 2_000_000);
-            long offsetNs = Math.round(serverNs - clock.nowNs() + rnd.nextGaussian() * 500_000);
             int leap = i < 3 && t >= LEAP_NS - 24 * H && t < LEAP_NS ? 1 : 0;
-            if (src[i].accumulate(sample.set(clock.nowNs(), offsetNs, delayNs, 1_000, 1_000_000, 2_000_000, 1, 0, leap,
-                    -24))) {
-                sync.update(clock.nowNs());
-            }
-            w.observe(clock.nowNs(), sync.sources());
+            measureAndObserve(sync, w, src[i], sample.set(clock.nowNs(), Math.round(serverNs - clock.nowNs()
+                    + rnd.nextGaussian() * 500_000), delayNs, 1_000, 1_000_000, 2_000_000, 1, 0, leap, -24));
             if (states != null && (t - startNs) % H == 0) {
                 states.add((t - LEAP_NS) / H + "h " + src[3].unusable(clock.nowNs(), SyncConfig.defaults().maxDistanceNs()));
             }
@@ -332,11 +321,7 @@ class SourceWarningsTest {
         Recorder r = new Recorder();
         SourceWarnings w = new SourceWarnings(r, sync.leapSeconds());
         String[] names = {"a.example", "b.example", "c.example", "tai.example"};
-        Source[] src = new Source[names.length];
-        for (int i = 0; i < names.length; i++) {
-            src[i] = sync.addSource(SourceConfig.of(names[i], i + 1));
-            src[i].setReachable(true);
-        }
+        Source[] src = reachableSources(sync, names);
         Sample sample = new Sample();
         SplittableRandom rnd = new SplittableRandom(5);
         long stepNs = 4 * S; // iburst-like: each source every 16 s
@@ -344,17 +329,30 @@ class SourceWarningsTest {
             advance(clock, sync, t);
             int i = (int) ((t - startNs) / stepNs % names.length);
             double serverNs = t + (i == 3 ? 37 * S : 0);
-            long offsetNs = Math.round(serverNs - clock.nowNs() + rnd.nextGaussian() * 2_000_000);
-            if (src[i].accumulate(sample.set(clock.nowNs(), offsetNs, 20_000_000, 1_000, 1_000_000, 2_000_000, 1, 0, 0,
-                    -24))) {
-                sync.update(clock.nowNs());
-            }
-            w.observe(clock.nowNs(), sync.sources());
+            measureAndObserve(sync, w, src[i], sample.set(clock.nowNs(), Math.round(serverNs - clock.nowNs()
+                    + rnd.nextGaussian() * 2_000_000), 20_000_000, 1_000, 1_000_000, 2_000_000, 1, 0, 0, -24));
         }
         assertEquals(SyncStatus.SYNCHRONISED, sync.status(), () -> "to the three UTC servers: " + sync.statusMessage());
         assertTrue(Math.abs(clock.offsetNs()) < 50_000_000, "the clock follows UTC: " + clock.offsetNs());
         assertEquals(Set.of("timescale:tai.example"), r.raised.keySet(), r.raised::toString);
         assertTrue(r.raised.get("timescale:tai.example").contains("it likely serves TAI, not UTC"), r.raised::toString);
+    }
+
+    private static Source[] reachableSources(Synchroniser sync, String... names) {
+        Source[] src = new Source[names.length];
+        for (int i = 0; i < names.length; i++) {
+            src[i] = sync.addSource(SourceConfig.of(names[i], i + 1));
+            src[i].setReachable(true);
+        }
+        return src;
+    }
+
+    /** The sample into its source, the synchroniser updated when it was accepted, the detector run as the daemon does. */
+    private static void measureAndObserve(Synchroniser sync, SourceWarnings w, Source src, Sample sample) {
+        if (src.accumulate(sample)) {
+            sync.update(sample.localTimeNs);
+        }
+        w.observe(sample.localTimeNs, sync.sources());
     }
 
     /** Advances {@code clock} to true time {@code trueNs}, running the synchroniser's timer on time (a slew ends then). */
