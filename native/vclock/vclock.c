@@ -1109,9 +1109,11 @@ static void format_ns(char *buf, size_t size, int64_t ns)
 
 static FILE *log_out;
 
-/* JNTPD_VIRTUAL_CLOCK_STEP=AFTER_S,STEP_S: "another program" steps V by STEP_S once, AFTER_S s of true time after
-   load (as clock_settime would), for tests of the daemon's interference warnings. The log thread does it. */
+/* JNTPD_VIRTUAL_CLOCK_STEP=WHEN,STEP_S: "another program" steps V by STEP_S once (as clock_settime would), WHEN being
+   AFTER_S s of true time after load, or /PATH: once that file exists. For tests of the daemon's interference
+   warnings; the log thread does it. */
 static bool foreign_step_pending;
+static char foreign_step_file[512];
 static int64_t foreign_step_at_true_ns;
 static int64_t foreign_step_ns;
 
@@ -1146,7 +1148,8 @@ static void *log_main(void *arg)
 {
     FILE *out = arg;
     for (;;) {
-        if (foreign_step_pending && true_now_ns() - foreign_step_at_true_ns >= 0) {
+        if (foreign_step_pending && (foreign_step_file[0] != '\0' ? access(foreign_step_file, F_OK) == 0
+                : true_now_ns() - foreign_step_at_true_ns >= 0)) {
             foreign_step_pending = false;
             foreign_step();
         }
@@ -1267,17 +1270,29 @@ __attribute__((constructor)) static void vclock_load(void)
     const char *step = getenv("JNTPD_VIRTUAL_CLOCK_STEP");
     if (step != NULL) {
         char *end;
-        double after_s = strtod(step, &end);
+        double after_s = 0;
         double step_s = 0;
-        bool ok = end != step && *end == ',' && after_s >= 0 && after_s <= 1e6;
+        const char *comma = strrchr(step, ',');
+        bool ok;
+        if (step[0] == '/') {
+            size_t len = comma == NULL ? 0 : (size_t)(comma - step);
+            ok = len > 0 && len < sizeof(foreign_step_file);
+            if (ok)
+                memcpy(foreign_step_file, step, len);
+            end = (char *)comma;
+        } else {
+            after_s = strtod(step, &end);
+            ok = end != step && *end == ',' && after_s >= 0 && after_s <= 1e6;
+        }
         if (ok) {
             const char *s2 = end + 1;
             step_s = strtod(s2, &end);
             ok = end != s2 && *end == '\0' && step_s >= -1e6 && step_s <= 1e6;
         }
         if (!ok || log == NULL || *log == '\0')
-            fail_config("JNTPD_VIRTUAL_CLOCK_STEP", step, "AFTER_S,STEP_S such as 20,2 (0 <= AFTER_S <= 1e6, "
-                    "|STEP_S| <= 1e6), with JNTPD_VIRTUAL_CLOCK_LOG set (its thread makes the step)");
+            fail_config("JNTPD_VIRTUAL_CLOCK_STEP", step, "WHEN,STEP_S such as 20,2 or /tmp/go,2 (WHEN: "
+                    "0 <= AFTER_S <= 1e6 or a file's path; |STEP_S| <= 1e6), with JNTPD_VIRTUAL_CLOCK_LOG set (its thread "
+                    "makes the step)");
         foreign_step_at_true_ns = true_now_ns() + (int64_t)llround(after_s * 1e9);
         foreign_step_ns = (int64_t)llround(step_s * 1e9);
         foreign_step_pending = true;

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The operator's warnings in the running daemon, read as {@code jntpc warnings} reads them: a leap second file ten
  * days from its expiry, and the clock jntpd disciplines (native/vclock's virtual one) stepped +2 s by "another
- * process" (the shim's JNTPD_VIRTUAL_CLOCK_STEP, nothing jntpd asked for). The host's clock is never touched.
+ * process" (the shim's JNTPD_VIRTUAL_CLOCK_STEP, triggered by a file once the daemon runs: nothing jntpd asked for).
+ * The host's clock is never touched.
  */
 class OperatorWarningsDaemonTest {
     @Test
@@ -28,15 +29,19 @@ class OperatorWarningsDaemonTest {
         Path leap = dir.resolve("leap-seconds.list");
         Files.writeString(leap, LeapFiles.rehash(LeapFiles.tzdata2025b().replaceFirst("(?m)^#@\\s+\\d+",
                 "#@\t" + (nowS + 10 * 86_400 + NtpTimestamp.UNIX_EPOCH_NTP_S))));
+        Path stepFile = dir.resolve("step-now"); // the shim steps the clock +2 s once this file exists
         try (JntpdProcess upstream = JntpdProcess.start("local stratum 1");
                 JntpdProcess jntpd = JntpdProcess.builder().dir(dir).virtualClock("0,0")
-                        .env("JNTPD_VIRTUAL_CLOCK_STEP", "12,2")
+                        .env("JNTPD_VIRTUAL_CLOCK_STEP", stepFile + ",2")
                         .config("server 127.0.0.1 port " + upstream.port() + " iburst minpoll -2 maxpoll -2",
                                 "leapfile " + leap, "controlsocket " + dir.resolve("control.sock")).start()) {
             String before = awaitWarning(jntpd, "leap second file", 10_000); // from the loop's first publication
             assertTrue(before.matches("(?s)warning: leap second file " + Pattern.quote(leap.toString())
                     + " expires on \\S+Z, in (9\\.9|10\\.0) days: update it .*"), before);
             assertFalse(before.contains("stepped"), before);
+            Thread.sleep(2_000); // a few interference checks (one a second) find nothing first
+            assertFalse(jntpd.log().contains("the clock was stepped by"), jntpd::log);
+            Files.createFile(stepFile);
 
             jntpd.awaitLog("the clock was stepped by", 40_000);
             String after = awaitWarning(jntpd, "system clock stepped by another process", 10_000);
