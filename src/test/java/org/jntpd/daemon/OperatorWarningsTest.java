@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
+import org.jntpd.clock.ClockInterferenceListener;
 import org.jntpd.config.ConfigParser;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.time.LeapFiles;
@@ -81,5 +83,26 @@ class OperatorWarningsTest {
         assertEquals(Boolean.TRUE, ConfigParser.parse("t.conf", "enable smearexclude\n", null).systemFlags().get("smearexclude"));
         assertEquals(Boolean.FALSE, ConfigParser.parse("t.conf", "disable smearexclude\n", null).systemFlags().get("smearexclude"));
         assertNull(ConfigParser.parse("t.conf", "server 127.0.0.1\n", null).systemFlags().get("smearexclude"), "off by default");
+    }
+
+    @Test
+    void shouldNameAnotherProcesssChangesOfTheClock() {
+        List<String> warnings = new ArrayList<>();
+        int[] resyncs = {0};
+        long[] stepped = {0};
+        ClockInterferenceListener l = DaemonClock.interferenceListener(() -> resyncs[0]++, ns -> stepped[0] = ns,
+                (key, text) -> warnings.add(key + " " + text));
+        l.frequencyChanged(-50, 100);
+        l.clockStepped(2_000_000_000L);
+        l.statusChanged(0x0040, 0x0041);
+        assertEquals(3, warnings.size(), warnings::toString);
+        assertTrue(warnings.get(0).matches("clock:frequency kernel frequency changed from -50\\.000 to 100\\.000 ppm by "
+                + "another process \\(another NTP client\\?\\) at \\S+Z"), warnings::toString);
+        assertTrue(warnings.get(1).matches("clock:step system clock stepped by another process: \\+2\\.000 s at \\S+Z"),
+                warnings::toString);
+        assertTrue(warnings.get(2).startsWith("clock:status kernel clock status changed from 0x0040 to 0x0041 by another "
+                + "process"), warnings::toString);
+        assertEquals(2, resyncs[0], "a frequency change and a step re-synchronise");
+        assertEquals(2_000_000_000L, stepped[0]);
     }
 }
