@@ -27,6 +27,8 @@ public final class Jntpc {
               serverstats        the NTP server's counters: requests, replies, drops by reason, rate limited, KoD
               authdata           authentication: each source's keys or NTS state, the NTS-KE server's certificate
                                  (and its expiry) and counters (like chronyc -N authdata)
+              reload             read the daemon's configuration again and apply it whole, or refuse it and say why
+                                 (the socket's owner and group only; README, "Reloading the configuration")
               warnings           what needs the operator: a source smearing a leap second or on another timescale,
                                  a leap second file or certificate near expiry, another program steering the clock
               perf HOST[:PORT]   open-loop load generator for an NTP server (jntpc perf --help)
@@ -57,10 +59,10 @@ public final class Jntpc {
         return switch (args[i]) {
             case "perf" -> PerfCommand.main(rest, System.out, System.err);
             case "time" -> time(rest.length > 0 ? rest[0] : Config.DEFAULT_TIME_FILE);
-            case "tracking", "sources", "serverstats", "authdata", "warnings" -> query(socket, args[i]);
+            case "tracking", "sources", "serverstats", "authdata", "reload", "warnings" -> query(socket, args[i]);
             default -> {
                 System.err.println("jntpc: unknown command " + args[i]
-                        + " (expected tracking, sources, serverstats, authdata, time or perf)");
+                        + " (expected tracking, sources, serverstats, authdata, reload, time or perf)");
                 yield 2;
             }
         };

@@ -23,7 +23,8 @@ import org.jntpd.base.LoopRunner;
 
 /**
  * The local control socket jntpc talks to (chronyc's command socket): a Unix stream socket, one command line per
- * connection, a text answer, close. Read-only commands only: nothing here changes the daemon. Runs on its own thread
+ * connection, a text answer, close. Read-only commands for anyone who can open the socket, and {@code reload} for its
+ * owner and group ({@link PeerCredentials}), which the daemon carries out (nothing here changes it). Runs on its own thread
  * (a {@link LoopRunner}), far from the serving and synchronisation threads, which it only reads through published
  * snapshots.
  *
@@ -57,6 +58,8 @@ public final class ControlServer implements Agent, AutoCloseable {
     private final ByteBuffer scratch = ByteBuffer.allocate(4096);
     private int connections;
     private long timedOut;
+    /** {@code reload}, the one command that changes the daemon (null: not offered); see {@link #onReload}. */
+    private volatile Supplier<String> reload;
     private volatile LoopRunner runner;
 
     /** One client: its command so far, then its answer, and when it must be done. */
@@ -243,7 +246,8 @@ public final class ControlServer implements Agent, AutoCloseable {
                 if (command == null) {
                     return; // more to come
                 }
-                c.out = ByteBuffer.wrap(answer(command).getBytes(StandardCharsets.UTF_8));
+                String reply = command.equals("reload") ? reload(ch) : answer(command);
+                c.out = ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8));
                 key.interestOps(SelectionKey.OP_WRITE);
             }
             ch.write(c.out);
@@ -289,6 +293,25 @@ public final class ControlServer implements Agent, AutoCloseable {
         acceptKey.interestOps(SelectionKey.OP_ACCEPT);
     }
 
+    /**
+     * Offers {@code reload} (before {@link #start}): {@code action} reads and applies the configuration and returns the
+     * reply. Only root, the socket's owner and its group may run it ({@link PeerCredentials}). It runs on this thread:
+     * other clients wait for it (about a second at most).
+     */
+    public void onReload(Supplier<String> action) {
+        this.reload = action;
+    }
+
+    private String reload(SocketChannel ch) {
+        String refusal = PeerCredentials.refusal(ch, path);
+        if (refusal != null) {
+            Log.notice("control: reload refused: " + refusal);
+            return "error: " + refusal + "\n";
+        }
+        Supplier<String> r = reload;
+        return r == null ? "error: reload is not offered by this daemon\n" : r.get();
+    }
+
     /** The answer to one command (for tests too). */
     String answer(String command) {
         DaemonStatus s = status.get();
@@ -298,7 +321,7 @@ public final class ControlServer implements Agent, AutoCloseable {
             case "serverstats" -> serverStats.get();
             case "authdata" -> authData.get();
             case "warnings" -> s.warningsText();
-            case "help" -> "commands: tracking, sources, serverstats, authdata\n";
+            case "help" -> "commands: tracking, sources, serverstats, authdata, reload\n";
             default -> "error: unknown command '" + command + "' (expected tracking, sources, serverstats, authdata)\n";
         };
     }

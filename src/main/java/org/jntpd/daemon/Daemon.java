@@ -31,13 +31,17 @@ import org.jntpd.time.LeapSecondsFile;
  * the server's sockets, the client's loop and reference clocks, the metrics port), drops privileges, then starts the
  * threads (the control socket, the metrics server, the pinned serving workers, the synchronisation loop); on
  * SIGTERM/SIGINT it takes them down in reverse ({@link Teardown}): the loop saves the drift and leaves the kernel
- * clock at its base frequency, unsynchronised, with no leap second armed.
+ * clock at its base frequency, unsynchronised, with no leap second armed. SIGHUP reopens the log, re-reads the NTS
+ * server's certificate and reloads the configuration ({@link Reloader}), as {@code jntpc reload} does.
  */
 public final class Daemon {
     /** sysexits.h's EX_SOFTWARE: a thread loop died (docs/DESIGN.md, "Thread loops"); systemd restarts on it. */
     static final int EX_SOFTWARE = 70;
     private final Config config;
     private final Options options;
+    private final ConfigSource source;
+    /** jntpc reload and SIGHUP; null until the loop exists, and with -q/-Q. */
+    private volatile Reloader reloader;
     private final Teardown teardown = new Teardown();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean shuttingDown;
@@ -52,9 +56,20 @@ public final class Daemon {
     private volatile ServedState served;
     private NtpServing serving;
 
-    public Daemon(Config config, Options options) {
+    /** Where the configuration came from; a reload reads it again there (with the checks of the start). */
+    public interface ConfigSource {
+        /** Parses the configuration (again). */
+        Config load() throws ConfigException;
+
+        /** What the log calls it: the file's path, or "the built-in configuration". */
+        String name();
+    }
+
+    /** @param source where {@code config} came from, read again by each reload */
+    public Daemon(Config config, Options options, ConfigSource source) {
         this.config = config;
         this.options = options;
+        this.source = source;
     }
 
     /** Runs until a signal asks to stop (or, with -q/-Q, until measured); returns the process exit code. */
@@ -79,6 +94,10 @@ public final class Daemon {
             NtsServerService nts = ntsServer;
             if (nts != null) {
                 nts.reload(); // the certificate and key are re-read (the log says what came of it)
+            }
+            Reloader r = reloader;
+            if (r != null) {
+                r.reload("SIGHUP"); // the configuration, applied whole or refused (the log says which)
             }
         });
         if (!oneShot) {
@@ -125,6 +144,9 @@ public final class Daemon {
                 keys);
         loop = l;
         watchExpiries(l, leapFile);
+        if (!oneShot) {
+            reloader = new Reloader(source, config, keys, l);
+        }
         if (!config.refclocks().isEmpty() && !startRefclocks(l, precisionLog2)) {
             return 1;
         }
@@ -214,6 +236,10 @@ public final class Daemon {
         ControlServer c = ControlServer.bind(config.files().controlSocket(), uid, gid, l::status,
                 () -> NtpServing.stats(serving), this::authData);
         if (c != null) {
+            c.onReload(() -> {
+                Reloader r = reloader;
+                return r == null ? "error: this daemon cannot reload\n" : r.reload("jntpc").text();
+            });
             teardown.add(c::close);
         }
         return c;

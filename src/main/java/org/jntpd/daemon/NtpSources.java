@@ -74,6 +74,8 @@ final class NtpSources implements AutoCloseable {
     private final Map<List<Config.FileRef>, NtsClientAuth.Settings> ntsSettings = new HashMap<>();
     /** Every source's authentication, for jntpc's thread. */
     private final List<ClientAuth> auths = new CopyOnWriteArrayList<>();
+    /** The lines in effect; a line a reload kept keeps its object (results and associations refer to it). */
+    private final List<ServerSpec> configured = new ArrayList<>();
 
     /**
      * Starts the lookups of every line of {@code config}; associations come with {@link #mobiliseResolved}.
@@ -88,14 +90,73 @@ final class NtpSources implements AutoCloseable {
         this.maxClock = config.tos().maxClock();
         this.resolver = new Resolver(resolved::add);
         for (ServerSpec s : config.servers()) {
-            if (s.kind() == ServerSpec.Kind.POOL) {
-                int wanted = Math.max(1, Math.min(s.maxSources(), maxClock));
-                Pool pool = new Pool(s, wanted);
-                pools.put(s, pool);
-                pool.lookupPending = true;
-            }
-            resolver.resolve(s);
+            add(s);
         }
+    }
+
+    private void add(ServerSpec s) {
+        configured.add(s);
+        if (s.kind() == ServerSpec.Kind.POOL) {
+            int wanted = Math.max(1, Math.min(s.maxSources(), maxClock));
+            Pool pool = new Pool(s, wanted);
+            pools.put(s, pool);
+            pool.lookupPending = true;
+        }
+        resolver.resolve(s);
+    }
+
+    /** What a reload changed: the lines added and removed (as "server HOST"), and how many stayed as they were. */
+    record Change(List<String> added, List<String> removed, int kept) {}
+
+    /**
+     * A reload (loop thread): the lines of {@code next} that are not configured yet are looked up and mobilised as
+     * their addresses arrive; the configured lines that {@code next} lacks lose their associations (a pool's members
+     * too) and their lookups; the others, and their associations, are not touched. A line whose options changed is a
+     * line removed and a line added. Lines are compared by value, not by file:line.
+     */
+    Change reconfigure(List<ServerSpec> next) {
+        List<ServerSpec> fresh = new ArrayList<>(next);
+        List<String> removed = new ArrayList<>();
+        int kept = 0;
+        for (ServerSpec old : List.copyOf(configured)) {
+            ServerSpec same = null;
+            for (ServerSpec n : fresh) {
+                if (ReloadPolicy.same(old, n)) {
+                    same = n;
+                    break;
+                }
+            }
+            if (same != null) {
+                fresh.remove(same);
+                kept++;
+                continue;
+            }
+            configured.remove(old);
+            resolver.cancel(old);
+            pools.remove(old);
+            for (Peer p : List.copyOf(peers)) {
+                if (p.spec == old) {
+                    drop(p, "no longer in the configuration (reload)");
+                }
+            }
+            removed.add(describe(old));
+        }
+        List<String> added = new ArrayList<>();
+        for (ServerSpec s : fresh) {
+            add(s);
+            added.add(describe(s));
+        }
+        return new Change(added, removed, kept);
+    }
+
+    /** How many server, pool and peer lines are configured. */
+    int configuredLines() {
+        return configured.size();
+    }
+
+    private static String describe(ServerSpec s) {
+        return s.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + s.host()
+                + (s.port() == ServerSpec.DEFAULT_PORT ? "" : " port " + s.port());
     }
 
     /** The mobilised associations, in the order they came (read-only; changes as sources come and go). */
@@ -132,10 +193,14 @@ final class NtpSources implements AutoCloseable {
         }
     }
 
-    /** Mobilises associations for the addresses the resolver has found since the last call. */
-    void mobiliseResolved(long nowNs) {
+    /** Mobilises associations for the addresses the resolver has found since the last call; whether it added any. */
+    boolean mobiliseResolved(long nowNs) {
+        int before = peers.size();
         Resolver.Resolution r;
         while ((r = resolved.poll()) != null) {
+            if (!isConfigured(r.spec())) {
+                continue; // a line a reload removed while it was being looked up
+            }
             Pool pool = pools.get(r.spec());
             if (pool == null) {
                 InetAddress a = r.addresses().getFirst();
@@ -163,6 +228,16 @@ final class NtpSources implements AutoCloseable {
                 resolver.resolveLater(pool.spec, POOL_RETRY_MS);
             }
         }
+        return peers.size() != before;
+    }
+
+    private boolean isConfigured(ServerSpec spec) {
+        for (ServerSpec s : configured) {
+            if (s == spec) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Peer peerAt(InetAddress a, int port) {
@@ -175,7 +250,8 @@ final class NtpSources implements AutoCloseable {
     }
 
     private void mobilise(ServerSpec spec, InetAddress address, Pool pool, long nowNs) {
-        UdpSocket socket = sockets.socketFor(address);
+        UdpSocket socket = spec.kind() == ServerSpec.Kind.PEER
+                ? sockets.peerSocket(new InetSocketAddress(address, spec.port())) : sockets.socketFor(address);
         if (socket == null) {
             Log.warn(spec.location() + ": " + address.getHostAddress() + " is IPv6, and this host has no IPv6 socket");
             return;
@@ -244,13 +320,7 @@ final class NtpSources implements AutoCloseable {
 
     /** Removes {@code p} and its source; {@code replace}: a pool member, whose pool looks for another address. */
     void demobilise(Peer p, boolean replace) {
-        peers.remove(p);
-        if (p.auth != null) {
-            auths.remove(p.auth);
-        }
-        sync.removeSource(p.source);
-        sync.removeStepListener(p.assoc);
-        Log.notice("removed source " + p.source.name() + ": " + p.assoc.demobiliseReason());
+        drop(p, p.assoc.demobiliseReason());
         if (p.pool != null) {
             p.pool.inUse.remove(p.address.getAddress());
             p.pool.dropped.add(p.address.getAddress());
@@ -259,6 +329,18 @@ final class NtpSources implements AutoCloseable {
                 resolver.resolve(p.pool.spec);
             }
         }
+    }
+
+    /** Removes {@code p}: its association, its source and its authentication. */
+    private void drop(Peer p, String reason) {
+        peers.remove(p);
+        sockets.release(p.socket);
+        if (p.auth != null) {
+            auths.remove(p.auth);
+        }
+        sync.removeSource(p.source);
+        sync.removeStepListener(p.assoc);
+        Log.notice("removed source " + p.source.name() + ": " + reason);
     }
 
     /** RFC 5905 section 7.3: an IPv4 server's address, or the first four bytes of the MD5 of an IPv6 address. */

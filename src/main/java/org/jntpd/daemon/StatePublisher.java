@@ -27,7 +27,7 @@ final class StatePublisher {
     private final StatsFiles stats;
     private final NtpSources ntp;
     private final RefclockSources refclocks;
-    private final int configuredSources;
+    private int configuredSources;
     private final OperatorWarnings warnings;
     private final SourceWarnings sourceWarnings;
     private volatile DaemonStatus status = DaemonStatus.EMPTY;
@@ -100,6 +100,23 @@ final class StatePublisher {
         return sync.nextTimerNs();
     }
 
+    /**
+     * A reload changed the sources: jntpc, ntpq and the exporter see them at once. Only the snapshots are made again;
+     * the synchroniser is not run (its discipline sees no extra update) and the served state stays as published.
+     */
+    void sourcesChanged(int configuredLines) {
+        configuredSources = configuredLines;
+        snapshots(sync.state(), clock.nowNs());
+    }
+
+    private void snapshots(SystemState s, long nowNs) {
+        status = StatusSnapshot.of(sync, s, ntp, refclocks, warnings.list(nowNs), nowNs);
+        if (metrics != null) {
+            metrics = MetricsSnapshot.of(sync, s, ntp, refclocks, nowNs);
+        }
+        control = controlSnapshots.build(sync, s, ntp, refclocks, nowNs);
+    }
+
     private void publish(long nowNs) {
         SystemState s = sync.state();
         if (stats.active() && sync.status() == SyncStatus.SYNCHRONISED && s.referenceTimeNs() == nowNs) {
@@ -110,11 +127,7 @@ final class StatePublisher {
         listener.published(s, nowNs);
         sourceWarnings.observe(nowNs, sync.sources());
         warnings.checkExpiries(nowNs);
-        status = StatusSnapshot.of(sync, s, ntp, refclocks, warnings.list(nowNs), nowNs);
-        if (metrics != null) {
-            metrics = MetricsSnapshot.of(sync, s, ntp, refclocks, nowNs);
-        }
-        control = controlSnapshots.build(sync, s, ntp, refclocks, nowNs);
+        snapshots(s, nowNs);
         SyncStatus current = sync.status();
         Source peer = sync.systemPeer();
         String peerName = peer == null ? null : peer.name();

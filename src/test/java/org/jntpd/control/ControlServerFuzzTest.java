@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Fuzzes the control protocol as a client meets it: any bytes sent on a connection to the {@link ControlServer}'s
  * socket get an answer within seconds that ends in a line break and is bounded in size: the known command's text for
- * a first line that names one ({@code tracking}, {@code sources}, {@code serverstats}, {@code authdata}, {@code help}), an error naming
+ * a first line that names one ({@code tracking}, {@code sources}, {@code serverstats}, {@code authdata}, {@code help}, {@code reload}), an error naming
  * the command otherwise; and the server answers the next connection (it never dies on a request). The request
  * parsing is private to the server, so the fuzzing goes through a real Unix socket. Seeds: jntpc's commands.
  */
@@ -35,7 +35,8 @@ class ControlServerFuzzTest {
             "sources", DaemonStatus.EMPTY.sourcesText(),
             "serverstats", SERVER_STATS,
             "authdata", "no authentication configured\n",
-            "help", "commands: tracking, sources, serverstats, authdata\n");
+            "reload", "error: reload is not offered by this daemon\n", // none given to this server
+            "help", "commands: tracking, sources, serverstats, authdata, reload\n");
     private static final int MAX_ANSWER = 64 * 1024;
     private static final int MAX_COMMAND = 256;
     private static Path dir;

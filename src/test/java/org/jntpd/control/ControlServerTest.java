@@ -73,7 +73,7 @@ class ControlServerTest {
                     c.connect(UnixDomainSocketAddress.of(socket));
                     more.add(c);
                 }
-                assertEquals("commands: tracking, sources, serverstats, authdata\n",
+                assertEquals("commands: tracking, sources, serverstats, authdata, reload\n",
                         ask(socket, "help", 3 * ControlServer.CONNECTION_DEADLINE_MS));
             } finally {
                 for (SocketChannel c : more) {
