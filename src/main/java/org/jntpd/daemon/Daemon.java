@@ -202,9 +202,7 @@ public final class Daemon {
 
     /** The leap second file's and the NTS certificate's expiry, for the operator's warnings. */
     private void watchExpiries(SyncLoop l, LeapSecondsFile leapFile) {
-        if (leapFile != null) {
-            l.watchLeapFile(config.files().leapFile(), leapFile, Libc.clockGettimeNs(Clocks.CLOCK_REALTIME) / 1_000_000_000L);
-        }
+        l.watchLeapFile(config.files().leapFile(), leapFile, Libc.clockGettimeNs(Clocks.CLOCK_REALTIME) / 1_000_000_000L);
         NtsServerService nts = ntsServer;
         if (nts != null) {
             l.warnings().watchExpiry("ntscert", "NTS server certificate " + nts.certificateFile(), "replace it (the new "

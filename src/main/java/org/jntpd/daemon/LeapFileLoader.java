@@ -38,12 +38,13 @@ final class LeapFileLoader {
         return nextLeap(readFile(leapFile, nowUnixNs), nowUnixNs);
     }
 
-    private static LeapSecondsFile.Leap nextLeap(LeapSecondsFile f, long nowUnixNs) {
+    /** The next leap second {@code f} (null: none) announces, from a day before {@code nowUnixNs} on; or null. */
+    static LeapSecondsFile.Leap nextLeap(LeapSecondsFile f, long nowUnixNs) {
         return f == null ? null : f.nextLeapAfter(Math.floorDiv(nowUnixNs, NS_PER_S) - S_PER_DAY);
     }
 
     /** The file parsed and its expiry said, or null (none, or a file that cannot be used, logged). */
-    private static LeapSecondsFile readFile(String leapFile, long nowUnixNs) {
+    static LeapSecondsFile readFile(String leapFile, long nowUnixNs) {
         if (leapFile == null) {
             return null;
         }

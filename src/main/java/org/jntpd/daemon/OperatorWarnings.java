@@ -66,8 +66,17 @@ final class OperatorWarnings implements SourceWarnings.Sink {
      * {@code loggedElsewhere}: its owner logs it already (the NTS service does, daily), so only list it.
      */
     void watchExpiry(String key, String what, String advice, LongSupplier expiresUnixS, boolean loggedElsewhere) {
+        unwatchExpiry(key); // a new file replaces the one watched
         expiries.add(new Expiry(key, what, advice, expiresUnixS, loggedElsewhere));
-        expiriesChecked = false;
+    }
+
+    /** Stops watching {@code key} (a reload removed the file): its warning ends; the next check looks at the rest. */
+    void unwatchExpiry(String key) {
+        expiries.removeIf(e -> e.key().equals(key));
+        synchronized (this) {
+            active.remove(key);
+            expiriesChecked = false;
+        }
     }
 
     /** The expiry dates against {@code nowNs} (Unix ns), at most once a minute. */

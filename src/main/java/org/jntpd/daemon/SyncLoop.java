@@ -159,10 +159,14 @@ public final class SyncLoop implements Agent {
     }
 
     /**
-     * The leap second file {@code path} as loaded ({@code file}): its expiry is watched, and its TAI - UTC names a
-     * source on TAI or GPS time (before the loop starts).
+     * The leap second file {@code path} as loaded ({@code file}; null: none or unusable): its expiry is watched, and its
+     * TAI - UTC names a source on TAI or GPS time (at start, and at each reload: it replaces the one watched).
      */
     void watchLeapFile(String path, org.jntpd.time.LeapSecondsFile file, long nowUnixS) {
+        if (file == null) {
+            warnings.unwatchExpiry("leapfile");
+            return;
+        }
         publisher.taiMinusUtcS(file.taiOffsetAt(nowUnixS));
         warnings.watchExpiry("leapfile", "leap second file " + path, "update it (e.g. from tzdata or "
                 + "https://hpiers.obspm.fr/iers/bul/bulc/ntp/leap-seconds.list); without it leap seconds come from the "

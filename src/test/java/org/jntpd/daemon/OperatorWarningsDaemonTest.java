@@ -51,7 +51,26 @@ class OperatorWarningsDaemonTest {
             assertEquals(2.0, Double.parseDouble(m.group(1)), 0.1, after);
             assertTrue(after.contains("leap second file"), "both listed: " + after);
             assertEquals(1, jntpd.logLines("the clock was stepped by").size(), "once:\n" + jntpd.log());
+
+            // The operator updates the leap second file and reloads: its warning ends, the step's stays listed.
+            Files.writeString(leap, LeapFiles.rehash(LeapFiles.tzdata2025b().replaceFirst("(?m)^#@\\s+\\d+",
+                    "#@\t" + (nowS + 200 * 86_400 + NtpTimestamp.UNIX_EPOCH_NTP_S))));
+            String reload = jntpd.jntpc("reload");
+            assertTrue(reload.startsWith("reload (jntpc): ") && reload.contains(" applied; "), reload);
+            String updated = awaitNoWarning(jntpd, "leap second file", 10_000);
+            assertFalse(updated.contains("leap second file"), updated);
+            assertTrue(updated.contains("system clock stepped by another process"), updated);
         }
+    }
+
+    private static String awaitNoWarning(JntpdProcess jntpd, String text, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        String w = jntpd.jntpc("warnings");
+        while (w.contains(text) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(100);
+            w = jntpd.jntpc("warnings");
+        }
+        return w;
     }
 
     private static String awaitWarning(JntpdProcess jntpd, String text, long timeoutMs) throws InterruptedException {

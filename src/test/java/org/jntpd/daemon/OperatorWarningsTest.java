@@ -53,6 +53,15 @@ class OperatorWarningsTest {
         assertEquals(1, w.list(nowNs + 30 * S).size(), "checked at most once a minute");
         w.checkExpiries(nowNs + 61 * S);
         assertEquals(List.of(), w.list(nowNs + 61 * S), "a fresh file: nothing to say");
+
+        // A reload: another file watched under the same key replaces the first, and is looked at at once.
+        w.watchExpiry("leapfile", "leap second file /y", "update it", () -> NOW_S - DAY_S, false);
+        w.checkExpiries(nowNs + 62 * S);
+        assertEquals(List.of("leap second file /y expired on 2026-12-06T00:00:00Z, 1.0 days ago: update it"),
+                w.list(nowNs + 62 * S));
+        w.unwatchExpiry("leapfile"); // the reload removed the leapfile line
+        w.checkExpiries(nowNs + 63 * S);
+        assertEquals(List.of(), w.list(nowNs + 63 * S));
     }
 
     @Test
