@@ -40,13 +40,18 @@ final class NtpClient implements ClientSockets.Handler {
         List<Peer> peers = sources.peers();
         for (int i = 0; i < peers.size(); i++) {
             Peer p = peers.get(i);
-            if (nowNs - p.assoc.nextPollNs() >= 0) {
+            // Also off schedule when a poll could send nothing and now can (NTS-KE done): as chronyd, not a poll later.
+            if (nowNs - p.assoc.nextPollNs() >= 0 || p.auth != null && p.auth.sendNow(nowNs)) {
                 poll(p, nowNs);
             }
         }
         long next = Long.MAX_VALUE;
         for (int i = 0; i < peers.size(); i++) {
-            next = Math.min(next, peers.get(i).assoc.nextPollNs());
+            Peer p = peers.get(i);
+            next = Math.min(next, p.assoc.nextPollNs());
+            if (p.auth != null) {
+                next = Math.min(next, p.auth.recheckNs(nowNs));
+            }
         }
         return next;
     }
@@ -120,6 +125,7 @@ final class NtpClient implements ClientSockets.Handler {
                         p.source.name(), p.source.offsetNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9));
             }
             listener.sample(p.source.name(), nowNs);
+            sources.sampled(p, nowNs);
             publisher.update();
         } else if ((flags & Association.RESELECT) != 0) {
             Log.info(p.source.name() + ": answers unsynchronised (leap " + packet.leap() + ", stratum " + packet.stratum()

@@ -76,6 +76,9 @@ final class NtpSources implements AutoCloseable {
     private final List<ClientAuth> auths = new CopyOnWriteArrayList<>();
     /** The lines in effect; a line a reload kept keeps its object (results and associations refer to it). */
     private final List<ServerSpec> configured = new ArrayList<>();
+    private final Config config;
+    /** NTS without trusted time; made with the first NTS source (null before, or without NTS sources). */
+    private NtsBootstrap bootstrap;
 
     /**
      * Starts the lookups of every line of {@code config}; associations come with {@link #mobiliseResolved}.
@@ -85,6 +88,7 @@ final class NtpSources implements AutoCloseable {
     NtpSources(Config config, Synchroniser sync, ClientSockets sockets, SymmetricKeys keys) {
         this.sync = sync;
         this.sockets = sockets;
+        this.config = config;
         this.mac = keys.keys().isEmpty() ? null : new MacEngine(keys.keys(), keys.trusted());
         this.ntsConfig = config.nts();
         this.maxClock = config.tos().maxClock();
@@ -265,7 +269,7 @@ final class NtpSources implements AutoCloseable {
                 PollPolicy.DEFAULT_COST, spec.xleave(), spec.version(), spec.maxDelayNs(), spec.biasNs());
         Association assoc = new Association(cfg, source, random, nowNs);
         sync.addStepListener(assoc);
-        ClientAuth auth = clientAuth(spec, name, address, nowNs);
+        ClientAuth auth = clientAuth(spec, name, address, source, nowNs);
         if (auth != null) {
             auths.add(auth);
         }
@@ -277,15 +281,20 @@ final class NtpSources implements AutoCloseable {
     }
 
     /** The authentication {@code spec} asks for, or null. */
-    private ClientAuth clientAuth(ServerSpec spec, String name, InetAddress address, long nowNs) {
+    private ClientAuth clientAuth(ServerSpec spec, String name, InetAddress address, Source source, long nowNs) {
         if (spec.keyId() != 0 && mac != null) { // SymmetricKeys.load checked that the key file has the key
             return new KeyedClientAuth(name, mac, spec.keyId());
         }
         if (spec.nts()) {
             List<Config.FileRef> anchors = spec.ntsCa() != null ? List.of(new Config.FileRef(spec.ntsCa(), spec.location()))
                     : ntsConfig.trustedCerts();
+            if (bootstrap == null) {
+                bootstrap = NtsBootstrap.start(config, nowNs);
+            }
             NtsClientAuth.Settings settings = ntsSettings.computeIfAbsent(anchors, this::ntsSettings);
-            NtsClientAuth nts = new NtsClientAuth(name, spec.host(), address, spec.ntsPort(), settings, nowNs);
+            NtsClientAuth nts = new NtsClientAuth(name, spec.host(), address, spec.ntsPort(), settings, source,
+                    spec.ntsNoCertTimeCheck(), nowNs);
+            bootstrap.register(nts);
             nts.restore(nowNs); // keys and cookies of the last run, if saved (ntsdumpdir)
             return nts;
         }
@@ -294,10 +303,10 @@ final class NtpSources implements AutoCloseable {
 
     /** TLS trusting {@code anchors} (with the JDK's authorities unless nosystemcert; those alone when none given). */
     private NtsClientAuth.Settings ntsSettings(List<Config.FileRef> anchors) {
-        javax.net.ssl.SSLContext tls = null;
+        java.util.Set<java.security.cert.TrustAnchor> tls = null;
         String problem = null;
         try {
-            tls = Tls.clientContext(anchors.stream().map(f -> Path.of(f.path())).toList(), ntsConfig.systemCerts());
+            tls = Tls.trustAnchors(anchors.stream().map(f -> Path.of(f.path())).toList(), ntsConfig.systemCerts());
         } catch (IOException | GeneralSecurityException e) {
             Config.FileRef first = anchors.getFirst();
             problem = "trusted certificates " + first.path() + " (" + first.location() + "): " + e.getMessage();
@@ -306,7 +315,27 @@ final class NtpSources implements AutoCloseable {
         List<Integer> aeads = "AES_SIV_CMAC_512".equals(ntsConfig.aead())
                 ? List.of(Aead.AES_SIV_CMAC_512, Aead.AES_SIV_CMAC_256) : List.of(Aead.AES_SIV_CMAC_256, Aead.AES_SIV_CMAC_512);
         return new NtsClientAuth.Settings(tls, problem, aeads, ntsConfig.refreshS() * 1_000_000_000L, NTS_KE_TIMEOUT_MS,
-                ntsConfig.dumpDir() == null ? null : Path.of(ntsConfig.dumpDir().path()));
+                ntsConfig.dumpDir() == null ? null : Path.of(ntsConfig.dumpDir().path()), bootstrap);
+    }
+
+    /** A source took a sample (loop thread, before the synchroniser runs): an NTS bootstrap may judge the time now. */
+    void sampled(Peer p, long nowNs) {
+        if (bootstrap != null && p.auth instanceof NtsClientAuth) {
+            bootstrap.sampled(nowNs);
+        }
+    }
+
+    /** The synchroniser ran (loop thread): its first synchronised update ends an NTS bootstrap. */
+    void published(org.jntpd.sync.SyncStatus status, long nowNs) {
+        if (bootstrap != null) {
+            bootstrap.published(status, nowNs);
+        }
+    }
+
+    /** The NTS trust state for jntpc tracking, or null when no bootstrap was needed (any thread). */
+    String ntsTrust() {
+        NtsBootstrap b = bootstrap;
+        return b == null ? null : b.summary();
     }
 
     /** jntpc authdata: one line per authenticated source (any thread). */
@@ -337,6 +366,9 @@ final class NtpSources implements AutoCloseable {
         sockets.release(p.socket);
         if (p.auth != null) {
             auths.remove(p.auth);
+            if (p.auth instanceof NtsClientAuth nts && bootstrap != null) {
+                bootstrap.unregister(nts);
+            }
         }
         sync.removeSource(p.source);
         sync.removeStepListener(p.assoc);

@@ -118,6 +118,8 @@ final class StatePublisher {
     }
 
     private void publish(long nowNs) {
+        // An NTS bootstrap ends with the first synchronised update; its re-verification needs the time after a step.
+        ntp.published(sync.status(), clock.nowNs());
         SystemState s = sync.state();
         if (stats.active() && sync.status() == SyncStatus.SYNCHRONISED && s.referenceTimeNs() == nowNs) {
             Source peer = sync.systemPeer();

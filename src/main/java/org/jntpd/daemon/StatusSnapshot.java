@@ -20,7 +20,7 @@ final class StatusSnapshot {
         Source peer = sync.systemPeer();
         DaemonStatus.Tracking t = new DaemonStatus.Tracking(s.synced(), s.stratum(), NtpPacket.refIdText(s.refId(), s.stratum()),
                 peer == null ? null : peer.name(), s.referenceTimeNs(), sync.lastOffsetS(), sync.lastOffsetSigmaS(),
-                sync.frequencyPpm(), s.rootDelayNs(), s.rootDispersionNs(nowNs), s.leapIndicator(), sync.statusMessage());
+                sync.frequencyPpm(), s.rootDelayNs(), s.rootDispersionNs(nowNs), s.leapIndicator(), message(sync, ntp));
         List<DaemonStatus.SourceLine> lines = new ArrayList<>();
         for (Peer p : ntp.peers()) {
             lines.add(line(p.spec.kind() == ServerSpec.Kind.PEER ? '=' : '^', p.source, p.assoc.pollLog2(),
@@ -30,6 +30,12 @@ final class StatusSnapshot {
             lines.add(line('#', r.source, r.runner.settings().pollLog2(), r.source.reachable() ? 0377 : 0, nowNs));
         }
         return new DaemonStatus(t, List.copyOf(lines), warnings);
+    }
+
+    /** The synchroniser's status, and the NTS certificates' trust while and after a bootstrap without trusted time. */
+    private static String message(Synchroniser sync, NtpSources ntp) {
+        String trust = ntp.ntsTrust();
+        return trust == null ? sync.statusMessage() : sync.statusMessage() + "; NTS: " + trust;
     }
 
     private static DaemonStatus.SourceLine line(char kind, Source src, int pollLog2, int reach, long nowNs) {

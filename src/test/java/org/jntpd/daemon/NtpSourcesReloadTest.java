@@ -33,7 +33,8 @@ class NtpSourcesReloadTest {
         ReadOnlyClock clock = new ReadOnlyClock(T0);
         Synchroniser sync = new Synchroniser(clock, SyncConfig.defaults());
         UdpSocket.Options noStamps = UdpSocket.Options.DEFAULT.withTimestamps(UdpSocket.TimestampMode.NONE);
-        try (ClientSockets sockets = new ClientSockets(clock, LongUnaryOperator.identity(), noStamps, 0, java.util.List.of());
+        try (ClientSockets sockets = new ClientSockets(clock, LongUnaryOperator.identity(), noStamps, 0,
+                java.util.List.of());
                 NtpSources sources = new NtpSources(parse("server 127.0.0.2 port 9\npool 127.0.0.3 port 9\n"), sync,
                         sockets, SymmetricKeys.NONE)) {
             awaitPeers(sources, 2);
