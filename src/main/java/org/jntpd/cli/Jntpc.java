@@ -29,6 +29,8 @@ public final class Jntpc {
                                  (and its expiry) and counters (like chronyc -N authdata)
               reload             read the daemon's configuration again and apply it whole, or refuse it and say why
                                  (the socket's owner and group only; README, "Reloading the configuration")
+              warnings           what needs the operator: a source smearing a leap second or on another timescale,
+                                 a leap second file or certificate near expiry, another program steering the clock
               perf HOST[:PORT]   open-loop load generator for an NTP server (jntpc perf --help)
               time [FILE]        true time with its error bound from the daemon's time file (timefile; default
                                  %s), read without asking the daemon (docs/TIMEFILE.md)
@@ -57,7 +59,7 @@ public final class Jntpc {
         return switch (args[i]) {
             case "perf" -> PerfCommand.main(rest, System.out, System.err);
             case "time" -> time(rest.length > 0 ? rest[0] : Config.DEFAULT_TIME_FILE);
-            case "tracking", "sources", "serverstats", "authdata", "reload" -> query(socket, args[i]);
+            case "tracking", "sources", "serverstats", "authdata", "reload", "warnings" -> query(socket, args[i]);
             default -> {
                 System.err.println("jntpc: unknown command " + args[i]
                         + " (expected tracking, sources, serverstats, authdata, reload, time or perf)");

@@ -799,6 +799,8 @@ final class Directives {
                 default -> { } // ntp: clock control on or off
             }
         }
+        // jntpd's: a source found to smear a leap second is excluded from selection until the leap is over.
+        t.flag("smearexclude", JNTPD, s -> s.b().systemFlags.put("smearexclude", s.on()));
         SYSTEM_FLAGS = t.build();
     }
 

@@ -320,6 +320,7 @@ public final class ControlServer implements Agent, AutoCloseable {
             case "sources" -> s.sourcesText();
             case "serverstats" -> serverStats.get();
             case "authdata" -> authData.get();
+            case "warnings" -> s.warningsText();
             case "help" -> "commands: tracking, sources, serverstats, authdata, reload\n";
             default -> "error: unknown command '" + command + "' (expected tracking, sources, serverstats, authdata)\n";
         };

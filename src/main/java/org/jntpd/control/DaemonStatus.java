@@ -9,8 +9,21 @@ import org.jntpd.wire.NtpPacket;
 /**
  * What jntpc shows: a snapshot the synchronisation loop publishes after each update (immutable; read by the control
  * server's thread without locks). Offsets are source minus local clock (positive: the clock is behind).
+ *
+ * @param warnings what an operator should know and act on, one sentence each, oldest first (a source that smears a
+ *                 leap second or serves another timescale, a leap second file or certificate near expiry, another
+ *                 program steering the clock); empty when all is well
  */
-public record DaemonStatus(Tracking tracking, List<SourceLine> sources) {
+public record DaemonStatus(Tracking tracking, List<SourceLine> sources, List<String> warnings) {
+
+    public DaemonStatus {
+        warnings = List.copyOf(warnings);
+    }
+
+    /** Without warnings. */
+    public DaemonStatus(Tracking tracking, List<SourceLine> sources) {
+        this(tracking, sources, List.of());
+    }
 
     /** The system: chronyc's "tracking". */
     public record Tracking(boolean synced, int stratum, String refId, String systemPeer, long referenceTimeNs,
@@ -67,6 +80,18 @@ public record DaemonStatus(Tracking tracking, List<SourceLine> sources) {
                     s.name().length() > 38 ? s.name().substring(0, 38) : s.name(), s.stratum(), s.pollLog2(), s.reach(),
                     s.samples() == 0 ? "-" : ago(s.lastSampleAgoS()), s.offsetS(), s.sigmaS(),
                     s.note() == null ? "" : "  " + s.note()));
+        }
+        return b.toString();
+    }
+
+    /** jntpc warnings: one line each, or a line saying there are none. */
+    public String warningsText() {
+        if (warnings.isEmpty()) {
+            return "no warnings\n";
+        }
+        StringBuilder b = new StringBuilder();
+        for (String w : warnings) {
+            b.append("warning: ").append(w).append('\n');
         }
         return b.toString();
     }

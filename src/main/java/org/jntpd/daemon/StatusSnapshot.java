@@ -14,8 +14,9 @@ import org.jntpd.wire.NtpPacket;
 final class StatusSnapshot {
     private StatusSnapshot() {}
 
-    /** The synchroniser's state {@code s} and every source, at {@code nowNs}. */
-    static DaemonStatus of(Synchroniser sync, SystemState s, NtpSources ntp, RefclockSources refclocks, long nowNs) {
+    /** The synchroniser's state {@code s}, every source and the operator's {@code warnings}, at {@code nowNs}. */
+    static DaemonStatus of(Synchroniser sync, SystemState s, NtpSources ntp, RefclockSources refclocks,
+            List<String> warnings, long nowNs) {
         Source peer = sync.systemPeer();
         DaemonStatus.Tracking t = new DaemonStatus.Tracking(s.synced(), s.stratum(), NtpPacket.refIdText(s.refId(), s.stratum()),
                 peer == null ? null : peer.name(), s.referenceTimeNs(), sync.lastOffsetS(), sync.lastOffsetSigmaS(),
@@ -28,7 +29,7 @@ final class StatusSnapshot {
         for (RefclockSources.RefSource r : refclocks.sources()) {
             lines.add(line('#', r.source, r.runner.settings().pollLog2(), r.source.reachable() ? 0377 : 0, nowNs));
         }
-        return new DaemonStatus(t, List.copyOf(lines));
+        return new DaemonStatus(t, List.copyOf(lines), warnings);
     }
 
     /** The synchroniser's status, and the NTS certificates' trust while and after a bootstrap without trusted time. */

@@ -72,6 +72,7 @@ public final class SyncLoop implements Agent {
     private final Synchroniser sync;
     /** A reload waiting for the next pass (at most one: a newer one replaces it, since each is a whole configuration). */
     private final AtomicReference<Reconfiguration> reconfiguration = new AtomicReference<>();
+    private final OperatorWarnings warnings = new OperatorWarnings();
     private volatile boolean resyncRequested;
     /** Sockets ready after the last pass's wait (loop thread). */
     private int ready;
@@ -92,7 +93,9 @@ public final class SyncLoop implements Agent {
                 config.serving().port() != 0 ? config.serving().port() : NTP_PORT, config.serving().bindAddresses());
         this.ntpSources = new NtpSources(config, sync, sockets, keys);
         this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
-        this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size());
+        this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size(),
+                warnings);
+        publisher.excludeSmearing(Boolean.TRUE.equals(config.systemFlags().get("smearexclude")));
         this.client = new NtpClient(ntpSources, sockets, sync, stats, listener, publisher);
         this.drift = new DriftSaver(driftFile, sync, clock.nowNs());
     }
@@ -158,6 +161,26 @@ public final class SyncLoop implements Agent {
             r.done().completeExceptionally(e);
             throw e;
         }
+    }
+
+    /** The operator's warnings (jntpc warnings): the loop's own, and what the daemon adds (any thread). */
+    OperatorWarnings warnings() {
+        return warnings;
+    }
+
+    /**
+     * The leap second file {@code path} as loaded ({@code file}; null: none or unusable): its expiry is watched, and its
+     * TAI - UTC names a source on TAI or GPS time (at start, and at each reload: it replaces the one watched).
+     */
+    void watchLeapFile(String path, org.jntpd.time.LeapSecondsFile file, long nowUnixS) {
+        if (file == null) {
+            warnings.unwatchExpiry("leapfile");
+            return;
+        }
+        publisher.taiMinusUtcS(file.taiOffsetAt(nowUnixS));
+        warnings.watchExpiry("leapfile", "leap second file " + path, "update it (e.g. from tzdata or "
+                + "https://hpiers.obspm.fr/iers/bul/bulc/ntp/leap-seconds.list); without it leap seconds come from the "
+                + "servers' votes only", file::expiresUnixS, false);
     }
 
     /** jntpc authdata's client half: each authenticated source's state and counters (any thread). */
