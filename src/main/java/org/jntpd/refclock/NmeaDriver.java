@@ -12,6 +12,11 @@ import org.jntpd.wire.NtpPacket;
  * its pulse gives a sample at the pulse instead, as precise as the pulse. A sentence that finds no pulse (at once, or
  * for {@link NmeaPpsPairer.Label#NEXT_PULSE} within a period) falls back to its serial timing, with a larger
  * dispersion so the median filter prefers the paired samples.
+ *
+ * <p>{@code time2 auto} ({@link #calibrate}): every paired sentence's delay after its pulse is fed to an
+ * {@link NmeaOffsetEstimator}; once it converges, its estimate is the {@code time2} the unpaired sentences are timed
+ * with (the PPS lost, or not locked yet), reported to the listener, which logs and saves it for the next start. A
+ * {@code time2} given as a number is used as given and nothing is learnt.
  */
 public final class NmeaDriver implements NmeaAssembler.Listener {
     /** Which byte of a sentence times it. */
