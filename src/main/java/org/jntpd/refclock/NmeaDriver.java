@@ -35,8 +35,8 @@ public final class NmeaDriver implements NmeaAssembler.Listener {
     /** What a driver that learns its {@code time2} tells the daemon (to log and save it). */
     public interface CalibrationListener {
         /**
-         * The estimate converged for the first time, or moved by more than {@link #REPORT_CHANGE_NS} since it last
-         * said so and a whole window of new sentences came in.
+         * The estimate converged for the first time, its window filled for the first time, or it moved by more than
+         * {@link #REPORT_CHANGE_NS} since it last said so and a whole window of new sentences came in.
          */
         void onLearnt(long time2Ns, long spreadNs, int samples);
     }
@@ -204,7 +204,10 @@ public final class NmeaDriver implements NmeaAssembler.Listener {
             return; // not (or no longer) converged: keep the value in force
         }
         time2Ns = calibration.estimateNs();
-        boolean report = !learnt || calibration.totalSamples() - reportedAtTotal >= calibration.samples()
+        // Said (and saved) at the first convergence, again when the window first fills (the estimate at its best),
+        // then only when a window of new sentences moved it.
+        boolean windowFilled = calibration.totalSamples() == calibration.capacity();
+        boolean report = !learnt || windowFilled || calibration.totalSamples() - reportedAtTotal >= calibration.samples()
                 && Math.abs(time2Ns - reportedTime2Ns) > REPORT_CHANGE_NS;
         learnt = true;
         if (report) {

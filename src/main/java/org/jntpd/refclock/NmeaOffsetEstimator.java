@@ -124,6 +124,11 @@ public final class NmeaOffsetEstimator {
         return spreadNs;
     }
 
+    /** The window's length. */
+    public int capacity() {
+        return delaysNs.length;
+    }
+
     /** Delays in the window. */
     public int samples() {
         return count;

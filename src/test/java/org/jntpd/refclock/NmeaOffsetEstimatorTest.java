@@ -110,20 +110,21 @@ class NmeaOffsetEstimatorTest {
         }
         long before = median(c);
         assertEquals(behind - TRUE_DELAY_NS, before, 10 * MS, "time2 0: the serial samples are off by the delay");
-        // A minute with PPS: every sentence paired; the delay is learnt.
-        for (; k < 76; k++) {
+        // 70 s with PPS: every sentence paired; the delay is learnt.
+        for (; k < 86; k++) {
             long pulse = t0 + k * S - behind;
             d.onPulse(pulse + MS, pulse);
             sentence(d, t0, k, pulse + delay(rnd));
         }
-        assertEquals(60, d.pairedSamples());
+        assertEquals(70, d.pairedSamples());
         assertTrue(d.time2Learnt());
         assertEquals(TRUE_DELAY_NS, d.time2Ns(), MS);
-        assertEquals(1, reports.size(), "reported once: " + reports);
+        assertEquals(2, reports.size(), "at convergence (16) and when the window filled (64): " + reports);
+        assertTrue(reports.get(1).endsWith(" from 64"), reports.toString());
         assertTrue(reports.getFirst().matches("0\\.14[234] s \\+- 0\\.00[12] s from \\d+"), reports.getFirst());
         c.poll();
         // The PPS is lost: serial timing again, now with the learnt delay.
-        for (; k < 92; k++) {
+        for (; k < 102; k++) {
             sentence(d, t0, k, t0 + k * S - behind + delay(rnd));
         }
         long after = median(c);

@@ -133,6 +133,13 @@ final class NmeaLoop extends DeviceLoop {
         }
     }
 
+    @Override
+    long time2Ns() {
+        synchronized (lock) {
+            return driver.time2Ns();
+        }
+    }
+
     NmeaDriver driver() {
         return driver;
     }

@@ -87,6 +87,7 @@ public final class NmeaCalibrationProbe {
             }
             Thread.sleep(1_200); // the last poll
             RefclockRunner r = rs.runners().getFirst();
+            out.add("time2 phase=" + phase + " ns=" + r.time2Ns());
             out.add("counters phase=" + phase + " " + r.counters().toString().replaceAll("^Counters\\[|\\]$", "")
                     .replace(", ", " "));
         }

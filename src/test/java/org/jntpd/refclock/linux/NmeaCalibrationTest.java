@@ -10,6 +10,7 @@ import java.util.Map;
 import org.jntpd.platform.ForkedJvm;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.NativeBuild;
+import org.jntpd.refclock.NmeaDriver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +62,11 @@ class NmeaCalibrationTest {
         // 3 ms leaves room for a loaded machine and is still 50 times below the error it corrects.
         assertEquals(trueDelayNs, learntNs, 3 * MS, "learnt " + file + " truth " + Arrays.toString(truth));
         assertTrue(Integer.parseInt(saved[2]) >= 16, file.toString());
+        assertEquals(0, time2(out, "before"), "nothing to go by before");
+        // The value in force follows every new sentence; the file is rewritten when it moves by 0.5 ms.
+        assertEquals(learntNs, time2(out, "learn"), NmeaDriver.REPORT_CHANGE_NS, "the runner reports (ntpq cv "
+                + "fudgetime2) the learnt time2");
+        assertEquals(learntNs, time2(out, "after"), 1_000, "read back at the next start");
 
         // After: no PPS again; the saved delay read at start times the sentences right: offset -P (the pulse's truth,
         // since the delay was measured from it), within a millisecond here (3 ms allowed) instead of 143 ms off.
@@ -68,6 +74,11 @@ class NmeaCalibrationTest {
         assertEquals(-PPS_PHASE_NS, after, 3 * MS, "before " + before + " ns, after " + after + " ns\n" + out);
         System.out.printf("NMEA calibration: true delay %d ns, learnt %d ns (%s); offset before %d ns, after %d ns%n",
                 trueDelayNs, learntNs, file.get("text"), before, after);
+    }
+
+    private static long time2(ProbeOutput out, String phase) {
+        return Long.parseLong(out.lines("time2").stream().filter(f -> f.get("phase").equals(phase)).findFirst()
+                .orElseThrow().get("ns"));
     }
 
     private static long medianOffset(ProbeOutput out, String phase) {
