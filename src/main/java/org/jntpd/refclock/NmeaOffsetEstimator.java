@@ -1,7 +1,5 @@
 package org.jntpd.refclock;
 
-import java.util.Arrays;
-
 /**
  * Learns an NMEA receiver's sentence delay ({@code time2}: how long after the second it labels a sentence's timing
  * anchor arrives) against the PPS, so nobody has to measure it by hand as the gpsd HOWTOs ask. Each sentence paired
@@ -83,12 +81,12 @@ public final class NmeaOffsetEstimator {
     private void update() {
         int n = count;
         System.arraycopy(delaysNs, 0, scratch, 0, n);
-        Arrays.sort(scratch, 0, n);
+        sort(scratch, n);
         long median = median(scratch, n);
         for (int i = 0; i < n; i++) {
             scratch[i] = Math.abs(delaysNs[i] - median);
         }
-        Arrays.sort(scratch, 0, n);
+        sort(scratch, n);
         spreadNs = Math.round(MAD_TO_SIGMA * median(scratch, n));
         // Within 3 spreads (at least 1 us, so identical delays keep all of them) of the median: the sentences on time.
         long clip = Math.max(1_000L, Math.round(CLIP_SPREADS * spreadNs));
@@ -103,6 +101,19 @@ public final class NmeaOffsetEstimator {
         }
         used = k;
         estimateNs = median + Math.round((double) sum / k);
+    }
+
+    /** Insertion sort: at most 64 values once a second, and unlike Arrays.sort it never allocates. */
+    private static void sort(long[] a, int n) {
+        for (int i = 1; i < n; i++) {
+            long v = a[i];
+            int j = i - 1;
+            while (j >= 0 && a[j] > v) {
+                a[j + 1] = a[j];
+                j--;
+            }
+            a[j + 1] = v;
+        }
     }
 
     private static long median(long[] sorted, int n) {

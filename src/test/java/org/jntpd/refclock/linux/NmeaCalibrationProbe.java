@@ -43,11 +43,7 @@ public final class NmeaCalibrationProbe {
         try (Arena arena = Arena.ofConfined(); RealtimeSleeper sleeper = new RealtimeSleeper()) {
             int master = Libc.check(Libc.posixOpenpt(Sys.O_RDWR | Sys.O_NOCTTY | Sys.O_CLOEXEC), "posix_openpt");
             try {
-                Libc.check(Libc.grantpt(master), "grantpt");
-                Libc.check(Libc.unlockpt(master), "unlockpt");
-                MemorySegment name = arena.allocate(128);
-                Libc.check(Libc.ptsnameR(master, name, name.byteSize()), "ptsname_r");
-                String slave = name.getString(0);
+                String slave = NmeaPtyTest.unlockSlave(master, arena);
                 String base = "refclock nmea " + slave + " baud 9600 refid NMEA poll 0 time2 auto offsetfile " + file;
                 String[] phases = {"before", "learn", "after"};
                 for (int p = 0; p < phases.length; p++) {
