@@ -203,7 +203,8 @@ final class ControlSnapshots {
      * A reference clock's clock variables under NTPsec's names ({@code ntpq -c cv}, ntp_control.c ctl_putclock): the
      * driver's name, the last timecode (none kept: empty), polls (samples read and polls that found none), noreply
      * (polls without a sample), badformat (messages that did not parse), baddata (samples refused), the fudge times in
-     * ms ({@code time1}, {@code time2}: the one in force, learnt with NMEA {@code time2 auto}), the stratum and refid, flags (0: jntpd keeps none), the device.
+     * ms ({@code time1}, {@code time2}: the one in force, learnt with NMEA {@code time2 auto}), the stratum and refid,
+     * flags (0: jntpd keeps none), the device.
      */
     private static List<Variable> clockVariables(RefclockSources.RefSource r) {
         var settings = r.runner.settings();

@@ -207,8 +207,9 @@ public final class NmeaDriver implements NmeaAssembler.Listener {
         // Said (and saved) at the first convergence, again when the window first fills (the estimate at its best),
         // then only when a window of new sentences moved it.
         boolean windowFilled = calibration.totalSamples() == calibration.capacity();
-        boolean report = !learnt || windowFilled || calibration.totalSamples() - reportedAtTotal >= calibration.samples()
+        boolean moved = calibration.totalSamples() - reportedAtTotal >= calibration.samples()
                 && Math.abs(time2Ns - reportedTime2Ns) > REPORT_CHANGE_NS;
+        boolean report = !learnt || windowFilled || moved;
         learnt = true;
         if (report) {
             reportedTime2Ns = time2Ns;

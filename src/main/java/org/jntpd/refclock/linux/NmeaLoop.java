@@ -79,7 +79,8 @@ final class NmeaLoop extends DeviceLoop {
                 try {
                     NmeaOffsetFile.write(offsetFile, time2Ns, spreadNs, samples);
                 } catch (IOException e) {
-                    Log.warn("refclock " + refId + ": cannot save the NMEA offset to " + offsetFile + ": " + e.getMessage());
+                    Log.warn("refclock " + refId + ": cannot save the NMEA offset to " + offsetFile + ": "
+                            + e.getMessage());
                 }
             }
         });
