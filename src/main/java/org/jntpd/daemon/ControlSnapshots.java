@@ -203,7 +203,8 @@ final class ControlSnapshots {
      * A reference clock's clock variables under NTPsec's names ({@code ntpq -c cv}, ntp_control.c ctl_putclock): the
      * driver's name, the last timecode (none kept: empty), polls (samples read and polls that found none), noreply
      * (polls without a sample), badformat (messages that did not parse), baddata (samples refused), the fudge times in
-     * ms ({@code time1}, {@code time2}), the stratum and refid, flags (0: jntpd keeps none), the device.
+     * ms ({@code time1}, {@code time2}: the one in force, learnt with NMEA {@code time2 auto}), the stratum and refid,
+     * flags (0: jntpd keeps none), the device.
      */
     private static List<Variable> clockVariables(RefclockSources.RefSource r) {
         var settings = r.runner.settings();
@@ -216,7 +217,7 @@ final class ControlSnapshots {
         v.add(Variable.of("badformat", Long.toString(c.badMessages())));
         v.add(Variable.of("baddata", Long.toString(c.refused())));
         v.add(Variable.of("fudgetime1", String.format(java.util.Locale.ROOT, "%.3f", settings.offsetNs() / 1e6)));
-        v.add(Variable.of("fudgetime2", String.format(java.util.Locale.ROOT, "%.3f", settings.time2Ns() / 1e6)));
+        v.add(Variable.of("fudgetime2", String.format(java.util.Locale.ROOT, "%.3f", r.runner.time2Ns() / 1e6)));
         v.add(Variable.of("stratum", Integer.toString(Math.max(0, settings.stratum()))));
         v.add(Variable.of("refid", settings.refId()));
         v.add(Variable.of("flags", "0"));
