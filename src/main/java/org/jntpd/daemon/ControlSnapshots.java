@@ -24,7 +24,7 @@ import org.jntpd.wire.NtpPacket;
  * Association ids are given in order of first sight (1, 2, ...) and kept while the source lives.
  */
 final class ControlSnapshots {
-    private static final String VERSION = "jntpd " + version();
+    static final String VERSION = "jntpd " + version();
     private static final String PROCESSOR = System.getProperty("os.arch", "unknown");
     private static final String SYSTEM = System.getProperty("os.name", "unknown") + "/"
             + System.getProperty("os.version", "");

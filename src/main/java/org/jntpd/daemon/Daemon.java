@@ -13,6 +13,7 @@ import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.ClockPrecision;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigException;
+import org.jntpd.control.ControlCommands;
 import org.jntpd.control.ControlServer;
 import org.jntpd.metrics.MetricsServer;
 import org.jntpd.platform.Clocks;
@@ -196,8 +197,10 @@ public final class Daemon {
             }
         }
         SyncLoop l = loop;
-        ControlServer c = ControlServer.bind(config.files().controlSocket(), uid, gid, l::status,
-                () -> NtpServing.stats(serving), this::authData);
+        ControlCommands commands = new ControlCommands(new ControlCommands.Sources(l::status,
+                () -> NtpServing.counters(serving), this::authData, () -> null, l.controlActions(),
+                ControlSnapshots.VERSION));
+        ControlServer c = ControlServer.bind(config.files().controlSocket(), uid, gid, commands);
         if (c != null) {
             teardown.add(c::close);
         }

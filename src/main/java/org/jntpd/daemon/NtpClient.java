@@ -38,15 +38,22 @@ final class NtpClient implements ClientSockets.Handler {
     /** Polls the associations due at {@code nowNs}; returns when the next one is due (Long.MAX_VALUE: none). */
     long pollDue(long nowNs) {
         List<Peer> peers = sources.peers();
+        boolean polled = false;
         for (int i = 0; i < peers.size(); i++) {
             Peer p = peers.get(i);
-            if (nowNs - p.assoc.nextPollNs() >= 0) {
+            if (!p.offline && nowNs - p.assoc.nextPollNs() >= 0) {
                 poll(p, nowNs);
+                polled = true;
             }
+        }
+        if (polled) {
+            publisher.refresh(); // reach shifted: jntpc must not show it as it was at the last answer
         }
         long next = Long.MAX_VALUE;
         for (int i = 0; i < peers.size(); i++) {
-            next = Math.min(next, peers.get(i).assoc.nextPollNs());
+            if (!peers.get(i).offline) {
+                next = Math.min(next, peers.get(i).assoc.nextPollNs());
+            }
         }
         return next;
     }

@@ -74,6 +74,8 @@ final class NtpSources implements AutoCloseable {
     private final Map<List<Config.FileRef>, NtsClientAuth.Settings> ntsSettings = new HashMap<>();
     /** Every source's authentication, for jntpc's thread. */
     private final List<ClientAuth> auths = new CopyOnWriteArrayList<>();
+    /** The server and peer lines (not pools), for {@link #unresolved}. */
+    private final List<ServerSpec> lines = new ArrayList<>();
 
     /**
      * Starts the lookups of every line of {@code config}; associations come with {@link #mobiliseResolved}.
@@ -93,9 +95,27 @@ final class NtpSources implements AutoCloseable {
                 Pool pool = new Pool(s, wanted);
                 pools.put(s, pool);
                 pool.lookupPending = true;
+            } else {
+                lines.add(s);
             }
             resolver.resolve(s);
         }
+    }
+
+    /** Server and peer lines without an association yet, and pools still looking up addresses (jntpc activity). */
+    int unresolved() {
+        int n = 0;
+        for (ServerSpec s : lines) {
+            boolean found = false;
+            for (Peer p : peers) {
+                found |= p.spec == s;
+            }
+            n += found ? 0 : 1;
+        }
+        for (Pool pool : pools.values()) {
+            n += pool.lookupPending && pool.inUse.isEmpty() ? 1 : 0;
+        }
+        return n;
     }
 
     /** The mobilised associations, in the order they came (read-only; changes as sources come and go). */

@@ -85,6 +85,14 @@ final class StatePublisher {
         return sync.nextTimerNs();
     }
 
+    /**
+     * Republishes jntpc's snapshot without running the synchroniser: after a poll (the reach register shifted, a
+     * source that stopped answering must be seen to) and after a control command changed a source.
+     */
+    void refresh() {
+        status = StatusSnapshot.of(sync, sync.state(), ntp, refclocks, clock.nowNs());
+    }
+
     private void publish(long nowNs) {
         SystemState s = sync.state();
         if (stats.active() && sync.status() == SyncStatus.SYNCHRONISED && s.referenceTimeNs() == nowNs) {

@@ -7,6 +7,9 @@ import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Agent;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.config.Config;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.LongConsumer;
+import org.jntpd.control.ControlCommands;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.metrics.SyncMetrics;
@@ -63,6 +66,9 @@ public final class SyncLoop implements Agent {
     private final StatePublisher publisher;
     private final NtpClient client;
     private final DriftSaver drift;
+    private final Synchroniser sync;
+    /** What jntpc's modifying commands asked for, carried out by the next pass (any thread adds, the loop takes). */
+    private final ConcurrentLinkedQueue<LongConsumer> commands = new ConcurrentLinkedQueue<>();
     private volatile boolean resyncRequested;
     /** Sockets ready after the last pass's wait (loop thread). */
     private int ready;
@@ -76,6 +82,7 @@ public final class SyncLoop implements Agent {
     public SyncLoop(Config config, ClockControl clock, LongUnaryOperator kernelToClockNs, Synchroniser sync,
             Listener listener, Path driftFile, SymmetricKeys keys) {
         this.clock = clock;
+        this.sync = sync;
         this.listener = listener;
         this.stats = new StatsFiles(config.stats());
         this.sockets = new ClientSockets(clock, kernelToClockNs, UdpSocket.Options.DEFAULT);
@@ -110,6 +117,50 @@ public final class SyncLoop implements Agent {
     /** jntpc authdata's client half: each authenticated source's state and counters (any thread). */
     public String authStatus() {
         return ntpSources.authStatus();
+    }
+
+    /**
+     * jntpc's modifying commands (online, offline, burst, makestep): queued from the control thread, carried out by
+     * the loop's next pass (within 250 ms) on its own thread.
+     */
+    public ControlCommands.Actions controlActions() {
+        return new ControlCommands.Actions() {
+            @Override
+            public int sources(String action, String selector) {
+                int n = 0;
+                for (DaemonStatus.SourceLine l : status().sources()) {
+                    n += l.ntp() != null && (selector == null || ControlCommands.matches(l, selector)) ? 1 : 0;
+                }
+                commands.add(nowNs -> {
+                    for (Peer p : ntpSources.peers()) {
+                        if (selector == null || names(p, selector)) {
+                            switch (action) {
+                                case "online" -> p.offline = false;
+                                case "offline" -> p.offline = true;
+                                case "burst" -> p.assoc.burstNow(nowNs);
+                                default -> throw new IllegalArgumentException("no source action " + action);
+                            }
+                        }
+                    }
+                    org.jntpd.base.Log.notice("jntpc " + action + (selector == null ? "" : " " + selector));
+                });
+                return n;
+            }
+
+            @Override
+            public void makestep() {
+                commands.add(nowNs -> {
+                    sync.requestStep();
+                    org.jntpd.base.Log.notice("jntpc makestep: the next clock update steps the clock");
+                });
+            }
+        };
+    }
+
+    private static boolean names(Peer p, String selector) {
+        String name = p.source.name();
+        return name.equals(selector) || name.startsWith(selector + " (")
+                || selector.equals(p.target.getAddress().getHostAddress());
     }
 
     /** The latest snapshot for jntpc (any thread). */
@@ -152,6 +203,15 @@ public final class SyncLoop implements Agent {
             resyncRequested = false;
             ntpSources.resetSources();
             refclocks.resetSources();
+        }
+        LongConsumer command;
+        boolean commanded = false;
+        while ((command = commands.poll()) != null) {
+            command.accept(nowNs);
+            commanded = true;
+        }
+        if (commanded) {
+            publisher.refresh(); // jntpc shows the change as soon as it asks again
         }
         ntpSources.mobiliseResolved(nowNs);
         if (refclocks.takeSamples()) {
