@@ -58,8 +58,6 @@ final class ControlText {
         b.append(String.format(Locale.ROOT, "Stratum         : %d%n", l(t.get("stratum"))));
         b.append(String.format(Locale.ROOT, "Ref time (UTC)  : %s%n", t.get("ref_time_utc") == null ? "-"
                 : t.get("ref_time_utc")));
-        b.append(String.format(Locale.ROOT, "Ref age         : %s%n", t.get("ref_age_s") == null ? "-"
-                : String.format(Locale.ROOT, "%.3f seconds", d(t.get("ref_age_s")))));
         b.append(String.format(Locale.ROOT, "Last offset     : %+.9f seconds%n", d(t.get("last_offset_s"))));
         b.append(String.format(Locale.ROOT, "Offset sigma    : %.9f seconds%n", d(t.get("offset_sigma_s"))));
         double f = d(t.get("frequency_ppm"));

@@ -63,7 +63,8 @@ public final class Jntpc {
         return USAGE.formatted(b.toString().stripTrailing(), Config.DEFAULT_TIME_FILE, Config.DEFAULT_CONTROL_SOCKET);
     }
 
-    static int run(String[] args) {
+    /** jntpc with {@code args}: what it prints goes to System.out and System.err; returns its exit status. */
+    public static int run(String[] args) {
         String socket = Config.DEFAULT_CONTROL_SOCKET;
         boolean json = false;
         int i = 0;

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.jntpd.time.Dispersion;
 
 /**
  * The control protocol's commands (docs/CONTROL.md): each turns a request's arguments into the fields of its reply,
@@ -182,8 +181,8 @@ public final class ControlCommands {
         m.put("frequency_ppm", t.frequencyPpm());
         m.put("frequency_sigma_ppm", t.frequencySigmaPpm());
         m.put("root_delay_s", t.rootDelayNs() * 1e-9);
-        // grown since the publication, as the served root dispersion grows (PHI, RFC 5905)
-        m.put("root_dispersion_s", t.rootDispersionNs() * 1e-9 + (t.referenceTimeNs() == 0 ? 0 : since * 1e-9 * Dispersion.PHI));
+        // as published, the moment mode 6 (ntpq) shows too: both tools agree on one snapshot
+        m.put("root_dispersion_s", t.rootDispersionNs() * 1e-9);
         m.put("leap", t.leap());
         m.put("leap_status", switch (t.leap()) {
             case 0 -> "normal";

@@ -86,11 +86,17 @@ final class StatePublisher {
     }
 
     /**
-     * Republishes jntpc's snapshot without running the synchroniser: after a poll (the reach register shifted, a
+     * Republishes the snapshots of jntpc, ntpq and the metrics without running the synchroniser: after a poll (the reach register shifted, a
      * source that stopped answering must be seen to) and after a control command changed a source.
      */
     void refresh() {
-        status = StatusSnapshot.of(sync, sync.state(), ntp, refclocks, clock.nowNs());
+        long nowNs = clock.nowNs();
+        SystemState s = sync.state();
+        status = StatusSnapshot.of(sync, s, ntp, refclocks, nowNs);
+        if (metrics != null) {
+            metrics = MetricsSnapshot.of(sync, s, ntp, refclocks, nowNs);
+        }
+        control = controlSnapshots.build(sync, s, ntp, refclocks, nowNs); // ntpq sees the same moment as jntpc
     }
 
     private void publish(long nowNs) {
