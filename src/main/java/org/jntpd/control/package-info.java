@@ -1,9 +1,11 @@
 /**
- * The local control socket {@code jntpc} talks to ({@link org.jntpd.control.ControlServer}, chronyc's command
- * socket in small: one read-only command per connection, a text answer) and the snapshot it shows
- * ({@link org.jntpd.control.DaemonStatus}).
+ * The local control socket {@code jntpc} talks to ({@link org.jntpd.control.ControlServer}, chronyc's command socket:
+ * one request per connection, one JSON reply, docs/CONTROL.md), its commands ({@link org.jntpd.control.ControlCommands},
+ * a table), the snapshot they read ({@link org.jntpd.control.DaemonStatus}) and the protocol's JSON
+ * ({@link org.jntpd.control.Json}).
  *
- * <p>May use: {@code time}, {@code wire}, {@code base}. Must not: change the daemon, or reach into it: it reads
- * snapshots through the suppliers the daemon hands it, on its own thread, never the serving or sync threads.
+ * <p>May use: {@code time}, {@code wire}, {@code base}. Must not: reach into the daemon: it reads snapshots through the
+ * suppliers the daemon hands it, on its own thread, never the serving or sync threads; the modifying commands only
+ * queue a request through {@link org.jntpd.control.ControlCommands.Actions}.
  */
 package org.jntpd.control;

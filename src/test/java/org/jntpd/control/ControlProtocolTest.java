@@ -101,7 +101,13 @@ class ControlProtocolTest {
                         + TestFiles.readOrExplain(dir.resolve("chronyd.log")) + "\n--- jntpd\n" + jntpd.log()
                         + (chrony.isAlive() ? "" : "\nchronyd exited"));
                 String address = "127.0.0.1";
+                assertTrue(!jntpd.log().contains("clock stepped by"), jntpd.log());
                 checkEveryCommandAgainstTheDocument(socket, address);
+                // makestep (queued while offline) steps the clock at the first update after online, however small
+                jntpd.awaitLog("jntpc makestep", 5_000);
+                String stepped = jntpd.awaitLog("clock stepped by", 15_000);
+                assertTrue(Math.abs(Double.parseDouble(stepped.replaceAll(".*clock stepped by ([-+0-9.]+) s.*", "$1")))
+                        < 0.01, stepped);
                 compareWithChrony(socket, chronySocket, address);
                 agesShouldGrowWhileOffline(socket, address);
                 modifyingCommandsShouldBeRefusedToOthers(jntpdDir.resolve("control.sock"));
