@@ -198,7 +198,7 @@ public final class Daemon {
         }
         SyncLoop l = loop;
         ControlCommands commands = new ControlCommands(new ControlCommands.Sources(l::status,
-                () -> NtpServing.counters(serving), this::authData, () -> null, l.controlActions(),
+                () -> NtpServing.counters(serving), this::authData, this::rtcData, l.controlActions(),
                 ControlSnapshots.VERSION));
         ControlServer c = ControlServer.bind(config.files().controlSocket(), uid, gid, commands);
         if (c != null) {
@@ -298,6 +298,26 @@ public final class Daemon {
             b.append("no authentication configured (keys, keyfile, nts)\n");
         }
         return b.toString();
+    }
+
+    /** jntpc rtcdata: the RTC's tracking (chronyc rtcdata), null when no RTC is tracked (docs/CONTROL.md). */
+    private java.util.Map<String, Object> rtcData() {
+        RtcService r = rtc;
+        org.jntpd.rtc.RtcKeeper.Status s = r == null || !r.running() ? null : r.status();
+        if (s == null) {
+            return null;
+        }
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("device", r.devicePath());
+        m.put("valid", s.valid());
+        m.put("ref_time_utc", s.refRtcSeconds() == 0 ? null : java.time.Instant.ofEpochSecond(s.refRtcSeconds()).toString());
+        m.put("samples", s.samples());
+        m.put("fitted_samples", s.fittedSamples());
+        m.put("fast_s", s.fastS());
+        m.put("gain_ppm", s.gainPpm());
+        m.put("residual_rms_s", s.residualRmsS());
+        m.put("mode", s.mode().toLowerCase(java.util.Locale.ROOT));
+        return m;
     }
 
     /** The RTC service (rtcfile, -s): started, and -s done, before any source runs and before the privilege drop. */
