@@ -343,21 +343,18 @@ public final class ControlCommands {
     }
 
     private Map<String, Object> serverStats() {
-        Map<String, Object> counters = from.serverCounters().get();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("serving", counters != null);
-        if (counters != null) {
-            m.putAll(counters);
-        }
-        return m;
+        return present("serving", from.serverCounters().get());
     }
 
     private Map<String, Object> rtcData() {
-        Map<String, Object> rtc = from.rtcData().get();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tracking_rtc", rtc != null);
-        if (rtc != null) {
-            m.putAll(rtc);
+        return present("tracking_rtc", from.rtcData().get());
+    }
+
+    /** {@code flag}: whether there are {@code fields}, then the fields (null: none). */
+    private static Map<String, Object> present(String flag, Map<String, Object> fields) {
+        Map<String, Object> m = map(flag, fields != null);
+        if (fields != null) {
+            m.putAll(fields);
         }
         return m;
     }

@@ -199,7 +199,8 @@ final class ControlSnapshots {
         return v;
     }
 
-    private static InetSocketAddress localAddress(Peer p) {
+    /** The address {@code p}'s requests leave from; null when its socket closed meanwhile (jntpc and ntpq). */
+    static InetSocketAddress localAddress(Peer p) {
         try {
             return p.socket.localAddress();
         } catch (RuntimeException e) {

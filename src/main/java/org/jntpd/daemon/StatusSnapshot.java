@@ -75,7 +75,7 @@ final class StatusSnapshot {
     private static DaemonStatus.NtpData ntpData(Peer p) {
         Association a = p.assoc;
         Source src = p.source;
-        InetSocketAddress local = localAddress(p);
+        InetSocketAddress local = ControlSnapshots.localAddress(p);
         return new DaemonStatus.NtpData(p.target.getAddress().getHostAddress(), p.target.getPort(),
                 local == null ? null : local.getAddress().getHostAddress(), local == null ? 0 : local.getPort(),
                 src.samples() > 0 ? src.leap() : NtpPacket.LEAP_UNSYNCHRONIZED, a.config().version(),
@@ -85,14 +85,6 @@ final class StatusSnapshot {
                 p.auth != null, p.auth == null ? "none" : p.auth instanceof NtsClientAuth ? "nts" : "symmetric key",
                 a.sent(), a.received(), a.lastVerdict() == null ? null : a.lastVerdict().name().toLowerCase(Locale.ROOT),
                 ControlSnapshots.flash(a.lastVerdict()));
-    }
-
-    private static InetSocketAddress localAddress(Peer p) {
-        try {
-            return p.socket.localAddress();
-        } catch (RuntimeException e) {
-            return null; // closed meanwhile: shown without it
-        }
     }
 
     private static String hex(int refId) {
