@@ -33,11 +33,14 @@ final class StatusSnapshot {
         List<DaemonStatus.SourceLine> lines = new ArrayList<>();
         int online = 0;
         int offline = 0;
+        int burst = 0;
         for (Peer p : ntp.peers()) {
             lines.add(line(p.spec.kind() == ServerSpec.Kind.PEER ? '=' : '^', p.source, p.assoc.pollLog2(),
                     p.assoc.reach(), !p.offline, ntpData(p), nowNs));
             if (p.offline) {
                 offline++;
+            } else if (p.assoc.inBurst()) {
+                burst++; // chronyc counts a source in a burst apart from the online ones
             } else {
                 online++;
             }
@@ -47,7 +50,7 @@ final class StatusSnapshot {
                     nowNs));
         }
         return new DaemonStatus(monoNs, t, List.copyOf(lines),
-                new DaemonStatus.Activity(online, offline, 0, ntp.unresolved()));
+                new DaemonStatus.Activity(online, offline, burst, ntp.unresolved()));
     }
 
     private static DaemonStatus.SourceLine line(char kind, Source src, int pollLog2, int reach, boolean online,

@@ -140,6 +140,11 @@ public final class Association implements ClockStepListener {
         return source;
     }
 
+    /** Whether a burst is under way or asked for (iburst, burst, {@link #burstNow}): jntpc activity. */
+    public boolean inBurst() {
+        return !demobilised && (burstRemaining > 0 || burstRequested);
+    }
+
     /** jntpc burst (chronyc's): a burst of requests now, then the usual polls. */
     public void burstNow(long nowNs) {
         if (!demobilised) {

@@ -340,7 +340,9 @@ class AssociationTest {
         a.receive(reply(request, t + 15 * MS, t + 16 * MS), t + 21 * MS);
         assertTrue(a.nextPollNs() - t > 60 * S, "one request, then 64 s");
         t += 5 * S;
+        assertFalse(a.inBurst());
         a.burstNow(t); // jntpc burst
+        assertTrue(a.inBurst(), "jntpc activity counts it in a burst at once");
         for (int i = 0; i < Association.BURST_COUNT; i++) {
             assertEquals(t, a.nextPollNs(), "request " + i + " of the burst");
             assertEquals(Association.SEND, a.poll(t, request, unsynced));
@@ -349,6 +351,7 @@ class AssociationTest {
         }
         assertEquals(1 + Association.BURST_COUNT, a.source().samples());
         assertEquals(1 + Association.BURST_COUNT, a.sent());
+        assertFalse(a.inBurst());
         assertTrue(a.nextPollNs() - (t - 2 * S) > 60 * S, "then the normal poll interval");
     }
 
