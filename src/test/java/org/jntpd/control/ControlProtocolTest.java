@@ -160,6 +160,9 @@ class ControlProtocolTest {
             List<Field> fields = new ArrayList<>(doc.get("*").stream().filter(f -> !f.name().equals("error")).toList());
             fields.addAll(doc.get(section));
             checkAgainst(name, reply, fields);
+            // and as people read it: jntpc's text from the same kind of reply
+            String text = Jntpc.request(socket, (name + " " + String.join(" ", args.getOrDefault(name, new String[0]))).trim());
+            assertTrue(!text.isBlank() && !text.startsWith("error:"), name + ":\n" + text);
             checked.add(name);
         }
         Map<String, Object> error = Jntpc.requestJson(socket, "ntpdata", "192.0.2.1");
