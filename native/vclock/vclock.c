@@ -1054,7 +1054,7 @@ static int parse_spec(const char *spec, int64_t *offset_ns, double *freq_ppm)
     char *end;
     errno = 0;
     double offset_s = strtod(spec, &end);
-    if (end == spec || *end != ',' || errno != 0 || !isfinite(offset_s) || fabs(offset_s) > 1e9)
+    if (end == spec || *end != ',' || errno != 0 || !isfinite(offset_s) || fabs(offset_s) > 4e9)
         return -1;
     const char *f = end + 1;
     double ppm = strtod(f, &end);
@@ -1233,7 +1233,7 @@ __attribute__((constructor)) static void vclock_load(void)
     const char *spec = getenv("JNTPD_VIRTUAL_CLOCK");
     if (spec != NULL && configure(spec) != 0)
         fail_config("JNTPD_VIRTUAL_CLOCK", spec,
-                "OFFSET_S,FREQ_PPM such as 0.3,50 (|OFFSET_S| <= 1e9, |FREQ_PPM| <= 100000)");
+                "OFFSET_S,FREQ_PPM such as 0.3,50 (|OFFSET_S| <= 4e9, |FREQ_PPM| <= 100000)");
 
     const char *fault_spec = getenv("JNTPD_FAULTS");
     if (fault_spec != NULL && configure_faults(fault_spec) != 0)

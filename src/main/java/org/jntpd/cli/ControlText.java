@@ -25,6 +25,7 @@ final class ControlText {
             case "activity" -> activity(reply);
             case "serverstats" -> serverStats(reply);
             case "authdata" -> (String) reply.get("text");
+            case "reload" -> reply.get("text") + "\n";
             case "rtcdata" -> keyValues(reply);
             case "version" -> "protocol " + reply.get("protocol") + ", " + reply.get("daemon") + "\ncommands: "
                     + String.join(", ", strings(reply.get("commands"))) + "\n";

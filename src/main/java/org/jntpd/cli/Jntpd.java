@@ -49,19 +49,10 @@ public final class Jntpd {
             Log.setThreshold(Log.Level.DEBUG);
         }
         Config config;
-        String source;
-        ConfigParser.Machine machine = machine();
+        Daemon.ConfigSource configSource = configSource(options);
+        String source = configSource.name();
         try {
-            if (options.configFile() != null) {
-                source = options.configFile().toString();
-                config = ConfigParser.parse(options.configFile(), machine);
-            } else if (Files.exists(DEFAULT_CONFIG)) {
-                source = DEFAULT_CONFIG.toString();
-                config = ConfigParser.parse(DEFAULT_CONFIG, machine);
-            } else {
-                source = "the built-in configuration";
-                config = ConfigParser.parse("(built-in)", builtIn(), null, machine);
-            }
+            config = configSource.load();
         } catch (ConfigException e) {
             for (String err : e.errors()) {
                 System.err.println("jntpd: " + err);
@@ -98,7 +89,23 @@ public final class Jntpd {
         }
         Log.info("jntpd " + VERSION + " starting with " + source);
         config.warnings().forEach(Log::warn);
-        return new Daemon(config, options).run();
+        return new Daemon(config, options, configSource).run();
+    }
+
+    /** The file -c names, else /etc/jntpd.conf if it exists, else the built-in text; a reload reads the same again. */
+    private static Daemon.ConfigSource configSource(Options options) {
+        Path file = options.configFile() != null ? options.configFile() : Files.exists(DEFAULT_CONFIG) ? DEFAULT_CONFIG : null;
+        return new Daemon.ConfigSource() {
+            @Override
+            public Config load() throws ConfigException {
+                return file != null ? ConfigParser.parse(file, machine()) : ConfigParser.parse("(built-in)", builtIn(), null, machine());
+            }
+
+            @Override
+            public String name() {
+                return file != null ? file.toString() : "the built-in configuration";
+            }
+        };
     }
 
     /** The CPUs this process may run on, for the check of {@code cpu} lines (unknown when it cannot be read). */

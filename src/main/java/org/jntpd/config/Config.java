@@ -134,10 +134,14 @@ public record Config(
      * @param rotateS      a new server cookie key every this many seconds; 0 = never (a fleet member reading a shared file)
      * @param refreshS     the client runs NTS-KE again after this many seconds even with cookies left
      * @param ntpServer    the NTP server name the KE server sends in its Server record ({@code ntsntpserver}), or null
+     * @param noCertTimeCheckUpdates chrony's {@code nocerttimecheck N}: N > 0 lets the NTS client bootstrap with the
+     *                     certificates' dates unchecked while the clock is not trusted; 0 (the default) never
+     * @param bootstrapSources {@code ntsbootstrapsources N}: how many NTS servers must agree on a bootstrap's first
+     *                     time; 0 = the default (2, or 1 when only one NTS source is configured)
      */
     public record Nts(boolean enable, FileRef certFile, FileRef keyFile, FileRef cookieFile, int kePort, String minTls,
             String aead, List<FileRef> trustedCerts, boolean systemCerts, FileRef dumpDir, long rotateS, long refreshS,
-            String ntpServer) {
+            String ntpServer, int noCertTimeCheckUpdates, int bootstrapSources) {
         /** chrony's ntsrefresh default: four weeks. */
         public static final long DEFAULT_REFRESH_S = 2_419_200;
         /** jntpd's rotation: a new cookie key every 12 hours. */

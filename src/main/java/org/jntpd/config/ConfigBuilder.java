@@ -70,6 +70,8 @@ final class ConfigBuilder {
     long ntsRotateS = Config.Nts.DEFAULT_ROTATE_S;
     long ntsRefreshS = Config.Nts.DEFAULT_REFRESH_S;
     String ntsNtpServer;
+    int ntsNoCertTimeCheck;
+    int ntsBootstrapSources;
     String rtcFile;
     Location rtcFileLocation;
     boolean rtcSync;
@@ -215,7 +217,7 @@ final class ConfigBuilder {
                         chronyKeyFile && !trustedKeysGiven, controlKey),
                 new Config.Nts(!Boolean.FALSE.equals(ntsEnable) && ntsCert != null && ntsKey != null, ntsCert, ntsKey,
                         ntsCookie, ntsKePort, ntsMinTls, ntsAead, List.copyOf(ntsTrustedCerts), ntsSystemCerts,
-                        ntsDumpDir, ntsRotateS, ntsRefreshS, ntsNtpServer),
+                        ntsDumpDir, ntsRotateS, ntsRefreshS, ntsNtpServer, ntsNoCertTimeCheck, ntsBootstrapSources),
                 new Config.Rtc(rtcFile, rtcSync, rtcDevice, rtcOnUtc, rtcAutotrimNs),
                 metrics,
                 Collections.unmodifiableMap(new LinkedHashMap<>(systemFlags)),
@@ -241,6 +243,7 @@ final class ConfigBuilder {
         boolean trueChimer;
         boolean nts;
         boolean noval;
+        boolean noCertTimeCheck;
         boolean xleave;
         boolean preempt;
         String ca;
@@ -276,6 +279,9 @@ final class ConfigBuilder {
             if (noval && !nts) {
                 throw new ConfigParser.LineError("'noval' needs 'nts'");
             }
+            if (noCertTimeCheck && !nts) {
+                throw new ConfigParser.LineError("'nocerttimecheck' needs 'nts'");
+            }
             if (!nts && (ca != null || ntsPortSet || hostKePort != 0)) {
                 throw new ConfigParser.LineError((ca != null ? "'ca'" : ntsPortSet ? "'ntsport'" : "HOST:PORT (NTPsec's "
                         + "form for the NTS-KE port)") + " needs 'nts'");
@@ -295,7 +301,8 @@ final class ConfigBuilder {
                 throw new ConfigParser.LineError("'key' and 'nts' are two kinds of authentication: choose one");
             }
             return new ServerSpec(kind, host, port, family, iburst, burst, minPoll, maxPoll, prefer, noselect,
-                    trueChimer, version, key, nts, noval, ca, ntsPort, xleave, maxDelayNs, biasNs, maxSources, preempt, loc);
+                    trueChimer, version, key, nts, noval, noCertTimeCheck, ca, ntsPort, xleave, maxDelayNs, biasNs,
+                    maxSources, preempt, loc);
         }
     }
 

@@ -67,6 +67,7 @@ final class Directives {
             .flag("nts", BOTH, s -> s.nts = true)
             .flag("noval", NTPSEC, s -> s.noval = true).notHonoured("jntpd always checks the NTS server's certificate: "
                     + "trust it with 'ca FILE' or ntstrustedcerts instead")
+            .flag("nocerttimecheck", NTPSEC, s -> s.noCertTimeCheck = true)
             .one("ca", NTPSEC, Arg.PATH, (s, v) -> s.ca = v)
             .one("ntsport", BOTH, Arg.integer("a TCP port", 1, 65535), (s, v) -> { s.ntsPort = v; s.ntsPortSet = true; })
             .one("maxsources", CHRONY, Arg.integer("a number of sources", 1, 16), (s, v) -> s.maxSources = v)
@@ -895,9 +896,10 @@ final class Directives {
             .one("ntsntpserver", CHRONY, new Arg.Word("a host name"), (b, v) -> b.ntsNtpServer = v)
             .one("ntsprocesses", CHRONY, Arg.integer("a number of processes", 0, 1000), (b, v) -> { })
                     .notHonoured("one NTS-KE server serves every connection on its own threads")
-            .one("nocerttimecheck", CHRONY, Arg.integer("a number of updates", 0, Integer.MAX_VALUE), (b, v) -> { })
-                    .notHonoured("the NTS client checks the certificates' validity against the system clock, always: "
-                            + "a host that boots with a wrong clock needs another source first (README)")
+            .one("nocerttimecheck", CHRONY, Arg.integer("a number of updates", 0, Integer.MAX_VALUE),
+                    (b, v) -> b.ntsNoCertTimeCheck = v)
+            .one("ntsbootstrapsources", JNTPD, Arg.integer("a number of NTS servers", 1, 16),
+                    (b, v) -> b.ntsBootstrapSources = v)
             // the real-time clock
             .one("rtcfile", CHRONY, Arg.PATH, (b, v) -> { b.rtcFile = v; b.rtcFileLocation = b.at; })
             .flag("rtcsync", CHRONY, b -> { b.rtcSync = true; b.rtcSyncLocation = b.at; })

@@ -9,6 +9,8 @@ package org.jntpd.config;
  * @param minPollLog2    minimum poll interval, log2 seconds
  * @param maxPollLog2    maximum poll interval, log2 seconds
  * @param keyId          symmetric key id, 0 for none
+ * @param ntsNoCertTimeCheck NTPsec's {@code nocerttimecheck}: this NTS source may bootstrap with the certificate's
+ *                       dates unchecked while the clock is not trusted (re-verified once it is)
  * @param maxDelayNs     samples with a round-trip delay above this are rejected; 0 = no limit
  * @param biasNs         added to every offset measured from this source (positive = source treated as later)
  * @param maxSources     pool only: how many of its addresses to use at once
@@ -29,6 +31,7 @@ public record ServerSpec(
         int keyId,
         boolean nts,
         boolean ntsNoValidate,
+        boolean ntsNoCertTimeCheck,
         String ntsCa,
         int ntsPort,
         boolean xleave,

@@ -45,7 +45,18 @@ public final class ControlCommands {
 
         /** Queues a step of the clock by the current offset estimate at the next update (chronyc makestep). */
         void makestep();
+
+        /**
+         * Reads the configuration again and applies it whole, or refuses it (waits for the loop, a second at most);
+         * null when this daemon does not reload (one-shot runs, tests).
+         */
+        default Reload reload() {
+            return null;
+        }
     }
+
+    /** What a reload came to: applied or refused, and the text that says so (file:line for a refusal). */
+    public record Reload(boolean applied, String text) {}
 
     /** The daemon's side: what the commands read and, for the modifying ones, whom they ask. */
     public record Sources(Supplier<DaemonStatus> status, Supplier<Map<String, Object>> serverCounters,
@@ -83,6 +94,8 @@ public final class ControlCommands {
                 args -> sourceAction("offline", args)));
         add(new Command("burst", "burst [ADDRESS|NAME]", "sends a burst of requests to the sources now (all, or one)",
                 true, args -> sourceAction("burst", args)));
+        add(new Command("reload", "reload", "reads the configuration again and applies it whole, or refuses it and "
+                + "says why", true, args -> noArgs(args, this::reload)));
         add(new Command("makestep", "makestep", "steps the clock by the current offset at the next update", true,
                 args -> noArgs(args, () -> {
                     from.actions().makestep();
@@ -379,8 +392,17 @@ public final class ControlCommands {
         return m;
     }
 
-    /** A doc-friendly name for a counter ("DROPPED_MODE" to "dropped_mode"). */
-    public static String counterName(String enumName) {
-        return enumName.toLowerCase(Locale.ROOT);
+    private Map<String, Object> reload() {
+        Reload r = from.actions().reload();
+        if (r == null) {
+            throw new IllegalArgumentException("reload is not offered by this daemon");
+        }
+        String text = r.text().strip();
+        if (!r.applied()) { // the refusal's reason is the error (without the text form's "error: ")
+            throw new IllegalArgumentException(text.startsWith("error: ") ? text.substring(7) : text);
+        }
+        Map<String, Object> m = map("applied", true);
+        m.put("text", text);
+        return m;
     }
 }

@@ -14,14 +14,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
+import java.util.function.Supplier;
 import org.jntpd.base.Agent;
 import org.jntpd.base.IdleStrategy;
 import org.jntpd.base.Log;
@@ -63,16 +61,14 @@ public final class ControlServer implements Agent, AutoCloseable {
     private long timedOut;
     private volatile LoopRunner runner;
 
-    /** One client: who it is, its command so far, then its answer, and when it must be done. */
+    /** One client: its command so far, then its answer, and when it must be done. */
     private static final class Connection {
         final long deadlineNs;
-        final boolean privileged;
         final ByteBuffer in = ByteBuffer.allocate(MAX_COMMAND_BYTES);
         ByteBuffer out;
 
-        Connection(long deadlineNs, boolean privileged) {
+        Connection(long deadlineNs) {
             this.deadlineNs = deadlineNs;
-            this.privileged = privileged;
         }
     }
 
@@ -224,8 +220,7 @@ public final class ControlServer implements Agent, AutoCloseable {
                 return;
             }
             c.configureBlocking(false);
-            c.register(selector, SelectionKey.OP_READ, new Connection(System.nanoTime() + CONNECTION_DEADLINE_MS * 1_000_000L,
-                    privileged(c)));
+            c.register(selector, SelectionKey.OP_READ, new Connection(System.nanoTime() + CONNECTION_DEADLINE_MS * 1_000_000L));
             connections++;
         }
         acceptKey.interestOps(0); // full: the rest wait in the backlog until one closes
@@ -241,7 +236,8 @@ public final class ControlServer implements Agent, AutoCloseable {
                 if (command == null) {
                     return; // more to come
                 }
-                c.out = ByteBuffer.wrap(answer(command, c.privileged).getBytes(StandardCharsets.UTF_8));
+                c.out = ByteBuffer.wrap(answer(command, () -> PeerCredentials.refusal(ch, path))
+                        .getBytes(StandardCharsets.UTF_8));
                 key.interestOps(SelectionKey.OP_WRITE);
             }
             ch.write(c.out);
@@ -288,27 +284,11 @@ public final class ControlServer implements Agent, AutoCloseable {
     }
 
     /**
-     * Whether the client at the other end of {@code c} may use the modifying commands: root, the socket file's owner
-     * (the daemon's user), or a process whose group is the socket file's group (SO_PEERCRED: the credentials the
-     * client had when it connected; its supplementary groups are not seen).
-     */
-    private boolean privileged(SocketChannel c) {
-        try {
-            UnixDomainPrincipal peer = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            PosixFileAttributes file = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            return peer.user().getName().equals("root") || peer.user().equals(file.owner())
-                    || peer.group().equals(file.group());
-        } catch (IOException | UnsupportedOperationException e) {
-            Log.debug("control connection: no peer credentials (" + e.getMessage() + "): read-only");
-            return false;
-        }
-    }
-
-    /**
      * The reply to one request line (for tests too): {@code COMMAND [ARG...]} in words, or a JSON object
      * {@code {"command": "...", "args": ["..."]}}; one JSON object and a line break, an error reply for anything else.
+     * A modifying command is refused when {@code refusal} says why ({@link PeerCredentials}; null: allowed).
      */
-    String answer(String line, boolean privileged) {
+    String answer(String line, Supplier<String> refusal) {
         String name = null;
         try {
             List<String> words = words(line);
@@ -317,9 +297,10 @@ public final class ControlServer implements Agent, AutoCloseable {
             if (c == null) {
                 throw new IllegalArgumentException("unknown command '" + name + "' (try help)");
             }
-            if (c.privileged() && !privileged) {
-                throw new IllegalArgumentException("not allowed: " + name + " changes the daemon, and only root, the "
-                        + "socket's owner and its group may do that");
+            String refused = c.privileged() ? refusal.get() : null;
+            if (refused != null) {
+                Log.notice("control: " + name + " refused: " + refused);
+                throw new IllegalArgumentException(refused);
             }
             Map<String, Object> fields = c.handler().run(words.subList(1, words.size()));
             Map<String, Object> reply = envelope(name, true);

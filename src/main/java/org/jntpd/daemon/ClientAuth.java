@@ -36,6 +36,19 @@ abstract class ClientAuth {
         return null;
     }
 
+    /**
+     * Whether the association should poll now, off its schedule: its last poll could send nothing and now can (NTS:
+     * the key exchange it waited for has ended). Loop thread.
+     */
+    boolean sendNow(long nowNs) {
+        return false;
+    }
+
+    /** When the loop should look at {@link #sendNow} again at the latest (Long.MAX_VALUE: no need). */
+    long recheckNs(long nowNs) {
+        return Long.MAX_VALUE;
+    }
+
     /** One line for jntpc authdata. */
     abstract void status(StringBuilder b);
 

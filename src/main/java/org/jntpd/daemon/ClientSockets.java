@@ -4,6 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Log;
 import org.jntpd.clock.ClockControl;
@@ -17,8 +19,10 @@ import org.jntpd.wire.NtpPacket;
 import org.jntpd.wire.NtpPacketValidator;
 
 /**
- * The client's NTP sockets (chrony's ntp_io): one timestamping socket per address family on an ephemeral port, waited
- * on together. A request is sent from one preallocated buffer with the clock read just before it leaves, its send
+ * The client's NTP sockets (chrony's ntp_io): one timestamping socket per address family on an ephemeral port, and
+ * one per symmetric peer bound to the server's port and connected to the peer (RFC 5905 section 9: peers talk from
+ * port to port, so that each side knows the other's packets as its peer's and a 123-to-123 firewall passes them),
+ * waited on together. A request is sent from one preallocated buffer with the clock read just before it leaves, its send
  * time for as long as no kernel TX timestamp replaces it; what arrives is handed on, TX timestamps first, then valid
  * NTP packets with their receive times, both on the disciplined clock's timescale. Nothing is allocated per packet.
  */
@@ -26,6 +30,8 @@ final class ClientSockets implements AutoCloseable {
     private static final int BATCH = 16;
     private static final long V4 = 4;
     private static final long V6 = 6;
+    /** Poller tokens of peer sockets: this plus the index in {@link #peerSockets}. */
+    private static final long PEER_BASE = 16;
 
     /** Where received packets and TX timestamps go (on the loop's thread). */
     interface Handler {
@@ -43,6 +49,11 @@ final class ClientSockets implements AutoCloseable {
     private final LongUnaryOperator kernelToClockNs;
     private final UdpSocket v4;
     private final UdpSocket v6;
+    private final UdpSocket.Options options;
+    private final int peerLocalPort;
+    private final List<String> serverAddresses;
+    /** Peer sockets by poller token - PEER_BASE; null where one was closed. */
+    private final List<UdpSocket> peerSockets = new ArrayList<>();
     private final Poller poller;
     private final PacketBatch rx = new PacketBatch(BATCH);
     // Room for an NTS request: a cookie and seven placeholders of NTPsec's 168-byte cookies come to about 1.5 KB.
@@ -55,10 +66,16 @@ final class ClientSockets implements AutoCloseable {
     /**
      * @param kernelToClockNs maps a kernel timestamp (CLOCK_REALTIME) onto the disciplined clock's timescale
      * @param options         the sockets' settings ({@link UdpSocket.Options#DEFAULT} in the daemon)
+     * @param peerLocalPort   the port symmetric peers' sockets are bound to (the server's)
+     * @param serverAddresses the server's bind addresses (none: the wildcard), a peer's socket takes its family's first
      */
-    ClientSockets(ClockControl clock, LongUnaryOperator kernelToClockNs, UdpSocket.Options options) {
+    ClientSockets(ClockControl clock, LongUnaryOperator kernelToClockNs, UdpSocket.Options options, int peerLocalPort,
+            List<String> serverAddresses) {
         this.clock = clock;
         this.kernelToClockNs = kernelToClockNs;
+        this.options = options;
+        this.peerLocalPort = peerLocalPort;
+        this.serverAddresses = List.copyOf(serverAddresses);
         this.v4 = UdpSocket.open(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), 0), options);
         UdpSocket six = null;
         try {
@@ -68,7 +85,7 @@ final class ClientSockets implements AutoCloseable {
         }
         this.v6 = six;
         tx.requestTxTimestamp(0, true); // every request's kernel TX time becomes its T1
-        this.poller = new Poller(2);
+        this.poller = new Poller(8);
         poller.add(v4.fd(), Net.EPOLLIN | Net.EPOLLERR, V4);
         if (v6 != null) {
             poller.add(v6.fd(), Net.EPOLLIN | Net.EPOLLERR, V6);
@@ -78,6 +95,54 @@ final class ClientSockets implements AutoCloseable {
     /** The socket for {@code address}'s family; null for IPv6 on a host without an IPv6 socket. */
     UdpSocket socketFor(InetAddress address) {
         return address instanceof Inet4Address ? v4 : v6;
+    }
+
+    /**
+     * A socket for the symmetric peer at {@code peer}: bound to the server's port (SO_REUSEADDR, beside the server's
+     * sockets, which set it when peers are configured) and connected to the peer, so the kernel hands it the peer's
+     * datagrams before the server's sockets see them. When that port cannot be had (taken without SO_REUSEADDR, or
+     * no privilege for it), the client's socket of the family, said at WARN: the peer then answers us as a stranger.
+     */
+    UdpSocket peerSocket(InetSocketAddress peer) {
+        boolean v4Peer = peer.getAddress() instanceof Inet4Address;
+        InetAddress address = InetAddress.ofLiteral(v4Peer ? "0.0.0.0" : "::");
+        for (String a : serverAddresses) {
+            InetAddress bound = InetAddress.ofLiteral(a);
+            if (bound instanceof Inet4Address == v4Peer) {
+                address = bound; // the peer sees us at the address we serve on
+                break;
+            }
+        }
+        InetSocketAddress local = new InetSocketAddress(address, peerLocalPort);
+        UdpSocket s;
+        try {
+            s = UdpSocket.open(local, options.withReuseAddress(true));
+        } catch (NativeException e) {
+            Log.warn("peer " + peer.getAddress().getHostAddress() + ": cannot send from port " + peerLocalPort + " ("
+                    + e.getMessage() + "); it sends from the client's port, and the peer may take it for a stranger");
+            return socketFor(peer.getAddress());
+        }
+        try {
+            s.connect(peer);
+        } catch (NativeException e) {
+            s.close();
+            Log.warn("peer " + peer.getAddress().getHostAddress() + ": " + e.getMessage()
+                    + "; it sends from the client's port");
+            return socketFor(peer.getAddress());
+        }
+        poller.add(s.fd(), Net.EPOLLIN | Net.EPOLLERR, PEER_BASE + peerSockets.size());
+        peerSockets.add(s);
+        return s;
+    }
+
+    /** Closes {@code socket} if it is a peer's (its association went); the shared sockets stay. */
+    void release(UdpSocket socket) {
+        int i = peerSockets.indexOf(socket);
+        if (i >= 0) {
+            poller.remove(socket.fd());
+            socket.close();
+            peerSockets.set(i, null);
+        }
     }
 
     /** The request buffer, header zeroed, for an association to write its next request into. */
@@ -134,7 +199,11 @@ final class ClientSockets implements AutoCloseable {
      */
     void dispatch(int ready, long nowNs, Handler handler) {
         for (int i = 0; i < ready; i++) {
-            UdpSocket s = poller.token(i) == V4 ? v4 : v6;
+            long token = poller.token(i);
+            UdpSocket s = token == V4 ? v4 : token == V6 ? v6 : peerSockets.get((int) (token - PEER_BASE));
+            if (s == null) {
+                continue; // released since the wait
+            }
             collectTxTimestamps(s, handler);
             receive(s, nowNs, handler);
         }
@@ -169,6 +238,11 @@ final class ClientSockets implements AutoCloseable {
     @Override
     public void close() {
         poller.close();
+        for (UdpSocket s : peerSockets) {
+            if (s != null) {
+                s.close();
+            }
+        }
         v4.close();
         if (v6 != null) {
             v6.close();

@@ -31,13 +31,17 @@ import org.jntpd.sync.SystemState;
  * the server's sockets, the client's loop and reference clocks, the metrics port), drops privileges, then starts the
  * threads (the control socket, the metrics server, the pinned serving workers, the synchronisation loop); on
  * SIGTERM/SIGINT it takes them down in reverse ({@link Teardown}): the loop saves the drift and leaves the kernel
- * clock at its base frequency, unsynchronised, with no leap second armed.
+ * clock at its base frequency, unsynchronised, with no leap second armed. SIGHUP reopens the log, re-reads the NTS
+ * server's certificate and reloads the configuration ({@link Reloader}), as {@code jntpc reload} does.
  */
 public final class Daemon {
     /** sysexits.h's EX_SOFTWARE: a thread loop died (docs/DESIGN.md, "Thread loops"); systemd restarts on it. */
     static final int EX_SOFTWARE = 70;
     private final Config config;
     private final Options options;
+    private final ConfigSource source;
+    /** jntpc reload and SIGHUP; null until the loop exists, and with -q/-Q. */
+    private volatile Reloader reloader;
     private final Teardown teardown = new Teardown();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean shuttingDown;
@@ -52,9 +56,20 @@ public final class Daemon {
     private volatile ServedState served;
     private NtpServing serving;
 
-    public Daemon(Config config, Options options) {
+    /** Where the configuration came from; a reload reads it again there (with the checks of the start). */
+    public interface ConfigSource {
+        /** Parses the configuration (again). */
+        Config load() throws ConfigException;
+
+        /** What the log calls it: the file's path, or "the built-in configuration". */
+        String name();
+    }
+
+    /** @param source where {@code config} came from, read again by each reload */
+    public Daemon(Config config, Options options, ConfigSource source) {
         this.config = config;
         this.options = options;
+        this.source = source;
     }
 
     /** Runs until a signal asks to stop (or, with -q/-Q, until measured); returns the process exit code. */
@@ -79,6 +94,10 @@ public final class Daemon {
             NtsServerService nts = ntsServer;
             if (nts != null) {
                 nts.reload(); // the certificate and key are re-read (the log says what came of it)
+            }
+            Reloader r = reloader;
+            if (r != null) {
+                r.reload("SIGHUP"); // the configuration, applied whole or refused (the log says which)
             }
         });
         if (!oneShot) {
@@ -123,6 +142,9 @@ public final class Daemon {
         SyncLoop l = new SyncLoop(config, clock.clock(), kernelToClock, sync, listener(sync, clock, once), driftFile,
                 keys);
         loop = l;
+        if (!oneShot) {
+            reloader = new Reloader(source, config, keys, l);
+        }
         if (!config.refclocks().isEmpty() && !startRefclocks(l, precisionLog2)) {
             return 1;
         }
@@ -197,9 +219,30 @@ public final class Daemon {
             }
         }
         SyncLoop l = loop;
+        ControlCommands.Actions loopActions = l.controlActions();
+        ControlCommands.Actions actions = new ControlCommands.Actions() {
+            @Override
+            public int sources(String action, String selector) {
+                return loopActions.sources(action, selector);
+            }
+
+            @Override
+            public void makestep() {
+                loopActions.makestep();
+            }
+
+            @Override
+            public ControlCommands.Reload reload() {
+                Reloader r = reloader;
+                if (r == null) {
+                    return new ControlCommands.Reload(false, "this daemon cannot reload");
+                }
+                Reloader.Result result = r.reload("jntpc"); // on the control thread: a second at most
+                return new ControlCommands.Reload(result.applied(), result.text());
+            }
+        };
         ControlCommands commands = new ControlCommands(new ControlCommands.Sources(l::status,
-                () -> NtpServing.counters(serving), this::authData, this::rtcData, l.controlActions(),
-                ControlSnapshots.VERSION));
+                () -> NtpServing.counters(serving), this::authData, this::rtcData, actions, ControlSnapshots.VERSION));
         ControlServer c = ControlServer.bind(config.files().controlSocket(), uid, gid, commands);
         if (c != null) {
             teardown.add(c::close);

@@ -13,7 +13,7 @@ import org.jntpd.base.TextFile;
 import org.jntpd.sync.LeapSeconds;
 import org.jntpd.time.LeapSecondsFile;
 
-/** The {@code leapfile} at start: the next leap second it announces is scheduled, and its expiry is said. */
+/** The {@code leapfile} at start and reload: the next leap second it announces is scheduled, and its expiry is said. */
 final class LeapFileLoader {
     /** The IERS file is about 10 KiB: a bound, so that /dev/zero or a FIFO given as leapfile cannot stop the start. */
     private static final int MAX_LEAP_FILE_BYTES = 256 * 1024;
@@ -22,19 +22,21 @@ final class LeapFileLoader {
 
     /** Reads {@code leapFile} (null: none) into {@code leapSeconds}; a file that cannot be used is logged, not fatal. */
     static void load(String leapFile, LeapSeconds leapSeconds, long nowUnixNs) {
+        schedule(read(leapFile, nowUnixNs), leapFile, leapSeconds);
+    }
+
+    /**
+     * Reads {@code leapFile} (null: none) and says its expiry: the next leap second it announces, or null (none, or a
+     * file that cannot be used, logged). Any thread: a reload reads it before the loop schedules it.
+     */
+    static LeapSecondsFile.Leap read(String leapFile, long nowUnixNs) {
         if (leapFile == null) {
-            return;
+            return null;
         }
         try {
             LeapSecondsFile f = LeapSecondsFile.parse(new String(TextFile.read(Path.of(leapFile), MAX_LEAP_FILE_BYTES),
                     StandardCharsets.US_ASCII));
             long nowS = Math.floorDiv(nowUnixNs, NS_PER_S);
-            LeapSecondsFile.Leap leap = f.nextLeapAfter(nowS - S_PER_DAY);
-            if (leap != null) {
-                leapSeconds.add(leap.endOfDayUnixS(), leap.direction());
-                Log.notice("leap second " + (leap.direction() > 0 ? "insertion" : "deletion") + " scheduled at the end of "
-                        + LocalDate.ofEpochDay(leap.endOfDayUnixS() / S_PER_DAY - 1) + " (from " + leapFile + ")");
-            }
             if (f.expiredAt(nowS)) {
                 Log.warn("leap second file " + leapFile + " expired on " + Instant.ofEpochSecond(f.expiresUnixS())
                         + "; leap seconds now come from the servers' votes only (update it, e.g. from tzdata)");
@@ -42,8 +44,19 @@ final class LeapFileLoader {
                 Log.info("leap second file " + leapFile + ": TAI-UTC " + f.taiOffsetAt(nowS) + " s, valid until "
                         + Instant.ofEpochSecond(f.expiresUnixS()));
             }
+            return f.nextLeapAfter(nowS - S_PER_DAY);
         } catch (IOException | LeapSecondsFile.FormatException e) {
             Log.warn("cannot use leap second file " + leapFile + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Schedules {@code leap} (null: nothing) read from {@code leapFile} (on the loop's thread once it runs). */
+    static void schedule(LeapSecondsFile.Leap leap, String leapFile, LeapSeconds leapSeconds) {
+        if (leap != null) {
+            leapSeconds.add(leap.endOfDayUnixS(), leap.direction());
+            Log.notice("leap second " + (leap.direction() > 0 ? "insertion" : "deletion") + " scheduled at the end of "
+                    + LocalDate.ofEpochDay(leap.endOfDayUnixS() / S_PER_DAY - 1) + " (from " + leapFile + ")");
         }
     }
 }

@@ -41,7 +41,8 @@ final class NtpClient implements ClientSockets.Handler {
         boolean polled = false;
         for (int i = 0; i < peers.size(); i++) {
             Peer p = peers.get(i);
-            if (!p.offline && nowNs - p.assoc.nextPollNs() >= 0) {
+            // Also off schedule when a poll could send nothing and now can (NTS-KE done): as chronyd, not a poll later.
+            if (!p.offline && (nowNs - p.assoc.nextPollNs() >= 0 || p.auth != null && p.auth.sendNow(nowNs))) {
                 poll(p, nowNs);
                 polled = true;
             }
@@ -51,8 +52,13 @@ final class NtpClient implements ClientSockets.Handler {
         }
         long next = Long.MAX_VALUE;
         for (int i = 0; i < peers.size(); i++) {
-            if (!peers.get(i).offline) {
-                next = Math.min(next, peers.get(i).assoc.nextPollNs());
+            Peer p = peers.get(i);
+            if (p.offline) {
+                continue; // not polled until jntpc online
+            }
+            next = Math.min(next, p.assoc.nextPollNs());
+            if (p.auth != null) {
+                next = Math.min(next, p.auth.recheckNs(nowNs));
             }
         }
         return next;
@@ -127,6 +133,7 @@ final class NtpClient implements ClientSockets.Handler {
                         p.source.name(), p.source.offsetNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9));
             }
             listener.sample(p.source.name(), nowNs);
+            sources.sampled(p, nowNs);
             publisher.update();
         } else if ((flags & Association.RESELECT) != 0) {
             Log.info(p.source.name() + ": answers unsynchronised (leap " + packet.leap() + ", stratum " + packet.stratum()

@@ -50,9 +50,15 @@ final class NtpServing implements AutoCloseable {
      */
     static NtpServing open(Config config, ServerStateHolder state, LongUnaryOperator kernelToClockNs,
             ServerAuth auth, LoopRunner.DeathHandler onDeath) {
-        Server server = Server.open(config.serving(), config.restrictions(), state, kernelToClockNs, auth, onDeath);
+        Server server = Server.open(config.serving(), config.restrictions(), state, kernelToClockNs, auth, onDeath,
+                hasPeers(config));
         return new NtpServing(server, RawPathService.open(RawPathService.fromProperty(), config, state::current,
                 kernelToClockNs, auth, Log::warn), onDeath);
+    }
+
+    /** Whether {@code config} has symmetric peers, whose sockets share the server's port (ClientSockets.peerSocket). */
+    static boolean hasPeers(Config config) {
+        return config.servers().stream().anyMatch(s -> s.kind() == org.jntpd.config.ServerSpec.Kind.PEER);
     }
 
     /** The serving workers' loops (socket and raw path), whose progress the systemd watchdog requires. */

@@ -74,8 +74,11 @@ final class NtpSources implements AutoCloseable {
     private final Map<List<Config.FileRef>, NtsClientAuth.Settings> ntsSettings = new HashMap<>();
     /** Every source's authentication, for jntpc's thread. */
     private final List<ClientAuth> auths = new CopyOnWriteArrayList<>();
-    /** The server and peer lines (not pools), for {@link #unresolved}. */
-    private final List<ServerSpec> lines = new ArrayList<>();
+    /** The lines in effect; a line a reload kept keeps its object (results and associations refer to it). */
+    private final List<ServerSpec> configured = new ArrayList<>();
+    private final Config config;
+    /** NTS without trusted time; made with the first NTS source (null before, or without NTS sources). */
+    private NtsBootstrap bootstrap;
 
     /**
      * Starts the lookups of every line of {@code config}; associations come with {@link #mobiliseResolved}.
@@ -85,37 +88,97 @@ final class NtpSources implements AutoCloseable {
     NtpSources(Config config, Synchroniser sync, ClientSockets sockets, SymmetricKeys keys) {
         this.sync = sync;
         this.sockets = sockets;
+        this.config = config;
         this.mac = keys.keys().isEmpty() ? null : new MacEngine(keys.keys(), keys.trusted());
         this.ntsConfig = config.nts();
         this.maxClock = config.tos().maxClock();
         this.resolver = new Resolver(resolved::add);
         for (ServerSpec s : config.servers()) {
-            if (s.kind() == ServerSpec.Kind.POOL) {
-                int wanted = Math.max(1, Math.min(s.maxSources(), maxClock));
-                Pool pool = new Pool(s, wanted);
-                pools.put(s, pool);
-                pool.lookupPending = true;
-            } else {
-                lines.add(s);
-            }
-            resolver.resolve(s);
+            add(s);
         }
+    }
+
+    private void add(ServerSpec s) {
+        configured.add(s);
+        if (s.kind() == ServerSpec.Kind.POOL) {
+            int wanted = Math.max(1, Math.min(s.maxSources(), maxClock));
+            Pool pool = new Pool(s, wanted);
+            pools.put(s, pool);
+            pool.lookupPending = true;
+        }
+        resolver.resolve(s);
+    }
+
+    /** What a reload changed: the lines added and removed (as "server HOST"), and how many stayed as they were. */
+    record Change(List<String> added, List<String> removed, int kept) {}
+
+    /**
+     * A reload (loop thread): the lines of {@code next} that are not configured yet are looked up and mobilised as
+     * their addresses arrive; the configured lines that {@code next} lacks lose their associations (a pool's members
+     * too) and their lookups; the others, and their associations, are not touched. A line whose options changed is a
+     * line removed and a line added. Lines are compared by value, not by file:line.
+     */
+    Change reconfigure(List<ServerSpec> next) {
+        List<ServerSpec> fresh = new ArrayList<>(next);
+        List<String> removed = new ArrayList<>();
+        int kept = 0;
+        for (ServerSpec old : List.copyOf(configured)) {
+            ServerSpec same = null;
+            for (ServerSpec n : fresh) {
+                if (ReloadPolicy.same(old, n)) {
+                    same = n;
+                    break;
+                }
+            }
+            if (same != null) {
+                fresh.remove(same);
+                kept++;
+                continue;
+            }
+            configured.remove(old);
+            resolver.cancel(old);
+            pools.remove(old);
+            for (Peer p : List.copyOf(peers)) {
+                if (p.spec == old) {
+                    drop(p, "no longer in the configuration (reload)");
+                }
+            }
+            removed.add(describe(old));
+        }
+        List<String> added = new ArrayList<>();
+        for (ServerSpec s : fresh) {
+            add(s);
+            added.add(describe(s));
+        }
+        return new Change(added, removed, kept);
     }
 
     /** Server and peer lines without an association yet, and pools still looking up addresses (jntpc activity). */
     int unresolved() {
         int n = 0;
-        for (ServerSpec s : lines) {
+        for (ServerSpec s : configured) {
+            Pool pool = pools.get(s);
+            if (pool != null) {
+                n += pool.lookupPending && pool.inUse.isEmpty() ? 1 : 0;
+                continue;
+            }
             boolean found = false;
             for (Peer p : peers) {
                 found |= p.spec == s;
             }
             n += found ? 0 : 1;
         }
-        for (Pool pool : pools.values()) {
-            n += pool.lookupPending && pool.inUse.isEmpty() ? 1 : 0;
-        }
         return n;
+    }
+
+    /** How many server, pool and peer lines are configured. */
+    int configuredLines() {
+        return configured.size();
+    }
+
+    private static String describe(ServerSpec s) {
+        return s.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + s.host()
+                + (s.port() == ServerSpec.DEFAULT_PORT ? "" : " port " + s.port());
     }
 
     /** The mobilised associations, in the order they came (read-only; changes as sources come and go). */
@@ -152,10 +215,14 @@ final class NtpSources implements AutoCloseable {
         }
     }
 
-    /** Mobilises associations for the addresses the resolver has found since the last call. */
-    void mobiliseResolved(long nowNs) {
+    /** Mobilises associations for the addresses the resolver has found since the last call; whether it added any. */
+    boolean mobiliseResolved(long nowNs) {
+        int before = peers.size();
         Resolver.Resolution r;
         while ((r = resolved.poll()) != null) {
+            if (!isConfigured(r.spec())) {
+                continue; // a line a reload removed while it was being looked up
+            }
             Pool pool = pools.get(r.spec());
             if (pool == null) {
                 InetAddress a = r.addresses().getFirst();
@@ -183,6 +250,16 @@ final class NtpSources implements AutoCloseable {
                 resolver.resolveLater(pool.spec, POOL_RETRY_MS);
             }
         }
+        return peers.size() != before;
+    }
+
+    private boolean isConfigured(ServerSpec spec) {
+        for (ServerSpec s : configured) {
+            if (s == spec) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Peer peerAt(InetAddress a, int port) {
@@ -195,7 +272,8 @@ final class NtpSources implements AutoCloseable {
     }
 
     private void mobilise(ServerSpec spec, InetAddress address, Pool pool, long nowNs) {
-        UdpSocket socket = sockets.socketFor(address);
+        UdpSocket socket = spec.kind() == ServerSpec.Kind.PEER
+                ? sockets.peerSocket(new InetSocketAddress(address, spec.port())) : sockets.socketFor(address);
         if (socket == null) {
             Log.warn(spec.location() + ": " + address.getHostAddress() + " is IPv6, and this host has no IPv6 socket");
             return;
@@ -209,7 +287,7 @@ final class NtpSources implements AutoCloseable {
                 PollPolicy.DEFAULT_COST, spec.xleave(), spec.version(), spec.maxDelayNs(), spec.biasNs());
         Association assoc = new Association(cfg, source, random, nowNs);
         sync.addStepListener(assoc);
-        ClientAuth auth = clientAuth(spec, name, address, nowNs);
+        ClientAuth auth = clientAuth(spec, name, address, source, nowNs);
         if (auth != null) {
             auths.add(auth);
         }
@@ -221,15 +299,20 @@ final class NtpSources implements AutoCloseable {
     }
 
     /** The authentication {@code spec} asks for, or null. */
-    private ClientAuth clientAuth(ServerSpec spec, String name, InetAddress address, long nowNs) {
+    private ClientAuth clientAuth(ServerSpec spec, String name, InetAddress address, Source source, long nowNs) {
         if (spec.keyId() != 0 && mac != null) { // SymmetricKeys.load checked that the key file has the key
             return new KeyedClientAuth(name, mac, spec.keyId());
         }
         if (spec.nts()) {
             List<Config.FileRef> anchors = spec.ntsCa() != null ? List.of(new Config.FileRef(spec.ntsCa(), spec.location()))
                     : ntsConfig.trustedCerts();
+            if (bootstrap == null) {
+                bootstrap = NtsBootstrap.start(config, nowNs);
+            }
             NtsClientAuth.Settings settings = ntsSettings.computeIfAbsent(anchors, this::ntsSettings);
-            NtsClientAuth nts = new NtsClientAuth(name, spec.host(), address, spec.ntsPort(), settings, nowNs);
+            NtsClientAuth nts = new NtsClientAuth(name, spec.host(), address, spec.ntsPort(), settings, source,
+                    spec.ntsNoCertTimeCheck(), nowNs);
+            bootstrap.register(nts);
             nts.restore(nowNs); // keys and cookies of the last run, if saved (ntsdumpdir)
             return nts;
         }
@@ -238,10 +321,10 @@ final class NtpSources implements AutoCloseable {
 
     /** TLS trusting {@code anchors} (with the JDK's authorities unless nosystemcert; those alone when none given). */
     private NtsClientAuth.Settings ntsSettings(List<Config.FileRef> anchors) {
-        javax.net.ssl.SSLContext tls = null;
+        java.util.Set<java.security.cert.TrustAnchor> tls = null;
         String problem = null;
         try {
-            tls = Tls.clientContext(anchors.stream().map(f -> Path.of(f.path())).toList(), ntsConfig.systemCerts());
+            tls = Tls.trustAnchors(anchors.stream().map(f -> Path.of(f.path())).toList(), ntsConfig.systemCerts());
         } catch (IOException | GeneralSecurityException e) {
             Config.FileRef first = anchors.getFirst();
             problem = "trusted certificates " + first.path() + " (" + first.location() + "): " + e.getMessage();
@@ -250,7 +333,27 @@ final class NtpSources implements AutoCloseable {
         List<Integer> aeads = "AES_SIV_CMAC_512".equals(ntsConfig.aead())
                 ? List.of(Aead.AES_SIV_CMAC_512, Aead.AES_SIV_CMAC_256) : List.of(Aead.AES_SIV_CMAC_256, Aead.AES_SIV_CMAC_512);
         return new NtsClientAuth.Settings(tls, problem, aeads, ntsConfig.refreshS() * 1_000_000_000L, NTS_KE_TIMEOUT_MS,
-                ntsConfig.dumpDir() == null ? null : Path.of(ntsConfig.dumpDir().path()));
+                ntsConfig.dumpDir() == null ? null : Path.of(ntsConfig.dumpDir().path()), bootstrap);
+    }
+
+    /** A source took a sample (loop thread, before the synchroniser runs): an NTS bootstrap may judge the time now. */
+    void sampled(Peer p, long nowNs) {
+        if (bootstrap != null && p.auth instanceof NtsClientAuth) {
+            bootstrap.sampled(nowNs);
+        }
+    }
+
+    /** The synchroniser ran (loop thread): its first synchronised update ends an NTS bootstrap. */
+    void published(org.jntpd.sync.SyncStatus status, long nowNs) {
+        if (bootstrap != null) {
+            bootstrap.published(status, nowNs);
+        }
+    }
+
+    /** The NTS trust state for jntpc tracking, or null when no bootstrap was needed (any thread). */
+    String ntsTrust() {
+        NtsBootstrap b = bootstrap;
+        return b == null ? null : b.summary();
     }
 
     /** jntpc authdata: one line per authenticated source (any thread). */
@@ -264,13 +367,7 @@ final class NtpSources implements AutoCloseable {
 
     /** Removes {@code p} and its source; {@code replace}: a pool member, whose pool looks for another address. */
     void demobilise(Peer p, boolean replace) {
-        peers.remove(p);
-        if (p.auth != null) {
-            auths.remove(p.auth);
-        }
-        sync.removeSource(p.source);
-        sync.removeStepListener(p.assoc);
-        Log.notice("removed source " + p.source.name() + ": " + p.assoc.demobiliseReason());
+        drop(p, p.assoc.demobiliseReason());
         if (p.pool != null) {
             p.pool.inUse.remove(p.address.getAddress());
             p.pool.dropped.add(p.address.getAddress());
@@ -279,6 +376,21 @@ final class NtpSources implements AutoCloseable {
                 resolver.resolve(p.pool.spec);
             }
         }
+    }
+
+    /** Removes {@code p}: its association, its source and its authentication. */
+    private void drop(Peer p, String reason) {
+        peers.remove(p);
+        sockets.release(p.socket);
+        if (p.auth != null) {
+            auths.remove(p.auth);
+            if (p.auth instanceof NtsClientAuth nts && bootstrap != null) {
+                bootstrap.unregister(nts);
+            }
+        }
+        sync.removeSource(p.source);
+        sync.removeStepListener(p.assoc);
+        Log.notice("removed source " + p.source.name() + ": " + reason);
     }
 
     /** RFC 5905 section 7.3: an IPv4 server's address, or the first four bytes of the MD5 of an IPv6 address. */

@@ -12,7 +12,11 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import javax.net.ssl.SSLContext;
+import java.security.cert.TrustAnchor;
+import java.util.Set;
+import org.jntpd.nts.BootstrapTrust;
+import org.jntpd.nts.ke.CertificateTrust;
+import org.jntpd.sync.Source;
 import org.jntpd.auth.Aead;
 import org.jntpd.base.AtomicFile;
 import org.jntpd.base.Log;
@@ -36,8 +40,13 @@ import org.jntpd.wire.NtpPacket;
  * read, so that a crash afterwards cannot make the same cookies be used twice.
  */
 final class NtsClientAuth extends ClientAuth {
-    /** What every NTS source shares: the trust anchors, the AEADs offered, how long keys are used, the KE deadline. */
-    record Settings(SSLContext tls, String tlsProblem, List<Integer> aeads, long refreshNs, long keTimeoutMs, Path dumpDir) {}
+    /**
+     * What every NTS source shares: the trust anchors (null: see tlsProblem), the AEADs offered, how long keys are
+     * used, the KE deadline, where keys are kept across restarts, and the bootstrap without trusted time (null: the
+     * certificates' dates are always checked).
+     */
+    record Settings(Set<TrustAnchor> anchors, String tlsProblem, List<Integer> aeads, long refreshNs, long keTimeoutMs,
+            Path dumpDir, NtsBootstrap bootstrap) {}
 
     private static final String DUMP_MAGIC = "jntpd-nts-client 1";
 
@@ -48,6 +57,8 @@ final class NtsClientAuth extends ClientAuth {
     /** ... and after a failure this long, doubling with each failure in a row up to {@link #KE_MAX_BACKOFF_NS}. */
     static final long KE_FIRST_RETRY_NS = 4_000_000_000L;
     static final long KE_MAX_BACKOFF_NS = 1024_000_000_000L;
+    /** While a key exchange runs after a poll that could not send, the loop looks this often for its end. */
+    static final long KE_WATCH_NS = 20_000_000L;
 
     /** What a key exchange ended with: keys and cookies and where NTP goes, or why not. */
     record Outcome(NtsKeClient.Result result, InetSocketAddress ntp, String error) {}
@@ -58,6 +69,10 @@ final class NtsClientAuth extends ClientAuth {
     private final Settings settings;
     private final NtsClientCodec codec = new NtsClientCodec();
     private final CookieJar jar = new CookieJar();
+    /** The source this authenticates (held out of selection while its certificate's dates are unchecked). */
+    final Source source;
+    /** NTPsec's per-source nocerttimecheck. */
+    private final boolean noCertTimeCheck;
     private final NonceSource random;
     private final byte[] uid = new byte[UID_LENGTH];
     private final byte[] nonce = new byte[NONCE_LENGTH];
@@ -71,6 +86,11 @@ final class NtsClientAuth extends ClientAuth {
     private boolean keRunning;
     private long nextKeNs;
     private int keFailuresInRow;
+    /** The last poll could send nothing (no keys or cookies yet): send as soon as a key exchange brings them. */
+    private boolean skipped;
+    /** The keys came from an exchange whose certificate dates were not checked (bootstrap), not yet re-verified. */
+    private volatile boolean unverified;
+    private List<BootstrapTrust.Window> windows = List.of();
     /** The keys in use (for the dump file); null before the first exchange. */
     volatile NtsKeClient.Result keys;
 
@@ -79,13 +99,18 @@ final class NtsClientAuth extends ClientAuth {
     volatile long naks;
     volatile int cookies;
     volatile String lastKeError;
+    /** Sessions dropped because their certificate failed the check at the real time (bootstrap re-verification). */
+    volatile long certsDropped;
 
     /**
      * @param host    the name the server's certificate must carry (the configured one, also a pool's)
      * @param address the address NTS-KE connects to (the resolved one)
      */
-    NtsClientAuth(String name, String host, InetAddress address, int kePort, Settings settings, long nowNs) {
+    NtsClientAuth(String name, String host, InetAddress address, int kePort, Settings settings, Source source,
+            boolean noCertTimeCheck, long nowNs) {
         super(name);
+        this.source = source;
+        this.noCertTimeCheck = noCertTimeCheck;
         this.host = host;
         this.address = address;
         this.kePort = kePort;
@@ -102,11 +127,13 @@ final class NtsClientAuth extends ClientAuth {
         takeOutcome(nowNs);
         boolean stale = keyed && nowNs - keysAtNs >= settings.refreshNs();
         if ((!keyed || jar.size() == 0 || stale) && !keRunning && nowNs - nextKeNs >= 0) {
-            startExchange();
+            startExchange(nowNs);
         }
         if (!keyed || jar.size() == 0) {
+            skipped = true;
             return 0;
         }
+        skipped = false;
         int placeholders = Math.min(CookieJar.CAPACITY - 1, CookieJar.CAPACITY - jar.size());
         int cookieLength = jar.take(cookie, 0);
         random.next(uid, 0, UID_LENGTH);
@@ -153,6 +180,74 @@ final class NtsClientAuth extends ClientAuth {
         return target;
     }
 
+    /** chronyd's way: a poll that could send nothing is made again as soon as the key exchange brings keys. */
+    @Override
+    boolean sendNow(long nowNs) {
+        if (!skipped) {
+            return false;
+        }
+        if (outcome != null) {
+            takeOutcome(nowNs);
+            return keyed && jar.size() > 0;
+        }
+        if (!keRunning && nowNs - nextKeNs >= 0) {
+            startExchange(nowNs); // the retry after a failure is due: on its own schedule, not the next poll's
+        }
+        return false;
+    }
+
+    @Override
+    long recheckNs(long nowNs) {
+        return !skipped ? Long.MAX_VALUE : keRunning ? nowNs + KE_WATCH_NS : nextKeNs;
+    }
+
+    /** How the bootstrap names this source: its name and NTS-KE port (sources of one address differ by port). */
+    String label() {
+        return name + " (NTS-KE port " + kePort + ")";
+    }
+
+    /** Whether the keys in use came with the certificate's dates unchecked and are not yet re-verified. */
+    boolean unverified() {
+        return unverified;
+    }
+
+    /** The validity windows of the certificates of the last exchange (loop thread). */
+    List<BootstrapTrust.Window> windows() {
+        return windows;
+    }
+
+    /**
+     * The clock is trusted now (loop thread): the certificates accepted with unchecked dates are checked at
+     * {@code nowNs}. Returns whether they pass; when not, the keys, the cookies and the source's samples are dropped,
+     * and the next key exchange checks the dates as usual.
+     */
+    boolean reverify(long nowNs) {
+        if (!unverified) {
+            return true;
+        }
+        unverified = false;
+        source.setHeld(false);
+        long nowMs = Math.floorDiv(nowNs, 1_000_000L);
+        String why = BootstrapTrust.outside(windows, nowMs);
+        if (why == null) {
+            Log.notice(name + ": NTS certificate re-verified at " + java.time.Instant.ofEpochMilli(nowMs) + ": " + windows);
+            return true;
+        }
+        certsDropped++;
+        lastKeError = "certificate re-verification failed: " + why;
+        jar.clear();
+        cookies = 0;
+        keyed = false;
+        awaiting = false;
+        keys = null;
+        source.reset();
+        nextKeNs = nowNs;
+        Log.warn(name + ": NTS session dropped: " + why + " (checked now that the clock is synchronised, at "
+                + java.time.Instant.ofEpochMilli(nowMs) + "; it was accepted during the bootstrap with its dates "
+                + "unchecked); its samples are discarded");
+        return false;
+    }
+
     /** The loop's side of a finished key exchange: the keys and cookies taken, or the back-off set. */
     private void takeOutcome(long nowNs) {
         Outcome o = outcome;
@@ -172,6 +267,18 @@ final class NtsClientAuth extends ClientAuth {
             return;
         }
         install(o.result(), o.ntp(), nowNs);
+        NtsBootstrap boot = settings.bootstrap();
+        if (!o.result().datesChecked()) {
+            unverified = true;
+            windows = o.result().windows();
+            if (boot != null && boot.clockTrusted()) {
+                boot.verifyLate(this, nowNs); // trusted while the exchange ran: check it at once
+            } else {
+                source.setHeld(true);
+                Log.notice(name + ": NTS-KE with " + host + " accepted with the certificate's dates unchecked (the clock "
+                        + "is not trusted): " + windows + "; its time is held until NTS servers agree on it");
+            }
+        }
         exchanges++;
         keFailuresInRow = 0;
         nextKeNs = nowNs + KE_MIN_INTERVAL_NS;
@@ -195,19 +302,34 @@ final class NtsClientAuth extends ClientAuth {
         target = ntp;
     }
 
-    private void startExchange() {
+    private void startExchange(long nowNs) {
         keRunning = true;
-        Thread.ofVirtual().name("jntpd-ntske-" + host).start(() -> outcome = exchange());
+        NtsBootstrap boot = settings.bootstrap();
+        // The certificates are judged by the daemon's clock, or with their dates unchecked while it is not trusted.
+        long atUnixMs = boot != null && boot.datesUnchecked(noCertTimeCheck) ? CertificateTrust.DATES_UNCHECKED
+                : Math.floorDiv(nowNs, 1_000_000L);
+        String untrusted = boot == null ? null : boot.untrustedReason();
+        Thread.ofVirtual().name("jntpd-ntske-" + host).start(() -> outcome = exchange(atUnixMs, untrusted));
     }
 
     /** On the exchange's own thread: NTS-KE, then the NTP server's address. */
-    private Outcome exchange() {
-        if (settings.tls() == null) {
+    private Outcome exchange(long atUnixMs, String untrusted) {
+        if (settings.anchors() == null) {
             return new Outcome(null, null, settings.tlsProblem());
         }
         try {
-            NtsKeClient.Result r = NtsKeClient.exchange(host, address, kePort, settings.tls(), settings.aeads(),
-                    settings.keTimeoutMs(), null);
+            NtsKeClient.Result r;
+            try {
+                r = NtsKeClient.exchange(host, address, kePort, new CertificateTrust(settings.anchors(), atUnixMs),
+                        settings.aeads(), settings.keTimeoutMs(), null);
+            } catch (KeException e) {
+                if (untrusted != null && atUnixMs != CertificateTrust.DATES_UNCHECKED && e.getMessage() != null
+                        && (e.getMessage().contains("expired") || e.getMessage().contains("not valid before"))) {
+                    throw new KeException(e.problem(), e.getMessage() + "; " + untrusted + " (nocerttimecheck allows a "
+                            + "bootstrap, README)", e);
+                }
+                throw e;
+            }
             if (r.cookies().isEmpty()) {
                 return new Outcome(null, null, "no cookies given");
             }
@@ -344,6 +466,12 @@ final class NtsClientAuth extends ClientAuth {
                 .append(exchangesFailed).append(", naks ").append(naks);
         counters(b);
         String e = lastKeError;
+        if (unverified) {
+            b.append(", certificate dates unverified (bootstrap)");
+        }
+        if (certsDropped > 0) {
+            b.append(", dropped at re-verification ").append(certsDropped);
+        }
         if (e != null) {
             b.append(", last ke error: ").append(e);
         }

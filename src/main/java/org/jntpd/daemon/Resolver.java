@@ -5,7 +5,10 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +32,8 @@ public final class Resolver implements AutoCloseable {
     private final Consumer<Resolution> results;
     private final Thread thread;
     private volatile boolean running = true;
+    /** Lines a reload removed (by identity: a line added again later is a new object): never looked up again. */
+    private final Set<ServerSpec> cancelled = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
     public Resolver(Consumer<Resolution> results) {
         this.results = results;
@@ -45,6 +50,12 @@ public final class Resolver implements AutoCloseable {
         queue.add(new Request(spec, System.currentTimeMillis() + delayMs, FIRST_RETRY_MS));
     }
 
+    /** Stops looking up {@code spec} (a line a reload removed): its queued and retried lookups are dropped. */
+    public void cancel(ServerSpec spec) {
+        cancelled.add(spec);
+        queue.removeIf(r -> r.spec == spec);
+    }
+
     private void run() {
         while (running) {
             Request r;
@@ -53,10 +64,13 @@ public final class Resolver implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            if (r == null) {
+            if (r == null || cancelled.contains(r.spec)) {
                 continue;
             }
             List<InetAddress> found = lookup(r.spec);
+            if (cancelled.contains(r.spec)) {
+                continue; // removed while it was looked up
+            }
             if (found.isEmpty()) {
                 long next = Math.min(MAX_RETRY_MS, r.retryMs * 2);
                 queue.add(new Request(r.spec, System.currentTimeMillis() + r.retryMs, next));

@@ -4,9 +4,9 @@ import org.jntpd.base.Log;
 import org.jntpd.platform.Libc;
 
 /**
- * SIGHUP for the daemon (reopen the log after logrotate, as ntpd and chronyd do), and SIGTERM/SIGINT as a clean exit:
- * the JVM's own handler runs the shutdown hooks but exits with 128 + the signal (143), which systemd and scripts read
- * as a failure. Uses the JDK's {@code sun.misc.Signal} (jdk.unsupported), the one way a Java program can catch a
+ * SIGHUP for the daemon (reopen the log after logrotate, as ntpd and chronyd do, and reload the configuration), and
+ * SIGTERM/SIGINT as a clean exit: the JVM's own handler runs the shutdown hooks but exits with 128 + the signal (143),
+ * which systemd and scripts read as a failure. Uses the JDK's {@code sun.misc.Signal} (jdk.unsupported), the one way a Java program can catch a
  * signal without native code.
  */
 final class Signals {
@@ -18,11 +18,11 @@ final class Signals {
     static void onHangup(Runnable action) {
         try {
             if (Libc.unignoreSignal(SIGHUP)) {
-                Log.info("SIGHUP was ignored (started under nohup?); restored so that it reopens the log");
+                Log.info("SIGHUP was ignored (started under nohup?); restored so that it reopens the log and reloads");
             }
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> action.run());
         } catch (IllegalArgumentException e) {
-            Log.warn("cannot catch SIGHUP (" + e.getMessage() + "); send SIGTERM and restart to reopen logs");
+            Log.warn("cannot catch SIGHUP (" + e.getMessage() + "); use jntpc reload, and restart to reopen logs");
         }
     }
 

@@ -26,7 +26,7 @@ final class StatePublisher {
     private final StatsFiles stats;
     private final NtpSources ntp;
     private final RefclockSources refclocks;
-    private final int configuredSources;
+    private int configuredSources;
     private volatile DaemonStatus status = DaemonStatus.EMPTY;
     private volatile SyncMetrics metrics; // null while metrics are off
     private final ControlSnapshots controlSnapshots = new ControlSnapshots();
@@ -86,12 +86,24 @@ final class StatePublisher {
     }
 
     /**
-     * Republishes the snapshots of jntpc, ntpq and the metrics without running the synchroniser: after a poll (the reach register shifted, a
-     * source that stopped answering must be seen to) and after a control command changed a source.
+     * A reload changed the sources: jntpc, ntpq and the exporter see them at once. Only the snapshots are made again;
+     * the synchroniser is not run (its discipline sees no extra update) and the served state stays as published.
+     */
+    void sourcesChanged(int configuredLines) {
+        configuredSources = configuredLines;
+        snapshots(sync.state(), clock.nowNs());
+    }
+
+    /**
+     * Republishes the snapshots of jntpc, ntpq and the metrics without running the synchroniser: after a poll (the
+     * reach register shifted: a source that stopped answering must be seen to) and after a control command changed a
+     * source.
      */
     void refresh() {
-        long nowNs = clock.nowNs();
-        SystemState s = sync.state();
+        snapshots(sync.state(), clock.nowNs());
+    }
+
+    private void snapshots(SystemState s, long nowNs) {
         status = StatusSnapshot.of(sync, s, ntp, refclocks, nowNs);
         if (metrics != null) {
             metrics = MetricsSnapshot.of(sync, s, ntp, refclocks, nowNs);
@@ -100,6 +112,8 @@ final class StatePublisher {
     }
 
     private void publish(long nowNs) {
+        // An NTS bootstrap ends with the first synchronised update; its re-verification needs the time after a step.
+        ntp.published(sync.status(), clock.nowNs());
         SystemState s = sync.state();
         if (stats.active() && sync.status() == SyncStatus.SYNCHRONISED && s.referenceTimeNs() == nowNs) {
             Source peer = sync.systemPeer();
@@ -107,11 +121,7 @@ final class StatePublisher {
                     peer == null ? 0 : peer.wanderPerSqrtS() * 1e6, ntp.pollLog2Of(peer));
         }
         listener.published(s, nowNs);
-        status = StatusSnapshot.of(sync, s, ntp, refclocks, nowNs);
-        if (metrics != null) {
-            metrics = MetricsSnapshot.of(sync, s, ntp, refclocks, nowNs);
-        }
-        control = controlSnapshots.build(sync, s, ntp, refclocks, nowNs);
+        snapshots(s, nowNs);
         SyncStatus current = sync.status();
         Source peer = sync.systemPeer();
         String peerName = peer == null ? null : peer.name();

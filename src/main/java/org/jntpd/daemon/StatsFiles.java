@@ -37,9 +37,10 @@ public final class StatsFiles implements AutoCloseable {
     public static final Set<String> SUPPORTED = Set.of("loopstats", "peerstats", "clockstats");
     private static final long MJD_UNIX_EPOCH = 40_587;
 
-    private final Path dir;
+    private Path dir;
     private final Map<String, Config.Filegen> filegens = new HashMap<>();
-    private final Set<String> enabled;
+    private Set<String> enabled;
+    private Config.Stats configured;
     private final Map<String, Open> open = new HashMap<>();
     private final Map<String, Failing> failing = new HashMap<>();
     private final LongSupplier monotonicNs;
@@ -71,6 +72,25 @@ public final class StatsFiles implements AutoCloseable {
     StatsFiles(Config.Stats stats, LongSupplier monotonicNs, long retryNs) {
         this.monotonicNs = monotonicNs;
         this.retryNs = retryNs;
+        configure(stats);
+    }
+
+    /**
+     * A reload: the files {@code stats} names from now on (those open are closed and the new ones opened as written);
+     * nothing happens when it is the same as before.
+     */
+    public void reconfigure(Config.Stats stats) {
+        if (ReloadPolicy.same(configured, stats)) {
+            return;
+        }
+        close();
+        failing.clear();
+        filegens.clear();
+        configure(stats);
+    }
+
+    private void configure(Config.Stats stats) {
+        this.configured = stats;
         this.dir = Path.of(stats.statsDir() == null ? "/var/log/jntpd" : stats.statsDir());
         this.enabled = new java.util.HashSet<>(stats.enabled());
         for (Config.Filegen f : stats.filegens()) {

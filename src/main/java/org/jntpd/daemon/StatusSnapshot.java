@@ -29,7 +29,7 @@ final class StatusSnapshot {
                 NtpPacket.refIdText(s.refId(), s.stratum()), hex(s.refId()), peer == null ? null : peer.name(),
                 s.referenceTimeNs(), s.referenceTimeNs() == 0 ? -1 : nowNs - s.referenceTimeNs(), sync.lastOffsetS(),
                 sync.lastOffsetSigmaS(), sync.frequencyPpm(), sync.frequencySigmaPpm(), s.rootDelayNs(),
-                s.rootDispersionNs(nowNs), s.leapIndicator(), s.precisionLog2(), sync.statusMessage());
+                s.rootDispersionNs(nowNs), s.leapIndicator(), s.precisionLog2(), message(sync, ntp));
         List<DaemonStatus.SourceLine> lines = new ArrayList<>();
         int online = 0;
         int offline = 0;
@@ -51,6 +51,12 @@ final class StatusSnapshot {
         }
         return new DaemonStatus(monoNs, t, List.copyOf(lines),
                 new DaemonStatus.Activity(online, offline, burst, ntp.unresolved()));
+    }
+
+    /** The synchroniser's status, and the NTS certificates' trust while and after a bootstrap without trusted time. */
+    private static String message(Synchroniser sync, NtpSources ntp) {
+        String trust = ntp.ntsTrust();
+        return trust == null ? sync.statusMessage() : sync.statusMessage() + "; NTS: " + trust;
     }
 
     private static DaemonStatus.SourceLine line(char kind, Source src, int pollLog2, int reach, boolean online,

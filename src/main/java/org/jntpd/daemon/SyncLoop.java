@@ -3,6 +3,8 @@ package org.jntpd.daemon;
 import static org.jntpd.time.Units.NS_PER_MS;
 
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Agent;
 import org.jntpd.clock.ClockControl;
@@ -19,19 +21,22 @@ import org.jntpd.refclock.linux.RefclockRunner;
 import org.jntpd.refclock.linux.RefclockRunners;
 import org.jntpd.sync.Synchroniser;
 import org.jntpd.sync.SystemState;
+import org.jntpd.time.LeapSecondsFile;
 
 /**
  * The client side of the daemon on one thread, chrony's event loop in small. Each pass reads the disciplined clock
  * after the wait, and that time is the time of the events the pass handles: what the client sockets received
- * ({@link ClientSockets}, to {@link NtpClient}), a re-synchronisation asked for, new addresses
- * ({@link NtpSources}), reference clock samples ({@link RefclockSources}), associations due to poll and the drift
- * file ({@link DriftSaver}); the synchroniser, its timer included ({@link StatePublisher}), runs at a reading of its
- * own, since it changes the clock's rate as it runs; then the loop waits for the sockets until the earliest deadline,
- * measured from a fresh reading. The one other clock read is a request's send time, just before it leaves.
+ * ({@link ClientSockets}, to {@link NtpClient}), a reload handed over ({@link #reconfigure}), a re-synchronisation
+ * asked for, new addresses ({@link NtpSources}), reference clock samples ({@link RefclockSources}), associations due
+ * to poll and the drift file ({@link DriftSaver}); the synchroniser, its timer included ({@link StatePublisher}), runs
+ * at a reading of its own, since it changes the clock's rate as it runs; then the loop waits for the sockets until the
+ * earliest deadline, measured from a fresh reading. The one other clock read is a request's send time, just before it leaves.
  * The modules come up in dependency order and go down in reverse, on this thread, when the loop ends.
  */
 public final class SyncLoop implements Agent {
     private static final long MAX_WAIT_NS = 250_000_000L;
+    /** Symmetric peers' local port when this daemon does not serve (RFC 5905's port). */
+    private static final int NTP_PORT = 123;
 
     /** What the loop reports outward: the state to serve, status lines, and a sample hook for tests and -Q. */
     public interface Listener {
@@ -69,6 +74,8 @@ public final class SyncLoop implements Agent {
     private final Synchroniser sync;
     /** What jntpc's modifying commands asked for, carried out by the next pass (any thread adds, the loop takes). */
     private final ConcurrentLinkedQueue<LongConsumer> commands = new ConcurrentLinkedQueue<>();
+    /** A reload waiting for the next pass (at most one: a newer one replaces it, since each is a whole configuration). */
+    private final AtomicReference<Reconfiguration> reconfiguration = new AtomicReference<>();
     private volatile boolean resyncRequested;
     /** Sockets ready after the last pass's wait (loop thread). */
     private int ready;
@@ -82,10 +89,11 @@ public final class SyncLoop implements Agent {
     public SyncLoop(Config config, ClockControl clock, LongUnaryOperator kernelToClockNs, Synchroniser sync,
             Listener listener, Path driftFile, SymmetricKeys keys) {
         this.clock = clock;
-        this.sync = sync;
         this.listener = listener;
+        this.sync = sync;
         this.stats = new StatsFiles(config.stats());
-        this.sockets = new ClientSockets(clock, kernelToClockNs, UdpSocket.Options.DEFAULT);
+        this.sockets = new ClientSockets(clock, kernelToClockNs, UdpSocket.Options.DEFAULT,
+                config.serving().port() != 0 ? config.serving().port() : NTP_PORT, config.serving().bindAddresses());
         this.ntpSources = new NtpSources(config, sync, sockets, keys);
         this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
         this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size());
@@ -112,6 +120,39 @@ public final class SyncLoop implements Agent {
      */
     public void requestResync() {
         resyncRequested = true;
+    }
+
+    /**
+     * A reload, validated: what the loop applies of {@code config} (its server, pool and peer lines, the statistics,
+     * and {@code leap}, the leap second its leapfile announces, null for none).
+     */
+    record Reconfiguration(Config config, LeapSecondsFile.Leap leap, CompletableFuture<NtpSources.Change> done) {}
+
+    /**
+     * Hands a validated configuration to the loop (any thread): it is applied on the loop's thread at its next pass
+     * (within 250 ms), between the handling of two events, so no serving or loop state is ever seen half-changed.
+     * The future completes with what changed; a reload that a newer one replaced before the pass is cancelled.
+     */
+    CompletableFuture<NtpSources.Change> reconfigure(Config config, LeapSecondsFile.Leap leap) {
+        Reconfiguration r = new Reconfiguration(config, leap, new CompletableFuture<>());
+        Reconfiguration replaced = reconfiguration.getAndSet(r);
+        if (replaced != null) {
+            replaced.done().cancel(false);
+        }
+        return r.done();
+    }
+
+    private void apply(Reconfiguration r) {
+        try {
+            NtpSources.Change change = ntpSources.reconfigure(r.config().servers());
+            stats.reconfigure(r.config().stats());
+            LeapFileLoader.schedule(r.leap(), r.config().files().leapFile(), sync.leapSeconds());
+            publisher.sourcesChanged(ntpSources.configuredLines());
+            r.done().complete(change);
+        } catch (RuntimeException e) {
+            r.done().completeExceptionally(e);
+            throw e;
+        }
     }
 
     /** jntpc authdata's client half: each authenticated source's state and counters (any thread). */
@@ -199,6 +240,10 @@ public final class SyncLoop implements Agent {
         int work = ready;
         ready = 0; // what a failing pass left unread stays in the sockets for the next wait
         sockets.dispatch(work, nowNs, client);
+        Reconfiguration reload = reconfiguration.getAndSet(null);
+        if (reload != null) {
+            apply(reload);
+        }
         if (resyncRequested) {
             resyncRequested = false;
             ntpSources.resetSources();
@@ -213,7 +258,9 @@ public final class SyncLoop implements Agent {
         if (commanded) {
             publisher.refresh(); // jntpc shows the change as soon as it asks again
         }
-        ntpSources.mobiliseResolved(nowNs);
+        if (ntpSources.mobiliseResolved(nowNs)) {
+            publisher.sourcesChanged(ntpSources.configuredLines()); // jntpc shows a new source before its first sample
+        }
         if (refclocks.takeSamples()) {
             publisher.update();
         }

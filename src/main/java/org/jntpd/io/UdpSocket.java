@@ -49,48 +49,55 @@ public final class UdpSocket implements AutoCloseable {
      * Socket settings. {@code timestamps} is the mode asked for: TIMESTAMPING falls back to TIMESTAMPNS when the
      * kernel refuses it. Buffer sizes of 0 keep the kernel's defaults. {@code packetInfo}: receive each datagram's
      * local address (IP_PKTINFO, IPV6_RECVPKTINFO), for a socket bound to a wildcard address to answer from the
-     * address it was asked at ({@link PacketBatch#copyAddress}).
+     * address it was asked at ({@link PacketBatch#copyAddress}). {@code reuseAddress}: SO_REUSEADDR, so that another
+     * socket with it may bind the same port (a symmetric peer's socket, bound to the server's port and connected to the
+     * peer, beside the server's own: the kernel gives a connected socket its peer's datagrams first).
      */
     public record Options(boolean nonBlocking, boolean reusePort, TimestampMode timestamps,
             boolean hardwareTimestamps, boolean v6Only, int receiveBufferBytes, int sendBufferBytes,
-            boolean packetInfo) {
+            boolean packetInfo, boolean reuseAddress) {
         /** Non-blocking, SO_TIMESTAMPING with software stamps, IPv6 sockets IPv6-only, kernel buffer sizes. */
         public static final Options DEFAULT = new Options(true, false, TimestampMode.TIMESTAMPING, false, true, 0, 0,
-                false);
+                false, false);
 
         public Options withNonBlocking(boolean v) {
             return new Options(v, reusePort, timestamps, hardwareTimestamps, v6Only,
-                    receiveBufferBytes, sendBufferBytes, packetInfo);
+                    receiveBufferBytes, sendBufferBytes, packetInfo, reuseAddress);
         }
 
         public Options withReusePort(boolean v) {
             return new Options(nonBlocking, v, timestamps, hardwareTimestamps, v6Only,
-                    receiveBufferBytes, sendBufferBytes, packetInfo);
+                    receiveBufferBytes, sendBufferBytes, packetInfo, reuseAddress);
         }
 
         public Options withTimestamps(TimestampMode v) {
             return new Options(nonBlocking, reusePort, v, hardwareTimestamps, v6Only,
-                    receiveBufferBytes, sendBufferBytes, packetInfo);
+                    receiveBufferBytes, sendBufferBytes, packetInfo, reuseAddress);
         }
 
         public Options withHardwareTimestamps(boolean v) {
             return new Options(nonBlocking, reusePort, timestamps, v, v6Only,
-                    receiveBufferBytes, sendBufferBytes, packetInfo);
+                    receiveBufferBytes, sendBufferBytes, packetInfo, reuseAddress);
         }
 
         public Options withV6Only(boolean v) {
             return new Options(nonBlocking, reusePort, timestamps, hardwareTimestamps, v,
-                    receiveBufferBytes, sendBufferBytes, packetInfo);
+                    receiveBufferBytes, sendBufferBytes, packetInfo, reuseAddress);
         }
 
         public Options withBufferBytes(int receive, int send) {
-            return new Options(nonBlocking, reusePort, timestamps, hardwareTimestamps, v6Only, receive, send,
-                    packetInfo);
+            return new Options(nonBlocking, reusePort, timestamps, hardwareTimestamps, v6Only,
+                    receive, send, packetInfo, reuseAddress);
         }
 
         public Options withPacketInfo(boolean v) {
             return new Options(nonBlocking, reusePort, timestamps, hardwareTimestamps, v6Only,
-                    receiveBufferBytes, sendBufferBytes, v);
+                    receiveBufferBytes, sendBufferBytes, v, reuseAddress);
+        }
+
+        public Options withReuseAddress(boolean v) {
+            return new Options(nonBlocking, reusePort, timestamps, hardwareTimestamps, v6Only,
+                    receiveBufferBytes, sendBufferBytes, packetInfo, v);
         }
     }
 
@@ -162,6 +169,9 @@ public final class UdpSocket implements AutoCloseable {
             }
             if (options.reusePort()) {
                 setInt(fd, scratch, Net.SOL_SOCKET, Net.SO_REUSEPORT, 1, "SO_REUSEPORT");
+            }
+            if (options.reuseAddress()) {
+                setInt(fd, scratch, Net.SOL_SOCKET, Net.SO_REUSEADDR, 1, "SO_REUSEADDR");
             }
             if (options.receiveBufferBytes() > 0) {
                 setInt(fd, scratch, Net.SOL_SOCKET, Net.SO_RCVBUF, options.receiveBufferBytes(), "SO_RCVBUF");

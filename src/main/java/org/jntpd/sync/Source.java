@@ -50,7 +50,9 @@ public final class Source {
         /** Its stratum is 16 or more: this host would be unsynchronised. */
         STRATUM("at stratum 16"),
         /** Its distance (root distance, our delay and the estimate's uncertainty) exceeds maxdist. */
-        TOO_FAR("beyond maxdist");
+        TOO_FAR("beyond maxdist"),
+        /** Held by its producer: an NTS source whose certificate's dates are unchecked, its time not yet believed. */
+        HELD("bootstrap, unverified certs");
 
         /** How a status line names it ("1 answering unsynchronised (leap 3)"). */
         public final String text;
@@ -68,6 +70,7 @@ public final class Source {
     private boolean reachable;
     private boolean everReachable;
     private boolean pending;
+    private boolean held;
     /** The producer's last answer said the source is not synchronised (cleared by the next accepted sample). */
     private boolean answersUnsynchronised;
     private int leap = NtpPacket.LEAP_UNSYNCHRONIZED;
@@ -219,6 +222,18 @@ public final class Source {
         return pending && samples == 0;
     }
 
+    /**
+     * The producer holds the source out of selection while still taking its samples (an NTS source whose certificate's
+     * dates could not be checked, until its time is believed); {@link #unusable} says {@link Unusable#HELD}.
+     */
+    public void setHeld(boolean held) {
+        this.held = held;
+    }
+
+    public boolean held() {
+        return held;
+    }
+
     /** Forgets every sample (a source that moved, was re-resolved, or whose path changed). */
     public void reset() {
         bank.clear();
@@ -346,6 +361,9 @@ public final class Source {
     public Unusable unusable(long nowNs, long maxDistanceNs) {
         if (config.noselect()) {
             return Unusable.NOSELECT;
+        }
+        if (held) {
+            return Unusable.HELD;
         }
         if (!reachable) {
             return everReachable ? Unusable.UNREACHABLE : pending ? Unusable.AWAITING : Unusable.NOT_ANSWERING;

@@ -82,6 +82,9 @@ class ControlServerFuzzTest {
             "ntpdata 192.0.2.1", """
                     {"version":1,"command":"ntpdata","ok":false,"error":"no NTP source 192.0.2.1"}
                     """,
+            "reload", """
+                    {"version":1,"command":"reload","ok":false,"error":"reload is not offered by this daemon"}
+                    """,
             "", """
                     {"version":1,"command":null,"ok":false,"error":"empty request (try help)"}
                     """);

@@ -117,9 +117,9 @@ class ClientAuthAllocationTest {
             cookies.add(java.util.Arrays.copyOf(c, n));
         }
         NtsClientAuth.Settings settings = new NtsClientAuth.Settings(null, "no TLS in this test",
-                List.of(Aead.AES_SIV_CMAC_256), Long.MAX_VALUE / 2, 1000, null);
+                List.of(Aead.AES_SIV_CMAC_256), Long.MAX_VALUE / 2, 1000, null, null);
         InetAddress local = InetAddress.getLoopbackAddress();
-        NtsClientAuth auth = new NtsClientAuth("test", "localhost", local, 4460, settings, NOW_NS);
+        NtsClientAuth auth = new NtsClientAuth("test", "localhost", local, 4460, settings, null, false, NOW_NS);
         auth.install(new NtsKeClient.Result(Aead.AES_SIV_CMAC_256, c2s, s2c, cookies, "localhost", 123),
                 new InetSocketAddress(local, 123), NOW_NS);
         try (Arena arena = Arena.ofConfined()) {

@@ -49,7 +49,7 @@ class ClientTransmitTimeTest {
                     null);
             Synchroniser sync = new Synchroniser(clock, SyncConfig.defaults());
             try (StatsFiles stats = new StatsFiles(config.stats());
-                    ClientSockets sockets = new ClientSockets(clock, LongUnaryOperator.identity(), noStamps);
+                    ClientSockets sockets = new ClientSockets(clock, LongUnaryOperator.identity(), noStamps, 0, java.util.List.of());
                     NtpSources sources = new NtpSources(config, sync, sockets, SymmetricKeys.NONE);
                     RefclockSources refclocks = new RefclockSources(sync, LongUnaryOperator.identity(), stats, QUIET)) {
                 long[] publishedNs = {0};

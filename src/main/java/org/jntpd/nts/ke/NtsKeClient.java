@@ -13,6 +13,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.jntpd.auth.Aead;
+import org.jntpd.nts.BootstrapTrust;
 import org.jntpd.nts.KeException;
 import org.jntpd.nts.KeException.Problem;
 import org.jntpd.nts.KeRecord;
@@ -25,8 +26,17 @@ import org.jntpd.nts.KeResponse;
  * by a deadline: a watchdog closes the connection when it passes, whatever the server does.
  */
 public final class NtsKeClient {
-    /** What NTS-KE gave: the AEAD, both keys, the cookies, and where NTP goes. */
-    public record Result(int aead, byte[] c2s, byte[] s2c, List<byte[]> cookies, String ntpServer, int ntpPort) {}
+    /**
+     * What NTS-KE gave: the AEAD, both keys, the cookies, and where NTP goes; and the validity windows of the server's
+     * certificates and whether their dates were checked (false: a bootstrap with the clock not trusted).
+     */
+    public record Result(int aead, byte[] c2s, byte[] s2c, List<byte[]> cookies, String ntpServer, int ntpPort,
+            List<BootstrapTrust.Window> windows, boolean datesChecked) {
+        /** A result whose certificate was checked in full (or that needs none: keys restored from a dump file). */
+        public Result(int aead, byte[] c2s, byte[] s2c, List<byte[]> cookies, String ntpServer, int ntpPort) {
+            this(aead, c2s, s2c, cookies, ntpServer, ntpPort, List.of(), true);
+        }
+    }
 
     private static final int MAX_RESPONSE = 65536; // RFC 8915: clients should accept at least 64 KiB
 
@@ -54,6 +64,26 @@ public final class NtsKeClient {
      */
     public static Result exchange(String host, java.net.InetAddress connectTo, int port, SSLContext context,
             List<Integer> aeads, long timeoutMs, java.net.InetAddress bind) throws KeException {
+        return exchange(host, connectTo, port, context, null, aeads, timeoutMs, bind);
+    }
+
+    /**
+     * {@link #exchange} with the server's chain judged by {@code trust} (at the daemon's time, or with the dates
+     * unchecked while bootstrapping); the result carries the chain's validity windows.
+     */
+    public static Result exchange(String host, java.net.InetAddress connectTo, int port, CertificateTrust trust,
+            List<Integer> aeads, long timeoutMs, java.net.InetAddress bind) throws KeException {
+        SSLContext context;
+        try {
+            context = trust.context();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new KeException(Problem.TLS, "TLS: " + e.getMessage(), e);
+        }
+        return exchange(host, connectTo, port, context, trust, aeads, timeoutMs, bind);
+    }
+
+    private static Result exchange(String host, java.net.InetAddress connectTo, int port, SSLContext context,
+            CertificateTrust trust, List<Integer> aeads, long timeoutMs, java.net.InetAddress bind) throws KeException {
         Socket raw = new Socket();
         Thread watchdog = Thread.ofVirtual().start(() -> {
             try {
@@ -100,7 +130,8 @@ public final class NtsKeClient {
                     keyLength);
             ssl.close();
             return new Result(aead, c2s, s2c, new ArrayList<>(response.cookies()),
-                    response.server() != null ? response.server() : host, response.port() >= 0 ? response.port() : 123);
+                    response.server() != null ? response.server() : host, response.port() >= 0 ? response.port() : 123,
+                    trust == null ? List.of() : trust.windows(), trust == null || trust.datesChecked());
         } catch (SSLException e) {
             throw new KeException(Problem.TLS, "TLS with " + host + ":" + port + ": " + e.getMessage(), e);
         } catch (IOException e) {

@@ -164,6 +164,23 @@ public final class Tls {
             context.init(null, null, null);
             return context;
         }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trustStore(trustedCertFiles, alsoSystem));
+        context.init(null, tmf.getTrustManagers(), null);
+        return context;
+    }
+
+    /**
+     * The authorities {@link #clientContext(List, boolean)} trusts, for a {@link CertificateTrust} that judges the
+     * server's chain at a time of the daemon's choosing.
+     */
+    public static java.util.Set<java.security.cert.TrustAnchor> trustAnchors(List<Path> trustedCertFiles, boolean alsoSystem)
+            throws IOException, GeneralSecurityException {
+        return CertificateTrust.anchors(trustedCertFiles.isEmpty() ? null : trustStore(trustedCertFiles, alsoSystem));
+    }
+
+    private static KeyStore trustStore(List<Path> trustedCertFiles, boolean alsoSystem)
+            throws IOException, GeneralSecurityException {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         int n = 0;
@@ -183,10 +200,7 @@ public final class Tls {
                 store.setCertificateEntry("ca" + n++, c);
             }
         }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(store);
-        context.init(null, tmf.getTrustManagers(), null);
-        return context;
+        return store;
     }
 
     public static List<X509Certificate> certificates(Path file) throws IOException, GeneralSecurityException {

@@ -70,24 +70,26 @@ public final class Server implements AutoCloseable {
      */
     public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
             LongUnaryOperator kernelToServedNs) {
-        return open(serving, restrictions, state, kernelToServedNs, ServerAuth.NONE, LOG_ONLY);
+        return open(serving, restrictions, state, kernelToServedNs, ServerAuth.NONE, LOG_ONLY, false);
     }
 
     /** As above, answering keyed and NTS requests with {@code auth}; a dead worker is logged only. */
     public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
             LongUnaryOperator kernelToServedNs, ServerAuth auth) {
-        return open(serving, restrictions, state, kernelToServedNs, auth, LOG_ONLY);
+        return open(serving, restrictions, state, kernelToServedNs, auth, LOG_ONLY, false);
     }
 
     /**
      * As above (a MAC engine and NTS codec per worker), with what to do when a worker's loop dies (the daemon's policy: stop with a non-zero exit status, so that systemd restarts
-     * it).
+     * it). {@code sharedPort}: the sockets let symmetric peers' sockets bind the same port (SO_REUSEADDR), which
+     * otherwise a second daemon's start is refused by.
      */
     public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
-            LongUnaryOperator kernelToServedNs, ServerAuth auth, LoopRunner.DeathHandler onWorkerDeath) {
+            LongUnaryOperator kernelToServedNs, ServerAuth auth, LoopRunner.DeathHandler onWorkerDeath,
+            boolean sharedPort) {
         Server server = new Server(onWorkerDeath);
         try {
-            server.bind(serving, restrictions, state, kernelToServedNs, auth);
+            server.bind(serving, restrictions, state, kernelToServedNs, auth, sharedPort);
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -96,7 +98,7 @@ public final class Server implements AutoCloseable {
     }
 
     private void bind(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
-            LongUnaryOperator kernelToServedNs, ServerAuth auth) {
+            LongUnaryOperator kernelToServedNs, ServerAuth auth, boolean sharedPort) {
         List<InetSocketAddress> addresses = new ArrayList<>();
         if (serving.bindAddresses().isEmpty()) {
             addresses.add(new InetSocketAddress(InetAddress.ofLiteral("0.0.0.0"), serving.port()));
@@ -120,7 +122,8 @@ public final class Server implements AutoCloseable {
                 }
                 // A wildcard socket learns each request's local address, so the reply leaves from it.
                 UdpSocket s = UdpSocket.open(addr, UdpSocket.Options.DEFAULT.withReusePort(reusePort)
-                        .withBufferBytes(receiveBufferBytes, 0).withPacketInfo(addr.getAddress().isAnyLocalAddress()));
+                        .withReuseAddress(sharedPort).withBufferBytes(receiveBufferBytes, 0)
+                        .withPacketInfo(addr.getAddress().isAnyLocalAddress()));
                 sockets.add(s);
                 own[a] = s;
                 if (w == 0) {
