@@ -1109,6 +1109,27 @@ static void format_ns(char *buf, size_t size, int64_t ns)
 
 static FILE *log_out;
 
+/* JNTPD_VIRTUAL_CLOCK_STEP=WHEN,STEP_S: "another program" steps V by STEP_S once (as clock_settime would), WHEN being
+   AFTER_S s of true time after load, or /PATH: once that file exists. For tests of the daemon's interference
+   warnings; the log thread does it. */
+static bool foreign_step_pending;
+static char foreign_step_file[512];
+static int64_t foreign_step_at_true_ns;
+static int64_t foreign_step_ns;
+
+static void foreign_step(void)
+{
+    lock();
+    int64_t t = true_now_ns();
+    if (enabled()) {
+        advance_to(t);
+        i128 v = virtual_at(t) + (i128)foreign_step_ns * ((i128)1 << 32);
+        if (settable(v))
+            push_segment(t, v);
+    }
+    unlock();
+}
+
 static void write_log_line(FILE *out)
 {
     lock();
@@ -1127,6 +1148,11 @@ static void *log_main(void *arg)
 {
     FILE *out = arg;
     for (;;) {
+        if (foreign_step_pending && (foreign_step_file[0] != '\0' ? access(foreign_step_file, F_OK) == 0
+                : true_now_ns() - foreign_step_at_true_ns >= 0)) {
+            foreign_step_pending = false;
+            foreign_step();
+        }
         write_log_line(out);
         int64_t wait = NSEC_PER_SEC - (true_now_ns() % NSEC_PER_SEC + NSEC_PER_SEC) % NSEC_PER_SEC;
         struct timespec rq = { .tv_sec = wait / NSEC_PER_SEC, .tv_nsec = wait % NSEC_PER_SEC };
@@ -1241,6 +1267,36 @@ __attribute__((constructor)) static void vclock_load(void)
                 "sendmmsg, recvmmsg, sendmsg, recvmsg and ERRNO a name such as EPERM or a number");
 
     const char *log = getenv("JNTPD_VIRTUAL_CLOCK_LOG");
+    const char *step = getenv("JNTPD_VIRTUAL_CLOCK_STEP");
+    if (step != NULL) {
+        char *end;
+        double after_s = 0;
+        double step_s = 0;
+        const char *comma = strrchr(step, ',');
+        bool ok;
+        if (step[0] == '/') {
+            size_t len = comma == NULL ? 0 : (size_t)(comma - step);
+            ok = len > 0 && len < sizeof(foreign_step_file);
+            if (ok)
+                memcpy(foreign_step_file, step, len);
+            end = (char *)comma;
+        } else {
+            after_s = strtod(step, &end);
+            ok = end != step && *end == ',' && after_s >= 0 && after_s <= 1e6;
+        }
+        if (ok) {
+            const char *s2 = end + 1;
+            step_s = strtod(s2, &end);
+            ok = end != s2 && *end == '\0' && step_s >= -1e6 && step_s <= 1e6;
+        }
+        if (!ok || log == NULL || *log == '\0')
+            fail_config("JNTPD_VIRTUAL_CLOCK_STEP", step, "WHEN,STEP_S such as 20,2 or /tmp/go,2 (WHEN: "
+                    "0 <= AFTER_S <= 1e6 or a file's path; |STEP_S| <= 1e6), with JNTPD_VIRTUAL_CLOCK_LOG set (its thread "
+                    "makes the step)");
+        foreign_step_at_true_ns = true_now_ns() + (int64_t)llround(after_s * 1e9);
+        foreign_step_ns = (int64_t)llround(step_s * 1e9);
+        foreign_step_pending = true;
+    }
     if (log != NULL && *log != '\0')
         start_log(log);
 }

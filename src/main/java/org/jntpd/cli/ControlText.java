@@ -26,6 +26,7 @@ final class ControlText {
             case "serverstats" -> serverStats(reply);
             case "authdata" -> (String) reply.get("text");
             case "reload" -> reply.get("text") + "\n";
+            case "warnings" -> warnings(reply);
             case "rtcdata" -> keyValues(reply);
             case "version" -> "protocol " + reply.get("protocol") + ", " + reply.get("daemon") + "\ncommands: "
                     + String.join(", ", strings(reply.get("commands"))) + "\n";
@@ -229,6 +230,17 @@ final class ControlText {
                 }
             }
         }
+        return b.toString();
+    }
+
+    /** One line each, or a line saying there are none. */
+    private static String warnings(Map<String, Object> reply) {
+        List<String> w = strings(reply.get("warnings"));
+        if (w.isEmpty()) {
+            return "no warnings\n";
+        }
+        StringBuilder b = new StringBuilder();
+        w.forEach(x -> b.append("warning: ").append(x).append('\n'));
         return b.toString();
     }
 

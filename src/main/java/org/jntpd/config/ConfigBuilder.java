@@ -199,7 +199,7 @@ final class ConfigBuilder {
     Config build() {
         List<RefclockSpec> clocks = new ArrayList<>();
         for (RefclockBuilder r : refclocks) {
-            clocks.add(r.build());
+            clocks.add(r.build(driftFile));
         }
         return new Config(
                 List.copyOf(servers),
@@ -331,6 +331,8 @@ final class ConfigBuilder {
         String path;
         String ppsPath;
         int baud;
+        boolean time2Auto;
+        String offsetFile;
 
         RefclockBuilder(String driver, Location loc) {
             this.driver = driver;
@@ -342,11 +344,16 @@ final class ConfigBuilder {
             flagBits = on ? flagBits | bit : flagBits & ~bit;
         }
 
-        RefclockSpec build() {
+        /** @param driftFile the drift file, whose directory holds a learnt NMEA delay by default; null = none */
+        RefclockSpec build(String driftFile) {
             String p = path == null && driver.equals("pps") ? "/dev/pps" + unit : path;
+            String offsets = offsetFile;
+            if (time2Auto && offsets == null && driftFile != null) {
+                offsets = java.nio.file.Path.of(driftFile).resolveSibling("nmea" + unit + ".offset").toString();
+            }
             return new RefclockSpec(driver, unit, refId, stratum, offsetNs, time2Ns, flagBits, mode, subtype, pollLog2,
                     filterSamples, precisionNs, delayNs, lockRefId, widthNs, prefer, noselect, trust, trueChimer, p,
-                    ppsPath, baud, loc);
+                    ppsPath, baud, time2Auto, offsets, loc);
         }
     }
 }

@@ -194,7 +194,12 @@ final class Directives {
             .one("refid", BOTH, Arg.REFID, (r, v) -> r.refId = v)
             .one("stratum", BOTH, STRATUM, (r, v) -> r.stratum = v)
             .one("time1", NTPSEC, OFFSET, (r, v) -> r.offsetNs = v).alias(CHRONY, "offset")
-            .one("time2", NTPSEC, OFFSET, (r, v) -> r.time2Ns = v)
+            // NMEA: "time2 auto" learns the sentence delay against the PPS (ppspath) and saves it (offsetfile).
+            .one("time2", NTPSEC, Arg.WORD, (r, v) -> {
+                r.time2Auto = v.equalsIgnoreCase("auto");
+                r.time2Ns = r.time2Auto ? 0 : OFFSET.parse(v, "time2");
+            })
+            .one("offsetfile", NTPSEC, Arg.PATH, (r, v) -> r.offsetFile = v)
             .one("delay", CHRONY, Arg.seconds(0, 1), (r, v) -> r.delayNs = v)
             .one("precision", CHRONY, Arg.seconds(1e-9, 1), (r, v) -> r.precisionNs = v)
             .one("minpoll", NTPSEC, POLL, (r, v) -> r.pollLog2 = v).alias(CHRONY, "poll")
@@ -799,6 +804,8 @@ final class Directives {
                 default -> { } // ntp: clock control on or off
             }
         }
+        // jntpd's: a source found to smear a leap second is excluded from selection until the leap is over.
+        t.flag("smearexclude", JNTPD, s -> s.b().systemFlags.put("smearexclude", s.on()));
         SYSTEM_FLAGS = t.build();
     }
 

@@ -21,6 +21,10 @@ import java.util.Locale;
  * @param path        device or socket path; null = driver default
  * @param ppsPath     companion PPS device for NMEA; null = none
  * @param baud        serial speed; 0 = driver default
+ * @param time2Auto   NMEA {@code time2 auto}: learn the sentence delay against the PPS (a number given for time2
+ *                    wins: it is used as given and nothing is learnt)
+ * @param offsetFile  NMEA with {@code time2 auto}: where the learnt delay is saved ({@code offsetfile PATH}; default
+ *                    {@code nmeaN.offset} beside the drift file); null = not saved
  */
 public record RefclockSpec(
         String driver,
@@ -45,6 +49,8 @@ public record RefclockSpec(
         String path,
         String ppsPath,
         int baud,
+        boolean time2Auto,
+        String offsetFile,
         Location location) {
 
     /**

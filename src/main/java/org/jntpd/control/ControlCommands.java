@@ -86,6 +86,9 @@ public final class ControlCommands {
                 args -> noArgs(args, this::serverStats)));
         add(new Command("authdata", "authdata", "authentication: each source's keys or NTS state, the NTS-KE server "
                 + "(text)", false, args -> noArgs(args, () -> map("text", from.authData().get()))));
+        add(new Command("warnings", "warnings", "what needs the operator: a source smearing a leap second or on another "
+                + "timescale, a leap second file or certificate near expiry, another program steering the clock", false,
+                args -> noArgs(args, () -> map("warnings", from.status().get().warnings()))));
         add(new Command("rtcdata", "rtcdata", "the real-time clock's tracking (chronyc rtcdata)", false,
                 args -> noArgs(args, this::rtcData)));
         add(new Command("online", "online [ADDRESS|NAME]", "polls the sources again (all, or one)", true,

@@ -10,8 +10,16 @@ import org.jntpd.wire.NtpPacket;
  * server adds the time since then, so a source that stopped answering shows its last answer growing older.
  *
  * @param publishedMonoNs when it was published (System.nanoTime), 0 = never
+ * @param warnings        what an operator should know and act on, one sentence each, oldest first (a source that
+ *                        smears a leap second or serves another timescale, a leap second file or certificate near
+ *                        expiry, another program steering the clock); empty when all is well
  */
-public record DaemonStatus(long publishedMonoNs, Tracking tracking, List<SourceLine> sources, Activity activity) {
+public record DaemonStatus(long publishedMonoNs, Tracking tracking, List<SourceLine> sources, Activity activity,
+        List<String> warnings) {
+
+    public DaemonStatus {
+        warnings = List.copyOf(warnings);
+    }
 
     /**
      * The system: chronyc's "tracking".
@@ -62,5 +70,5 @@ public record DaemonStatus(long publishedMonoNs, Tracking tracking, List<SourceL
     public static final DaemonStatus EMPTY = new DaemonStatus(0,
             new Tracking(false, NtpPacket.STRATUM_UNSYNCHRONIZED, "", "00000000", null, 0, -1, 0, 0, 0, 0, 0, 0,
                     NtpPacket.LEAP_UNSYNCHRONIZED, 0, "starting"),
-            List.of(), new Activity(0, 0, 0, 0));
+            List.of(), new Activity(0, 0, 0, 0), List.of());
 }

@@ -51,7 +51,7 @@ final class ControlSnapshots {
             int id = idOf(r.source, current);
             int reach = r.source.reachable() ? 0377 : 0;
             associations.add(new Association(id, peerStatus(r.source, reach),
-                    refclockVariables(r, index++, reach, nowNs)));
+                    refclockVariables(r, index++, reach, nowNs), clockVariables(r)));
         }
         ids = current;
         Source peer = sync.systemPeer();
@@ -196,6 +196,32 @@ final class ControlSnapshots {
         v.add(Variable.of("offset", Values.ms(measured ? src.offsetNs(nowNs) : 0)));
         v.add(Variable.of("delay", Values.ms(0)));
         v.add(Variable.of("jitter", Values.ms(measured ? src.jitterNs() : 0)));
+        return v;
+    }
+
+    /**
+     * A reference clock's clock variables under NTPsec's names ({@code ntpq -c cv}, ntp_control.c ctl_putclock): the
+     * driver's name, the last timecode (none kept: empty), polls (samples read and polls that found none), noreply
+     * (polls without a sample), badformat (messages that did not parse), baddata (samples refused), the fudge times in
+     * ms ({@code time1}, {@code time2}: the one in force, learnt with NMEA {@code time2 auto}), the stratum and refid,
+     * flags (0: jntpd keeps none), the device.
+     */
+    private static List<Variable> clockVariables(RefclockSources.RefSource r) {
+        var settings = r.runner.settings();
+        var c = r.runner.counters();
+        List<Variable> v = new ArrayList<>();
+        v.add(Variable.of("name", Values.quoted(settings.driver().toUpperCase(java.util.Locale.ROOT))));
+        v.add(Variable.of("timecode", Values.quoted("")));
+        v.add(Variable.of("poll", Long.toString(c.samples() + c.emptyPolls())));
+        v.add(Variable.of("noreply", Long.toString(c.emptyPolls())));
+        v.add(Variable.of("badformat", Long.toString(c.badMessages())));
+        v.add(Variable.of("baddata", Long.toString(c.refused())));
+        v.add(Variable.of("fudgetime1", String.format(java.util.Locale.ROOT, "%.3f", settings.offsetNs() / 1e6)));
+        v.add(Variable.of("fudgetime2", String.format(java.util.Locale.ROOT, "%.3f", r.runner.time2Ns() / 1e6)));
+        v.add(Variable.of("stratum", Integer.toString(Math.max(0, settings.stratum()))));
+        v.add(Variable.of("refid", settings.refId()));
+        v.add(Variable.of("flags", "0"));
+        v.add(Variable.of("device", Values.quoted(r.runner.device())));
         return v;
     }
 

@@ -25,6 +25,7 @@ import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerStateHolder;
 import org.jntpd.sync.Synchroniser;
 import org.jntpd.sync.SystemState;
+import org.jntpd.time.LeapSecondsFile;
 
 /**
  * The running daemon: brings its modules up in dependency order (the clock, the synchroniser, the leap file, the RTC,
@@ -79,7 +80,7 @@ public final class Daemon {
         boolean control = !options.noClockControl() && !options.printOffsetAndExit() && config.clockControl()
                 && !Boolean.FALSE.equals(config.systemFlags().get("ntp"));
         DaemonClock clock = control
-                ? DaemonClock.system(DaemonClock.interferenceListener(this::resync, this::clockStepped))
+                ? DaemonClock.system(DaemonClock.interferenceListener(this::resync, this::clockStepped, this::clockWarning))
                 : DaemonClock.software();
         if (clock == null) {
             return 1;
@@ -103,7 +104,8 @@ public final class Daemon {
         if (!oneShot) {
             Signals.exitOnTerminate(0); // a requested stop is a success (-q/-Q keep 143: they were interrupted)
         }
-        LeapFileLoader.load(config.files().leapFile(), sync.leapSeconds(), Libc.clockGettimeNs(Clocks.CLOCK_REALTIME));
+        LeapSecondsFile leapFile = LeapFileLoader.load(config.files().leapFile(), sync.leapSeconds(),
+                Libc.clockGettimeNs(Clocks.CLOCK_REALTIME));
         if (!oneShot && !startRtc(sync, control ? clock.clock() : null, kernelToClock)) {
             return 1;
         }
@@ -142,6 +144,8 @@ public final class Daemon {
         SyncLoop l = new SyncLoop(config, clock.clock(), kernelToClock, sync, listener(sync, clock, once), driftFile,
                 keys);
         loop = l;
+        l.serveFrom(served.holder());
+        watchExpiries(l, leapFile);
         if (!oneShot) {
             reloader = new Reloader(source, config, keys, l);
         }
@@ -196,6 +200,16 @@ public final class Daemon {
             Thread.currentThread().interrupt();
         }
         return exitStatus;
+    }
+
+    /** The leap second file's and the NTS certificate's expiry, for the operator's warnings. */
+    private void watchExpiries(SyncLoop l, LeapSecondsFile leapFile) {
+        l.watchLeapFile(config.files().leapFile(), leapFile, Libc.clockGettimeNs(Clocks.CLOCK_REALTIME) / 1_000_000_000L);
+        NtsServerService nts = ntsServer;
+        if (nts != null) {
+            l.warnings().watchExpiry("ntscert", "NTS server certificate " + nts.certificateFile(), "replace it (the new "
+                    + "one is read when the file changes, or on SIGHUP)", nts::certificateNotAfterUnixS, true);
+        }
     }
 
     /**
@@ -463,6 +477,14 @@ public final class Daemon {
         SyncLoop l = loop;
         if (l != null) {
             l.requestResync();
+        }
+    }
+
+    /** Another program changed the system clock: listed among the operator's warnings for a day. */
+    private void clockWarning(String key, String text) {
+        SyncLoop l = loop;
+        if (l != null) {
+            l.warnings().event(key, text, Libc.clockGettimeNs(Clocks.CLOCK_REALTIME));
         }
     }
 

@@ -2,7 +2,9 @@ package org.jntpd.daemon;
 
 import static org.jntpd.time.Units.NS_PER_S;
 
+import java.time.Instant;
 import java.util.Locale;
+import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Log;
@@ -101,15 +103,19 @@ final class DaemonClock {
     }
 
     /**
-     * Logs another program's changes to the system clock in chrony's words; a frequency change or a step makes the
-     * sources re-synchronise ({@code resync}), and a step is passed on ({@code stepped}, ns, positive = forward).
+     * Logs another program's changes to the system clock in chrony's words and names them for the operator's
+     * warnings ({@code warning}: a key and a sentence); a frequency change or a step makes the sources re-synchronise
+     * ({@code resync}), and a step is passed on ({@code stepped}, ns, positive = forward).
      */
-    static ClockInterferenceListener interferenceListener(Runnable resync, LongConsumer stepped) {
+    static ClockInterferenceListener interferenceListener(Runnable resync, LongConsumer stepped,
+            BiConsumer<String, String> warning) {
         return new ClockInterferenceListener() {
             @Override
             public void frequencyChanged(double expectedPpm, double foundPpm) {
                 Log.warn(String.format(Locale.ROOT, "System clock interference detected (another NTP client?): frequency "
                         + "%.3f ppm where %.3f ppm was set; re-synchronising", foundPpm, expectedPpm));
+                warning.accept("clock:frequency", String.format(Locale.ROOT, "kernel frequency changed from %.3f to "
+                        + "%.3f ppm by another process (another NTP client?) at %s", expectedPpm, foundPpm, nowText()));
                 resync.run();
             }
 
@@ -117,15 +123,24 @@ final class DaemonClock {
             public void statusChanged(int expectedStatus, int foundStatus) {
                 Log.warn(String.format(Locale.ROOT, "System clock interference detected (another NTP client?): status "
                         + "0x%04x where 0x%04x was set", foundStatus, expectedStatus));
+                warning.accept("clock:status", String.format(Locale.ROOT, "kernel clock status changed from 0x%04x to "
+                        + "0x%04x by another process (another NTP client?) at %s", expectedStatus, foundStatus, nowText()));
             }
 
             @Override
             public void clockStepped(long stepNs) {
                 Log.warn(String.format(Locale.ROOT, "System clock interference detected: the clock was stepped by %+.6f s "
                         + "behind our back; re-synchronising", stepNs * 1e-9));
+                warning.accept("clock:step", String.format(Locale.ROOT, "system clock stepped by another process: "
+                        + "%+.3f s at %s", stepNs * 1e-9, nowText()));
                 resync.run();
                 stepped.accept(stepNs);
             }
         };
+    }
+
+    /** The system clock's time to the second, for a warning's "at ...". */
+    private static String nowText() {
+        return Instant.ofEpochSecond(Math.floorDiv(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), NS_PER_S)).toString();
     }
 }

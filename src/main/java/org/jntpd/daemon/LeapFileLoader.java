@@ -20,9 +20,14 @@ final class LeapFileLoader {
 
     private LeapFileLoader() {}
 
-    /** Reads {@code leapFile} (null: none) into {@code leapSeconds}; a file that cannot be used is logged, not fatal. */
-    static void load(String leapFile, LeapSeconds leapSeconds, long nowUnixNs) {
-        schedule(read(leapFile, nowUnixNs), leapFile, leapSeconds);
+    /**
+     * Reads {@code leapFile} (null: none) into {@code leapSeconds}; a file that cannot be used is logged, not fatal.
+     * Returns the file (its expiry and TAI - UTC for the operator's warnings), or null (none, or unusable).
+     */
+    static LeapSecondsFile load(String leapFile, LeapSeconds leapSeconds, long nowUnixNs) {
+        LeapSecondsFile f = readFile(leapFile, nowUnixNs);
+        schedule(nextLeap(f, nowUnixNs), leapFile, leapSeconds);
+        return f;
     }
 
     /**
@@ -30,6 +35,16 @@ final class LeapFileLoader {
      * file that cannot be used, logged). Any thread: a reload reads it before the loop schedules it.
      */
     static LeapSecondsFile.Leap read(String leapFile, long nowUnixNs) {
+        return nextLeap(readFile(leapFile, nowUnixNs), nowUnixNs);
+    }
+
+    /** The next leap second {@code f} (null: none) announces, from a day before {@code nowUnixNs} on; or null. */
+    static LeapSecondsFile.Leap nextLeap(LeapSecondsFile f, long nowUnixNs) {
+        return f == null ? null : f.nextLeapAfter(Math.floorDiv(nowUnixNs, NS_PER_S) - S_PER_DAY);
+    }
+
+    /** The file parsed and its expiry said, or null (none, or a file that cannot be used, logged). */
+    static LeapSecondsFile readFile(String leapFile, long nowUnixNs) {
         if (leapFile == null) {
             return null;
         }
@@ -44,7 +59,7 @@ final class LeapFileLoader {
                 Log.info("leap second file " + leapFile + ": TAI-UTC " + f.taiOffsetAt(nowS) + " s, valid until "
                         + Instant.ofEpochSecond(f.expiresUnixS()));
             }
-            return f.nextLeapAfter(nowS - S_PER_DAY);
+            return f;
         } catch (IOException | LeapSecondsFile.FormatException e) {
             Log.warn("cannot use leap second file " + leapFile + ": " + e.getMessage());
             return null;

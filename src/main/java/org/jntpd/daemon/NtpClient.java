@@ -5,6 +5,11 @@ import java.util.Locale;
 import org.jntpd.base.Log;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.proto.Association;
+import org.jntpd.proto.AssociationConfig;
+import org.jntpd.server.ServerState;
+import org.jntpd.server.ServerStateSource;
+import org.jntpd.sync.SystemState;
+import org.jntpd.time.NtpShort;
 import org.jntpd.proto.PacketVerdict;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.Synchroniser;
@@ -24,6 +29,8 @@ final class NtpClient implements ClientSockets.Handler {
     private final StatsFiles stats;
     private final SyncLoop.Listener listener;
     private final StatePublisher publisher;
+    /** What the server serves, which symmetric packets carry too; null: the synchroniser's state. */
+    private ServerStateSource served;
 
     NtpClient(NtpSources sources, ClientSockets sockets, Synchroniser sync, StatsFiles stats, SyncLoop.Listener listener,
             StatePublisher publisher) {
@@ -33,6 +40,10 @@ final class NtpClient implements ClientSockets.Handler {
         this.stats = stats;
         this.listener = listener;
         this.publisher = publisher;
+    }
+
+    void serveFrom(ServerStateSource served) {
+        this.served = served;
     }
 
     /** Polls the associations due at {@code nowNs}; returns when the next one is due (Long.MAX_VALUE: none). */
@@ -66,7 +77,7 @@ final class NtpClient implements ClientSockets.Handler {
 
     private void poll(Peer p, long nowNs) {
         NtpPacket request = sockets.request();
-        int flags = p.assoc.poll(nowNs, request, sync.state());
+        int flags = p.assoc.poll(nowNs, request, systemState(p));
         if ((flags & Association.DEMOBILISE) != 0) {
             sources.demobilise(p, (flags & Association.REPLACE) != 0);
             return;
@@ -142,6 +153,21 @@ final class NtpClient implements ClientSockets.Handler {
         } else if (p.assoc.lastVerdict() != PacketVerdict.ACCEPTED && Log.enabled(Log.Level.DEBUG)) {
             Log.debug(p.source.name() + ": packet not used: " + p.assoc.lastVerdict());
         }
+    }
+
+    /**
+     * The system variables {@code p}'s next packet carries: a symmetric peer is told what the server serves (a local
+     * stratum included), a client's request carries none of them.
+     */
+    private SystemState systemState(Peer p) {
+        SystemState sys = sync.state();
+        ServerStateSource s = served;
+        if (s == null || p.assoc.config().mode() == AssociationConfig.Mode.CLIENT) {
+            return sys;
+        }
+        ServerState st = s.current();
+        return new SystemState(st.synchronised(), st.leap(), st.stratum(), st.refId(), st.refTimeUnixNs(),
+                NtpShort.toNs(st.rootDelayShort()), st.rootDispBaseNs(), st.precisionLog2(), sys.status());
     }
 
     /** ntpd's peer status word: configured, reachable, and the selection's verdict. */

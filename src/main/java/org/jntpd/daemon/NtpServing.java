@@ -13,9 +13,13 @@ import org.jntpd.metrics.WorkerCounters;
 import org.jntpd.mode6.ControlResponder;
 import org.jntpd.mode6.ControlSnapshot;
 import org.jntpd.mode6.ControlSnapshot.Variable;
+import org.jntpd.mode6.MruEntry;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
+import org.jntpd.server.AccessControl;
 import org.jntpd.server.AuthFailure;
+import org.jntpd.server.ClientAddress;
+import org.jntpd.server.RateLimiter;
 import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
@@ -37,6 +41,11 @@ final class NtpServing implements AutoCloseable {
     /** The AF_XDP raw path beside the sockets (-Djntpd.rawpath=xdp,DEV), or null. */
     private final RawPath rawPath;
     private final LoopRunner.DeathHandler onDeath;
+
+    private static final long MRU_OFFSET_TOLERANCE_NS = 100_000_000L;
+    // The mode 6 thread's: the served clock minus CLOCK_MONOTONIC, as the MRU list's times use it.
+    private long mruOffsetNs;
+    private boolean mruOffsetSet;
 
     private NtpServing(Server server, RawPath rawPath, LoopRunner.DeathHandler onDeath) {
         this.server = server;
@@ -80,16 +89,60 @@ final class NtpServing implements AutoCloseable {
         ControlResponder responder = new ControlResponder();
         KernelVariables kernel = new KernelVariables(); // read on the mode 6 thread only
         long startedNs = Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC);
-        server.startControl((request, length, nowNs, out, lengths) -> responder.answer(request, 0, length,
-                control.get(), liveVariables(nowNs - startedNs, kernel), nowNs,
-                NtpTimestamp.fromUnixNs(kernelToClockNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME))),
-                out, lengths));
+        server.startControl((request, length, hi, lo, port, nowNs, out, lengths) -> {
+            long nowUnixNs = kernelToClockNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME));
+            boolean mayReadMru = (server.accessFlags(hi, lo, port) & AccessControl.NOMRULIST) == 0;
+            return responder.answer(request, 0, length, control.get(), liveVariables(nowNs - startedNs, kernel),
+                    mayReadMru ? () -> recentClients(nowNs, nowUnixNs) : null, hi, lo, port, nowNs,
+                    NtpTimestamp.fromUnixNs(nowUnixNs), out, lengths);
+        });
         if (rawPath != null) {
             rawPath.startWorkers(onDeath);
             Log.notice(rawPath.describe());
         }
         Log.notice("serving NTP on " + server.boundAddresses().stream().map(NtpServing::format).toList() + " with "
                 + server.workers().size() + " worker(s); precision 2^" + precisionLog2 + " s");
+    }
+
+    /**
+     * The recent-client list for mrulist, oldest first: every socket worker's rate-limiter table (empty when no
+     * limiting is configured; the raw path's tables are not included), its monotonic arrival times placed on the
+     * served clock's timescale as of ({@code nowNs}, {@code nowUnixNs}).
+     */
+    private List<MruEntry> recentClients(long nowNs, long nowUnixNs) {
+        // One offset between the two clocks for as long as it holds within 100 ms: ntpq names the entries it has by
+        // their last= time and the next reply continues after the one that matches exactly, so an entry's times must
+        // not move with the jitter of reading two clocks (or a slew) from one request to the next.
+        long offsetNs = nowUnixNs - nowNs;
+        if (!mruOffsetSet || Math.abs(offsetNs - mruOffsetNs) > MRU_OFFSET_TOLERANCE_NS) {
+            mruOffsetNs = offsetNs;
+            mruOffsetSet = true;
+        }
+        long toUnixNs = mruOffsetNs;
+        List<MruEntry> entries = new ArrayList<>();
+        for (RateLimiter limiter : server.rateLimiters()) {
+            limiter.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, limited) -> entries.add(new MruEntry(
+                    clientText(hi, lo, port), NtpTimestamp.fromUnixNs(toUnixNs + firstNs),
+                    NtpTimestamp.fromUnixNs(toUnixNs + lastNs), count, mv, limited)));
+        }
+        entries.sort(java.util.Comparator.comparingLong(MruEntry::lastNtp64));
+        return entries;
+    }
+
+    /** ntpd's sockporttoa: {@code 192.0.2.1:123}, {@code [2001:db8::1]:123}. */
+    static String clientText(long hi, long lo, int port) {
+        byte[] b;
+        if (ClientAddress.isMappedIpv4(hi, lo)) {
+            b = new byte[] {(byte) (lo >>> 24), (byte) (lo >>> 16), (byte) (lo >>> 8), (byte) lo};
+        } else {
+            b = java.nio.ByteBuffer.allocate(16).putLong(hi).putLong(lo).array();
+        }
+        try {
+            String host = java.net.InetAddress.getByAddress(b).getHostAddress();
+            return (b.length == 16 ? "[" + host + "]" : host) + ":" + port;
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("4 or 16 bytes are an address", e);
+        }
     }
 
     /**

@@ -83,6 +83,8 @@ final class NtsClientAuth extends ClientAuth {
     private long keysAtNs;
     private InetSocketAddress target;
     private volatile Outcome outcome;
+    /** An Error the exchange's thread met, for the loop to rethrow: see {@link #startExchange(long)}. */
+    private volatile Error keThreadError;
     private boolean keRunning;
     private long nextKeNs;
     private int keFailuresInRow;
@@ -250,6 +252,11 @@ final class NtsClientAuth extends ClientAuth {
 
     /** The loop's side of a finished key exchange: the keys and cookies taken, or the back-off set. */
     private void takeOutcome(long nowNs) {
+        Error fatal = keThreadError;
+        if (fatal != null) {
+            keThreadError = null;
+            throw new Error(name + ": the NTS-KE thread failed: " + fatal, fatal);
+        }
         Outcome o = outcome;
         if (o == null) {
             return;
@@ -302,6 +309,12 @@ final class NtsClientAuth extends ClientAuth {
         target = ntp;
     }
 
+    /**
+     * One exchange on a thread of its own, under the loops' error policy (docs/DESIGN.md "Thread loops") through the
+     * loop that owns this source: an exception becomes a failed {@link Outcome} (counted, logged, retried with this
+     * source's back-off); an {@link Error} is handed over and rethrown by the loop's next {@link #request}, so the
+     * loop's runner treats it as its own (the daemon stops, exit 70) instead of the source waiting for keys forever.
+     */
     private void startExchange(long nowNs) {
         keRunning = true;
         NtsBootstrap boot = settings.bootstrap();
@@ -309,7 +322,13 @@ final class NtsClientAuth extends ClientAuth {
         long atUnixMs = boot != null && boot.datesUnchecked(noCertTimeCheck) ? CertificateTrust.DATES_UNCHECKED
                 : Math.floorDiv(nowNs, 1_000_000L);
         String untrusted = boot == null ? null : boot.untrustedReason();
-        Thread.ofVirtual().name("jntpd-ntske-" + host).start(() -> outcome = exchange(atUnixMs, untrusted));
+        Thread.ofVirtual().name("jntpd-ntske-" + host).start(() -> {
+            try {
+                outcome = exchange(atUnixMs, untrusted);
+            } catch (Error e) {
+                keThreadError = e;
+            }
+        });
     }
 
     /** On the exchange's own thread: NTS-KE, then the NTP server's address. */

@@ -241,6 +241,17 @@ final class NtsServerService implements AutoCloseable {
         }
     }
 
+    /** The certificate file served from. */
+    Path certificateFile() {
+        return certFile;
+    }
+
+    /** When the certificate in use expires, Unix s; {@link Long#MAX_VALUE} while there is none (any thread). */
+    long certificateNotAfterUnixS() {
+        Tls.ServerMaterial m = material;
+        return m == null ? Long.MAX_VALUE : Math.floorDiv(m.notAfterUnixMs(), 1000L);
+    }
+
     /** The pair in use may expire while it is in use: then it is refused too. */
     private void recheckValidity() {
         Tls.ServerMaterial m = material;

@@ -73,7 +73,9 @@ final class Reloader {
         if (!keyErrors.isEmpty()) {
             return refused(trigger, keyErrors);
         }
-        LeapSecondsFile.Leap leap = LeapFileLoader.read(next.files().leapFile(), Libc.clockGettimeNs(Clocks.CLOCK_REALTIME));
+        long nowNs = Libc.clockGettimeNs(Clocks.CLOCK_REALTIME);
+        LeapSecondsFile leapFile = LeapFileLoader.readFile(next.files().leapFile(), nowNs);
+        LeapSecondsFile.Leap leap = LeapFileLoader.nextLeap(leapFile, nowNs);
         List<String> changed = new ArrayList<>();
         String logFile = next.files().logFile();
         if (!Objects.equals(logFile, running.files().logFile())) {
@@ -91,6 +93,7 @@ final class Reloader {
             changed.add("leapfile " + next.files().leapFile());
         }
         CompletableFuture<NtpSources.Change> done = loop.reconfigure(next, leap);
+        loop.watchLeapFile(next.files().leapFile(), leapFile, Math.floorDiv(nowNs, 1_000_000_000L)); // an updated one ends the warning
         running = next;
         next.warnings().forEach(w -> Log.warn(w));
         String sources;

@@ -7,6 +7,7 @@ import org.jntpd.control.DaemonStatus;
 import org.jntpd.metrics.SyncMetrics;
 import org.jntpd.mode6.ControlSnapshot;
 import org.jntpd.sync.Source;
+import org.jntpd.sync.SourceWarnings;
 import org.jntpd.sync.SyncStatus;
 import org.jntpd.sync.Synchroniser;
 import org.jntpd.sync.SystemState;
@@ -27,6 +28,8 @@ final class StatePublisher {
     private final NtpSources ntp;
     private final RefclockSources refclocks;
     private int configuredSources;
+    private final OperatorWarnings warnings;
+    private final SourceWarnings sourceWarnings;
     private volatile DaemonStatus status = DaemonStatus.EMPTY;
     private volatile SyncMetrics metrics; // null while metrics are off
     private final ControlSnapshots controlSnapshots = new ControlSnapshots();
@@ -35,7 +38,7 @@ final class StatePublisher {
     private String lastPeer;
 
     StatePublisher(ClockControl clock, Synchroniser sync, SyncLoop.Listener listener, StatsFiles stats, NtpSources ntp,
-            RefclockSources refclocks, int configuredSources) {
+            RefclockSources refclocks, int configuredSources, OperatorWarnings warnings) {
         this.clock = clock;
         this.sync = sync;
         this.listener = listener;
@@ -43,6 +46,18 @@ final class StatePublisher {
         this.ntp = ntp;
         this.refclocks = refclocks;
         this.configuredSources = configuredSources;
+        this.warnings = warnings;
+        this.sourceWarnings = new SourceWarnings(warnings, sync.leapSeconds());
+    }
+
+    /** Whether a source found to smear a leap second is excluded from selection ({@code enable smearexclude}). */
+    void excludeSmearing(boolean exclude) {
+        sourceWarnings.excludeSmearing(exclude);
+    }
+
+    /** TAI - UTC from the leap second file, to name a source on TAI or GPS time (loop thread, or before it runs). */
+    void taiMinusUtcS(int s) {
+        sourceWarnings.taiMinusUtcS(s);
     }
 
     /** The latest snapshot for jntpc (any thread). */
@@ -104,7 +119,7 @@ final class StatePublisher {
     }
 
     private void snapshots(SystemState s, long nowNs) {
-        status = StatusSnapshot.of(sync, s, ntp, refclocks, nowNs);
+        status = StatusSnapshot.of(sync, s, ntp, refclocks, warnings.list(nowNs), nowNs);
         if (metrics != null) {
             metrics = MetricsSnapshot.of(sync, s, ntp, refclocks, nowNs);
         }
@@ -121,6 +136,8 @@ final class StatePublisher {
                     peer == null ? 0 : peer.wanderPerSqrtS() * 1e6, ntp.pollLog2Of(peer));
         }
         listener.published(s, nowNs);
+        sourceWarnings.observe(nowNs, sync.sources());
+        warnings.checkExpiries(nowNs);
         snapshots(s, nowNs);
         SyncStatus current = sync.status();
         Source peer = sync.systemPeer();

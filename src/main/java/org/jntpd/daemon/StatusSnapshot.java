@@ -21,8 +21,9 @@ import org.jntpd.wire.NtpPacket;
 final class StatusSnapshot {
     private StatusSnapshot() {}
 
-    /** The synchroniser's state {@code s} and every source, at {@code nowNs}. */
-    static DaemonStatus of(Synchroniser sync, SystemState s, NtpSources ntp, RefclockSources refclocks, long nowNs) {
+    /** The synchroniser's state {@code s}, every source and the operator's {@code warnings}, at {@code nowNs}. */
+    static DaemonStatus of(Synchroniser sync, SystemState s, NtpSources ntp, RefclockSources refclocks,
+            List<String> warnings, long nowNs) {
         long monoNs = System.nanoTime();
         Source peer = sync.systemPeer();
         DaemonStatus.Tracking t = new DaemonStatus.Tracking(s.synced(), s.stratum(),
@@ -50,7 +51,7 @@ final class StatusSnapshot {
                     nowNs));
         }
         return new DaemonStatus(monoNs, t, List.copyOf(lines),
-                new DaemonStatus.Activity(online, offline, burst, ntp.unresolved()));
+                new DaemonStatus.Activity(online, offline, burst, ntp.unresolved()), warnings);
     }
 
     /** The synchroniser's status, and the NTS certificates' trust while and after a bootstrap without trusted time. */

@@ -12,6 +12,7 @@ import org.jntpd.config.Config;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.LongConsumer;
 import org.jntpd.control.ControlCommands;
+import org.jntpd.server.ServerStateSource;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.metrics.SyncMetrics;
@@ -76,6 +77,7 @@ public final class SyncLoop implements Agent {
     private final ConcurrentLinkedQueue<LongConsumer> commands = new ConcurrentLinkedQueue<>();
     /** A reload waiting for the next pass (at most one: a newer one replaces it, since each is a whole configuration). */
     private final AtomicReference<Reconfiguration> reconfiguration = new AtomicReference<>();
+    private final OperatorWarnings warnings = new OperatorWarnings();
     private volatile boolean resyncRequested;
     /** Sockets ready after the last pass's wait (loop thread). */
     private int ready;
@@ -96,7 +98,9 @@ public final class SyncLoop implements Agent {
                 config.serving().port() != 0 ? config.serving().port() : NTP_PORT, config.serving().bindAddresses());
         this.ntpSources = new NtpSources(config, sync, sockets, keys);
         this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
-        this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size());
+        this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size(),
+                warnings);
+        publisher.excludeSmearing(Boolean.TRUE.equals(config.systemFlags().get("smearexclude")));
         this.client = new NtpClient(ntpSources, sockets, sync, stats, listener, publisher);
         this.drift = new DriftSaver(driftFile, sync, clock.nowNs());
     }
@@ -107,6 +111,15 @@ public final class SyncLoop implements Agent {
      */
     public void attachRefclocks(RefclockRunners runners) {
         refclocks.attach(runners);
+    }
+
+    /**
+     * What symmetric peers are told of this host: the state the server serves (the local or orphan stratum while
+     * unsynchronised, unsynchronised while the loop fails), as RFC 5905 has a peer's packet carry the system
+     * variables (call before the loop starts; without it, the synchroniser's state).
+     */
+    public void serveFrom(ServerStateSource served) {
+        client.serveFrom(served);
     }
 
     /** A reference clock's sample (any thread: the runner's). */
@@ -153,6 +166,26 @@ public final class SyncLoop implements Agent {
             r.done().completeExceptionally(e);
             throw e;
         }
+    }
+
+    /** The operator's warnings (jntpc warnings): the loop's own, and what the daemon adds (any thread). */
+    OperatorWarnings warnings() {
+        return warnings;
+    }
+
+    /**
+     * The leap second file {@code path} as loaded ({@code file}; null: none or unusable): its expiry is watched, and its
+     * TAI - UTC names a source on TAI or GPS time (at start, and at each reload: it replaces the one watched).
+     */
+    void watchLeapFile(String path, org.jntpd.time.LeapSecondsFile file, long nowUnixS) {
+        if (file == null) {
+            warnings.unwatchExpiry("leapfile");
+            return;
+        }
+        publisher.taiMinusUtcS(file.taiOffsetAt(nowUnixS));
+        warnings.watchExpiry("leapfile", "leap second file " + path, "update it (e.g. from tzdata or "
+                + "https://hpiers.obspm.fr/iers/bul/bulc/ntp/leap-seconds.list); without it leap seconds come from the "
+                + "servers' votes only", file::expiresUnixS, false);
     }
 
     /** jntpc authdata's client half: each authenticated source's state and counters (any thread). */

@@ -80,11 +80,18 @@ final class Exposition {
 
     /** The whole exposition. */
     static String write(SyncMetrics sync, List<WorkerCounters> workers, JvmMetrics jvm) {
+        return write(sync, workers, jvm, 0);
+    }
+
+    /** The whole exposition, with the endpoint's own count of scrapes that failed before this one. */
+    static String write(SyncMetrics sync, List<WorkerCounters> workers, JvmMetrics jvm, long scrapeErrors) {
         PrometheusText t = new PrometheusText();
         system(t, sync.tracking());
         sources(t, sync.sources());
         server(t, workers);
         jvm.write(t);
+        t.family("jntpd_metrics_scrape_errors_total", Type.COUNTER,
+                "Scrapes of this endpoint that failed (answered 500 and logged) since the start").sample(scrapeErrors);
         return t.toString();
     }
 

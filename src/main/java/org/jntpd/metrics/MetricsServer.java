@@ -10,8 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.jntpd.base.Log;
+import org.jntpd.base.RateLimitedLog;
 
 /**
  * {@code /metrics} for Prometheus over HTTP, from the JDK's built-in server: bound by {@link #open} (before the
@@ -22,6 +24,12 @@ import org.jntpd.base.Log;
  * set). Each scrape reads the latest {@link SyncMetrics} snapshot and the workers' counters; nothing here waits for,
  * locks against or runs on the serving and synchronisation threads. GET and HEAD of {@code /metrics} only: any other
  * path is 404, any other method 405.
+ *
+ * <p>Error policy: these threads belong to the JDK's server (its dispatcher and the executor's virtual threads), so
+ * they cannot run under {@link org.jntpd.base.LoopRunner}; what runs of ours on them is the handler, and it follows
+ * the runner's policy for one pass: a scrape that throws is counted ({@link #scrapeErrors()}, exported as
+ * {@code jntpd_metrics_scrape_errors_total}), logged rate-limited, answered 500 when the headers are not yet sent,
+ * and the next scrape is served as usual. An {@link Error} is left to the JDK (it ends that exchange's thread only).
  */
 public final class MetricsServer implements AutoCloseable {
     public static final String PATH = "/metrics";
@@ -33,6 +41,8 @@ public final class MetricsServer implements AutoCloseable {
     private final Supplier<SyncMetrics> sync;
     private final Supplier<List<WorkerCounters>> workers;
     private final JvmMetrics jvm = new JvmMetrics();
+    private final AtomicLong scrapeErrors = new AtomicLong();
+    private final RateLimitedLog log = new RateLimitedLog("metrics: "); // used under its own lock: many exchange threads
 
     private MetricsServer(HttpServer http, Supplier<SyncMetrics> sync, Supplier<List<WorkerCounters>> workers) {
         this.http = http;
@@ -72,24 +82,43 @@ public final class MetricsServer implements AutoCloseable {
 
     /** The exposition now (for tests too). */
     public String scrape() {
-        return Exposition.write(sync.get(), workers.get(), jvm);
+        return Exposition.write(sync.get(), workers.get(), jvm, scrapeErrors.get());
+    }
+
+    /** Scrapes (or other exchanges) whose handling threw: counted, logged rate-limited, answered 500. */
+    public long scrapeErrors() {
+        return scrapeErrors.get();
     }
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            String method = ex.getRequestMethod();
-            if (!ex.getRequestURI().getPath().equals(PATH)) {
-                reply(ex, 404, "not found: metrics are at " + PATH + "\n", !method.equals("HEAD"));
-            } else if (!method.equals("GET") && !method.equals("HEAD")) {
-                ex.getResponseHeaders().set("Allow", "GET, HEAD");
-                reply(ex, 405, "method not allowed\n", true);
-            } else {
-                ex.getResponseHeaders().set("Content-Type", PrometheusText.CONTENT_TYPE);
-                reply(ex, 200, scrape(), !method.equals("HEAD"));
+            try {
+                answer(ex);
+            } catch (RuntimeException e) {
+                scrapeErrors.incrementAndGet();
+                StackTraceElement[] trace = e.getStackTrace();
+                synchronized (log) {
+                    log.warn("a scrape failed: " + e + (trace.length > 0 ? " (at " + trace[0] + ")" : ""));
+                }
+                if (ex.getResponseCode() == -1) { // nothing sent yet: say so instead of a reset connection
+                    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+                    reply(ex, 500, "scrape failed; see the daemon's log\n", !ex.getRequestMethod().equals("HEAD"));
+                }
             }
-        } catch (RuntimeException e) {
-            Log.warn("metrics scrape failed: " + e);
-            throw e;
+        }
+    }
+
+    private void answer(HttpExchange ex) throws IOException {
+        String method = ex.getRequestMethod();
+        if (!ex.getRequestURI().getPath().equals(PATH)) {
+            reply(ex, 404, "not found: metrics are at " + PATH + "\n", !method.equals("HEAD"));
+        } else if (!method.equals("GET") && !method.equals("HEAD")) {
+            ex.getResponseHeaders().set("Allow", "GET, HEAD");
+            reply(ex, 405, "method not allowed\n", true);
+        } else {
+            String body = scrape(); // before the headers: a failed scrape can still be answered 500
+            ex.getResponseHeaders().set("Content-Type", PrometheusText.CONTENT_TYPE);
+            reply(ex, 200, body, !method.equals("HEAD"));
         }
     }
 

@@ -1,6 +1,7 @@
 package org.jntpd.mode6;
 
 import java.util.List;
+import org.jntpd.wire.ControlStatus;
 
 /**
  * What mode 6 shows, as of one update of the daemon: the system status word and variables (association 0) and every
@@ -32,13 +33,24 @@ public record ControlSnapshot(int systemStatus, List<Variable> system, List<Asso
         }
     }
 
-    /** One association: its id (1..65535), peer status word ({@link org.jntpd.wire.ControlStatus#peer}) and variables. */
-    public record Association(int id, int status, List<Variable> variables) {
+    /**
+     * One association: its id (1..65535), peer status word ({@link org.jntpd.wire.ControlStatus#peer}) and variables.
+     *
+     * @param clock a reference clock's clock variables ({@code ntpq -c cv}: name, timecode, poll, noreply ...), null
+     *              for an association that is not a reference clock
+     */
+    public record Association(int id, int status, List<Variable> variables, List<Variable> clock) {
         public Association {
             if (id < 1 || id > 0xFFFF) {
                 throw new IllegalArgumentException("association id out of 1..65535: " + id);
             }
             variables = List.copyOf(variables);
+            clock = clock == null ? null : List.copyOf(clock);
+        }
+
+        /** An association that is not a reference clock. */
+        public Association(int id, int status, List<Variable> variables) {
+            this(id, status, variables, null);
         }
     }
 
@@ -49,6 +61,25 @@ public record ControlSnapshot(int systemStatus, List<Variable> system, List<Asso
 
     /** The snapshot before the daemon's first update. */
     public static final ControlSnapshot EMPTY = new ControlSnapshot(0xC000, List.of(), List.of());
+
+    /**
+     * The reference clock {@code ntpq -c cv} means without an association id (ntpd's rule): the system peer if it is
+     * one, else the first reference clock; null when there is none.
+     */
+    public Association defaultClock() {
+        Association first = null;
+        for (Association a : associations) {
+            if (a.clock() != null) {
+                if (ControlStatus.peerSelection(a.status()) == ControlStatus.SELECT_SYSTEM_PEER) {
+                    return a;
+                }
+                if (first == null) {
+                    first = a;
+                }
+            }
+        }
+        return first;
+    }
 
     /** The association with {@code id}, or null. */
     public Association association(int id) {

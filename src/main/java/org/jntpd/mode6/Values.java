@@ -24,6 +24,14 @@ public final class Values {
         return String.format(Locale.ROOT, "0x%08x.%08x", ntp64 >>> 32, ntp64 & 0xFFFF_FFFFL);
     }
 
+    /** The NTP timestamp {@link #timestamp} wrote ({@code 0xSSSSSSSS.FFFFFFFF}); IllegalArgumentException if not one. */
+    public static long parseTimestamp(String text) {
+        if (text.length() != 19 || !text.startsWith("0x") || text.charAt(10) != '.') {
+            throw new IllegalArgumentException("not an NTP timestamp: " + text);
+        }
+        return Long.parseUnsignedLong(text, 2, 10, 16) << 32 | Long.parseUnsignedLong(text, 11, 19, 16);
+    }
+
     /** Hexadecimal with 0x (ctl_puthex: reach, flash). */
     public static String hex(long value) {
         return "0x" + Long.toHexString(value);

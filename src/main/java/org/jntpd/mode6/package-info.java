@@ -5,7 +5,8 @@
  * {@link org.jntpd.mode6.Values} is that formatting.
  *
  * <p>May use: {@code time}, {@code wire}. Must not: touch sockets, threads or the clock (the caller passes the time),
- * answer anything that writes or configures, or send more than {@link org.jntpd.mode6.ControlResponder#MAX_FRAGMENTS}
- * fragments for one request.
+ * answer anything that writes or configures, show the MRU list without a nonce bound to the asker
+ * ({@link org.jntpd.mode6.Nonces}), or send more than {@link org.jntpd.mode6.ControlResponder#MAX_FRAGMENTS} fragments
+ * for one request.
  */
 package org.jntpd.mode6;

@@ -12,6 +12,11 @@ import org.jntpd.wire.NtpPacket;
  * its pulse gives a sample at the pulse instead, as precise as the pulse. A sentence that finds no pulse (at once, or
  * for {@link NmeaPpsPairer.Label#NEXT_PULSE} within a period) falls back to its serial timing, with a larger
  * dispersion so the median filter prefers the paired samples.
+ *
+ * <p>{@code time2 auto} ({@link #calibrate}): every paired sentence's delay after its pulse is fed to an
+ * {@link NmeaOffsetEstimator}; once it converges, its estimate is the {@code time2} the unpaired sentences are timed
+ * with (the PPS lost, or not locked yet), reported to the listener, which logs and saves it for the next start. A
+ * {@code time2} given as a number is used as given and nothing is learnt.
  */
 public final class NmeaDriver implements NmeaAssembler.Listener {
     /** Which byte of a sentence times it. */
@@ -27,13 +32,31 @@ public final class NmeaDriver implements NmeaAssembler.Listener {
     public static final int MODE_GGA = 2;
     public static final int MODE_ZDA = 8;
 
+    /** What a driver that learns its {@code time2} tells the daemon (to log and save it). */
+    public interface CalibrationListener {
+        /**
+         * The estimate converged for the first time, its window filled for the first time, or it moved by more than
+         * {@link #REPORT_CHANGE_NS} since it last said so and a whole window of new sentences came in.
+         */
+        void onLearnt(long time2Ns, long spreadNs, int samples);
+    }
+
+    /** A learnt delay is reported (and saved) again only after it moved by this much. */
+    public static final long REPORT_CHANGE_NS = 500_000L;
+
     /** Serial timing is good to a few characters at best: never claim better than this. */
     private static final long MIN_SERIAL_DISPERSION_NS = 1_000_000L;
 
     private final Refclock clock;
     private final Anchor anchor;
     private final NmeaPpsPairer pairer;
-    private final long time2Ns;
+    private long time2Ns;
+    private NmeaOffsetEstimator calibration;
+    private CalibrationListener calibrationListener;
+    private boolean learnt;
+    private long reportedTime2Ns;
+    private long reportedAtTotal;
+    private long fallbackArrivalNs;
     private final long serialDispersionNs;
     private final int mask;
     private final NmeaParser parser = new NmeaParser();
@@ -63,6 +86,36 @@ public final class NmeaDriver implements NmeaAssembler.Listener {
         this.serialDispersionNs = Math.max(MIN_SERIAL_DISPERSION_NS, 2 * characterNs);
         int m = clock.settings().mode() & (MODE_RMC | MODE_GGA | MODE_ZDA);
         this.mask = m == 0 ? MODE_RMC | MODE_GGA | MODE_ZDA : m;
+    }
+
+    /**
+     * Learns {@code time2} against the PPS ({@code time2 auto}): every paired sentence's delay after its pulse goes to
+     * {@code estimator}, and once it converges its estimate times the sentences that find no pulse, in place of the
+     * configured (or {@link #useTime2 saved}) one.
+     */
+    public void calibrate(NmeaOffsetEstimator estimator, CalibrationListener listener) {
+        this.calibration = estimator;
+        this.calibrationListener = listener;
+    }
+
+    /** A {@code time2} to use until the estimate converges (the one saved by the last run). */
+    public void useTime2(long newTime2Ns) {
+        this.time2Ns = newTime2Ns;
+    }
+
+    /** The {@code time2} in force: configured, saved or learnt. */
+    public long time2Ns() {
+        return time2Ns;
+    }
+
+    /** Whether {@link #time2Ns()} was learnt in this run. */
+    public boolean time2Learnt() {
+        return learnt;
+    }
+
+    /** The estimator of {@code time2}, or null when it is not learnt. */
+    public NmeaOffsetEstimator calibration() {
+        return calibration;
     }
 
     @Override
@@ -97,11 +150,12 @@ public final class NmeaDriver implements NmeaAssembler.Listener {
             flushFallback(nowNs); // a sentence still waiting for its pulse has waited long enough
             switch (pairer.onSentence(reference, arrival)) {
                 case PAIRED -> {
-                    addPaired(nowNs);
+                    addPaired(nowNs, arrival);
                     return;
                 }
                 case PENDING -> {
                     fallbackPending = true;
+                    fallbackArrivalNs = arrival;
                     fallbackLocalNs = arrival - time2Ns;
                     fallbackReferenceNs = reference;
                     return;
@@ -119,7 +173,7 @@ public final class NmeaDriver implements NmeaAssembler.Listener {
         }
         if (pairer.onPulse(pulseNs)) {
             fallbackPending = false;
-            addPaired(nowNs);
+            addPaired(nowNs, fallbackArrivalNs);
         } else if (!pairer.pending()) {
             flushFallback(nowNs);
         }
@@ -137,9 +191,33 @@ public final class NmeaDriver implements NmeaAssembler.Listener {
         lastVerdict = clock.addSample(nowNs, localNs, referenceNs, NtpPacket.LEAP_NONE, serialDispersionNs);
     }
 
-    private void addPaired(long nowNs) {
+    private void addPaired(long nowNs, long arrivalNs) {
         paired++;
+        if (calibration != null) {
+            learn(arrivalNs - pairer.pairedPulseNs());
+        }
         lastVerdict = clock.addSample(nowNs, pairer.pairedPulseNs(), pairer.pairedReferenceNs(), NtpPacket.LEAP_NONE, 0);
+    }
+
+    private void learn(long delayNs) {
+        if (!calibration.add(delayNs)) {
+            return; // not (or no longer) converged: keep the value in force
+        }
+        time2Ns = calibration.estimateNs();
+        // Said (and saved) at the first convergence, again when the window first fills (the estimate at its best),
+        // then only when a window of new sentences moved it.
+        boolean windowFilled = calibration.totalSamples() == calibration.capacity();
+        boolean moved = calibration.totalSamples() - reportedAtTotal >= calibration.samples()
+                && Math.abs(time2Ns - reportedTime2Ns) > REPORT_CHANGE_NS;
+        boolean report = !learnt || windowFilled || moved;
+        learnt = true;
+        if (report) {
+            reportedTime2Ns = time2Ns;
+            reportedAtTotal = calibration.totalSamples();
+            if (calibrationListener != null) {
+                calibrationListener.onLearnt(time2Ns, calibration.spreadNs(), calibration.samples());
+            }
+        }
     }
 
     public Refclock.Verdict lastVerdict() {

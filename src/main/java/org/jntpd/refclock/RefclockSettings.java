@@ -19,7 +19,8 @@ import org.jntpd.wire.NtpPacket;
  * @param driverPollLog2  the driver is read every 2^driverPollLog2 s (chrony {@code dpoll}); not above pollLog2
  * @param filterLength    raw samples kept between polls
  * @param offsetNs        added to every offset (ntpd {@code time1}, chrony {@code offset}); positive = reference later
- * @param time2Ns         NMEA: the delay of the sentence's anchor byte after the second it labels
+ * @param time2Ns         NMEA: the delay of the sentence's anchor byte after the second it labels (with
+ *                        {@code time2 auto}, 0 here: the driver takes the saved or learnt one)
  * @param delayNs         assumed round-trip delay, handed on as the sample's delay
  * @param precisionNs     dispersion of every raw sample: the larger of the configured and the system's precision
  * @param lockRefId       PPS: refid of the clock that numbers the seconds; null = the system clock

@@ -12,6 +12,10 @@ import org.jntpd.time.Units;
  * from many sources therefore recycles slots but never grows memory. The bucket is a GCRA: one "theoretical arrival
  * time" per client. IPv6 clients are keyed by their /64, the unit an attacker controls. Not thread-safe: one per worker
  * (SO_REUSEPORT sends a client's packets to the same worker).
+ *
+ * <p>The table is also the server's list of recent clients (ntpd's MRU list, {@code ntpq -c mrulist}): each slot keeps
+ * the address and port of its last request, mode and version, the first and last arrival and the count of requests
+ * and of those limited. {@link #forEachClient} reads it from another thread without stopping the worker.
  */
 public final class RateLimiter {
     /** Answer normally. */
@@ -23,9 +27,19 @@ public final class RateLimiter {
 
     private static final int PROBE = 8;
 
-    private final long[] keys;
-    private final long[] tatNs;
-    private final long[] nextKodNs;
+    // One cache line per client (8 longs at slot << 3), so a check touches one line: the bucket and the client list.
+    private static final int STRIDE_LOG2 = 3;
+    private static final int KEY = 0; // keyed hash of the address (0: empty), low 6 bits: the last mode/version
+    private static final int TAT = 1;
+    private static final int NEXT_KOD = 2;
+    private static final int HI = 3; // the client list (written by check, read racily by forEachClient)
+    private static final int LO = 4;
+    private static final int FIRST = 5;
+    private static final int LAST = 6;
+    private static final int COUNTS = 7; // requests (32 bits) << 32 | limited (16, saturating) << 16 | port
+    private static final long MODE_VERSION_MASK = 0x3F;
+
+    private final long[] slots;
     private final int mask;
     private final long intervalNs;
     private final long burstWindowNs;
@@ -34,7 +48,7 @@ public final class RateLimiter {
     private long rnd;
 
     /**
-     * @param capacityLog2 log2 of the number of client slots (16 = 65536 slots, 1.5 MiB)
+     * @param capacityLog2 log2 of the number of client slots (16 = 65536 slots of 64 bytes, 4 MiB)
      * @param intervalLog2 log2 of the average interval between replies to one client, in seconds (-19..12)
      * @param burst        replies allowed back to back
      * @param leakLog2     1 in 2^leakLog2 limited requests is answered anyway (1..4)
@@ -46,9 +60,7 @@ public final class RateLimiter {
             throw new IllegalArgumentException("rate limiter: capacity 2^4..2^24, burst >= 1, leak 1..4, interval -19..12");
         }
         int capacity = 1 << capacityLog2;
-        keys = new long[capacity];
-        tatNs = new long[capacity];
-        nextKodNs = new long[capacity];
+        slots = new long[capacity << STRIDE_LOG2];
         mask = capacity - 1;
         intervalNs = Units.log2ToNs(intervalLog2);
         burstWindowNs = (burst - 1) * intervalNs;
@@ -64,41 +76,105 @@ public final class RateLimiter {
      * @return {@link #ALLOW}, {@link #DROP} or {@link #KOD}
      */
     public int check(long hi, long lo, long nowNs, boolean kodAllowed) {
+        return check(hi, lo, 0, 0, nowNs, kodAllowed);
+    }
+
+    /**
+     * As {@link #check(long, long, long, boolean)}, noting the request in the client list: from {@code port}, with
+     * {@code modeVersion} (the header's low six bits: version << 3 | mode).
+     */
+    public int check(long hi, long lo, int port, int modeVersion, long nowNs, boolean kodAllowed) {
         boolean v4 = ClientAddress.isMappedIpv4(hi, lo);
         long key = mix(hi, v4 ? lo : 0);
-        int slot = slotFor(key, nowNs);
-        long tat = tatNs[slot];
+        int b = slotFor(key, nowNs) << STRIDE_LOG2;
+        long[] t = slots;
+        t[b + KEY] = key | (modeVersion & MODE_VERSION_MASK);
+        t[b + HI] = hi;
+        t[b + LO] = lo;
+        long counts = t[b + COUNTS];
+        counts = ((counts >>> 32) + 1 == 1L << 32 ? counts : counts + (1L << 32)) & ~0xFFFFL | (port & 0xFFFF);
+        t[b + LAST] = nowNs; // before the counts: forEachClient checks neither changed while it read the slot
+        long tat = t[b + TAT];
         if (tat - nowNs < 0) {
             tat = nowNs;
         }
         if (tat - nowNs <= burstWindowNs) {
-            tatNs[slot] = tat + intervalNs;
+            t[b + COUNTS] = counts;
+            t[b + TAT] = tat + intervalNs;
             return ALLOW;
         }
         if ((nextRandom() & leakMask) == 0) {
+            t[b + COUNTS] = counts;
             return ALLOW; // the leak: keeps a spoofed flood from silencing the real client
         }
-        if (kodAllowed && nextKodNs[slot] - nowNs <= 0) {
-            nextKodNs[slot] = nowNs + intervalNs; // at most one KoD per interval per client
+        if ((counts >>> 16 & 0xFFFF) != 0xFFFF) {
+            counts += 1L << 16;
+        }
+        t[b + COUNTS] = counts;
+        if (kodAllowed && t[b + NEXT_KOD] - nowNs <= 0) {
+            t[b + NEXT_KOD] = nowNs + intervalNs; // at most one KoD per interval per client
             return KOD;
         }
         return DROP;
     }
 
+    /** One client of the list, as {@link #forEachClient} gives it. */
+    @FunctionalInterface
+    public interface ClientVisitor {
+        /**
+         * @param hi, lo      the address ({@link ClientAddress} form) and {@code port} of the last request
+         * @param modeVersion version << 3 | mode of the last request (0 when not noted)
+         * @param firstNs     the first request's arrival, {@code lastNs} the last one's (the limiter's monotonic clock)
+         * @param count       requests seen, {@code limited} how many of them were limited (dropped or KoD; counted to
+         *                    65535)
+         */
+        void client(long hi, long lo, int port, int modeVersion, long firstNs, long lastNs, long count, long limited);
+    }
+
+    /**
+     * Visits every client in the table (any thread; for mode 6, not the packet path). The worker keeps writing while
+     * this reads: a slot that changes during its read is skipped (it was just seen, so it is the newest anyway), so
+     * each client given is as it was at one moment. Returns the number visited.
+     */
+    public int forEachClient(ClientVisitor visitor) {
+        long[] t = slots;
+        int n = 0;
+        for (int b = 0; b < t.length; b += 1 << STRIDE_LOG2) {
+            long key = t[b + KEY];
+            long last = t[b + LAST];
+            long counts = t[b + COUNTS];
+            if (key == 0 || counts >>> 32 == 0) {
+                continue;
+            }
+            long hi = t[b + HI];
+            long lo = t[b + LO];
+            long first = t[b + FIRST];
+            java.lang.invoke.VarHandle.acquireFence(); // the reads above before the re-reads below
+            if (t[b + KEY] != key || t[b + LAST] != last || t[b + COUNTS] != counts) {
+                continue;
+            }
+            visitor.client(hi, lo, (int) (counts & 0xFFFF), (int) (key & MODE_VERSION_MASK), first, last,
+                    counts >>> 32, counts >>> 16 & 0xFFFF);
+            n++;
+        }
+        return n;
+    }
+
     private int slotFor(long key, long nowNs) {
+        long[] t = slots;
         int base = (int) (key >>> 32) & mask;
         int victim = base;
         long victimAge = Long.MIN_VALUE;
         for (int i = 0; i < PROBE; i++) {
             int s = (base + i) & mask;
-            long k = keys[s];
+            long k = t[(s << STRIDE_LOG2) + KEY] & ~MODE_VERSION_MASK;
             if (k == key) {
                 return s;
             }
             if (k == 0) {
                 return claim(s, key, nowNs);
             }
-            long age = nowNs - tatNs[s]; // idle the longest = the oldest theoretical arrival time
+            long age = nowNs - t[(s << STRIDE_LOG2) + TAT]; // idle the longest = the oldest theoretical arrival time
             if (age > victimAge) {
                 victimAge = age;
                 victim = s;
@@ -108,9 +184,12 @@ public final class RateLimiter {
     }
 
     private int claim(int s, long key, long nowNs) {
-        keys[s] = key;
-        tatNs[s] = nowNs;
-        nextKodNs[s] = nowNs;
+        int b = s << STRIDE_LOG2;
+        slots[b + KEY] = key;
+        slots[b + TAT] = nowNs;
+        slots[b + NEXT_KOD] = nowNs;
+        slots[b + FIRST] = nowNs;
+        slots[b + COUNTS] = 0;
         return s;
     }
 
@@ -119,7 +198,8 @@ public final class RateLimiter {
         h = (h ^ (h >>> 33)) * 0xFF51_AFD7_ED55_8CCDL;
         h = (h ^ (h >>> 33)) * 0xC4CE_B9FE_1A85_EC53L;
         h ^= h >>> 33;
-        return h == 0 ? 1 : h; // 0 marks an empty slot
+        h &= ~MODE_VERSION_MASK; // the low bits of a slot's key word hold the mode/version
+        return h == 0 ? 1L << 6 : h; // 0 marks an empty slot
     }
 
     private long nextRandom() {
@@ -131,14 +211,14 @@ public final class RateLimiter {
 
     /** Number of slots (fixed for the life of the table). */
     public int capacity() {
-        return keys.length;
+        return slots.length >> STRIDE_LOG2;
     }
 
     /** Slots in use, for diagnostics (walks the table; not for the packet path). */
     public int occupied() {
         int n = 0;
-        for (long k : keys) {
-            if (k != 0) {
+        for (int b = 0; b < slots.length; b += 1 << STRIDE_LOG2) {
+            if (slots[b + KEY] != 0) {
                 n++;
             }
         }

@@ -1,6 +1,7 @@
 package org.jntpd.server;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.jntpd.auth.MacEngine;
 import org.jntpd.nts.NtsServerCodec;
 import org.jntpd.server.ServerCounters.Counter;
@@ -96,6 +97,11 @@ public final class Responder {
         this.nts = nts;
     }
 
+    /** This worker's rate limiter (its table is the recent-client list), or null when no limiting is configured. */
+    public RateLimiter limiter() {
+        return limiter;
+    }
+
     /**
      * Handles the {@code rxLength} bytes at {@code rxOffset} of {@code rx} from client (hi, lo):port, received at
      * {@code rxUnixNs} (kernel timestamp on the served clock's timescale), writing any reply at {@code txOffset} of
@@ -169,7 +175,8 @@ public final class Responder {
             return NONE;
         }
         if (limiter != null && (limitEveryone || (flags & AccessControl.LIMITED) != 0)) {
-            int verdict = limiter.check(hi, lo, monoNs, (flags & AccessControl.KOD) != 0);
+            int verdict = limiter.check(hi, lo, port, rx.get(ValueLayout.JAVA_BYTE, rxOffset) & 0x3F, monoNs,
+                    (flags & AccessControl.KOD) != 0);
             if (verdict != RateLimiter.ALLOW) {
                 counters.increment(Counter.RATE_LIMITED);
                 return verdict == RateLimiter.KOD ? kiss(NtpPacket.KISS_RATE, replyMode, tx, txOffset) : NONE;

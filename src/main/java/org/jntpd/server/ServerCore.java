@@ -56,6 +56,11 @@ public final class ServerCore {
                 auth.newNtsCodec());
     }
 
+    /** The compiled restrict list every responder shares (immutable: any thread may look up). */
+    public AccessControl access() {
+        return access;
+    }
+
     /** The interleaved-mode table all responders share. */
     public InterleavedTable interleaved() {
         return interleaved;

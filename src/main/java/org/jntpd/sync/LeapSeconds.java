@@ -60,6 +60,26 @@ public final class LeapSeconds {
         return vote != NtpPacket.LEAP_NONE && isJuneOrDecemberEnd(dayStartS / S_PER_DAY) ? vote : NtpPacket.LEAP_NONE;
     }
 
+    /**
+     * The leap second of the table nearest to Unix second {@code unixS} within {@code withinS} either side: its
+     * midnight (Unix s), or {@link Long#MIN_VALUE} when there is none; {@link #signAt(long)} gives its sign.
+     */
+    public long nearestS(long unixS, long withinS) {
+        long best = Long.MIN_VALUE;
+        for (long m : midnights) {
+            if (Math.abs(m - unixS) <= withinS && (best == Long.MIN_VALUE || Math.abs(m - unixS) < Math.abs(best - unixS))) {
+                best = m;
+            }
+        }
+        return best;
+    }
+
+    /** The sign (+1 insert, -1 delete) of the table's leap second ending at {@code midnightS}; 0 when none. */
+    public int signAt(long midnightS) {
+        int i = Arrays.binarySearch(midnights, midnightS);
+        return i >= 0 ? signs[i] : 0;
+    }
+
     /** Whether day number {@code epochDay} (days since 1970-01-01) is June 30 or December 31. */
     static boolean isJuneOrDecemberEnd(long epochDay) {
         // Civil date from day number (H. Hinnant's algorithm), without allocating.

@@ -37,6 +37,8 @@ public final class Source {
     /** Why selection cannot use a source ({@link #unusable}), for the log and jntpc. */
     public enum Unusable {
         NOSELECT("noselect"),
+        /** Found to smear a leap second, and {@code enable smearexclude} says such a source is not selected. */
+        SMEARING("excluded: smears the leap second"),
         /** New, its first answer still awaited ({@link #setPending}). */
         AWAITING("awaiting a first answer"),
         /** Never answered (a dead address, a server not running, a firewall). */
@@ -70,6 +72,7 @@ public final class Source {
     private boolean reachable;
     private boolean everReachable;
     private boolean pending;
+    private boolean excludedAsSmearing;
     private boolean held;
     /** The producer's last answer said the source is not synchronised (cleared by the next accepted sample). */
     private boolean answersUnsynchronised;
@@ -365,6 +368,9 @@ public final class Source {
         if (held) {
             return Unusable.HELD;
         }
+        if (excludedAsSmearing) {
+            return Unusable.SMEARING;
+        }
         if (!reachable) {
             return everReachable ? Unusable.UNREACHABLE : pending ? Unusable.AWAITING : Unusable.NOT_ANSWERING;
         }
@@ -382,6 +388,11 @@ public final class Source {
             return Unusable.STRATUM;
         }
         return distanceNs(nowNs) < maxDistanceNs ? null : Unusable.TOO_FAR;
+    }
+
+    /** Excludes the source from selection as one that smears a leap second (or lets it back in). */
+    void excludeAsSmearing(boolean excluded) {
+        this.excludedAsSmearing = excluded;
     }
 
     public int leap() {

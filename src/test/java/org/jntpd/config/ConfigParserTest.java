@@ -216,6 +216,35 @@ class ConfigParserTest {
     }
 
     @Test
+    void shouldLearnTheNmeaDelayWithTime2AutoAndKeepAGivenNumber() throws ConfigException {
+        Config c = parse("""
+                driftfile /var/lib/jntpd/drift
+                refclock nmea unit 1 ppspath /dev/pps1 time2 auto
+                refclock nmea /dev/ttyS0 ppspath /dev/pps0 time2 AUTO offsetfile /tmp/gps.offset
+                refclock nmea unit 2 time2 0.25
+                server 127.127.20.3
+                fudge 127.127.20.3 time2 auto
+                fudge 127.127.20.3 time2 -0.6
+                """);
+        RefclockSpec auto = c.refclocks().get(0);
+        assertTrue(auto.time2Auto());
+        assertEquals(0, auto.time2Ns());
+        assertEquals("/var/lib/jntpd/nmea1.offset", auto.offsetFile(), "beside the drift file");
+        assertEquals("/tmp/gps.offset", c.refclocks().get(1).offsetFile());
+        RefclockSpec given = c.refclocks().get(2);
+        assertFalse(given.time2Auto());
+        assertEquals(250_000_000L, given.time2Ns());
+        assertEquals(null, given.offsetFile());
+        RefclockSpec fudged = c.refclocks().get(3);
+        assertFalse(fudged.time2Auto(), "the last word wins: a number");
+        assertEquals(-600_000_000L, fudged.time2Ns());
+        assertEquals(null, parse("refclock nmea time2 auto ppspath /dev/pps0").refclocks().get(0).offsetFile(),
+                "no drift file, no offset file named: learnt each run, not saved");
+        assertEquals(List.of("test.conf:1: time2: expected seconds from -1000.0 to 1000.0, got 'often'"),
+                errorsOf("refclock nmea time2 often"));
+    }
+
+    @Test
     void shouldMapLegacyRefclockAddressesAndFudge() throws ConfigException {
         Config c = parse("""
                 server 127.127.28.1 minpoll 4 prefer

@@ -54,7 +54,7 @@ class ClientTransmitTimeTest {
                     RefclockSources refclocks = new RefclockSources(sync, LongUnaryOperator.identity(), stats, QUIET)) {
                 long[] publishedNs = {0};
                 StatePublisher publisher = new StatePublisher(clock, sync, (state, nowNs) -> publishedNs[0] = nowNs, stats,
-                        sources, refclocks, 1);
+                        sources, refclocks, 1, new OperatorWarnings());
                 NtpClient client = new NtpClient(sources, sockets, sync, stats, QUIET, publisher);
                 long deadline = System.nanoTime() + 10_000 * MS;
                 while (sources.peers().isEmpty() && System.nanoTime() - deadline < 0) {

@@ -84,6 +84,12 @@ class NtsServerOperationsTest {
             String warned = jntpd.awaitLog("expires on", 10_000);
             assertTrue(warned.contains("nts: the certificate in " + dir.resolve("server.crt") + " expires on"), warned);
             assertTrue(jntpd.jntpc("authdata").contains("EXPIRES SOON"), jntpd.jntpc("authdata"));
+            String expiring = "warning: NTS server certificate " + dir.resolve("server.crt") + " expires on ";
+            for (int i = 0; i < 50 && !jntpd.jntpc("warnings").contains(expiring); i++) {
+                Thread.sleep(100); // listed from the synchronisation loop's first publication
+            }
+            assertTrue(jntpd.jntpc("warnings").matches("(?s).*" + java.util.regex.Pattern.quote(expiring)
+                    + "\\S+Z, in [89]\\.\\d days: replace it .*"), jntpd.jntpc("warnings"));
             NtsProbe early = NtsProbe.keyExchange("127.0.0.1", kePort, List.of(dir.resolve("a.crt")));
             assertEquals(NtsClientCodec.OK, early.exchange("127.0.0.1"));
 

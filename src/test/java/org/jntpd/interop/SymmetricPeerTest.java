@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * 127.0.0.1}, on 127.0.0.2:123) in a namespace, watched on the wire with tshark: every packet between them goes from
  * port 123 to port 123 (RFC 5905 section 9), both send symmetric-active packets, jntpd synchronises to its peer, and
  * chronyd knows jntpd as its peer (a '=' source it reaches, remote port 123). Before jntpd sent from its client port,
- * each side answered the other as a stranger (mode 2 from port 123 to the ephemeral port, four packets a poll).
+ * each side answered the other as a stranger (mode 2 from port 123 to the ephemeral port, four packets a poll). The
+ * same between two jntpd.
  */
 class SymmetricPeerTest {
     private static final Pattern WIRE =
@@ -49,12 +50,7 @@ class SymmetricPeerTest {
         Process tshark = null;
         try (NetNamespace ns = NetNamespace.create()) {
             Path capture = dir.resolve("wire.txt");
-            Path tsharkLog = dir.resolve("tshark.log");
-            List<String> cmd = new ArrayList<>(ns.exec("tshark", "-i", "lo", "-n", "-l", "-f",
-                    "udp and host 127.0.0.2", "-T", "fields", "-e", "ip.src", "-e", "udp.srcport", "-e", "ip.dst",
-                    "-e", "udp.dstport", "-e", "ntp.flags.mode", "-e", "ntp.org", "-e", "ntp.xmt"));
-            tshark = new ProcessBuilder(cmd).redirectOutput(capture.toFile()).redirectError(tsharkLog.toFile()).start();
-            awaitCapturing(tshark, tsharkLog);
+            tshark = capture(ns, dir, capture);
 
             Path run = ChronyCommandDir.create(dir, "run");
             Path socket = run.resolve("chronyd.sock");
@@ -94,15 +90,7 @@ class SymmetricPeerTest {
                 assertTrue(reach(sources) >= 017, "chronyd reaches its peer jntpd ('=' source)" + where);
                 assertTrue(ntpdata.matches("(?s).*Remote port\\s*: 123\\b.*"), where);
                 assertTrue(count(ntpdata, "Total valid RX") >= MIN_PACKETS, where);
-                for (WirePacket p : wire) {
-                    assertEquals(123, p.fromPort(), "from port 123: " + p + where);
-                    assertEquals(123, p.toPort(), "to port 123: " + p + where);
-                    assertTrue(p.mode() == 1 || p.mode() == 2, "symmetric modes only: " + p + where);
-                }
-                assertTrue(sent(wire, "127.0.0.1", 1) >= MIN_PACKETS, "jntpd sent symmetric active" + where);
-                assertTrue(sent(wire, "127.0.0.2", 1) >= MIN_PACKETS, "chronyd sent symmetric active" + where);
-                assertTrue(answered(wire, "127.0.0.1") >= MIN_PACKETS - 1, "jntpd's packets carry chronyd's" + where);
-                assertTrue(answered(wire, "127.0.0.2") >= MIN_PACKETS - 1, "chronyd's packets carry jntpd's" + where);
+                assertSymmetricOnTheWire(wire, where);
             }
         } finally {
             if (tshark != null) {
@@ -113,6 +101,81 @@ class SymmetricPeerTest {
             }
             TestFiles.deleteTree(dir);
         }
+    }
+
+    /**
+     * Two jntpd -x peering with each other: B (127.0.0.2, {@code local stratum 3}) and A (127.0.0.1), each with a
+     * {@code peer} line for the other; on the wire the same as with chronyd, and A synchronises to B.
+     */
+    @Test
+    void twoJntpdPeersShouldTalkFromPort123ToPort123() throws Exception {
+        assumeTrue(NetNamespace.available(), "needs root and ip to make a network namespace (port 123)");
+        assumeTrue(ExternalProgram.find("tshark").isPresent(), "tshark is not installed");
+        Path dir = Files.createTempDirectory("jntpd-peers");
+        Process tshark = null;
+        try (NetNamespace ns = NetNamespace.create()) {
+            Path capture = dir.resolve("wire.txt");
+            tshark = capture(ns, dir, capture);
+            Path dirB = Files.createDirectory(dir.resolve("b"));
+            Path dirA = Files.createDirectory(dir.resolve("a"));
+            String[] prefix = ns.exec().toArray(String[]::new);
+            try (JntpdProcess b = JntpdProcess.builder().commandPrefix(prefix).port(123).bindAddress("127.0.0.2")
+                    .dir(dirB).config("local stratum 3", "peer 127.0.0.1 minpoll 1 maxpoll 1 iburst",
+                            "controlsocket " + dirB.resolve("control.sock")).start();
+                    JntpdProcess a = JntpdProcess.builder().commandPrefix(prefix).port(123).bindAddress("127.0.0.1")
+                            .dir(dirA).config("peer 127.0.0.2 minpoll 1 maxpoll 1 iburst",
+                                    "controlsocket " + dirA.resolve("control.sock")).start()) {
+                long deadline = System.nanoTime() + DEADLINE_NS;
+                List<WirePacket> wire = List.of();
+                while (System.nanoTime() - deadline < 0) {
+                    Thread.sleep(1_000);
+                    wire = parse(capture);
+                    if (a.log().contains("synchronised to") && answered(wire, "127.0.0.1") >= MIN_PACKETS
+                            && answered(wire, "127.0.0.2") >= MIN_PACKETS) {
+                        break;
+                    }
+                }
+                ExternalProgram.kill(tshark);
+                tshark.waitFor();
+                wire = parse(capture);
+                String where = "\n--- wire\n" + String.join("\n", Files.readAllLines(capture)) + "\n--- A\n" + a.log()
+                        + "\n--- B\n" + b.log();
+                assertTrue(a.log().contains("synchronised to 127.0.0.2"), "A follows its peer B" + where);
+                assertSymmetricOnTheWire(wire, where);
+            }
+        } finally {
+            if (tshark != null) {
+                ExternalProgram.kill(tshark);
+            }
+            TestFiles.deleteTree(dir);
+        }
+    }
+
+    /**
+     * Every packet between 127.0.0.1 and 127.0.0.2 goes from port 123 to port 123 in a symmetric mode, and each side
+     * sent symmetric-active packets carrying the other's last transmit time as their origin (an association on both).
+     */
+    private static void assertSymmetricOnTheWire(List<WirePacket> wire, String where) {
+        for (WirePacket p : wire) {
+            assertEquals(123, p.fromPort(), "from port 123: " + p + where);
+            assertEquals(123, p.toPort(), "to port 123: " + p + where);
+            assertTrue(p.mode() == 1 || p.mode() == 2, "symmetric modes only: " + p + where);
+        }
+        assertTrue(sent(wire, "127.0.0.1", 1) >= MIN_PACKETS, "127.0.0.1 sent symmetric active" + where);
+        assertTrue(sent(wire, "127.0.0.2", 1) >= MIN_PACKETS, "127.0.0.2 sent symmetric active" + where);
+        assertTrue(answered(wire, "127.0.0.1") >= MIN_PACKETS - 1, "127.0.0.1's packets carry the other's" + where);
+        assertTrue(answered(wire, "127.0.0.2") >= MIN_PACKETS - 1, "127.0.0.2's packets carry the other's" + where);
+    }
+
+    /** tshark on the namespace's loopback, the packets to and from 127.0.0.2 written to {@code out} as they come. */
+    private static Process capture(NetNamespace ns, Path dir, Path out) throws Exception {
+        Path log = dir.resolve("tshark.log");
+        List<String> cmd = new ArrayList<>(ns.exec("tshark", "-i", "lo", "-n", "-l", "-f",
+                "udp and host 127.0.0.2", "-T", "fields", "-e", "ip.src", "-e", "udp.srcport", "-e", "ip.dst",
+                "-e", "udp.dstport", "-e", "ntp.flags.mode", "-e", "ntp.org", "-e", "ntp.xmt"));
+        Process tshark = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(log.toFile()).start();
+        awaitCapturing(tshark, log);
+        return tshark;
     }
 
     /** Waits (bounded) for tshark to say it captures, so the first packets are seen. */

@@ -126,10 +126,10 @@ class ControlResponderTest {
                 answer(request(ControlMessage.OP_READ_VARIABLES, 4, 99, "")).getFirst());
         assertArrayEquals(hex("16 c1 0005 0400 0063 0000 0000"),
                 answer(request(ControlMessage.OP_READ_STATUS, 5, 99, "")).getFirst());
-        assertArrayEquals(hex("16 ca 0006 0300 0000 0000 0000"),
-                answer(request(ControlMessage.OP_READ_MRU, 6, 0, "nonce=1")).getFirst());
-        assertArrayEquals(hex("16 cc 0007 0300 0000 0000 0000"),
-                answer(request(ControlMessage.OP_REQUEST_NONCE, 7, 0, "")).getFirst());
+        assertEquals(List.of(), answer(request(ControlMessage.OP_READ_MRU, 6, 0, "nonce=1")),
+                "an MRU request without a nonce it was given: nothing, as ntpd");
+        assertArrayEquals(hex("16 cb 0007 0300 0000 0000 0000"),
+                answer(request(ControlMessage.OP_READ_ORDERED_LIST, 7, 0, "")).getFirst());
     }
 
     @Test
@@ -259,6 +259,180 @@ class ControlResponderTest {
                 SNAPSHOT, live)));
         assertEquals(-1, data(answer(r, request(ControlMessage.OP_READ_VARIABLES, 1, 0, ""), SNAPSHOT, live))
                 .indexOf("ss_uptime"));
+    }
+
+    @Test
+    void shouldAnswerClockVariablesOfTheReferenceClockAndBadAssociationWithoutOne() {
+        // no reference clock: cv and cv &1 (an NTP source) are refused as ntpd refuses them
+        assertArrayEquals(hex("16 c4 0001 0400 0000 0000 0000"),
+                answer(request(ControlMessage.OP_READ_CLOCK_VARIABLES, 1, 0, "")).getFirst());
+        assertArrayEquals(hex("16 c4 0002 0400 0001 0000 0000"),
+                answer(request(ControlMessage.OP_READ_CLOCK_VARIABLES, 2, 1, "")).getFirst());
+        List<Variable> clock = List.of(Variable.of("name", "\"SHM\""), Variable.of("poll", "12"),
+                Variable.of("fudgetime1", "0.500"), Variable.of("refid", "GPS0"));
+        List<Association> withClock = new ArrayList<>(SNAPSHOT.associations());
+        withClock.add(new Association(3, ControlStatus.peer(0x90, ControlStatus.SELECT_CANDIDATE, 0, 0),
+                List.of(Variable.of("srcadr", "127.127.0.0")), clock));
+        ControlSnapshot snapshot = new ControlSnapshot(SYSTEM_STATUS, SNAPSHOT.system(), withClock);
+        ControlResponder r = new ControlResponder();
+        for (int id : new int[] {0, 3}) { // without an id: the first reference clock (the system peer is NTP here)
+            List<byte[]> reply = answer(r, request(ControlMessage.OP_READ_CLOCK_VARIABLES, 9, id, ""), snapshot,
+                    List.of());
+            assertEquals(1, reply.size());
+            assertEquals(0x84, reply.getFirst()[1] & 0xFF, "response, no error, opcode 4");
+            assertEquals(0, (reply.getFirst()[4] & 0xFF) << 8 | (reply.getFirst()[5] & 0xFF), "clock status: okay");
+            assertEquals("name=\"SHM\", poll=12, fudgetime1=0.500, refid=GPS0\r\n", data(reply));
+        }
+        assertEquals("refid=GPS0, poll=12\r\n",
+                data(answer(r, request(ControlMessage.OP_READ_CLOCK_VARIABLES, 10, 3, "refid,poll"), snapshot,
+                        List.of())));
+        assertArrayEquals(hex("16 c4 000b 0500 0003 0000 0000"),
+                answer(r, request(ControlMessage.OP_READ_CLOCK_VARIABLES, 11, 3, "nosuch"), snapshot, List.of())
+                        .getFirst());
+    }
+
+    // ------------------------------------------------------------------------------------------------ MRU list
+
+    private static final long CLIENT_HI = 0;
+    private static final long CLIENT_LO = 0x0000_FFFF_C633_0002L; // 198.51.0.2
+    private static final int CLIENT_PORT = 40_000;
+
+    /** {@code n} clients, the oldest first, one a second before now. */
+    private static List<MruEntry> clients(int n) {
+        List<MruEntry> m = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long last = NOW_NTP64 - ((long) (n - i) << 32);
+            m.add(new MruEntry("192.0.2." + (i + 1) + ":" + (50_000 + i), last - (100L << 32), last, 10 + i, 0x23, i));
+        }
+        return m;
+    }
+
+    private List<byte[]> mru(ControlResponder r, String data, List<MruEntry> clients, long hi, long lo, int port) {
+        int length = request(ControlMessage.OP_READ_MRU, 0x77, 0, data);
+        int n = r.answer(rx, 0, length, SNAPSHOT, List.of(), () -> clients, hi, lo, port, nowNs, NOW_NTP64, out,
+                lengths);
+        List<byte[]> fragments = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            fragments.add(out[i].asSlice(0, lengths[i]).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        }
+        return fragments;
+    }
+
+    private String nonce(ControlResponder r, long hi, long lo, int port) {
+        int length = request(ControlMessage.OP_REQUEST_NONCE, 0x55, 0, "");
+        int n = r.answer(rx, 0, length, SNAPSHOT, List.of(), List::of, hi, lo, port, nowNs, NOW_NTP64, out, lengths);
+        assertEquals(1, n);
+        String text = data(List.of(out[0].asSlice(0, lengths[0]).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+        assertTrue(text.matches("nonce=[0-9a-f]{32}\r\n"), text);
+        return text.strip();
+    }
+
+    /** The name=value items of a reply's text. */
+    private static java.util.Map<String, String> items(String text) {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (String item : text.split(",\\s*|\r\n")) {
+            if (!item.isBlank()) {
+                int eq = item.indexOf('=');
+                m.put(item.substring(0, eq).strip(), item.substring(eq + 1));
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void shouldAnswerTheMruListOnlyWithAFreshNonceGivenToTheSameAddressAndPort() {
+        ControlResponder r = new ControlResponder();
+        List<MruEntry> clients = clients(3);
+        String nonce = nonce(r, CLIENT_HI, CLIENT_LO, CLIENT_PORT);
+        List<byte[]> reply = mru(r, nonce + ", frags=32", clients, CLIENT_HI, CLIENT_LO, CLIENT_PORT);
+        assertEquals(1, reply.size());
+        java.util.Map<String, String> m = items(data(reply));
+        assertEquals("192.0.2.1:50000", m.get("addr.0"));
+        assertEquals("192.0.2.3:50002", m.get("addr.2"));
+        assertEquals(Values.timestamp(clients.get(2).lastNtp64()), m.get("last.2"));
+        assertEquals(Values.timestamp(clients.get(0).firstNtp64()), m.get("first.0"));
+        assertEquals("12", m.get("ct.2"));
+        assertEquals("35", m.get("mv.2"));
+        assertEquals(Values.timestamp(NOW_NTP64), m.get("now"), "complete: now=");
+        assertEquals(m.get("last.2"), m.get("last.newest"));
+        assertTrue(m.get("nonce").matches("[0-9a-f]{32}"), "a new nonce for the next request");
+        // the same nonce from another port, another address; altered; no nonce; expired: nothing at all
+        assertEquals(0, mru(r, nonce + ", frags=32", clients, CLIENT_HI, CLIENT_LO, CLIENT_PORT + 1).size());
+        assertEquals(0, mru(r, nonce + ", frags=32", clients, CLIENT_HI, CLIENT_LO + 1, CLIENT_PORT).size());
+        char last = nonce.charAt(nonce.length() - 1);
+        String altered = nonce.substring(0, nonce.length() - 1) + (last == '0' ? '1' : '0');
+        assertEquals(0, mru(r, altered + ", frags=32", clients, CLIENT_HI, CLIENT_LO, CLIENT_PORT).size());
+        assertEquals(0, mru(r, "frags=32", clients, CLIENT_HI, CLIENT_LO, CLIENT_PORT).size());
+        nowNs += Nonces.LIFETIME_NS;
+        assertEquals(0, mru(r, nonce + ", frags=32", clients, CLIENT_HI, CLIENT_LO, CLIENT_PORT).size());
+        assertEquals(5, r.badNonces());
+    }
+
+    @Test
+    void shouldSendWholeEntriesWithinTheFragmentCapAndContinueAfterThePriorEntry() {
+        ControlResponder r = new ControlResponder(1000, 1000);
+        List<MruEntry> clients = clients(40);
+        java.util.Map<String, MruEntry> received = new java.util.LinkedHashMap<>();
+        String nonce = nonce(r, CLIENT_HI, CLIENT_LO, CLIENT_PORT);
+        String priors = "";
+        int rounds = 0;
+        boolean complete = false;
+        while (!complete && rounds++ < 40) {
+            List<byte[]> reply = mru(r, nonce + ", frags=32" + priors, clients, CLIENT_HI, CLIENT_LO, CLIENT_PORT);
+            assertTrue(reply.size() >= 1 && reply.size() <= ControlResponder.MAX_FRAGMENTS, "fragments " + reply.size());
+            for (int f = 0; f < reply.size(); f++) {
+                assertEquals(f < reply.size() - 1, (reply.get(f)[1] & 0x20) != 0, "the More bit");
+                assertTrue(reply.get(f).length <= ControlResponder.FRAGMENT_BYTES);
+            }
+            java.util.Map<String, String> m = items(data(reply));
+            nonce = "nonce=" + m.get("nonce");
+            if (rounds > 1) {
+                assertEquals(priors.substring(priors.indexOf("addr.0=") + 7, priors.indexOf(", last.0")),
+                        m.get("addr.older"), "the prior entry confirmed");
+            }
+            int n = 0;
+            while (m.containsKey("addr." + n)) {
+                assertTrue(m.containsKey("dr." + n), "whole entries only: " + m);
+                n++;
+            }
+            assertTrue(n > 0);
+            for (int i = 0; i < n; i++) {
+                MruEntry e = clients.get(received.size());
+                assertEquals(e.address(), m.get("addr." + i), "oldest first, no gap, no repeat");
+                received.put(e.address(), e);
+            }
+            complete = m.containsKey("now");
+            String newest = m.get("addr." + (n - 1));
+            priors = ", addr.0=" + newest + ", last.0=" + m.get("last." + (n - 1));
+        }
+        assertTrue(complete, "the list ended with now=");
+        assertEquals(40, received.size());
+        assertTrue(rounds > 2, "40 entries do not fit in " + ControlResponder.MAX_FRAGMENTS + " fragments: " + rounds);
+        // frags=1: one fragment, still whole entries
+        List<byte[]> one = mru(r, nonce + ", frags=1", clients, CLIENT_HI, CLIENT_LO, CLIENT_PORT);
+        assertEquals(1, one.size());
+        assertEquals(0, one.getFirst()[1] & 0x20);
+    }
+
+    @Test
+    void shouldRefuseAnMruRequestWithoutALimitOneWhosePriorEntriesAreGoneAndOneFromANomrulistClient() {
+        ControlResponder r = new ControlResponder();
+        List<MruEntry> clients = clients(3);
+        String nonce = nonce(r, CLIENT_HI, CLIENT_LO, CLIENT_PORT);
+        assertArrayEquals(hex("16 ca 0077 0600 0000 0000 0000"),
+                mru(r, nonce, clients, CLIENT_HI, CLIENT_LO, CLIENT_PORT).getFirst(), "BADVALUE: no frags= or limit=");
+        assertArrayEquals(hex("16 ca 0077 0500 0000 0000 0000"),
+                mru(r, nonce + ", frags=32, addr.0=192.0.2.9:1, last.0=" + Values.timestamp(NOW_NTP64), clients,
+                        CLIENT_HI, CLIENT_LO, CLIENT_PORT).getFirst(), "UNKNOWNVAR: ntpq starts over");
+        int length = request(ControlMessage.OP_READ_MRU, 0x78, 0, nonce + ", frags=32");
+        assertEquals(1, r.answer(rx, 0, length, SNAPSHOT, List.of(), null, CLIENT_HI, CLIENT_LO, CLIENT_PORT, nowNs,
+                NOW_NTP64, out, lengths));
+        assertArrayEquals(hex("16 ca 0078 0100 0000 0000 0000"),
+                out[0].asSlice(0, lengths[0]).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), "nomrulist: PERMISSION");
+        java.util.Map<String, String> m = items(data(mru(r, nonce + ", limit=1", clients, CLIENT_HI, CLIENT_LO,
+                CLIENT_PORT)));
+        assertEquals("192.0.2.1:50000", m.get("addr.0"));
+        assertEquals(null, m.get("addr.1"), "limit=1: one entry");
     }
 
     private static String data(List<byte[]> fragments) {

@@ -1,6 +1,7 @@
 package org.jntpd.refclock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -151,6 +152,15 @@ class RefclockAllocationTest {
         }));
         assertEquals(0, a.badChecksums());
         assertAllAccepted(c);
+    }
+
+    @Test
+    void shouldLearnTheNmeaDelayWithoutAllocating() {
+        NmeaOffsetEstimator e = new NmeaOffsetEstimator(S);
+        assertEquals(0, bestAllocation(i -> e.add(143_000_000L + (i * 7919) % 2_000_000 + (i % 13 == 0 ? 300_000_000L : 0))
+                ? 1 : 0));
+        assertTrue(e.converged() && e.estimateNs() >= 143_000_000L && e.estimateNs() < 145_000_000L, e.estimateNs()
+                + " ns: the late ones (+300 ms) left out");
     }
 
     @Test

@@ -30,6 +30,28 @@ class RateLimiterTest {
     }
 
     @Test
+    void shouldListEachClientWithItsLastPortModeVersionFirstLastAndCounts() {
+        RateLimiter rl = new RateLimiter(10, 1, 2, 4, 42); // 1 per 2 s, bursts of 2
+        long other = ClientAddress.mappedLo(0xC000_0202); // 192.0.2.2
+        long t = 1000 * S;
+        rl.check(0, CLIENT, 40_000, 0x23, t, false);
+        rl.check(0, other, 123, 0x1b, t + S, false);
+        rl.check(0, CLIENT, 40_001, 0x23, t + 2 * S, false);
+        int limited = 0;
+        for (int i = 0; i < 10; i++) {
+            limited += rl.check(0, CLIENT, 40_002, 0x23, t + 3 * S, false) == RateLimiter.ALLOW ? 0 : 1;
+        }
+        java.util.Map<Long, String> seen = new java.util.TreeMap<>();
+        int n = rl.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, lim) -> seen.put(lo,
+                port + " " + Integer.toHexString(mv) + " " + (firstNs - t) / S + " " + (lastNs - t) / S + " " + count
+                        + " " + lim));
+        assertEquals(2, n);
+        assertEquals("40002 23 0 3 12 " + limited, seen.get(CLIENT));
+        assertEquals("123 1b 1 1 1 0", seen.get(other));
+        assertTrue(limited > 0, "the burst of 10 at one instant was limited");
+    }
+
+    @Test
     void shouldSendAtMostOneKodPerIntervalWhenAllowed() {
         RateLimiter rl = new RateLimiter(10, 3, 1, 4, 1); // 1 per 8 s
         long t = 5 * S;

@@ -128,9 +128,13 @@ public final class JntpdProcess implements AutoCloseable {
             return this;
         }
 
-        /** An environment variable of the daemon (not the host-clock guard, which is always on). */
+        /**
+         * An environment variable of the daemon (not the host-clock guard, which is always on, nor the virtual clock's
+         * but JNTPD_VIRTUAL_CLOCK_STEP, another program stepping the virtual clock).
+         */
         public Builder env(String name, String value) {
-            if (name.equals(LinuxClock.FORBID_HOST_CLOCK_ENV) || name.startsWith(VIRTUAL_CLOCK_ENV)) {
+            if (name.equals(LinuxClock.FORBID_HOST_CLOCK_ENV)
+                    || name.startsWith(VIRTUAL_CLOCK_ENV) && !name.equals(VIRTUAL_CLOCK_ENV + "_STEP")) {
                 throw new IllegalArgumentException(name + " is the helper's to set (see virtualClock)");
             }
             env.put(name, value);

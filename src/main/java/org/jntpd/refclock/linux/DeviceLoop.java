@@ -35,6 +35,11 @@ abstract class DeviceLoop {
         return device;
     }
 
+    /** The {@code time2} in force (NMEA: configured, saved or learnt); thread-safe. */
+    long time2Ns() {
+        return clock.settings().time2Ns();
+    }
+
     /**
      * Opens and configures the device, registering with {@link #opened} what {@link #close()} must close; throws when
      * it cannot (the runner then closes what was registered).

@@ -138,6 +138,14 @@ public final class RefclockRunner implements Agent, AutoCloseable {
         return clock.settings().refId();
     }
 
+    /**
+     * The {@code time2} in force: the configured one, or for an NMEA clock with {@code time2 auto} the saved or learnt
+     * one ({@code ntpq -c cv} shows it as fudgetime2). Thread-safe.
+     */
+    public long time2Ns() {
+        return loop.time2Ns();
+    }
+
     /** The device as the log names it: a path, "SHM unit 0". */
     public String device() {
         return loop.device();

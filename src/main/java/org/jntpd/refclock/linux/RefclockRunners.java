@@ -111,6 +111,12 @@ public final class RefclockRunners implements AutoCloseable {
 
     /** The driver-specific settings a runner needs, or what is wrong with them. */
     private static String check(RefclockSpec spec) {
+        if (!spec.driver().equals("nmea") && spec.time2Auto()) {
+            return "refclock " + spec.driver() + ": 'time2 auto' learns an NMEA sentence delay (refclock nmea only)";
+        }
+        if (spec.offsetFile() != null && !spec.time2Auto()) {
+            return "refclock " + spec.driver() + ": 'offsetfile' saves a learnt delay: it needs 'time2 auto'";
+        }
         return switch (spec.driver()) {
             case "gpsd" -> "refclock gpsd (NTPsec's GPSD JSON driver) is not supported: use gpsd's shared memory "
                     + "('refclock shm 0') or its chrony socket ('refclock sock /run/chrony.DEVICE.sock')";
@@ -133,7 +139,8 @@ public final class RefclockRunners implements AutoCloseable {
             case "shm" -> new ShmLoop(spec.unit(), ShmSegment.permissionsFor(spec.unit(), spec.mode()), true, c, lock,
                     realtimeNs);
             case "sock" -> new SockLoop(spec.path(), c, lock, realtimeNs);
-            case "nmea" -> new NmeaLoop(pathOr(spec, "/dev/gps"), nmeaBaud(spec), spec.ppsPath(), c, lock, realtimeNs);
+            case "nmea" -> new NmeaLoop(pathOr(spec, "/dev/gps"), nmeaBaud(spec), spec.ppsPath(), c, lock, realtimeNs,
+                    spec.time2Auto(), spec.offsetFile());
             default -> throw new IllegalStateException("checked above: " + spec.driver());
         };
     }

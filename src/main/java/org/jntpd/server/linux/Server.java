@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.IdleStrategy;
 import org.jntpd.base.Log;
@@ -13,7 +12,10 @@ import org.jntpd.config.Config;
 import org.jntpd.config.RestrictRule;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.platform.NativeException;
+import org.jntpd.server.AccessControl;
 import org.jntpd.server.ServerAuth;
+import org.jntpd.server.RateLimiter;
+import org.jntpd.server.Responder;
 import org.jntpd.server.ServerCore;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerCounters.Counter;
@@ -43,7 +45,9 @@ public final class Server implements AutoCloseable {
     private final List<ControlQueue> controlQueues = new ArrayList<>();
     private final List<UdpSocket[]> workerSockets = new ArrayList<>();
     private ControlWorker controlWorker;
-    private Thread controlThread;
+    private LoopRunner controlRunner;
+    private final List<RateLimiter> rateLimiters = new ArrayList<>();
+    private AccessControl access;
 
     private Server(LoopRunner.DeathHandler onDeath) {
         this.onDeath = onDeath;
@@ -111,6 +115,7 @@ public final class Server implements AutoCloseable {
         List<Integer> cpus = serving.cpus().isEmpty() ? List.of(-1) : serving.cpus();
         boolean reusePort = cpus.size() > 1;
         ServerCore core = new ServerCore(serving.rateLimit(), restrictions, auth);
+        access = core.access();
         int port = serving.port();
         int receiveBufferBytes = Integer.getInteger(RECEIVE_BUFFER_PROP_NAME, RECEIVE_BUFFER_DEFAULT);
         for (int w = 0; w < cpus.size(); w++) {
@@ -137,7 +142,11 @@ public final class Server implements AutoCloseable {
             ControlQueue queue = new ControlQueue();
             controlQueues.add(queue);
             workerSockets.add(own);
-            workers.add(new ServerWorker(w, cpus.get(w), serving.idle(), own, core.newResponder(counters), counters, state,
+            Responder responder = core.newResponder(counters);
+            if (responder.limiter() != null) {
+                rateLimiters.add(responder.limiter());
+            }
+            workers.add(new ServerWorker(w, cpus.get(w), serving.idle(), own, responder, counters, state,
                     kernelToServedNs, queue));
         }
     }
@@ -166,17 +175,36 @@ public final class Server implements AutoCloseable {
      * the privilege drop, like {@link #startWorkers}.
      */
     public void startControl(ControlWorker.Answerer answerer) {
-        if (controlThread != null) {
+        if (controlRunner != null) {
             return;
         }
         controlWorker = new ControlWorker(controlQueues, workerSockets, answerer);
-        controlThread = Thread.ofPlatform().name("jntpd-mode6").daemon(true).unstarted(controlWorker);
-        controlThread.start();
+        controlRunner = new LoopRunner("jntpd-mode6", controlWorker, IdleStrategy.park(ControlWorker.IDLE_PARK_NS),
+                LoopRunner.DEFAULT, onDeath);
+        controlRunner.start();
     }
 
-    /** The mode 6 thread, or null when not started. */
+    /** The mode 6 thread's agent, or null when not started. */
     public ControlWorker controlWorker() {
         return controlWorker;
+    }
+
+    /**
+     * The workers' rate limiters, whose tables are the recent-client list (read with
+     * {@link RateLimiter#forEachClient} from another thread); empty when no limiting is configured.
+     */
+    public List<RateLimiter> rateLimiters() {
+        return List.copyOf(rateLimiters);
+    }
+
+    /** The restrict flags of client (hi, lo):port ({@link AccessControl}'s bits; any thread). */
+    public int accessFlags(long hi, long lo, int port) {
+        return access.flags(hi, lo, port);
+    }
+
+    /** The mode 6 thread's loop, or null when not started. */
+    public LoopRunner controlRunner() {
+        return controlRunner;
     }
 
     /** Mode 6 requests dropped before an answer (nobody answering, a full queue), over all workers. */
@@ -225,24 +253,19 @@ public final class Server implements AutoCloseable {
         for (LoopRunner r : runners) {
             r.stop(); // all at once: each takes up to one epoll timeout to notice
         }
-        if (controlWorker != null) {
-            controlWorker.stop();
-            LockSupport.unpark(controlThread);
+        if (controlRunner != null) {
+            controlRunner.stop();
         }
         for (LoopRunner r : runners) {
             r.close();
         }
-        if (controlThread != null) {
-            try {
-                controlThread.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (controlRunner != null) {
+            controlRunner.close();
         }
         for (UdpSocket s : sockets) {
             s.close();
         }
-        if (controlThread == null || !controlThread.isAlive()) {
+        if (controlRunner == null || !controlRunner.thread().isAlive()) {
             controlQueues.forEach(ControlQueue::close);
         }
     }

@@ -52,16 +52,20 @@ class NmeaPtyTest {
         try (Arena arena = Arena.ofConfined(); RealtimeSleeper sleeper = new RealtimeSleeper()) {
             int master = Libc.check(Libc.posixOpenpt(Sys.O_RDWR | Sys.O_NOCTTY | Sys.O_CLOEXEC), "posix_openpt");
             try {
-                Libc.check(Libc.grantpt(master), "grantpt");
-                Libc.check(Libc.unlockpt(master), "unlockpt");
-                MemorySegment name = arena.allocate(128);
-                assertEquals(0, Libc.ptsnameR(master, name, name.byteSize()), "ptsname_r");
-                String slave = name.getString(0);
-                run(master, slave, arena, sleeper);
+                run(master, unlockSlave(master, arena), arena, sleeper);
             } finally {
                 Libc.close(master);
             }
         }
+    }
+
+    /** Grants and unlocks the slave of a pseudo-terminal {@code master}; its path. */
+    static String unlockSlave(int master, Arena arena) {
+        Libc.check(Libc.grantpt(master), "grantpt");
+        Libc.check(Libc.unlockpt(master), "unlockpt");
+        MemorySegment name = arena.allocate(128);
+        Libc.check(Libc.ptsnameR(master, name, name.byteSize()), "ptsname_r");
+        return name.getString(0);
     }
 
     private void run(int master, String slave, Arena arena, RealtimeSleeper sleeper) throws Exception {

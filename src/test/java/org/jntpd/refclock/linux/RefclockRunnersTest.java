@@ -75,6 +75,17 @@ class RefclockRunnersTest {
     }
 
     @Test
+    void shouldRefuseTime2AutoOutsideNmeaAndAnOffsetFileWithoutIt() {
+        ConfigException e = assertThrows(ConfigException.class, () -> create("""
+                refclock shm 0 time2 auto
+                refclock nmea unit 1 offsetfile /tmp/x.offset
+                refclock nmea unit 2 ppspath /dev/pps2 time2 auto offsetfile /tmp/y.offset
+                """));
+        assertEquals(List.of("test.conf:1: refclock shm: 'time2 auto' learns an NMEA sentence delay (refclock nmea only)",
+                "test.conf:2: refclock nmea: 'offsetfile' saves a learnt delay: it needs 'time2 auto'"), e.errors());
+    }
+
+    @Test
     void shouldKeepNtpdsPermissionsOfSharedMemory() {
         assertEquals(0600, ShmSegment.permissionsFor(0, 0));
         assertEquals(0600, ShmSegment.permissionsFor(1, 0));

@@ -9,6 +9,8 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jntpd.base.IdleStrategy;
+import org.jntpd.base.LoopRunner;
 import org.jntpd.config.Config;
 import org.jntpd.io.PacketBatch;
 import org.jntpd.io.UdpSocket;
@@ -42,7 +44,7 @@ class ControlWorkerTest {
                 counters);
         AtomicLong asked = new AtomicLong();
         // Echoes the request's sequence in two fragments of 16 and 12 bytes.
-        ControlWorker.Answerer echo = (request, length, nowNs, out, lengths) -> {
+        ControlWorker.Answerer echo = (request, length, hi, lo, port, nowNs, out, lengths) -> {
             asked.incrementAndGet();
             for (int f = 0; f < FRAGMENTS; f++) {
                 MemorySegment.copy(request, 0, out[f], 0, ControlMessage.HEADER_LENGTH);
@@ -62,7 +64,10 @@ class ControlWorkerTest {
                     java.util.function.LongUnaryOperator.identity(), queue);
             ControlWorker control = new ControlWorker(List.of(queue), List.<UdpSocket[]>of(new UdpSocket[] {serverSocket}),
                     echo);
-            Thread thread = Thread.ofPlatform().name("test-mode6").start(control);
+            LoopRunner runner = new LoopRunner("test-mode6", control, IdleStrategy.park(ControlWorker.IDLE_PARK_NS),
+                    LoopRunner.DEFAULT, (r, cause) -> {});
+            runner.start();
+            Thread thread = runner.thread();
             try {
                 out.address(0, serverSocket.localAddress());
                 out.length(0, ControlMessage.HEADER_LENGTH);
@@ -94,11 +99,114 @@ class ControlWorkerTest {
                 assertEquals(sent, control.answered());
                 assertEquals(0, allocated, "bytes allocated on the serving side for " + measured + " mode 6 requests");
             } finally {
-                control.stop();
-                java.util.concurrent.locks.LockSupport.unpark(thread);
-                thread.join(2_000);
+                runner.close();
             }
         }
+    }
+
+    @Test
+    void shouldDropARequestWhoseAnswerThrowsCountItAndAnswerTheNextOnTheSameLoop() throws Exception {
+        AtomicLong asked = new AtomicLong();
+        ControlWorker.Answerer throwsOnce = (request, length, hi, lo, port, nowNs, out, lengths) -> {
+            if (asked.incrementAndGet() == 1) {
+                throw new IllegalStateException("injected: the first answer fails");
+            }
+            MemorySegment.copy(request, 0, out[0], 0, ControlMessage.HEADER_LENGTH);
+            lengths[0] = ControlMessage.HEADER_LENGTH;
+            return 1;
+        };
+        List<Throwable> deaths = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (UdpSocket serverSocket = UdpSocket.open(LOOPBACK, UdpSocket.Options.DEFAULT);
+                UdpSocket client = UdpSocket.open(LOOPBACK,
+                        UdpSocket.Options.DEFAULT.withTimestamps(UdpSocket.TimestampMode.NONE));
+                PacketBatch in = new PacketBatch(4);
+                ControlQueue queue = new ControlQueue()) {
+            LoopRunner runner = startControl(queue, serverSocket, throwsOnce, (r, cause) -> deaths.add(cause));
+            ControlWorker control = (ControlWorker) runner.agent();
+            try (PacketBatch rx = new PacketBatch(1)) {
+                for (int sequence = 1; sequence <= 3; sequence++) {
+                    request(rx, client.localAddress(), sequence);
+                    offerWhenConsumerIsThere(queue, rx);
+                    int got = receiveOne(client, in, 2_000);
+                    if (sequence == 1) {
+                        assertEquals(0, got, "the failed request is dropped, not answered");
+                    } else {
+                        assertEquals(1, got, "request " + sequence + " answered after the failure");
+                        assertEquals(sequence, new ControlMessage().wrap(in.data(0), 0, in.length(0)).sequence());
+                    }
+                }
+                assertEquals(1, control.failures(), "the failure is counted");
+                for (int i = 0; i < 200 && control.answered() < 2; i++) {
+                    Thread.sleep(10); // counted just after the send: the reply can arrive first
+                }
+                assertEquals(2, control.answered());
+                assertEquals(LoopRunner.State.RUNNING, runner.state());
+                assertTrue(deaths.isEmpty(), "one bad request does not end the loop: " + deaths);
+            } finally {
+                runner.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldEndTheLoopAsDeadThroughTheDeathHandlerWhenAnAnswerThrowsAnError() throws Exception {
+        ControlWorker.Answerer broken = (request, length, hi, lo, port, nowNs, out, lengths) -> {
+            throw new StackOverflowError("injected");
+        };
+        java.util.concurrent.CompletableFuture<Throwable> died = new java.util.concurrent.CompletableFuture<>();
+        try (UdpSocket serverSocket = UdpSocket.open(LOOPBACK, UdpSocket.Options.DEFAULT);
+                UdpSocket client = UdpSocket.open(LOOPBACK,
+                        UdpSocket.Options.DEFAULT.withTimestamps(UdpSocket.TimestampMode.NONE));
+                PacketBatch rx = new PacketBatch(1);
+                ControlQueue queue = new ControlQueue()) {
+            LoopRunner runner = startControl(queue, serverSocket, broken, (r, cause) -> died.complete(cause));
+            try {
+                request(rx, client.localAddress(), 1);
+                offerWhenConsumerIsThere(queue, rx);
+                Throwable cause = died.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(cause instanceof StackOverflowError, "the death handler got " + cause);
+                assertEquals(LoopRunner.State.DEAD, runner.state());
+                runner.thread().join(5_000);
+                assertEquals(false, queue.offer(rx, 0, 0), "a dead mode 6 loop takes no more requests");
+            } finally {
+                runner.close();
+            }
+        }
+    }
+
+    /** The mode 6 loop as the server runs it: one queue and socket, under a LoopRunner with the default policy. */
+    private static LoopRunner startControl(ControlQueue queue, UdpSocket socket, ControlWorker.Answerer answerer,
+            LoopRunner.DeathHandler onDeath) {
+        ControlWorker control = new ControlWorker(List.of(queue), List.<UdpSocket[]>of(new UdpSocket[] {socket}),
+                answerer);
+        LoopRunner runner = new LoopRunner("test-mode6", control, IdleStrategy.park(ControlWorker.IDLE_PARK_NS),
+                LoopRunner.DEFAULT, onDeath);
+        runner.start();
+        return runner;
+    }
+
+    private static void request(PacketBatch rx, InetSocketAddress from, int sequence) {
+        rx.address(0, from);
+        rx.length(0, ControlMessage.HEADER_LENGTH);
+        new ControlMessage().wrap(rx.data(0), 0, ControlMessage.HEADER_LENGTH).leapVersionMode(0, 2, 6)
+                .responseErrorMoreOpcode(ControlMessage.OP_READ_STATUS).sequence(sequence).status(0).associationId(0)
+                .dataOffset(0).count(0);
+    }
+
+    /** Queues the request once the control loop has started taking requests (bounded wait). */
+    private static void offerWhenConsumerIsThere(ControlQueue queue, PacketBatch rx) throws InterruptedException {
+        for (int i = 0; i < 500 && !queue.offer(rx, 0, 0); i++) {
+            Thread.sleep(10);
+        }
+    }
+
+    /** Datagrams received within {@code timeoutMs} (0 or 1 expected). */
+    private static int receiveOne(UdpSocket client, PacketBatch in, int timeoutMs) {
+        int n = 0;
+        if (client.poll(Net.POLLIN, timeoutMs) > 0) {
+            n = Math.max(0, client.receive(in, 1));
+        }
+        return n;
     }
 
     /** Bytes this thread allocated inside the worker's duty cycle (not the test's client around it). */
