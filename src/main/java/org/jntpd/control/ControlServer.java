@@ -14,7 +14,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.jntpd.base.Agent;
 import org.jntpd.base.IdleStrategy;
@@ -22,11 +26,11 @@ import org.jntpd.base.Log;
 import org.jntpd.base.LoopRunner;
 
 /**
- * The local control socket jntpc talks to (chronyc's command socket): a Unix stream socket, one command line per
- * connection, a text answer, close. Read-only commands for anyone who can open the socket, and {@code reload} for its
- * owner and group ({@link PeerCredentials}), which the daemon carries out (nothing here changes it). Runs on its own thread
- * (a {@link LoopRunner}), far from the serving and synchronisation threads, which it only reads through published
- * snapshots.
+ * The local control socket jntpc talks to (chronyc's command socket): a Unix stream socket, one request line per
+ * connection, one JSON reply line, close (the protocol: docs/CONTROL.md; the commands: {@link ControlCommands}). Every
+ * reply, an error's too, carries the protocol's version. Runs on its own thread (a {@link LoopRunner}), far from the
+ * serving and synchronisation threads, which it only reads through published snapshots; the modifying commands are
+ * queued for the synchronisation loop, and only for the socket's owner, its group and root (SO_PEERCRED).
  *
  * <p>One loop serves every connection at once (non-blocking, a selector): a client that connects and sends nothing,
  * or reads nothing, holds only its own connection, which is closed {@value #CONNECTION_DEADLINE_MS} ms after it was
@@ -43,7 +47,6 @@ public final class ControlServer implements Agent, AutoCloseable {
     static final int MAX_CONNECTIONS = 16;
     static final long CONNECTION_DEADLINE_MS = 2_000;
     private static final int SELECT_TIMEOUT_MS = 250;
-    private static final Supplier<String> NO_AUTH = () -> "no authentication configured\n";
     /** st_mode's file type bits and the socket type, sys/stat.h. */
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
@@ -52,14 +55,10 @@ public final class ControlServer implements Agent, AutoCloseable {
     private final ServerSocketChannel channel;
     private final Selector selector;
     private final SelectionKey acceptKey;
-    private final Supplier<DaemonStatus> status;
-    private final Supplier<String> serverStats;
-    private final Supplier<String> authData;
+    private final ControlCommands commands;
     private final ByteBuffer scratch = ByteBuffer.allocate(4096);
     private int connections;
     private long timedOut;
-    /** {@code reload}, the one command that changes the daemon (null: not offered); see {@link #onReload}. */
-    private volatile Supplier<String> reload;
     private volatile LoopRunner runner;
 
     /** One client: its command so far, then its answer, and when it must be done. */
@@ -73,27 +72,19 @@ public final class ControlServer implements Agent, AutoCloseable {
         }
     }
 
-    private ControlServer(Path path, ServerSocketChannel channel, Selector selector, Supplier<DaemonStatus> status,
-            Supplier<String> serverStats, Supplier<String> authData) throws IOException {
+    private ControlServer(Path path, ServerSocketChannel channel, Selector selector, ControlCommands commands)
+            throws IOException {
         this.path = path;
         this.channel = channel;
         this.selector = selector;
-        this.status = status;
-        this.serverStats = serverStats;
-        this.authData = authData;
+        this.commands = commands;
         channel.configureBlocking(false);
         this.acceptKey = channel.register(selector, SelectionKey.OP_ACCEPT);
     }
 
     /** {@link #bind} for the user running now, then {@link #start} with a log-only death handler (tests). */
-    public static ControlServer open(String path, Supplier<DaemonStatus> status, Supplier<String> serverStats) {
-        return open(path, status, serverStats, NO_AUTH);
-    }
-
-    /** As above, with {@code authData} answering {@code authdata} (keys and NTS, client and server side). */
-    public static ControlServer open(String path, Supplier<DaemonStatus> status, Supplier<String> serverStats,
-            Supplier<String> authData) {
-        ControlServer s = bind(path, -1, -1, status, serverStats, authData);
+    public static ControlServer open(String path, ControlCommands commands) {
+        ControlServer s = bind(path, -1, -1, commands);
         if (s != null) {
             s.start((r, cause) -> Log.error("jntpc cannot query this daemon any more: the control loop stopped"));
         }
@@ -108,8 +99,7 @@ public final class ControlServer implements Agent, AutoCloseable {
      *
      * @param uid the user the daemon will run as, -1 = the current one (no change of owner)
      */
-    public static ControlServer bind(String path, int uid, int gid, Supplier<DaemonStatus> status,
-            Supplier<String> serverStats, Supplier<String> authData) {
+    public static ControlServer bind(String path, int uid, int gid, ControlCommands commands) {
         Path p = Path.of(path);
         try {
             Path dir = p.toAbsolutePath().getParent();
@@ -128,7 +118,7 @@ public final class ControlServer implements Agent, AutoCloseable {
                 ch.bind(UnixDomainSocketAddress.of(p));
                 Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-rw----"));
                 chown(p, uid, gid);
-                return new ControlServer(p, ch, Selector.open(), status, serverStats, authData);
+                return new ControlServer(p, ch, Selector.open(), commands);
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;
@@ -246,8 +236,8 @@ public final class ControlServer implements Agent, AutoCloseable {
                 if (command == null) {
                     return; // more to come
                 }
-                String reply = command.equals("reload") ? reload(ch) : answer(command);
-                c.out = ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8));
+                c.out = ByteBuffer.wrap(answer(command, () -> PeerCredentials.refusal(ch, path))
+                        .getBytes(StandardCharsets.UTF_8));
                 key.interestOps(SelectionKey.OP_WRITE);
             }
             ch.write(c.out);
@@ -294,36 +284,95 @@ public final class ControlServer implements Agent, AutoCloseable {
     }
 
     /**
-     * Offers {@code reload} (before {@link #start}): {@code action} reads and applies the configuration and returns the
-     * reply. Only root, the socket's owner and its group may run it ({@link PeerCredentials}). It runs on this thread:
-     * other clients wait for it (about a second at most).
+     * The reply to one request line (for tests too): {@code COMMAND [ARG...]} in words, or a JSON object
+     * {@code {"command": "...", "args": ["..."]}}; one JSON object and a line break, an error reply for anything else.
+     * A modifying command is refused when {@code refusal} says why ({@link PeerCredentials}; null: allowed).
      */
-    public void onReload(Supplier<String> action) {
-        this.reload = action;
-    }
-
-    private String reload(SocketChannel ch) {
-        String refusal = PeerCredentials.refusal(ch, path);
-        if (refusal != null) {
-            Log.notice("control: reload refused: " + refusal);
-            return "error: " + refusal + "\n";
+    String answer(String line, Supplier<String> refusal) {
+        String name = null;
+        try {
+            List<String> words = words(line);
+            name = words.getFirst();
+            ControlCommands.Command c = commands.get(name);
+            if (c == null) {
+                throw new IllegalArgumentException("unknown command '" + name + "' (try help)");
+            }
+            String refused = c.privileged() ? refusal.get() : null;
+            if (refused != null) {
+                Log.notice("control: " + name + " refused: " + refused);
+                throw new IllegalArgumentException(refused);
+            }
+            Map<String, Object> fields = c.handler().run(words.subList(1, words.size()));
+            Map<String, Object> reply = envelope(name, true);
+            reply.putAll(fields);
+            return Json.write(reply) + "\n";
+        } catch (IllegalArgumentException e) {
+            Map<String, Object> reply = envelope(name, false);
+            reply.put("error", e.getMessage());
+            return Json.write(reply) + "\n";
+        } catch (RuntimeException e) { // a bug in a command must not take the control socket down
+            Log.warn("control command " + name + " failed: " + e);
+            Map<String, Object> reply = envelope(name, false);
+            reply.put("error", "internal error: " + e);
+            return Json.write(reply) + "\n";
         }
-        Supplier<String> r = reload;
-        return r == null ? "error: reload is not offered by this daemon\n" : r.get();
     }
 
-    /** The answer to one command (for tests too). */
-    String answer(String command) {
-        DaemonStatus s = status.get();
-        return switch (command) {
-            case "tracking" -> s.trackingText();
-            case "sources" -> s.sourcesText();
-            case "serverstats" -> serverStats.get();
-            case "authdata" -> authData.get();
-            case "warnings" -> s.warningsText();
-            case "help" -> "commands: tracking, sources, serverstats, authdata, reload\n";
-            default -> "error: unknown command '" + command + "' (expected tracking, sources, serverstats, authdata)\n";
-        };
+    private static Map<String, Object> envelope(String command, boolean ok) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", ControlCommands.PROTOCOL_VERSION);
+        m.put("command", command);
+        m.put("ok", ok);
+        return m;
+    }
+
+    /** The request's command and arguments (at least the command), or {@link IllegalArgumentException} saying why not. */
+    static List<String> words(String line) {
+        if (line.isEmpty()) {
+            throw new IllegalArgumentException("empty request (try help)");
+        }
+        if (line.charAt(0) != '{' && line.charAt(0) != '[') { // words; JSON starts with one of these
+            return List.of(line.split("[ \t]+"));
+        }
+        Object v;
+        try {
+            v = Json.parse(line);
+        } catch (Json.ParseException e) {
+            throw new IllegalArgumentException("malformed request: " + e.getMessage());
+        }
+        if (!(v instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException("malformed request: not a JSON object");
+        }
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            switch ((String) e.getKey()) {
+                case "command" -> {
+                    if (!(e.getValue() instanceof String s) || s.isEmpty()) {
+                        throw new IllegalArgumentException("malformed request: \"command\" must be a non-empty string");
+                    }
+                }
+                case "args" -> {
+                    if (!(e.getValue() instanceof List<?> l) || !l.stream().allMatch(String.class::isInstance)) {
+                        throw new IllegalArgumentException("malformed request: \"args\" must be an array of strings");
+                    }
+                }
+                case "version" -> {
+                    if (!(e.getValue() instanceof Long n) || n < 1 || n > ControlCommands.PROTOCOL_VERSION) {
+                        throw new IllegalArgumentException("protocol version " + e.getValue() + " not supported (this "
+                                + "daemon speaks " + ControlCommands.PROTOCOL_VERSION + ")");
+                    }
+                }
+                default -> throw new IllegalArgumentException("malformed request: unknown member \"" + e.getKey() + "\"");
+            }
+        }
+        if (!(m.get("command") instanceof String command)) {
+            throw new IllegalArgumentException("malformed request: no \"command\"");
+        }
+        out.add(command);
+        if (m.get("args") instanceof List<?> args) {
+            args.forEach(a -> out.add((String) a));
+        }
+        return out;
     }
 
     /** Closes the open connections, the socket and its selector; removes the socket file. */

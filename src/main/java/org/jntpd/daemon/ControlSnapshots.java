@@ -24,7 +24,7 @@ import org.jntpd.wire.NtpPacket;
  * Association ids are given in order of first sight (1, 2, ...) and kept while the source lives.
  */
 final class ControlSnapshots {
-    private static final String VERSION = "jntpd " + version();
+    static final String VERSION = "jntpd " + version();
     private static final String PROCESSOR = System.getProperty("os.arch", "unknown");
     private static final String SYSTEM = System.getProperty("os.name", "unknown") + "/"
             + System.getProperty("os.version", "");
@@ -225,7 +225,8 @@ final class ControlSnapshots {
         return v;
     }
 
-    private static InetSocketAddress localAddress(Peer p) {
+    /** The address {@code p}'s requests leave from; null when its socket closed meanwhile (jntpc and ntpq). */
+    static InetSocketAddress localAddress(Peer p) {
         try {
             return p.socket.localAddress();
         } catch (RuntimeException e) {

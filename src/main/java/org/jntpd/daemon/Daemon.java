@@ -13,6 +13,7 @@ import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.ClockPrecision;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigException;
+import org.jntpd.control.ControlCommands;
 import org.jntpd.control.ControlServer;
 import org.jntpd.metrics.MetricsServer;
 import org.jntpd.platform.Clocks;
@@ -232,13 +233,32 @@ public final class Daemon {
             }
         }
         SyncLoop l = loop;
-        ControlServer c = ControlServer.bind(config.files().controlSocket(), uid, gid, l::status,
-                () -> NtpServing.stats(serving), this::authData);
-        if (c != null) {
-            c.onReload(() -> {
+        ControlCommands.Actions loopActions = l.controlActions();
+        ControlCommands.Actions actions = new ControlCommands.Actions() {
+            @Override
+            public int sources(String action, String selector) {
+                return loopActions.sources(action, selector);
+            }
+
+            @Override
+            public void makestep() {
+                loopActions.makestep();
+            }
+
+            @Override
+            public ControlCommands.Reload reload() {
                 Reloader r = reloader;
-                return r == null ? "error: this daemon cannot reload\n" : r.reload("jntpc").text();
-            });
+                if (r == null) {
+                    return new ControlCommands.Reload(false, "this daemon cannot reload");
+                }
+                Reloader.Result result = r.reload("jntpc"); // on the control thread: a second at most
+                return new ControlCommands.Reload(result.applied(), result.text());
+            }
+        };
+        ControlCommands commands = new ControlCommands(new ControlCommands.Sources(l::status,
+                () -> NtpServing.counters(serving), this::authData, this::rtcData, actions, ControlSnapshots.VERSION));
+        ControlServer c = ControlServer.bind(config.files().controlSocket(), uid, gid, commands);
+        if (c != null) {
             teardown.add(c::close);
         }
         return c;
@@ -335,6 +355,26 @@ public final class Daemon {
             b.append("no authentication configured (keys, keyfile, nts)\n");
         }
         return b.toString();
+    }
+
+    /** jntpc rtcdata: the RTC's tracking (chronyc rtcdata), null when no RTC is tracked (docs/CONTROL.md). */
+    private java.util.Map<String, Object> rtcData() {
+        RtcService r = rtc;
+        org.jntpd.rtc.RtcKeeper.Status s = r == null || !r.running() ? null : r.status();
+        if (s == null) {
+            return null;
+        }
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("device", r.devicePath());
+        m.put("valid", s.valid());
+        m.put("ref_time_utc", s.refRtcSeconds() == 0 ? null : java.time.Instant.ofEpochSecond(s.refRtcSeconds()).toString());
+        m.put("samples", s.samples());
+        m.put("fitted_samples", s.fittedSamples());
+        m.put("fast_s", s.fastS());
+        m.put("gain_ppm", s.gainPpm());
+        m.put("residual_rms_s", s.residualRmsS());
+        m.put("mode", s.mode().toLowerCase(java.util.Locale.ROOT));
+        return m;
     }
 
     /** The RTC service (rtcfile, -s): started, and -s done, before any source runs and before the privilege drop. */

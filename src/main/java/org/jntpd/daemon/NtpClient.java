@@ -49,16 +49,24 @@ final class NtpClient implements ClientSockets.Handler {
     /** Polls the associations due at {@code nowNs}; returns when the next one is due (Long.MAX_VALUE: none). */
     long pollDue(long nowNs) {
         List<Peer> peers = sources.peers();
+        boolean polled = false;
         for (int i = 0; i < peers.size(); i++) {
             Peer p = peers.get(i);
             // Also off schedule when a poll could send nothing and now can (NTS-KE done): as chronyd, not a poll later.
-            if (nowNs - p.assoc.nextPollNs() >= 0 || p.auth != null && p.auth.sendNow(nowNs)) {
+            if (!p.offline && (nowNs - p.assoc.nextPollNs() >= 0 || p.auth != null && p.auth.sendNow(nowNs))) {
                 poll(p, nowNs);
+                polled = true;
             }
+        }
+        if (polled) {
+            publisher.refresh(); // reach shifted: jntpc must not show it as it was at the last answer
         }
         long next = Long.MAX_VALUE;
         for (int i = 0; i < peers.size(); i++) {
             Peer p = peers.get(i);
+            if (p.offline) {
+                continue; // not polled until jntpc online
+            }
             next = Math.min(next, p.assoc.nextPollNs());
             if (p.auth != null) {
                 next = Math.min(next, p.auth.recheckNs(nowNs));

@@ -188,20 +188,29 @@ final class NtpServing implements AutoCloseable {
         return Long.toString(total(c));
     }
 
-    /** chronyc-style "serverstats": the server's counters summed over its workers; {@code serving} null: not serving. */
-    static String stats(NtpServing serving) {
+    /**
+     * jntpc serverstats: every server counter summed over the workers (the raw path's included), by its name in
+     * lower case; null when not serving.
+     */
+    static java.util.Map<String, Object> counters(NtpServing serving) {
         if (serving == null) {
-            return "not serving NTP (port 0)\n";
+            return null;
         }
-        StringBuilder b = new StringBuilder();
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
         for (ServerCounters.Counter c : ServerCounters.Counter.values()) {
-            b.append(String.format(Locale.ROOT, "%-22s: %d%n", c.name().toLowerCase(Locale.ROOT).replace('_', ' '),
-                    serving.server.total(c) + (serving.rawPath == null ? 0 : serving.rawPath.total(c))));
+            m.put(c.name().toLowerCase(Locale.ROOT), serving.server.total(c)
+                    + (serving.rawPath == null ? 0 : serving.rawPath.total(c)));
         }
+        java.util.Map<String, Object> raw = null;
         if (serving.rawPath != null) {
-            RawPathService.counterLines(serving.rawPath).forEach(l -> b.append(l).append('\n'));
+            raw = new java.util.LinkedHashMap<>();
+            for (String line : RawPathService.counterLines(serving.rawPath)) {
+                int colon = line.lastIndexOf(':');
+                raw.put(line.substring(0, colon).trim().replace(' ', '_'), Long.parseLong(line.substring(colon + 1).trim()));
+            }
         }
-        return b.toString();
+        m.put("raw_path", raw);
+        return m;
     }
 
     /** Every worker's counters, labelled for the Prometheus exporter; empty when not serving. */

@@ -153,6 +153,24 @@ final class NtpSources implements AutoCloseable {
         return new Change(added, removed, kept);
     }
 
+    /** Server and peer lines without an association yet, and pools still looking up addresses (jntpc activity). */
+    int unresolved() {
+        int n = 0;
+        for (ServerSpec s : configured) {
+            Pool pool = pools.get(s);
+            if (pool != null) {
+                n += pool.lookupPending && pool.inUse.isEmpty() ? 1 : 0;
+                continue;
+            }
+            boolean found = false;
+            for (Peer p : peers) {
+                found |= p.spec == s;
+            }
+            n += found ? 0 : 1;
+        }
+        return n;
+    }
+
     /** How many server, pool and peer lines are configured. */
     int configuredLines() {
         return configured.size();

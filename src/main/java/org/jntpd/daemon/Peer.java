@@ -27,6 +27,8 @@ final class Peer {
     long addrHi;
     long addrLo;
     int txId = -1;
+    /** Taken offline by jntpc offline (loop thread): not polled until jntpc online. */
+    boolean offline;
     long txXmtNtp64;
 
     Peer(ServerSpec spec, InetSocketAddress address, UdpSocket socket, Source source, Association assoc,

@@ -109,12 +109,21 @@ final class StatePublisher {
         snapshots(sync.state(), clock.nowNs());
     }
 
+    /**
+     * Republishes the snapshots of jntpc, ntpq and the metrics without running the synchroniser: after a poll (the
+     * reach register shifted: a source that stopped answering must be seen to) and after a control command changed a
+     * source.
+     */
+    void refresh() {
+        snapshots(sync.state(), clock.nowNs());
+    }
+
     private void snapshots(SystemState s, long nowNs) {
         status = StatusSnapshot.of(sync, s, ntp, refclocks, warnings.list(nowNs), nowNs);
         if (metrics != null) {
             metrics = MetricsSnapshot.of(sync, s, ntp, refclocks, nowNs);
         }
-        control = controlSnapshots.build(sync, s, ntp, refclocks, nowNs);
+        control = controlSnapshots.build(sync, s, ntp, refclocks, nowNs); // ntpq sees the same moment as jntpc
     }
 
     private void publish(long nowNs) {

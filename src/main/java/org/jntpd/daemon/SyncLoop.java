@@ -9,6 +9,9 @@ import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Agent;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.config.Config;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.LongConsumer;
+import org.jntpd.control.ControlCommands;
 import org.jntpd.server.ServerStateSource;
 import org.jntpd.control.DaemonStatus;
 import org.jntpd.io.UdpSocket;
@@ -70,6 +73,8 @@ public final class SyncLoop implements Agent {
     private final NtpClient client;
     private final DriftSaver drift;
     private final Synchroniser sync;
+    /** What jntpc's modifying commands asked for, carried out by the next pass (any thread adds, the loop takes). */
+    private final ConcurrentLinkedQueue<LongConsumer> commands = new ConcurrentLinkedQueue<>();
     /** A reload waiting for the next pass (at most one: a newer one replaces it, since each is a whole configuration). */
     private final AtomicReference<Reconfiguration> reconfiguration = new AtomicReference<>();
     private final OperatorWarnings warnings = new OperatorWarnings();
@@ -188,6 +193,50 @@ public final class SyncLoop implements Agent {
         return ntpSources.authStatus();
     }
 
+    /**
+     * jntpc's modifying commands (online, offline, burst, makestep): queued from the control thread, carried out by
+     * the loop's next pass (within 250 ms) on its own thread.
+     */
+    public ControlCommands.Actions controlActions() {
+        return new ControlCommands.Actions() {
+            @Override
+            public int sources(String action, String selector) {
+                int n = 0;
+                for (DaemonStatus.SourceLine l : status().sources()) {
+                    n += l.ntp() != null && (selector == null || ControlCommands.matches(l, selector)) ? 1 : 0;
+                }
+                commands.add(nowNs -> {
+                    for (Peer p : ntpSources.peers()) {
+                        if (selector == null || names(p, selector)) {
+                            switch (action) {
+                                case "online" -> p.offline = false;
+                                case "offline" -> p.offline = true;
+                                case "burst" -> p.assoc.burstNow(nowNs);
+                                default -> throw new IllegalArgumentException("no source action " + action);
+                            }
+                        }
+                    }
+                    org.jntpd.base.Log.notice("jntpc " + action + (selector == null ? "" : " " + selector));
+                });
+                return n;
+            }
+
+            @Override
+            public void makestep() {
+                commands.add(nowNs -> {
+                    sync.requestStep();
+                    org.jntpd.base.Log.notice("jntpc makestep: the next clock update steps the clock");
+                });
+            }
+        };
+    }
+
+    private static boolean names(Peer p, String selector) {
+        String name = p.source.name();
+        return name.equals(selector) || name.startsWith(selector + " (")
+                || selector.equals(p.target.getAddress().getHostAddress());
+    }
+
     /** The latest snapshot for jntpc (any thread). */
     public DaemonStatus status() {
         return publisher.status();
@@ -232,6 +281,15 @@ public final class SyncLoop implements Agent {
             resyncRequested = false;
             ntpSources.resetSources();
             refclocks.resetSources();
+        }
+        LongConsumer command;
+        boolean commanded = false;
+        while ((command = commands.poll()) != null) {
+            command.accept(nowNs);
+            commanded = true;
+        }
+        if (commanded) {
+            publisher.refresh(); // jntpc shows the change as soon as it asks again
         }
         if (ntpSources.mobiliseResolved(nowNs)) {
             publisher.sourcesChanged(ntpSources.configuredLines()); // jntpc shows a new source before its first sample

@@ -71,6 +71,8 @@ public final class Association implements ClockStepListener {
     private int peerPollLog2;
     private long nextPollNs;
     private int burstRemaining;
+    /** {@link #burstNow} was called: the next poll starts a burst. */
+    private boolean burstRequested;
     private boolean answeredSincePoll = true;
     private boolean answeredSinceRequest = true;
     private int unansweredRequests;
@@ -138,6 +140,19 @@ public final class Association implements ClockStepListener {
         return source;
     }
 
+    /** Whether a burst is under way or asked for (iburst, burst, {@link #burstNow}): jntpc activity. */
+    public boolean inBurst() {
+        return !demobilised && (burstRemaining > 0 || burstRequested);
+    }
+
+    /** jntpc burst (chronyc's): a burst of requests now, then the usual polls. */
+    public void burstNow(long nowNs) {
+        if (!demobilised) {
+            burstRequested = true;
+            nextPollNs = nowNs;
+        }
+    }
+
     /** Local time (ns) at which {@link #poll} is due; Long.MAX_VALUE once demobilised. */
     public long nextPollNs() {
         return demobilised ? Long.MAX_VALUE : nextPollNs;
@@ -159,9 +174,10 @@ public final class Association implements ClockStepListener {
                 return drop;
             }
             boolean reachable = reach != 0;
-            if (reachable ? cfg.burst() : cfg.iburst()) {
+            if (burstRequested || (reachable ? cfg.burst() : cfg.iburst())) {
                 burstRemaining = BURST_COUNT;
             }
+            burstRequested = false;
         }
         if (burstRemaining > 0) {
             burstRemaining--;

@@ -161,6 +161,7 @@ public final class RtcKeeper {
         if (settings.clockControl() && tracker.shouldTrim(settings.autotrimNs(), true)) {
             trim();
         }
+        publishStatus();
         return lastTickNs + tracker.measurementIntervalNs() - NS_PER_S / 2;
     }
 
@@ -248,6 +249,31 @@ public final class RtcKeeper {
             }
             saveFailed = true;
         }
+    }
+
+    /**
+     * What jntpc rtcdata shows (chronyc's rtcdata), as of the last measurement: published by the keeper's thread,
+     * read by any.
+     *
+     * @param refRtcSeconds the RTC reading the estimate refers to, Unix seconds (0: none yet)
+     * @param fastS         RTC minus system clock at that reading (positive: the RTC is ahead)
+     * @param gainPpm       how fast the RTC runs against true time (positive: it gains)
+     * @param residualRmsS  the fit's residual scatter
+     */
+    public record Status(boolean valid, long refRtcSeconds, int samples, int fittedSamples, double fastS,
+            double gainPpm, double residualRmsS, String mode) {}
+
+    private volatile Status status = new Status(false, 0, 0, 0, 0, 0, 0, RtcTracker.Mode.NORMAL.name());
+
+    /** The estimate as of the last measurement (any thread). */
+    public Status status() {
+        return status;
+    }
+
+    private void publishStatus() {
+        RtcCoefficients c = tracker.coefficients();
+        status = new Status(c.valid(), c.refRtcSeconds(), tracker.samples(), tracker.fittedSamples(), c.fastSeconds(),
+                c.gainPpm(), tracker.residualRmsNs() * 1e-9, tracker.mode().name());
     }
 
     /** The fit so far (for the log and tests). */

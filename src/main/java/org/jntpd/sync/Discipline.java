@@ -20,6 +20,9 @@ public final class Discipline {
     /** What an update did. */
     public enum Correction { SLEW, STEP, STEPOUT_WAIT, PANIC }
 
+    /** Set by {@link #requestStep}, cleared by the next update. */
+    private boolean stepRequested;
+
     /** Receives the corrections as they are applied. */
     interface Listener {
         /**
@@ -84,16 +87,23 @@ public final class Discipline {
      * clock, s), {@code freq} the estimated frequency of the sources relative to the clock (offset change per
      * local second; positive = the clock is slow).
      */
+    /** The next update steps the clock by its offset, whatever its size (jntpc makestep, chronyc's makestep). */
+    void requestStep() {
+        stepRequested = true;
+    }
+
     Correction update(long nowNs, double offsetS, double freq) {
         endSlewIfDue(nowNs);
         double absOffsetNs = Math.abs(offsetS) * 1e9;
         boolean first = !updated;
+        boolean forced = stepRequested;
+        stepRequested = false;
         if (cfg.panicThresholdNs() > 0 && absOffsetNs > cfg.panicThresholdNs() && !(first && cfg.panicExemptFirst())) {
             return Correction.PANIC;
         }
         boolean beyondStep = cfg.stepThresholdNs() > 0 && absOffsetNs > cfg.stepThresholdNs();
         boolean mayStep = cfg.stepLimit() < 0 || steps < cfg.stepLimit();
-        if (beyondStep && mayStep && !first) {
+        if (beyondStep && mayStep && !first && !forced) {
             if (!inExcess) {
                 inExcess = true;
                 excessSinceNs = nowNs;
@@ -109,12 +119,12 @@ public final class Discipline {
         double oldInverse = totalInverseRate();
         baseFreqPpm = clamp(freqPpmOf(oldInverse - freq), cfg.maxFrequencyPpm());
         frequencyKnown = true;
-        if (beyondStep && mayStep) {
+        if (forced || beyondStep && mayStep) {
             slewRate = 0;
             setTotal(nowNs, oldInverse);
             long stepNs = Math.round(offsetS * 1e9);
             clock.stepNs(stepNs);
-            steps++;
+            steps += forced ? 0 : 1; // an operator's step does not use up makestep's limit
             listener.onStep(nowNs + stepNs, stepNs);
             return Correction.STEP;
         }

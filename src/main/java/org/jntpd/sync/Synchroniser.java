@@ -298,6 +298,11 @@ public final class Synchroniser {
         return Math.sqrt(systemFrequencyVariance) * 1e6;
     }
 
+    /** The next clock update steps the clock by the whole offset (jntpc makestep; loop thread). */
+    public void requestStep() {
+        discipline.requestStep();
+    }
+
     public Discipline discipline() {
         return discipline;
     }

@@ -16,6 +16,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,22 +24,72 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes the control protocol as a client meets it: any bytes sent on a connection to the {@link ControlServer}'s
- * socket get an answer within seconds that ends in a line break and is bounded in size: the known command's text for
- * a first line that names one ({@code tracking}, {@code sources}, {@code serverstats}, {@code authdata}, {@code help}, {@code reload}), an error naming
- * the command otherwise; and the server answers the next connection (it never dies on a request). The request
- * parsing is private to the server, so the fuzzing goes through a real Unix socket. Seeds: jntpc's commands.
+ * socket get, within seconds, exactly one line that is a JSON object carrying the protocol's version and "ok"
+ * (docs/CONTROL.md): the known reply for a first line that is one of the fixed requests below, an error naming the
+ * command for a word that is no command, an error for a line that starts as JSON and is not a request; and the
+ * server answers the next connection (it never dies on a request). The request parsing is private to the server, so
+ * the fuzzing goes through a real Unix socket. Seeds: jntpc's commands, in words and in JSON.
  */
 class ControlServerFuzzTest {
-    private static final String SERVER_STATS = "received 7\nreplied 7\n";
+    static final Map<String, Object> COUNTERS = new java.util.LinkedHashMap<>(Map.of("received", 7L));
+    /** What the fake daemon's modifying commands were asked (they only count). */
+    static final java.util.concurrent.atomic.AtomicLong ACTIONS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Commands over an empty daemon: fixed replies, and modifying commands that only count. */
+    static ControlCommands commands() {
+        return new ControlCommands(new ControlCommands.Sources(() -> DaemonStatus.EMPTY, () -> COUNTERS,
+                () -> "no authentication configured\n", () -> null, new ControlCommands.Actions() {
+                    @Override
+                    public int sources(String action, String selector) {
+                        ACTIONS.incrementAndGet();
+                        return 0;
+                    }
+
+                    @Override
+                    public void makestep() {
+                        ACTIONS.incrementAndGet();
+                    }
+                }, "jntpd (test)"));
+    }
+
     private static final Map<String, String> KNOWN = Map.of(
-            "tracking", DaemonStatus.EMPTY.trackingText(),
-            "sources", DaemonStatus.EMPTY.sourcesText(),
-            "serverstats", SERVER_STATS,
-            "authdata", "no authentication configured\n",
-            "reload", "error: reload is not offered by this daemon\n", // none given to this server
-            "help", "commands: tracking, sources, serverstats, authdata, reload\n");
+            "tracking", """
+                    {"version":1,"command":"tracking","ok":true,"synchronised":false,"status":"starting",\
+                    "ref_id":"00000000","ref_id_text":"","system_peer":null,"stratum":16,"ref_time_utc":null,\
+                    "ref_age_s":null,"last_offset_s":0.0,"offset_sigma_s":0.0,"frequency_ppm":0.0,\
+                    "frequency_sigma_ppm":0.0,"root_delay_s":0.0,"root_dispersion_s":0.0,"leap":3,\
+                    "leap_status":"not synchronised","precision_log2":0,"snapshot_age_s":null}
+                    """,
+            "sources", """
+                    {"version":1,"command":"sources","ok":true,"sources":[],"snapshot_age_s":null}
+                    """,
+            "{\"command\": \"sources\", \"args\": []}", """
+                    {"version":1,"command":"sources","ok":true,"sources":[],"snapshot_age_s":null}
+                    """,
+            "serverstats", """
+                    {"version":1,"command":"serverstats","ok":true,"serving":true,"received":7}
+                    """,
+            "authdata", """
+                    {"version":1,"command":"authdata","ok":true,"text":"no authentication configured\\n"}
+                    """,
+            "activity", """
+                    {"version":1,"command":"activity","ok":true,"online":0,"offline":0,"burst_online":0,\
+                    "burst_offline":0,"unresolved":0}
+                    """,
+            "tracking now", """
+                    {"version":1,"command":"tracking","ok":false,"error":"takes no arguments (got 'now')"}
+                    """,
+            "ntpdata 192.0.2.1", """
+                    {"version":1,"command":"ntpdata","ok":false,"error":"no NTP source 192.0.2.1"}
+                    """,
+            "reload", """
+                    {"version":1,"command":"reload","ok":false,"error":"reload is not offered by this daemon"}
+                    """,
+            "", """
+                    {"version":1,"command":null,"ok":false,"error":"empty request (try help)"}
+                    """);
     private static final int MAX_ANSWER = 64 * 1024;
-    private static final int MAX_COMMAND = 256;
+    private static final int MAX_COMMAND = ControlServer.MAX_COMMAND_BYTES;
     private static Path dir;
     private static Path socket;
     private static ControlServer server;
@@ -47,7 +98,7 @@ class ControlServerFuzzTest {
     static void start() throws IOException {
         dir = Files.createTempDirectory("jntpd-control-fuzz");
         socket = dir.resolve("c.sock");
-        server = ControlServer.open(socket.toString(), () -> DaemonStatus.EMPTY, () -> SERVER_STATS);
+        server = ControlServer.open(socket.toString(), commands());
         assertNotNull(server, "the control socket opened");
     }
 
@@ -61,18 +112,48 @@ class ControlServerFuzzTest {
     @FuzzTest
     void request(byte[] data) throws IOException {
         String answer = ask(data);
-        assertTrue(answer.endsWith("\n"), "an answer ends its line: " + answer);
-        // The protocol: one command line of at most 256 bytes (what follows them is not read).
+        assertTrue(answer.endsWith("\n") && answer.indexOf('\n') == answer.length() - 1, "one line: " + answer);
+        Map<?, ?> reply = (Map<?, ?>) Json.parse(answer);
+        assertEquals(1L, reply.get("version"), answer);
+        assertTrue(reply.get("ok") instanceof Boolean, answer);
+        assertTrue(reply.get("ok").equals(true) || reply.get("error") instanceof String, answer);
+        // The protocol: one request line of at most 256 bytes (what follows them is not read).
         int newline = indexOf(data, (byte) '\n');
         int end = newline >= 0 && newline < MAX_COMMAND ? newline : Math.min(data.length, MAX_COMMAND);
         String firstLine = new String(data, 0, end, StandardCharsets.UTF_8).trim();
         String known = KNOWN.get(firstLine);
         if (known != null) {
             assertEquals(known, answer, "the answer to " + firstLine);
-        } else {
-            assertTrue(answer.startsWith("error: unknown command"), answer);
+        } else if (!firstLine.isEmpty() && !firstLine.startsWith("{") && !firstLine.startsWith("[")) {
+            String word = firstLine.split("[ \\t]+")[0];
+            assertEquals(word, reply.get("command"), answer);
+            if (ControlCommands.table().stream().noneMatch(c -> c.name().equals(word))) {
+                assertEquals(false, reply.get("ok"), answer);
+                assertTrue(((String) reply.get("error")).startsWith("unknown command '"), answer);
+            }
         }
-        assertEquals(KNOWN.get("help"), ask("help\n".getBytes(StandardCharsets.US_ASCII)), "the server still answers");
+        assertEquals(KNOWN.get(""), ask("\n".getBytes(StandardCharsets.US_ASCII)), "the server still answers");
+    }
+
+    @Test
+    void shouldAnswerEveryFixedRequestAsDocumented() throws IOException {
+        for (Map.Entry<String, String> e : KNOWN.entrySet()) {
+            assertEquals(e.getValue(), ask((e.getKey() + "\n").getBytes(StandardCharsets.UTF_8)), e.getKey());
+        }
+    }
+
+    @Test
+    void shouldRefuseMalformedJsonRequestsWithAnErrorReply() throws IOException {
+        for (String bad : List.of("{", "{\"command\":1}", "{\"command\":\"sources\",\"args\":[1]}", "[\"sources\"]",
+                "{\"command\":\"sources\",\"x\":1}", "{\"args\":[]}", "{\"command\":\"sources\",\"version\":2}",
+                "{" + "[".repeat(200))) {
+            Map<?, ?> reply = (Map<?, ?>) Json.parse(ask((bad + "\n").getBytes(StandardCharsets.UTF_8)));
+            assertEquals(1L, reply.get("version"), bad);
+            assertEquals(false, reply.get("ok"), bad);
+            String error = (String) reply.get("error");
+            assertTrue(error.startsWith("malformed request") || error.startsWith("protocol version 2 not supported"),
+                    bad + ": " + error);
+        }
     }
 
     @Test
@@ -81,7 +162,8 @@ class ControlServerFuzzTest {
         // and closed with the rest unread, so the kernel reset the connection and the client lost the answer.
         byte[] request = new byte[4000];
         java.util.Arrays.fill(request, (byte) 'x');
-        assertTrue(ask(request).startsWith("error: unknown command 'xxxx"));
+        String answer = ask(request);
+        assertTrue(answer.contains("\"error\":\"unknown command 'xxxx"), answer);
     }
 
     private static String ask(byte[] request) throws IOException {

@@ -80,11 +80,15 @@ class OperatorWarningsTest {
 
     @Test
     void shouldShowWarningsInTheStatusSnapshot() {
-        DaemonStatus none = new DaemonStatus(DaemonStatus.EMPTY.tracking(), List.of());
-        assertEquals("no warnings\n", none.warningsText());
-        DaemonStatus some = new DaemonStatus(DaemonStatus.EMPTY.tracking(), List.of(), List.of("a", "b"));
-        assertEquals("warning: a\nwarning: b\n", some.warningsText());
+        DaemonStatus none = DaemonStatus.EMPTY;
+        DaemonStatus some = new DaemonStatus(0, none.tracking(), List.of(), none.activity(), List.of("a", "b"));
         assertEquals(List.of("a", "b"), some.warnings());
+        // jntpc warnings: the control reply's "warnings" (docs/CONTROL.md), empty when all is well
+        for (DaemonStatus s : List.of(none, some)) {
+            org.jntpd.control.ControlCommands c = new org.jntpd.control.ControlCommands(
+                    new org.jntpd.control.ControlCommands.Sources(() -> s, () -> null, () -> "", () -> null, null, "t"));
+            assertEquals(java.util.Map.of("warnings", s.warnings()), c.get("warnings").handler().run(List.of()));
+        }
     }
 
     @Test

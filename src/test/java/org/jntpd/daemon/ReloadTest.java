@@ -179,11 +179,12 @@ class ReloadTest {
                     + "s.sendall((sys.argv[2]+'\\n').encode())\nprint(s.makefile().read(),end='')";
             ExternalProgram.Result r = ExternalProgram.run(Duration.ofSeconds(10), "setpriv", "--reuid=65534",
                     "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script, socket.toString(), "reload");
-            assertTrue(r.output().startsWith("error: permission denied: only root, root and the members of group root"),
-                    r.toString());
+            // the socket speaks JSON (docs/CONTROL.md): the refusal is the error of the reply
+            assertTrue(r.output().startsWith("{\"version\":1,\"command\":\"reload\",\"ok\":false,\"error\":\"permission "
+                    + "denied: only root, root and the members of group root"), r.toString());
             ExternalProgram.Result q = ExternalProgram.run(Duration.ofSeconds(10), "setpriv", "--reuid=65534",
                     "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script, socket.toString(), "tracking");
-            assertTrue(q.output().startsWith("Reference ID"), q.toString());
+            assertTrue(q.output().startsWith("{\"version\":1,\"command\":\"tracking\",\"ok\":true,"), q.toString());
             jntpd.awaitLog("control: reload refused: permission denied", 5_000);
             assertTrue(jntpd.jntpc("reload").startsWith("reload (jntpc): "), "root may");
         }

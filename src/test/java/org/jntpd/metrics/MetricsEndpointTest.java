@@ -10,14 +10,10 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.StandardProtocolFamily;
 import java.net.URI;
-import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,17 +56,9 @@ class MetricsEndpointTest {
         return PrometheusParser.parse(r.body());
     }
 
-    /** One command to the control socket, as jntpc sends it; the whole answer. */
+    /** One command to the control socket: what jntpc prints. */
     private static String control(Path socket, String command) throws IOException {
-        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            c.connect(UnixDomainSocketAddress.of(socket));
-            c.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
-            ByteBuffer b = ByteBuffer.allocate(64 * 1024);
-            while (c.read(b) >= 0 && b.hasRemaining()) {
-                // until the daemon closes
-            }
-            return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
-        }
+        return org.jntpd.cli.Jntpc.request(socket.toString(), command);
     }
 
     /** The offset jntpc's "sources" shows on the line of {@code name}. */

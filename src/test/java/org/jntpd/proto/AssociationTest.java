@@ -333,6 +333,29 @@ class AssociationTest {
     }
 
     @Test
+    void shouldSendABurstAtOnceWhenAskedAndThenPollAsBefore() {
+        Association a = association(AssociationConfig.server().withPoll(6, 6)); // no iburst, no burst
+        long t = T0;
+        assertEquals(Association.SEND, a.poll(t, request, unsynced));
+        a.receive(reply(request, t + 15 * MS, t + 16 * MS), t + 21 * MS);
+        assertTrue(a.nextPollNs() - t > 60 * S, "one request, then 64 s");
+        t += 5 * S;
+        assertFalse(a.inBurst());
+        a.burstNow(t); // jntpc burst
+        assertTrue(a.inBurst(), "jntpc activity counts it in a burst at once");
+        for (int i = 0; i < Association.BURST_COUNT; i++) {
+            assertEquals(t, a.nextPollNs(), "request " + i + " of the burst");
+            assertEquals(Association.SEND, a.poll(t, request, unsynced));
+            a.receive(reply(request, t + 15 * MS, t + 16 * MS), t + 21 * MS);
+            t += 2 * S;
+        }
+        assertEquals(1 + Association.BURST_COUNT, a.source().samples());
+        assertEquals(1 + Association.BURST_COUNT, a.sent());
+        assertFalse(a.inBurst());
+        assertTrue(a.nextPollNs() - (t - 2 * S) > 60 * S, "then the normal poll interval");
+    }
+
+    @Test
     void shouldRandomiseThePollIntervalWithinOneThirtySecond() {
         Association a = association(AssociationConfig.server().withPoll(6, 6));
         long min = Long.MAX_VALUE;

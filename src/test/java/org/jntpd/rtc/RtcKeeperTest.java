@@ -103,6 +103,16 @@ class RtcKeeperTest {
         long rtcNowS = Math.floorDiv(rtc.rtcNs(rtc.now), S);
         assertEquals(rtc.fastNs(), c.predictFastNs(rtcNowS), 50 * US, "the file predicts the RTC's offset now");
         assertEquals(37.0, c.gainPpm(), 0.01);
+        // What jntpc rtcdata shows: the same fit, as published for other threads
+        RtcKeeper.Status st = k.status();
+        assertTrue(st.valid());
+        assertEquals(t.samples(), st.samples());
+        assertEquals(c.refRtcSeconds(), st.refRtcSeconds());
+        assertEquals(t.fastNs() * 1e-9, st.fastS(), 1e-12);
+        assertEquals(c.fastSeconds(), st.fastS(), 1e-6, "the rtcfile holds it to the microsecond");
+        assertEquals(37.0, st.gainPpm(), 0.01);
+        assertEquals(t.residualRmsNs() * 1e-9, st.residualRmsS(), 1e-12);
+        assertEquals("NORMAL", st.mode());
     }
 
     @Test

@@ -54,6 +54,23 @@ class DisciplineTest {
     }
 
     @Test
+    void shouldStepASmallOffsetOnceWhenAStepWasRequested() {
+        VirtualClock c = clock(-5e6); // 5 ms behind: far below the step threshold, so normally slewed
+        Discipline d = new Discipline(c, SyncConfig.defaults(), listener);
+        assertEquals(Discipline.Correction.SLEW, d.update(c.nowNs(), 0.005, 0));
+        advanceToLocal(c, d.nextTimerNs());
+        d.onTimer(c.nowNs());
+        c.advanceTo(c.trueNs() + S);
+        c.stepNs(-3_000_000); // now 3 ms behind again
+        d.requestStep(); // jntpc makestep
+        assertEquals(Discipline.Correction.STEP, d.update(c.nowNs(), 0.003, 0));
+        assertEquals(0, c.offsetNs(), 100, "stepped by exactly the offset");
+        assertTrue(events.contains("step 3000000"), events.toString());
+        c.stepNs(-2_000_000);
+        assertEquals(Discipline.Correction.SLEW, d.update(c.nowNs(), 0.002, 0), "the request is used up");
+    }
+
+    @Test
     void shouldSlewALargeOffsetAtTheMaximumRate() {
         VirtualClock c = clock(-100e6);
         Discipline d = new Discipline(c, SyncConfig.defaults(), listener);

@@ -294,11 +294,8 @@ public final class JntpdProcess implements AutoCloseable {
      */
     public String jntpc(String command) {
         Path socket = dir.resolve("control.sock");
-        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-            c.connect(java.net.UnixDomainSocketAddress.of(socket));
-            c.write(java.nio.ByteBuffer.wrap((command + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-            return new String(java.nio.channels.Channels.newInputStream(c).readAllBytes(),
-                    java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            return org.jntpd.cli.Jntpc.request(socket.toString(), command); // the JSON reply as jntpc prints it
         } catch (IOException e) {
             return "(no answer on " + socket + ": " + e + ")";
         }

@@ -243,6 +243,17 @@ public final class RtcService implements Agent, AutoCloseable {
         return 1;
     }
 
+    /** The RTC's tracking as of its last measurement (any thread); null before the device is open. */
+    public RtcKeeper.Status status() {
+        RtcKeeper k = keeper;
+        return k == null ? null : k.status();
+    }
+
+    /** The RTC device's path. */
+    public String devicePath() {
+        return devicePath;
+    }
+
     /** Saves the rtcfile and closes the device. */
     @Override
     public void onClose() {

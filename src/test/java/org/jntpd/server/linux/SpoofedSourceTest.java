@@ -3,11 +3,6 @@ package org.jntpd.server.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -79,14 +74,6 @@ class SpoofedSourceTest {
     }
 
     private static String query(Path socket, String command) throws Exception {
-        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            c.connect(UnixDomainSocketAddress.of(socket));
-            c.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
-            ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-            while (c.read(buf) >= 0 && buf.hasRemaining()) {
-                // until the daemon closes
-            }
-            return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
-        }
+        return org.jntpd.cli.Jntpc.request(socket.toString(), command); // serverstats as jntpc prints it
     }
 }
