@@ -151,7 +151,9 @@ final class NtpServing implements AutoCloseable {
      * names. Counts jntpd does not keep are left out.
      */
     private List<Variable> liveVariables(long uptimeNs, KernelVariables kernel) {
-        String uptime = Long.toString(uptimeNs / Units.NS_PER_S);
+        // Whole seconds rounded up, at least 1: ntpq's sysstats divides the counts by it (ZeroDivisionError when asked
+        // in the daemon's first second).
+        String uptime = Long.toString(Math.max(1, Math.ceilDiv(uptimeNs, Units.NS_PER_S)));
         List<Variable> v = new ArrayList<>();
         v.add(Variable.unlisted("ss_uptime", uptime));
         v.add(Variable.unlisted("ss_numctlreq", count(Counter.MODE6_RECEIVED)));

@@ -109,9 +109,19 @@ class MetricsEndpointTest {
                     Thread.sleep(250);
                     m = scrape(port);
                 }
-                String tracking = control(socket, "tracking");
-                String sources = control(socket, "sources");
-                Map<String, PrometheusParser.Family> after = scrape(port);
+                // One moment for both views: the frequency moves ppm per update at minpoll -2 early on, so read
+                // tracking, scrape, read tracking again, until nothing was published in between (bounded).
+                String tracking = "";
+                String sources = "";
+                Map<String, PrometheusParser.Family> after = m;
+                for (int attempt = 0; attempt < 20; attempt++) {
+                    tracking = control(socket, "tracking");
+                    sources = control(socket, "sources");
+                    after = scrape(port);
+                    if (tracking.equals(control(socket, "tracking"))) {
+                        break;
+                    }
+                }
 
                 // The system: synchronised to A at stratum 3, as jntpc says, with A at true time.
                 assertEquals(1, PrometheusParser.value(m, "ntp_system_synchronised"), log);
