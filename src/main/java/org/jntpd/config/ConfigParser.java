@@ -125,7 +125,19 @@ public final class ConfigParser {
 
     private void parseText(String name, String text, Path baseDir, int depth) {
         String t = text.startsWith("\uFEFF") ? text.substring(1) : text;
-        parseLines(name, List.of(t.split("\r?\n", -1)), Map.of(), baseDir, depth);
+        parseLines(name, lines(t), Map.of(), baseDir, depth);
+    }
+
+    /** The lines of a text at LF or CR LF, the last one too when empty: {@code split("\\r?\\n", -1)} without a regex. */
+    static List<String> lines(String text) {
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
+            out.add(text.substring(start, i > start && text.charAt(i - 1) == '\r' ? i - 1 : i));
+            start = i + 1;
+        }
+        out.add(text.substring(start));
+        return out;
     }
 
     private void parseLines(String name, List<String> lines, Map<Integer, String> notUtf8, Path baseDir, int depth) {
