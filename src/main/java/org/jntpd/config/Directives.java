@@ -188,8 +188,10 @@ final class Directives {
 
     // ------------------------------------------------------------------------------------------------ reference clocks
 
+    private static final Arg.Int UNIT = Arg.integer("a unit number", 0, 255);
+
     static final Table<RefclockBuilder> REFCLOCK_OPTIONS = new Table.Builder<RefclockBuilder>()
-            .one("unit", NTPSEC, Arg.integer("a unit number", 0, 255), (r, v) -> r.unit = v)
+            .one("unit", NTPSEC, UNIT, (r, v) -> r.unit = v)
             .one("refid", BOTH, Arg.REFID, (r, v) -> r.refId = v)
             .one("stratum", BOTH, STRATUM, (r, v) -> r.stratum = v)
             .one("time1", NTPSEC, OFFSET, (r, v) -> r.offsetNs = v).alias(CHRONY, "offset")
@@ -249,8 +251,9 @@ final class Directives {
         // chrony's form puts the driver parameter right after the name: "refclock SHM 0", "refclock PPS /dev/pps0".
         if (l.hasNext() && REFCLOCK_OPTIONS.find(l.peek()) == null) {
             String param = l.next("");
-            if (param.matches("\\d+")) {
-                r.unit = Integer.parseInt(param);
+            if (!param.isEmpty() && param.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                // the range of NTPsec's "unit N": a longer number was an uncaught NumberFormatException (fuzzing)
+                r.unit = UNIT.parse(param, "refclock " + name);
             } else if (param.startsWith("/")) {
                 r.path = param;
             } else {

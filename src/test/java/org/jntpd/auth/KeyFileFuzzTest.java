@@ -19,7 +19,7 @@ import java.util.Set;
  * else. Accepted keys have IDs in the dialect's range (1-65535 for NTPsec, 1-4294967295 for chrony), each once, a
  * secret that is not empty, CMAC keys of exactly
  * their cipher's length; and written back as a file of that dialect ({@code HEX:} keys) they parse to the same keys
- * with no warning. Seeds: the chrony and NTPsec key files of ../shared/golden/auth.
+ * with no warning; the bytes of every key are in the file, as its characters or as hex digits. Seeds: the chrony and NTPsec key files of ../shared/golden/auth.
  */
 class KeyFileFuzzTest {
     private static final String NAME = "fuzz.keys";
@@ -31,11 +31,11 @@ class KeyFileFuzzTest {
         KeyFile.Dialect guessed = KeyFile.Dialect.detect(lines);
         assertNotNull(guessed);
         for (KeyFile.Dialect dialect : KeyFile.Dialect.values()) {
-            check(lines, dialect);
+            check(text, lines, dialect);
         }
     }
 
-    private static void check(List<String> lines, KeyFile.Dialect dialect) {
+    private static void check(String text, List<String> lines, KeyFile.Dialect dialect) {
         KeyFile.Result result;
         try {
             result = KeyFile.parse(NAME, lines, dialect);
@@ -61,6 +61,7 @@ class KeyFileFuzzTest {
             if (k.type().isCmac()) {
                 assertEquals(k.type().cmacKeyLength, secret.length, "CMAC key length");
             }
+            assertTrue(written(text, secret, k.type().isCmac()), "the key's bytes are in the file, as text or hex: " + k);
         }
         assertTrue(result.warnings().size() <= 2 * lines.size(), "bounded warnings");
         // written back: the same keys, in the same order, with no warning
@@ -79,6 +80,19 @@ class KeyFileFuzzTest {
         } catch (KeyFile.KeyFileException e) {
             throw new AssertionError("keys we accepted, written back, are refused: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether the secret is written in the text: its characters, or its hex digits (any case); a CMAC key NTPsec
+     * zero-padded to its length without its trailing zeros.
+     */
+    private static boolean written(String text, byte[] secret, boolean cmac) {
+        int n = secret.length;
+        while (cmac && n > 0 && secret[n - 1] == 0) {
+            n--;
+        }
+        String chars = new String(secret, 0, n, StandardCharsets.ISO_8859_1);
+        return text.contains(chars) || text.toLowerCase(Locale.ROOT).contains(HexFormat.of().formatHex(secret, 0, n));
     }
 
     private static String ntpsecName(MacType t) {
