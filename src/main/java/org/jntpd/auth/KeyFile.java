@@ -103,7 +103,7 @@ public final class KeyFile {
         if (text.startsWith("HEX:")) {
             secret = hex(id, text.substring(4));
         } else if (text.length() <= NTPSEC_ASCII_MAX) {
-            secret = text.getBytes(StandardCharsets.US_ASCII);
+            secret = ascii(id, text);
         } else {
             String digits = text;
             if (digits.length() > 2 * NTPSEC_MAX_KEY_BYTES) {
@@ -139,8 +139,7 @@ public final class KeyFile {
         if (text.startsWith("HEX:")) {
             secret = hex(id, text.substring(4));
         } else {
-            String ascii = text.startsWith("ASCII:") ? text.substring(6) : text;
-            secret = ascii.getBytes(StandardCharsets.US_ASCII);
+            secret = ascii(id, text.startsWith("ASCII:") ? text.substring(6) : text);
         }
         if (secret.length == 0) {
             throw new IllegalArgumentException("key " + id + " is empty");
@@ -150,6 +149,21 @@ public final class KeyFile {
                     + " bytes, got " + secret.length);
         }
         return new SymmetricKey(id, type, secret);
+    }
+
+    /**
+     * An ASCII key's bytes. A character beyond ASCII is refused: getBytes would make it '?' (a key other than the one
+     * written, and the same for every such character), and the other end takes the file's bytes, so the MACs would
+     * never match, or two keys would be one (found by KeyFileFuzzTest).
+     */
+    private static byte[] ascii(long id, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) > 0x7F) {
+                throw new IllegalArgumentException("key " + id + ": character " + (i + 1)
+                        + " is not ASCII (write the key as HEX:...)");
+            }
+        }
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     private static long id(String word, long max) {

@@ -88,8 +88,11 @@ public final class ConfigParser {
             errors.add(where + "cannot read configuration file " + file + ": " + e.getMessage());
             return;
         }
-        Path dir = file.toAbsolutePath().getParent();
-        String name = file.toString();
+        parseBytes(file.toString(), bytes, file.toAbsolutePath().getParent(), depth);
+    }
+
+    /** Lines at LF or CR LF (a lone CR stays in its line), each decoded as UTF-8; a BOM at the start is skipped. */
+    private void parseBytes(String name, byte[] bytes, Path dir, int depth) {
         List<String> lines = new ArrayList<>();
         Map<Integer, String> notUtf8 = new HashMap<>();
         int start = startsWithBom(bytes) ? 3 : 0;
@@ -123,9 +126,9 @@ public final class ConfigParser {
         return new String(bytes, from, to - from, StandardCharsets.UTF_8);
     }
 
+    /** Text goes the way of a file's bytes: one way to cut and read lines. */
     private void parseText(String name, String text, Path baseDir, int depth) {
-        String t = text.startsWith("\uFEFF") ? text.substring(1) : text;
-        parseLines(name, List.of(t.split("\r?\n", -1)), Map.of(), baseDir, depth);
+        parseBytes(name, text.getBytes(StandardCharsets.UTF_8), baseDir, depth);
     }
 
     private void parseLines(String name, List<String> lines, Map<Integer, String> notUtf8, Path baseDir, int depth) {

@@ -89,10 +89,10 @@ final class Directives {
             return;
         }
         int kePort = 0;
-        java.util.regex.Matcher hostPort = HOST_PORT.matcher(host);
-        if (hostPort.matches()) { // NTPsec: server HOST:PORT nts names the NTS-KE port
-            host = hostPort.group(1);
-            kePort = Arg.integer("a TCP port", 1, 65535).parse(hostPort.group(2), keyword + " HOST:PORT");
+        String[] hostPort = hostPort(host);
+        if (hostPort != null) { // NTPsec: server HOST:PORT nts names the NTS-KE port
+            host = hostPort[0];
+            kePort = Arg.integer("a TCP port", 1, 65535).parse(hostPort[1], keyword + " HOST:PORT");
         }
         ServerBuilder s = new ServerBuilder(kind, family, hostArg(host));
         s.hostKePort = kePort;
@@ -112,9 +112,64 @@ final class Directives {
         b.servers.add(spec);
     }
 
-    /** {@code name:port}, {@code 1.2.3.4:port} or {@code [v6]:port} (an IPv6 literal alone has several colons). */
-    private static final java.util.regex.Pattern HOST_PORT =
-            java.util.regex.Pattern.compile("([^:\\[\\]]+|\\[[^\\]]+\\]):([0-9]+)");
+    /**
+     * {@code name:port}, {@code 1.2.3.4:port} or {@code [v6]:port} (an IPv6 literal alone has several colons) as
+     * {host, port digits}, else null: {@code ([^:\[\]]+|\[[^\]]+\]):([0-9]+)}. The checks of host words are written
+     * out rather than regular expressions ({@code String.matches} compiles its pattern on every call; under the
+     * fuzzer's regex hooks they cost more than the rest of a parse; DirectivesTest keeps them equal).
+     */
+    static String[] hostPort(String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon < 1 || colon == s.length() - 1 || !allIn(s.substring(colon + 1), "0123456789")) {
+            return null;
+        }
+        String host = s.substring(0, colon);
+        boolean bracketed = host.startsWith("[") && host.length() >= 3 && host.indexOf(']') == host.length() - 1;
+        boolean plain = host.indexOf(':') < 0 && host.indexOf('[') < 0 && host.indexOf(']') < 0;
+        return bracketed || plain ? new String[] {host, s.substring(colon + 1)} : null;
+    }
+
+    /** Whether {@code s} is not empty and every character is in {@code chars}. */
+    static boolean allIn(String s, String chars) {
+        for (int i = 0; i < s.length(); i++) {
+            if (chars.indexOf(s.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
+    }
+
+    /** {@code %[A-Za-z0-9_.-]+}: an IPv6 zone after the address. */
+    static boolean isZone(String z) {
+        return z.startsWith("%") && allIn(z.substring(1), WORD_CHARS + ".-");
+    }
+
+    /** {@code [A-Za-z0-9_.:@-]{1,15}}: an interface name (IFNAMSIZ is 16 with its NUL). */
+    static boolean isInterfaceName(String t) {
+        return t.length() <= 15 && allIn(t, WORD_CHARS + ".:@-");
+    }
+
+    private static final String WORD_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
+
+    /**
+     * A DNS name as {@code [A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?}:
+     * labels of letters, digits, '_' and '-' (not first or last), a final dot allowed.
+     */
+    static boolean hostName(String h) {
+        int n = h.endsWith(".") ? h.length() - 1 : h.length();
+        int labelStart = 0;
+        for (int i = 0; i <= n; i++) {
+            if (i == n || h.charAt(i) == '.') {
+                if (i == labelStart || h.charAt(labelStart) == '-' || h.charAt(i - 1) == '-') {
+                    return false;
+                }
+                labelStart = i + 1;
+            } else if (h.charAt(i) != '-' && WORD_CHARS.indexOf(h.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** Whether two lines name the same address and port: the same literal, or the same name of the same family. */
     private static boolean sameSource(ServerSpec a, ServerSpec b) {
@@ -123,14 +178,14 @@ final class Directives {
         }
         String ka = hostKey(a.host());
         String kb = hostKey(b.host());
-        return ka.equals(kb) && (ka.indexOf(':') >= 0 || ka.matches("[0-9.]+") || a.family() == b.family());
+        return ka.equals(kb) && (ka.indexOf(':') >= 0 || allIn(ka, "0123456789.") || a.family() == b.family());
     }
 
     /** A host as compared: an address literal in its canonical form (zone kept), a name in lower case without its final dot. */
     private static String hostKey(String host) {
         int pct = host.indexOf('%');
         String literal = pct >= 0 ? host.substring(0, pct) : host;
-        if (literal.indexOf(':') >= 0 || literal.matches("[0-9.]+")) {
+        if (literal.indexOf(':') >= 0 || allIn(literal, "0123456789.")) {
             return InetAddress.ofLiteral(literal).getHostAddress() + (pct >= 0 ? host.substring(pct) : "");
         }
         String h = host.toLowerCase(Locale.ROOT);
@@ -158,7 +213,7 @@ final class Directives {
                 throw new LineError("expected ']' closing the IPv6 address in '" + ConfigParser.printable(host) + "'");
             }
             String zone = h.substring(close + 1);
-            if (!zone.isEmpty() && !zone.matches("%[A-Za-z0-9_.-]+")) {
+            if (!zone.isEmpty() && !isZone(zone)) {
                 throw new LineError("expected '%interface' after ']' in '" + ConfigParser.printable(host) + "'");
             }
             h = h.substring(1, close);
@@ -169,11 +224,11 @@ final class Directives {
             checkLiteral(h.contains("%") ? h.substring(0, h.indexOf('%')) : h, host);
             return h;
         }
-        if (h.matches("[0-9.]+")) {
+        if (allIn(h, "0123456789.")) {
             checkLiteral(h, host);
             return h;
         }
-        if (h.length() > 253 || !h.matches("[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\\.?")) {
+        if (h.length() > 253 || !hostName(h)) {
             throw new LineError("expected a host name or address, got '" + ConfigParser.printable(host) + "'");
         }
         return h;
@@ -189,8 +244,10 @@ final class Directives {
 
     // ------------------------------------------------------------------------------------------------ reference clocks
 
+    private static final Arg.Int UNIT = Arg.integer("a unit number", 0, 255);
+
     static final Table<RefclockBuilder> REFCLOCK_OPTIONS = new Table.Builder<RefclockBuilder>()
-            .one("unit", NTPSEC, Arg.integer("a unit number", 0, 255), (r, v) -> r.unit = v)
+            .one("unit", NTPSEC, UNIT, (r, v) -> r.unit = v)
             .one("refid", BOTH, Arg.REFID, (r, v) -> r.refId = v)
             .one("stratum", BOTH, STRATUM, (r, v) -> r.stratum = v)
             .one("time1", NTPSEC, OFFSET, (r, v) -> r.offsetNs = v).alias(CHRONY, "offset")
@@ -255,8 +312,9 @@ final class Directives {
         // chrony's form puts the driver parameter right after the name: "refclock SHM 0", "refclock PPS /dev/pps0".
         if (l.hasNext() && REFCLOCK_OPTIONS.find(l.peek()) == null) {
             String param = l.next("");
-            if (param.matches("\\d+")) {
-                r.unit = Integer.parseInt(param);
+            if (!param.isEmpty() && param.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                // the range of NTPsec's "unit N": a longer number was an uncaught NumberFormatException (fuzzing)
+                r.unit = UNIT.parse(param, "refclock " + name);
             } else if (param.startsWith("/")) {
                 r.path = param;
             } else {
@@ -489,7 +547,7 @@ final class Directives {
                 if (literal) {
                     match = Config.InterfaceRule.Match.ADDRESS;
                     value = addr;
-                } else if (slash < 0 && t.matches("[A-Za-z0-9_.:@-]{1,15}")) {
+                } else if (slash < 0 && isInterfaceName(t)) {
                     match = Config.InterfaceRule.Match.NAME;
                     value = t;
                 } else {

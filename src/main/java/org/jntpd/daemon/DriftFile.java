@@ -20,7 +20,7 @@ public final class DriftFile {
     /** Frequencies beyond this are not a drift a clock can have; such a file is corrupt. */
     private static final double MAX_ABS_PPM = 500.0;
     /** One line of two numbers: a larger file is not a drift file (and a FIFO or device is refused unread). */
-    private static final int MAX_BYTES = 4096;
+    static final int MAX_BYTES = 4096;
     /**
      * How fast a saved frequency goes stale, ppm per day: a crystal's temperature and ageing move its frequency by
      * about this much a day, so an old value is worth less than its skew says and a decent new one replaces it.
@@ -39,19 +39,31 @@ public final class DriftFile {
 
     /** Reads {@code file}; a missing, empty or corrupt file gives a null drift and a sentence naming the problem. */
     public static ReadResult read(Path file) {
-        String text;
+        byte[] bytes;
         try {
-            text = new String(TextFile.read(file, MAX_BYTES), StandardCharsets.US_ASCII).trim();
+            bytes = TextFile.read(file, MAX_BYTES);
         } catch (IOException e) {
             if (e.getCause() instanceof NoSuchFileException) {
                 return new ReadResult(null, "drift file " + file + " does not exist yet; starting from 0 ppm");
             }
             return new ReadResult(null, "cannot read drift file " + file + ": " + e.getMessage() + "; starting from 0 ppm");
         }
-        String[] f = text.split("\\s+");
+        return parse(bytes, file);
+    }
+
+    /** The drift in a drift file's bytes ({@link #read} without the file; {@code file} names it in the problem). */
+    static ReadResult parse(byte[] bytes, Path file) {
+        String text = new String(bytes, StandardCharsets.US_ASCII).trim();
+        // the first two words between whitespace (what split("\\s+") gave, without a regular expression)
+        int end0 = wordEnd(text, 0);
+        int start1 = end0;
+        while (start1 < text.length() && isSpace(text.charAt(start1))) {
+            start1++;
+        }
         try {
-            double freq = Double.parseDouble(f[0]);
-            double skew = f.length > 1 ? Double.parseDouble(f[1]) : UNKNOWN_SKEW_PPM;
+            double freq = Double.parseDouble(text.substring(0, end0));
+            double skew = start1 < text.length() ? Double.parseDouble(text.substring(start1, wordEnd(text, start1)))
+                    : UNKNOWN_SKEW_PPM;
             if (!Double.isFinite(freq) || Math.abs(freq) > MAX_ABS_PPM || !Double.isFinite(skew) || skew < 0) {
                 throw new NumberFormatException();
             }
@@ -60,6 +72,19 @@ public final class DriftFile {
             return new ReadResult(null, "drift file " + file + " is corrupt ('" + (text.length() > 40 ? text.substring(0, 40) + "..." : text)
                     + "'; expected a frequency in ppm); ignoring it and starting from 0 ppm");
         }
+    }
+
+    private static int wordEnd(String text, int from) {
+        int i = from;
+        while (i < text.length() && !isSpace(text.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    /** {@code \\s}: space, tab, LF, VT, FF, CR. */
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
     /**

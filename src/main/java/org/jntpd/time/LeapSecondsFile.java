@@ -47,9 +47,9 @@ public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> 
         List<Entry> entries = new ArrayList<>();
         List<Integer> entryLines = new ArrayList<>();
         StringBuilder hashed = new StringBuilder();
-        String[] lines = text.split("\r?\n");
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
+        List<String> lines = lines(text);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
             int lineNo = i + 1;
             if (line.startsWith("#$")) {
                 updated = ntpSeconds(line.substring(2).trim(), lineNo, "#$ (last update)");
@@ -61,7 +61,7 @@ public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> 
                 hash = hashWords(line.substring(2).trim(), lineNo);
             } else if (!line.isBlank() && !line.startsWith("#")) {
                 String data = line.contains("#") ? line.substring(0, line.indexOf('#')) : line;
-                String[] f = data.trim().split("\\s+");
+                String[] f = fields(data);
                 if (f.length < 2) {
                     throw new FormatException(lineNo, "expected NTP seconds and the TAI offset, got '" + line.trim() + "'");
                 }
@@ -112,6 +112,46 @@ public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> 
         return new LeapSecondsFile(updated, expires, List.copyOf(entries));
     }
 
+    /**
+     * The lines of the text, split at LF or CR LF (what {@code split("\\r?\\n")} gives, without a regular expression:
+     * this runs on every line of a file that may be large or hostile).
+     */
+    static List<String> lines(String text) {
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
+            out.add(text.substring(start, i > start && text.charAt(i - 1) == '\r' ? i - 1 : i));
+            start = i + 1;
+        }
+        out.add(text.substring(start));
+        while (out.size() > 1 && out.getLast().isEmpty()) {
+            out.removeLast(); // as split: no trailing empty lines
+        }
+        return out;
+    }
+
+    /** The words of {@code s.trim()} between runs of {@code \\s} (space, tab, LF, VT, FF, CR), as {@code split("\\s+")}. */
+    static String[] fields(String s) {
+        String t = s.trim();
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        while (i < t.length()) {
+            int start = i;
+            while (i < t.length() && !isSpace(t.charAt(i))) {
+                i++;
+            }
+            out.add(t.substring(start, i));
+            while (i < t.length() && isSpace(t.charAt(i))) {
+                i++;
+            }
+        }
+        return out.isEmpty() ? new String[] {""} : out.toArray(new String[0]);
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
+    }
+
     private static long ntpSeconds(String s, int line, String what) throws FormatException {
         try {
             long v = Long.parseLong(s);
@@ -125,7 +165,7 @@ public record LeapSecondsFile(long updatedUnixS, long expiresUnixS, List<Entry> 
     }
 
     private static int[] hashWords(String s, int line) throws FormatException {
-        String[] w = s.split("\\s+");
+        String[] w = fields(s);
         if (w.length != 5) {
             throw new FormatException(line, "expected five hexadecimal words after #h");
         }

@@ -76,4 +76,17 @@ class KeyFileTest {
         SymmetricKey k = KeyFile.parse("k", List.of("1 MD5 topsecret"), Dialect.CHRONY).keys().get(0);
         assertEquals("SymmetricKey[1 MD5 9 bytes]", k.toString());
     }
+
+    /**
+     * Found by KeyFileFuzzTest (crash-84bb56ee...: an aes-128 key "dc0\u00d6\u00dc..."): "cl\u00e9" was read as the bytes of
+     * "cl?" (and "cl\u00e8" too), not the bytes chrony or NTPsec take from the file.
+     */
+    @Test
+    void shouldRefuseAKeyThatIsNotAsciiInsteadOfChangingItsBytes() {
+        for (Dialect dialect : Dialect.values()) {
+            KeyFileException e = assertThrows(KeyFileException.class,
+                    () -> KeyFile.parse("k", List.of("1 MD5 ASCII:ok", "2 MD5 cl\u00e9"), dialect), dialect.name());
+            assertEquals("k:2: key 2: character 3 is not ASCII (write the key as HEX:...)", e.getMessage());
+        }
+    }
 }

@@ -456,4 +456,16 @@ class ConfigParserTest {
                 "test.conf:6: server 2001:db8::1 duplicates the peer line at test.conf:5: this line is ignored"),
                 c.warnings());
     }
+
+    /**
+     * Found by ConfigParserFuzzTest (crash-d324b82b...): chrony's "refclock PPS 44444444444444444444" (the unit as a
+     * parameter) threw NumberFormatException out of the parser, so the daemon died of its configuration file instead
+     * of naming the line. The range is NTPsec's "unit N".
+     */
+    @Test
+    void shouldRefuseARefclockUnitTooLargeWithItsLineInsteadOfANumberFormatException() {
+        assertEquals(List.of("test.conf:2: refclock pps: expected a unit number from 0 to 255, got '44444444444444444444'",
+                        "test.conf:3: refclock SHM: expected a unit number from 0 to 255, got '256'"),
+                errorsOf("server 127.0.0.1\nrefclock pps 44444444444444444444 kernel\nrefclock SHM 256\n"));
+    }
 }

@@ -22,6 +22,16 @@ import java.util.List;
  */
 class LeapSecondsFileFuzzTest {
     private static final long DAY_S = 86_400;
+    // One digest per thread for all runs (getInstance is a provider lookup per call).
+    private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(LeapSecondsFileFuzzTest::sha1);
+
+    private static MessageDigest sha1() {
+        try {
+            return MessageDigest.getInstance("SHA-1");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     @FuzzTest
     void leapSecondsFile(byte[] data) throws Exception {
@@ -83,7 +93,7 @@ class LeapSecondsFileFuzzTest {
     static String withHash(String text) throws NoSuchAlgorithmException {
         StringBuilder hashed = new StringBuilder();
         StringBuilder out = new StringBuilder();
-        for (String line : text.split("\r?\n")) {
+        for (String line : LeapSecondsFile.lines(text)) {
             if (line.startsWith("#h")) {
                 continue;
             }
@@ -91,13 +101,13 @@ class LeapSecondsFileFuzzTest {
             if (line.startsWith("#$") || line.startsWith("#@")) {
                 hashed.append(line.substring(2).trim());
             } else if (!line.isBlank() && !line.startsWith("#")) {
-                String[] f = (line.contains("#") ? line.substring(0, line.indexOf('#')) : line).trim().split("\\s+");
+                String[] f = LeapSecondsFile.fields(line.contains("#") ? line.substring(0, line.indexOf('#')) : line);
                 if (f.length >= 2) {
                     hashed.append(f[0]).append(f[1]);
                 }
             }
         }
-        byte[] d = MessageDigest.getInstance("SHA-1").digest(hashed.toString().getBytes(StandardCharsets.ISO_8859_1));
+        byte[] d = SHA1.get().digest(hashed.toString().getBytes(StandardCharsets.ISO_8859_1));
         String hex = HexFormat.of().formatHex(d);
         out.append("#h\t");
         for (int w = 0; w < 5; w++) {

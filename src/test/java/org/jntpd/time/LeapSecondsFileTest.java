@@ -100,4 +100,19 @@ class LeapSecondsFileTest {
         assertEquals("line " + line + ": TAI-UTC changes by 3 s (a leap second changes it by 1 s)",
                 assertThrows(LeapSecondsFile.FormatException.class, () -> LeapSecondsFile.parse(jump)).getMessage());
     }
+
+    /** The hand-written splitting (no regular expression per line: LeapSecondsFileFuzzTest) cuts as String.split did. */
+    @Test
+    void shouldSplitLinesAndFieldsAsTheRegularExpressionsDid() {
+        for (String text : new String[] {"", "a", "a\n", "a\r\nb\n\n\n", "\r\n\r", "x\r\r\ny\rz", "\n\na\n \n",
+                "#$\t3945196800\n2272060800\t10\t# 1 Jan 1972\r\n"}) {
+            java.util.List<String> expected = java.util.List.of(text.split("\r?\n"));
+            java.util.List<String> lines = LeapSecondsFile.lines(text);
+            assertEquals(expected.isEmpty() ? java.util.List.of("") : expected, lines, "lines of '" + text + "'");
+        }
+        for (String s : new String[] {"", " ", "a", " a b ", "\u0001a\u000B\u000Bb\u001Cc \t", "2272060800\t10\t", "a\fb\rc"}) {
+            assertEquals(java.util.List.of(s.trim().split("\\s+")), java.util.List.of(LeapSecondsFile.fields(s)),
+                    "fields of '" + s + "'");
+        }
+    }
 }

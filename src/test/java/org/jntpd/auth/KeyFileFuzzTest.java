@@ -1,0 +1,105 @@
+package org.jntpd.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Fuzzes the symmetric key file parser ({@link KeyFile#parse}) in both dialects and the dialect guess: any text gives
+ * keys or a {@link KeyFile.KeyFileException} whose every line names {@code file:line} of a line that exists, nothing
+ * else. Accepted keys have IDs in the dialect's range (1-65535 for NTPsec, 1-4294967295 for chrony), each once, a
+ * secret that is not empty, CMAC keys of exactly
+ * their cipher's length; and written back as a file of that dialect ({@code HEX:} keys) they parse to the same keys
+ * with no warning; the bytes of every key are in the file, as its characters or as hex digits. Seeds: the chrony and NTPsec key files of ../shared/golden/auth.
+ */
+class KeyFileFuzzTest {
+    private static final String NAME = "fuzz.keys";
+
+    @FuzzTest
+    void keyFile(byte[] data) {
+        String text = new String(data, 0, Math.min(data.length, 2000), StandardCharsets.ISO_8859_1);
+        List<String> lines = List.of(text.split("\n", -1));
+        KeyFile.Dialect guessed = KeyFile.Dialect.detect(lines);
+        assertNotNull(guessed);
+        for (KeyFile.Dialect dialect : KeyFile.Dialect.values()) {
+            check(text, lines, dialect);
+        }
+    }
+
+    private static void check(String text, List<String> lines, KeyFile.Dialect dialect) {
+        KeyFile.Result result;
+        try {
+            result = KeyFile.parse(NAME, lines, dialect);
+        } catch (KeyFile.KeyFileException e) {
+            String[] errors = e.getMessage().split("\n");
+            assertTrue(errors.length >= 1 && errors.length <= lines.size(), errors.length + " errors");
+            for (String error : errors) {
+                assertTrue(error.startsWith(NAME + ":"), "names the file: " + error);
+                int colon = error.indexOf(':', NAME.length() + 1);
+                assertTrue(colon > 0, "file:line: " + error);
+                int line = Integer.parseInt(error.substring(NAME.length() + 1, colon));
+                assertTrue(line >= 1 && line <= lines.size(), "line " + line + " of " + lines.size());
+            }
+            return;
+        }
+        long maxId = dialect == KeyFile.Dialect.NTPSEC ? 65535 : SymmetricKey.MAX_ID;
+        Set<Long> ids = new HashSet<>();
+        for (SymmetricKey k : result.keys()) {
+            assertTrue(k.id() >= 1 && k.id() <= maxId, "key ID " + k.id());
+            assertTrue(ids.add(k.id()), "key " + k.id() + " once");
+            byte[] secret = k.secret();
+            assertTrue(secret.length >= 1, "a secret");
+            if (k.type().isCmac()) {
+                assertEquals(k.type().cmacKeyLength, secret.length, "CMAC key length");
+            }
+            assertTrue(written(text, secret, k.type().isCmac()), "the key's bytes are in the file, as text or hex: " + k);
+        }
+        assertTrue(result.warnings().size() <= 2 * lines.size(), "bounded warnings");
+        // written back: the same keys, in the same order, with no warning
+        List<String> written = new ArrayList<>();
+        for (SymmetricKey k : result.keys()) {
+            String type = dialect == KeyFile.Dialect.NTPSEC ? ntpsecName(k.type()) : k.type().name();
+            written.add(k.id() + " " + type + " HEX:" + HexFormat.of().formatHex(k.secret()));
+        }
+        try {
+            KeyFile.Result again = KeyFile.parse(NAME, written, dialect);
+            assertEquals(result.keys(), again.keys(), "written back and parsed again");
+            assertEquals(List.of(), again.warnings());
+            if (!written.isEmpty()) {
+                assertEquals(KeyFile.Dialect.CHRONY, KeyFile.Dialect.detect(written), "HEX: keys say chrony (or either)");
+            }
+        } catch (KeyFile.KeyFileException e) {
+            throw new AssertionError("keys we accepted, written back, are refused: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether the secret is written in the text: its characters, or its hex digits (any case); a CMAC key NTPsec
+     * zero-padded to its length without its trailing zeros.
+     */
+    private static boolean written(String text, byte[] secret, boolean cmac) {
+        int n = secret.length;
+        while (cmac && n > 0 && secret[n - 1] == 0) {
+            n--;
+        }
+        String chars = new String(secret, 0, n, StandardCharsets.ISO_8859_1);
+        return text.contains(chars) || text.toLowerCase(Locale.ROOT).contains(HexFormat.of().formatHex(secret, 0, n));
+    }
+
+    private static String ntpsecName(MacType t) {
+        return switch (t) {
+            case AES128 -> "aes-128";
+            case AES256 -> "aes-256";
+            default -> t.name().toLowerCase(Locale.ROOT);
+        };
+    }
+}
