@@ -22,7 +22,8 @@ import org.jntpd.wire.NtpPacket;
  * I/O, reads a clock or allocates per packet.
  *
  * <p>It keeps the reachability register, bursts (iburst/burst), the poll interval between minpoll and maxpoll
- * (from {@link PollPolicy}, randomised by +-1/32, backed off while unanswered and on KoD RATE), and the on-wire
+ * (from {@link PollPolicy}, drawn from [1, 1 + 1/16) of it and, for a client, counted from the reply; backed off while
+ * unanswered and on KoD RATE), and the on-wire
  * protocol: the raw transmit value of the outstanding request and its local send time are kept apart, so a client
  * request can carry a random cookie (chrony's data minimisation) and a later kernel TX timestamp can replace the
  * send time ({@link #transmitted}). Valid replies become {@link Sample}s for the association's {@link Source}.
@@ -85,6 +86,8 @@ public final class Association implements ClockStepListener {
     private boolean awaiting;
     private long xmtNtp64;
     private long xmtLocalNs;
+    /** The local time {@link #poll} wrote the outstanding request at: where its {@link #nextPollNs} was counted from. */
+    private long requestNs;
     private long lastRxTransmitNtp64;
     /**
      * Client interleaved mode (chrony's xleave): the previous exchange, whose server TX time an interleaved reply
@@ -187,6 +190,7 @@ public final class Association implements ClockStepListener {
         }
         answeredSinceRequest = false;
         fillRequest(nowNs, request, sys);
+        requestNs = nowNs;
         // Burst packets 2 s apart, or closer when even minpoll is shorter (chrony: "2 seconds or less").
         long minPollNs = Units.log2ToNs(minPollLog2);
         nextPollNs = burstRemaining > 0 ? nowNs + Math.min(BURST_SPACING_NS, minPollNs) : nowNs + randomisedIntervalNs();
@@ -232,8 +236,9 @@ public final class Association implements ClockStepListener {
             poll = Math.max(minPollLog2, Math.min(poll, peerPollLog2)); // symmetric: the shorter of both
         }
         long base = Units.log2ToNs(poll); // chrony allows down to 1/64 s
-        // +-1/32 so that many clients started together do not stay in step.
-        return base + (long) ((random.nextDouble() - 0.5) * base / 16);
+        // ntpd's law, [1, 1 + 1/16) of the interval: many clients started together do not stay in step, and never
+        // shorter than the interval, so no more requests than chronyd (which waits [1, 1.02) of it).
+        return base + (long) (random.nextDouble() * base / 16);
     }
 
     private void fillRequest(long nowNs, NtpPacket p, SystemState sys) {
@@ -340,6 +345,11 @@ public final class Association implements ClockStepListener {
             }
         }
         awaiting = false;
+        if (client && burstRemaining == 0 && rxNs > requestNs) {
+            // The interval counts from the reply, as chronyd (4.3) counts it: a long round trip lengthens the interval
+            // rather than adding requests (at 1 s polls through 10 ms + Exp(2 ms) each way, chronyd sent 2% fewer).
+            nextPollNs += rxNs - requestNs;
+        }
         // What this exchange leaves for the next interleaved one, and the previous exchange it completes.
         long t1 = xmtLocalNs;
         long t2Ntp64 = receiveNtp64;
@@ -459,6 +469,7 @@ public final class Association implements ClockStepListener {
     @Override
     public void onClockStep(long nowNs, long stepNs) {
         xmtLocalNs += stepNs;
+        requestNs += stepNs;
         // An interleaved exchange spanning a step would mix timescales: start the pairing afresh.
         prevServerRxNtp64 = 0;
         prevRxLocalNs = 0;

@@ -356,20 +356,36 @@ class AssociationTest {
     }
 
     @Test
-    void shouldRandomiseThePollIntervalWithinOneThirtySecond() {
+    void shouldDrawThePollIntervalFromOneToOneAndASixteenthOfIt() {
         Association a = association(AssociationConfig.server().withPoll(6, 6));
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
+        long sum = 0;
         long t = T0;
         for (int i = 0; i < 200; i++) {
             a.poll(t, request, unsynced);
             long interval = a.nextPollNs() - t;
             min = Math.min(min, interval);
             max = Math.max(max, interval);
+            sum += interval;
             t = a.nextPollNs();
         }
-        assertTrue(min >= 62 * S && max <= 66 * S, min + " .. " + max);
+        // Never shorter than 64 s (chronyd waits 64 s to 64 s + 2%, ntpd 64 s to 64 s + 1/16): no more requests.
+        assertTrue(min >= 64 * S && max < 68 * S, min + " .. " + max);
         assertTrue(max - min > 2 * S, "spread: " + (max - min));
+        assertTrue(sum / 200 > 65 * S, "mean " + sum / 200);
+    }
+
+    @Test
+    void shouldCountAClientsPollIntervalFromTheReply() {
+        Association a = association(AssociationConfig.server().withPoll(6, 6));
+        a.poll(T0, request, unsynced);
+        long fromRequest = a.nextPollNs();
+        a.receive(reply(request, T0 + 20 * MS, T0 + 21 * MS), T0 + 41 * MS);
+        assertEquals(PacketVerdict.ACCEPTED, a.lastVerdict());
+        assertEquals(fromRequest + 41 * MS, a.nextPollNs(), "a 41 ms round trip lengthens the interval by 41 ms");
+        a.receive(reply(request, T0 + 20 * MS, T0 + 21 * MS), T0 + 90 * MS);
+        assertEquals(fromRequest + 41 * MS, a.nextPollNs(), "a duplicate moves nothing");
     }
 
     @Test
