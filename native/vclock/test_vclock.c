@@ -729,6 +729,7 @@ static char log_path[256];
 
 static void scenario_log(void)
 {
+    int64_t before_load = host_now(CLOCK_REALTIME);
     load_shim();
     sleep_ns(1600 * MS);
     adj_freq_ppm(-50);
@@ -739,8 +740,12 @@ static void scenario_log(void)
     check(n >= 3 && n <= 5, "%d log lines over 3.4 s", n);
     if (n < 3)
         return;
-    check(llabs(l[0].d - 300 * MS) < US && fabs(l[0].ppm - 50.0) < 1e-6, "first line at load: %lld ns, %.6f ppm",
-            (long long)l[0].d, l[0].ppm);
+    /* 0.3 s plus the 50 ppm gained between the load and the line (written in the constructor: microseconds, unless a
+       busy machine stalls the loading thread): judged against the true time the line itself gives. */
+    int64_t gained_max = (int64_t)((double)(l[0].t - before_load) * 50e-6) + 2;
+    check(l[0].d >= 300 * MS - 2 && l[0].d <= 300 * MS + gained_max && fabs(l[0].ppm - 50.0) < 1e-6,
+            "first line at load: %lld ns, %.6f ppm (at most %lld ns gained since the load)", (long long)l[0].d,
+            l[0].ppm, (long long)gained_max);
     int bad_spacing = 0, bad_d = 0, before = 0, later = 0;
     for (int i = 1; i < n; i++) {
         if (l[i].t % NS > 200 * MS || l[i].t - l[i - 1].t > NS + 200 * MS)

@@ -115,9 +115,10 @@ class ChronyClientTest {
             assertTrue(selected(sources), "source selected ('*')" + where);
             long rx = count(ntpdata, "Total RX");
             assertTrue(rx >= MIN_EXCHANGES, where);
-            // chronyd counts a reply good when it passes all its tests (a wrong interleaved origin fails them); a VM
-            // stall may make a sample fail the delay test now and then.
-            assertTrue(count(ntpdata, "Total good RX") >= rx - Math.max(2, rx / 10),
+            // chronyd counts a reply good when it passes all its tests: a wrong interleaved origin fails them for every
+            // interleaved reply (all but the first), while a stall of a busy machine fails the delay test of a few
+            // (3 of 20 seen at a load of 15 on two cores): at least three in four must pass.
+            assertTrue(4 * count(ntpdata, "Total good RX") >= 3 * rx,
                     "the interleaved replies passed chronyd's tests" + where);
             // The last sample: the true offset (0, same clock) lies within its offset +/- half its delay.
             assertTrue(Math.abs(seconds(ntpdata, "Offset")) <= seconds(ntpdata, "Peer delay") / 2 + MAX_OFFSET_S, where);

@@ -31,7 +31,9 @@ public final class RawAllocationMain {
             long tid = raw.workerThreadIds()[0];
             System.out.println("READY " + raw.describe());
             System.out.flush();
-            long deadline = System.nanoTime() + 90_000_000_000L;
+            // Bounded, and long enough for a sender that a busy machine slows to a few thousand a second (at a load of
+            // 15 on two cores the sender's 30 s gave a window 70,837 of its 100,000 frames).
+            long deadline = System.nanoTime() + 150_000_000_000L;
             while (raw.total(Counter.FRAMES_RECEIVED) < warmup && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
