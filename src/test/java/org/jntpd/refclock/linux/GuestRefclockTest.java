@@ -115,7 +115,10 @@ class GuestRefclockTest {
         long phaseChangeNs = Math.floorMod(fastAfter - fastBefore + S / 2, S) - S / 2;
 
         Map<String, String> track = out.line("rtc_track");
-        assertEquals("6", track.get("samples"), out.toString());
+        // 6 sharp readings are asked for in at most 12 tries; a guest descheduled under load (stress-ng --cpu 2 on 2
+        // cores) spreads its reads wider than 0.5 ms and leaves some out: 3 still fit the gain.
+        int samples = Integer.parseInt(track.get("samples"));
+        assertTrue(samples >= 3 && samples <= 6, "sharp RTC readings " + samples + "\n" + out);
         double gainPpm = Double.parseDouble(track.get("gain_ppm"));
         // -500 / (1 + 500e-6) ppm, plus the guest clock's own error against the host (its TSC rate was measured in
         // 200 ms at boot: a few ppm).
