@@ -42,7 +42,9 @@ class LoadGeneratorTest {
             assertEquals(0, server.unstamped);
             assertEquals(server.replied, s.replies(), "every reply matched its request");
             assertEquals(server.kissed, s.kissOfDeath());
-            assertEquals(server.received / 10, server.dropped, "one in ten dropped");
+            // Requests 0..n-1 arrive; those with n % 10 == 3 are dropped: (n + 6) / 10 of them (a busy machine may
+            // leave n short of a multiple of ten).
+            assertEquals((server.received + 6) / 10, server.dropped, "one in ten dropped");
             assertEquals(100.0 * (server.dropped + server.kissed) / s.sent(), s.lossPercent(), 1e-9);
             assertEquals(0, r.unmatched() + r.duplicates() + r.malformed());
             assertEquals(0, s.userT1(), "every T1 is a kernel TX stamp");
