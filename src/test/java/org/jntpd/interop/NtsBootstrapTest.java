@@ -172,7 +172,11 @@ class NtsBootstrapTest {
                 "nocerttimecheck 1")) {
             Supplier<String> where = where(jntpd);
             String over = jntpd.awaitLog("NTS bootstrap over", 60_000);
-            assertTrue(over.contains("2 NTS sessions accepted with unchecked dates re-verified, 1 dropped"), over + where.get());
+            // The expired server's NTS-KE may finish before the bootstrap ends (re-verified then: 1 dropped) or after
+            // it (then dropped as it arrives, the log line asserted below): both are right.
+            assertTrue(over.contains("2 NTS sessions accepted with unchecked dates re-verified, 1 dropped")
+                    || over.contains("2 NTS sessions accepted with unchecked dates re-verified, 0 dropped"),
+                    over + where.get());
             String[] seen = await(jntpd, 20, (tracking, auth) -> tracking.contains("NTS: verified")
                     && JntpdAuthClientTest.authenticated("127.0.0.1", auth) > 0);
             String log = jntpd.log();
