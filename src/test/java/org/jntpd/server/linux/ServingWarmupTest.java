@@ -1,0 +1,56 @@
+package org.jntpd.server.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.List;
+import java.util.function.LongUnaryOperator;
+import org.jntpd.config.Config;
+import org.jntpd.server.ServerCounters.Counter;
+import org.jntpd.server.ServerState;
+import org.jntpd.testing.JntpdProcess;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The serving warm-up: real exchanges through a real {@link ServerWorker} of the configured kind on its own loopback
+ * sockets, none of them counted by the server that starts after it; and in the daemon (the launcher's flags), the
+ * packet path compiled before any client asked.
+ */
+class ServingWarmupTest {
+    private static final String SEND_PATH_COMPILED = "org.jntpd.server.linux.ServerWorker::sendReplies";
+
+    @Test
+    void shouldAnswerEveryWarmUpRequestThroughAWorkerOfEitherIdleKind() {
+        assertEquals(60, ServingWarmup.run(Config.Serving.Idle.BLOCK, 60));
+        assertEquals(60, ServingWarmup.run(Config.Serving.Idle.BUSY_POLL, 60));
+        assertEquals(0, ServingWarmup.run(Config.Serving.Idle.BLOCK, 0));
+    }
+
+    @Test
+    void shouldLeaveTheRealServersCountersUntouched() {
+        Config.Serving serving = new Config.Serving(0, List.of("127.0.0.1"), 1, false, List.of(),
+                Config.Serving.Idle.BLOCK, Config.RateLimit.DEFAULT);
+        ServerState state = ServerState.unsynchronised(-20);
+        try (Server server = Server.open(serving, List.of(), () -> state, LongUnaryOperator.identity())) {
+            assertEquals(0, server.total(Counter.RECEIVED));
+            assertEquals(0, server.total(Counter.REPLIED));
+        }
+    }
+
+    /**
+     * The daemon with the launcher's flags compiles the send path during the warm-up, before any request came; with
+     * the warm-up off, the same daemon still runs it in the interpreter after the same wait (the control).
+     */
+    @Test
+    void shouldHaveTheDaemonsSendPathCompiledBeforeAnyClientAsks() throws Exception {
+        try (JntpdProcess jntpd = JntpdProcess.builder().bindAddress("127.0.0.1").config("local stratum 1")
+                .javaOptions("-XX:+PrintCompilation").start()) {
+            jntpd.awaitLog(SEND_PATH_COMPILED, 60_000);
+        }
+        try (JntpdProcess jntpd = JntpdProcess.builder().bindAddress("127.0.0.1").config("local stratum 1")
+                .javaOptions("-XX:+PrintCompilation", "-D" + ServingWarmup.EXCHANGES_PROP_NAME + "=0").start()) {
+            Thread.sleep(3_000);
+            assertFalse(jntpd.log().contains(SEND_PATH_COMPILED), "compiled without a warm-up: the control proves nothing");
+        }
+    }
+}
