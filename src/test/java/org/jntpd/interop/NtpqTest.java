@@ -75,7 +75,7 @@ class NtpqTest {
         }
     }
 
-    private static Process chronyd(NetNamespace ns, Path dir, String address, int port, int stratum) throws IOException {
+    static Process chronyd(NetNamespace ns, Path dir, String address, int port, int stratum) throws IOException {
         Path conf = dir.resolve("chronyd-" + port + ".conf");
         Files.write(conf, List.of("local stratum " + stratum, "allow 127.0.0.0/8", "port " + port,
                 "bindaddress " + address, "pidfile " + dir.resolve("chronyd-" + port + ".pid"), "cmdport 0",
