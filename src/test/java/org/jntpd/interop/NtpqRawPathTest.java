@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.jntpd.testing.ChronyServer;
 import org.jntpd.testing.ExternalProgram;
 import org.jntpd.testing.JntpdProcess;
 import org.jntpd.testing.Ntpsec;
@@ -51,8 +50,7 @@ class NtpqRawPathTest {
     @Test
     void ntpqShouldBeAnsweredThroughTheRawPathAndOnlyToThoseAllowed() throws Exception {
         assumeTrue(VethNamespaces.available(), "namespaces and XDP need root and iproute2");
-        assumeTrue(ChronyServer.program().isPresent(), "chronyd is not installed");
-        Ntpsec.root(); // skips when NTPsec cannot be had
+        NtpqTest.assumeChronydAndNtpsec();
         Path dir = Files.createTempDirectory("jntpd-ntpq-raw");
         Process chronyd = null;
         try (VethNamespaces net = VethNamespaces.create()) {
