@@ -61,8 +61,12 @@ final class NtpServing implements AutoCloseable {
             ServerAuth auth, LoopRunner.DeathHandler onDeath) {
         Server server = Server.open(config.serving(), config.restrictions(), state, kernelToClockNs, auth, onDeath,
                 hasPeers(config));
-        return new NtpServing(server, RawPathService.open(RawPathService.fromProperty(), config, state::current,
-                kernelToClockNs, auth, Log::warn), onDeath);
+        RawPath raw = RawPathService.open(RawPathService.fromProperty(), config, state::current, kernelToClockNs,
+                auth, Log::warn);
+        if (raw != null) {
+            raw.handControlTo(server::newControlQueue); // ntpq through the raw path: the same mode 6 thread answers
+        }
+        return new NtpServing(server, raw, onDeath);
     }
 
     /** Whether {@code config} has symmetric peers, whose sockets share the server's port (ClientSockets.peerSocket). */

@@ -425,6 +425,24 @@ public final class PacketBatch implements AutoCloseable {
         localFamily[slot] = Net.AF_UNSPEC;
     }
 
+    /**
+     * Makes a send of the slot leave from IPv4 address {@code ipv4} (IP_PKTINFO), as {@link #copyAddress} does for a
+     * received request; for a request that came in elsewhere (the raw path). Set the peer first: it clears this.
+     */
+    public void localIpv4(int slot, int ipv4) {
+        localFamily[slot] = Net.AF_INET;
+        localIpv4[slot] = ipv4;
+        localIfIndex[slot] = 0;
+    }
+
+    /** {@link #localIpv4(int, int)} for IPv6 (IPV6_PKTINFO): the address as two big-endian longs, its interface. */
+    public void localIpv6(int slot, long high, long low, int ifIndex) {
+        localFamily[slot] = Net.AF_INET6;
+        localHigh[slot] = high;
+        localLow[slot] = low;
+        localIfIndex[slot] = ifIndex;
+    }
+
     /** Sets the destination from a Java address (setup code: allocates). */
     public void address(int slot, InetSocketAddress to) {
         addressLength[slot] = SocketAddresses.write(address[slot], to);

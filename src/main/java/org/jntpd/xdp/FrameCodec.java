@@ -44,6 +44,9 @@ public final class FrameCodec {
     public long clientHi;
     public long clientLo;
     public int clientPort;
+    /** The address the request was sent to (the server's), in the clientHi/clientLo form. */
+    public long serverHi;
+    public long serverLo;
     public int serverPort;
 
     /** Checks the frame of {@code length} bytes at {@code frame} and fills the fields above; returns OK or a reason. */
@@ -112,6 +115,8 @@ public final class FrameCodec {
         payloadLength = udpLength - UDP_HLEN;
         clientHi = 0;
         clientLo = 0x0000_FFFF_0000_0000L | ((long) u32(s, ip + 12) & 0xFFFF_FFFFL);
+        serverHi = 0;
+        serverLo = 0x0000_FFFF_0000_0000L | ((long) u32(s, ip + 16) & 0xFFFF_FFFFL);
         clientPort = u16(s, udp);
         serverPort = u16(s, udp + 2);
         return OK;
@@ -148,6 +153,8 @@ public final class FrameCodec {
         payloadLength = udpLength - UDP_HLEN;
         clientHi = s.get(U64, ip + 8);
         clientLo = s.get(U64, ip + 16);
+        serverHi = s.get(U64, ip + 24);
+        serverLo = s.get(U64, ip + 32);
         clientPort = u16(s, udp);
         serverPort = u16(s, udp + 2);
         return OK;

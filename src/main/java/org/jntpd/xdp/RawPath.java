@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongUnaryOperator;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.jntpd.base.IdleStrategy;
 import org.jntpd.base.Log;
@@ -20,6 +21,7 @@ import org.jntpd.platform.Errno;
 import org.jntpd.platform.NativeException;
 import org.jntpd.platform.Netlink;
 import org.jntpd.platform.Xdp;
+import org.jntpd.server.ControlHandoff;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerStateSource;
@@ -180,6 +182,19 @@ public final class RawPath implements AutoCloseable {
             return q.isEmpty() ? List.of(0) : q;
         } catch (IOException | NumberFormatException e) {
             return List.of(0);
+        }
+    }
+
+    /**
+     * Mode 6 (ntpq) requests go to a handoff per queue worker ({@code perWorker} is asked once per worker: a handoff
+     * has one producer); call before {@link #startWorkers()}. Without it they are counted and dropped.
+     */
+    public void handControlTo(Supplier<? extends ControlHandoff> perWorker) {
+        if (!runners.isEmpty()) {
+            throw new IllegalStateException("the raw path workers have started");
+        }
+        for (RawWorker w : workers) {
+            w.control(perWorker.get());
         }
     }
 

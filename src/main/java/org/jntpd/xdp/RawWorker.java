@@ -15,6 +15,7 @@ import org.jntpd.platform.Net;
 import org.jntpd.platform.PollFd;
 import org.jntpd.platform.ThreadAffinity;
 import org.jntpd.platform.Xdp;
+import org.jntpd.server.ControlHandoff;
 import org.jntpd.server.ServerState;
 import org.jntpd.time.NtpTimestamp;
 import org.jntpd.xdp.RawCounters.Counter;
@@ -27,7 +28,8 @@ import org.jntpd.xdp.SteeringProgram.StampPlacement;
  * ({@link FrameCodec}), copy the NTP payload aside (the responder reads the request while it writes the reply) and let
  * the serving logic answer into the same frame, turn the headers around; then read the clock once, stamp T3 into the
  * basic replies, checksum, put them on the TX ring and kick the kernel. Frames not answered go straight back to the
- * fill ring. Idle: poll(2) on the socket (or spin, when busy-polling).
+ * fill ring; a mode 6 (ntpq) request is first copied to the {@link ControlHandoff} (the mode 6 thread, which answers
+ * through the kernel's socket). Idle: poll(2) on the socket (or spin, when busy-polling).
  *
  * <p>Nothing here allocates, logs or locks per packet; drops are counted by reason.
  */
@@ -62,6 +64,7 @@ public final class RawWorker implements Agent {
     private final boolean[] replyStamp = new boolean[BATCH];
     private final long[] replyKey = new long[BATCH];
     private final long[] replyRxNs = new long[BATCH]; // each reply's receive stamp, for the latency histogram
+    private ControlHandoff control; // where mode 6 requests go (set before the thread starts), or null: counted only
 
     public RawWorker(XskSocket xsk, ServingLogic logic, StampPlacement placement, LongUnaryOperator kernelToServedNs,
             int cpu, boolean busyPoll) {
@@ -89,6 +92,11 @@ public final class RawWorker implements Agent {
 
     public ServingLogic logic() {
         return logic;
+    }
+
+    /** Hands mode 6 requests to {@code handoff} (before the worker's thread starts); without one they are dropped. */
+    void control(ControlHandoff handoff) {
+        this.control = handoff;
     }
 
     /** Every frame of the UMEM starts in the fill ring (it has one entry per frame). */
@@ -202,7 +210,13 @@ public final class RawWorker implements Agent {
                         kernelToServedNs.applyAsLong(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME))));
             }
             if (answer != ServingLogic.REPLY) {
-                recycle[recycled++] = addr; // CONTROL (mode 6) is answered by the control handler, counted only
+                if (answer == ServingLogic.CONTROL && control != null) {
+                    // mode 6 (ntpq): copied to the mode 6 thread, which answers through the kernel's socket; a full
+                    // queue drops it (counted there)
+                    control.offer(request, 0, payloadLength, codec.clientHi, codec.clientLo, codec.clientPort,
+                            codec.serverHi, codec.serverLo, xsk.ifindex());
+                }
+                recycle[recycled++] = addr;
                 continue;
             }
             replyFrame[replies] = frame;

@@ -9,7 +9,9 @@
  * {@link org.jntpd.xdp.XdpAttachment}: loading (verifier log on failure), maps, BPF link or rtnetlink attach.</li>
  * <li>{@link org.jntpd.xdp.XskSocket} and {@link org.jntpd.xdp.XskRing}: an AF_XDP socket, its UMEM and its four
  * mapped rings; {@link org.jntpd.xdp.RawWorker}: one pinned worker per queue answering in the frame the request came
- * in ({@link org.jntpd.xdp.FrameCodec} for the Ethernet/IP/UDP framing), allocation-free.</li>
+ * in ({@link org.jntpd.xdp.FrameCodec} for the Ethernet/IP/UDP framing), allocation-free; a mode 6 (ntpq) request is
+ * copied to a {@link org.jntpd.server.ControlHandoff} (the daemon's mode 6 thread, which replies through its
+ * socket).</li>
  * <li>{@link org.jntpd.xdp.RawPath}: the path on one device (stale program replacement, native then generic XDP);
  * {@link org.jntpd.xdp.RawPathSettings}: the {@code rawpath} directive's words; {@link org.jntpd.xdp.RawPathService}:
  * the daemon's side (fallback to the sockets with one log line).</li>

@@ -44,8 +44,7 @@ class NtpqTest {
     @Test
     void ntpqShouldShowWhatJntpcShowsAndOnlyToThoseAllowed() throws Exception {
         assumeTrue(NetNamespace.available(), "needs root and ip to make a network namespace (ntpq only uses port 123)");
-        assumeTrue(ChronyServer.program().isPresent(), "chronyd is not installed");
-        Ntpsec.root(); // skips when NTPsec cannot be had
+        assumeChronydAndNtpsec();
         Path dir = Files.createTempDirectory("jntpd-ntpq");
         List<Process> chronyds = new ArrayList<>();
         try (NetNamespace ns = NetNamespace.create()) {
@@ -75,7 +74,14 @@ class NtpqTest {
         }
     }
 
-    private static Process chronyd(NetNamespace ns, Path dir, String address, int port, int stratum) throws IOException {
+    /** Skips without chronyd (the sources) or NTPsec (ntpq; unpacked on first use). */
+    static void assumeChronydAndNtpsec() {
+        assumeTrue(ChronyServer.program().isPresent(), "chronyd is not installed");
+        Ntpsec.root(); // skips when NTPsec cannot be had
+    }
+
+    /** chronyd -x serving {@code stratum} on address:port in {@code ns} (allows 127.0.0.0/8), logging into dir. */
+    static Process chronyd(NetNamespace ns, Path dir, String address, int port, int stratum) throws IOException {
         Path conf = dir.resolve("chronyd-" + port + ".conf");
         Files.write(conf, List.of("local stratum " + stratum, "allow 127.0.0.0/8", "port " + port,
                 "bindaddress " + address, "pidfile " + dir.resolve("chronyd-" + port + ".pid"), "cmdport 0",

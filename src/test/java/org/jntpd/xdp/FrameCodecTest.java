@@ -37,6 +37,8 @@ class FrameCodecTest {
             assertEquals(123, codec.serverPort);
             assertEquals(0, codec.clientHi);
             assertEquals(ClientAddress.mappedLo(0xC612_0002), codec.clientLo);
+            assertEquals(0, codec.serverHi);
+            assertEquals(ClientAddress.mappedLo(0xC612_0001), codec.serverLo, "sent to (a mode 6 reply's source)");
         }
     }
 
@@ -80,6 +82,8 @@ class FrameCodecTest {
             assertEquals(FrameCodec.OK, codec.parse(s, 0, len));
             assertEquals(0x2001_0002_0000_0000L, codec.clientHi);
             assertEquals(2, codec.clientLo);
+            assertEquals(0x2001_0002_0000_0000L, codec.serverHi);
+            assertEquals(1, codec.serverLo);
             int frameLength = codec.turnAround(s, 0, 48);
             FrameCodec.finishUdpChecksum(s, 0, codec.l3Offset, 6);
             assertEquals(14 + 40 + 8 + 48, frameLength);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jntpd.server.linux.ControlQueue;
 import org.jntpd.testing.ExternalProgram;
 import org.jntpd.testing.TestFiles;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * The raw path in two network namespaces over veth: real clients (ntpdig, python3-ntplib, chronyd -x) answered
  * through XDP and AF_XDP over IPv4 and IPv6; ping and another UDP port still reach the kernel; malformed frames
  * (crafted and sent through an AF_PACKET socket) dropped and counted by reason; the XDP flood filter and the server's
- * rate limiter hold. Skips with the kernel's reason where XDP or AF_XDP cannot attach.
+ * rate limiter hold; mode 6 requests go to the mode 6 queue (a full one drops them, counted). Skips with the
+ * kernel's reason where XDP or AF_XDP cannot attach.
  */
 class RawPathTest {
     private static final String PYTHON = "/usr/bin/python3";
@@ -212,6 +214,32 @@ class RawPathTest {
     }
 
     @Test
+    void shouldHandModeSixToTheControlQueueAndCountWhatAFullQueueDrops() throws Exception {
+        // -Dmode6=undrained: the worker's mode 6 queue is never drained, so it holds CAPACITY and drops the rest;
+        // -Dquery: mode 6 allowed to the client's IPv4 address, its IPv6 one has the default noquery
+        try (VethNamespaces net = VethNamespaces.create();
+                RawServer raw = startOrSkip(net, List.of("-Dmode6=undrained", "-Dquery=" + VethNamespaces.CLIENT_V4),
+                        "xdp", VethNamespaces.SERVER_DEV)) {
+            int sent = ControlQueue.CAPACITY + 5;
+            ExternalProgram.Result r = net.runInClient(CLIENT_TIMEOUT, PYTHON, "-c", BURST_SENDER,
+                    VethNamespaces.SERVER_V4, Integer.toString(PORT), Integer.toString(sent), READSTAT);
+            ExternalProgram.Result v6 = net.runInClient(CLIENT_TIMEOUT, PYTHON, "-c", BURST_SENDER,
+                    VethNamespaces.SERVER_V6, Integer.toString(PORT), "3", READSTAT);
+            Map<String, Long> c = raw.stop();
+            String where = c + "\n" + r + "\n" + v6;
+            assertEquals("0", r.output().strip(), "nobody answers: " + where);
+            assertEquals("0", v6.output().strip(), where);
+            assertEquals(3, c.get("ntp.MODE6_DENIED"), "noquery by default, on the raw path too: " + where);
+            assertEquals(sent, c.get("ntp.MODE6_RECEIVED"), where);
+            assertEquals(ControlQueue.CAPACITY, c.get("mode6.QUEUED"), where);
+            assertEquals(ControlQueue.CAPACITY, c.get("mode6.QUEUED_READSTAT_TO_SERVER_V4"),
+                    "each the request's 12 bytes, to be answered from the address it was sent to: " + where);
+            assertEquals(5, c.get("mode6.DROPPED"), "a full queue drops, counted: " + where);
+            assertEquals(0, c.get("raw.FRAMES_SENT"), where);
+        }
+    }
+
+    @Test
     void shouldHoldTheRestrictList() throws Exception {
         // -Dignore=198.18.0.2: 'restrict 198.18.0.2 ignore'; the same client over IPv6 is not named
         try (VethNamespaces net = VethNamespaces.create();
@@ -299,7 +327,13 @@ class RawPathTest {
         return m.find() ? m.group(1) : "(no " + name + " in '" + json + "')";
     }
 
-    /** argv: host port count. Sends count client requests back to back from one socket, prints how many came back. */
+    /** A mode 6 READSTAT request (version 2, sequence 1, association 0, no data) in hex, for {@link #BURST_SENDER}. */
+    static final String READSTAT = "160100010000000000000000";
+
+    /**
+     * argv: host port count [hex]. Sends count client requests (or the request in hex) back to back from one socket,
+     * prints how many replies came back.
+     */
     static final String BURST_SENDER = """
             import socket, struct, sys, time
             host, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -307,6 +341,8 @@ class RawPathTest {
             s = socket.socket(fam, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
             req = bytes([0x23]) + bytes(39) + struct.pack('!Q', 0x1234567800000000)
+            if len(sys.argv) > 4:
+                req = bytes.fromhex(sys.argv[4])
             for i in range(count):
                 s.sendto(req, (host, port))
             s.settimeout(1.0)

@@ -7,13 +7,15 @@ import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerState;
+import org.jntpd.server.linux.ControlQueueProbe;
 import org.jntpd.time.NtpTimestamp;
 import org.jntpd.xdp.RawCounters.Counter;
 
 /**
  * Serves the raw path alone (no sockets) for a test, in the namespace it is started in: args "SECONDS PORT rawpath
  * words..."; a synchronised stratum-2 state. Prints "READY <describe>" once attached, the counters at the end as
- * "name value" lines, or "UNAVAILABLE <reason>" (exit 3).
+ * "name value" lines, or "UNAVAILABLE <reason>" (exit 3). -Dmode6=undrained hands mode 6 to queues nobody drains and
+ * prints what they dropped and held.
  */
 public final class RawServeMain {
     public static void main(String[] args) throws Exception {
@@ -25,12 +27,29 @@ public final class RawServeMain {
                 NtpTimestamp.fromUnixNs(now), now);
         Config.RateLimit rl = Boolean.getBoolean("limit") ? new Config.RateLimit(0, 4, 4, true)
                 : Config.RateLimit.DEFAULT;
-        // -Dignore=A.B.C.D: 'restrict A.B.C.D ignore' (the restrict list the socket path uses)
-        List<org.jntpd.config.RestrictRule> restrictions = System.getProperty("ignore") == null ? List.of()
-                : List.of(new org.jntpd.config.RestrictRule(java.net.InetAddress.ofLiteral(System.getProperty("ignore"))
-                        .getAddress(), 4, 32, java.util.EnumSet.of(org.jntpd.config.RestrictFlag.IGNORE), false, org.jntpd.config.Location.BUILT_IN));
+        // -Dignore=A.B.C.D: 'restrict A.B.C.D ignore' (the restrict list the socket path uses); -Dquery=A.B.C.D:
+        // 'restrict A.B.C.D' (mode 6 allowed to it; everybody else has the default noquery)
+        List<org.jntpd.config.RestrictRule> restrictions = new java.util.ArrayList<>();
+        for (String[] rule : new String[][] {{"ignore", "IGNORE"}, {"query", null}}) {
+            String address = System.getProperty(rule[0]);
+            if (address != null) {
+                restrictions.add(new org.jntpd.config.RestrictRule(java.net.InetAddress.ofLiteral(address).getAddress(),
+                        4, 32, rule[1] == null ? java.util.EnumSet.noneOf(org.jntpd.config.RestrictFlag.class)
+                                : java.util.EnumSet.of(org.jntpd.config.RestrictFlag.valueOf(rule[1])), false,
+                        org.jntpd.config.Location.BUILT_IN));
+            }
+        }
         try (RawPath raw = RawPath.open(settings, new int[] {port}, List.of(), rl, restrictions, () -> state,
                 x -> x)) {
+            // -Dmode6=undrained: mode 6 goes to one queue per worker that nobody drains (it fills, then drops)
+            List<org.jntpd.server.linux.ControlQueue> queues = new java.util.ArrayList<>();
+            if ("undrained".equals(System.getProperty("mode6"))) {
+                raw.handControlTo(() -> {
+                    org.jntpd.server.linux.ControlQueue q = ControlQueueProbe.undrained();
+                    queues.add(q);
+                    return q;
+                });
+            }
             raw.startWorkers();
             System.out.println("READY " + raw.describe());
             System.out.flush();
@@ -51,6 +70,19 @@ public final class RawServeMain {
                 }
             }
             System.out.println("ntp.LATENCY_COUNT " + latencies);
+            if (!queues.isEmpty()) {
+                long dropped = 0;
+                long[] taken = new long[2];
+                for (org.jntpd.server.linux.ControlQueue q : queues) {
+                    dropped += q.dropped();
+                    long[] t = ControlQueueProbe.take(q, 0xC612_0001, 12); // READSTAT requests to 198.18.0.1
+                    taken[0] += t[0];
+                    taken[1] += t[1];
+                }
+                System.out.println("mode6.DROPPED " + dropped);
+                System.out.println("mode6.QUEUED " + taken[0]);
+                System.out.println("mode6.QUEUED_READSTAT_TO_SERVER_V4 " + taken[1]);
+            }
             for (SteeringProgram.Counter c : SteeringProgram.Counter.values()) {
                 System.out.println("xdp." + c.name() + " " + raw.programCounter(c));
             }

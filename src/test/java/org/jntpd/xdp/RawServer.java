@@ -110,7 +110,7 @@ final class RawServer implements AutoCloseable {
         synchronized (all) {
             for (String l : all) {
                 String[] kv = l.split(" ");
-                if (kv.length == 2 && kv[0].matches("(raw|ntp|xdp)\\.[A-Z_0-9]+")) {
+                if (kv.length == 2 && kv[0].matches("(raw|ntp|xdp|mode6)\\.[A-Z_0-9]+")) {
                     counters.put(kv[0], Long.parseLong(kv[1]));
                 }
             }

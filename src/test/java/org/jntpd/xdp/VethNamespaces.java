@@ -74,6 +74,16 @@ public final class VethNamespaces implements AutoCloseable {
         return server.name();
     }
 
+    /** The server end's namespace (for helpers that take a {@link NetNamespace}). */
+    public NetNamespace serverNamespace() {
+        return server;
+    }
+
+    /** The client end's namespace. */
+    public NetNamespace clientNamespace() {
+        return client;
+    }
+
     public String client() {
         return client.name();
     }

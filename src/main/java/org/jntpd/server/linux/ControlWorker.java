@@ -10,11 +10,14 @@ import org.jntpd.io.PacketBatch;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
+import org.jntpd.platform.Net;
 
 /**
  * The thread that answers mode 6 (ntpq) off the serving path: it drains every worker's {@link ControlQueue}, hands
  * each request to the {@link Answerer} (which may allocate: this is not a serving thread) and sends the reply
- * fragments through the socket the request came in on, from the address it was sent to. It parks while the queues
+ * fragments through the socket the request came in on (for one the raw path received: the socket serving the address
+ * it was sent to; XDP only sees what comes in, so the kernel's reply leaves as any other), from the address it was
+ * sent to. It parks while the queues
  * are empty ({@link #IDLE_PARK_NS}); a worker that queues a request unparks it.
  *
  * <p>An {@link Agent} run by a {@link LoopRunner} ("jntpd-mode6") under the one error policy, with one refinement:
@@ -54,6 +57,8 @@ public final class ControlWorker implements Agent {
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong sendErrors = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong noSocket = new AtomicLong();
+    private final List<Served[]> served; // per queue: what each of its sockets is bound to
     private final RateLimitedLog log = new RateLimitedLog("mode 6: ");
 
     /** {@code queues.get(w)} holds requests that came in on {@code sockets.get(w)}[...]. */
@@ -61,6 +66,8 @@ public final class ControlWorker implements Agent {
         this.queues = List.copyOf(queues);
         this.sockets = List.copyOf(sockets);
         this.answerer = answerer;
+        this.served = this.sockets.stream().map(ss -> java.util.Arrays.stream(ss).map(Served::of)
+                .toArray(Served[]::new)).toList();
         for (int i = 0; i < MAX_FRAGMENTS; i++) {
             out[i] = replies.data(i);
         }
@@ -74,6 +81,14 @@ public final class ControlWorker implements Agent {
     /** Replies the socket refused. */
     public long sendErrors() {
         return sendErrors.get();
+    }
+
+    /**
+     * Requests from the raw path dropped unanswered because none of the sockets serves the address they were sent to
+     * (a reply from another address would be dropped by the client).
+     */
+    public long noSocket() {
+        return noSocket.get();
     }
 
     /** Requests whose answer threw (each dropped, logged rate-limited). */
@@ -115,7 +130,14 @@ public final class ControlWorker implements Agent {
             int slot;
             while ((slot = q.peek()) >= 0) {
                 try {
-                    answer(q, slot, sockets.get(w)[q.socketIndex(slot)]);
+                    int index = q.socketIndex(slot);
+                    UdpSocket socket = index == ControlQueue.BY_LOCAL_ADDRESS ? servingLocal(w, q.slots(), slot)
+                            : sockets.get(w)[index];
+                    if (socket == null) {
+                        noSocket.incrementAndGet();
+                    } else {
+                        answer(q, slot, socket);
+                    }
                 } catch (RuntimeException e) {
                     failures.incrementAndGet(); // one request's fault: it must not end mode 6 for everybody
                     log.warn("a request failed and was dropped: " + e + where(e));
@@ -126,6 +148,42 @@ public final class ControlWorker implements Agent {
             }
         }
         return work;
+    }
+
+    /** What a socket is bound to: family, wildcard, the address (IPv4 in {@code low}). */
+    private record Served(int family, boolean any, long high, long low) {
+        static Served of(UdpSocket s) {
+            java.net.InetAddress a = s.localAddress().getAddress();
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(a.getAddress());
+            return a instanceof java.net.Inet4Address ? new Served(Net.AF_INET, a.isAnyLocalAddress(), 0,
+                    b.getInt() & 0xFFFF_FFFFL) : new Served(Net.AF_INET6, a.isAnyLocalAddress(), b.getLong(), b.getLong());
+        }
+
+        boolean has(PacketBatch b, int slot) {
+            return family == Net.AF_INET ? low == (b.localIpv4(slot) & 0xFFFF_FFFFL)
+                    : high == b.localIpv6High(slot) && low == b.localIpv6Low(slot);
+        }
+    }
+
+    /**
+     * The socket of queue {@code w} bound to the slot's local address, else one of its family bound to the wildcard
+     * (it sends from that address with IP_PKTINFO); null when none serves it.
+     */
+    private UdpSocket servingLocal(int w, PacketBatch b, int slot) {
+        Served[] bound = served.get(w);
+        int wildcard = -1;
+        for (int i = 0; i < bound.length; i++) {
+            if (bound[i].family() != b.localFamily(slot)) {
+                continue;
+            }
+            if (!bound[i].any() && bound[i].has(b, slot)) {
+                return sockets.get(w)[i];
+            }
+            if (bound[i].any() && wildcard < 0) {
+                wildcard = i;
+            }
+        }
+        return wildcard < 0 ? null : sockets.get(w)[wildcard];
     }
 
     private static String where(Throwable t) {

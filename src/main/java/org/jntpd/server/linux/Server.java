@@ -209,9 +209,27 @@ public final class Server implements AutoCloseable {
         return controlRunner;
     }
 
-    /** Mode 6 requests dropped before an answer (nobody answering, a full queue), over all workers. */
+    /**
+     * A queue for mode 6 requests that arrive past the sockets (one per raw path worker: a queue has one producer),
+     * answered by the mode 6 thread through the first worker's socket that serves the address a request was sent to.
+     * Call before {@link #startControl}; its drops count in {@link #controlDropped()}.
+     */
+    public ControlQueue newControlQueue() {
+        if (controlRunner != null) {
+            throw new IllegalStateException("the mode 6 thread has started: its queues are fixed");
+        }
+        ControlQueue queue = new ControlQueue();
+        controlQueues.add(queue);
+        workerSockets.add(workerSockets.getFirst());
+        return queue;
+    }
+
+    /**
+     * Mode 6 requests dropped before an answer (nobody answering, a full queue, a raw path request to an address no
+     * socket serves), over all workers.
+     */
     public long controlDropped() {
-        long sum = 0;
+        long sum = controlWorker == null ? 0 : controlWorker.noSocket();
         for (ControlQueue q : controlQueues) {
             sum += q.dropped();
         }

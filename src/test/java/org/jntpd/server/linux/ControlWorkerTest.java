@@ -174,6 +174,49 @@ class ControlWorkerTest {
         }
     }
 
+    @Test
+    void shouldAnswerARawPathRequestThroughTheSocketServingTheAddressItWasSentTo() throws Exception {
+        ControlWorker.Answerer echo = (request, length, hi, lo, port, nowNs, out, lengths) -> {
+            MemorySegment.copy(request, 0, out[0], 0, length);
+            lengths[0] = length;
+            return 1;
+        };
+        try (UdpSocket bound = UdpSocket.open(LOOPBACK, UdpSocket.Options.DEFAULT);
+                UdpSocket wildcard = UdpSocket.open(new InetSocketAddress("0.0.0.0", 0),
+                        UdpSocket.Options.DEFAULT.withPacketInfo(true));
+                UdpSocket client = UdpSocket.open(LOOPBACK,
+                        UdpSocket.Options.DEFAULT.withTimestamps(UdpSocket.TimestampMode.NONE));
+                PacketBatch rx = new PacketBatch(1);
+                PacketBatch in = new PacketBatch(4);
+                ControlQueue queue = new ControlQueue()) {
+            ControlWorker control = new ControlWorker(List.of(queue), List.<UdpSocket[]>of(new UdpSocket[] {bound,
+                    wildcard}), echo);
+            queue.consumer(Thread.currentThread());
+            int clientPort = client.localAddress().getPort();
+            // {client lo, local lo} (hi 0): from 127.0.0.1 sent to 127.0.0.1 (a socket is bound to it), to 127.0.0.3
+            // (only the wildcard serves it); from ::1 to ::1 (no IPv6 socket)
+            long[][] addresses = {{0xFFFF_7F00_0001L, 0xFFFF_7F00_0001L}, {0xFFFF_7F00_0001L, 0xFFFF_7F00_0003L},
+                {1, 1}};
+            for (int sequence = 1; sequence <= addresses.length; sequence++) {
+                request(rx, client.localAddress(), sequence);
+                assertTrue(queue.offer(rx.data(0), 0, ControlMessage.HEADER_LENGTH, 0, addresses[sequence - 1][0],
+                        clientPort, 0, addresses[sequence - 1][1], 1));
+            }
+            assertEquals(3, control.drain());
+            assertEquals(1, receiveOne(client, in, 2_000));
+            assertEquals(1, new ControlMessage().wrap(in.data(0), 0, in.length(0)).sequence());
+            assertEquals(bound.localAddress(), in.socketAddress(0), "from the socket bound to 127.0.0.1");
+            assertEquals(1, receiveOne(client, in, 2_000));
+            assertEquals(2, new ControlMessage().wrap(in.data(0), 0, in.length(0)).sequence());
+            assertEquals(new InetSocketAddress("127.0.0.3", wildcard.localAddress().getPort()), in.socketAddress(0),
+                    "from the wildcard socket, with the address the request was sent to");
+            assertEquals(0, receiveOne(client, in, 200), "no IPv6 socket: no reply from another address");
+            assertEquals(2, control.answered());
+            assertEquals(1, control.noSocket());
+            assertEquals(0, control.sendErrors());
+        }
+    }
+
     /** The mode 6 loop as the server runs it: one queue and socket, under a LoopRunner with the default policy. */
     private static LoopRunner startControl(ControlQueue queue, UdpSocket socket, ControlWorker.Answerer answerer,
             LoopRunner.DeathHandler onDeath) {
