@@ -1,5 +1,7 @@
 package org.jntpd.server.linux;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -15,7 +17,6 @@ import org.jntpd.server.ServerCore;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerState;
 import org.jntpd.time.NtpTimestamp;
-import org.jntpd.wire.NtpPacket;
 
 /**
  * Runs the serving path on a private loopback socket before the real workers start, so that the first client's reply
@@ -34,6 +35,10 @@ final class ServingWarmup {
     static final String EXCHANGES_PROP_NAME = "jntpd.server.warmupExchanges";
     static final int EXCHANGES_DEFAULT = 400;
     private static final int REPLY_WAIT_MS = 100;
+    private static final int REQUEST_BYTES = 48; // a basic NTPv4 client request: header only
+    private static final byte LI0_V4_MODE3 = 0x23;
+    private static final long TRANSMIT_OFFSET = 40;
+    private static final ValueLayout.OfLong NTP64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
 
     private ServingWarmup() {
     }
@@ -59,12 +64,14 @@ final class ServingWarmup {
             ServerWorker worker = new ServerWorker(0, -1, idle, new UdpSocket[] {serverSocket},
                     core.newResponder(counters), counters, () -> state, LongUnaryOperator.identity(), null);
             try {
-                NtpPacket packet = new NtpPacket().wrap(request.data(0), 0, NtpPacket.HEADER_LENGTH);
+                MemorySegment packet = request.data(0);
+                packet.asSlice(0, REQUEST_BYTES).fill((byte) 0);
+                packet.set(ValueLayout.JAVA_BYTE, 0, LI0_V4_MODE3);
                 InetSocketAddress to = serverSocket.localAddress();
                 for (int i = 0; i < exchanges; i++) {
-                    packet.clearHeader().leapVersionMode(0, 4, NtpPacket.MODE_CLIENT)
-                            .transmitTs(NtpTimestamp.fromUnixNs(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)));
-                    request.length(0, NtpPacket.HEADER_LENGTH);
+                    packet.set(NTP64, TRANSMIT_OFFSET,
+                            NtpTimestamp.fromUnixNs(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)));
+                    request.length(0, REQUEST_BYTES);
                     request.address(0, to);
                     if (client.send(request, 1) != 1) {
                         break;
