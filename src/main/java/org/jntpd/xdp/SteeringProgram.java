@@ -42,7 +42,8 @@ import org.jntpd.xdp.ebpf.Asm;
  * The XDP program of the raw path, generated instruction by instruction: Ethernet (one 802.1Q tag allowed), then IPv4
  * (any header length, not a fragment) or IPv6 (UDP as the first next header), then UDP to one of the configured
  * ports. Such a frame is stamped, filtered and redirected into the XSKMAP slot of the queue it arrived on; every other
- * frame goes on to the kernel untouched (XDP_PASS), and so does an NTP frame whose queue has no socket.
+ * frame goes on to the kernel untouched (XDP_PASS), and so does an NTP frame whose queue has no socket, and one in a
+ * mode only the kernel's sockets take (symmetric, broadcast: a configured peer's packets, see {@link #passKernelModes}).
  *
  * <ul>
  * <li>Stamp: bpf_ktime_get_tai_ns() as the first thing done for an NTP frame, written into the frame's metadata area
@@ -84,7 +85,12 @@ public final class SteeringProgram {
         /** An NTP request on a queue without a socket: handed to the kernel. */
         NO_SOCKET,
         /** Redirected without a timestamp (the driver gave no metadata room). */
-        NO_TIMESTAMP
+        NO_TIMESTAMP,
+        /**
+         * On our port in a mode the raw path does not answer but the kernel's sockets take (symmetric active or
+         * passive: a configured peer's packets, for its socket on the server's port; broadcast): handed to the kernel.
+         */
+        MODE_PASSED
     }
 
     private static final int ETH_HLEN = 14;
@@ -153,6 +159,7 @@ public final class SteeringProgram {
         a.load(BPF_H, R4, R9, 2);
         matchPorts(a, ports, "ipv4_ntp");
         a.label("ipv4_ntp");
+        passKernelModes(a, 0);
         a.store(BPF_W, R10, KEY, R8);
         a.storeImm(BPF_W, R10, KEY + 4, 0);
         a.storeImm(BPF_W, R10, KEY + 8, 0);
@@ -166,6 +173,7 @@ public final class SteeringProgram {
         a.load(BPF_H, R4, R9, 40 + 2);
         matchPorts(a, ports, "ipv6_ntp");
         a.label("ipv6_ntp");
+        passKernelModes(a, 40);
         a.load(BPF_W, R4, R9, 8).store(BPF_W, R10, KEY, R4);
         a.load(BPF_W, R4, R9, 12).store(BPF_W, R10, KEY + 4, R4);
         a.storeImm(BPF_W, R10, KEY + 8, 0);
@@ -234,6 +242,10 @@ public final class SteeringProgram {
         count(a, countersFd, Counter.NO_SOCKET);
         a.ret(XDP_PASS);
 
+        a.label("mode_pass");
+        count(a, countersFd, Counter.MODE_PASSED);
+        a.ret(XDP_PASS);
+
         a.label("pass");
         count(a, countersFd, Counter.PASSED);
         a.ret(XDP_PASS);
@@ -249,6 +261,23 @@ public final class SteeringProgram {
             a.jump(BPF_JEQ, R4, Short.toUnsignedInt(Short.reverseBytes((short) port)), matched);
         }
         a.jump("pass");
+    }
+
+    /**
+     * {@code goto mode_pass} when the NTP mode (the low 3 bits of the payload's first byte; the UDP header at R9 +
+     * {@code udpOffset}, R3 the packet's end) is 1, 2 or 5. The raw path answers only clients (mode 3, and hands mode
+     * 6 on); a symmetric peer's packets must reach the association's own socket, which shares the server's port
+     * (ClientSockets.peerSocket), and a stranger's symmetric-active packet then gets the socket path's answer. The
+     * mode rather than a map of the configured peers' addresses: no map to keep in step with reloads and DNS, one
+     * byte compared, and the socket path treats every such packet exactly as without the raw path. A payload too short
+     * to have a mode goes on to the worker, which counts it malformed.
+     */
+    private void passKernelModes(Asm a, int udpOffset) {
+        String served = "mode_served_" + labelSeq++;
+        a.mov64Reg(R4, R9).alu64(BPF_ADD, R4, udpOffset + 9).jumpReg(BPF_JGT, R4, R3, served);
+        a.load(BPF_B, R4, R9, udpOffset + 8).alu64(BPF_AND, R4, 0x07);
+        a.jump(BPF_JEQ, R4, 1, "mode_pass").jump(BPF_JEQ, R4, 2, "mode_pass").jump(BPF_JEQ, R4, 5, "mode_pass");
+        a.label(served);
     }
 
     /** counters[c]++ on this CPU (clobbers R0-R5). */

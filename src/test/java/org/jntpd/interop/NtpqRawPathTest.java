@@ -118,7 +118,7 @@ class NtpqRawPathTest {
     }
 
     /** A counter of jntpc serverstats' text ({@code name : N}), the raw path's included. */
-    private static long count(String serverstats, String name) {
+    static long count(String serverstats, String name) {
         return serverstats.lines().filter(l -> l.matches(java.util.regex.Pattern.quote(name) + "\\s*:\\s*\\d+"))
                 .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim())).findFirst()
                 .orElseThrow(() -> new AssertionError("no '" + name + "' in\n" + serverstats));

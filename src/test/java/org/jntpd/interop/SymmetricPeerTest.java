@@ -31,12 +31,12 @@ import org.junit.jupiter.api.Test;
 class SymmetricPeerTest {
     private static final Pattern WIRE =
             Pattern.compile("(\\S+)\\t(\\d+)\\t(\\S+)\\t(\\d+)\\t(\\d+)\\t([^\\t]*)\\t([^\\t]*)");
-    private static final long DEADLINE_NS = 60_000_000_000L;
+    static final long DEADLINE_NS = 60_000_000_000L;
     /** Packets each side must have sent by then (2 s polls), well under what 20 s give on a busy machine. */
-    private static final int MIN_PACKETS = 4;
+    static final int MIN_PACKETS = 4;
 
     /** One packet as tshark printed it; {@code origin} and {@code transmit} in its text form, compared as text. */
-    private record WirePacket(String from, int fromPort, String to, int toPort, int mode, String origin,
+    record WirePacket(String from, int fromPort, String to, int toPort, int mode, String origin,
             String transmit) {}
 
     @Test
@@ -90,7 +90,7 @@ class SymmetricPeerTest {
                 assertTrue(reach(sources) >= 017, "chronyd reaches its peer jntpd ('=' source)" + where);
                 assertTrue(ntpdata.matches("(?s).*Remote port\\s*: 123\\b.*"), where);
                 assertTrue(count(ntpdata, "Total valid RX") >= MIN_PACKETS, where);
-                assertSymmetricOnTheWire(wire, where);
+                assertSymmetricOnTheWire(wire, "127.0.0.1", "127.0.0.2", where);
             }
         } finally {
             if (tshark != null) {
@@ -141,7 +141,7 @@ class SymmetricPeerTest {
                 String where = "\n--- wire\n" + String.join("\n", Files.readAllLines(capture)) + "\n--- A\n" + a.log()
                         + "\n--- B\n" + b.log();
                 assertTrue(a.log().contains("synchronised to 127.0.0.2"), "A follows its peer B" + where);
-                assertSymmetricOnTheWire(wire, where);
+                assertSymmetricOnTheWire(wire, "127.0.0.1", "127.0.0.2", where);
             }
         } finally {
             if (tshark != null) {
@@ -152,26 +152,32 @@ class SymmetricPeerTest {
     }
 
     /**
-     * Every packet between 127.0.0.1 and 127.0.0.2 goes from port 123 to port 123 in a symmetric mode, and each side
-     * sent symmetric-active packets carrying the other's last transmit time as their origin (an association on both).
+     * Every packet between {@code one} and {@code other} goes from port 123 to port 123 in a symmetric mode, and each
+     * side sent symmetric-active packets carrying the other's last transmit time as their origin (an association on
+     * both).
      */
-    private static void assertSymmetricOnTheWire(List<WirePacket> wire, String where) {
+    static void assertSymmetricOnTheWire(List<WirePacket> wire, String one, String other, String where) {
         for (WirePacket p : wire) {
             assertEquals(123, p.fromPort(), "from port 123: " + p + where);
             assertEquals(123, p.toPort(), "to port 123: " + p + where);
             assertTrue(p.mode() == 1 || p.mode() == 2, "symmetric modes only: " + p + where);
         }
-        assertTrue(sent(wire, "127.0.0.1", 1) >= MIN_PACKETS, "127.0.0.1 sent symmetric active" + where);
-        assertTrue(sent(wire, "127.0.0.2", 1) >= MIN_PACKETS, "127.0.0.2 sent symmetric active" + where);
-        assertTrue(answered(wire, "127.0.0.1") >= MIN_PACKETS - 1, "127.0.0.1's packets carry the other's" + where);
-        assertTrue(answered(wire, "127.0.0.2") >= MIN_PACKETS - 1, "127.0.0.2's packets carry the other's" + where);
+        for (String side : List.of(one, other)) {
+            assertTrue(sent(wire, side, 1) >= MIN_PACKETS, side + " sent symmetric active" + where);
+            assertTrue(answered(wire, side) >= MIN_PACKETS - 1, side + "'s packets carry the other's" + where);
+        }
     }
 
     /** tshark on the namespace's loopback, the packets to and from 127.0.0.2 written to {@code out} as they come. */
     private static Process capture(NetNamespace ns, Path dir, Path out) throws Exception {
+        return capture(ns, "lo", "127.0.0.2", dir, out);
+    }
+
+    /** tshark on {@code device} of {@code ns}, the UDP packets to and from {@code host} written to {@code out}. */
+    static Process capture(NetNamespace ns, String device, String host, Path dir, Path out) throws Exception {
         Path log = dir.resolve("tshark.log");
-        List<String> cmd = new ArrayList<>(ns.exec("tshark", "-i", "lo", "-n", "-l", "-f",
-                "udp and host 127.0.0.2", "-T", "fields", "-e", "ip.src", "-e", "udp.srcport", "-e", "ip.dst",
+        List<String> cmd = new ArrayList<>(ns.exec("tshark", "-i", device, "-n", "-l", "-f",
+                "udp and host " + host, "-T", "fields", "-e", "ip.src", "-e", "udp.srcport", "-e", "ip.dst",
                 "-e", "udp.dstport", "-e", "ntp.flags.mode", "-e", "ntp.org", "-e", "ntp.xmt"));
         Process tshark = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(log.toFile()).start();
         awaitCapturing(tshark, log);
@@ -190,7 +196,7 @@ class SymmetricPeerTest {
         throw new AssertionError("tshark did not start capturing in 30 s: " + TestFiles.readOrExplain(log));
     }
 
-    private static List<WirePacket> parse(Path capture) throws IOException {
+    static List<WirePacket> parse(Path capture) throws IOException {
         List<WirePacket> out = new ArrayList<>();
         for (String l : Files.readAllLines(capture)) {
             Matcher m = WIRE.matcher(l);
@@ -210,7 +216,7 @@ class SymmetricPeerTest {
      * Symmetric-active packets from {@code from} whose origin is the transmit time of the last packet the other side
      * sent before: what a symmetric association keeps (a stateless answer is a mode-2 packet).
      */
-    private static int answered(List<WirePacket> wire, String from) {
+    static int answered(List<WirePacket> wire, String from) {
         int n = 0;
         String lastFromOther = null;
         for (WirePacket p : wire) {
