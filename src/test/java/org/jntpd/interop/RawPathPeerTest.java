@@ -27,11 +27,11 @@ class RawPathPeerTest {
     @Test
     void peersShouldHearEachOtherWhenOneServesThroughTheRawPath() throws Exception {
         assumeTrue(VethNamespaces.available(), "namespaces and XDP need root and iproute2");
-        assumeTrue(ExternalProgram.find("tshark").isPresent(), "tshark is not installed");
+        SymmetricPeerTest.assumeTshark();
         Path dir = Files.createTempDirectory("jntpd-raw-peer");
+        Path capture = dir.resolve("wire.txt");
         Process tshark = null;
         try (VethNamespaces net = VethNamespaces.create()) {
-            Path capture = dir.resolve("wire.txt");
             tshark = SymmetricPeerTest.capture(net.clientNamespace(), VethNamespaces.CLIENT_DEV,
                     VethNamespaces.SERVER_V4, dir, capture);
             Path dirA = Files.createDirectory(dir.resolve("a"));
@@ -47,20 +47,8 @@ class RawPathPeerTest {
                                     "controlsocket " + dirA.resolve("control.sock")).start()) {
                 String attached = a.awaitLog("raw path on " + VethNamespaces.SERVER_DEV, 20_000);
                 assumeTrue(attached != null && !a.log().contains("cannot attach"), "XDP cannot attach: " + a.log());
-                long deadline = System.nanoTime() + SymmetricPeerTest.DEADLINE_NS;
-                List<WirePacket> wire = List.of();
-                while (System.nanoTime() - deadline < 0) {
-                    Thread.sleep(1_000);
-                    wire = SymmetricPeerTest.parse(capture);
-                    if (a.log().contains("synchronised to")
-                            && SymmetricPeerTest.answered(wire, VethNamespaces.SERVER_V4) >= SymmetricPeerTest.MIN_PACKETS
-                            && SymmetricPeerTest.answered(wire, VethNamespaces.CLIENT_V4) >= SymmetricPeerTest.MIN_PACKETS) {
-                        break;
-                    }
-                }
-                ExternalProgram.kill(tshark);
-                tshark.waitFor();
-                wire = SymmetricPeerTest.parse(capture);
+                List<WirePacket> wire = SymmetricPeerTest.watchPeering(a, tshark, capture, VethNamespaces.SERVER_V4,
+                        VethNamespaces.CLIENT_V4);
                 String sourcesA = a.jntpc("sources");
                 String sourcesB = b.jntpc("sources");
                 String stats = a.jntpc("serverstats");

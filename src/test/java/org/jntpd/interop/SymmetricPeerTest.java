@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class SymmetricPeerTest {
     private static final Pattern WIRE =
             Pattern.compile("(\\S+)\\t(\\d+)\\t(\\S+)\\t(\\d+)\\t(\\d+)\\t([^\\t]*)\\t([^\\t]*)");
-    static final long DEADLINE_NS = 60_000_000_000L;
+    private static final long DEADLINE_NS = 60_000_000_000L;
     /** Packets each side must have sent by then (2 s polls), well under what 20 s give on a busy machine. */
     static final int MIN_PACKETS = 4;
 
@@ -43,7 +43,7 @@ class SymmetricPeerTest {
     void peersShouldTalkFromPort123ToPort123AndKnowEachOther() throws Exception {
         assumeTrue(NetNamespace.available(), "needs root and ip to make a network namespace (port 123)");
         assumeTrue(ChronyServer.program().isPresent(), "chronyd is not installed");
-        assumeTrue(ExternalProgram.find("tshark").isPresent(), "tshark is not installed");
+        assumeTshark();
         Path dir = Files.createTempDirectory("jntpd-peer");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx")); // chronyd runs as _chrony
         Process chronyd = null;
@@ -110,7 +110,7 @@ class SymmetricPeerTest {
     @Test
     void twoJntpdPeersShouldTalkFromPort123ToPort123() throws Exception {
         assumeTrue(NetNamespace.available(), "needs root and ip to make a network namespace (port 123)");
-        assumeTrue(ExternalProgram.find("tshark").isPresent(), "tshark is not installed");
+        assumeTshark();
         Path dir = Files.createTempDirectory("jntpd-peers");
         Process tshark = null;
         try (NetNamespace ns = NetNamespace.create()) {
@@ -125,19 +125,7 @@ class SymmetricPeerTest {
                     JntpdProcess a = JntpdProcess.builder().commandPrefix(prefix).port(123).bindAddress("127.0.0.1")
                             .dir(dirA).config("peer 127.0.0.2 minpoll 1 maxpoll 1 iburst",
                                     "controlsocket " + dirA.resolve("control.sock")).start()) {
-                long deadline = System.nanoTime() + DEADLINE_NS;
-                List<WirePacket> wire = List.of();
-                while (System.nanoTime() - deadline < 0) {
-                    Thread.sleep(1_000);
-                    wire = parse(capture);
-                    if (a.log().contains("synchronised to") && answered(wire, "127.0.0.1") >= MIN_PACKETS
-                            && answered(wire, "127.0.0.2") >= MIN_PACKETS) {
-                        break;
-                    }
-                }
-                ExternalProgram.kill(tshark);
-                tshark.waitFor();
-                wire = parse(capture);
+                List<WirePacket> wire = watchPeering(a, tshark, capture, "127.0.0.1", "127.0.0.2");
                 String where = "\n--- wire\n" + String.join("\n", Files.readAllLines(capture)) + "\n--- A\n" + a.log()
                         + "\n--- B\n" + b.log();
                 assertTrue(a.log().contains("synchronised to 127.0.0.2"), "A follows its peer B" + where);
@@ -149,6 +137,31 @@ class SymmetricPeerTest {
             }
             TestFiles.deleteTree(dir);
         }
+    }
+
+    static void assumeTshark() {
+        assumeTrue(ExternalProgram.find("tshark").isPresent(), "tshark is not installed");
+    }
+
+    /**
+     * Waits (at most {@link #DEADLINE_NS}) until {@code follower} has synchronised and {@code one} and {@code other}
+     * have each sent {@link #MIN_PACKETS} packets carrying the other's transmit time, then stops the capture and
+     * returns what it saw.
+     */
+    static List<WirePacket> watchPeering(JntpdProcess follower, Process tshark, Path capture, String one, String other)
+            throws Exception {
+        long deadline = System.nanoTime() + DEADLINE_NS;
+        while (System.nanoTime() - deadline < 0) {
+            Thread.sleep(1_000);
+            List<WirePacket> wire = parse(capture);
+            if (follower.log().contains("synchronised to") && answered(wire, one) >= MIN_PACKETS
+                    && answered(wire, other) >= MIN_PACKETS) {
+                break;
+            }
+        }
+        ExternalProgram.kill(tshark);
+        tshark.waitFor();
+        return parse(capture);
     }
 
     /**
@@ -196,7 +209,7 @@ class SymmetricPeerTest {
         throw new AssertionError("tshark did not start capturing in 30 s: " + TestFiles.readOrExplain(log));
     }
 
-    static List<WirePacket> parse(Path capture) throws IOException {
+    private static List<WirePacket> parse(Path capture) throws IOException {
         List<WirePacket> out = new ArrayList<>();
         for (String l : Files.readAllLines(capture)) {
             Matcher m = WIRE.matcher(l);
@@ -216,7 +229,7 @@ class SymmetricPeerTest {
      * Symmetric-active packets from {@code from} whose origin is the transmit time of the last packet the other side
      * sent before: what a symmetric association keeps (a stateless answer is a mode-2 packet).
      */
-    static int answered(List<WirePacket> wire, String from) {
+    private static int answered(List<WirePacket> wire, String from) {
         int n = 0;
         String lastFromOther = null;
         for (WirePacket p : wire) {
