@@ -109,9 +109,10 @@ final class NtpServing implements AutoCloseable {
     }
 
     /**
-     * The recent-client list for mrulist, oldest first: every socket worker's rate-limiter table (empty when no
-     * limiting is configured; the raw path's tables are not included), its monotonic arrival times placed on the
-     * served clock's timescale as of ({@code nowNs}, {@code nowUnixNs}).
+     * The recent-client list for mrulist, oldest first: every socket worker's and raw path worker's rate-limiter table
+     * (empty when no limiting is configured), their monotonic arrival times placed on the served clock's timescale as
+     * of ({@code nowNs}, {@code nowUnixNs}). A client in more than one table (seen by a socket and an XDP queue: ntpq
+     * names entries by address) is listed once, its counts summed, its times the earliest first and the latest last.
      */
     private List<MruEntry> recentClients(long nowNs, long nowUnixNs) {
         // One offset between the two clocks for as long as it holds within 100 ms: ntpq names the entries it has by
@@ -123,14 +124,28 @@ final class NtpServing implements AutoCloseable {
             mruOffsetSet = true;
         }
         long toUnixNs = mruOffsetNs;
-        List<MruEntry> entries = new ArrayList<>();
-        for (RateLimiter limiter : server.rateLimiters()) {
-            limiter.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, limited) -> entries.add(new MruEntry(
-                    clientText(hi, lo, port), NtpTimestamp.fromUnixNs(toUnixNs + firstNs),
-                    NtpTimestamp.fromUnixNs(toUnixNs + lastNs), count, mv, limited)));
+        java.util.Map<String, MruEntry> entries = new java.util.HashMap<>();
+        List<RateLimiter> limiters = new ArrayList<>(server.rateLimiters());
+        if (rawPath != null) {
+            limiters.addAll(rawPath.rateLimiters()); // both CLOCK_MONOTONIC: the raw workers read it per batch
         }
-        entries.sort(java.util.Comparator.comparingLong(MruEntry::lastNtp64));
-        return entries;
+        for (RateLimiter limiter : limiters) {
+            limiter.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, limited) -> entries.merge(
+                    clientText(hi, lo, port), new MruEntry(clientText(hi, lo, port),
+                            NtpTimestamp.fromUnixNs(toUnixNs + firstNs), NtpTimestamp.fromUnixNs(toUnixNs + lastNs),
+                            count, mv, limited), NtpServing::merged));
+        }
+        List<MruEntry> oldestFirst = new ArrayList<>(entries.values());
+        oldestFirst.sort(java.util.Comparator.comparingLong(MruEntry::lastNtp64));
+        return oldestFirst;
+    }
+
+    /** One client of two tables: counts summed, the earliest first, the latest last and its mode. */
+    static MruEntry merged(MruEntry a, MruEntry b) {
+        MruEntry latest = Long.compareUnsigned(a.lastNtp64(), b.lastNtp64()) >= 0 ? a : b;
+        return new MruEntry(a.address(), Long.compareUnsigned(a.firstNtp64(), b.firstNtp64()) <= 0 ? a.firstNtp64()
+                : b.firstNtp64(), latest.lastNtp64(), a.count() + b.count(), latest.modeVersion(),
+                a.dropped() + b.dropped());
     }
 
     /** ntpd's sockporttoa: {@code 192.0.2.1:123}, {@code [2001:db8::1]:123}. */

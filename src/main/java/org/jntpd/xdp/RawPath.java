@@ -22,6 +22,7 @@ import org.jntpd.platform.NativeException;
 import org.jntpd.platform.Netlink;
 import org.jntpd.platform.Xdp;
 import org.jntpd.server.ControlHandoff;
+import org.jntpd.server.RateLimiter;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerStateSource;
@@ -242,6 +243,20 @@ public final class RawPath implements AutoCloseable {
 
     public List<RawWorker> workers() {
         return List.copyOf(workers);
+    }
+
+    /**
+     * The queue workers' rate limiters, whose tables are the raw path's part of the recent-client list (read with
+     * {@link RateLimiter#forEachClient} from another thread); empty when no limiting is configured.
+     */
+    public List<RateLimiter> rateLimiters() {
+        List<RateLimiter> all = new ArrayList<>();
+        for (RawWorker w : workers) {
+            if (w.logic().limiter() != null) {
+                all.add(w.logic().limiter());
+            }
+        }
+        return all;
     }
 
     public StampPlacement stampPlacement() {

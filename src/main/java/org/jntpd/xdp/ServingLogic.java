@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jntpd.config.Config;
 import org.jntpd.config.RestrictRule;
+import org.jntpd.server.RateLimiter;
 import org.jntpd.server.Responder;
 import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerCore;
@@ -93,6 +94,14 @@ public final class ServingLogic {
     /** The reply with {@code interleaveKey} left at {@code txUnixNs}: an interleaved reply's TX time is remembered. */
     public void transmitted(long interleaveKey, long txUnixNs) {
         responder.transmitted(interleaveKey, txUnixNs);
+    }
+
+    /**
+     * This worker's rate limiter, whose table is its part of the recent-client list (mrulist reads it with
+     * {@link RateLimiter#forEachClient} from the mode 6 thread); null when no limiting is configured.
+     */
+    public RateLimiter limiter() {
+        return responder.limiter();
     }
 
     /** The NTP-level counters (received, replied, rate limited, malformed by reason ...). */

@@ -12,6 +12,7 @@ import static org.jntpd.platform.Bpf.BPF_FUNC_redirect_map;
 import static org.jntpd.platform.Bpf.BPF_FUNC_xdp_adjust_meta;
 import static org.jntpd.platform.Bpf.BPF_H;
 import static org.jntpd.platform.Bpf.BPF_JEQ;
+import static org.jntpd.platform.Bpf.BPF_JGE;
 import static org.jntpd.platform.Bpf.BPF_JGT;
 import static org.jntpd.platform.Bpf.BPF_JLT;
 import static org.jntpd.platform.Bpf.BPF_JNE;
@@ -42,7 +43,9 @@ import org.jntpd.xdp.ebpf.Asm;
  * The XDP program of the raw path, generated instruction by instruction: Ethernet (one 802.1Q tag allowed), then IPv4
  * (any header length, not a fragment) or IPv6 (UDP as the first next header), then UDP to one of the configured
  * ports. Such a frame is stamped, filtered and redirected into the XSKMAP slot of the queue it arrived on; every other
- * frame goes on to the kernel untouched (XDP_PASS), and so does an NTP frame whose queue has no socket.
+ * frame goes on to the kernel untouched (XDP_PASS), and so does an NTP frame whose queue has no socket, and one in a
+ * mode only the kernel's sockets take (symmetric, broadcast: a configured peer's packets, see {@link #passKernelModes}),
+ * and one not addressed to this host alone (broadcast, multicast: see {@link #passNotUnicast}).
  *
  * <ul>
  * <li>Stamp: bpf_ktime_get_tai_ns() as the first thing done for an NTP frame, written into the frame's metadata area
@@ -84,7 +87,17 @@ public final class SteeringProgram {
         /** An NTP request on a queue without a socket: handed to the kernel. */
         NO_SOCKET,
         /** Redirected without a timestamp (the driver gave no metadata room). */
-        NO_TIMESTAMP
+        NO_TIMESTAMP,
+        /**
+         * On our port in a mode the raw path does not answer but the kernel's sockets take (symmetric active or
+         * passive: a configured peer's packets, for its socket on the server's port; broadcast): handed to the kernel.
+         */
+        MODE_PASSED,
+        /**
+         * On our port but not addressed to this host alone (a group destination MAC, an IPv4 multicast or broadcast
+         * destination, an IPv6 multicast one): handed to the kernel, whose socket answers from a unicast address.
+         */
+        NOT_UNICAST
     }
 
     private static final int ETH_HLEN = 14;
@@ -147,12 +160,16 @@ public final class SteeringProgram {
         a.load(BPF_B, R4, R9, 9).jump(BPF_JNE, R4, IPPROTO_UDP, "pass");
         a.load(BPF_H, R4, R9, 6).alu64(BPF_AND, R4, IP_FRAGMENT_MASK_LE).jump(BPF_JNE, R4, 0, "pass");
         a.load(BPF_W, R8, R9, 12); // source address, for the flood key
+        a.load(BPF_B, R7, R9, 16); // the destination's first byte: 224 and up is multicast or broadcast
         a.alu64(BPF_AND, R5, 0x0F).alu64(BPF_LSH, R5, 2).jump(BPF_JLT, R5, 20, "pass");
         a.alu64Reg(BPF_ADD, R9, R5); // R9 = UDP header
         a.mov64Reg(R4, R9).alu64(BPF_ADD, R4, 8).jumpReg(BPF_JGT, R4, R3, "pass");
         a.load(BPF_H, R4, R9, 2);
         matchPorts(a, ports, "ipv4_ntp");
         a.label("ipv4_ntp");
+        a.jump(BPF_JGE, R7, 224, "not_unicast");
+        passNotUnicast(a);
+        passKernelModes(a, 0);
         a.store(BPF_W, R10, KEY, R8);
         a.storeImm(BPF_W, R10, KEY + 4, 0);
         a.storeImm(BPF_W, R10, KEY + 8, 0);
@@ -166,6 +183,9 @@ public final class SteeringProgram {
         a.load(BPF_H, R4, R9, 40 + 2);
         matchPorts(a, ports, "ipv6_ntp");
         a.label("ipv6_ntp");
+        a.load(BPF_B, R4, R9, 24).jump(BPF_JEQ, R4, 0xFF, "not_unicast"); // ff00::/8
+        passNotUnicast(a);
+        passKernelModes(a, 40);
         a.load(BPF_W, R4, R9, 8).store(BPF_W, R10, KEY, R4);
         a.load(BPF_W, R4, R9, 12).store(BPF_W, R10, KEY + 4, R4);
         a.storeImm(BPF_W, R10, KEY + 8, 0);
@@ -234,6 +254,14 @@ public final class SteeringProgram {
         count(a, countersFd, Counter.NO_SOCKET);
         a.ret(XDP_PASS);
 
+        a.label("not_unicast");
+        count(a, countersFd, Counter.NOT_UNICAST);
+        a.ret(XDP_PASS);
+
+        a.label("mode_pass");
+        count(a, countersFd, Counter.MODE_PASSED);
+        a.ret(XDP_PASS);
+
         a.label("pass");
         count(a, countersFd, Counter.PASSED);
         a.ret(XDP_PASS);
@@ -249,6 +277,33 @@ public final class SteeringProgram {
             a.jump(BPF_JEQ, R4, Short.toUnsignedInt(Short.reverseBytes((short) port)), matched);
         }
         a.jump("pass");
+    }
+
+    /**
+     * {@code goto not_unicast} when the destination MAC (R2 the frame's start) is a group address: a request to a
+     * broadcast or multicast address, which the worker would answer from that address (it turns the frame around). The
+     * kernel's socket answers it, if at all, from a unicast address of the host, as without the raw path; the IP
+     * destination is checked by the caller too (a group IP address in a unicast frame).
+     */
+    private static void passNotUnicast(Asm a) {
+        a.load(BPF_B, R4, R2, 0).alu64(BPF_AND, R4, 0x01).jump(BPF_JNE, R4, 0, "not_unicast");
+    }
+
+    /**
+     * {@code goto mode_pass} when the NTP mode (the low 3 bits of the payload's first byte; the UDP header at R9 +
+     * {@code udpOffset}, R3 the packet's end) is 1, 2 or 5. The raw path answers only clients (mode 3, and hands mode
+     * 6 on); a symmetric peer's packets must reach the association's own socket, which shares the server's port
+     * (ClientSockets.peerSocket), and a stranger's symmetric-active packet then gets the socket path's answer. The
+     * mode rather than a map of the configured peers' addresses: no map to keep in step with reloads and DNS, one
+     * byte compared, and the socket path treats every such packet exactly as without the raw path. A payload too short
+     * to have a mode goes on to the worker, which counts it malformed.
+     */
+    private void passKernelModes(Asm a, int udpOffset) {
+        String served = "mode_served_" + labelSeq++;
+        a.mov64Reg(R4, R9).alu64(BPF_ADD, R4, udpOffset + 9).jumpReg(BPF_JGT, R4, R3, served);
+        a.load(BPF_B, R4, R9, udpOffset + 8).alu64(BPF_AND, R4, 0x07);
+        a.jump(BPF_JEQ, R4, 1, "mode_pass").jump(BPF_JEQ, R4, 2, "mode_pass").jump(BPF_JEQ, R4, 5, "mode_pass");
+        a.label(served);
     }
 
     /** counters[c]++ on this CPU (clobbers R0-R5). */

@@ -168,7 +168,7 @@ class NtpqMrulistTest {
     }
 
     /** The rows of ntpq's mrulist table, split into fields. */
-    private static List<String[]> rows(String out) {
+    static List<String[]> rows(String out) {
         List<String[]> rows = new ArrayList<>();
         boolean table = false;
         for (String line : out.lines().toList()) {

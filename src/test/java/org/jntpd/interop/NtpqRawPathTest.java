@@ -47,6 +47,68 @@ class NtpqRawPathTest {
             print(n)
             """;
 
+    /** argv: source port target n. n NTP client requests from source:port to target:123; prints the replies. */
+    private static final String NTP_FROM = """
+            import socket, sys
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((sys.argv[1], int(sys.argv[2])))
+            s.settimeout(1.5)
+            got = 0
+            for i in range(int(sys.argv[4])):
+                s.sendto(b'\\x23' + bytes(47), (sys.argv[3], 123))
+                try:
+                    s.recvfrom(512)
+                    got += 1
+                except socket.timeout:
+                    pass
+            print(got)
+            """;
+
+    /**
+     * With {@code ratelimit} on, mrulist lists the clients the raw path answered (the raw workers' limiter tables) as
+     * well as those the sockets answered: 198.18.0.2:40002 over the veth (XDP) and 127.0.0.1:40001 on the server's
+     * loopback (the kernel's socket), each with its count, mode 3 and version 4.
+     */
+    @Test
+    void mrulistShouldListTheRawPathsClientsBesideTheSocketsOnes() throws Exception {
+        assumeTrue(VethNamespaces.available(), "namespaces and XDP need root and iproute2");
+        Ntpsec.root(); // skips when NTPsec cannot be had
+        Path dir = Files.createTempDirectory("jntpd-mrulist-raw");
+        try (VethNamespaces net = VethNamespaces.create();
+                JntpdProcess jntpd = JntpdProcess.builder().port(123).bindAddress(null).dir(dir)
+                        .commandPrefix(net.inServer().toArray(String[]::new))
+                        .javaOptions("-D" + RawPathService.PROP_NAME + "=xdp," + VethNamespaces.SERVER_DEV)
+                        .config("local stratum 2", "controlsocket " + dir.resolve("control.sock"),
+                                "ratelimit interval -4 burst 16", "restrict 198.18.0.0 mask 255.255.255.0")
+                        .start()) {
+            String attached = jntpd.awaitLog("raw path on " + VethNamespaces.SERVER_DEV, 20_000);
+            assumeTrue(attached != null && !jntpd.log().contains("cannot attach"), "XDP cannot attach: " + jntpd.log());
+            ExternalProgram.Result raw = net.runInClient(TIMEOUT, "python3", "-c", NTP_FROM, VethNamespaces.CLIENT_V4,
+                    "40002", VethNamespaces.SERVER_V4, "3");
+            ExternalProgram.Result socket = net.runInServer(TIMEOUT, "python3", "-c", NTP_FROM, "127.0.0.1", "40001",
+                    "127.0.0.1", "2");
+            String stats = jntpd.jntpc("serverstats");
+            String where = "\n--- serverstats\n" + stats + "\n--- jntpd\n" + jntpd.log();
+            assertEquals("3", raw.output().strip(), raw + where);
+            assertEquals("2", socket.output().strip(), socket + where);
+            assertTrue(count(stats, "raw frames sent") >= 3, "the veth client was answered through XDP" + where);
+
+            String out = Ntpsec.ntpq(net.clientNamespace(), "-n", "-c", "mrulist", VethNamespaces.SERVER_V4);
+            List<String[]> rows = NtpqMrulistTest.rows(out);
+            where = "\n--- mrulist\n" + out + where;
+            assertEquals(2, rows.size(), where);
+            // newest first: " lstint avgint rstr r m v  count    score   drop rport remote address"
+            String[] socketRow = rows.get(0);
+            String[] rawRow = rows.get(1);
+            assertEquals(List.of("3", "4", "2", "40001", "127.0.0.1"),
+                    List.of(socketRow[4], socketRow[5], socketRow[6], socketRow[9], socketRow[10]), where);
+            assertEquals(List.of("3", "4", "3", "40002", VethNamespaces.CLIENT_V4),
+                    List.of(rawRow[4], rawRow[5], rawRow[6], rawRow[9], rawRow[10]), where);
+        } finally {
+            TestFiles.deleteTree(dir);
+        }
+    }
+
     @Test
     void ntpqShouldBeAnsweredThroughTheRawPathAndOnlyToThoseAllowed() throws Exception {
         assumeTrue(VethNamespaces.available(), "namespaces and XDP need root and iproute2");
@@ -118,7 +180,7 @@ class NtpqRawPathTest {
     }
 
     /** A counter of jntpc serverstats' text ({@code name : N}), the raw path's included. */
-    private static long count(String serverstats, String name) {
+    static long count(String serverstats, String name) {
         return serverstats.lines().filter(l -> l.matches(java.util.regex.Pattern.quote(name) + "\\s*:\\s*\\d+"))
                 .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim())).findFirst()
                 .orElseThrow(() -> new AssertionError("no '" + name + "' in\n" + serverstats));

@@ -33,17 +33,17 @@ class SymmetricPeerTest {
             Pattern.compile("(\\S+)\\t(\\d+)\\t(\\S+)\\t(\\d+)\\t(\\d+)\\t([^\\t]*)\\t([^\\t]*)");
     private static final long DEADLINE_NS = 60_000_000_000L;
     /** Packets each side must have sent by then (2 s polls), well under what 20 s give on a busy machine. */
-    private static final int MIN_PACKETS = 4;
+    static final int MIN_PACKETS = 4;
 
     /** One packet as tshark printed it; {@code origin} and {@code transmit} in its text form, compared as text. */
-    private record WirePacket(String from, int fromPort, String to, int toPort, int mode, String origin,
+    record WirePacket(String from, int fromPort, String to, int toPort, int mode, String origin,
             String transmit) {}
 
     @Test
     void peersShouldTalkFromPort123ToPort123AndKnowEachOther() throws Exception {
         assumeTrue(NetNamespace.available(), "needs root and ip to make a network namespace (port 123)");
         assumeTrue(ChronyServer.program().isPresent(), "chronyd is not installed");
-        assumeTrue(ExternalProgram.find("tshark").isPresent(), "tshark is not installed");
+        assumeTshark();
         Path dir = Files.createTempDirectory("jntpd-peer");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx")); // chronyd runs as _chrony
         Process chronyd = null;
@@ -90,7 +90,7 @@ class SymmetricPeerTest {
                 assertTrue(reach(sources) >= 017, "chronyd reaches its peer jntpd ('=' source)" + where);
                 assertTrue(ntpdata.matches("(?s).*Remote port\\s*: 123\\b.*"), where);
                 assertTrue(count(ntpdata, "Total valid RX") >= MIN_PACKETS, where);
-                assertSymmetricOnTheWire(wire, where);
+                assertSymmetricOnTheWire(wire, "127.0.0.1", "127.0.0.2", where);
             }
         } finally {
             if (tshark != null) {
@@ -110,7 +110,7 @@ class SymmetricPeerTest {
     @Test
     void twoJntpdPeersShouldTalkFromPort123ToPort123() throws Exception {
         assumeTrue(NetNamespace.available(), "needs root and ip to make a network namespace (port 123)");
-        assumeTrue(ExternalProgram.find("tshark").isPresent(), "tshark is not installed");
+        assumeTshark();
         Path dir = Files.createTempDirectory("jntpd-peers");
         Process tshark = null;
         try (NetNamespace ns = NetNamespace.create()) {
@@ -125,23 +125,11 @@ class SymmetricPeerTest {
                     JntpdProcess a = JntpdProcess.builder().commandPrefix(prefix).port(123).bindAddress("127.0.0.1")
                             .dir(dirA).config("peer 127.0.0.2 minpoll 1 maxpoll 1 iburst",
                                     "controlsocket " + dirA.resolve("control.sock")).start()) {
-                long deadline = System.nanoTime() + DEADLINE_NS;
-                List<WirePacket> wire = List.of();
-                while (System.nanoTime() - deadline < 0) {
-                    Thread.sleep(1_000);
-                    wire = parse(capture);
-                    if (a.log().contains("synchronised to") && answered(wire, "127.0.0.1") >= MIN_PACKETS
-                            && answered(wire, "127.0.0.2") >= MIN_PACKETS) {
-                        break;
-                    }
-                }
-                ExternalProgram.kill(tshark);
-                tshark.waitFor();
-                wire = parse(capture);
+                List<WirePacket> wire = watchPeering(a, tshark, capture, "127.0.0.1", "127.0.0.2");
                 String where = "\n--- wire\n" + String.join("\n", Files.readAllLines(capture)) + "\n--- A\n" + a.log()
                         + "\n--- B\n" + b.log();
                 assertTrue(a.log().contains("synchronised to 127.0.0.2"), "A follows its peer B" + where);
-                assertSymmetricOnTheWire(wire, where);
+                assertSymmetricOnTheWire(wire, "127.0.0.1", "127.0.0.2", where);
             }
         } finally {
             if (tshark != null) {
@@ -151,27 +139,58 @@ class SymmetricPeerTest {
         }
     }
 
+    static void assumeTshark() {
+        assumeTrue(ExternalProgram.find("tshark").isPresent(), "tshark is not installed");
+    }
+
     /**
-     * Every packet between 127.0.0.1 and 127.0.0.2 goes from port 123 to port 123 in a symmetric mode, and each side
-     * sent symmetric-active packets carrying the other's last transmit time as their origin (an association on both).
+     * Waits (at most {@link #DEADLINE_NS}) until {@code follower} has synchronised and {@code one} and {@code other}
+     * have each sent {@link #MIN_PACKETS} packets carrying the other's transmit time, then stops the capture and
+     * returns what it saw.
      */
-    private static void assertSymmetricOnTheWire(List<WirePacket> wire, String where) {
+    static List<WirePacket> watchPeering(JntpdProcess follower, Process tshark, Path capture, String one, String other)
+            throws Exception {
+        long deadline = System.nanoTime() + DEADLINE_NS;
+        while (System.nanoTime() - deadline < 0) {
+            Thread.sleep(1_000);
+            List<WirePacket> wire = parse(capture);
+            if (follower.log().contains("synchronised to") && answered(wire, one) >= MIN_PACKETS
+                    && answered(wire, other) >= MIN_PACKETS) {
+                break;
+            }
+        }
+        ExternalProgram.kill(tshark);
+        tshark.waitFor();
+        return parse(capture);
+    }
+
+    /**
+     * Every packet between {@code one} and {@code other} goes from port 123 to port 123 in a symmetric mode, and each
+     * side sent symmetric-active packets carrying the other's last transmit time as their origin (an association on
+     * both).
+     */
+    static void assertSymmetricOnTheWire(List<WirePacket> wire, String one, String other, String where) {
         for (WirePacket p : wire) {
             assertEquals(123, p.fromPort(), "from port 123: " + p + where);
             assertEquals(123, p.toPort(), "to port 123: " + p + where);
             assertTrue(p.mode() == 1 || p.mode() == 2, "symmetric modes only: " + p + where);
         }
-        assertTrue(sent(wire, "127.0.0.1", 1) >= MIN_PACKETS, "127.0.0.1 sent symmetric active" + where);
-        assertTrue(sent(wire, "127.0.0.2", 1) >= MIN_PACKETS, "127.0.0.2 sent symmetric active" + where);
-        assertTrue(answered(wire, "127.0.0.1") >= MIN_PACKETS - 1, "127.0.0.1's packets carry the other's" + where);
-        assertTrue(answered(wire, "127.0.0.2") >= MIN_PACKETS - 1, "127.0.0.2's packets carry the other's" + where);
+        for (String side : List.of(one, other)) {
+            assertTrue(sent(wire, side, 1) >= MIN_PACKETS, side + " sent symmetric active" + where);
+            assertTrue(answered(wire, side) >= MIN_PACKETS - 1, side + "'s packets carry the other's" + where);
+        }
     }
 
     /** tshark on the namespace's loopback, the packets to and from 127.0.0.2 written to {@code out} as they come. */
     private static Process capture(NetNamespace ns, Path dir, Path out) throws Exception {
+        return capture(ns, "lo", "127.0.0.2", dir, out);
+    }
+
+    /** tshark on {@code device} of {@code ns}, the UDP packets to and from {@code host} written to {@code out}. */
+    static Process capture(NetNamespace ns, String device, String host, Path dir, Path out) throws Exception {
         Path log = dir.resolve("tshark.log");
-        List<String> cmd = new ArrayList<>(ns.exec("tshark", "-i", "lo", "-n", "-l", "-f",
-                "udp and host 127.0.0.2", "-T", "fields", "-e", "ip.src", "-e", "udp.srcport", "-e", "ip.dst",
+        List<String> cmd = new ArrayList<>(ns.exec("tshark", "-i", device, "-n", "-l", "-f",
+                "udp and host " + host, "-T", "fields", "-e", "ip.src", "-e", "udp.srcport", "-e", "ip.dst",
                 "-e", "udp.dstport", "-e", "ntp.flags.mode", "-e", "ntp.org", "-e", "ntp.xmt"));
         Process tshark = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(log.toFile()).start();
         awaitCapturing(tshark, log);
