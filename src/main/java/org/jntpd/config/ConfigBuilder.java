@@ -28,6 +28,11 @@ final class ConfigBuilder {
     final Set<Integer> trustedKeys = new TreeSet<>();
     final List<String> bindAddresses = new ArrayList<>();
     final List<Integer> cpus = new ArrayList<>();
+    final List<Config.BroadcastTarget> broadcastTargets = new ArrayList<>();
+    final List<String> multicastGroups = new ArrayList<>();
+    boolean broadcastClient;
+    long broadcastDelayNs;
+    Location broadcastClientLocation;
     /** Where each {@code cpu} was named, for messages about it. */
     final Map<Integer, Location> cpuLocations = new LinkedHashMap<>();
 
@@ -221,6 +226,8 @@ final class ConfigBuilder {
                 new Config.Rtc(rtcFile, rtcSync, rtcDevice, rtcOnUtc, rtcAutotrimNs),
                 metrics,
                 Collections.unmodifiableMap(new LinkedHashMap<>(systemFlags)),
+                new Config.Broadcast(List.copyOf(broadcastTargets), broadcastClient, List.copyOf(multicastGroups),
+                        broadcastDelayNs, broadcastClientLocation),
                 clockControl,
                 List.copyOf(notices),
                 List.copyOf(warnings));
