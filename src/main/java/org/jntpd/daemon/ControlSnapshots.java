@@ -162,7 +162,7 @@ final class ControlSnapshots {
             return 0;
         }
         return switch (verdict) {
-            case ACCEPTED, SPIKE, KOD_RATE -> 0;
+            case ACCEPTED, SPIKE, KOD_RATE, CALIBRATING -> 0;
             case DUPLICATE -> 0x0001; // pkt_dup
             case BOGUS -> 0x0002; // pkt_bogus
             case INVALID_TIMESTAMPS -> 0x0004; // pkt_unsync
