@@ -24,11 +24,27 @@ import org.jntpd.wire.NtpPacket;
  * every 2^minpoll s a packet carrying what the server serves ({@link BroadcastPacket}; nothing while unsynchronised)
  * goes to each address from the server's port (a socket bound beside the server's, SO_REUSEADDR, and connected to the
  * destination so that it receives nothing the server should), with SO_BROADCAST, and for a multicast group the line's
- * TTL and no copy to this host. T3 is read just before the MAC and the send. Nothing is allocated per packet.
+ * TTL and no copy to this host. T3 is the clock read just before the MAC and the send plus the send latency, the
+ * median of the last {@value #LATENCIES} measured by the kernel's TX timestamps (from that reading to the packet's
+ * departure): a broadcast cannot be corrected after it left, and on the loop's thread, which the JIT leaves
+ * interpreted at one packet a poll, that latency was 160 us (a jntpd client then sat 130-190 us behind). Nothing is
+ * allocated per packet.
  */
 final class BroadcastSender implements AutoCloseable {
+    /** How many send latencies the T3 correction is the median of. */
+    static final int LATENCIES = 8;
+    /** A latency beyond this (a stall, a clock step between reading and stamping) is not one to correct T3 by. */
+    static final long MAX_LATENCY_NS = 5_000_000L;
+
     /** One line's destination, socket and key; {@code nextNs} its next send time (loop thread). */
     private static final class Target {
+        /** The last send latencies (ns), a ring; {@code count} of them valid. */
+        final long[] latencies = new long[LATENCIES];
+        int count;
+        int next;
+        /** The TX id and clock reading of the last packet sent, whose kernel TX timestamp gives its latency. */
+        int txId = -1;
+        long readNs;
         final Config.BroadcastTarget spec;
         final UdpSocket socket;
         final InetSocketAddress to;
@@ -52,6 +68,9 @@ final class BroadcastSender implements AutoCloseable {
     private final MacEngine mac;
     private final List<Target> targets = new ArrayList<>();
     private final PacketBatch tx = new PacketBatch(1, PacketBatch.MIN_DATA_BYTES);
+    private final PacketBatch reports = new PacketBatch(4, PacketBatch.MIN_DATA_BYTES);
+    private final long[] sorted = new long[LATENCIES];
+    private final java.util.function.LongUnaryOperator kernelToClockNs;
     private final BroadcastPacket packet = new BroadcastPacket();
     private ServerStateSource served;
     private long sent;
@@ -61,9 +80,11 @@ final class BroadcastSender implements AutoCloseable {
      * @param port          the port packets go from and to (the server's; 123 unless {@code port N})
      * @param bindAddresses the server's bind addresses: the family's first is the source, else the wildcard
      */
-    BroadcastSender(Config config, ClockControl clock, SymmetricKeys keys, int port, List<String> bindAddresses,
-            long nowNs) {
+    BroadcastSender(Config config, ClockControl clock, java.util.function.LongUnaryOperator kernelToClockNs,
+            SymmetricKeys keys, int port, List<String> bindAddresses, long nowNs) {
         this.clock = clock;
+        this.kernelToClockNs = kernelToClockNs;
+        tx.requestTxTimestamp(0, true);
         this.mac = keys.keys().isEmpty() ? null : new MacEngine(keys.keys(), keys.trusted());
         InetAddress local = InetAddress.ofLiteral("0.0.0.0");
         for (String a : bindAddresses) {
@@ -131,20 +152,56 @@ final class BroadcastSender implements AutoCloseable {
         if (!synced) {
             return;
         }
-        long t3Ns = clock.nowNs(); // T3 as late as it can be: only the MAC and the send call after it
-        packet.stampTransmit(tx.data(0), 0, NtpTimestamp.fromUnixNs(t3Ns));
+        collectLatencies(t);
+        tx.address(0, t.to);
+        long readNs = clock.nowNs(); // as late as it can be: only the MAC and the send call after it
+        packet.stampTransmit(tx.data(0), 0, NtpTimestamp.fromUnixNs(readNs + latencyNs(t)));
         int length = NtpPacket.HEADER_LENGTH;
         if (t.keyIndex >= 0) {
             length = mac.sign(tx.data(0), 0, NtpPacket.HEADER_LENGTH, t.keyIndex, t.digestLength);
         }
         tx.length(0, length);
-        tx.address(0, t.to);
         if (t.socket.sendOne(tx, 0) < 0) {
             failed++;
             Log.debug("broadcast to " + t.spec.address() + " failed");
         } else {
             sent++;
+            t.txId = tx.txId(0);
+            t.readNs = readNs;
         }
+    }
+
+    /** The kernel's TX timestamp of the last packet sent to {@code t}, if it came: one more latency measured. */
+    private void collectLatencies(Target t) {
+        int n;
+        while ((n = t.socket.receiveTxTimestamps(reports)) > 0) {
+            for (int i = 0; i < n; i++) {
+                if (reports.isTxTimestamp(i) && reports.txSoftwareNs(i) != 0 && reports.txId(i) == t.txId) {
+                    long latencyNs = kernelToClockNs.applyAsLong(reports.txSoftwareNs(i)) - t.readNs;
+                    if (latencyNs >= 0 && latencyNs <= MAX_LATENCY_NS) {
+                        t.latencies[t.next] = latencyNs;
+                        t.next = (t.next + 1) % LATENCIES;
+                        t.count = Math.min(LATENCIES, t.count + 1);
+                    }
+                    t.txId = -1;
+                }
+            }
+        }
+    }
+
+    /** The median of the latencies measured so far; 0 before the first. */
+    private long latencyNs(Target t) {
+        if (t.count == 0) {
+            return 0;
+        }
+        System.arraycopy(t.latencies, 0, sorted, 0, t.count);
+        java.util.Arrays.sort(sorted, 0, t.count);
+        return sorted[t.count / 2];
+    }
+
+    /** The T3 correction now in force for the {@code index}th broadcast line (ns; jntpc, tests). */
+    long latencyNs(int index) {
+        return latencyNs(targets.get(index));
     }
 
     /** Packets sent and sends refused so far (loop thread). */
@@ -160,5 +217,6 @@ final class BroadcastSender implements AutoCloseable {
     public void close() {
         targets.forEach(t -> t.socket.close());
         tx.close();
+        reports.close();
     }
 }

@@ -108,7 +108,8 @@ public final class SyncLoop implements Agent {
                     ? ", path delay " + broadcast.delayNs() / 1e6 + " ms (broadcastdelay)" : ", path delay calibrated"));
         }
         this.broadcaster = broadcast.targets().isEmpty() ? null
-                : new BroadcastSender(config, clock, keys, ntpPort, config.serving().bindAddresses(), clock.nowNs());
+                : new BroadcastSender(config, clock, kernelToClockNs, keys, ntpPort, config.serving().bindAddresses(),
+                        clock.nowNs());
         this.ntpSources = new NtpSources(config, sync, sockets, keys);
         this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
         this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size(),
