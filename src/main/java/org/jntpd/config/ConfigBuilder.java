@@ -202,6 +202,13 @@ final class ConfigBuilder {
     }
 
     Config build() {
+        if ((broadcastClient || !multicastGroups.isEmpty()) && !Boolean.FALSE.equals(systemFlags.get("auth"))
+                && keysFile == null) {
+            // ntpd's rule: with auth on (its default), a broadcast server must sign with a trusted key.
+            warnings.add(broadcastClientLocation + ": broadcasts are taken only with a MAC by a trusted key (enable "
+                    + "auth, ntpd's default) and no key file is configured: none will be taken; add 'disable auth' to "
+                    + "take unauthenticated broadcasts, or 'keys FILE' and 'trustedkey N'");
+        }
         List<RefclockSpec> clocks = new ArrayList<>();
         for (RefclockBuilder r : refclocks) {
             clocks.add(r.build(driftFile));
