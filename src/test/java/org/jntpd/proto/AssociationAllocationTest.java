@@ -62,4 +62,36 @@ class AssociationAllocationTest {
         assertEquals(PacketVerdict.DUPLICATE, a.lastVerdict());
         assertTrue(samples > EXCHANGES, "samples taken: " + samples);
     }
+
+    /** A broadcast client takes each broadcast in place too (after its fixed-delay start), replays included. */
+    @Test
+    void shouldTakeBroadcastsWithoutAllocating() {
+        Synchroniser sync = new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults());
+        NtpPacket broadcast = new NtpPacket().wrap(MemorySegment.ofArray(new byte[NtpPacket.HEADER_LENGTH]), 0,
+                NtpPacket.HEADER_LENGTH);
+        broadcast.leapVersionMode(0, 4, NtpPacket.MODE_BROADCAST).stratum(1).pollLog2(0).precisionLog2(-20)
+                .refId(0x47505300).referenceTs(NtpTimestamp.fromUnixNs(T0 - S)).transmitTs(NtpTimestamp.fromUnixNs(T0));
+        Association a = Association.broadcastClient(AssociationConfig.server(), sync.addSource(SourceConfig.of("b", 1)),
+                new SplittableRandom(1), 2 * MS, broadcast, T0 + MS);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long t = T0;
+        long samples = 0;
+        long best = Long.MAX_VALUE;
+        for (int round = 0; round < 15 && best > 0; round++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int k = 0; k < EXCHANGES; k++) {
+                broadcast.transmitTs(NtpTimestamp.fromUnixNs(t + 3 * MS)); // 3 ms ahead, 1 ms away
+                if ((a.receive(broadcast, t + MS) & Association.SAMPLE) != 0) {
+                    samples++;
+                }
+                a.receive(broadcast, t + 2 * MS); // the same again: a replay
+                t += S;
+            }
+            best = Math.min(best, threads.getCurrentThreadAllocatedBytes() - before);
+        }
+        assertEquals(0, best, "bytes allocated over " + EXCHANGES + " broadcasts");
+        assertEquals(PacketVerdict.DUPLICATE, a.lastVerdict());
+        assertEquals(3 * MS, a.lastOffsetNs());
+        assertTrue(samples > EXCHANGES, "samples taken: " + samples);
+    }
 }
