@@ -150,8 +150,8 @@ class BroadcastTest {
 
     /**
      * chronyd -x as the broadcast server ({@code broadcast 2 198.18.0.255}, unauthenticated): with auth on (the
-     * default) jntpd refuses it and says why; with {@code disable auth} it calibrates against chronyd's answers and
-     * follows its broadcasts.
+     * default) jntpd refuses it and says why, and so it does with {@code disable auth} under {@code restrict ... nopeer};
+     * with {@code disable auth} alone it calibrates against chronyd's answers and follows its broadcasts.
      */
     @Test
     void jntpdShouldFollowChronydsBroadcastsOnlyWithAuthDisabled() throws Exception {
@@ -172,6 +172,11 @@ class BroadcastTest {
             Path refused = Files.createDirectory(dir.resolve("refused"));
             try (JntpdProcess client = jntpd(link.client(), refused, "broadcastclient")) {
                 client.awaitLog("broadcast server " + SERVER + " ignored: not authenticated", 30_000);
+            }
+            Path restricted = Files.createDirectory(dir.resolve("restricted"));
+            try (JntpdProcess client = jntpd(link.client(), restricted, "broadcastclient", "disable auth",
+                    "restrict 198.18.0.0 mask 255.255.255.0 nopeer")) {
+                client.awaitLog("broadcast server " + SERVER + " ignored: not authenticated, and restricted nopeer", 30_000);
             }
             Path cDir = Files.createDirectory(dir.resolve("client"));
             try (JntpdProcess client = jntpd(link.client(), cDir, "broadcastclient", "disable auth",
