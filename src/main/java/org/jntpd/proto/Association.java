@@ -501,21 +501,15 @@ public final class Association implements ClockStepListener {
         if (broadcast) {
             calibrationMinDelayNs = Math.min(calibrationMinDelayNs, delayNs); // the least queued exchange
         }
-        long rootDelayNs = NtpShort.toNs(p.rootDelay());
-        long rootDispersionNs = NtpShort.toNs(p.rootDispersion());
         long dispersionNs = precisionNs + Dispersion.grownNs(t4 - t1);
-        if ((rootDelayNs + delayNs) / 2 + rootDispersionNs + dispersionNs > source.maxDistanceNs()) {
+        if (beyondDistance(p, delayNs, dispersionNs)) {
             return verdict(PacketVerdict.DISTANCE_EXCEEDED, 0);
         }
         if (cfg.maxDelayNs() > 0 && delayNs > cfg.maxDelayNs()) {
             return verdict(PacketVerdict.MAX_DELAY_EXCEEDED, 0);
         }
-        lastOffsetNs = offsetNs;
-        lastDelayNs = delayNs;
         lastInterleaved = interleavedReply;
-        sample.set(t4, offsetNs, delayNs, dispersionNs, rootDelayNs, rootDispersionNs, stratum, refId, leap,
-                p.precisionLog2());
-        if (!source.accumulate(sample)) {
+        if (!accumulate(p, t4, offsetNs, delayNs, dispersionNs, stratum, refId, leap)) {
             // A spike or a change (a step, a frequency the filter did not expect): ask again at minpoll rather than
             // one long interval later, so that a change is confirmed (three in a row) in minutes, not hours.
             if (!broadcast && burstRemaining == 0 && pollLog2 > minPollLog2) {
@@ -563,22 +557,31 @@ public final class Association implements ClockStepListener {
         }
         long t3 = NtpTimestamp.toUnixNs(transmitNtp64, rxNs);
         long offsetNs = t3 + broadcastDelayNs / 2 - rxNs + cfg.biasNs();
-        long precisionNs = precisionNs(p.precisionLog2());
-        long rootDelayNs = NtpShort.toNs(p.rootDelay());
-        long rootDispersionNs = NtpShort.toNs(p.rootDispersion());
-        long dispersionNs = precisionNs + Dispersion.grownNs(broadcastDelayNs);
-        if ((rootDelayNs + broadcastDelayNs) / 2 + rootDispersionNs + dispersionNs > source.maxDistanceNs()) {
+        long dispersionNs = precisionNs(p.precisionLog2()) + Dispersion.grownNs(broadcastDelayNs);
+        if (beyondDistance(p, broadcastDelayNs, dispersionNs)) {
             return verdict(PacketVerdict.DISTANCE_EXCEEDED, 0);
         }
-        lastOffsetNs = offsetNs;
-        lastDelayNs = broadcastDelayNs;
         lastInterleaved = false;
-        sample.set(rxNs, offsetNs, broadcastDelayNs, dispersionNs, rootDelayNs, rootDispersionNs, stratum, refId, leap,
-                p.precisionLog2());
-        if (!source.accumulate(sample)) {
+        if (!accumulate(p, rxNs, offsetNs, broadcastDelayNs, dispersionNs, stratum, refId, leap)) {
             return verdict(PacketVerdict.SPIKE, 0);
         }
         return verdict(PacketVerdict.ACCEPTED, SAMPLE);
+    }
+
+    /** Whether a sample of this delay and dispersion from {@code p}'s server is beyond the source's maximum distance. */
+    private boolean beyondDistance(NtpPacket p, long delayNs, long dispersionNs) {
+        long rootDelayNs = NtpShort.toNs(p.rootDelay());
+        return (rootDelayNs + delayNs) / 2 + NtpShort.toNs(p.rootDispersion()) + dispersionNs > source.maxDistanceNs();
+    }
+
+    /** Records the measurement and offers it to the source as a sample; whether the source took it. */
+    private boolean accumulate(NtpPacket p, long t4, long offsetNs, long delayNs, long dispersionNs, int stratum,
+            int refId, int leap) {
+        lastOffsetNs = offsetNs;
+        lastDelayNs = delayNs;
+        sample.set(t4, offsetNs, delayNs, dispersionNs, NtpShort.toNs(p.rootDelay()), NtpShort.toNs(p.rootDispersion()),
+                stratum, refId, leap, p.precisionLog2());
+        return source.accumulate(sample);
     }
 
     private static long precisionNs(int precisionLog2) {

@@ -96,28 +96,18 @@ class BroadcastTest {
     void jntpdShouldFollowASignedJntpdBroadcastServer() throws Exception {
         assumeTrue(NetNamespace.available(), "needs root and ip to make network namespaces (port 123)");
         Path dir = Files.createTempDirectory("jntpd-bcast");
-        try (Link link = Link.create()) {
+        try {
             Path keys = dir.resolve("ntp.keys");
             Files.write(keys, List.of(KEY));
-            Path sDir = Files.createDirectory(dir.resolve("server"));
-            Path cDir = Files.createDirectory(dir.resolve("client"));
-            Capture wire = Capture.start(link.client(), dir);
-            try (JntpdProcess server = jntpd(link.server(), sDir, "local stratum 3", "keys " + keys, "trustedkey 1",
-                    "broadcast 198.18.0.255 key 1 minpoll 1");
-                    JntpdProcess client = jntpd(link.client(), cDir, "broadcastclient", "keys " + keys,
-                            "trustedkey 1", "timefile " + cDir.resolve("time"))) {
-                long[] errors = follow(client, cDir.resolve("time"), "added broadcast server " + SERVER + " (key 1)");
-                List<String> packets = wire.stop();
-                String where = report(errors, packets, server, client);
-                assertTrue(client.log().contains("(measured); taking its broadcasts"), "calibrated" + where);
-                assertTrue(seen(packets, SERVER, "123", "198.18.0.255", "123", 5, true),
-                        "signed mode 5 from the server's port 123 to the broadcast address" + where);
-                assertTrue(seen(packets, CLIENT, null, SERVER, "123", 3, true), "signed calibration requests" + where);
-                assertTrue(seen(packets, SERVER, "123", CLIENT, null, 4, true), "signed answers" + where);
-                assertSmall(errors, where);
-            } finally {
-                wire.stop();
-            }
+            Run r = run(dir, List.of("local stratum 3", "keys " + keys, "trustedkey 1",
+                    "broadcast 198.18.0.255 key 1 minpoll 1"), List.of("broadcastclient", "keys " + keys, "trustedkey 1"),
+                    " (key 1)");
+            assertTrue(r.clientLog().contains("(measured); taking its broadcasts"), "calibrated" + r.where());
+            assertTrue(seen(r.packets(), SERVER, "123", "198.18.0.255", "123", 5, true),
+                    "signed mode 5 from the server's port 123 to the broadcast address" + r.where());
+            assertTrue(seen(r.packets(), CLIENT, null, SERVER, "123", 3, true), "signed calibration requests" + r.where());
+            assertTrue(seen(r.packets(), SERVER, "123", CLIENT, null, 4, true), "signed answers" + r.where());
+            assertSmall(r.errors(), r.where());
         } finally {
             TestFiles.deleteTree(dir);
         }
@@ -128,23 +118,40 @@ class BroadcastTest {
     void jntpdShouldFollowAJntpdMulticastServerWithAuthDisabled() throws Exception {
         assumeTrue(NetNamespace.available(), "needs root and ip to make network namespaces (port 123)");
         Path dir = Files.createTempDirectory("jntpd-mcast");
+        try {
+            Run r = run(dir, List.of("local stratum 3", "broadcast 224.0.1.1 minpoll 1 ttl 1"),
+                    List.of("multicastclient", "disable auth"), " (unauthenticated)");
+            assertTrue(seen(r.packets(), SERVER, "123", "224.0.1.1", "123", 5, false), "mode 5 to the group, no MAC"
+                    + r.where());
+            assertSmall(r.errors(), r.where());
+        } finally {
+            TestFiles.deleteTree(dir);
+        }
+    }
+
+    /** What a jntpd server and client pair did: the client's errors, the wire, its log, and all of it for messages. */
+    private record Run(long[] errors, List<String> packets, String clientLog, String where) {}
+
+    /**
+     * A jntpd server ({@code serverConf}) and client ({@code clientConf} and a time file) on the two ends of a fresh
+     * link, the wire captured on the client's end; the client's error is read once its association for the server
+     * (logged with {@code authText}) takes broadcasts.
+     */
+    private static Run run(Path dir, List<String> serverConf, List<String> clientConf, String authText) throws Exception {
         try (Link link = Link.create()) {
             Path sDir = Files.createDirectory(dir.resolve("server"));
             Path cDir = Files.createDirectory(dir.resolve("client"));
+            List<String> client = new ArrayList<>(clientConf);
+            client.add("timefile " + cDir.resolve("time"));
             Capture wire = Capture.start(link.client(), dir);
-            try (JntpdProcess server = jntpd(link.server(), sDir, "local stratum 3", "broadcast 224.0.1.1 minpoll 1 ttl 1");
-                    JntpdProcess client = jntpd(link.client(), cDir, "multicastclient", "disable auth",
-                            "timefile " + cDir.resolve("time"))) {
-                long[] errors = follow(client, cDir.resolve("time"), "added broadcast server " + SERVER + " (unauthenticated)");
+            try (JntpdProcess s = jntpd(link.server(), sDir, serverConf.toArray(String[]::new));
+                    JntpdProcess c = jntpd(link.client(), cDir, client.toArray(String[]::new))) {
+                long[] errors = follow(c, cDir.resolve("time"), "added broadcast server " + SERVER + authText);
                 List<String> packets = wire.stop();
-                String where = report(errors, packets, server, client);
-                assertTrue(seen(packets, SERVER, "123", "224.0.1.1", "123", 5, false), "mode 5 to the group, no MAC" + where);
-                assertSmall(errors, where);
+                return new Run(errors, packets, c.log(), report(errors, packets, s, c));
             } finally {
                 wire.stop();
             }
-        } finally {
-            TestFiles.deleteTree(dir);
         }
     }
 
