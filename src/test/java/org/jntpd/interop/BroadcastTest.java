@@ -16,6 +16,7 @@ import org.jntpd.testing.ChronyServer;
 import org.jntpd.testing.ExternalProgram;
 import org.jntpd.testing.JntpdProcess;
 import org.jntpd.testing.NetNamespace;
+import org.jntpd.testing.Ntpsec;
 import org.jntpd.testing.TestFiles;
 import org.jntpd.timefile.TimeFile;
 import org.junit.jupiter.api.Test;
@@ -123,6 +124,10 @@ class BroadcastTest {
                     List.of("multicastclient", "disable auth"), " (unauthenticated)");
             assertTrue(seen(r.packets(), SERVER, "123", "224.0.1.1", "123", 5, false), "mode 5 to the group, no MAC"
                     + r.where());
+            if (!r.ntpq().startsWith("(no NTPsec")) { // ntpq shows the association heard as a broadcast one, type b
+                assertTrue(r.ntpq().lines().anyMatch(l -> l.matches("\\*198\\.18\\.0\\.1\\s+\\S+\\s+3\\s+b\\s.*")),
+                        "ntpq -pn: *198.18.0.1 ... 3 b" + r.where());
+            }
             assertSmall(r.errors(), r.where());
         } finally {
             TestFiles.deleteTree(dir);
@@ -130,7 +135,7 @@ class BroadcastTest {
     }
 
     /** What a jntpd server and client pair did: the client's errors, the wire, its log, and all of it for messages. */
-    private record Run(long[] errors, List<String> packets, String clientLog, String where) {}
+    private record Run(long[] errors, List<String> packets, String clientLog, String ntpq, String where) {}
 
     /**
      * A jntpd server ({@code serverConf}) and client ({@code clientConf} and a time file) on the two ends of a fresh
@@ -147,8 +152,15 @@ class BroadcastTest {
             try (JntpdProcess s = jntpd(link.server(), sDir, serverConf.toArray(String[]::new));
                     JntpdProcess c = jntpd(link.client(), cDir, client.toArray(String[]::new))) {
                 long[] errors = follow(c, cDir.resolve("time"), "added broadcast server " + SERVER + authText);
+                String ntpq;
+                try {
+                    ntpq = Ntpsec.ntpq(link.client(), "-n", "-p");
+                } catch (org.opentest4j.TestAbortedException e) {
+                    ntpq = "(no NTPsec ntpq: " + e.getMessage() + ")";
+                }
+                System.out.println("BroadcastTest ntpq -pn:\n" + ntpq);
                 List<String> packets = wire.stop();
-                return new Run(errors, packets, c.log(), report(errors, packets, s, c));
+                return new Run(errors, packets, c.log(), ntpq, report(errors, packets, s, c) + "\n--- ntpq -pn\n" + ntpq);
             } finally {
                 wire.stop();
             }
