@@ -33,8 +33,13 @@ import org.jntpd.wire.NtpPacket;
 final class BroadcastSender implements AutoCloseable {
     /** How many send latencies the T3 correction is the median of. */
     static final int LATENCIES = 8;
-    /** A latency beyond this (a stall, a clock step between reading and stamping) is not one to correct T3 by. */
-    static final long MAX_LATENCY_NS = 5_000_000L;
+    /**
+     * A latency beyond this (a stall, the first sends of a cold JVM, which took 1.2 ms here, a clock step between the
+     * reading and the stamp) is not one to correct T3 by.
+     */
+    static final long MAX_LATENCY_NS = 1_000_000L;
+    /** Latencies needed before T3 is corrected: one odd send must not move a broadcast (the median of 3 ignores it). */
+    static final int MIN_LATENCIES = 3;
 
     /** One line's destination, socket and key; {@code nextNs} its next send time (loop thread). */
     private static final class Target {
@@ -47,17 +52,15 @@ final class BroadcastSender implements AutoCloseable {
         long readNs;
         final Config.BroadcastTarget spec;
         final UdpSocket socket;
-        final InetSocketAddress to;
         final int keyIndex;
         final int digestLength;
         final long intervalNs;
         long nextNs;
         boolean sending;
 
-        Target(Config.BroadcastTarget spec, UdpSocket socket, InetSocketAddress to, int keyIndex, int digestLength) {
+        Target(Config.BroadcastTarget spec, UdpSocket socket, int keyIndex, int digestLength) {
             this.spec = spec;
             this.socket = socket;
-            this.to = to;
             this.keyIndex = keyIndex;
             this.digestLength = digestLength;
             this.intervalNs = Units.log2ToNs(spec.pollLog2());
@@ -112,7 +115,7 @@ final class BroadcastSender implements AutoCloseable {
                 continue;
             }
             int keyIndex = t.keyId() == 0 || mac == null ? -1 : mac.keyIndex(t.keyId());
-            Target target = new Target(t, s, to, keyIndex, keyIndex < 0 ? 0 : mac.type(keyIndex).v4Length());
+            Target target = new Target(t, s, keyIndex, keyIndex < 0 ? 0 : mac.type(keyIndex).v4Length());
             target.nextNs = nowNs;
             targets.add(target);
             Log.info("broadcasting to " + t.address() + " port " + port + " every " + (1L << t.pollLog2()) + " s"
@@ -152,8 +155,7 @@ final class BroadcastSender implements AutoCloseable {
         if (!synced) {
             return;
         }
-        collectLatencies(t);
-        tx.address(0, t.to);
+        collectLatencies(t); // the slot has no address: the socket is connected to the destination
         long readNs = clock.nowNs(); // as late as it can be: only the MAC and the send call after it
         packet.stampTransmit(tx.data(0), 0, NtpTimestamp.fromUnixNs(readNs + latencyNs(t)));
         int length = NtpPacket.HEADER_LENGTH;
@@ -189,9 +191,9 @@ final class BroadcastSender implements AutoCloseable {
         }
     }
 
-    /** The median of the latencies measured so far; 0 before the first. */
+    /** The median of the latencies measured so far; 0 before {@link #MIN_LATENCIES} of them. */
     private long latencyNs(Target t) {
-        if (t.count == 0) {
+        if (t.count < MIN_LATENCIES) {
             return 0;
         }
         System.arraycopy(t.latencies, 0, sorted, 0, t.count);
