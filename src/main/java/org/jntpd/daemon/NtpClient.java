@@ -146,15 +146,20 @@ final class NtpClient implements ClientSockets.Handler {
         } else if (p.assoc.config().mode() != AssociationConfig.Mode.BROADCAST_CLIENT) {
             return; // a server we poll also broadcasts: its replies are what we use
         }
-        received(addrHi, addrLo, port, packet, rxNs, nowNs);
+        deliver(p, packet, rxNs, nowNs);
     }
 
     @Override
     public void received(long addrHi, long addrLo, int port, NtpPacket packet, long rxNs, long nowNs) {
         Peer p = sources.find(addrHi, addrLo, port);
-        if (p == null) {
-            return; // not from a server we asked
+        if (p == null || packet.mode() == NtpPacket.MODE_BROADCAST) {
+            return; // not from a server we asked; a broadcast counts only sent to a broadcast address or group
         }
+        deliver(p, packet, rxNs, nowNs);
+    }
+
+    /** A packet from {@code p}'s server: its authentication, then its association, then what the verdict asks for. */
+    private void deliver(Peer p, NtpPacket packet, long rxNs, long nowNs) {
         if (p.auth != null && !p.auth.check(packet.segment(), packet.offset(), packet.length(), nowNs)) {
             return; // refused and counted there: the association never sees it, its reach does not move
         }
