@@ -146,6 +146,9 @@ int main(void) {
     FIELD(struct sock_extended_err, "sock_extended_err", ee_info);
     FIELD(struct sock_extended_err, "sock_extended_err", ee_data);
 
+    SIZE(struct ip_mreq, "ip_mreq");
+    FIELD(struct ip_mreq, "ip_mreq", imr_multiaddr);
+    FIELD(struct ip_mreq, "ip_mreq", imr_interface);
     SIZE(struct in_pktinfo, "in_pktinfo");
     FIELD(struct in_pktinfo, "in_pktinfo", ipi_ifindex);
     FIELD(struct in_pktinfo, "in_pktinfo", ipi_spec_dst);
@@ -447,6 +450,7 @@ int main(void) {
     C(SO_REUSEADDR); C(SO_ERROR); C(SO_SNDBUF); C(SO_RCVBUF); C(SO_PRIORITY); C(SO_REUSEPORT);
     C(SO_TIMESTAMP); C(SCM_TIMESTAMP); C(SO_TIMESTAMPNS); C(SCM_TIMESTAMPNS); C(SO_TIMESTAMPING);
     C(SCM_TIMESTAMPING); C(SO_SELECT_ERR_QUEUE); C(SO_BUSY_POLL); C(SO_PREFER_BUSY_POLL); C(SO_BUSY_POLL_BUDGET);
+    C(SO_BROADCAST); C(IP_MULTICAST_IF); C(IP_MULTICAST_TTL); C(IP_MULTICAST_LOOP); C(IP_ADD_MEMBERSHIP);
     C(IP_TOS); C(IP_PKTINFO); C(IP_RECVERR); C(IPV6_RECVERR); C(IPV6_V6ONLY); C(IPV6_RECVPKTINFO);
     C(IPV6_PKTINFO); C(IPV6_TCLASS);
     C(MSG_CTRUNC); C(MSG_TRUNC); C(MSG_DONTWAIT); C(MSG_ERRQUEUE); C(MSG_WAITFORONE);

@@ -67,7 +67,10 @@ public final class Jntpd {
         }
         if (options.checkConfig()) {
             System.out.println("jntpd: " + source + " is valid (" + config.servers().size() + " server/pool/peer, "
-                    + config.refclocks().size() + " refclock, " + config.notices().size() + " not honoured, "
+                    + config.refclocks().size() + " refclock, "
+                    + (config.broadcast().targets().isEmpty() ? "" : config.broadcast().targets().size() + " broadcast, ")
+                    + (config.broadcast().listens() ? "broadcast client, " : "")
+                    + config.notices().size() + " not honoured, "
                     + config.warnings().size() + " warning" + (config.warnings().size() == 1 ? ")" : "s)"));
             return 0;
         }

@@ -27,9 +27,51 @@ public record Config(
         Rtc rtc,
         Metrics metrics,
         Map<String, Boolean> systemFlags,
+        Broadcast broadcast,
         boolean clockControl,
         List<String> notices,
         List<String> warnings) {
+
+    /**
+     * Broadcast and multicast (RFC 5905 mode 5): what this host sends ({@code broadcast} lines) and whether it listens
+     * ({@code broadcastclient}: the IPv4 broadcast addresses of its interfaces; {@code multicastclient}: the groups).
+     *
+     * @param targets      the {@code broadcast ADDRESS [key N] [version N] [minpoll N] [ttl N]} lines
+     * @param client       {@code broadcastclient} was given
+     * @param groups       the groups of {@code multicastclient} lines (224.0.1.1 when a line names none)
+     * @param delayNs      {@code broadcastdelay S}: the round-trip delay the broadcast path is taken to have, which then
+     *                     replaces the calibration exchange; 0 = calibrate (ntpd 4.2.8's rule)
+     * @param clientLocation where the first client line is, for messages; null when there is none
+     */
+    public record Broadcast(List<BroadcastTarget> targets, boolean client, List<String> groups, long delayNs,
+            Location clientLocation) {
+        public static final Broadcast NONE = new Broadcast(List.of(), false, List.of(), 0, null);
+        /** ntpd's multicast group (NTP.MCAST.NET), what {@code multicastclient} alone joins. */
+        public static final String DEFAULT_GROUP = "224.0.1.1";
+
+        /** Whether any client line asks to listen for broadcasts or multicasts. */
+        public boolean listens() {
+            return client || !groups.isEmpty();
+        }
+    }
+
+    /**
+     * One {@code broadcast} line: where to send mode 5 packets and how.
+     *
+     * @param address   a subnet broadcast address or a multicast group (IPv4 literal)
+     * @param keyId     sign every packet with this symmetric key; 0 = none
+     * @param version   the NTP version of the packets
+     * @param pollLog2  one packet every 2^pollLog2 s ({@code minpoll}; ntpd's default 6 = 64 s)
+     * @param ttl       IP time to live of multicast packets (ntpd's default 1: this link only)
+     */
+    public record BroadcastTarget(String address, int keyId, int version, int pollLog2, int ttl, Location location) {
+        public static final int DEFAULT_POLL = 6;
+        public static final int DEFAULT_TTL = 1;
+
+        public boolean multicast() {
+            return java.net.InetAddress.ofLiteral(address).isMulticastAddress();
+        }
+    }
 
     /** Selection and clustering ({@code tos}). Distances in ns. */
     public record Tos(int minSane, int minClock, int maxClock, int orphanStratum, long orphanWaitNs,

@@ -28,6 +28,11 @@ final class ConfigBuilder {
     final Set<Integer> trustedKeys = new TreeSet<>();
     final List<String> bindAddresses = new ArrayList<>();
     final List<Integer> cpus = new ArrayList<>();
+    final List<Config.BroadcastTarget> broadcastTargets = new ArrayList<>();
+    final List<String> multicastGroups = new ArrayList<>();
+    boolean broadcastClient;
+    long broadcastDelayNs;
+    Location broadcastClientLocation;
     /** Where each {@code cpu} was named, for messages about it. */
     final Map<Integer, Location> cpuLocations = new LinkedHashMap<>();
 
@@ -197,6 +202,13 @@ final class ConfigBuilder {
     }
 
     Config build() {
+        if ((broadcastClient || !multicastGroups.isEmpty()) && !Boolean.FALSE.equals(systemFlags.get("auth"))
+                && keysFile == null) {
+            // ntpd's rule: with auth on (its default), a broadcast server must sign with a trusted key.
+            warnings.add(broadcastClientLocation + ": broadcasts are taken only with a MAC by a trusted key (enable "
+                    + "auth, ntpd's default) and no key file is configured: none will be taken; add 'disable auth' to "
+                    + "take unauthenticated broadcasts, or 'keys FILE' and 'trustedkey N'");
+        }
         List<RefclockSpec> clocks = new ArrayList<>();
         for (RefclockBuilder r : refclocks) {
             clocks.add(r.build(driftFile));
@@ -221,6 +233,8 @@ final class ConfigBuilder {
                 new Config.Rtc(rtcFile, rtcSync, rtcDevice, rtcOnUtc, rtcAutotrimNs),
                 metrics,
                 Collections.unmodifiableMap(new LinkedHashMap<>(systemFlags)),
+                new Config.Broadcast(List.copyOf(broadcastTargets), broadcastClient, List.copyOf(multicastGroups),
+                        broadcastDelayNs, broadcastClientLocation),
                 clockControl,
                 List.copyOf(notices),
                 List.copyOf(warnings));

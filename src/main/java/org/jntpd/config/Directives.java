@@ -663,6 +663,86 @@ final class Directives {
     // ------------------------------------------------------------------------------------------------ serving
 
     /** chrony's {@code local [stratum N] [orphan] [distance D]} while its options are read. */
+    // ------------------------------------------------------------------------------------------------ broadcast
+
+    /** One {@code broadcast} line while its options are read. */
+    static final class BroadcastBuilder {
+        int key;
+        int version = 4;
+        int pollLog2 = Config.BroadcastTarget.DEFAULT_POLL;
+        int ttl = Config.BroadcastTarget.DEFAULT_TTL;
+    }
+
+    static final Table<BroadcastBuilder> BROADCAST_OPTIONS = new Table.Builder<BroadcastBuilder>()
+            .one("key", NTPSEC, KEY_ID, (t, v) -> t.key = v)
+            .one("version", NTPSEC, Arg.integer("an NTP version", 1, 4), (t, v) -> t.version = v)
+            // ntpd's broadcast interval is the line's minpoll; below 0 (1 s) would flood a LAN for nothing
+            .one("minpoll", NTPSEC, Arg.integer("log2 seconds", 0, 17), (t, v) -> t.pollLog2 = v)
+            .one("ttl", NTPSEC, Arg.integer("a time to live", 1, 255), (t, v) -> t.ttl = v)
+            .one("maxpoll", NTPSEC, POLL, (t, v) -> { }).notHonoured("a broadcast is sent every 2^minpoll s")
+            .build();
+
+    /** {@code broadcast ADDRESS [key N] [version N] [minpoll N] [ttl N]}: an IPv4 broadcast address or multicast group. */
+    private static void broadcast(ConfigBuilder b, Line l, String keyword) {
+        String address = ipv4(l.next("a broadcast address or multicast group after 'broadcast'"), keyword);
+        BroadcastBuilder t = new BroadcastBuilder();
+        BROADCAST_OPTIONS.readOptions(l, t, keyword);
+        for (Config.BroadcastTarget other : b.broadcastTargets) {
+            if (other.address().equals(address)) {
+                throw new LineError("broadcast " + address + " is already configured at " + other.location());
+            }
+        }
+        b.broadcastTargets.add(new Config.BroadcastTarget(address, t.key, t.version, t.pollLog2, t.ttl, l.loc));
+    }
+
+    /** {@code broadcastclient [novolley]}: listen on every IPv4 interface's broadcast address. */
+    private static void broadcastClient(ConfigBuilder b, Line l, String keyword) {
+        while (l.hasNext()) {
+            String w = l.next("").toLowerCase(Locale.ROOT);
+            if (!w.equals("novolley")) {
+                throw new LineError("unknown option '" + ConfigParser.printable(w) + "' for broadcastclient (expected novolley)");
+            }
+            l.notHonoured("broadcastclient novolley", "the calibration exchange runs unless broadcastdelay is given");
+        }
+        b.broadcastClient = true;
+        if (b.broadcastClientLocation == null) {
+            b.broadcastClientLocation = l.loc;
+        }
+    }
+
+    /** {@code multicastclient [GROUP ...]}: join the groups (224.0.1.1 when none is named). */
+    private static void multicastClient(ConfigBuilder b, Line l, String keyword) {
+        List<String> groups = new java.util.ArrayList<>();
+        while (l.hasNext()) {
+            String g = ipv4(l.next(""), keyword);
+            if (!InetAddress.ofLiteral(g).isMulticastAddress()) {
+                throw new LineError(keyword + ": " + g + " is not a multicast group (expected 224.0.0.0 to 239.255.255.255)");
+            }
+            groups.add(g);
+        }
+        if (groups.isEmpty()) {
+            groups.add(Config.Broadcast.DEFAULT_GROUP);
+        }
+        for (String g : groups) {
+            if (!b.multicastGroups.contains(g)) {
+                b.multicastGroups.add(g);
+            }
+        }
+        if (b.broadcastClientLocation == null) {
+            b.broadcastClientLocation = l.loc;
+        }
+    }
+
+    /** An IPv4 address literal in its canonical form (broadcast and IPv4 multicast only; jntpd has no IPv6 multicast). */
+    private static String ipv4(String t, String keyword) {
+        if (!allIn(t, "0123456789.")) {
+            throw new LineError(keyword + ": expected an IPv4 address literal, got '" + ConfigParser.printable(t) + "'"
+                    + (t.indexOf(':') >= 0 ? " (IPv6 has no broadcast, and jntpd does not do IPv6 multicast)" : ""));
+        }
+        literalBytes(t, keyword); // digits and dots only: IPv4 when it parses at all
+        return InetAddress.ofLiteral(t).getHostAddress();
+    }
+
     static final class LocalBuilder {
         int stratum = 10;
         boolean orphan;
@@ -855,8 +935,9 @@ final class Directives {
             t.flag(f, NTPSEC, s -> s.b().systemFlags.put(f, s.on()));
             switch (f) {
                 case "calibrate", "kernel" -> t.notHonoured("it runs its own discipline with the kernel PLL off");
-                case "auth" -> t.notHonoured("a key or nts on a server line is what makes jntpd authenticate it, and "
-                        + "it mobilises no association for an unauthenticated peer");
+                // auth is honoured where ntpd mobilises associations it was not configured with: broadcast and
+                // multicast servers (a server line authenticates with its key or nts; jntpd mobilises no passive peer)
+                case "auth" -> { }
                 case "monitor" -> t.notHonoured("the rate limiter keeps its own table");
                 case "stats" -> t.notHonoured("statistics files follow the statistics and filegen lines");
                 default -> { } // ntp: clock control on or off
@@ -905,6 +986,10 @@ final class Directives {
             .grammar("peer", BOTH, Directives::server, SERVER_OPTIONS)
             .grammar("refclock", BOTH, Directives::refclock, REFCLOCK_OPTIONS)
             .grammar("fudge", NTPSEC, Directives::fudge, REFCLOCK_OPTIONS)
+            .grammar("broadcast", NTPSEC, Directives::broadcast, BROADCAST_OPTIONS)
+            .grammar("broadcastclient", NTPSEC, Directives::broadcastClient, null)
+            .grammar("multicastclient", NTPSEC, Directives::multicastClient, null)
+            .one("broadcastdelay", NTPSEC, Arg.seconds(0, 1), (b, v) -> b.broadcastDelayNs = v)
             // access and listening
             .grammar("restrict", NTPSEC, Directives::restrict, RESTRICT_FLAGS)
             .grammar("unrestrict", NTPSEC, Directives::restrict, RESTRICT_FLAGS)

@@ -1,7 +1,7 @@
 package org.jntpd.config;
 
 /**
- * A network time source: a {@code server}, {@code pool} or {@code peer} line.
+ * A network time source: a {@code server}, {@code pool} or {@code peer} line, or a broadcast server heard.
  *
  * @param host           host name or address literal, resolved later by the daemon (the parser does no DNS)
  * @param port           UDP port (123 unless {@code port N} is given)
@@ -41,7 +41,8 @@ public record ServerSpec(
         boolean preempt,
         Location location) {
 
-    public enum Kind { SERVER, POOL, PEER }
+    /** BROADCAST: no line, a broadcast or multicast server the daemon heard (its ephemeral association). */
+    public enum Kind { SERVER, POOL, PEER, BROADCAST }
 
     public enum Family { ANY, IPV4, IPV6 }
 

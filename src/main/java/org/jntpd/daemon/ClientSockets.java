@@ -32,6 +32,8 @@ final class ClientSockets implements AutoCloseable {
     private static final long V6 = 6;
     /** Poller tokens of peer sockets: this plus the index in {@link #peerSockets}. */
     private static final long PEER_BASE = 16;
+    /** Poller tokens of broadcast and multicast listening sockets: this plus the index in {@link #listenSockets}. */
+    private static final long LISTEN_BASE = 1L << 32;
 
     /** Where received packets and TX timestamps go (on the loop's thread). */
     interface Handler {
@@ -43,6 +45,9 @@ final class ClientSockets implements AutoCloseable {
          * {@code packet} (valid until this returns), received at {@code rxNs}; {@code nowNs} is the loop pass's time.
          */
         void received(long addrHi, long addrLo, int port, NtpPacket packet, long rxNs, long nowNs);
+
+        /** As {@link #received}, for a packet sent to a broadcast address or multicast group this host listens on. */
+        void broadcastReceived(long addrHi, long addrLo, int port, NtpPacket packet, long rxNs, long nowNs);
     }
 
     private final ClockControl clock;
@@ -54,6 +59,8 @@ final class ClientSockets implements AutoCloseable {
     private final List<String> serverAddresses;
     /** Peer sockets by poller token - PEER_BASE; null where one was closed. */
     private final List<UdpSocket> peerSockets = new ArrayList<>();
+    /** Sockets bound to a broadcast address or a multicast group (broadcastclient, multicastclient). */
+    private final List<UdpSocket> listenSockets = new ArrayList<>();
     private final Poller poller;
     private final PacketBatch rx = new PacketBatch(BATCH);
     // Room for an NTS request: a cookie and seven placeholders of NTPsec's 168-byte cookies come to about 1.5 KB.
@@ -135,6 +142,89 @@ final class ClientSockets implements AutoCloseable {
         return s;
     }
 
+    /**
+     * broadcastclient and multicastclient: a socket bound to each IPv4 interface's broadcast address (as ntpd binds
+     * them), and one bound to each multicast group, joined on every IPv4 interface that does multicast, all on the
+     * server's port beside the server's sockets (SO_REUSEADDR: the kernel gives every socket bound to the port a copy of
+     * a broadcast, and a socket bound to the group address sees nothing else). Interfaces are read now: one that comes
+     * later is not listened on until a restart. Returns what it listens on, for the log; setup only.
+     */
+    List<String> listenForBroadcasts(boolean broadcastClient, List<String> groups) {
+        List<String> listening = new ArrayList<>();
+        List<java.net.InterfaceAddress> ipv4 = new ArrayList<>();
+        List<InetAddress> multicastInterfaces = new ArrayList<>();
+        try {
+            for (java.net.NetworkInterface ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!ni.isUp()) {
+                    continue;
+                }
+                for (java.net.InterfaceAddress ia : ni.getInterfaceAddresses()) {
+                    if (ia.getAddress() instanceof Inet4Address) {
+                        ipv4.add(ia);
+                        if (ni.supportsMulticast() && !ni.isLoopback()) {
+                            multicastInterfaces.add(ia.getAddress());
+                        }
+                    }
+                }
+            }
+        } catch (java.net.SocketException e) {
+            Log.warn("broadcast client: cannot list the interfaces (" + e.getMessage() + ")");
+        }
+        if (broadcastClient) {
+            for (java.net.InterfaceAddress ia : ipv4) {
+                InetAddress b = ia.getBroadcast();
+                if (b != null && listen(new InetSocketAddress(b, peerLocalPort)) != null) {
+                    listening.add(b.getHostAddress());
+                }
+            }
+            if (listening.isEmpty()) {
+                Log.warn("broadcastclient: no IPv4 interface with a broadcast address is up; no broadcast will be heard");
+            }
+        }
+        for (String g : groups) {
+            InetAddress group = InetAddress.ofLiteral(g);
+            UdpSocket s = listen(new InetSocketAddress(group, peerLocalPort));
+            if (s == null) {
+                continue;
+            }
+            int joined = 0;
+            for (InetAddress iface : multicastInterfaces) {
+                try {
+                    s.joinGroup(group, iface);
+                    joined++;
+                } catch (NativeException e) {
+                    Log.warn("multicastclient " + g + ": cannot join on " + iface.getHostAddress() + " (" + e.getMessage() + ")");
+                }
+            }
+            if (joined == 0) {
+                try {
+                    s.joinGroup(group, null); // the interface the routing table picks for the group
+                    joined++;
+                } catch (NativeException e) {
+                    Log.warn("multicastclient " + g + ": cannot join (" + e.getMessage() + "); no multicast will be heard");
+                }
+            }
+            if (joined > 0) {
+                listening.add(g);
+            }
+        }
+        return listening;
+    }
+
+    private UdpSocket listen(InetSocketAddress at) {
+        UdpSocket s;
+        try {
+            s = UdpSocket.open(at, options.withReuseAddress(true));
+        } catch (NativeException e) {
+            Log.warn("cannot listen for broadcasts on " + at.getAddress().getHostAddress() + " port " + at.getPort()
+                    + " (" + e.getMessage() + ")");
+            return null;
+        }
+        poller.add(s.fd(), Net.EPOLLIN | Net.EPOLLERR, LISTEN_BASE + listenSockets.size());
+        listenSockets.add(s);
+        return s;
+    }
+
     /** Closes {@code socket} if it is a peer's (its association went); the shared sockets stay. */
     void release(UdpSocket socket) {
         int i = peerSockets.indexOf(socket);
@@ -200,12 +290,16 @@ final class ClientSockets implements AutoCloseable {
     void dispatch(int ready, long nowNs, Handler handler) {
         for (int i = 0; i < ready; i++) {
             long token = poller.token(i);
+            if (token >= LISTEN_BASE) {
+                receive(listenSockets.get((int) (token - LISTEN_BASE)), nowNs, handler, true);
+                continue;
+            }
             UdpSocket s = token == V4 ? v4 : token == V6 ? v6 : peerSockets.get((int) (token - PEER_BASE));
             if (s == null) {
                 continue; // released since the wait
             }
             collectTxTimestamps(s, handler);
-            receive(s, nowNs, handler);
+            receive(s, nowNs, handler, false);
         }
     }
 
@@ -220,7 +314,7 @@ final class ClientSockets implements AutoCloseable {
         }
     }
 
-    private void receive(UdpSocket socket, long nowNs, Handler handler) {
+    private void receive(UdpSocket socket, long nowNs, Handler handler, boolean broadcast) {
         int n;
         while ((n = socket.receive(rx)) > 0) {
             for (int i = 0; i < n; i++) {
@@ -229,8 +323,13 @@ final class ClientSockets implements AutoCloseable {
                     continue;
                 }
                 long rxNs = rx.rxSoftwareNs(i) != 0 ? kernelToClockNs.applyAsLong(rx.rxSoftwareNs(i)) : nowNs;
-                handler.received(rx.addressHigh(i), rx.addressLow(i), rx.port(i), received.wrap(rx.data(i), 0, len),
-                        rxNs, nowNs);
+                if (broadcast) {
+                    handler.broadcastReceived(rx.addressHigh(i), rx.addressLow(i), rx.port(i),
+                            received.wrap(rx.data(i), 0, len), rxNs, nowNs);
+                } else {
+                    handler.received(rx.addressHigh(i), rx.addressLow(i), rx.port(i), received.wrap(rx.data(i), 0, len),
+                            rxNs, nowNs);
+                }
             }
         }
     }
@@ -243,6 +342,7 @@ final class ClientSockets implements AutoCloseable {
                 s.close();
             }
         }
+        listenSockets.forEach(UdpSocket::close);
         v4.close();
         if (v6 != null) {
             v6.close();

@@ -30,6 +30,8 @@ final class ControlSnapshots {
             + System.getProperty("os.version", "");
     private static final int MODE_ACTIVE = 1;
     private static final int MODE_PASSIVE = 2;
+    /** ntpd's host mode of a broadcast client association (internal; ntpq -p shows it as type 'b'). */
+    private static final int MODE_BCLIENT = 6;
 
     private Map<Source, Integer> ids = new IdentityHashMap<>();
     private int nextId = 1;
@@ -44,7 +46,11 @@ final class ControlSnapshots {
         List<Association> associations = new ArrayList<>();
         for (Peer p : ntp.peers()) {
             int id = idOf(p.source, current);
-            associations.add(new Association(id, peerStatus(p.source, p.assoc.reach()), ntpVariables(p, nowNs)));
+            int status = peerStatus(p.source, p.assoc.reach());
+            if (p.spec.kind() == ServerSpec.Kind.BROADCAST) { // heard, not configured: ntpd's bcst bit instead
+                status = status & ~(ControlStatus.PEER_CONFIGURED << 8) | ControlStatus.PEER_BROADCAST << 8;
+            }
+            associations.add(new Association(id, status, ntpVariables(p, nowNs)));
         }
         int index = 0;
         for (RefclockSources.RefSource r : refclocks.sources()) {
@@ -121,7 +127,11 @@ final class ControlSnapshots {
     }
 
     private static int hostMode(Peer p) {
-        return p.spec.kind() == ServerSpec.Kind.PEER ? MODE_ACTIVE : NtpPacket.MODE_CLIENT;
+        return switch (p.spec.kind()) {
+            case PEER -> MODE_ACTIVE;
+            case BROADCAST -> MODE_BCLIENT;
+            default -> NtpPacket.MODE_CLIENT;
+        };
     }
 
     private static List<Variable> ntpVariables(Peer p, long nowNs) {
@@ -146,7 +156,8 @@ final class ControlSnapshots {
         }
         v.add(Variable.of("reach", Values.hex(p.assoc.reach())));
         v.add(Variable.of("hmode", Integer.toString(hostMode(p))));
-        v.add(Variable.of("pmode", Integer.toString(hostMode(p) == MODE_ACTIVE ? MODE_PASSIVE : NtpPacket.MODE_SERVER)));
+        v.add(Variable.of("pmode", Integer.toString(hostMode(p) == MODE_ACTIVE ? MODE_PASSIVE
+                : hostMode(p) == MODE_BCLIENT ? NtpPacket.MODE_BROADCAST : NtpPacket.MODE_SERVER)));
         v.add(Variable.of("hpoll", Integer.toString(p.assoc.pollLog2())));
         v.add(Variable.of("ppoll", Integer.toString(p.assoc.pollLog2())));
         v.add(Variable.of("flash", Values.hex(flash(p.assoc.lastVerdict()))));
@@ -162,7 +173,7 @@ final class ControlSnapshots {
             return 0;
         }
         return switch (verdict) {
-            case ACCEPTED, SPIKE, KOD_RATE -> 0;
+            case ACCEPTED, SPIKE, KOD_RATE, CALIBRATING -> 0;
             case DUPLICATE -> 0x0001; // pkt_dup
             case BOGUS -> 0x0002; // pkt_bogus
             case INVALID_TIMESTAMPS -> 0x0004; // pkt_unsync

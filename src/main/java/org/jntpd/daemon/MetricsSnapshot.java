@@ -23,7 +23,8 @@ final class MetricsSnapshot {
                 s.rootDispersionNs(nowNs) / (double) NS_PER_S, s.referenceTimeNs() / (double) NS_PER_S);
         List<SyncMetrics.Source> sources = new ArrayList<>();
         for (Peer p : ntp.peers()) {
-            String kind = p.pool != null ? "pool" : p.spec.kind() == ServerSpec.Kind.PEER ? "peer" : "server";
+            String kind = p.pool != null ? "pool" : p.spec.kind() == ServerSpec.Kind.PEER ? "peer"
+                    : p.spec.kind() == ServerSpec.Kind.BROADCAST ? "broadcast" : "server";
             String host = p.address.getAddress().getHostAddress();
             String address = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + p.address.getPort();
             sources.add(source(p.source, address, kind, p.assoc.pollLog2(), p.assoc.reach(), nowNs));

@@ -77,7 +77,14 @@ final class NtpClient implements ClientSockets.Handler {
 
     private void poll(Peer p, long nowNs) {
         NtpPacket request = sockets.request();
+        boolean calibrated = p.assoc.calibrated();
         int flags = p.assoc.poll(nowNs, request, systemState(p));
+        if (!calibrated && p.assoc.calibrated()) {
+            Log.info(p.source.name() + ": broadcast path delay " + String.format(Locale.ROOT, "%.1f", p.assoc
+                    .broadcastDelayNs() / 1e3) + " us round trip" + (p.assoc.sent() > 0 && p.assoc.broadcastDelayNs()
+                    == Association.DEFAULT_BROADCAST_DELAY_NS ? " (no calibration reply: ntpd's default)" : " (measured)")
+                    + "; taking its broadcasts");
+        }
         if ((flags & Association.DEMOBILISE) != 0) {
             sources.demobilise(p, (flags & Association.REPLACE) != 0);
             return;
@@ -119,12 +126,40 @@ final class NtpClient implements ClientSockets.Handler {
         }
     }
 
+    /**
+     * A packet to a broadcast address or group we listen on: a broadcast (mode 5) from a server with a broadcast
+     * association goes to it; from a server without one, it mobilises one if {@link NtpSources#mobiliseBroadcast}
+     * lets it (restrict, auth). Anything else sent to a broadcast address is no business of a client.
+     */
+    @Override
+    public void broadcastReceived(long addrHi, long addrLo, int port, NtpPacket packet, long rxNs, long nowNs) {
+        if (packet.mode() != NtpPacket.MODE_BROADCAST) {
+            return;
+        }
+        Peer p = sources.find(addrHi, addrLo, port);
+        if (p == null) {
+            p = sources.mobiliseBroadcast(addrHi, addrLo, port, packet, rxNs);
+            if (p == null) {
+                return; // refused, and said why (once per server)
+            }
+            publisher.sourcesChanged(sources.configuredLines());
+        } else if (p.assoc.config().mode() != AssociationConfig.Mode.BROADCAST_CLIENT) {
+            return; // a server we poll also broadcasts: its replies are what we use
+        }
+        deliver(p, packet, rxNs, nowNs);
+    }
+
     @Override
     public void received(long addrHi, long addrLo, int port, NtpPacket packet, long rxNs, long nowNs) {
         Peer p = sources.find(addrHi, addrLo, port);
-        if (p == null) {
-            return; // not from a server we asked
+        if (p == null || packet.mode() == NtpPacket.MODE_BROADCAST) {
+            return; // not from a server we asked; a broadcast counts only sent to a broadcast address or group
         }
+        deliver(p, packet, rxNs, nowNs);
+    }
+
+    /** A packet from {@code p}'s server: its authentication, then its association, then what the verdict asks for. */
+    private void deliver(Peer p, NtpPacket packet, long rxNs, long nowNs) {
         if (p.auth != null && !p.auth.check(packet.segment(), packet.offset(), packet.length(), nowNs)) {
             return; // refused and counted there: the association never sees it, its reach does not move
         }
@@ -135,7 +170,7 @@ final class NtpClient implements ClientSockets.Handler {
         }
         if ((flags & Association.SAMPLE) != 0) {
             if (stats.active()) {
-                stats.peer(nowNs, p.address.getAddress().getHostAddress(), peerStatus(p.source, p.assoc.reach()),
+                stats.peer(nowNs, p.address.getAddress().getHostAddress(), peerStatus(p, p.assoc.reach()),
                         p.assoc.lastOffsetNs() * 1e-9, p.assoc.lastDelayNs() * 1e-9,
                         p.source.distanceNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9);
             }
@@ -171,8 +206,10 @@ final class NtpClient implements ClientSockets.Handler {
     }
 
     /** ntpd's peer status word: configured, reachable, and the selection's verdict. */
-    private static int peerStatus(Source s, int reach) {
-        int bits = ControlStatus.PEER_CONFIGURED | (reach != 0 ? ControlStatus.PEER_REACHABLE : 0);
+    private static int peerStatus(Peer p, int reach) {
+        Source s = p.source;
+        int bits = (p.spec.kind() == org.jntpd.config.ServerSpec.Kind.BROADCAST ? ControlStatus.PEER_BROADCAST
+                : ControlStatus.PEER_CONFIGURED) | (reach != 0 ? ControlStatus.PEER_REACHABLE : 0);
         int select = switch (s.state()) {
             case SYSTEM_PEER -> ControlStatus.SELECT_SYSTEM_PEER;
             case COMBINED -> ControlStatus.SELECT_CANDIDATE;

@@ -69,9 +69,13 @@ final class NtpServing implements AutoCloseable {
         return new NtpServing(server, raw, onDeath);
     }
 
-    /** Whether {@code config} has symmetric peers, whose sockets share the server's port (ClientSockets.peerSocket). */
+    /**
+     * Whether other sockets share the server's port: symmetric peers' (ClientSockets.peerSocket), broadcast senders'
+     * (BroadcastSender) and broadcast listeners' (ClientSockets.listenForBroadcasts).
+     */
     static boolean hasPeers(Config config) {
-        return config.servers().stream().anyMatch(s -> s.kind() == org.jntpd.config.ServerSpec.Kind.PEER);
+        return config.servers().stream().anyMatch(s -> s.kind() == org.jntpd.config.ServerSpec.Kind.PEER)
+                || !config.broadcast().targets().isEmpty() || config.broadcast().listens();
     }
 
     /** The serving workers' loops (socket and raw path), whose progress the systemd watchdog requires. */

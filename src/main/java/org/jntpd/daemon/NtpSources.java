@@ -31,6 +31,7 @@ import org.jntpd.sync.PollPolicy;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SourceConfig;
 import org.jntpd.sync.Synchroniser;
+import org.jntpd.wire.NtpPacket;
 
 /**
  * The NTP sources of the configuration (chrony's ntp_sources): asks the {@link Resolver} for the addresses of every
@@ -77,6 +78,14 @@ final class NtpSources implements AutoCloseable {
     /** The lines in effect; a line a reload kept keeps its object (results and associations refer to it). */
     private final List<ServerSpec> configured = new ArrayList<>();
     private final Config config;
+    /** The restrict list, which broadcast servers are checked against before they mobilise an association. */
+    private final org.jntpd.server.AccessControl access;
+    private final boolean broadcastAuthRequired;
+    private final Set<InetAddress> localAddresses;
+    private static final java.lang.foreign.ValueLayout.OfInt BE_INT =
+            java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+    /** Broadcast servers refused so far, each said once (a bound: a flood of spoofed sources logs 64 lines). */
+    private final Set<InetAddress> refusedBroadcasts = new HashSet<>();
     /** NTS without trusted time; made with the first NTS source (null before, or without NTS sources). */
     private NtsBootstrap bootstrap;
 
@@ -93,6 +102,9 @@ final class NtpSources implements AutoCloseable {
         this.ntsConfig = config.nts();
         this.maxClock = config.tos().maxClock();
         this.resolver = new Resolver(resolved::add);
+        this.access = org.jntpd.server.AccessControl.compile(config.restrictions());
+        this.broadcastAuthRequired = !Boolean.FALSE.equals(config.systemFlags().get("auth"));
+        this.localAddresses = config.broadcast().listens() ? localAddresses() : Set.of();
         for (ServerSpec s : config.servers()) {
             add(s);
         }
@@ -296,6 +308,83 @@ final class NtpSources implements AutoCloseable {
             pool.inUse.add(address);
         }
         Log.info("added source " + name + " port " + spec.port() + (pool != null ? " from pool " + spec.host() : ""));
+    }
+
+    /**
+     * ntpd's ephemeral broadcast client association for the server at {@code hi/lo:port}, whose first broadcast is
+     * {@code first} (received at {@code rxNs}); null when refused, said once per server. The rules are ntpd's:
+     * {@code restrict ... ignore} or {@code noserve} refuse it; {@code nopeer} or {@code notrust} let only an
+     * authenticated server in (a MAC by a trusted key); and with {@code enable auth}, ntpd's default, every broadcast
+     * server must be authenticated, so unauthenticated broadcasts are taken only after {@code disable auth}
+     * (ntpd's rule for associations it was not configured with). An authenticated server's association signs its
+     * calibration requests with the same key and takes only packets with a MAC by that key from then on. At most
+     * {@code tos maxclock} associations in all; never one for this host's own broadcasts.
+     */
+    Peer mobiliseBroadcast(long hi, long lo, int port, NtpPacket first, long rxNs) {
+        if (!org.jntpd.server.ClientAddress.isMappedIpv4(hi, lo)) {
+            return null; // jntpd listens for IPv4 broadcasts only
+        }
+        int v4 = (int) lo;
+        InetAddress address = InetAddress.ofLiteral((v4 >>> 24) + "." + (v4 >>> 16 & 0xFF) + "." + (v4 >>> 8 & 0xFF) + "."
+                + (v4 & 0xFF));
+        if (localAddresses.contains(address)) {
+            return null; // our own broadcast, looped back
+        }
+        int flags = access.flags(hi, lo, port);
+        long keyId = 0;
+        if (first.length() > NtpPacket.HEADER_LENGTH && mac != null
+                && mac.verify(first.segment(), first.offset(), first.length()) == MacEngine.OK) {
+            keyId = Integer.toUnsignedLong(first.segment().get(BE_INT, first.offset() + mac.lastMacPosition()));
+        }
+        String refused = null;
+        if ((flags & (org.jntpd.server.AccessControl.IGNORE | org.jntpd.server.AccessControl.NOSERVE)) != 0) {
+            refused = "restricted (ignore or noserve)";
+        } else if (keyId == 0 && (flags & (org.jntpd.server.AccessControl.NOPEER
+                | org.jntpd.server.AccessControl.NOTRUST)) != 0) {
+            refused = "not authenticated, and restricted nopeer or notrust";
+        } else if (keyId == 0 && broadcastAuthRequired) {
+            refused = "not authenticated (a MAC by a trusted key); 'disable auth' takes unauthenticated broadcasts";
+        } else if (peers.size() >= maxClock) {
+            refused = "already " + peers.size() + " sources (tos maxclock)";
+        }
+        if (refused != null) {
+            if (refusedBroadcasts.size() < 64 && refusedBroadcasts.add(address)) {
+                Log.warn("broadcast server " + address.getHostAddress() + " ignored: " + refused);
+            }
+            return null;
+        }
+        String name = address.getHostAddress();
+        ServerSpec spec = new ServerSpec(ServerSpec.Kind.BROADCAST, name, port, ServerSpec.Family.IPV4, false, false,
+                ServerSpec.DEFAULT_MIN_POLL, ServerSpec.DEFAULT_MAX_POLL, false, false, false, first.version(),
+                (int) keyId, false, false, false, null, 0, false, 0, 0, 1, false, config.broadcast().clientLocation());
+        Source source = sync.addSource(new SourceConfig(name, refIdOf(address), false, false));
+        Association assoc = Association.broadcastClient(AssociationConfig.server().withVersion(first.version()), source,
+                random, config.broadcast().delayNs(), first, rxNs);
+        sync.addStepListener(assoc);
+        ClientAuth auth = keyId != 0 ? new KeyedClientAuth(name, mac, keyId) : null;
+        if (auth != null) {
+            auths.add(auth);
+        }
+        Peer p = new Peer(spec, new InetSocketAddress(address, port), sockets.socketFor(address), source, assoc, auth,
+                null);
+        peers.add(p);
+        Log.info("added broadcast server " + name + (keyId != 0 ? " (key " + keyId + ")" : " (unauthenticated)")
+                + (assoc.calibrated() ? ", path delay " + config.broadcast().delayNs() / 1e6 + " ms (broadcastdelay)"
+                        : ", measuring the path delay"));
+        return p;
+    }
+
+    /** This host's addresses (broadcasts from them are our own), read at the start when broadcasts are listened for. */
+    private static Set<InetAddress> localAddresses() {
+        Set<InetAddress> out = new HashSet<>();
+        try {
+            for (java.net.NetworkInterface ni : Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                out.addAll(Collections.list(ni.getInetAddresses()));
+            }
+        } catch (java.net.SocketException e) {
+            Log.warn("cannot list this host's addresses (" + e.getMessage() + "); its own broadcasts may be heard");
+        }
+        return out;
     }
 
     /** The authentication {@code spec} asks for, or null. */

@@ -47,6 +47,7 @@ final class ReloadPolicy {
             Map.entry("nts", "nts .../ntsserver*/ntstrustedcerts/ntsdumpdir/ntsport"),
             Map.entry("rtc", "rtcfile/rtcsync/rtcdevice/rtconutc/rtcautotrim"),
             Map.entry("metrics", "metrics"),
+            Map.entry("broadcast", "broadcast/broadcastclient/multicastclient/broadcastdelay"),
             Map.entry("systemFlags", "enable/disable"),
             Map.entry("clockControl", "disable ntp / clock control"));
 

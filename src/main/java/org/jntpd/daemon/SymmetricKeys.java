@@ -32,6 +32,16 @@ record SymmetricKeys(List<SymmetricKey> keys, Set<Long> trusted) {
     static SymmetricKeys load(Config config) throws ConfigException {
         Config.Auth auth = config.auth();
         if (auth.keysFile() == null) {
+            List<String> keyless = new ArrayList<>();
+            for (Config.BroadcastTarget t : config.broadcast().targets()) {
+                if (t.keyId() != 0) {
+                    keyless.add(t.location() + ": broadcast " + t.address() + " key " + t.keyId() + ": no key file "
+                            + "(keys FILE) is configured");
+                }
+            }
+            if (!keyless.isEmpty()) {
+                throw new ConfigException(keyless);
+            }
             return NONE;
         }
         Config.FileRef ref = auth.keysFile();
@@ -57,6 +67,12 @@ record SymmetricKeys(List<SymmetricKey> keys, Set<Long> trusted) {
             if (s.keyId() != 0 && !ids.contains((long) s.keyId())) {
                 errors.add(s.location() + ": " + s.kind().name().toLowerCase(Locale.ROOT) + " " + s.host() + " key "
                         + s.keyId() + ": " + ref.path() + " has no key " + s.keyId());
+            }
+        }
+        for (Config.BroadcastTarget t : config.broadcast().targets()) {
+            if (t.keyId() != 0 && !ids.contains((long) t.keyId())) {
+                errors.add(t.location() + ": broadcast " + t.address() + " key " + t.keyId() + ": " + ref.path()
+                        + " has no key " + t.keyId());
             }
         }
         if (!errors.isEmpty()) {

@@ -72,6 +72,8 @@ public final class SyncLoop implements Agent {
     private final StatePublisher publisher;
     private final NtpClient client;
     private final DriftSaver drift;
+    /** The broadcast server (broadcast lines); null without them. */
+    private final BroadcastSender broadcaster;
     private final Synchroniser sync;
     /** What jntpc's modifying commands asked for, carried out by the next pass (any thread adds, the loop takes). */
     private final ConcurrentLinkedQueue<LongConsumer> commands = new ConcurrentLinkedQueue<>();
@@ -94,8 +96,20 @@ public final class SyncLoop implements Agent {
         this.listener = listener;
         this.sync = sync;
         this.stats = new StatsFiles(config.stats());
-        this.sockets = new ClientSockets(clock, kernelToClockNs, UdpSocket.Options.DEFAULT,
-                config.serving().port() != 0 ? config.serving().port() : NTP_PORT, config.serving().bindAddresses());
+        int ntpPort = config.serving().port() != 0 ? config.serving().port() : NTP_PORT;
+        this.sockets = new ClientSockets(clock, kernelToClockNs, UdpSocket.Options.DEFAULT, ntpPort,
+                config.serving().bindAddresses());
+        Config.Broadcast broadcast = config.broadcast();
+        if (broadcast.listens()) {
+            java.util.List<String> on = sockets.listenForBroadcasts(broadcast.client(), broadcast.groups());
+            org.jntpd.base.Log.info("listening for broadcasts on " + on + " port " + ntpPort + (Boolean.FALSE.equals(
+                    config.systemFlags().get("auth")) ? " (unauthenticated ones too: disable auth)"
+                    : " (authenticated ones only: enable auth, ntpd's default)") + (broadcast.delayNs() > 0
+                    ? ", path delay " + broadcast.delayNs() / 1e6 + " ms (broadcastdelay)" : ", path delay calibrated"));
+        }
+        this.broadcaster = broadcast.targets().isEmpty() ? null
+                : new BroadcastSender(config, clock, kernelToClockNs, keys, ntpPort, config.serving().bindAddresses(),
+                        clock.nowNs());
         this.ntpSources = new NtpSources(config, sync, sockets, keys);
         this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
         this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size(),
@@ -120,6 +134,9 @@ public final class SyncLoop implements Agent {
      */
     public void serveFrom(ServerStateSource served) {
         client.serveFrom(served);
+        if (broadcaster != null) {
+            broadcaster.serveFrom(served);
+        }
     }
 
     /** A reference clock's sample (any thread: the runner's). */
@@ -301,6 +318,9 @@ public final class SyncLoop implements Agent {
         long next = Math.min(nowNs + MAX_WAIT_NS, client.pollDue(nowNs));
         next = Math.min(next, publisher.runTimer());
         next = Math.min(next, drift.runTimer(nowNs));
+        if (broadcaster != null) {
+            next = Math.min(next, broadcaster.runTimer(nowNs));
+        }
         long waitNs = next - clock.nowNs(); // the pass itself took time: a slew's end is not overshot by it
         ready = sockets.await(waitNs <= 0 ? 0 : (int) (Math.min(MAX_WAIT_NS, waitNs + NS_PER_MS - 1) / NS_PER_MS));
         return work;
@@ -325,7 +345,7 @@ public final class SyncLoop implements Agent {
             drift.save();
             listener.stopping();
         } finally {
-            try (stats; sockets; ntpSources; refclocks) {
+            try (stats; sockets; ntpSources; refclocks; broadcaster) { // a null resource (no broadcast lines) is skipped
                 // closed by try-with-resources, last opened first
             }
         }

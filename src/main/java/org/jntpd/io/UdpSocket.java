@@ -4,7 +4,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import org.jntpd.platform.IpMreq;
 import org.jntpd.platform.JitDirectives;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.Net;
@@ -207,6 +209,52 @@ public final class UdpSocket implements AutoCloseable {
     private static void setInt(int fd, MemorySegment scratch, int level, int name, int value, String what) {
         scratch.set(JAVA_INT, 0, value);
         Libc.check(Libc.setsockopt(fd, level, name, scratch, 4), "setsockopt", what);
+    }
+
+    /** SO_BROADCAST: lets the socket send to (and connect to) a broadcast address (setup). */
+    public void broadcast(boolean on) {
+        setOption(Net.SOL_SOCKET, Net.SO_BROADCAST, on ? 1 : 0, "SO_BROADCAST");
+    }
+
+    /**
+     * IPv4 multicast sending (setup): the TTL of what this socket multicasts, whether this host's own sockets get a
+     * copy, and the interface it leaves by (its IPv4 address; null: the kernel's choice by route).
+     */
+    public void multicastSending(int ttl, boolean loop, InetAddress iface) {
+        setOption(Net.SOL_IP, Net.IP_MULTICAST_TTL, ttl, "IP_MULTICAST_TTL");
+        setOption(Net.SOL_IP, Net.IP_MULTICAST_LOOP, loop ? 1 : 0, "IP_MULTICAST_LOOP");
+        if (iface != null) {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment s = a.allocate(JAVA_INT);
+                s.set(JAVA_INT.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 0, ipv4(iface)); // struct in_addr
+                Libc.check(Libc.setsockopt(fd, Net.SOL_IP, Net.IP_MULTICAST_IF, s, 4), "setsockopt",
+                        "IP_MULTICAST_IF " + iface.getHostAddress());
+            }
+        }
+    }
+
+    /** IP_ADD_MEMBERSHIP (setup): joins the IPv4 {@code group} on the interface with address {@code iface} (null: by route). */
+    public void joinGroup(InetAddress group, InetAddress iface) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(IpMreq.LAYOUT);
+            IpMreq.set(s, 0, ipv4(group), iface == null ? 0 : ipv4(iface));
+            Libc.check(Libc.setsockopt(fd, Net.SOL_IP, Net.IP_ADD_MEMBERSHIP, s, (int) IpMreq.sizeof()), "setsockopt",
+                    "IP_ADD_MEMBERSHIP " + group.getHostAddress() + (iface == null ? "" : " on " + iface.getHostAddress()));
+        }
+    }
+
+    private static int ipv4(InetAddress a) {
+        byte[] b = a.getAddress();
+        if (b.length != 4) {
+            throw new IllegalArgumentException(a.getHostAddress() + " is not an IPv4 address");
+        }
+        return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | b[3] & 0xFF;
+    }
+
+    private void setOption(int level, int name, int value, String what) {
+        try (Arena a = Arena.ofConfined()) {
+            setInt(fd, a.allocate(JAVA_INT), level, name, value, what);
+        }
     }
 
     /** Fixes the peer: sends from slots without an address go there, and only its datagrams are received. */

@@ -25,6 +25,8 @@ public final class Net {
 
     // SOL_SOCKET options; the SCM_ names are the control message types they deliver.
     public static final int SO_REUSEADDR = 2;
+    /** Lets a socket send to (and connect to) a broadcast address. */
+    public static final int SO_BROADCAST = 6;
     public static final int SO_ERROR = 4;
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
@@ -48,6 +50,13 @@ public final class Net {
     public static final int IP_TOS = 1;
     public static final int IP_PKTINFO = 8;
     public static final int IP_RECVERR = 11;
+    /** The interface (its address, a struct in_addr) multicasts leave by. */
+    public static final int IP_MULTICAST_IF = 32;
+    public static final int IP_MULTICAST_TTL = 33;
+    /** Whether this host's own sockets get a copy of what it multicasts. */
+    public static final int IP_MULTICAST_LOOP = 34;
+    /** Joins a group (a struct ip_mreq). */
+    public static final int IP_ADD_MEMBERSHIP = 35;
     public static final int IPV6_RECVERR = 25;
     public static final int IPV6_V6ONLY = 26;
     public static final int IPV6_RECVPKTINFO = 49;

@@ -27,6 +27,12 @@ import org.jntpd.wire.NtpPacket;
  * protocol: the raw transmit value of the outstanding request and its local send time are kept apart, so a client
  * request can carry a random cookie (chrony's data minimisation) and a later kernel TX timestamp can replace the
  * send time ({@link #transmitted}). Valid replies become {@link Sample}s for the association's {@link Source}.
+ *
+ * <p>A broadcast client ({@link #broadcastClient}, RFC 5905 mode 5, ntpd's ephemeral association) first calibrates:
+ * {@link #CALIBRATION_EXCHANGES} client requests to the broadcast server, whose least round-trip delay becomes the
+ * broadcast path's delay (ntpd's volley; a fixed {@code broadcastdelay} replaces it, and ntpd's 4 ms default stands
+ * in when no reply comes); then every broadcast gives the sample offset = T3 + delay / 2 - T4, since a broadcast
+ * carries only its transmit time. A broadcast no later than the last one is a replay and is dropped.
  */
 public final class Association implements ClockStepListener {
     /** {@link #poll}: the request written into the caller's {@link NtpPacket} is to be sent now. */
@@ -59,6 +65,13 @@ public final class Association implements ClockStepListener {
     /** A pool member or passive peer unreachable (or a pool member a falseticker) for this many polls is dropped. */
     static final int POLLS_TO_DROP = 8;
     static final int MAX_VERSION = 4;
+    /** Client exchanges a broadcast client makes to measure the path's delay (ntpd's calibration volley). */
+    public static final int CALIBRATION_EXCHANGES = 4;
+    /**
+     * The round-trip delay a broadcast path is taken to have when the calibration got no reply (a server that refuses
+     * client requests): ntpd's documented default {@code broadcastdelay} of 0.004 s.
+     */
+    public static final long DEFAULT_BROADCAST_DELAY_NS = 4_000_000L;
     private static final int INIT_REFID = NtpPacket.REFID_INIT;
 
     private final AssociationConfig cfg;
@@ -103,6 +116,15 @@ public final class Association implements ClockStepListener {
     private long peerXmtNtp64;
     private long peerRxLocalNs;
 
+    /** Broadcast client: calibration requests still to send; whether the path's delay is known, and that delay. */
+    private int calibrationLeft;
+    private boolean calibrated;
+    private long broadcastDelayNs;
+    /** The least round-trip delay of the calibration replies so far; Long.MAX_VALUE = none yet. */
+    private long calibrationMinDelayNs = Long.MAX_VALUE;
+    /** The transmit timestamp of the last broadcast taken (replays and reordered packets are older). */
+    private long lastBroadcastNtp64;
+
     private PacketVerdict lastVerdict;
     private long lastOffsetNs;
     private long lastDelayNs;
@@ -133,6 +155,37 @@ public final class Association implements ClockStepListener {
         a.peerRxLocalNs = rxNs;
         a.peerPollLog2 = first.pollLog2();
         return a;
+    }
+
+    /**
+     * A broadcast client association mobilised by {@code first}, a broadcast (mode 5) packet from a server with no
+     * association yet (after the daemon's access and authentication checks), received at {@code rxNs}; hand that
+     * packet to {@link #receive} next. {@code fixedDelayNs} > 0 is {@code broadcastdelay}: the path's round-trip
+     * delay, and no calibration; 0 calibrates first: {@link #poll} is due at once and sends client requests.
+     */
+    public static Association broadcastClient(AssociationConfig cfg, Source source, RandomGenerator random,
+            long fixedDelayNs, NtpPacket first, long rxNs) {
+        Association a = new Association(cfg.withMode(AssociationConfig.Mode.BROADCAST_CLIENT), source, random, rxNs);
+        a.peerPollLog2 = Math.clamp(first.pollLog2(), 0, AssociationConfig.MAX_POLL_LIMIT);
+        a.pollLog2 = a.peerPollLog2;
+        if (fixedDelayNs > 0) {
+            a.calibrated = true;
+            a.broadcastDelayNs = fixedDelayNs;
+            a.nextPollNs = rxNs + a.broadcastIntervalNs();
+        } else {
+            a.calibrationLeft = CALIBRATION_EXCHANGES;
+        }
+        return a;
+    }
+
+    /** Broadcast client: whether the path's delay is known (calibrated, or fixed by broadcastdelay). */
+    public boolean calibrated() {
+        return calibrated;
+    }
+
+    /** Broadcast client: the round-trip delay the broadcasts are corrected by (half of it each), 0 until calibrated. */
+    public long broadcastDelayNs() {
+        return broadcastDelayNs;
     }
 
     public AssociationConfig config() {
@@ -171,6 +224,9 @@ public final class Association implements ClockStepListener {
         if (demobilised) {
             return 0;
         }
+        if (cfg.mode() == AssociationConfig.Mode.BROADCAST_CLIENT) {
+            return pollBroadcast(nowNs, request, sys);
+        }
         if (burstRemaining == 0) {
             int drop = startPoll();
             if (drop != 0) {
@@ -198,6 +254,38 @@ public final class Association implements ClockStepListener {
         return SEND;
     }
 
+    /**
+     * A broadcast client's timer: a calibration request while some are left (2 s apart, as a burst), then the end of
+     * the calibration, then once per broadcast interval (a little longer) the reachability bookkeeping: no packet.
+     */
+    private int pollBroadcast(long nowNs, NtpPacket request, SystemState sys) {
+        if (calibrationLeft > 0) {
+            calibrationLeft--;
+            answeredSinceRequest = false;
+            fillRequest(nowNs, request, sys);
+            requestNs = nowNs;
+            nextPollNs = nowNs + Math.min(BURST_SPACING_NS, Units.log2ToNs(minPollLog2));
+            sent++;
+            return SEND;
+        }
+        if (!calibrated) {
+            calibrated = true;
+            awaiting = false;
+            broadcastDelayNs = calibrationMinDelayNs != Long.MAX_VALUE ? calibrationMinDelayNs : DEFAULT_BROADCAST_DELAY_NS;
+            source.setPending(false);
+        }
+        int drop = startPoll();
+        pollLog2 = peerPollLog2;
+        nextPollNs = nowNs + broadcastIntervalNs();
+        return drop;
+    }
+
+    /** The server's broadcast interval and 1/16 more: a broadcast a little late still counts for its interval. */
+    private long broadcastIntervalNs() {
+        long base = Units.log2ToNs(peerPollLog2);
+        return base + base / 16;
+    }
+
     /** Bookkeeping at the start of each regular poll; returns DEMOBILISE(|REPLACE) when the association is to go. */
     private int startPoll() {
         if (answeredSincePoll) {
@@ -212,7 +300,8 @@ public final class Association implements ClockStepListener {
             unreachablePolls++;
         }
         falsetickerPolls = source.state() == SourceState.FALSETICKER ? falsetickerPolls + 1 : 0;
-        boolean ephemeral = cfg.mode() == AssociationConfig.Mode.SYMMETRIC_PASSIVE;
+        boolean ephemeral = cfg.mode() == AssociationConfig.Mode.SYMMETRIC_PASSIVE
+                || cfg.mode() == AssociationConfig.Mode.BROADCAST_CLIENT;
         if ((cfg.pool() || ephemeral) && unreachablePolls >= POLLS_TO_DROP) {
             return demobilise((source.everReachable() ? "unreachable for " : "no answer to ") + unreachablePolls + " polls");
         }
@@ -243,7 +332,7 @@ public final class Association implements ClockStepListener {
 
     private void fillRequest(long nowNs, NtpPacket p, SystemState sys) {
         long transmit;
-        if (cfg.mode() == AssociationConfig.Mode.CLIENT) {
+        if (cfg.mode().wireMode == NtpPacket.MODE_CLIENT) {
             // Client data minimisation: nothing but version, mode, poll and an unpredictable transmit cookie.
             long cookie;
             do {
@@ -315,14 +404,20 @@ public final class Association implements ClockStepListener {
         int refId = p.refId();
         int leap = p.leap();
         int peerPoll = p.pollLog2();
-        boolean client = cfg.mode() == AssociationConfig.Mode.CLIENT;
+        boolean broadcast = cfg.mode() == AssociationConfig.Mode.BROADCAST_CLIENT;
+        // A broadcast client's calibration replies are a client's.
+        boolean client = cfg.mode() == AssociationConfig.Mode.CLIENT || broadcast && mode == NtpPacket.MODE_SERVER;
         boolean modeOk = client ? mode == NtpPacket.MODE_SERVER
+                : broadcast ? mode == NtpPacket.MODE_BROADCAST
                 : mode == NtpPacket.MODE_SYMMETRIC_ACTIVE || mode == NtpPacket.MODE_SYMMETRIC_PASSIVE;
         if (!modeOk || version < 1 || version > MAX_VERSION) {
             return verdict(PacketVerdict.INVALID_MODE, 0);
         }
         if (transmitNtp64 == 0) {
             return verdict(PacketVerdict.INVALID_TIMESTAMPS, 0);
+        }
+        if (broadcast && !client) {
+            return receiveBroadcast(p, rxNs, transmitNtp64, stratum, refId, leap, peerPoll);
         }
         boolean interleavedReply = false;
         if (client) {
@@ -345,7 +440,7 @@ public final class Association implements ClockStepListener {
             }
         }
         awaiting = false;
-        if (client && burstRemaining == 0 && rxNs > requestNs) {
+        if (client && !broadcast && burstRemaining == 0 && rxNs > requestNs) {
             // The interval counts from the reply, as chronyd (4.3) counts it: a long round trip lengthens the interval
             // rather than adding requests (at 1 s polls through 10 ms + Exp(2 ms) each way, chronyd sent 2% fewer).
             nextPollNs += rxNs - requestNs;
@@ -403,29 +498,26 @@ public final class Association implements ClockStepListener {
             return verdict(PacketVerdict.INVALID_TIMESTAMPS, 0);
         }
         delayNs = Math.max(0, delayNs);
-        long rootDelayNs = NtpShort.toNs(p.rootDelay());
-        long rootDispersionNs = NtpShort.toNs(p.rootDispersion());
+        if (broadcast) {
+            calibrationMinDelayNs = Math.min(calibrationMinDelayNs, delayNs); // the least queued exchange
+        }
         long dispersionNs = precisionNs + Dispersion.grownNs(t4 - t1);
-        if ((rootDelayNs + delayNs) / 2 + rootDispersionNs + dispersionNs > source.maxDistanceNs()) {
+        if (beyondDistance(p, delayNs, dispersionNs)) {
             return verdict(PacketVerdict.DISTANCE_EXCEEDED, 0);
         }
         if (cfg.maxDelayNs() > 0 && delayNs > cfg.maxDelayNs()) {
             return verdict(PacketVerdict.MAX_DELAY_EXCEEDED, 0);
         }
-        lastOffsetNs = offsetNs;
-        lastDelayNs = delayNs;
         lastInterleaved = interleavedReply;
-        sample.set(t4, offsetNs, delayNs, dispersionNs, rootDelayNs, rootDispersionNs, stratum, refId, leap,
-                p.precisionLog2());
-        if (!source.accumulate(sample)) {
+        if (!accumulate(p, t4, offsetNs, delayNs, dispersionNs, stratum, refId, leap)) {
             // A spike or a change (a step, a frequency the filter did not expect): ask again at minpoll rather than
             // one long interval later, so that a change is confirmed (three in a row) in minutes, not hours.
-            if (burstRemaining == 0 && pollLog2 > minPollLog2) {
+            if (!broadcast && burstRemaining == 0 && pollLog2 > minPollLog2) {
                 nextPollNs = Math.min(nextPollNs, rxNs + Units.log2ToNs(minPollLog2));
             }
             return verdict(PacketVerdict.SPIKE, 0);
         }
-        if (burstRemaining == 0) {
+        if (!broadcast && burstRemaining == 0) {
             int advised = PollPolicy.advise(source, pollLog2, minPollLog2, cfg.maxPollLog2(), cfg.pollCost());
             if (advised < pollLog2) {
                 // Shorter from now on: the next poll was scheduled at the longer interval when this request went out.
@@ -435,6 +527,61 @@ public final class Association implements ClockStepListener {
             pollLog2 = advised;
         }
         return verdict(PacketVerdict.ACCEPTED, SAMPLE);
+    }
+
+    /**
+     * A broadcast (mode 5) packet: reach, then (once calibrated) a sample whose offset is the server's transmit time
+     * plus half the path's round-trip delay, minus our receive time.
+     */
+    private int receiveBroadcast(NtpPacket p, long rxNs, long transmitNtp64, int stratum, int refId, int leap,
+            int peerPoll) {
+        if (lastBroadcastNtp64 != 0 && transmitNtp64 - lastBroadcastNtp64 <= 0) {
+            // The same packet again, or an older one: a replay (CVE-2015-7973) or a reordering; never a new sample.
+            return verdict(PacketVerdict.DUPLICATE, 0);
+        }
+        lastBroadcastNtp64 = transmitNtp64;
+        peerPollLog2 = Math.clamp(peerPoll, 0, AssociationConfig.MAX_POLL_LIMIT);
+        reach |= 1;
+        answeredSincePoll = true;
+        unreachablePolls = 0;
+        source.setReachable(true);
+        if (!calibrated) {
+            return verdict(PacketVerdict.CALIBRATING, 0);
+        }
+        if (leap == 3 || stratum == 0 || stratum >= 16) {
+            // A kiss code has no meaning in a broadcast: it is one more packet without time.
+            return verdict(PacketVerdict.UNSYNCHRONISED, source.answeredUnsynchronised(leap, stratum) ? RESELECT : 0);
+        }
+        if (cfg.localRefId() != 0 && refId == cfg.localRefId() && stratum > 1) {
+            return verdict(PacketVerdict.LOOP, 0);
+        }
+        long t3 = NtpTimestamp.toUnixNs(transmitNtp64, rxNs);
+        long offsetNs = t3 + broadcastDelayNs / 2 - rxNs + cfg.biasNs();
+        long dispersionNs = precisionNs(p.precisionLog2()) + Dispersion.grownNs(broadcastDelayNs);
+        if (beyondDistance(p, broadcastDelayNs, dispersionNs)) {
+            return verdict(PacketVerdict.DISTANCE_EXCEEDED, 0);
+        }
+        lastInterleaved = false;
+        if (!accumulate(p, rxNs, offsetNs, broadcastDelayNs, dispersionNs, stratum, refId, leap)) {
+            return verdict(PacketVerdict.SPIKE, 0);
+        }
+        return verdict(PacketVerdict.ACCEPTED, SAMPLE);
+    }
+
+    /** Whether a sample of this delay and dispersion from {@code p}'s server is beyond the source's maximum distance. */
+    private boolean beyondDistance(NtpPacket p, long delayNs, long dispersionNs) {
+        long rootDelayNs = NtpShort.toNs(p.rootDelay());
+        return (rootDelayNs + delayNs) / 2 + NtpShort.toNs(p.rootDispersion()) + dispersionNs > source.maxDistanceNs();
+    }
+
+    /** Records the measurement and offers it to the source as a sample; whether the source took it. */
+    private boolean accumulate(NtpPacket p, long t4, long offsetNs, long delayNs, long dispersionNs, int stratum,
+            int refId, int leap) {
+        lastOffsetNs = offsetNs;
+        lastDelayNs = delayNs;
+        sample.set(t4, offsetNs, delayNs, dispersionNs, NtpShort.toNs(p.rootDelay()), NtpShort.toNs(p.rootDispersion()),
+                stratum, refId, leap, p.precisionLog2());
+        return source.accumulate(sample);
     }
 
     private static long precisionNs(int precisionLog2) {

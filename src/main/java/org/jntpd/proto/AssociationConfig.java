@@ -6,7 +6,8 @@ import org.jntpd.wire.NtpPacket;
 /**
  * Settings of one association (a {@code server}, {@code pool} or {@code peer} line and its options).
  *
- * @param mode         client (server/pool lines), symmetric active (peer lines) or symmetric passive (mobilised by a peer)
+ * @param mode         client (server/pool lines), symmetric active (peer lines), symmetric passive (mobilised by a peer)
+ *                     or broadcast client (mobilised by a broadcast server's packet)
  * @param minPollLog2  shortest poll interval, log2 s (default 6 = 64 s)
  * @param maxPollLog2  longest poll interval, log2 s (default 10 = 1024 s)
  * @param iburst       while unreachable, each poll sends a burst of 8 requests 2 s apart (fast start)
@@ -26,11 +27,16 @@ import org.jntpd.wire.NtpPacket;
 public record AssociationConfig(Mode mode, int minPollLog2, int maxPollLog2, boolean iburst, boolean burst, boolean pool,
         int localRefId, double pollCost, boolean xleave, int version, long maxDelayNs, long biasNs) {
 
-    /** The three kinds of association. */
+    /** The kinds of association. */
     public enum Mode {
         CLIENT(NtpPacket.MODE_CLIENT),
         SYMMETRIC_ACTIVE(NtpPacket.MODE_SYMMETRIC_ACTIVE),
-        SYMMETRIC_PASSIVE(NtpPacket.MODE_SYMMETRIC_PASSIVE);
+        SYMMETRIC_PASSIVE(NtpPacket.MODE_SYMMETRIC_PASSIVE),
+        /**
+         * Mobilised by a broadcast (mode 5) server: it sends only the client requests (mode 3) of the calibration
+         * exchange, then listens.
+         */
+        BROADCAST_CLIENT(NtpPacket.MODE_CLIENT);
 
         /** The mode field of the packets this association sends. */
         public final int wireMode;

@@ -26,6 +26,8 @@ public enum PacketVerdict {
     KOD_RATE,
     /** Kiss-o'-Death DENY or RSTR: the association demobilises. */
     KOD_DENY,
+    /** A broadcast client's mode 5 packet while the path's delay is still being measured: no sample yet. */
+    CALIBRATING,
     /** A packet for a demobilised association. */
     DEMOBILISED
 }

@@ -105,6 +105,9 @@ class ConfigGoldenTest {
         if (c.metrics() != null) { // only when set: the cases without it stay as captured
             b.append("metrics ").append(c.metrics()).append('\n');
         }
+        if (!c.broadcast().equals(Config.Broadcast.NONE)) {
+            b.append(c.broadcast()).append('\n');
+        }
         c.notices().forEach(n -> b.append("notice ").append(n).append('\n'));
         c.warnings().forEach(w -> b.append("warning ").append(w).append('\n'));
         return b.toString();

@@ -390,9 +390,7 @@ class ConfigParserTest {
                 "test.conf:2: 'tinker huffpuff' is accepted but not honoured by jntpd",
                 "test.conf:4: 'controlkey' is accepted but not honoured by jntpd: its mode 6 responder answers read "
                         + "requests only, which need no key",
-                "test.conf:5: 'enable auth', 'enable monitor' are accepted but not honoured by jntpd: a key or nts on a "
-                        + "server line is what makes jntpd authenticate it, and it mobilises no association for an "
-                        + "unauthenticated peer; the rate limiter keeps its own table",
+                "test.conf:5: 'enable monitor' is accepted but not honoured by jntpd: the rate limiter keeps its own table",
                 "test.conf:6: 'local orphan' is accepted but not honoured by jntpd",
                 "test.conf:7: 'refclock maxpoll', 'refclock subtype', 'refclock trust' are accepted but not honoured by "
                         + "jntpd: a reference clock polls at one rate (minpoll)",

@@ -62,4 +62,46 @@ class AssociationAllocationTest {
         assertEquals(PacketVerdict.DUPLICATE, a.lastVerdict());
         assertTrue(samples > EXCHANGES, "samples taken: " + samples);
     }
+
+    /** A broadcast client takes each broadcast in place too (after its fixed-delay start), replays included. */
+    @Test
+    void shouldTakeBroadcastsWithoutAllocating() {
+        Synchroniser sync = new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults());
+        NtpPacket broadcast = new NtpPacket().wrap(MemorySegment.ofArray(new byte[NtpPacket.HEADER_LENGTH]), 0,
+                NtpPacket.HEADER_LENGTH);
+        broadcast.leapVersionMode(0, 4, NtpPacket.MODE_BROADCAST).stratum(1).pollLog2(0).precisionLog2(-20)
+                .refId(0x47505300).referenceTs(NtpTimestamp.fromUnixNs(T0 - S)).transmitTs(NtpTimestamp.fromUnixNs(T0));
+        Association a = Association.broadcastClient(AssociationConfig.server(), sync.addSource(SourceConfig.of("b", 1)),
+                new SplittableRandom(1), 2 * MS, broadcast, T0 + MS);
+        long[] t = {T0};
+        long[] bestAndSamples = leastAllocated(() -> {
+            broadcast.transmitTs(NtpTimestamp.fromUnixNs(t[0] + 3 * MS)); // 3 ms ahead, 1 ms away
+            int flags = a.receive(broadcast, t[0] + MS);
+            a.receive(broadcast, t[0] + 2 * MS); // the same again: a replay
+            t[0] += S;
+            return flags & Association.SAMPLE;
+        });
+        assertEquals(0, bestAndSamples[0], "bytes allocated over " + EXCHANGES + " broadcasts");
+        assertEquals(PacketVerdict.DUPLICATE, a.lastVerdict());
+        assertEquals(3 * MS, a.lastOffsetNs());
+        assertTrue(bestAndSamples[1] > EXCHANGES, "samples taken: " + bestAndSamples[1]);
+    }
+
+    /**
+     * Runs {@code exchange} {@link #EXCHANGES} times a round, up to 15 rounds (the JIT compiles the path in the first
+     * ones): {the fewest bytes a round allocated, how many exchanges returned non-zero}.
+     */
+    private static long[] leastAllocated(java.util.function.IntSupplier exchange) {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long best = Long.MAX_VALUE;
+        long hits = 0;
+        for (int round = 0; round < 15 && best > 0; round++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int k = 0; k < EXCHANGES; k++) {
+                hits += exchange.getAsInt() != 0 ? 1 : 0;
+            }
+            best = Math.min(best, threads.getCurrentThreadAllocatedBytes() - before);
+        }
+        return new long[] {best, hits};
+    }
 }

@@ -1,0 +1,224 @@
+package org.jntpd.daemon;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.jntpd.auth.MacEngine;
+import org.jntpd.base.Log;
+import org.jntpd.clock.ClockControl;
+import org.jntpd.config.Config;
+import org.jntpd.io.PacketBatch;
+import org.jntpd.io.UdpSocket;
+import org.jntpd.platform.NativeException;
+import org.jntpd.server.BroadcastPacket;
+import org.jntpd.server.ServerState;
+import org.jntpd.server.ServerStateSource;
+import org.jntpd.time.NtpTimestamp;
+import org.jntpd.time.Units;
+import org.jntpd.wire.NtpPacket;
+
+/**
+ * The broadcast server ({@code broadcast ADDRESS ...} lines, RFC 5905 mode 5), on the synchronisation loop's thread:
+ * every 2^minpoll s a packet carrying what the server serves ({@link BroadcastPacket}; nothing while unsynchronised)
+ * goes to each address from the server's port (a socket bound beside the server's, SO_REUSEADDR, and connected to the
+ * destination so that it receives nothing the server should), with SO_BROADCAST, and for a multicast group the line's
+ * TTL and no copy to this host. T3 is the clock read just before the MAC and the send plus the send latency, the
+ * median of the last {@value #LATENCIES} measured by the kernel's TX timestamps (from that reading to the packet's
+ * departure): a broadcast cannot be corrected after it left, and on the loop's thread, which the JIT leaves
+ * interpreted at one packet a poll, that latency was 160 us (a jntpd client then sat 130-190 us behind). Nothing is
+ * allocated per packet.
+ */
+final class BroadcastSender implements AutoCloseable {
+    /** How many send latencies the T3 correction is the median of. */
+    static final int LATENCIES = 8;
+    /**
+     * A latency beyond this (a stall, the first sends of a cold JVM, which took 1.2 ms here, a clock step between the
+     * reading and the stamp) is not one to correct T3 by.
+     */
+    static final long MAX_LATENCY_NS = 1_000_000L;
+    /** Latencies needed before T3 is corrected: one odd send must not move a broadcast (the median of 3 ignores it). */
+    static final int MIN_LATENCIES = 3;
+
+    /** One line's destination, socket and key; {@code nextNs} its next send time (loop thread). */
+    private static final class Target {
+        /** The last send latencies (ns), a ring; {@code count} of them valid. */
+        final long[] latencies = new long[LATENCIES];
+        int count;
+        int next;
+        /** The TX id and clock reading of the last packet sent, whose kernel TX timestamp gives its latency. */
+        int txId = -1;
+        long readNs;
+        final Config.BroadcastTarget spec;
+        final UdpSocket socket;
+        final int keyIndex;
+        final int digestLength;
+        final long intervalNs;
+        long nextNs;
+        boolean sending;
+
+        Target(Config.BroadcastTarget spec, UdpSocket socket, int keyIndex, int digestLength) {
+            this.spec = spec;
+            this.socket = socket;
+            this.keyIndex = keyIndex;
+            this.digestLength = digestLength;
+            this.intervalNs = Units.log2ToNs(spec.pollLog2());
+        }
+    }
+
+    private final ClockControl clock;
+    private final MacEngine mac;
+    private final List<Target> targets = new ArrayList<>();
+    private final PacketBatch tx = new PacketBatch(1, PacketBatch.MIN_DATA_BYTES);
+    private final PacketBatch reports = new PacketBatch(4, PacketBatch.MIN_DATA_BYTES);
+    private final long[] sorted = new long[LATENCIES];
+    private final java.util.function.LongUnaryOperator kernelToClockNs;
+    private final BroadcastPacket packet = new BroadcastPacket();
+    private ServerStateSource served;
+    private long sent;
+    private long failed;
+
+    /**
+     * @param port          the port packets go from and to (the server's; 123 unless {@code port N})
+     * @param bindAddresses the server's bind addresses: the family's first is the source, else the wildcard
+     */
+    BroadcastSender(Config config, ClockControl clock, java.util.function.LongUnaryOperator kernelToClockNs,
+            SymmetricKeys keys, int port, List<String> bindAddresses, long nowNs) {
+        this.clock = clock;
+        this.kernelToClockNs = kernelToClockNs;
+        tx.requestTxTimestamp(0, true);
+        this.mac = keys.keys().isEmpty() ? null : new MacEngine(keys.keys(), keys.trusted());
+        InetAddress local = InetAddress.ofLiteral("0.0.0.0");
+        for (String a : bindAddresses) {
+            InetAddress bound = InetAddress.ofLiteral(a);
+            if (bound instanceof Inet4Address) {
+                local = bound;
+                break;
+            }
+        }
+        for (Config.BroadcastTarget t : config.broadcast().targets()) {
+            InetSocketAddress to = new InetSocketAddress(InetAddress.ofLiteral(t.address()), port);
+            UdpSocket s = null;
+            try {
+                s = UdpSocket.open(new InetSocketAddress(local, port), UdpSocket.Options.DEFAULT.withReuseAddress(true));
+                s.broadcast(true);
+                if (t.multicast()) {
+                    s.multicastSending(t.ttl(), false, local.isAnyLocalAddress() ? null : local);
+                }
+                s.connect(to);
+            } catch (NativeException e) {
+                if (s != null) {
+                    s.close();
+                }
+                Log.warn(t.location() + ": broadcast " + t.address() + ": " + e.getMessage() + "; not broadcasting there");
+                continue;
+            }
+            int keyIndex = t.keyId() == 0 || mac == null ? -1 : mac.keyIndex(t.keyId());
+            Target target = new Target(t, s, keyIndex, keyIndex < 0 ? 0 : mac.type(keyIndex).v4Length());
+            target.nextNs = nowNs;
+            targets.add(target);
+            Log.info("broadcasting to " + t.address() + " port " + port + " every " + (1L << t.pollLog2()) + " s"
+                    + (t.multicast() ? " (multicast, ttl " + t.ttl() + ")" : "")
+                    + (keyIndex >= 0 ? ", key " + t.keyId() : ", unauthenticated"));
+        }
+    }
+
+    /** What the server serves, which the broadcasts carry (before the loop starts). */
+    void serveFrom(ServerStateSource served) {
+        this.served = served;
+    }
+
+    /** Sends what is due at {@code nowNs}; returns when the next packet is due (Long.MAX_VALUE: none). */
+    long runTimer(long nowNs) {
+        long next = Long.MAX_VALUE;
+        for (int i = 0; i < targets.size(); i++) {
+            Target t = targets.get(i);
+            if (nowNs - t.nextNs >= 0) {
+                send(t, nowNs);
+                // On schedule, or from now when the loop fell behind by more than an interval (a stall).
+                t.nextNs = nowNs - t.nextNs >= t.intervalNs ? nowNs + t.intervalNs : t.nextNs + t.intervalNs;
+            }
+            next = Math.min(next, t.nextNs);
+        }
+        return next;
+    }
+
+    private void send(Target t, long nowNs) {
+        ServerStateSource source = served;
+        ServerState state = source == null ? null : source.current();
+        boolean synced = state != null && packet.write(state, t.spec.version(), t.spec.pollLog2(), nowNs, tx.data(0), 0);
+        if (synced != t.sending) {
+            t.sending = synced;
+            Log.info("broadcast " + t.spec.address() + ": " + (synced ? "sending" : "not sending while unsynchronised"));
+        }
+        if (!synced) {
+            return;
+        }
+        collectLatencies(t); // the slot has no address: the socket is connected to the destination
+        long readNs = clock.nowNs(); // as late as it can be: only the MAC and the send call after it
+        packet.stampTransmit(tx.data(0), 0, NtpTimestamp.fromUnixNs(readNs + latencyNs(t)));
+        int length = NtpPacket.HEADER_LENGTH;
+        if (t.keyIndex >= 0) {
+            length = mac.sign(tx.data(0), 0, NtpPacket.HEADER_LENGTH, t.keyIndex, t.digestLength);
+        }
+        tx.length(0, length);
+        if (t.socket.sendOne(tx, 0) < 0) {
+            failed++;
+            Log.debug("broadcast to " + t.spec.address() + " failed");
+        } else {
+            sent++;
+            t.txId = tx.txId(0);
+            t.readNs = readNs;
+        }
+    }
+
+    /** The kernel's TX timestamp of the last packet sent to {@code t}, if it came: one more latency measured. */
+    private void collectLatencies(Target t) {
+        int n;
+        while ((n = t.socket.receiveTxTimestamps(reports)) > 0) {
+            for (int i = 0; i < n; i++) {
+                if (reports.isTxTimestamp(i) && reports.txSoftwareNs(i) != 0 && reports.txId(i) == t.txId) {
+                    long latencyNs = kernelToClockNs.applyAsLong(reports.txSoftwareNs(i)) - t.readNs;
+                    if (latencyNs >= 0 && latencyNs <= MAX_LATENCY_NS) {
+                        t.latencies[t.next] = latencyNs;
+                        t.next = (t.next + 1) % LATENCIES;
+                        t.count = Math.min(LATENCIES, t.count + 1);
+                    }
+                    t.txId = -1;
+                }
+            }
+        }
+    }
+
+    /** The median of the latencies measured so far; 0 before {@link #MIN_LATENCIES} of them. */
+    private long latencyNs(Target t) {
+        if (t.count < MIN_LATENCIES) {
+            return 0;
+        }
+        System.arraycopy(t.latencies, 0, sorted, 0, t.count);
+        java.util.Arrays.sort(sorted, 0, t.count);
+        return sorted[t.count / 2];
+    }
+
+    /** The T3 correction now in force for the {@code index}th broadcast line (ns; jntpc, tests). */
+    long latencyNs(int index) {
+        return latencyNs(targets.get(index));
+    }
+
+    /** Packets sent and sends refused so far (loop thread). */
+    long sent() {
+        return sent;
+    }
+
+    long failed() {
+        return failed;
+    }
+
+    @Override
+    public void close() {
+        targets.forEach(t -> t.socket.close());
+        tx.close();
+        reports.close();
+    }
+}
