@@ -2,12 +2,12 @@ package org.jntpd.daemon;
 
 import static org.jntpd.time.Units.NS_PER_S;
 
-import java.time.Instant;
 import java.util.Locale;
 import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Log;
+import org.jntpd.base.UtcText;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.ClockInterferenceListener;
 import org.jntpd.clock.LeapMode;
@@ -141,6 +141,6 @@ final class DaemonClock {
 
     /** The system clock's time to the second, for a warning's "at ...". */
     private static String nowText() {
-        return Instant.ofEpochSecond(Math.floorDiv(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), NS_PER_S)).toString();
+        return UtcText.ofSeconds(Math.floorDiv(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), NS_PER_S));
     }
 }
