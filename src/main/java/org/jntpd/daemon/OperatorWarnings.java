@@ -139,8 +139,9 @@ final class OperatorWarnings implements SourceWarnings.Sink {
             return null;
         }
         String when = UtcText.ofSeconds(expiresUnixS);
+        // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
         return leftS > 0
-                ? String.format(Locale.ROOT, "%s expires on %s, in %.1f days", what, when, leftS / (double) S_PER_DAY)
-                : String.format(Locale.ROOT, "%s expired on %s, %.1f days ago", what, when, -leftS / (double) S_PER_DAY);
+                ? String.format((Locale) null, "%s expires on %s, in %.1f days", what, when, leftS / (double) S_PER_DAY)
+                : String.format((Locale) null, "%s expired on %s, %.1f days ago", what, when, -leftS / (double) S_PER_DAY);
     }
 }
