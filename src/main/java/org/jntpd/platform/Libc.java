@@ -82,11 +82,21 @@ public final class Libc {
     private static final FunctionDescriptor INT_INT_LONG_ADDR =
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
 
-    // One holder class per function: a handle is linked when its function is first called, so a daemon links only
-    // what its configuration uses (a client 13 of these 56 at start, a server 12 and recvmmsg/sendmmsg). Linking is
-    // what costs: each new call shape spins a specialised class and method-handle forms that stay loaded (linking all
-    // at once loaded ~250 classes more, ~1 MB: bench/README.md, "Footprint"). Once initialised, H is a constant to
-    // the JIT like any static final.
+    // The packet paths' functions, linked with this class as before: every client and server uses them, and the
+    // server's workers call nothing else per packet.
+    private static final MethodHandle RECVMMSG = link("recvmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SENDMMSG = link("sendmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle EPOLL_WAIT = link("epoll_wait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle CLOCK_GETTIME_CRITICAL = linkCritical("clock_gettime", INT_INT_ADDR);
+
+    // Every other function: one holder class each, so a handle is linked when its function is first called and a
+    // daemon links only what its configuration uses (a client 10 of these 52 at start, a server 10). Linking is
+    // what costs: each new call shape spins a specialised class and ~14 method-handle forms that stay loaded (linking
+    // all at once loaded ~250 classes more, ~1 MB: bench/README.md, "Footprint"). Once initialised, H is a constant
+    // to the JIT like any static final.
     private static final class Socket {
         static final MethodHandle H = link("socket",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
@@ -105,14 +115,6 @@ public final class Libc {
     }
     private static final class Recvmsg { static final MethodHandle H = link("recvmsg", LONG_FD_ADDR_INT); }
     private static final class Sendmsg { static final MethodHandle H = link("sendmsg", LONG_FD_ADDR_INT); }
-    private static final class Recvmmsg {
-        static final MethodHandle H = link("recvmmsg",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
-    }
-    private static final class Sendmmsg {
-        static final MethodHandle H = link("sendmmsg",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    }
     private static final class Poll {
         static final MethodHandle H = link("poll",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
@@ -121,13 +123,6 @@ public final class Libc {
     private static final class EpollCtl {
         static final MethodHandle H = link("epoll_ctl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    }
-    private static final class EpollWait {
-        static final MethodHandle H = link("epoll_wait",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    }
-    private static final class ClockGettimeCritical {
-        static final MethodHandle H = linkCritical("clock_gettime", INT_INT_ADDR);
     }
     private static final class ClockGettime { static final MethodHandle H = link("clock_gettime", INT_INT_ADDR); }
     private static final class ClockGetres { static final MethodHandle H = link("clock_getres", INT_INT_ADDR); }
@@ -439,7 +434,7 @@ public final class Libc {
     /** Messages received into {@code mmsghdrs[0..count)}, or -1; {@code timeout} may be {@link MemorySegment#NULL}. */
     public static int recvmmsg(int fd, MemorySegment mmsghdrs, int count, int flags, MemorySegment timeout) {
         try {
-            return (int) Recvmmsg.H.invokeExact(callState(), fd, mmsghdrs, count, flags, timeout);
+            return (int) RECVMMSG.invokeExact(callState(), fd, mmsghdrs, count, flags, timeout);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -448,7 +443,7 @@ public final class Libc {
     /** Messages sent from {@code mmsghdrs[0..count)} (fewer when one failed), or -1 when the first failed. */
     public static int sendmmsg(int fd, MemorySegment mmsghdrs, int count, int flags) {
         try {
-            return (int) Sendmmsg.H.invokeExact(callState(), fd, mmsghdrs, count, flags);
+            return (int) SENDMMSG.invokeExact(callState(), fd, mmsghdrs, count, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -480,7 +475,7 @@ public final class Libc {
 
     public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMs) {
         try {
-            return (int) EpollWait.H.invokeExact(callState(), epfd, events, maxEvents, timeoutMs);
+            return (int) EPOLL_WAIT.invokeExact(callState(), epfd, events, maxEvents, timeoutMs);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -494,7 +489,7 @@ public final class Libc {
      */
     public static int clockGettime(int clockId, MemorySegment timespec) {
         try {
-            return (int) ClockGettimeCritical.H.invokeExact(clockId, timespec);
+            return (int) CLOCK_GETTIME_CRITICAL.invokeExact(clockId, timespec);
         } catch (Throwable t) {
             throw unexpected(t);
         }
