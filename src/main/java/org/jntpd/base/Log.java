@@ -4,8 +4,6 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 
 /**
  * The daemon's log: one line per event on stderr (or the configured {@code logfile}), never on a packet path.
@@ -91,7 +89,7 @@ public final class Log {
         if (JOURNAL && logFile == null) {
             line = "<" + level.syslogPriority + ">" + msg;
         } else {
-            line = Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + level + " " + msg;
+            line = UtcText.ofMillis(System.currentTimeMillis()) + " " + level + " " + msg;
         }
         synchronized (Log.class) {
             out.println(line);

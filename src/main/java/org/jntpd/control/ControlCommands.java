@@ -1,14 +1,12 @@
 package org.jntpd.control;
 
-import static org.jntpd.time.Units.NS_PER_S;
-
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.jntpd.base.UtcText;
 
 /**
  * The control protocol's commands (docs/CONTROL.md): each turns a request's arguments into the fields of its reply,
@@ -189,8 +187,7 @@ public final class ControlCommands {
         m.put("ref_id_text", t.refId());
         m.put("system_peer", t.systemPeer());
         m.put("stratum", t.stratum());
-        m.put("ref_time_utc", t.referenceTimeNs() == 0 ? null : Instant.ofEpochSecond(
-                Math.floorDiv(t.referenceTimeNs(), NS_PER_S), Math.floorMod(t.referenceTimeNs(), NS_PER_S)).toString());
+        m.put("ref_time_utc", t.referenceTimeNs() == 0 ? null : UtcText.ofNanos(t.referenceTimeNs()));
         m.put("ref_age_s", ageS(t.referenceAgeNs(), since));
         m.put("last_offset_s", t.lastOffsetS());
         m.put("offset_sigma_s", t.offsetSigmaS());

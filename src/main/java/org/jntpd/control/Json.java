@@ -84,7 +84,8 @@ public final class Json {
                 case '\t' -> b.append("\\t");
                 default -> {
                     if (c < 0x20 || c == 0x7f || Character.isSurrogate(c) && !wellFormedAt(s, i)) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                        // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
+                        b.append(String.format((Locale) null, "\\u%04x", (int) c));
                     } else {
                         b.append(c);
                     }

@@ -287,7 +287,8 @@ public final class Daemon {
             }
         });
         teardown.add(() -> LockSupport.unpark(t));
-        Log.info(String.format(Locale.ROOT, "systemd watchdog: WATCHDOG=1 every %.3g s while the loops make progress",
+        // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
+        Log.info(String.format((Locale) null, "systemd watchdog: WATCHDOG=1 every %.3g s while the loops make progress",
                 everyNs * 1e-9));
     }
 

@@ -2,12 +2,12 @@ package org.jntpd.daemon;
 
 import static org.jntpd.time.Units.NS_PER_S;
 
-import java.time.Instant;
 import java.util.Locale;
 import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Log;
+import org.jntpd.base.UtcText;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.ClockInterferenceListener;
 import org.jntpd.clock.LeapMode;
@@ -112,26 +112,27 @@ final class DaemonClock {
         return new ClockInterferenceListener() {
             @Override
             public void frequencyChanged(double expectedPpm, double foundPpm) {
-                Log.warn(String.format(Locale.ROOT, "System clock interference detected (another NTP client?): frequency "
+                // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
+                Log.warn(String.format((Locale) null, "System clock interference detected (another NTP client?): frequency "
                         + "%.3f ppm where %.3f ppm was set; re-synchronising", foundPpm, expectedPpm));
-                warning.accept("clock:frequency", String.format(Locale.ROOT, "kernel frequency changed from %.3f to "
+                warning.accept("clock:frequency", String.format((Locale) null, "kernel frequency changed from %.3f to "
                         + "%.3f ppm by another process (another NTP client?) at %s", expectedPpm, foundPpm, nowText()));
                 resync.run();
             }
 
             @Override
             public void statusChanged(int expectedStatus, int foundStatus) {
-                Log.warn(String.format(Locale.ROOT, "System clock interference detected (another NTP client?): status "
+                Log.warn(String.format((Locale) null, "System clock interference detected (another NTP client?): status "
                         + "0x%04x where 0x%04x was set", foundStatus, expectedStatus));
-                warning.accept("clock:status", String.format(Locale.ROOT, "kernel clock status changed from 0x%04x to "
+                warning.accept("clock:status", String.format((Locale) null, "kernel clock status changed from 0x%04x to "
                         + "0x%04x by another process (another NTP client?) at %s", expectedStatus, foundStatus, nowText()));
             }
 
             @Override
             public void clockStepped(long stepNs) {
-                Log.warn(String.format(Locale.ROOT, "System clock interference detected: the clock was stepped by %+.6f s "
+                Log.warn(String.format((Locale) null, "System clock interference detected: the clock was stepped by %+.6f s "
                         + "behind our back; re-synchronising", stepNs * 1e-9));
-                warning.accept("clock:step", String.format(Locale.ROOT, "system clock stepped by another process: "
+                warning.accept("clock:step", String.format((Locale) null, "system clock stepped by another process: "
                         + "%+.3f s at %s", stepNs * 1e-9, nowText()));
                 resync.run();
                 stepped.accept(stepNs);
@@ -141,6 +142,6 @@ final class DaemonClock {
 
     /** The system clock's time to the second, for a warning's "at ...". */
     private static String nowText() {
-        return Instant.ofEpochSecond(Math.floorDiv(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), NS_PER_S)).toString();
+        return UtcText.ofSeconds(Math.floorDiv(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME), NS_PER_S));
     }
 }

@@ -111,6 +111,7 @@ public final class DriftFile {
         if (dir != null && !Files.isDirectory(dir)) {
             Files.createDirectories(dir);
         }
-        AtomicFile.write(file, String.format(Locale.ROOT, "%.6f %.6f%n", freqPpm, skewPpm));
+        // No locale: Locale.ROOT's digits without the CLDR data a locale makes Formatter load (mode6.Values).
+        AtomicFile.write(file, String.format((Locale) null, "%.6f %.6f%n", freqPpm, skewPpm));
     }
 }

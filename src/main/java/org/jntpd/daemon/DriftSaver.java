@@ -73,8 +73,9 @@ final class DriftSaver {
         long nowMs = System.currentTimeMillis();
         if (!Double.isFinite(freqPpm)
                 || !DriftFile.better(skewPpm, saved, Math.max(0, nowMs - savedAtMs) * NS_PER_MS)) {
-            Log.debug(String.format(Locale.ROOT, "drift file %s kept (%s); the estimate now: %.3f ppm, skew %.3f ppm",
-                    file, saved == null ? "nothing measured yet" : String.format(Locale.ROOT, "%.3f ppm, skew %.3f ppm",
+            // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
+            Log.debug(String.format((Locale) null, "drift file %s kept (%s); the estimate now: %.3f ppm, skew %.3f ppm",
+                    file, saved == null ? "nothing measured yet" : String.format((Locale) null, "%.3f ppm, skew %.3f ppm",
                             saved.freqPpm(), saved.skewPpm()), freqPpm, skewPpm));
             return;
         }

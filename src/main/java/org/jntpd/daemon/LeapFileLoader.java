@@ -6,10 +6,10 @@ import static org.jntpd.time.Units.S_PER_DAY;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.time.LocalDate;
 import org.jntpd.base.Log;
 import org.jntpd.base.TextFile;
+import org.jntpd.base.UtcText;
 import org.jntpd.sync.LeapSeconds;
 import org.jntpd.time.LeapSecondsFile;
 
@@ -53,11 +53,11 @@ final class LeapFileLoader {
                     StandardCharsets.US_ASCII));
             long nowS = Math.floorDiv(nowUnixNs, NS_PER_S);
             if (f.expiredAt(nowS)) {
-                Log.warn("leap second file " + leapFile + " expired on " + Instant.ofEpochSecond(f.expiresUnixS())
+                Log.warn("leap second file " + leapFile + " expired on " + UtcText.ofSeconds(f.expiresUnixS())
                         + "; leap seconds now come from the servers' votes only (update it, e.g. from tzdata)");
             } else {
                 Log.info("leap second file " + leapFile + ": TAI-UTC " + f.taiOffsetAt(nowS) + " s, valid until "
-                        + Instant.ofEpochSecond(f.expiresUnixS()));
+                        + UtcText.ofSeconds(f.expiresUnixS()));
             }
             return f;
         } catch (IOException | LeapSecondsFile.FormatException e) {

@@ -175,7 +175,8 @@ final class NtpClient implements ClientSockets.Handler {
                         p.source.distanceNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9);
             }
             if (Log.enabled(Log.Level.DEBUG)) {
-                Log.debug(String.format(Locale.ROOT, "%s: sample accepted, estimate %+.9f s, jitter %.9f s",
+                // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
+                Log.debug(String.format((Locale) null, "%s: sample accepted, estimate %+.9f s, jitter %.9f s",
                         p.source.name(), p.source.offsetNs(nowNs) * 1e-9, p.source.jitterNs() * 1e-9));
             }
             listener.sample(p.source.name(), nowNs);

@@ -262,13 +262,14 @@ final class NtpServing implements AutoCloseable {
         StringBuilder b = new StringBuilder("NTP server authentication:\n");
         for (ServerCounters.Counter c : List.of(ServerCounters.Counter.NTS_REPLIED, ServerCounters.Counter.NTS_NAK,
                 ServerCounters.Counter.MAC_REPLIED, ServerCounters.Counter.DROPPED_AUTH)) {
-            b.append(String.format(Locale.ROOT, "  %-24s: %d%n", c.name().toLowerCase(Locale.ROOT).replace('_', ' '),
+            // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
+            b.append(String.format((Locale) null, "  %-24s: %d%n", c.name().toLowerCase(Locale.ROOT).replace('_', ' '),
                     server.total(c) + (rawPath == null ? 0 : rawPath.total(c))));
         }
         for (AuthFailure f : AuthFailure.values()) {
             long n = server.totalAuthFailures(f);
             if (n > 0) {
-                b.append(String.format(Locale.ROOT, "  refused %-16s: %d%n",
+                b.append(String.format((Locale) null, "  refused %-16s: %d%n",
                         f.name().toLowerCase(Locale.ROOT).replace('_', ' '), n));
             }
         }

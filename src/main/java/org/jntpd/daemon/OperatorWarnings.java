@@ -3,7 +3,6 @@ package org.jntpd.daemon;
 import static org.jntpd.time.Units.NS_PER_S;
 import static org.jntpd.time.Units.S_PER_DAY;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -13,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 import org.jntpd.base.Log;
+import org.jntpd.base.UtcText;
 import org.jntpd.sync.SourceWarnings;
 
 /**
@@ -138,9 +138,10 @@ final class OperatorWarnings implements SourceWarnings.Sink {
         if (leftS >= EXPIRY_WARNING_DAYS * S_PER_DAY) {
             return null;
         }
-        String when = Instant.ofEpochSecond(expiresUnixS).toString();
+        String when = UtcText.ofSeconds(expiresUnixS);
+        // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
         return leftS > 0
-                ? String.format(Locale.ROOT, "%s expires on %s, in %.1f days", what, when, leftS / (double) S_PER_DAY)
-                : String.format(Locale.ROOT, "%s expired on %s, %.1f days ago", what, when, -leftS / (double) S_PER_DAY);
+                ? String.format((Locale) null, "%s expires on %s, in %.1f days", what, when, leftS / (double) S_PER_DAY)
+                : String.format((Locale) null, "%s expired on %s, %.1f days ago", what, when, -leftS / (double) S_PER_DAY);
     }
 }

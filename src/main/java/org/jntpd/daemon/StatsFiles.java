@@ -111,20 +111,21 @@ public final class StatsFiles implements AutoCloseable {
 
     /** loopstats: offset (s), frequency (ppm), jitter (s), wander (ppm), poll interval (log2 s). */
     public void loop(long nowUnixNs, double offsetS, double freqPpm, double jitterS, double wanderPpm, int pollLog2) {
-        write("loopstats", nowUnixNs, String.format(Locale.ROOT, "%.9f %.6f %.9f %.6f %d", offsetS, freqPpm, jitterS,
+        // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
+        write("loopstats", nowUnixNs, String.format((Locale) null, "%.9f %.6f %.9f %.6f %d", offsetS, freqPpm, jitterS,
                 wanderPpm, pollLog2));
     }
 
     /** peerstats: address, status word (hex), offset, delay, dispersion, jitter (s). */
     public void peer(long nowUnixNs, String address, int status, double offsetS, double delayS, double dispersionS,
             double jitterS) {
-        write("peerstats", nowUnixNs, String.format(Locale.ROOT, "%s %04x %.9f %.9f %.9f %.9f", address, status, offsetS,
+        write("peerstats", nowUnixNs, String.format((Locale) null, "%s %04x %.9f %.9f %.9f %.9f", address, status, offsetS,
                 delayS, dispersionS, jitterS));
     }
 
     /** clockstats: the reference clock and its sample (offset, dispersion, s). */
     public void clock(long nowUnixNs, String refclock, double offsetS, double dispersionS) {
-        write("clockstats", nowUnixNs, String.format(Locale.ROOT, "%s %.9f %.9f", refclock, offsetS, dispersionS));
+        write("clockstats", nowUnixNs, String.format((Locale) null, "%s %.9f %.9f", refclock, offsetS, dispersionS));
     }
 
     private void write(String name, long nowUnixNs, String fields) {
@@ -134,7 +135,7 @@ public final class StatsFiles implements AutoCloseable {
         long unixS = Math.floorDiv(nowUnixNs, NS_PER_S);
         long day = Math.floorDiv(unixS, S_PER_DAY);
         double sod = (nowUnixNs - day * NS_PER_DAY) * 1e-9;
-        String line = String.format(Locale.ROOT, "%d %.3f %s%n", day + MJD_UNIX_EPOCH, sod, fields);
+        String line = String.format((Locale) null, "%d %.3f %s%n", day + MJD_UNIX_EPOCH, sod, fields);
         Failing f = failing.get(name);
         if (f != null && monotonicNs.getAsLong() - f.retryAtNs < 0) {
             f.lost++;
@@ -175,11 +176,11 @@ public final class StatsFiles implements AutoCloseable {
         String suffix = switch (type) {
             case "none" -> "";
             case "pid" -> "." + ProcessHandle.current().pid();
-            case "week" -> String.format(Locale.ROOT, ".%04dW%02d", date.get(IsoFields.WEEK_BASED_YEAR),
+            case "week" -> String.format((Locale) null, ".%04dW%02d", date.get(IsoFields.WEEK_BASED_YEAR),
                     date.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR));
-            case "month" -> String.format(Locale.ROOT, ".%04d%02d", date.getYear(), date.getMonthValue());
-            case "year" -> String.format(Locale.ROOT, ".%04d", date.getYear());
-            default -> String.format(Locale.ROOT, ".%04d%02d%02d", date.getYear(), date.getMonthValue(), date.getDayOfMonth());
+            case "month" -> String.format((Locale) null, ".%04d%02d", date.getYear(), date.getMonthValue());
+            case "year" -> String.format((Locale) null, ".%04d", date.getYear());
+            default -> String.format((Locale) null, ".%04d%02d%02d", date.getYear(), date.getMonthValue(), date.getDayOfMonth());
         };
         Path path = dir.resolve(base + suffix);
         Open o = open.get(name);

@@ -98,6 +98,7 @@ final class StatusSnapshot {
     }
 
     private static String hex(int refId) {
-        return String.format(Locale.ROOT, "%08X", refId);
+        // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
+        return String.format((Locale) null, "%08X", refId);
     }
 }

@@ -19,8 +19,9 @@ final class SyncSetup {
     /** @param driftFile the drift file (null: none) */
     static Synchroniser create(Config config, ClockControl clock, Path driftFile, int precisionLog2) {
         Synchroniser sync = new Synchroniser(clock, syncConfig(config, initialFrequencyPpm(config, driftFile), precisionLog2));
+        // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
         sync.addStepListener((nowNs, stepNs) ->
-                Log.notice(String.format(Locale.ROOT, "clock stepped by %+.9f s", stepNs * 1e-9)));
+                Log.notice(String.format((Locale) null, "clock stepped by %+.9f s", stepNs * 1e-9)));
         return sync;
     }
 
@@ -37,7 +38,7 @@ final class SyncSetup {
             Log.info(r.problem());
             return Double.NaN;
         }
-        Log.info(String.format(Locale.ROOT, "frequency %.3f ppm from %s", r.drift().freqPpm(), driftFile));
+        Log.info(String.format((Locale) null, "frequency %.3f ppm from %s", r.drift().freqPpm(), driftFile));
         return r.drift().freqPpm();
     }
 

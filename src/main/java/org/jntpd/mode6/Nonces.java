@@ -26,7 +26,11 @@ final class Nonces {
     private static final int TEXT_LENGTH = 32;
 
     private final SecureRandom random;
-    private final Mac mac;
+    /**
+     * Made at the first nonce, not with this object: Mac.getInstance loads the JCE (its providers, policy files and
+     * regex: ~110 classes, bench/README.md "Footprint") into every server, though few are ever asked for a nonce.
+     */
+    private Mac mac;
     private byte[] key;
     private byte[] previousKey;
     private long keySinceNs;
@@ -34,11 +38,6 @@ final class Nonces {
 
     Nonces(SecureRandom random) {
         this.random = random;
-        try {
-            mac = Mac.getInstance("HmacSHA256");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-        }
     }
 
     /** A nonce for the client (hi, lo):port at {@code nowNs}: 32 hex digits. */
@@ -81,6 +80,9 @@ final class Nonces {
 
     private long tag(byte[] k, long issuedNs, long hi, long lo, int port) {
         try {
+            if (mac == null) {
+                mac = Mac.getInstance("HmacSHA256");
+            }
             mac.init(new SecretKeySpec(k, "HmacSHA256"));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);

@@ -16,7 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The libc functions jntpd calls, one {@code static final MethodHandle} each, linked once.
+ * The libc functions jntpd calls, one {@code static final MethodHandle} each, linked once on first use.
  *
  * <p>Wrappers return the raw C result ({@code -1} on failure for most) and never allocate. Functions that set errno
  * capture it into a per-thread segment: read {@link #errno()} right after a call returned -1, on the same thread
@@ -82,92 +82,162 @@ public final class Libc {
     private static final FunctionDescriptor INT_INT_LONG_ADDR =
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
 
-    private static final MethodHandle SOCKET = link("socket",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle BIND = link("bind", INT_FD_ADDR_LEN);
-    private static final MethodHandle CONNECT = link("connect", INT_FD_ADDR_LEN);
-    private static final MethodHandle GETSOCKNAME = link("getsockname", INT_FD_ADDR_ADDR);
-    private static final MethodHandle CLOSE = link("close", INT_INT);
-    private static final MethodHandle SETSOCKOPT = link("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETSOCKOPT = link("getsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle RECVMSG = link("recvmsg", LONG_FD_ADDR_INT);
-    private static final MethodHandle SENDMSG = link("sendmsg", LONG_FD_ADDR_INT);
+    // The packet paths' functions, linked with this class as before: every client and server uses them, and the
+    // server's workers call nothing else per packet.
     private static final MethodHandle RECVMMSG = link("recvmmsg",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle SENDMMSG = link("sendmmsg",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle POLL = link("poll",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle EPOLL_CREATE1 = link("epoll_create1", INT_INT);
-    private static final MethodHandle EPOLL_CTL = link("epoll_ctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle EPOLL_WAIT = link("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOCK_GETTIME_CRITICAL = linkCritical("clock_gettime", INT_INT_ADDR);
-    private static final MethodHandle CLOCK_GETTIME = link("clock_gettime", INT_INT_ADDR);
-    private static final MethodHandle CLOCK_GETRES = link("clock_getres", INT_INT_ADDR);
-    private static final MethodHandle CLOCK_ADJTIME = link("clock_adjtime", INT_INT_ADDR);
+
+    // Every other function: one holder class each, so a handle is linked when its function is first called and a
+    // daemon links only what its configuration uses (a client 10 of these 52 at start, a server 10). Linking is
+    // what costs: each new call shape spins a specialised class and ~14 method-handle forms that stay loaded (linking
+    // all at once loaded ~250 classes more, ~1 MB: bench/README.md, "Footprint"). Once initialised, H is a constant
+    // to the JIT like any static final.
+    private static final class Socket {
+        static final MethodHandle H = link("socket",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Bind { static final MethodHandle H = link("bind", INT_FD_ADDR_LEN); }
+    private static final class Connect { static final MethodHandle H = link("connect", INT_FD_ADDR_LEN); }
+    private static final class Getsockname { static final MethodHandle H = link("getsockname", INT_FD_ADDR_ADDR); }
+    private static final class Close { static final MethodHandle H = link("close", INT_INT); }
+    private static final class Setsockopt {
+        static final MethodHandle H = link("setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Getsockopt {
+        static final MethodHandle H = link("getsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+    private static final class Recvmsg { static final MethodHandle H = link("recvmsg", LONG_FD_ADDR_INT); }
+    private static final class Sendmsg { static final MethodHandle H = link("sendmsg", LONG_FD_ADDR_INT); }
+    private static final class Poll {
+        static final MethodHandle H = link("poll",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
+    private static final class EpollCreate1 { static final MethodHandle H = link("epoll_create1", INT_INT); }
+    private static final class EpollCtl {
+        static final MethodHandle H = link("epoll_ctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+    private static final class ClockGettime { static final MethodHandle H = link("clock_gettime", INT_INT_ADDR); }
+    private static final class ClockGetres { static final MethodHandle H = link("clock_getres", INT_INT_ADDR); }
+    private static final class ClockAdjtime { static final MethodHandle H = link("clock_adjtime", INT_INT_ADDR); }
     /** int open(const char *path, int flags, ...): the mode is variadic. */
-    private static final MethodHandle OPEN = link("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle READ = link("read", LONG_FD_ADDR_LONG);
-    private static final MethodHandle WRITE = link("write", LONG_FD_ADDR_LONG);
+    private static final class Open {
+        static final MethodHandle H = link("open",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Read { static final MethodHandle H = link("read", LONG_FD_ADDR_LONG); }
+    private static final class Write { static final MethodHandle H = link("write", LONG_FD_ADDR_LONG); }
     /** int ioctl(int fd, unsigned long request, ...): a pointer argument. */
-    private static final MethodHandle IOCTL_PTR = link("ioctl", INT_INT_LONG_ADDR, Linker.Option.firstVariadicArg(2));
+    private static final class IoctlPtr {
+        static final MethodHandle H = link("ioctl",
+                INT_INT_LONG_ADDR, Linker.Option.firstVariadicArg(2));
+    }
     /** The same with an integer argument (RTC_IRQP_SET, PPS_KC_BIND's callers pass values, not pointers). */
-    private static final MethodHandle IOCTL_LONG = link("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle SCHED_SETAFFINITY = link("sched_setaffinity",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
-    private static final MethodHandle SCHED_GETAFFINITY = link("sched_getaffinity",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
-    private static final MethodHandle MLOCKALL = link("mlockall", INT_INT);
-    private static final MethodHandle MUNLOCKALL = link("munlockall", INT_VOID);
-    private static final MethodHandle SIGACTION = link("sigaction", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SIGNAL = link("signal", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
-    private static final MethodHandle GETTID = linkCritical("gettid", INT_VOID);
-    private static final MethodHandle GETPID = linkCritical("getpid", INT_VOID);
-    private static final MethodHandle GETUID = linkCritical("getuid", INT_VOID);
-    private static final MethodHandle GETGID = linkCritical("getgid", INT_VOID);
-    private static final MethodHandle SETUID = link("setuid", INT_INT);
-    private static final MethodHandle SETGID = link("setgid", INT_INT);
-    private static final MethodHandle SETGROUPS = link("setgroups",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
+    private static final class IoctlLong {
+        static final MethodHandle H = link("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    }
+    private static final class SchedSetaffinity {
+        static final MethodHandle H = link("sched_setaffinity",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+    }
+    private static final class SchedGetaffinity {
+        static final MethodHandle H = link("sched_getaffinity",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+    }
+    private static final class Mlockall { static final MethodHandle H = link("mlockall", INT_INT); }
+    private static final class Munlockall { static final MethodHandle H = link("munlockall", INT_VOID); }
+    private static final class Sigaction {
+        static final MethodHandle H = link("sigaction",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+    private static final class Signal {
+        static final MethodHandle H = link("signal",
+                FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
+    }
+    private static final class Gettid { static final MethodHandle H = linkCritical("gettid", INT_VOID); }
+    private static final class Getpid { static final MethodHandle H = linkCritical("getpid", INT_VOID); }
+    private static final class Getuid { static final MethodHandle H = linkCritical("getuid", INT_VOID); }
+    private static final class Getgid { static final MethodHandle H = linkCritical("getgid", INT_VOID); }
+    private static final class Setuid { static final MethodHandle H = link("setuid", INT_INT); }
+    private static final class Setgid { static final MethodHandle H = link("setgid", INT_INT); }
+    private static final class Setgroups {
+        static final MethodHandle H = link("setgroups",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
+    }
     /** int prctl(int option, ...): glibc declares it variadic; every caller passes four unsigned longs. */
-    private static final MethodHandle PRCTL = link("prctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle CAPGET = link("capget", INT_ADDR_ADDR);
-    private static final MethodHandle CAPSET = link("capset", INT_ADDR_ADDR);
-    private static final MethodHandle STRERROR = link("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle UNLINK = link("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final class Prctl {
+        static final MethodHandle H = link("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG,
+                JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    }
+    private static final class Capget { static final MethodHandle H = link("capget", INT_ADDR_ADDR); }
+    private static final class Capset { static final MethodHandle H = link("capset", INT_ADDR_ADDR); }
+    private static final class Strerror {
+        static final MethodHandle H = link("strerror",
+                FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
+    private static final class Unlink {
+        static final MethodHandle H = link("unlink",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
     /** int fcntl(int fd, int cmd, ...): the commands used here take an int. */
-    private static final MethodHandle FCNTL = link("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
+    private static final class Fcntl {
+        static final MethodHandle H = link("fcntl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    }
     /** int clock_nanosleep(clockid_t, int flags, const struct timespec *request, struct timespec *remain). */
-    private static final MethodHandle CLOCK_NANOSLEEP = link("clock_nanosleep",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final class ClockNanosleep {
+        static final MethodHandle H = link("clock_nanosleep",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
     /** int shmget(key_t key, size_t size, int shmflg). */
-    private static final MethodHandle SHMGET = link("shmget", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final class Shmget {
+        static final MethodHandle H = link("shmget",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+    }
     /** void *shmat(int shmid, const void *shmaddr, int shmflg): (void *) -1 on failure. */
-    private static final MethodHandle SHMAT = link("shmat", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SHMDT = link("shmdt", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle TCGETATTR = link("tcgetattr", INT_INT_ADDR);
-    private static final MethodHandle TCSETATTR = link("tcsetattr",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final class Shmat {
+        static final MethodHandle H = link("shmat",
+                FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Shmdt {
+        static final MethodHandle H = link("shmdt",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+    private static final class Tcgetattr { static final MethodHandle H = link("tcgetattr", INT_INT_ADDR); }
+    private static final class Tcsetattr {
+        static final MethodHandle H = link("tcsetattr",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
     /** int cfsetispeed(struct termios *, speed_t); the same shape for cfsetospeed. */
-    private static final MethodHandle CFSETISPEED = link("cfsetispeed", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle CFSETOSPEED = link("cfsetospeed", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final class Cfsetispeed {
+        static final MethodHandle H = link("cfsetispeed",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Cfsetospeed {
+        static final MethodHandle H = link("cfsetospeed",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
     /** void cfmakeraw(struct termios *): cannot fail. */
-    private static final MethodHandle CFMAKERAW = link("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
-    private static final MethodHandle POSIX_OPENPT = link("posix_openpt", INT_INT);
-    private static final MethodHandle GRANTPT = link("grantpt", INT_INT);
-    private static final MethodHandle UNLOCKPT = link("unlockpt", INT_INT);
+    private static final class Cfmakeraw {
+        static final MethodHandle H = link("cfmakeraw",
+                FunctionDescriptor.ofVoid(ADDRESS));
+    }
+    private static final class PosixOpenpt { static final MethodHandle H = link("posix_openpt", INT_INT); }
+    private static final class Grantpt { static final MethodHandle H = link("grantpt", INT_INT); }
+    private static final class Unlockpt { static final MethodHandle H = link("unlockpt", INT_INT); }
     /** int ptsname_r(int fd, char *buf, size_t buflen): 0, or an error number. */
-    private static final MethodHandle PTSNAME_R = link("ptsname_r",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final class PtsnameR {
+        static final MethodHandle H = link("ptsname_r",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
 
     /** Per-thread native scratch: the errno capture and a timespec for {@link #clockGettimeNs(int)}. */
     private static final ThreadLocal<ThreadState> THREAD_STATE = ThreadLocal.withInitial(ThreadState::new);
@@ -267,7 +337,7 @@ public final class Libc {
     /** The C library's text for an errno value ("Address already in use"); allocates: error paths only. */
     public static String strerror(int errno) {
         try {
-            MemorySegment text = (MemorySegment) STRERROR.invokeExact(callState(), errno);
+            MemorySegment text = (MemorySegment) Strerror.H.invokeExact(callState(), errno);
             return text.equals(MemorySegment.NULL) ? "errno " + errno : text.reinterpret(1024).getString(0);
         } catch (Throwable t) {
             throw unexpected(t);
@@ -288,7 +358,7 @@ public final class Libc {
 
     public static int socket(int domain, int type, int protocol) {
         try {
-            return (int) SOCKET.invokeExact(callState(), domain, type, protocol);
+            return (int) Socket.H.invokeExact(callState(), domain, type, protocol);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -296,7 +366,7 @@ public final class Libc {
 
     public static int bind(int fd, MemorySegment addr, int addrLen) {
         try {
-            return (int) BIND.invokeExact(callState(), fd, addr, addrLen);
+            return (int) Bind.H.invokeExact(callState(), fd, addr, addrLen);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -304,7 +374,7 @@ public final class Libc {
 
     public static int connect(int fd, MemorySegment addr, int addrLen) {
         try {
-            return (int) CONNECT.invokeExact(callState(), fd, addr, addrLen);
+            return (int) Connect.H.invokeExact(callState(), fd, addr, addrLen);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -313,7 +383,7 @@ public final class Libc {
     /** {@code addrLen} points to a socklen_t (int) holding the size of {@code addr}, updated to the address size. */
     public static int getsockname(int fd, MemorySegment addr, MemorySegment addrLen) {
         try {
-            return (int) GETSOCKNAME.invokeExact(callState(), fd, addr, addrLen);
+            return (int) Getsockname.H.invokeExact(callState(), fd, addr, addrLen);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -321,7 +391,7 @@ public final class Libc {
 
     public static int close(int fd) {
         try {
-            return (int) CLOSE.invokeExact(callState(), fd);
+            return (int) Close.H.invokeExact(callState(), fd);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -329,7 +399,7 @@ public final class Libc {
 
     public static int setsockopt(int fd, int level, int name, MemorySegment value, int valueLen) {
         try {
-            return (int) SETSOCKOPT.invokeExact(callState(), fd, level, name, value, valueLen);
+            return (int) Setsockopt.H.invokeExact(callState(), fd, level, name, value, valueLen);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -338,7 +408,7 @@ public final class Libc {
     /** {@code valueLen} points to a socklen_t (int): the size of {@code value} in, the option's size out. */
     public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment valueLen) {
         try {
-            return (int) GETSOCKOPT.invokeExact(callState(), fd, level, name, value, valueLen);
+            return (int) Getsockopt.H.invokeExact(callState(), fd, level, name, value, valueLen);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -347,7 +417,7 @@ public final class Libc {
     /** Bytes received, or -1. The kernel rewrites msg_namelen, msg_controllen and msg_flags: reset them per call. */
     public static long recvmsg(int fd, MemorySegment msghdr, int flags) {
         try {
-            return (long) RECVMSG.invokeExact(callState(), fd, msghdr, flags);
+            return (long) Recvmsg.H.invokeExact(callState(), fd, msghdr, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -355,7 +425,7 @@ public final class Libc {
 
     public static long sendmsg(int fd, MemorySegment msghdr, int flags) {
         try {
-            return (long) SENDMSG.invokeExact(callState(), fd, msghdr, flags);
+            return (long) Sendmsg.H.invokeExact(callState(), fd, msghdr, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -381,7 +451,7 @@ public final class Libc {
 
     public static int poll(MemorySegment pollfds, long count, int timeoutMs) {
         try {
-            return (int) POLL.invokeExact(callState(), pollfds, count, timeoutMs);
+            return (int) Poll.H.invokeExact(callState(), pollfds, count, timeoutMs);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -389,7 +459,7 @@ public final class Libc {
 
     public static int epollCreate1(int flags) {
         try {
-            return (int) EPOLL_CREATE1.invokeExact(callState(), flags);
+            return (int) EpollCreate1.H.invokeExact(callState(), flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -397,7 +467,7 @@ public final class Libc {
 
     public static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
         try {
-            return (int) EPOLL_CTL.invokeExact(callState(), epfd, op, fd, event);
+            return (int) EpollCtl.H.invokeExact(callState(), epfd, op, fd, event);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -428,7 +498,7 @@ public final class Libc {
     /** clock_gettime linked the ordinary way, with errno capture (the baseline the benchmarks compare with). */
     public static int clockGettimeCapturing(int clockId, MemorySegment timespec) {
         try {
-            return (int) CLOCK_GETTIME.invokeExact(callState(), clockId, timespec);
+            return (int) ClockGettime.H.invokeExact(callState(), clockId, timespec);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -449,7 +519,7 @@ public final class Libc {
 
     public static int clockGetres(int clockId, MemorySegment timespec) {
         try {
-            return (int) CLOCK_GETRES.invokeExact(callState(), clockId, timespec);
+            return (int) ClockGetres.H.invokeExact(callState(), clockId, timespec);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -461,7 +531,7 @@ public final class Libc {
      */
     public static int clockAdjtime(int clockId, MemorySegment timex) {
         try {
-            return (int) CLOCK_ADJTIME.invokeExact(callState(), clockId, timex);
+            return (int) ClockAdjtime.H.invokeExact(callState(), clockId, timex);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -472,7 +542,7 @@ public final class Libc {
     /** {@code path} is a NUL-terminated C string; {@code mode} matters only with O_CREAT. */
     public static int open(MemorySegment path, int flags, int mode) {
         try {
-            return (int) OPEN.invokeExact(callState(), path, flags, mode);
+            return (int) Open.H.invokeExact(callState(), path, flags, mode);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -487,7 +557,7 @@ public final class Libc {
 
     public static long read(int fd, MemorySegment buffer, long count) {
         try {
-            return (long) READ.invokeExact(callState(), fd, buffer, count);
+            return (long) Read.H.invokeExact(callState(), fd, buffer, count);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -495,7 +565,7 @@ public final class Libc {
 
     public static long write(int fd, MemorySegment buffer, long count) {
         try {
-            return (long) WRITE.invokeExact(callState(), fd, buffer, count);
+            return (long) Write.H.invokeExact(callState(), fd, buffer, count);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -504,7 +574,7 @@ public final class Libc {
     /** ioctl with a pointer argument; {@code request} as in the headers (an int here, widened without sign). */
     public static int ioctl(int fd, int request, MemorySegment arg) {
         try {
-            return (int) IOCTL_PTR.invokeExact(callState(), fd, Integer.toUnsignedLong(request), arg);
+            return (int) IoctlPtr.H.invokeExact(callState(), fd, Integer.toUnsignedLong(request), arg);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -513,7 +583,7 @@ public final class Libc {
     /** ioctl with an integer argument (or none: pass 0). */
     public static int ioctl(int fd, int request, long arg) {
         try {
-            return (int) IOCTL_LONG.invokeExact(callState(), fd, Integer.toUnsignedLong(request), arg);
+            return (int) IoctlLong.H.invokeExact(callState(), fd, Integer.toUnsignedLong(request), arg);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -522,7 +592,7 @@ public final class Libc {
     /** fcntl with an int argument ({@link Sys#F_GETFL}: pass 0; {@link Sys#F_SETFL}: the new flags). */
     public static int fcntl(int fd, int cmd, int arg) {
         try {
-            return (int) FCNTL.invokeExact(callState(), fd, cmd, arg);
+            return (int) Fcntl.H.invokeExact(callState(), fd, cmd, arg);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -531,7 +601,7 @@ public final class Libc {
     /** Removes a file name ({@code path} a NUL-terminated C string). */
     public static int unlink(MemorySegment path) {
         try {
-            return (int) UNLINK.invokeExact(callState(), path);
+            return (int) Unlink.H.invokeExact(callState(), path);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -549,7 +619,7 @@ public final class Libc {
     /** Reads the terminal settings of {@code fd} into a {@link Termios}. */
     public static int tcgetattr(int fd, MemorySegment termios) {
         try {
-            return (int) TCGETATTR.invokeExact(callState(), fd, termios);
+            return (int) Tcgetattr.H.invokeExact(callState(), fd, termios);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -558,7 +628,7 @@ public final class Libc {
     /** {@code optionalActions}: {@link Serial#TCSANOW} etc. */
     public static int tcsetattr(int fd, int optionalActions, MemorySegment termios) {
         try {
-            return (int) TCSETATTR.invokeExact(callState(), fd, optionalActions, termios);
+            return (int) Tcsetattr.H.invokeExact(callState(), fd, optionalActions, termios);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -567,7 +637,7 @@ public final class Libc {
     /** {@code speed} a {@code B...} constant of {@link Serial}, not bit/s. */
     public static int cfsetispeed(MemorySegment termios, int speed) {
         try {
-            return (int) CFSETISPEED.invokeExact(callState(), termios, speed);
+            return (int) Cfsetispeed.H.invokeExact(callState(), termios, speed);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -576,7 +646,7 @@ public final class Libc {
     /** {@code speed} a {@code B...} constant of {@link Serial}, not bit/s. */
     public static int cfsetospeed(MemorySegment termios, int speed) {
         try {
-            return (int) CFSETOSPEED.invokeExact(callState(), termios, speed);
+            return (int) Cfsetospeed.H.invokeExact(callState(), termios, speed);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -585,7 +655,7 @@ public final class Libc {
     /** Raw mode: no line editing, echo, signals or character translation; 8 bits, no parity. */
     public static void cfmakeraw(MemorySegment termios) {
         try {
-            CFMAKERAW.invokeExact(callState(), termios);
+            Cfmakeraw.H.invokeExact(callState(), termios);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -594,7 +664,7 @@ public final class Libc {
     /** Opens a new pseudo-terminal master; the slave's path comes from {@link #ptsnameR}. */
     public static int posixOpenpt(int flags) {
         try {
-            return (int) POSIX_OPENPT.invokeExact(callState(), flags);
+            return (int) PosixOpenpt.H.invokeExact(callState(), flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -602,7 +672,7 @@ public final class Libc {
 
     public static int grantpt(int fd) {
         try {
-            return (int) GRANTPT.invokeExact(callState(), fd);
+            return (int) Grantpt.H.invokeExact(callState(), fd);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -610,7 +680,7 @@ public final class Libc {
 
     public static int unlockpt(int fd) {
         try {
-            return (int) UNLOCKPT.invokeExact(callState(), fd);
+            return (int) Unlockpt.H.invokeExact(callState(), fd);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -619,7 +689,7 @@ public final class Libc {
     /** The slave path of a pseudo-terminal master into {@code buf}: 0, or an error number (not -1). */
     public static int ptsnameR(int fd, MemorySegment buf, long bufLen) {
         try {
-            return (int) PTSNAME_R.invokeExact(callState(), fd, buf, bufLen);
+            return (int) PtsnameR.H.invokeExact(callState(), fd, buf, bufLen);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -635,7 +705,7 @@ public final class Libc {
      */
     public static int clockNanosleep(int clockId, int flags, MemorySegment request, MemorySegment remain) {
         try {
-            return (int) CLOCK_NANOSLEEP.invokeExact(callState(), clockId, flags, request, remain);
+            return (int) ClockNanosleep.H.invokeExact(callState(), clockId, flags, request, remain);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -646,7 +716,7 @@ public final class Libc {
     /** The id of the segment with {@code key} ({@link Ipc#IPC_CREAT}: made when missing), or -1. */
     public static int shmget(int key, long size, int flags) {
         try {
-            return (int) SHMGET.invokeExact(callState(), key, size, flags);
+            return (int) Shmget.H.invokeExact(callState(), key, size, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -659,7 +729,7 @@ public final class Libc {
      */
     public static MemorySegment shmat(int shmId, MemorySegment addr, int flags) {
         try {
-            return (MemorySegment) SHMAT.invokeExact(callState(), shmId, addr, flags);
+            return (MemorySegment) Shmat.H.invokeExact(callState(), shmId, addr, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -682,7 +752,7 @@ public final class Libc {
     /** Unmaps a segment {@link #shmat} mapped (its start address). */
     public static int shmdt(MemorySegment addr) {
         try {
-            return (int) SHMDT.invokeExact(callState(), addr);
+            return (int) Shmdt.H.invokeExact(callState(), addr);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -693,7 +763,7 @@ public final class Libc {
     /** {@code pid} 0 = the calling thread; {@code mask} is a cpu_set_t of {@code size} bytes ({@link CpuSet}). */
     public static int schedSetaffinity(int pid, long size, MemorySegment mask) {
         try {
-            return (int) SCHED_SETAFFINITY.invokeExact(callState(), pid, size, mask);
+            return (int) SchedSetaffinity.H.invokeExact(callState(), pid, size, mask);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -701,7 +771,7 @@ public final class Libc {
 
     public static int schedGetaffinity(int pid, long size, MemorySegment mask) {
         try {
-            return (int) SCHED_GETAFFINITY.invokeExact(callState(), pid, size, mask);
+            return (int) SchedGetaffinity.H.invokeExact(callState(), pid, size, mask);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -709,7 +779,7 @@ public final class Libc {
 
     public static int mlockall(int flags) {
         try {
-            return (int) MLOCKALL.invokeExact(callState(), flags);
+            return (int) Mlockall.H.invokeExact(callState(), flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -717,7 +787,7 @@ public final class Libc {
 
     public static int munlockall() {
         try {
-            return (int) MUNLOCKALL.invokeExact(callState());
+            return (int) Munlockall.H.invokeExact(callState());
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -732,11 +802,11 @@ public final class Libc {
         try (Arena a = Arena.ofConfined()) {
             // struct sigaction begins with the handler (a union with sa_sigaction) on Linux; 256 bytes cover it whole.
             MemorySegment old = a.allocate(256, 8);
-            check((int) SIGACTION.invokeExact(callState(), sig, MemorySegment.NULL, old), "sigaction");
+            check((int) Sigaction.H.invokeExact(callState(), sig, MemorySegment.NULL, old), "sigaction");
             if (old.get(JAVA_LONG, 0) != 1L) { // SIG_IGN
                 return false;
             }
-            MemorySegment prev = (MemorySegment) SIGNAL.invokeExact(callState(), sig, MemorySegment.NULL); // SIG_DFL
+            MemorySegment prev = (MemorySegment) Signal.H.invokeExact(callState(), sig, MemorySegment.NULL); // SIG_DFL
             if (prev.address() == -1L) { // SIG_ERR
                 throw new NativeException("signal", "signal " + sig, errno());
             }
@@ -751,7 +821,7 @@ public final class Libc {
     /** The kernel thread id of the calling thread (cannot fail). */
     public static int gettid() {
         try {
-            return (int) GETTID.invokeExact();
+            return (int) Gettid.H.invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -759,7 +829,7 @@ public final class Libc {
 
     public static int getpid() {
         try {
-            return (int) GETPID.invokeExact();
+            return (int) Getpid.H.invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -767,7 +837,7 @@ public final class Libc {
 
     public static int getuid() {
         try {
-            return (int) GETUID.invokeExact();
+            return (int) Getuid.H.invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -775,7 +845,7 @@ public final class Libc {
 
     public static int getgid() {
         try {
-            return (int) GETGID.invokeExact();
+            return (int) Getgid.H.invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -784,7 +854,7 @@ public final class Libc {
     /** glibc applies it to every thread of the process. */
     public static int setuid(int uid) {
         try {
-            return (int) SETUID.invokeExact(callState(), uid);
+            return (int) Setuid.H.invokeExact(callState(), uid);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -793,7 +863,7 @@ public final class Libc {
     /** glibc applies it to every thread of the process. */
     public static int setgid(int gid) {
         try {
-            return (int) SETGID.invokeExact(callState(), gid);
+            return (int) Setgid.H.invokeExact(callState(), gid);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -802,7 +872,7 @@ public final class Libc {
     /** {@code gids} holds {@code count} gid_t (int) values; count 0 with NULL drops all supplementary groups. */
     public static int setgroups(long count, MemorySegment gids) {
         try {
-            return (int) SETGROUPS.invokeExact(callState(), count, gids);
+            return (int) Setgroups.H.invokeExact(callState(), count, gids);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -811,7 +881,7 @@ public final class Libc {
     /** prctl: per-thread for most options (PR_SET_KEEPCAPS, PR_CAPBSET_DROP). */
     public static int prctl(int option, long arg2, long arg3, long arg4, long arg5) {
         try {
-            return (int) PRCTL.invokeExact(callState(), option, arg2, arg3, arg4, arg5);
+            return (int) Prctl.H.invokeExact(callState(), option, arg2, arg3, arg4, arg5);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -820,7 +890,7 @@ public final class Libc {
     /** {@code header} a {@link CapUserHeader}, {@code data} two {@link CapUserData} (version 3). */
     public static int capget(MemorySegment header, MemorySegment data) {
         try {
-            return (int) CAPGET.invokeExact(callState(), header, data);
+            return (int) Capget.H.invokeExact(callState(), header, data);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -829,7 +899,7 @@ public final class Libc {
     /** Sets the capabilities of the calling thread only. */
     public static int capset(MemorySegment header, MemorySegment data) {
         try {
-            return (int) CAPSET.invokeExact(callState(), header, data);
+            return (int) Capset.H.invokeExact(callState(), header, data);
         } catch (Throwable t) {
             throw unexpected(t);
         }

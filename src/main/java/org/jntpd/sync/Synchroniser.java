@@ -271,8 +271,9 @@ public final class Synchroniser {
         return b.isEmpty() ? "none of " + sources.size() + " usable" : b.toString();
     }
 
+    /** No locale: Locale.ROOT's digits without the CLDR data a locale makes Formatter load (mode6.Values). */
     private static String fmt(double v) {
-        return String.format(Locale.ROOT, "%.9f", v);
+        return String.format((Locale) null, "%.9f", v);
     }
 
     /** Sources agreeing in the last selection (0 unless it found a majority). */
