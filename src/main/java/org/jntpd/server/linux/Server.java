@@ -114,7 +114,7 @@ public final class Server implements AutoCloseable {
         }
         List<Integer> cpus = serving.cpus().isEmpty() ? List.of(-1) : serving.cpus();
         // Before the real sockets exist: no client's request waits for it.
-        ServingWarmup.run(serving.idle(), ServingWarmup.configuredExchanges());
+        ServingWarmup.run(serving.idle(), ServingWarmup.configuredExchanges(), state, kernelToServedNs);
         boolean reusePort = cpus.size() > 1;
         ServerCore core = new ServerCore(serving.rateLimit(), restrictions, auth);
         access = core.access();

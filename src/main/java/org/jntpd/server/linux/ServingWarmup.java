@@ -15,7 +15,7 @@ import org.jntpd.platform.Libc;
 import org.jntpd.platform.Net;
 import org.jntpd.server.ServerCore;
 import org.jntpd.server.ServerCounters;
-import org.jntpd.server.ServerState;
+import org.jntpd.server.ServerStateSource;
 import org.jntpd.time.NtpTimestamp;
 
 /**
@@ -28,13 +28,25 @@ import org.jntpd.time.NtpTimestamp;
  * are enough to have them compiled; without those flags they only cost a few milliseconds.
  *
  * <p>The warm-up worker is a real {@link ServerWorker} with its own responder, counters and sockets (bound to
- * 127.0.0.1, port 0), so the real workers' counters, rate limiters and interleaved table see none of it.
+ * 127.0.0.1, port 0), so the real workers' counters, rate limiters and interleaved table see none of it. It reads the
+ * real workers' state source and clock mapping: the JIT compiles calls through an interface with one implementation
+ * loaded as direct calls, and a second implementation loaded later (a warm-up's own) would throw that code away.
  */
 final class ServingWarmup {
     /** System property: exchanges to run (0 turns the warm-up off). */
     static final String EXCHANGES_PROP_NAME = "jntpd.server.warmupExchanges";
-    static final int EXCHANGES_DEFAULT = 400;
+    static final int EXCHANGES_DEFAULT = 384; // six windows
     private static final int REPLY_WAIT_MS = 100;
+    /** Exchanges per median of the worker's time. */
+    static final int WINDOW = 64;
+    /**
+     * Done when the worker's median time per exchange is this many times shorter than at first: interpreted 150-180
+     * us here, 70-80 us with part of the path compiled, 18 us with all of it (each exchange two syscalls).
+     */
+    static final int SPEED_UP = 6;
+    /** At most this many times the configured exchanges, and this long. */
+    static final int MAX_FACTOR = 10;
+    static final int MAX_MS = 3_000;
     private static final int REQUEST_BYTES = 48; // a basic NTPv4 client request: header only
     private static final byte LI0_V4_MODE3 = 0x23;
     private static final long TRANSMIT_OFFSET = 40;
@@ -44,31 +56,49 @@ final class ServingWarmup {
     }
 
     /**
-     * Runs {@code exchanges} request/reply exchanges through a worker of the configured idle kind; returns the replies
-     * received (a warm-up that cannot bind or send is logged and skipped: it only makes the first replies better).
+     * What a warm-up did: exchanges made, replies received, and the median time the worker took per exchange over the
+     * first and the last {@value #WINDOW} (0 when fewer were made).
      */
-    static int run(Config.Serving.Idle idle, int exchanges) {
-        if (exchanges <= 0) {
-            return 0;
+    record Outcome(int exchanges, int replies, long firstMedianNs, long lastMedianNs) {
+    }
+
+    /**
+     * Runs at least {@code minExchanges} request/reply exchanges through a worker of the configured idle kind, and goes
+     * on (up to {@value #MAX_FACTOR} times as many, {@value #MAX_MS} ms) until the worker's median time per exchange is
+     * a {@value #SPEED_UP}th of what it was at first: the JIT drops a queued compilation of a method that stopped being called (it looks
+     * stale), so stopping at a fixed count while the compiler is still busy with the start's other methods would
+     * leave the packet path interpreted after all. A warm-up that cannot bind or send is logged and skipped: it only
+     * makes the first replies better.
+     */
+    static Outcome run(Config.Serving.Idle idle, int minExchanges, ServerStateSource state,
+            LongUnaryOperator kernelToServedNs) {
+        if (minExchanges <= 0) {
+            return new Outcome(0, 0, 0, 0);
         }
         long startNs = System.nanoTime();
+        long deadlineNs = startNs + MAX_MS * 1_000_000L;
+        int maxExchanges = minExchanges * MAX_FACTOR;
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 0);
         ServerCounters counters = new ServerCounters();
         ServerCore core = new ServerCore(Config.RateLimit.DEFAULT, List.of());
-        ServerState state = ServerState.local(2, -20, 0, 0);
+        long[] first = new long[WINDOW];
+        long[] last = new long[WINDOW];
+        long firstMedianNs = 0;
+        long lastMedianNs = 0;
+        int exchanges = 0;
         int replies = 0;
         try (UdpSocket serverSocket = UdpSocket.open(loopback, UdpSocket.Options.DEFAULT);
                 UdpSocket client = UdpSocket.open(loopback, UdpSocket.Options.DEFAULT);
                 PacketBatch request = new PacketBatch(1, PacketBatch.MIN_DATA_BYTES);
                 PacketBatch reply = new PacketBatch(1, PacketBatch.MIN_DATA_BYTES)) {
             ServerWorker worker = new ServerWorker(0, -1, idle, new UdpSocket[] {serverSocket},
-                    core.newResponder(counters), counters, () -> state, LongUnaryOperator.identity(), null);
+                    core.newResponder(counters), counters, state, kernelToServedNs, null);
             try {
                 MemorySegment packet = request.data(0);
                 packet.asSlice(0, REQUEST_BYTES).fill((byte) 0);
                 packet.set(ValueLayout.JAVA_BYTE, 0, LI0_V4_MODE3);
                 InetSocketAddress to = serverSocket.localAddress();
-                for (int i = 0; i < exchanges; i++) {
+                while (exchanges < maxExchanges) {
                     packet.set(NTP64, TRANSMIT_OFFSET,
                             NtpTimestamp.fromUnixNs(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)));
                     request.length(0, REQUEST_BYTES);
@@ -76,9 +106,25 @@ final class ServingWarmup {
                     if (client.send(request, 1) != 1) {
                         break;
                     }
+                    long beforeNs = System.nanoTime();
                     worker.doWork();
+                    long tookNs = System.nanoTime() - beforeNs;
+                    if (exchanges < WINDOW) {
+                        first[exchanges] = tookNs;
+                    }
+                    last[exchanges % WINDOW] = tookNs;
+                    exchanges++;
                     if (client.poll(Net.POLLIN, REPLY_WAIT_MS) > 0 && client.receive(reply) == 1) {
                         replies++;
+                    }
+                    if (exchanges == WINDOW) {
+                        firstMedianNs = median(first);
+                    }
+                    if (exchanges >= minExchanges && exchanges >= WINDOW && exchanges % WINDOW == 0) {
+                        lastMedianNs = median(last);
+                        if (SPEED_UP * lastMedianNs <= firstMedianNs || System.nanoTime() - deadlineNs > 0) {
+                            break;
+                        }
                     }
                 }
             } finally {
@@ -86,11 +132,18 @@ final class ServingWarmup {
             }
         } catch (RuntimeException e) {
             Log.warn("serving warm-up skipped (" + e.getMessage() + "): the first replies may be stamped early");
-            return replies;
+            return new Outcome(exchanges, replies, firstMedianNs, lastMedianNs);
         }
-        Log.debug("serving warm-up: " + replies + " of " + exchanges + " exchanges in "
-                + (System.nanoTime() - startNs) / 1_000_000 + " ms");
-        return replies;
+        Log.debug("serving warm-up: " + replies + " replies to " + exchanges + " requests in "
+                + (System.nanoTime() - startNs) / 1_000_000 + " ms; the worker's median per exchange "
+                + firstMedianNs / 1000 + " us at first, " + lastMedianNs / 1000 + " us at the end");
+        return new Outcome(exchanges, replies, firstMedianNs, lastMedianNs);
+    }
+
+    private static long median(long[] values) {
+        long[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     /** The configured number of exchanges ({@value #EXCHANGES_PROP_NAME}, default {@value #EXCHANGES_DEFAULT}). */

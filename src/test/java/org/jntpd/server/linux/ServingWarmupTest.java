@@ -2,6 +2,7 @@ package org.jntpd.server.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.function.LongUnaryOperator;
@@ -23,11 +24,18 @@ class ServingWarmupTest {
     private static final String[] SEE_SEND_PATH = {"-XX:+PrintCompilation",
         "-XX:CompileCommand=dontinline,org.jntpd.server.linux.ServerWorker::sendReplies"};
 
+    private static final ServerState SYNCHRONISED = ServerState.local(2, -20, 0, 0);
+
     @Test
     void shouldAnswerEveryWarmUpRequestThroughAWorkerOfEitherIdleKind() {
-        assertEquals(60, ServingWarmup.run(Config.Serving.Idle.BLOCK, 60));
-        assertEquals(60, ServingWarmup.run(Config.Serving.Idle.BUSY_POLL, 60));
-        assertEquals(0, ServingWarmup.run(Config.Serving.Idle.BLOCK, 0));
+        for (Config.Serving.Idle idle : Config.Serving.Idle.values()) {
+            ServingWarmup.Outcome o = ServingWarmup.run(idle, 100, () -> SYNCHRONISED, LongUnaryOperator.identity());
+            assertTrue(o.exchanges() >= 100 && o.exchanges() <= 100 * ServingWarmup.MAX_FACTOR, o.toString());
+            assertEquals(o.exchanges(), o.replies(), o.toString());
+            assertTrue(o.firstMedianNs() > 0 && o.lastMedianNs() > 0, o.toString());
+        }
+        assertEquals(new ServingWarmup.Outcome(0, 0, 0, 0), ServingWarmup.run(Config.Serving.Idle.BLOCK, 0, () -> SYNCHRONISED,
+                LongUnaryOperator.identity()));
     }
 
     @Test
