@@ -18,6 +18,12 @@ public final class Source {
     private static final double SPIKE_GATE_SIGMA = 5;
     /** This many consecutive spikes are a change (a step of the source or of our frequency), not noise. */
     private static final int SPIKES_TO_STEP = 3;
+    /**
+     * Two consecutive spikes whose innovations agree within this many sigma of their difference are a step of the
+     * source (the same jump seen twice), taken a sample sooner: a single spike is not followed, and a change whose
+     * innovations still move (a frequency that changed) waits for {@link #SPIKES_TO_STEP}.
+     */
+    private static final double STEP_AGREE_SIGMA = 3;
     /** The first samples are never spikes: the filter has nothing to judge them by. */
     private static final int SAMPLES_BEFORE_GATE = 4;
     private static final double NS = 1e-9;
@@ -86,6 +92,9 @@ public final class Source {
     private long samples;
     private long spikes;
     private int consecutiveSpikes;
+    /** The last spike's innovation and its sigma, s (for {@link #STEP_AGREE_SIGMA}). */
+    private double spikeInnovation;
+    private double spikeSigma;
     /** Samples still to come before a source that just changed (a step) is combined again. */
     private int settling;
     private double jitterVar;
@@ -115,7 +124,8 @@ public final class Source {
 
     /**
      * Folds a sample in. Returns false when it was rejected as a spike: an offset the delay does not explain,
-     * five sigma from the prediction. Three in a row are taken as a step of the source and accepted.
+     * five sigma from the prediction. Two in a row that agree with each other (the same jump), or three in a row, are
+     * taken as a step of the source and accepted.
      */
     public boolean accumulate(Sample s) {
         delays.add(s.delayNs);
@@ -149,7 +159,11 @@ public final class Source {
             surprise += (z2 - surprise) / SURPRISE_MEMORY;
             if (spike) {
                 spikes++;
-                if (++consecutiveSpikes < SPIKES_TO_STEP) {
+                boolean agrees = consecutiveSpikes > 0
+                        && Math.abs(inn - spikeInnovation) <= STEP_AGREE_SIGMA * Math.hypot(sigma, spikeSigma);
+                spikeInnovation = inn;
+                spikeSigma = sigma;
+                if (++consecutiveSpikes < SPIKES_TO_STEP && !agrees) {
                     return false;
                 }
                 bank.inflate(s.localTimeNs, inn);
