@@ -95,6 +95,7 @@ public final class Source {
     /** The last spike's innovation and its sigma, s (for {@link #STEP_AGREE_SIGMA}). */
     private double spikeInnovation;
     private double spikeSigma;
+    private long spikeTimeNs;
     /** Samples still to come before a source that just changed (a step) is combined again. */
     private int settling;
     private double jitterVar;
@@ -157,16 +158,23 @@ public final class Source {
             boolean spike = samples >= SAMPLES_BEFORE_GATE && Math.abs(inn) > SPIKE_GATE_SIGMA * sigma;
             double z2 = Math.min(inn * inn / (sigma * sigma), SPIKE_GATE_SIGMA * SPIKE_GATE_SIGMA);
             surprise += (z2 - surprise) / SURPRISE_MEMORY;
+            boolean agrees = consecutiveSpikes > 0
+                    && Math.abs(inn - spikeInnovation) <= STEP_AGREE_SIGMA * Math.hypot(sigma, spikeSigma);
             if (spike) {
                 spikes++;
-                boolean agrees = consecutiveSpikes > 0
-                        && Math.abs(inn - spikeInnovation) <= STEP_AGREE_SIGMA * Math.hypot(sigma, spikeSigma);
-                spikeInnovation = inn;
-                spikeSigma = sigma;
                 if (++consecutiveSpikes < SPIKES_TO_STEP && !agrees) {
+                    spikeInnovation = inn;
+                    spikeSigma = sigma;
+                    spikeTimeNs = s.localTimeNs;
                     return false;
                 }
-                bank.inflate(s.localTimeNs, inn);
+                if (agrees) {
+                    // The frequency changed by no more than the two innovations differ over their interval.
+                    double dtS = Math.max(1, (s.localTimeNs - spikeTimeNs) * NS);
+                    bank.inflate(inn, Math.max(Math.abs(inn - spikeInnovation), Math.hypot(sigma, spikeSigma)) / dtS);
+                } else {
+                    bank.inflate(s.localTimeNs, inn);
+                }
                 settling = SAMPLES_BEFORE_GATE;
                 jitterVar = r; // a new regime: the jitter of the old one, or of the jump, says nothing about it
             } else if (settling > 0) {
@@ -176,7 +184,11 @@ public final class Source {
                 measuredNoiseVar += (inn * inn - measuredNoiseVar) / Math.min(samples + 1, MEASURED_NOISE_MEMORY);
             }
             bank.update(s.localTimeNs, z, modelled, excess);
-            consecutiveSpikes = 0;
+            // A sample too noisy to be a spike that sits nearer a pending spike than the prediction (a step seen
+            // through a queued packet) keeps the run: the next spike that agrees confirms the step.
+            if (spike || !agrees || Math.abs(inn - spikeInnovation) >= Math.abs(inn)) {
+                consecutiveSpikes = 0;
+            }
         }
         logNoiseVar = Double.isNaN(logNoiseVar) ? Math.log(r) : logNoiseVar + (Math.log(r) - logNoiseVar) / 16;
         answersUnsynchronised = false;

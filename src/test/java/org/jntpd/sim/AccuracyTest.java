@@ -224,8 +224,8 @@ class AccuracyTest {
     @Test
     void shouldFollowAServerStepAtItsSecondSample() throws IOException {
         // The network bench's SSTEP at a poll a second: the server 1 ms ahead from 300 s. Seconds with the clock more
-        // than 0.5 ms from the server's, seeds 1-5: 6, 4, 3, 4, 4 when a step needed three spikes in a row; 5, 3, 2,
-        // 3, 3 now that two that agree suffice (the step is taken a poll sooner).
+        // than 0.5 ms from the server's, seeds 1-5: 6, 4, 3, 4, 4 when a step needed three spikes in a row; 4, 3, 3,
+        // 3, 3 now that two that agree suffice (the step is taken a poll sooner, without overshoot).
         Scenario sc = scenario("SSTEP-poll0");
         int total = 0;
         for (int seed = 1; seed <= 5; seed++) {
