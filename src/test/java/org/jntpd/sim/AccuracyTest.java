@@ -22,6 +22,16 @@ class AccuracyTest {
         return ScenarioParser.parse(SCENARIOS.resolve(id + ".scn"));
     }
 
+    /** Mean RMS of scenario {@code id} over seeds 1..{@code seeds}, s. */
+    private static double meanRms(String id, int seeds) throws IOException {
+        Scenario sc = scenario(id);
+        double sum = 0;
+        for (int seed = 1; seed <= seeds; seed++) {
+            sum += new Simulation(sc, seed).run().rmsS();
+        }
+        return sum / seeds;
+    }
+
     private static Scenario inline(String... lines) {
         return ScenarioParser.parse("inline", List.of(lines));
     }
@@ -147,12 +157,8 @@ class AccuracyTest {
         // The random-walk model follows a ramp only as fast as samples come, and at 1024 s a few of them; surprised
         // by its innovations the filter now polls faster until it predicts well again. Mean RMS over these 4 seeds was
         // 122 us before (chronyd: 122 us over 100 seeds), about 70 us now.
-        Scenario sc = scenario("FR-ramp");
-        double sum = 0;
-        for (int seed = 1; seed <= 4; seed++) {
-            sum += new Simulation(sc, seed).run().rmsS();
-        }
-        assertTrue(sum / 4 < 95e-6, "mean RMS " + sum / 4 * 1e6 + " us");
+        double rms = meanRms("FR-ramp", 4);
+        assertTrue(rms < 95e-6, "mean RMS " + rms * 1e6 + " us");
     }
 
     @Test
@@ -213,12 +219,8 @@ class AccuracyTest {
         // 1 ms more each way for a third of the run, at default polling. Before DelayModel noticed a rise, the old
         // minimum stayed for 128 samples (hours) and the samples on the longer path were nearly ignored: mean RMS over
         // these seeds 116 us (T1-j100us, the same world without the change: 58 us); 61 us with it.
-        Scenario sc = scenario("PATH-1ms");
-        double sum = 0;
-        for (int seed = 1; seed <= 3; seed++) {
-            sum += new Simulation(sc, seed).run().rmsS();
-        }
-        assertTrue(sum / 3 < 85e-6, "mean RMS " + sum / 3 * 1e6 + " us");
+        double rms = meanRms("PATH-1ms", 3);
+        assertTrue(rms < 85e-6, "mean RMS " + rms * 1e6 + " us");
     }
 
     @Test
