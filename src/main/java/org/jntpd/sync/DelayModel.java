@@ -13,37 +13,117 @@ package org.jntpd.sync;
  * than {@value #MIN_FOR_MINIMUM} delays the minimum means little and the bound is half the delay (which always
  * holds). Checked against the model of shared/SCENARIOS.md: the squared errors average 1.0 to 1.3 times the
  * variance this predicts from the 4th sample on.
+ *
+ * <p>A path change moves the minimum itself. A fall shows at once (a delay below the minimum). A rise would leave
+ * the old minimum in the window for {@value #WINDOW} samples (hours at default polling), every sample on the longer
+ * path looking like all queueing and worth almost nothing; so {@value #RISE_RUN} delays in a row more than
+ * {@value #CHANGE_JITTERS} jitter scales above the minimum are taken as a new path (independent queueing at that
+ * distance, e^-8 (1 + 8) = 0.3% per sample for the round trip's Gamma(2) law, e^-4 = 2% when one leg queues alone,
+ * does not last four samples). Either way the window's older delays are moved by the change, so that they keep
+ * telling the jitter, and the minimum is counted as drawn from the delays since the change only.
  */
 final class DelayModel {
     static final int WINDOW = 128;
     static final int MIN_FOR_MINIMUM = 4;
+    /** Delays known before a path change is looked for: the jitter it is judged by must mean something. */
+    static final int MIN_FOR_CHANGE = 16;
+    /** A delay this many jitter scales from the minimum is on another path, or (above it) a rare queueing burst. */
+    static final double CHANGE_JITTERS = 8;
+    /** Delays in a row that must be that far above the minimum for a rise of the path. */
+    static final int RISE_RUN = 4;
+    /** Changes below this are not looked for (timestamp resolution on a quiet path), ns. */
+    static final long MIN_CHANGE_NS = 1_000;
+    /** Delays are kept below this, ns (about 13 days), so that the window's sum cannot overflow. */
+    private static final long MAX_DELAY_NS = 1L << 50;
 
     private final long[] delays = new long[WINDOW];
     private int count;
     private int next;
     private long minNs = Long.MAX_VALUE;
+    private long sumNs;
+    /** Delays the minimum is drawn from: all of them, or those since the last path change. */
+    private int minBasis;
+    /** Consecutive delays far above the minimum (a rise in the making), and their sum, ns. */
+    private int risen;
+    private long risenSumNs;
+    private long pathChanges;
 
     /** Adds a delay (ns) to the window. */
     void add(long delayNs) {
+        delayNs = Math.min(Math.max(delayNs, 0), MAX_DELAY_NS);
+        if (count >= MIN_FOR_CHANGE) {
+            // The jitter of the delays before the run, which the run itself would inflate.
+            double j = (sumNs - risenSumNs - (double) (count - risen) * minNs) / (count - risen - 1) / 2;
+            double threshold = Math.max(CHANGE_JITTERS * j, MIN_CHANGE_NS);
+            if (delayNs < minNs - threshold) {
+                shift(0, count, delayNs - minNs); // a shorter path: the old delays, moved down, still tell the jitter
+                minBasis = 0;
+                risen = 0;
+                risenSumNs = 0;
+                pathChanges++;
+            } else if (delayNs > minNs + threshold) {
+                risen++;
+                risenSumNs += delayNs;
+            } else {
+                risen = 0;
+                risenSumNs = 0;
+            }
+        }
         long evicted = count == WINDOW ? delays[next] : Long.MAX_VALUE;
         delays[next] = delayNs;
         next = (next + 1) % WINDOW;
         if (count < WINDOW) {
             count++;
+        } else {
+            sumNs -= evicted;
         }
+        sumNs += delayNs;
+        minBasis = Math.min(minBasis + 1, count);
         if (delayNs <= minNs) {
             minNs = delayNs;
         } else if (evicted == minNs) {
-            long min = Long.MAX_VALUE;
-            for (int i = 0; i < count; i++) {
-                min = Math.min(min, delays[i]);
-            }
-            minNs = min;
+            minNs = scanMinimum(count);
         }
+        if (risen >= RISE_RUN) {
+            // A longer path: its minimum is the smallest of the run; the delays before it move up by the rise.
+            long recentMin = Long.MAX_VALUE;
+            for (int k = 1; k <= risen; k++) {
+                recentMin = Math.min(recentMin, delays[Math.floorMod(next - k, WINDOW)]);
+            }
+            shift(risen, count, recentMin - minNs);
+            minNs = recentMin;
+            minBasis = risen;
+            risen = 0;
+            risenSumNs = 0;
+            pathChanges++;
+        }
+    }
+
+    /** Adds {@code byNs} to the delays {@code fromAge} (0: the newest) up to {@code toAge} (exclusive) back. */
+    private void shift(int fromAge, int toAge, long byNs) {
+        for (int age = fromAge; age < toAge; age++) {
+            int i = Math.floorMod(next - 1 - age, WINDOW);
+            delays[i] += byNs;
+            sumNs += byNs;
+        }
+        minNs = scanMinimum(count);
+    }
+
+    private long scanMinimum(int n) {
+        long min = Long.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            min = Math.min(min, delays[i]);
+        }
+        return min;
     }
 
     int count() {
         return count;
+    }
+
+    /** Path changes seen (rises and falls of the minimum beyond the jitter) since the last {@link #clear()}. */
+    long pathChanges() {
+        return pathChanges;
     }
 
     /** The smallest delay in the window, ns (Long.MAX_VALUE when empty). */
@@ -56,11 +136,7 @@ final class DelayModel {
         if (count < 2) {
             return 0;
         }
-        double sum = 0;
-        for (int i = 0; i < count; i++) {
-            sum += delays[i] - minNs;
-        }
-        return sum / (count - 1) / 2;
+        return (sumNs - (double) count * minNs) / (count - 1) / 2;
     }
 
     /**
@@ -72,7 +148,7 @@ final class DelayModel {
             return delayNs / 2.0;
         }
         double j = jitterScaleNs();
-        double uncertainty = 1.25 * j / Math.sqrt(count) + 4 * j / count;
+        double uncertainty = 1.25 * j / Math.sqrt(minBasis) + 4 * j / count;
         return (Math.max(0, delayNs - minNs) + uncertainty) / 2;
     }
 
@@ -89,5 +165,10 @@ final class DelayModel {
         count = 0;
         next = 0;
         minNs = Long.MAX_VALUE;
+        sumNs = 0;
+        minBasis = 0;
+        risen = 0;
+        risenSumNs = 0;
+        pathChanges = 0;
     }
 }

@@ -136,6 +136,21 @@ final class KalmanBank {
         }
     }
 
+    /**
+     * Widens the phase's uncertainty by {@code innovation} (s) and the frequency's by {@code frequencyChange}: a step
+     * of the source seen twice, the two innovations telling how much the frequency can have changed with it (widening
+     * the frequency by the whole step over the last interval instead would read part of the step as a frequency, and
+     * the clock would overshoot).
+     */
+    void inflate(double innovation, double frequencyChange) {
+        double i2 = innovation * innovation;
+        double f2 = frequencyChange * frequencyChange;
+        for (int j = 0; j < m; j++) {
+            p00[j] += i2;
+            p11[j] += f2;
+        }
+    }
+
     /** Moves the mean state to {@code tNs} (prediction without measurement; covariances stay at covRefNs). */
     private void advanceMean(long tNs) {
         double dt = (tNs - meanRefNs) * NS;

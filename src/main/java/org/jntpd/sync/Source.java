@@ -18,6 +18,12 @@ public final class Source {
     private static final double SPIKE_GATE_SIGMA = 5;
     /** This many consecutive spikes are a change (a step of the source or of our frequency), not noise. */
     private static final int SPIKES_TO_STEP = 3;
+    /**
+     * Two consecutive spikes whose innovations agree within this many sigma of their difference are a step of the
+     * source (the same jump seen twice), taken a sample sooner: a single spike is not followed, and a change whose
+     * innovations still move (a frequency that changed) waits for {@link #SPIKES_TO_STEP}.
+     */
+    private static final double STEP_AGREE_SIGMA = 3;
     /** The first samples are never spikes: the filter has nothing to judge them by. */
     private static final int SAMPLES_BEFORE_GATE = 4;
     private static final double NS = 1e-9;
@@ -86,6 +92,10 @@ public final class Source {
     private long samples;
     private long spikes;
     private int consecutiveSpikes;
+    /** The last spike's innovation and its sigma, s (for {@link #STEP_AGREE_SIGMA}). */
+    private double spikeInnovation;
+    private double spikeSigma;
+    private long spikeTimeNs;
     /** Samples still to come before a source that just changed (a step) is combined again. */
     private int settling;
     private double jitterVar;
@@ -115,7 +125,8 @@ public final class Source {
 
     /**
      * Folds a sample in. Returns false when it was rejected as a spike: an offset the delay does not explain,
-     * five sigma from the prediction. Three in a row are taken as a step of the source and accepted.
+     * five sigma from the prediction. Two in a row that agree with each other (the same jump), or three in a row, are
+     * taken as a step of the source and accepted.
      */
     public boolean accumulate(Sample s) {
         delays.add(s.delayNs);
@@ -147,12 +158,23 @@ public final class Source {
             boolean spike = samples >= SAMPLES_BEFORE_GATE && Math.abs(inn) > SPIKE_GATE_SIGMA * sigma;
             double z2 = Math.min(inn * inn / (sigma * sigma), SPIKE_GATE_SIGMA * SPIKE_GATE_SIGMA);
             surprise += (z2 - surprise) / SURPRISE_MEMORY;
+            boolean agrees = consecutiveSpikes > 0
+                    && Math.abs(inn - spikeInnovation) <= STEP_AGREE_SIGMA * Math.hypot(sigma, spikeSigma);
             if (spike) {
                 spikes++;
-                if (++consecutiveSpikes < SPIKES_TO_STEP) {
+                if (++consecutiveSpikes < SPIKES_TO_STEP && !agrees) {
+                    spikeInnovation = inn;
+                    spikeSigma = sigma;
+                    spikeTimeNs = s.localTimeNs;
                     return false;
                 }
-                bank.inflate(s.localTimeNs, inn);
+                if (agrees) {
+                    // The frequency changed by no more than the two innovations differ over their interval.
+                    double dtS = Math.max(1, (s.localTimeNs - spikeTimeNs) * NS);
+                    bank.inflate(inn, Math.max(Math.abs(inn - spikeInnovation), Math.hypot(sigma, spikeSigma)) / dtS);
+                } else {
+                    bank.inflate(s.localTimeNs, inn);
+                }
                 settling = SAMPLES_BEFORE_GATE;
                 jitterVar = r; // a new regime: the jitter of the old one, or of the jump, says nothing about it
             } else if (settling > 0) {
@@ -162,7 +184,11 @@ public final class Source {
                 measuredNoiseVar += (inn * inn - measuredNoiseVar) / Math.min(samples + 1, MEASURED_NOISE_MEMORY);
             }
             bank.update(s.localTimeNs, z, modelled, excess);
-            consecutiveSpikes = 0;
+            // A sample too noisy to be a spike that sits nearer a pending spike than the prediction (a step seen
+            // through a queued packet) keeps the run: the next spike that agrees confirms the step.
+            if (spike || !agrees || Math.abs(inn - spikeInnovation) >= Math.abs(inn)) {
+                consecutiveSpikes = 0;
+            }
         }
         logNoiseVar = Double.isNaN(logNoiseVar) ? Math.log(r) : logNoiseVar + (Math.log(r) - logNoiseVar) / 16;
         answersUnsynchronised = false;

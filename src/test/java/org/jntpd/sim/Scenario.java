@@ -22,7 +22,25 @@ import java.util.List;
  */
 public record Scenario(String id, double limitS, double settleS, int seeds, long epochS, Client client,
         List<Server> servers, Network network, List<Leap> leaps, List<String> conf, double syncOffsetLimitS,
-        double syncFreqLimit, double falsetickerS) {
+        double syncFreqLimit, double falsetickerS, String reference) {
+    public Scenario(String id, double limitS, double settleS, int seeds, long epochS, Client client, List<Server> servers,
+            Network network, List<Leap> leaps, List<String> conf, double syncOffsetLimitS, double syncFreqLimit,
+            double falsetickerS) {
+        this(id, limitS, settleS, seeds, epochS, client, servers, network, leaps, conf, syncOffsetLimitS, syncFreqLimit,
+                falsetickerS, null);
+    }
+
+    /** The reference's offset from true time at {@code tS}: 0, or the offset of the server named by {@code reference}. */
+    double referenceOffsetS(double tS) {
+        if (reference != null) {
+            for (Server s : servers) {
+                if (s.name().equals(reference)) {
+                    return s.offsetAt(tS);
+                }
+            }
+        }
+        return 0;
+    }
 
     /**
      * The client clock: x(0), f0, wander W and optional frequency steps, ramps and sine waves of the oscillator (a
@@ -56,6 +74,9 @@ public record Scenario(String id, double limitS, double settleS, int seeds, long
     /** A change at true time {@code atS}: a frequency step (delta) or a server clock step (new offset). */
     public record Step(double atS, double value) {}
 
+    /** A path change at true time {@code atS}: from then on each direction's delay grows by {@code upS} / {@code downS} (added to earlier ones). */
+    public record PathStep(double atS, double upS, double downS) {}
+
     /** One direction's delay law: D0 + J * Exp(1), plus a spike of {@code spikeS} with probability {@code spikeProb}. */
     public record DelayLaw(double baseS, double jitterS, double spikeProb, double spikeS) {}
 
@@ -63,7 +84,23 @@ public record Scenario(String id, double limitS, double settleS, int seeds, long
      * A stratum-1 server whose clock reads true time + offset (changed by steps), answering like an NTP server
      * (T2 = T3 from its own clock, no processing time).
      */
-    public record Server(String name, double offsetS, DelayLaw up, DelayLaw down, double lossProb, List<Step> steps) {
+    public record Server(String name, double offsetS, DelayLaw up, DelayLaw down, double lossProb, List<Step> steps,
+            List<PathStep> pathSteps) {
+        public Server(String name, double offsetS, DelayLaw up, DelayLaw down, double lossProb, List<Step> steps) {
+            this(name, offsetS, up, down, lossProb, steps, List.of());
+        }
+
+        /** What the path adds to the request's (the reply's when {@code reply}) delay at true time {@code tS}, s. */
+        double pathDelayS(double tS, boolean reply) {
+            double d = 0;
+            for (PathStep p : pathSteps) {
+                if (tS >= p.atS()) {
+                    d += reply ? p.downS() : p.upS();
+                }
+            }
+            return d;
+        }
+
         /** The server's offset at true time {@code tS}. */
         double offsetAt(double tS) {
             double o = offsetS;

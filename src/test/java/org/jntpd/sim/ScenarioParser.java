@@ -36,6 +36,7 @@ public final class ScenarioParser {
         double syncOffset = 1e-3;
         double syncFreq = 5e-4;
         double falseticker = 0.01;
+        String reference = null;
         for (int n = 0; n < lines.size(); n++) {
             String raw = lines.get(n);
             int hash = raw.indexOf('#');
@@ -56,6 +57,7 @@ public final class ScenarioParser {
                     syncFreq = t.number("the |frequency error| limit");
                 }
                 case "falseticker-threshold" -> falseticker = t.number("seconds");
+                case "reference" -> reference = t.word("the name of the server whose clock is the truth");
                 case "client" -> {
                     while (t.more()) {
                         String key = t.word("offset, freq, wander, freqstep, freqramp or freqsine");
@@ -89,7 +91,7 @@ public final class ScenarioParser {
                 }
                 case "conf" -> conf.add(t.rest());
                 default -> throw t.error("id, limit, settle, seeds, epoch, sync-limits, falseticker-threshold, client, "
-                        + "server, network, leap or conf", directive);
+                        + "server, network, leap, reference or conf", directive);
             }
             if (!directive.equals("conf") && t.more()) {
                 throw t.error("end of line", t.word(""));
@@ -98,6 +100,10 @@ public final class ScenarioParser {
         if (id == null || Double.isNaN(limit) || Double.isNaN(settle) || servers.isEmpty()) {
             throw new IllegalArgumentException(name + ": a scenario needs id, limit, settle and at least one server");
         }
+        String ref = reference;
+        if (ref != null && servers.stream().noneMatch(s -> s.name().equals(ref))) {
+            throw new IllegalArgumentException(name + ": reference names server \"" + reference + "\", which it does not define");
+        }
         if (conf.isEmpty()) {
             for (Scenario.Server s : servers) {
                 conf.add("server " + s.name());
@@ -105,7 +111,7 @@ public final class ScenarioParser {
         }
         return new Scenario(id, limit, settle, seeds, epoch, new Scenario.Client(cOffset, cFreq, cWander, freqSteps,
                 freqRamps, freqSines),
-                servers, network, leaps, conf, syncOffset, syncFreq, falseticker);
+                servers, network, leaps, conf, syncOffset, syncFreq, falseticker, reference);
     }
 
     private static Scenario.Server server(Tokens t) {
@@ -119,6 +125,7 @@ public final class ScenarioParser {
         double spike = 0;
         double loss = 0;
         List<Scenario.Step> steps = new ArrayList<>();
+        List<Scenario.PathStep> pathSteps = new ArrayList<>();
         while (t.more()) {
             String key = t.word("a server option");
             switch (key) {
@@ -133,12 +140,14 @@ public final class ScenarioParser {
                 }
                 case "loss" -> loss = t.number("the loss probability");
                 case "step" -> steps.add(new Scenario.Step(t.number("the time in seconds"), t.number("the new offset")));
-                default -> throw t.error("offset, delay, jitter, up-jitter, down-jitter, spike, loss or step", key);
+                case "path-step" -> pathSteps.add(new Scenario.PathStep(t.number("the time in seconds"),
+                        t.number("the request's added delay in seconds"), t.number("the reply's added delay in seconds")));
+                default -> throw t.error("offset, delay, jitter, up-jitter, down-jitter, spike, loss, step or path-step", key);
             }
         }
         Scenario.DelayLaw up = new Scenario.DelayLaw(base, Double.isNaN(upJitter) ? jitter : upJitter, spikeProb, spike);
         Scenario.DelayLaw down = new Scenario.DelayLaw(base, Double.isNaN(downJitter) ? jitter : downJitter, spikeProb, spike);
-        return new Scenario.Server(name, offset, up, down, loss, steps);
+        return new Scenario.Server(name, offset, up, down, loss, steps, pathSteps);
     }
 
     /** Whitespace-separated tokens of one line, with errors that name file:line. */

@@ -19,8 +19,9 @@ class ScenarioParserTest {
                 "epoch 1782777600",
                 "sync-limits 0.1 1e-2",
                 "falseticker-threshold 0.05",
+                "reference a",
                 "client offset -0.2 freq 5e-5 wander 1e-8 freqstep 500 1e-6",
-                "server a offset 0.5 delay 1e-3 jitter 1e-4 up-jitter 2e-4 spike 0.01 0.05 loss 0.1 step 300 0",
+                "server a offset 0.5 delay 1e-3 jitter 1e-4 up-jitter 2e-4 spike 0.01 0.05 loss 0.1 step 300 0 path-step 400 1e-3 2e-3 path-step 500 -1e-3 -1e-3",
                 "server b",
                 "network up 1799.9 period 86400",
                 "leap insert 86400",
@@ -33,12 +34,18 @@ class ScenarioParserTest {
         assertEquals(1_782_777_600L, sc.epochS());
         assertEquals(0.1, sc.syncOffsetLimitS());
         assertEquals(0.05, sc.falsetickerS());
+        assertEquals(0.5, sc.referenceOffsetS(299.9), "the error is measured against a's clock");
         assertEquals(new Scenario.Client(-0.2, 5e-5, 1e-8, List.of(new Scenario.Step(500, 1e-6))), sc.client());
         Scenario.Server a = sc.servers().get(0);
         assertEquals(new Scenario.DelayLaw(1e-3, 2e-4, 0.01, 0.05), a.up());
         assertEquals(new Scenario.DelayLaw(1e-3, 1e-4, 0.01, 0.05), a.down());
         assertEquals(0.5, a.offsetAt(299.9));
         assertEquals(0.0, a.offsetAt(300));
+        assertEquals(0.0, a.pathDelayS(399.9, false));
+        assertEquals(1e-3, a.pathDelayS(400, false));
+        assertEquals(2e-3, a.pathDelayS(400, true));
+        assertEquals(1e-3, a.pathDelayS(500, true), 1e-15);
+        assertEquals(0.0, a.pathDelayS(500, false), 1e-15);
         assertEquals(new Scenario.DelayLaw(1e-4, 1e-4, 0, 0), sc.servers().get(1).up(), "defaults: D0 100 us, J 100 us");
         assertTrue(sc.network().up(86_400 + 1799));
         assertTrue(!sc.network().up(86_400 + 1799.95));
@@ -59,7 +66,7 @@ class ScenarioParserTest {
         assertEquals("bad.scn:2: expected LIMIT in seconds, got \"ten\"", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> ScenarioParser.parse("bad.scn", List.of("id B", "server a jitter 1e-4 colour red")));
-        assertEquals("bad.scn:2: expected offset, delay, jitter, up-jitter, down-jitter, spike, loss or step, got \"colour\"",
+        assertEquals("bad.scn:2: expected offset, delay, jitter, up-jitter, down-jitter, spike, loss, step or path-step, got \"colour\"",
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> ScenarioParser.parse("bad.scn", List.of("id B", "limit 10", "settle 1")));

@@ -239,7 +239,7 @@ public final class Simulation {
             }
         }
         double tS = nextSampleS;
-        double x = clock.offsetNs() * 1e-9 + leapOffsetS(tS);
+        double x = clock.offsetNs() * 1e-9 + leapOffsetS(tS) - sc.referenceOffsetS(tS);
         if (nearLeap(tS)) {
             // UTC is discontinuous here: a clock a few microseconds from true time is on one side of the jump or
             // the other. Either reading names the same instant, so the error is the distance to the nearer one.
@@ -281,6 +281,9 @@ public final class Simulation {
         long up = delayNs(n.server.up(), n.net);
         long down = delayNs(n.server.down(), n.net);
         boolean lost = n.net.nextDouble() < n.server.lossProb() | n.net.nextDouble() < n.server.lossProb();
+        if (!n.server.pathSteps().isEmpty()) {
+            up += Math.round(n.server.pathDelayS(relS(tSend), false) * 1e9);
+        }
         long tServer = tSend + up;
         if (lost || !sc.network().up(relS(tSend)) || !sc.network().up(relS(tServer))) {
             return;
@@ -293,6 +296,9 @@ public final class Simulation {
                 .leapVersionMode(leapIndicator(serverTimeS), 4, NtpPacket.MODE_SERVER).stratum(1).pollLog2(request.pollLog2())
                 .precisionLog2(SERVER_PRECISION).refId(SERVER_REFID).referenceTs(NtpTimestamp.plusNs(stamp, -16 * NS_PER_S))
                 .originTs(request.transmitTs()).receiveTs(stamp).transmitTs(stamp);
+        if (!n.server.pathSteps().isEmpty()) {
+            down += Math.round(n.server.pathDelayS(serverTimeS, true) * 1e9);
+        }
         arrivals.add(new Arrival(tServer + down, seq++, n, reply, serverTimeS));
     }
 

@@ -72,4 +72,93 @@ class DelayModelTest {
         double ratio = ratioSum / n;
         assertTrue(ratio > 0.75 && ratio < 1.3, "mean squared error / predicted variance = " + ratio);
     }
+
+    /** 100 us + Exp(j) each way, plus {@code pathNs} of path: one round-trip delay. */
+    private static long lanDelay(SplittableRandom r, double jNs, long pathNs) {
+        return Math.round(200_000 + jNs * (r.nextExponential() + r.nextExponential())) + pathNs;
+    }
+
+    private static double meanBound(DelayModel m, SplittableRandom r, long pathNs, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            long d = lanDelay(r, 100_000, pathNs);
+            m.add(d);
+            sum += m.errorBoundNs(d);
+        }
+        return sum / n;
+    }
+
+    @Test
+    void shouldGiveSamplesOnALongerPathTheirWeightBackWithinARiseRun() {
+        // A path change: 1 ms more each way. Before, the old minimum stayed for WINDOW samples and every sample on the
+        // new path looked like 2 ms of queueing (bound ~1 ms, 10x the bound of the same sample before the change).
+        DelayModel m = new DelayModel();
+        SplittableRandom r = new SplittableRandom(11);
+        double before = meanBound(m, r, 0, 200);
+        for (int i = 0; i < DelayModel.RISE_RUN; i++) {
+            m.add(lanDelay(r, 100_000, 2_000_000));
+        }
+        double after = meanBound(m, r, 2_000_000, 60);
+        assertTrue(after < 1.5 * before, "mean bound " + after + " ns on the new path, " + before + " ns before");
+        assertEquals(1, m.pathChanges());
+        assertTrue(m.minNs() >= 2_200_000 && m.minNs() < 2_250_000, "the new path's minimum: " + m.minNs());
+        assertEquals(100_000, m.jitterScaleNs(), 25_000, "the jitter of the old delays, moved with the path");
+    }
+
+    @Test
+    void shouldKeepTheJitterWhenThePathShortens() {
+        // A fall showed at once in the minimum, but the window's delays of the longer path then looked like 2 ms of
+        // queueing: the jitter scale (and with it every sample's bound) was ~10x too large for WINDOW samples.
+        DelayModel m = new DelayModel();
+        SplittableRandom r = new SplittableRandom(12);
+        double before = meanBound(m, r, 2_000_000, 200);
+        double after = meanBound(m, r, 0, 20);
+        assertEquals(100_000, m.jitterScaleNs(), 25_000, "the jitter of the longer path's delays, moved down");
+        assertTrue(after < 1.5 * before, "mean bound " + after + " ns on the shorter path, " + before + " ns before");
+        assertEquals(1, m.pathChanges());
+        assertTrue(m.minNs() < 300_000, "the shorter path's minimum: " + m.minNs());
+    }
+
+    @Test
+    void shouldNotTakeAQueueingBurstShorterThanARiseRunForAPathChange() {
+        DelayModel m = new DelayModel();
+        SplittableRandom r = new SplittableRandom(13);
+        meanBound(m, r, 0, 200);
+        long min = m.minNs();
+        for (int i = 0; i < DelayModel.RISE_RUN - 1; i++) {
+            m.add(lanDelay(r, 100_000, 2_000_000));
+        }
+        m.add(lanDelay(r, 100_000, 0));
+        for (int i = 0; i < DelayModel.RISE_RUN - 1; i++) {
+            m.add(lanDelay(r, 100_000, 2_000_000));
+        }
+        assertEquals(0, m.pathChanges());
+        assertEquals(min, m.minNs());
+        assertTrue(m.errorBoundNs(min + 2_000_000) > 900_000, "a burst's samples stay worth little");
+    }
+
+    /**
+     * The bench's and the simulator's queueing laws, a million round trips each: independent exponential queueing
+     * (symmetric, 10x asymmetric, a WAN) and rare 50 ms spikes are never taken for a path change.
+     */
+    @Test
+    void shouldNeverTakeExponentialQueueingOrSpikesForAPathChange() {
+        double[][] laws = { // base each way, J up, J down, spike probability each way, spike size (ns)
+            {100e3, 100e3, 100e3, 0, 0}, // LAN
+            {10e6, 2e6, 2e6, 0, 0}, // WAN
+            {100e3, 1e6, 100e3, 0, 0}, // ASYM: the request leg queues 10x more
+            {100e3, 10e3, 100e3, 0, 0}, // ASYM-10x of the simulator
+            {100e3, 100e3, 100e3, 0.01, 50e6}, // ROBUST's spikes
+        };
+        for (double[] law : laws) {
+            DelayModel m = new DelayModel();
+            SplittableRandom r = new SplittableRandom(17);
+            for (int i = 0; i < 1_000_000; i++) {
+                double up = law[0] + law[1] * r.nextExponential() + (r.nextDouble() < law[3] ? law[4] : 0);
+                double down = law[0] + law[2] * r.nextExponential() + (r.nextDouble() < law[3] ? law[4] : 0);
+                m.add(Math.round(up + down));
+            }
+            assertEquals(0, m.pathChanges(), "path changes taken from queueing, law " + java.util.Arrays.toString(law));
+        }
+    }
 }

@@ -81,12 +81,60 @@ class SourceTest {
         assertTrue(feed(s, T0 + k++ * 64 * S, 0, 200_000));
         assertEquals(1, s.spikes());
         assertFalse(feed(s, T0 + k++ * 64 * S, 10e6, 200_000));
-        assertFalse(feed(s, T0 + k++ * 64 * S, 10e6, 200_000));
-        assertTrue(feed(s, T0 + k++ * 64 * S, 10e6, 200_000), "the third in a row is a step of the source");
+        assertTrue(feed(s, T0 + k++ * 64 * S, 10e6, 200_000), "the same jump seen twice in a row is a step of the source");
         for (int i = 0; i < 5; i++) {
             assertTrue(feed(s, T0 + k++ * 64 * S, 10e6, 200_000));
         }
         assertEquals(10e6, s.offsetNs(T0 + k * 64 * S), 0.5e6);
+    }
+
+    @Test
+    void shouldFollowAOneMillisecondStepOfANoisySourceAtItsSecondSample() {
+        // The network bench's SSTEP: 100 us + Exp(100 us) each way, a poll a second, the server 1 ms ahead from one
+        // sample on. Before, the step was taken at its third sample (Source.SPIKES_TO_STEP), a second later than chronyd.
+        SplittableRandom r = new SplittableRandom(21);
+        int followedAt = 0;
+        double freqSum = 0;
+        for (int run = 0; run < 20; run++) {
+            Source s = sync.addSource(SourceConfig.of("n" + run, 1));
+            long t = T0;
+            for (int k = 0; k < 120; k++, t += S) {
+                double up = 100_000 + 100_000 * r.nextExponential();
+                double down = 100_000 + 100_000 * r.nextExponential();
+                feed(s, t, (up - down) / 2, Math.round(up + down));
+            }
+            for (int k = 1; k <= 3; k++, t += S) {
+                double up = 100_000 + 100_000 * r.nextExponential();
+                double down = 100_000 + 100_000 * r.nextExponential();
+                if (feed(s, t, 1e6 + (up - down) / 2, Math.round(up + down))) {
+                    followedAt = Math.max(followedAt, k);
+                    break;
+                }
+            }
+            assertEquals(1e6, s.offsetNs(t), 200_000, "run " + run + ": the estimate follows the step");
+            // Seen twice alike, the step is a phase step: the frequency is not made to carry part of it (widening the
+            // frequency by the whole jump over the last interval gave a mean |frequency| of 248 ppm here, 19 ppm now;
+            // the clock overshot by 200 us).
+            freqSum += Math.abs(s.frequencyPpm());
+        }
+        assertTrue(followedAt <= 2, "accepted at sample " + followedAt + " of the step at the latest");
+        assertTrue(freqSum / 20 < 40, "mean |frequency| after the step " + freqSum / 20 + " ppm");
+    }
+
+    @Test
+    void shouldNotTakeTwoSpikesThatDisagreeForAStep() {
+        Source s = sync.addSource(SourceConfig.of("a", 1));
+        int k = 0;
+        for (; k < 20; k++) {
+            assertTrue(feed(s, T0 + k * 64 * S, 0, 200_000));
+        }
+        assertFalse(feed(s, T0 + k++ * 64 * S, 10e6, 200_000));
+        assertFalse(feed(s, T0 + k++ * 64 * S, -10e6, 200_000), "two spikes, not the same jump");
+        assertTrue(feed(s, T0 + k++ * 64 * S, 0, 200_000), "back to the old offset");
+        assertEquals(0, s.offsetNs(T0 + k * 64 * S), 1_000, "neither spike moved the estimate");
+        assertFalse(feed(s, T0 + k++ * 64 * S, 10e6, 200_000));
+        assertFalse(feed(s, T0 + k++ * 64 * S, 20e6, 200_000), "a jump that keeps growing is not yet a step");
+        assertTrue(feed(s, T0 + k++ * 64 * S, 30e6, 200_000), "the third in a row is a change all the same");
     }
 
     @Test
