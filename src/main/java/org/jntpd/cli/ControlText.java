@@ -24,6 +24,7 @@ final class ControlText {
             case "ntpdata" -> ntpData(reply);
             case "activity" -> activity(reply);
             case "serverstats" -> serverStats(reply);
+            case "clients" -> clients(reply);
             case "authdata" -> (String) reply.get("text");
             case "reload" -> reply.get("text") + "\n";
             case "warnings" -> warnings(reply);
@@ -230,6 +231,33 @@ final class ControlText {
                 }
             }
         }
+        return b.toString();
+    }
+
+    /**
+     * chronyc's clients: the NTP columns (jntpd keeps no per-client command or NTS-KE counts), KoD added, the most
+     * active first.
+     */
+    private static String clients(Map<String, Object> reply) {
+        if (!Boolean.TRUE.equals(reply.get("client_table"))) {
+            return "no client table: the server keeps one only while it rate-limits (ratelimit, or restrict ... limited"
+                    + " or kod)\n";
+        }
+        StringBuilder b = new StringBuilder();
+        b.append("Hostname                                   NTP   Drop    KoD  Int   Last\n");
+        b.append("=========================================================================\n");
+        for (Map<String, Object> c : rows(reply, "clients")) {
+            Object interval = c.get("ntp_interval_log2");
+            b.append(String.format(Locale.ROOT, "%-39s %6d %6d %6d %4s %6s%n", name(c.get("address"), 39),
+                    l(c.get("ntp_packets")), l(c.get("ntp_limited")), l(c.get("ntp_kod_sent")),
+                    interval == null ? "-" : Long.toString(l(interval)), ago(d(c.get("last_ago_s")))));
+        }
+        if (Boolean.TRUE.equals(reply.get("truncated"))) {
+            b.append(String.format(Locale.ROOT, "... %d clients in all; the %d most active are listed%n",
+                    l(reply.get("clients_total")), rows(reply, "clients").size()));
+        }
+        b.append("NTP: requests; Drop: of those limited (dropped or KoD); KoD: kiss-o'-death sent;\n"
+                + "Int: log2 of the mean interval between requests (s); Last: since the last request (s, m, h)\n");
         return b.toString();
     }
 

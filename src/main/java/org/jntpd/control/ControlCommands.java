@@ -58,9 +58,25 @@ public final class ControlCommands {
     /** What a reload came to: applied or refused, and the text that says so (file:line for a refusal). */
     public record Reload(boolean applied, String text) {}
 
-    /** The daemon's side: what the commands read and, for the modifying ones, whom they ask. */
+    /**
+     * The daemon's side: what the commands read and, for the modifying ones, whom they ask.
+     *
+     * @param clients the NTP server's clients, read from the serving workers' tables when called (on the control
+     *                thread); null when the server keeps no client table (not serving, or no rate limiting)
+     */
     public record Sources(Supplier<DaemonStatus> status, Supplier<Map<String, Object>> serverCounters,
-            Supplier<String> authData, Supplier<Map<String, Object>> rtcData, Actions actions, String daemonVersion) {}
+            Supplier<String> authData, Supplier<Map<String, Object>> rtcData, Actions actions, String daemonVersion,
+            Supplier<List<ServedClient>> clients) {
+
+        /** Without a client table. */
+        public Sources(Supplier<DaemonStatus> status, Supplier<Map<String, Object>> serverCounters,
+                Supplier<String> authData, Supplier<Map<String, Object>> rtcData, Actions actions, String daemonVersion) {
+            this(status, serverCounters, authData, rtcData, actions, daemonVersion, () -> null);
+        }
+    }
+
+    /** The most clients one {@code clients} reply lists (those with the most requests; {@code clients_total} says all). */
+    public static final int MAX_CLIENTS = 1024;
 
     private final Map<String, Command> commands = new LinkedHashMap<>();
     private final Sources from;
@@ -84,6 +100,9 @@ public final class ControlCommands {
                 false, args -> noArgs(args, this::activity)));
         add(new Command("serverstats", "serverstats", "the NTP server's counters (chronyc serverstats)", false,
                 args -> noArgs(args, this::serverStats)));
+        add(new Command("clients", "clients [-p PACKETS]", "the NTP server's clients: requests, limited, KoD sent, "
+                + "interval, last seen (chronyc clients; with -p only those with at least PACKETS requests)", false,
+                this::clients));
         add(new Command("authdata", "authdata", "authentication: each source's keys or NTS state, the NTS-KE server "
                 + "(text)", false, args -> noArgs(args, () -> map("text", from.authData().get()))));
         add(new Command("warnings", "warnings", "what needs the operator: a source smearing a leap second or on another "
@@ -360,6 +379,65 @@ public final class ControlCommands {
 
     private Map<String, Object> serverStats() {
         return present("serving", from.serverCounters().get());
+    }
+
+    private Map<String, Object> clients(List<String> args) {
+        long minPackets = 0;
+        for (int i = 0; i < args.size(); i++) {
+            switch (args.get(i)) {
+                case "-p" -> {
+                    if (i + 1 == args.size()) {
+                        throw new IllegalArgumentException("-p takes a number of packets");
+                    }
+                    try {
+                        minPackets = Long.parseLong(args.get(++i));
+                    } catch (NumberFormatException e) {
+                        minPackets = -1;
+                    }
+                    if (minPackets < 0) {
+                        throw new IllegalArgumentException("-p takes a number of packets (got '" + args.get(i) + "')");
+                    }
+                }
+                case "-k" -> throw new IllegalArgumentException("-k: jntpd keeps no NTS-KE counts per client (authdata "
+                        + "has the NTS-KE server's totals)");
+                case "-r" -> throw new IllegalArgumentException("-r: the counts are not reset (only the serving workers "
+                        + "write their tables)");
+                default -> throw new IllegalArgumentException("unknown argument '" + args.get(i) + "' (clients [-p "
+                        + "PACKETS])");
+            }
+        }
+        List<ServedClient> table = from.clients().get();
+        List<ServedClient> chosen = new ArrayList<>();
+        if (table != null) {
+            for (ServedClient c : table) {
+                if (c.ntpPackets() >= minPackets) {
+                    chosen.add(c);
+                }
+            }
+        }
+        chosen.sort(java.util.Comparator.comparingLong(ServedClient::ntpPackets).reversed()
+                .thenComparingLong(ServedClient::lastAgoNs));
+        List<Object> rows = new ArrayList<>();
+        for (ServedClient c : chosen.subList(0, Math.min(chosen.size(), MAX_CLIENTS))) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("address", c.address());
+            r.put("port", c.port());
+            r.put("mode", c.mode());
+            r.put("version", c.version());
+            r.put("ntp_packets", c.ntpPackets());
+            r.put("ntp_limited", c.ntpLimited());
+            r.put("ntp_kod_sent", c.ntpKodSent());
+            r.put("ntp_interval_log2", c.meanIntervalNs() < 0 ? null : c.intervalLog2());
+            r.put("ntp_mean_interval_s", c.meanIntervalNs() < 0 ? null : c.meanIntervalNs() * 1e-9);
+            r.put("first_ago_s", c.firstAgoNs() * 1e-9);
+            r.put("last_ago_s", c.lastAgoNs() * 1e-9);
+            rows.add(r);
+        }
+        Map<String, Object> m = map("client_table", table != null);
+        m.put("clients_total", chosen.size());
+        m.put("truncated", chosen.size() > MAX_CLIENTS);
+        m.put("clients", rows);
+        return m;
     }
 
     private Map<String, Object> rtcData() {

@@ -256,7 +256,8 @@ public final class Daemon {
             }
         };
         ControlCommands commands = new ControlCommands(new ControlCommands.Sources(l::status,
-                () -> NtpServing.counters(serving), this::authData, this::rtcData, actions, ControlSnapshots.VERSION));
+                () -> NtpServing.counters(serving), this::authData, this::rtcData, actions, ControlSnapshots.VERSION,
+                () -> NtpServing.clients(serving)));
         ControlServer c = ControlServer.bind(config.files().controlSocket(), uid, gid, commands);
         if (c != null) {
             teardown.add(c::close);

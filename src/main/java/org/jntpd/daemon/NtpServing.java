@@ -121,7 +121,7 @@ final class NtpServing implements AutoCloseable {
         long toUnixNs = mruOffsetNs;
         List<MruEntry> entries = new ArrayList<>();
         for (RateLimiter limiter : server.rateLimiters()) {
-            limiter.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, limited) -> entries.add(new MruEntry(
+            limiter.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, limited, kod) -> entries.add(new MruEntry(
                     clientText(hi, lo, port), NtpTimestamp.fromUnixNs(toUnixNs + firstNs),
                     NtpTimestamp.fromUnixNs(toUnixNs + lastNs), count, mv, limited)));
         }
@@ -129,8 +129,58 @@ final class NtpServing implements AutoCloseable {
         return entries;
     }
 
+    /**
+     * jntpc clients: every socket worker's rate-limiter table read now (on the caller's thread, the control server's;
+     * the workers go on writing, {@link RateLimiter#forEachClient}), merged by address: a client whose source port
+     * changed may have been steered to another worker. Null when not serving or nothing is limited (no table); the raw
+     * path's tables are not included.
+     */
+    static List<org.jntpd.control.ServedClient> clients(NtpServing serving) {
+        if (serving == null || serving.server.rateLimiters().isEmpty()) {
+            return null;
+        }
+        long nowNs = Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC); // the limiters' clock
+        record Key(long hi, long lo) {}
+        final class Merged {
+            long firstNs = Long.MAX_VALUE;
+            long lastNs = Long.MIN_VALUE;
+            long count;
+            long limited;
+            long kod;
+            int port;
+            int modeVersion;
+        }
+        java.util.Map<Key, Merged> byAddress = new java.util.HashMap<>();
+        for (RateLimiter limiter : serving.server.rateLimiters()) {
+            limiter.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, limited, kod) -> {
+                Merged m = byAddress.computeIfAbsent(new Key(hi, lo), k -> new Merged());
+                m.firstNs = Math.min(m.firstNs, firstNs);
+                if (lastNs > m.lastNs) {
+                    m.lastNs = lastNs;
+                    m.port = port;
+                    m.modeVersion = mv;
+                }
+                m.count += count;
+                m.limited += limited;
+                m.kod += kod;
+            });
+        }
+        List<org.jntpd.control.ServedClient> out = new ArrayList<>(byAddress.size());
+        byAddress.forEach((k, m) -> {
+            out.add(new org.jntpd.control.ServedClient(addressText(k.hi(), k.lo()), m.port, m.modeVersion & 7, m.modeVersion >>> 3 & 7,
+                    m.count, m.limited, m.kod, Math.max(0, nowNs - m.firstNs), Math.max(0, nowNs - m.lastNs)));
+        });
+        return out;
+    }
+
     /** ntpd's sockporttoa: {@code 192.0.2.1:123}, {@code [2001:db8::1]:123}. */
     static String clientText(long hi, long lo, int port) {
+        String host = addressText(hi, lo);
+        return (ClientAddress.isMappedIpv4(hi, lo) ? host : "[" + host + "]") + ":" + port;
+    }
+
+    /** The address alone: {@code 192.0.2.1}, {@code 2001:db8:0:0:0:0:0:1}. */
+    static String addressText(long hi, long lo) {
         byte[] b;
         if (ClientAddress.isMappedIpv4(hi, lo)) {
             b = new byte[] {(byte) (lo >>> 24), (byte) (lo >>> 16), (byte) (lo >>> 8), (byte) lo};
@@ -138,8 +188,7 @@ final class NtpServing implements AutoCloseable {
             b = java.nio.ByteBuffer.allocate(16).putLong(hi).putLong(lo).array();
         }
         try {
-            String host = java.net.InetAddress.getByAddress(b).getHostAddress();
-            return (b.length == 16 ? "[" + host + "]" : host) + ":" + port;
+            return java.net.InetAddress.getByAddress(b).getHostAddress();
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException("4 or 16 bytes are an address", e);
         }
