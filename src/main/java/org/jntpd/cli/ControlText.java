@@ -123,14 +123,16 @@ final class ControlText {
 
     private static String sourceStats(Map<String, Object> reply) {
         StringBuilder b = new StringBuilder();
-        b.append("Name/IP Address            Samples Spikes  Freq (ppm) Skew (ppm)  Offset (s)   Std Dev (s)  Jitter (s)\n");
-        b.append("=====================================================================================================\n");
+        b.append("Name/IP Address            NP  NR  Span Samples Spikes  Freq (ppm) Skew (ppm)  Offset (s)   Std Dev (s)  Jitter (s)\n");
+        b.append("=====================================================================================================================\n");
         for (Map<String, Object> s : rows(reply, "sources")) {
-            b.append(String.format(Locale.ROOT, "%-26s %7d %6d %+11.3f %10.3f %+12.9f %12.9f %11.9f%n",
-                    name(s.get("name"), 26), l(s.get("samples")), l(s.get("spikes")), d(s.get("frequency_ppm")),
+            b.append(String.format(Locale.ROOT, "%-26s %2d %3d %5s %7d %6d %+11.3f %10.3f %+12.9f %12.9f %11.9f%n",
+                    name(s.get("name"), 26), l(s.get("np")), l(s.get("nr")), ago(d(s.get("span_s"))),
+                    l(s.get("samples")), l(s.get("spikes")), d(s.get("frequency_ppm")),
                     d(s.get("frequency_sigma_ppm")), d(s.get("offset_s")), d(s.get("offset_sigma_s")),
                     d(s.get("jitter_s"))));
         }
+        b.append("NP: residuals kept of the last 32 samples; NR: runs of one sign among them; Span: time they cover (s)\n");
         return b.toString();
     }
 

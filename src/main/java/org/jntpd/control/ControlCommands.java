@@ -280,6 +280,9 @@ public final class ControlCommands {
         m.put("name", l.name());
         m.put("samples", l.samples());
         m.put("spikes", l.spikes());
+        m.put("np", l.residualSamples());
+        m.put("nr", l.residualRuns());
+        m.put("span_s", l.residualSpanNs() * 1e-9);
         m.put("offset_s", l.offsetS());
         m.put("offset_sigma_s", l.sigmaS());
         m.put("frequency_ppm", l.frequencyPpm());

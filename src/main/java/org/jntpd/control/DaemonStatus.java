@@ -42,6 +42,9 @@ public record DaemonStatus(long publishedMonoNs, Tracking tracking, List<SourceL
      * @param state            '*' system peer, '+' combined, '-' candidate not combined, 'x' falseticker, '~' outlier,
      *                         '?' unusable
      * @param lastSampleAgoNs  time since its last accepted sample (-1: none yet)
+     * @param residualSamples  chronyc's NP: residuals kept of the last accepted samples (Source#residualSamples)
+     * @param residualRuns     chronyc's NR: runs of one sign among them
+     * @param residualSpanNs   chronyc's Span: the time they cover
      * @param note             why an unusable source is unusable ("answering unsynchronised (leap 3)"), else null
      * @param frequencyPpm     its clock's frequency relative to the local clock (positive: it runs faster)
      * @param distanceNs       root distance as selection uses it (root delay / 2 + dispersions + the estimate's error)
@@ -49,7 +52,7 @@ public record DaemonStatus(long publishedMonoNs, Tracking tracking, List<SourceL
      */
     public record SourceLine(char kind, char state, String stateName, String name, int stratum, int pollLog2,
             int reach, long lastSampleAgoNs, double offsetS, double sigmaS, double jitterS, long samples, long spikes,
-            double frequencyPpm, double frequencySigmaPpm, double wanderPpmPerSqrtS, double asymmetry, long distanceNs,
+            int residualSamples, int residualRuns, long residualSpanNs, double frequencyPpm, double frequencySigmaPpm, double wanderPpmPerSqrtS, double asymmetry, long distanceNs,
             boolean prefer, boolean noselect, boolean online, String note, NtpData ntp) {}
 
     /**

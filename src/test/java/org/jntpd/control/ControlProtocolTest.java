@@ -276,6 +276,16 @@ class ControlProtocolTest {
         assertEquals(0, Long.parseLong(dropped.group(1)), serverStats);
         assertEquals(txPackets, rxPackets, "every request answered on loopback");
         assertTrue(txPackets >= 1, "polled: " + txPackets);
+        // sourcestats' window of residuals: the accepted samples but the first, the last 32 at most
+        Map<String, Object> stats = rows(Jntpc.requestJson(socket, "sourcestats"), "sources").getFirst();
+        long valid = (Long) rows(Jntpc.requestJson(socket, "ntpdata", address), "sources").getFirst().get("valid_samples");
+        long np = (Long) stats.get("np");
+        long nr = (Long) stats.get("nr");
+        double spanS = ((Number) stats.get("span_s")).doubleValue();
+        assertTrue(np >= 2 && np <= Math.min(32, valid - 1) && nr >= 1 && nr <= np, stats + " of " + valid);
+        assertTrue(spanS > 0 && spanS < 120, "the samples' times, seconds apart: " + stats);
+        assertTrue(Jntpc.request(socket, "sourcestats").lines().anyMatch(l -> l.matches("127\\.0\\.0\\.1\\s+" + np
+                + "\\s+" + nr + "\\s.*")), "jntpc sourcestats prints NP and NR: " + stats);
         Map<String, Object> activity = Jntpc.requestJson(socket, "activity");
         assertEquals(0L, activity.get("online"));
         assertEquals(1L, activity.get("offline"));
