@@ -61,13 +61,23 @@ final class ControlText {
         b.append(String.format(Locale.ROOT, "Stratum         : %d%n", l(t.get("stratum"))));
         b.append(String.format(Locale.ROOT, "Ref time (UTC)  : %s%n", t.get("ref_time_utc") == null ? "-"
                 : t.get("ref_time_utc")));
+        // chronyc's wording: "slow" when the clock is behind (a correction still to add), "fast" when ahead
+        double behind = d(t.get("system_time_offset_s"));
+        b.append(String.format(Locale.ROOT, "System time     : %.9f seconds %s of NTP time%n", Math.abs(behind),
+                behind > 0 ? "slow" : "fast"));
         b.append(String.format(Locale.ROOT, "Last offset     : %+.9f seconds%n", d(t.get("last_offset_s"))));
         b.append(String.format(Locale.ROOT, "Offset sigma    : %.9f seconds%n", d(t.get("offset_sigma_s"))));
         double f = d(t.get("frequency_ppm"));
         b.append(String.format(Locale.ROOT, "Frequency       : %.3f ppm %s%n", Math.abs(f), f >= 0 ? "fast" : "slow"));
+        Object residual = t.get("residual_frequency_ppm");
+        b.append(String.format(Locale.ROOT, "Residual freq   : %s ppm%n", residual == null ? "-"
+                : String.format(Locale.ROOT, "%+.3f", d(residual))));
         b.append(String.format(Locale.ROOT, "Skew            : %.3f ppm%n", d(t.get("frequency_sigma_ppm"))));
         b.append(String.format(Locale.ROOT, "Root delay      : %.9f seconds%n", d(t.get("root_delay_s"))));
         b.append(String.format(Locale.ROOT, "Root dispersion : %.9f seconds%n", d(t.get("root_dispersion_s"))));
+        Object interval = t.get("update_interval_s");
+        b.append(String.format(Locale.ROOT, "Update interval : %s seconds%n", interval == null ? "-"
+                : String.format(Locale.ROOT, "%.1f", d(interval))));
         b.append(String.format(Locale.ROOT, "Leap status     : %s%n", switch ((int) l(t.get("leap"))) {
             case 0 -> "Normal";
             case 1 -> "Insert second";

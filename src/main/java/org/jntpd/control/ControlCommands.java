@@ -215,6 +215,9 @@ public final class ControlCommands {
         m.put("offset_sigma_s", t.offsetSigmaS());
         m.put("frequency_ppm", t.frequencyPpm());
         m.put("frequency_sigma_ppm", t.frequencySigmaPpm());
+        m.put("system_time_offset_s", t.slewRemainingS(since));
+        m.put("residual_frequency_ppm", Double.isNaN(t.residualFreqPpm()) ? null : t.residualFreqPpm());
+        m.put("update_interval_s", t.updateIntervalNs() < 0 ? null : t.updateIntervalNs() * 1e-9);
         m.put("root_delay_s", t.rootDelayNs() * 1e-9);
         // as published, the moment mode 6 (ntpq) shows too: both tools agree on one snapshot
         m.put("root_dispersion_s", t.rootDispersionNs() * 1e-9);

@@ -30,7 +30,9 @@ final class StatusSnapshot {
                 NtpPacket.refIdText(s.refId(), s.stratum()), hex(s.refId()), peer == null ? null : peer.name(),
                 s.referenceTimeNs(), s.referenceTimeNs() == 0 ? -1 : nowNs - s.referenceTimeNs(), sync.lastOffsetS(),
                 sync.lastOffsetSigmaS(), sync.frequencyPpm(), sync.frequencySigmaPpm(), s.rootDelayNs(),
-                s.rootDispersionNs(nowNs), s.leapIndicator(), s.precisionLog2(), message(sync, ntp));
+                s.rootDispersionNs(nowNs), s.leapIndicator(), s.precisionLog2(), message(sync, ntp), sync.slewRate(),
+                sync.slewLeftNs(nowNs),
+                sync.residualFrequencyPpm(), sync.updateIntervalNs());
         List<DaemonStatus.SourceLine> lines = new ArrayList<>();
         int online = 0;
         int offline = 0;

@@ -260,6 +260,20 @@ class ControlProtocolTest {
         assertEquals("7F000001", tracking.get("ref_id"), tracking.toString());
         assertEquals("127.0.0.1", tracking.get("ref_id_text"), tracking.toString());
         assertEquals(true, tracking.get("synchronised"));
+        // chronyc's System time, Residual freq and Update interval: what is left of the last offset to slew (never more,
+        // never the other way), nothing left of the frequency with one source, polls of 0.25 s
+        double lastOffsetS = ((Number) tracking.get("last_offset_s")).doubleValue();
+        double systemTimeS = ((Number) tracking.get("system_time_offset_s")).doubleValue();
+        assertTrue(Math.abs(systemTimeS) <= Math.abs(lastOffsetS) && systemTimeS * lastOffsetS >= 0, tracking.toString());
+        assertEquals(0, ((Number) tracking.get("residual_frequency_ppm")).doubleValue(), 1e-3, tracking.toString());
+        double intervalS = ((Number) tracking.get("update_interval_s")).doubleValue();
+        assertTrue(intervalS > 0 && intervalS < 10, tracking.toString());
+        // and in chronyc's words: the same line as chronyc's own
+        Pattern systemTime = Pattern.compile("(?m)^System time     : \\d+\\.\\d{9} seconds (fast|slow) of NTP time$");
+        assertTrue(systemTime.matcher(chronyTracking).find(), chronyTracking);
+        String ours = Jntpc.request(socket, "tracking");
+        assertTrue(systemTime.matcher(ours).find() && ours.contains("Residual freq   : ")
+                && ours.contains("Update interval : "), ours);
         // Offline: no more requests leave, and after a second none is in flight; then every request we count was
         // counted by chronyd, and nothing else reached it but the test client's burst (its command socket is not
         // counted as NTP).
