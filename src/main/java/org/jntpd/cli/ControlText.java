@@ -25,7 +25,7 @@ final class ControlText {
             case "activity" -> activity(reply);
             case "serverstats" -> serverStats(reply);
             case "clients" -> clients(reply);
-            case "authdata" -> (String) reply.get("text");
+            case "authdata" -> authData(reply);
             case "reload" -> reply.get("text") + "\n";
             case "warnings" -> warnings(reply);
             case "rtcdata" -> keyValues(reply);
@@ -271,6 +271,39 @@ final class ControlText {
         b.append("NTP: requests; Drop: of those limited (dropped or KoD); KoD: kiss-o'-death sent;\n"
                 + "Int: log2 of the mean interval between requests (s); Last: since the last request (s, m, h)\n");
         return b.toString();
+    }
+
+    /**
+     * chronyc's authdata table from the sources' fields, then the report's text (the NTS-KE server, the NTP server's
+     * counters, and each source's counters in words).
+     */
+    private static String authData(Map<String, Object> reply) {
+        StringBuilder b = new StringBuilder();
+        List<Map<String, Object>> sources = rows(reply, "sources");
+        if (sources != null && !sources.isEmpty()) {
+            b.append("Name/IP address             Mode KeyID Type KLen Last Atmp  NAK Cook CLen\n");
+            b.append("=========================================================================\n");
+            for (Map<String, Object> s : sources) {
+                String mode = switch (String.valueOf(s.get("authentication"))) {
+                    case "nts" -> "NTS";
+                    case "symmetric key" -> "SK";
+                    default -> "-";
+                };
+                Object last = s.get("last_ke_ago_s");
+                b.append(String.format(Locale.ROOT, "%-27s %4s %5d %4d %4d %4s %4d %4d %4d %4d%n", name(s.get("name"), 27),
+                        mode, orZero(s.get("key_id")), orZero(s.get("type_id")), orZero(s.get("key_length_bits")),
+                        last == null ? "-" : ago(d(last)), orZero(s.get("ke_attempts")),
+                        Boolean.TRUE.equals(s.get("nak")) ? 1 : 0, orZero(s.get("cookies")),
+                        orZero(s.get("cookie_length_bytes"))));
+            }
+            b.append('\n');
+        }
+        Object text = reply.get("text");
+        return b.append(text == null ? "" : text).toString();
+    }
+
+    private static long orZero(Object v) {
+        return v == null ? 0 : l(v);
     }
 
     /** One line each, or a line saying there are none. */

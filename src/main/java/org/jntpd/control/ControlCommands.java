@@ -65,13 +65,23 @@ public final class ControlCommands {
      *                thread); null when the server keeps no client table (not serving, or no rate limiting)
      */
     public record Sources(Supplier<DaemonStatus> status, Supplier<Map<String, Object>> serverCounters,
-            Supplier<String> authData, Supplier<Map<String, Object>> rtcData, Actions actions, String daemonVersion,
-            Supplier<List<ServedClient>> clients) {
+            Supplier<Map<String, Object>> authData, Supplier<Map<String, Object>> rtcData, Actions actions,
+            String daemonVersion, Supplier<List<ServedClient>> clients) {
 
-        /** Without a client table. */
+        /** Without a client table, and authdata as its text alone (no source, no server). */
         public Sources(Supplier<DaemonStatus> status, Supplier<Map<String, Object>> serverCounters,
-                Supplier<String> authData, Supplier<Map<String, Object>> rtcData, Actions actions, String daemonVersion) {
-            this(status, serverCounters, authData, rtcData, actions, daemonVersion, () -> null);
+                Supplier<String> authText, Supplier<Map<String, Object>> rtcData, Actions actions, String daemonVersion) {
+            this(status, serverCounters, () -> authTextOnly(authText.get()), rtcData, actions, daemonVersion,
+                    () -> null);
+        }
+
+        private static Map<String, Object> authTextOnly(String text) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("sources", List.of());
+            m.put("nts_ke_server", null);
+            m.put("ntp_server", null);
+            m.put("text", text);
+            return m;
         }
     }
 
@@ -103,8 +113,9 @@ public final class ControlCommands {
         add(new Command("clients", "clients [-p PACKETS]", "the NTP server's clients: requests, limited, KoD sent, "
                 + "interval, last seen (chronyc clients; with -p only those with at least PACKETS requests)", false,
                 this::clients));
-        add(new Command("authdata", "authdata", "authentication: each source's keys or NTS state, the NTS-KE server "
-                + "(text)", false, args -> noArgs(args, () -> map("text", from.authData().get()))));
+        add(new Command("authdata", "authdata", "authentication: each source's keys or NTS state (chronyc authdata), "
+                + "the NTS-KE server, the NTP server's counters", false,
+                args -> noArgs(args, () -> new LinkedHashMap<>(from.authData().get()))));
         add(new Command("warnings", "warnings", "what needs the operator: a source smearing a leap second or on another "
                 + "timescale, a leap second file or certificate near expiry, another program steering the clock", false,
                 args -> noArgs(args, () -> map("warnings", from.status().get().warnings()))));

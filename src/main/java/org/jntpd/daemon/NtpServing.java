@@ -283,6 +283,24 @@ final class NtpServing implements AutoCloseable {
         return all;
     }
 
+    /**
+     * jntpc authdata's {@code ntp_server} (docs/CONTROL.md): the authentication counters and the refusals by reason,
+     * all reasons there (0 when none).
+     */
+    java.util.Map<String, Object> authFields() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (ServerCounters.Counter c : List.of(ServerCounters.Counter.NTS_REPLIED, ServerCounters.Counter.NTS_NAK,
+                ServerCounters.Counter.MAC_REPLIED, ServerCounters.Counter.DROPPED_AUTH)) {
+            m.put(c.name().toLowerCase(Locale.ROOT), total(c));
+        }
+        java.util.Map<String, Object> refused = new java.util.LinkedHashMap<>();
+        for (AuthFailure f : AuthFailure.values()) {
+            refused.put(f.name().toLowerCase(Locale.ROOT), server.totalAuthFailures(f));
+        }
+        m.put("refused", refused);
+        return m;
+    }
+
     /** jntpc authdata's part: the NTP server's authentication counters and its refusals by reason. */
     String authStats() {
         StringBuilder b = new StringBuilder("NTP server authentication:\n");

@@ -71,7 +71,8 @@ class ControlServerFuzzTest {
                     {"version":1,"command":"serverstats","ok":true,"serving":true,"received":7}
                     """,
             "authdata", """
-                    {"version":1,"command":"authdata","ok":true,"text":"no authentication configured\\n"}
+                    {"version":1,"command":"authdata","ok":true,"sources":[],"nts_ke_server":null,\
+                    "ntp_server":null,"text":"no authentication configured\\n"}
                     """,
             "activity", """
                     {"version":1,"command":"activity","ok":true,"online":0,"offline":0,"burst_online":0,\
