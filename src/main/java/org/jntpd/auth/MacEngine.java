@@ -123,6 +123,11 @@ public final class MacEngine {
         return types[keyIndex];
     }
 
+    /** The length of the key's secret, bytes. */
+    public int keyLength(int keyIndex) {
+        return secrets[keyIndex].length;
+    }
+
     /**
      * Checks the MAC of the well-formed NTP packet of {@code length} bytes at {@code offset}: {@link #OK} or why not.
      * After OK, {@link #lastKeyIndex()}, {@link #lastDigestLength()} and {@link #lastMacPosition()} describe it.

@@ -24,7 +24,8 @@ final class ControlText {
             case "ntpdata" -> ntpData(reply);
             case "activity" -> activity(reply);
             case "serverstats" -> serverStats(reply);
-            case "authdata" -> (String) reply.get("text");
+            case "clients" -> clients(reply);
+            case "authdata" -> authData(reply);
             case "reload" -> reply.get("text") + "\n";
             case "warnings" -> warnings(reply);
             case "rtcdata" -> keyValues(reply);
@@ -60,13 +61,23 @@ final class ControlText {
         b.append(String.format(Locale.ROOT, "Stratum         : %d%n", l(t.get("stratum"))));
         b.append(String.format(Locale.ROOT, "Ref time (UTC)  : %s%n", t.get("ref_time_utc") == null ? "-"
                 : t.get("ref_time_utc")));
+        // chronyc's wording: "slow" when the clock is behind (a correction still to add), "fast" when ahead
+        double behind = d(t.get("system_time_offset_s"));
+        b.append(String.format(Locale.ROOT, "System time     : %.9f seconds %s of NTP time%n", Math.abs(behind),
+                behind > 0 ? "slow" : "fast"));
         b.append(String.format(Locale.ROOT, "Last offset     : %+.9f seconds%n", d(t.get("last_offset_s"))));
         b.append(String.format(Locale.ROOT, "Offset sigma    : %.9f seconds%n", d(t.get("offset_sigma_s"))));
         double f = d(t.get("frequency_ppm"));
         b.append(String.format(Locale.ROOT, "Frequency       : %.3f ppm %s%n", Math.abs(f), f >= 0 ? "fast" : "slow"));
+        Object residual = t.get("residual_frequency_ppm");
+        b.append(String.format(Locale.ROOT, "Residual freq   : %s ppm%n", residual == null ? "-"
+                : String.format(Locale.ROOT, "%+.3f", d(residual))));
         b.append(String.format(Locale.ROOT, "Skew            : %.3f ppm%n", d(t.get("frequency_sigma_ppm"))));
         b.append(String.format(Locale.ROOT, "Root delay      : %.9f seconds%n", d(t.get("root_delay_s"))));
         b.append(String.format(Locale.ROOT, "Root dispersion : %.9f seconds%n", d(t.get("root_dispersion_s"))));
+        Object interval = t.get("update_interval_s");
+        b.append(String.format(Locale.ROOT, "Update interval : %s seconds%n", interval == null ? "-"
+                : String.format(Locale.ROOT, "%.1f", d(interval))));
         b.append(String.format(Locale.ROOT, "Leap status     : %s%n", switch ((int) l(t.get("leap"))) {
             case 0 -> "Normal";
             case 1 -> "Insert second";
@@ -122,14 +133,16 @@ final class ControlText {
 
     private static String sourceStats(Map<String, Object> reply) {
         StringBuilder b = new StringBuilder();
-        b.append("Name/IP Address            Samples Spikes  Freq (ppm) Skew (ppm)  Offset (s)   Std Dev (s)  Jitter (s)\n");
-        b.append("=====================================================================================================\n");
+        b.append("Name/IP Address            NP  NR  Span Samples Spikes  Freq (ppm) Skew (ppm)  Offset (s)   Std Dev (s)  Jitter (s)\n");
+        b.append("=====================================================================================================================\n");
         for (Map<String, Object> s : rows(reply, "sources")) {
-            b.append(String.format(Locale.ROOT, "%-26s %7d %6d %+11.3f %10.3f %+12.9f %12.9f %11.9f%n",
-                    name(s.get("name"), 26), l(s.get("samples")), l(s.get("spikes")), d(s.get("frequency_ppm")),
+            b.append(String.format(Locale.ROOT, "%-26s %2d %3d %5s %7d %6d %+11.3f %10.3f %+12.9f %12.9f %11.9f%n",
+                    name(s.get("name"), 26), l(s.get("np")), l(s.get("nr")), ago(d(s.get("span_s"))),
+                    l(s.get("samples")), l(s.get("spikes")), d(s.get("frequency_ppm")),
                     d(s.get("frequency_sigma_ppm")), d(s.get("offset_s")), d(s.get("offset_sigma_s")),
                     d(s.get("jitter_s"))));
         }
+        b.append("NP: residuals kept of the last 32 samples; NR: runs of one sign among them; Span: time they cover (s)\n");
         return b.toString();
     }
 
@@ -231,6 +244,66 @@ final class ControlText {
             }
         }
         return b.toString();
+    }
+
+    /**
+     * chronyc's clients: the NTP columns (jntpd keeps no per-client command or NTS-KE counts), KoD added, the most
+     * active first.
+     */
+    private static String clients(Map<String, Object> reply) {
+        if (!Boolean.TRUE.equals(reply.get("client_table"))) {
+            return "no client table: the server keeps one only while it rate-limits (ratelimit, or restrict ... limited"
+                    + " or kod)\n";
+        }
+        StringBuilder b = new StringBuilder();
+        b.append("Hostname                                   NTP   Drop    KoD  Int   Last\n");
+        b.append("=========================================================================\n");
+        for (Map<String, Object> c : rows(reply, "clients")) {
+            Object interval = c.get("ntp_interval_log2");
+            b.append(String.format(Locale.ROOT, "%-39s %6d %6d %6d %4s %6s%n", name(c.get("address"), 39),
+                    l(c.get("ntp_packets")), l(c.get("ntp_limited")), l(c.get("ntp_kod_sent")),
+                    interval == null ? "-" : Long.toString(l(interval)), ago(d(c.get("last_ago_s")))));
+        }
+        if (Boolean.TRUE.equals(reply.get("truncated"))) {
+            b.append(String.format(Locale.ROOT, "... %d clients in all; the %d most active are listed%n",
+                    l(reply.get("clients_total")), rows(reply, "clients").size()));
+        }
+        b.append("NTP: requests; Drop: of those limited (dropped or KoD); KoD: kiss-o'-death sent;\n"
+                + "Int: log2 of the mean interval between requests (s); Last: since the last request (s, m, h)\n");
+        return b.toString();
+    }
+
+    /**
+     * chronyc's authdata table from the sources' fields, then the report's text (the NTS-KE server, the NTP server's
+     * counters, and each source's counters in words).
+     */
+    private static String authData(Map<String, Object> reply) {
+        StringBuilder b = new StringBuilder();
+        List<Map<String, Object>> sources = rows(reply, "sources");
+        if (sources != null && !sources.isEmpty()) {
+            b.append("Name/IP address             Mode KeyID Type KLen Last Atmp  NAK Cook CLen\n");
+            b.append("=========================================================================\n");
+            for (Map<String, Object> s : sources) {
+                String mode = switch (String.valueOf(s.get("authentication"))) {
+                    case "nts" -> "NTS";
+                    case "symmetric key" -> "SK";
+                    default -> "-";
+                };
+                Object last = s.get("last_ke_ago_s");
+                b.append(String.format(Locale.ROOT, "%-27s %4s %5d %4d %4d %4s %4d %4d %4d %4d%n", name(s.get("name"), 27),
+                        mode, orZero(s.get("key_id")), orZero(s.get("type_id")), orZero(s.get("key_length_bits")),
+                        last == null ? "-" : ago(d(last)), orZero(s.get("ke_attempts")),
+                        Boolean.TRUE.equals(s.get("nak")) ? 1 : 0, orZero(s.get("cookies")),
+                        orZero(s.get("cookie_length_bytes"))));
+            }
+            b.append('\n');
+        }
+        Object text = reply.get("text");
+        return b.append(text == null ? "" : text).toString();
+    }
+
+    private static long orZero(Object v) {
+        return v == null ? 0 : l(v);
     }
 
     /** One line each, or a line saying there are none. */

@@ -56,9 +56,35 @@ public final class ControlCommands {
     /** What a reload came to: applied or refused, and the text that says so (file:line for a refusal). */
     public record Reload(boolean applied, String text) {}
 
-    /** The daemon's side: what the commands read and, for the modifying ones, whom they ask. */
+    /**
+     * The daemon's side: what the commands read and, for the modifying ones, whom they ask.
+     *
+     * @param clients the NTP server's clients, read from the serving workers' tables when called (on the control
+     *                thread); null when the server keeps no client table (not serving, or no rate limiting)
+     */
     public record Sources(Supplier<DaemonStatus> status, Supplier<Map<String, Object>> serverCounters,
-            Supplier<String> authData, Supplier<Map<String, Object>> rtcData, Actions actions, String daemonVersion) {}
+            Supplier<Map<String, Object>> authData, Supplier<Map<String, Object>> rtcData, Actions actions,
+            String daemonVersion, Supplier<List<ServedClient>> clients) {
+
+        /** Without a client table, and authdata as its text alone (no source, no server). */
+        public Sources(Supplier<DaemonStatus> status, Supplier<Map<String, Object>> serverCounters,
+                Supplier<String> authText, Supplier<Map<String, Object>> rtcData, Actions actions, String daemonVersion) {
+            this(status, serverCounters, () -> authTextOnly(authText.get()), rtcData, actions, daemonVersion,
+                    () -> null);
+        }
+
+        private static Map<String, Object> authTextOnly(String text) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("sources", List.of());
+            m.put("nts_ke_server", null);
+            m.put("ntp_server", null);
+            m.put("text", text);
+            return m;
+        }
+    }
+
+    /** The most clients one {@code clients} reply lists (those with the most requests; {@code clients_total} says all). */
+    public static final int MAX_CLIENTS = 1024;
 
     private final Map<String, Command> commands = new LinkedHashMap<>();
     private final Sources from;
@@ -82,8 +108,12 @@ public final class ControlCommands {
                 false, args -> noArgs(args, this::activity)));
         add(new Command("serverstats", "serverstats", "the NTP server's counters (chronyc serverstats)", false,
                 args -> noArgs(args, this::serverStats)));
-        add(new Command("authdata", "authdata", "authentication: each source's keys or NTS state, the NTS-KE server "
-                + "(text)", false, args -> noArgs(args, () -> map("text", from.authData().get()))));
+        add(new Command("clients", "clients [-p PACKETS]", "the NTP server's clients: requests, limited, KoD sent, "
+                + "interval, last seen (chronyc clients; with -p only those with at least PACKETS requests)", false,
+                this::clients));
+        add(new Command("authdata", "authdata", "authentication: each source's keys or NTS state (chronyc authdata), "
+                + "the NTS-KE server, the NTP server's counters", false,
+                args -> noArgs(args, () -> new LinkedHashMap<>(from.authData().get()))));
         add(new Command("warnings", "warnings", "what needs the operator: a source smearing a leap second or on another "
                 + "timescale, a leap second file or certificate near expiry, another program steering the clock", false,
                 args -> noArgs(args, () -> map("warnings", from.status().get().warnings()))));
@@ -193,6 +223,9 @@ public final class ControlCommands {
         m.put("offset_sigma_s", t.offsetSigmaS());
         m.put("frequency_ppm", t.frequencyPpm());
         m.put("frequency_sigma_ppm", t.frequencySigmaPpm());
+        m.put("system_time_offset_s", t.slewRemainingS(since));
+        m.put("residual_frequency_ppm", Double.isNaN(t.residualFreqPpm()) ? null : t.residualFreqPpm());
+        m.put("update_interval_s", t.updateIntervalNs() < 0 ? null : t.updateIntervalNs() * 1e-9);
         m.put("root_delay_s", t.rootDelayNs() * 1e-9);
         // as published, the moment mode 6 (ntpq) shows too: both tools agree on one snapshot
         m.put("root_dispersion_s", t.rootDispersionNs() * 1e-9);
@@ -258,6 +291,9 @@ public final class ControlCommands {
         m.put("name", l.name());
         m.put("samples", l.samples());
         m.put("spikes", l.spikes());
+        m.put("np", l.residualSamples());
+        m.put("nr", l.residualRuns());
+        m.put("span_s", l.residualSpanNs() * 1e-9);
         m.put("offset_s", l.offsetS());
         m.put("offset_sigma_s", l.sigmaS());
         m.put("frequency_ppm", l.frequencyPpm());
@@ -357,6 +393,65 @@ public final class ControlCommands {
 
     private Map<String, Object> serverStats() {
         return present("serving", from.serverCounters().get());
+    }
+
+    private Map<String, Object> clients(List<String> args) {
+        long minPackets = 0;
+        for (int i = 0; i < args.size(); i++) {
+            switch (args.get(i)) {
+                case "-p" -> {
+                    if (i + 1 == args.size()) {
+                        throw new IllegalArgumentException("-p takes a number of packets");
+                    }
+                    try {
+                        minPackets = Long.parseLong(args.get(++i));
+                    } catch (NumberFormatException e) {
+                        minPackets = -1;
+                    }
+                    if (minPackets < 0) {
+                        throw new IllegalArgumentException("-p takes a number of packets (got '" + args.get(i) + "')");
+                    }
+                }
+                case "-k" -> throw new IllegalArgumentException("-k: jntpd keeps no NTS-KE counts per client (authdata "
+                        + "has the NTS-KE server's totals)");
+                case "-r" -> throw new IllegalArgumentException("-r: the counts are not reset (only the serving workers "
+                        + "write their tables)");
+                default -> throw new IllegalArgumentException("unknown argument '" + args.get(i) + "' (clients [-p "
+                        + "PACKETS])");
+            }
+        }
+        List<ServedClient> table = from.clients().get();
+        List<ServedClient> chosen = new ArrayList<>();
+        if (table != null) {
+            for (ServedClient c : table) {
+                if (c.ntpPackets() >= minPackets) {
+                    chosen.add(c);
+                }
+            }
+        }
+        chosen.sort(java.util.Comparator.comparingLong(ServedClient::ntpPackets).reversed()
+                .thenComparingLong(ServedClient::lastAgoNs));
+        List<Object> rows = new ArrayList<>();
+        for (ServedClient c : chosen.subList(0, Math.min(chosen.size(), MAX_CLIENTS))) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("address", c.address());
+            r.put("port", c.port());
+            r.put("mode", c.mode());
+            r.put("version", c.version());
+            r.put("ntp_packets", c.ntpPackets());
+            r.put("ntp_limited", c.ntpLimited());
+            r.put("ntp_kod_sent", c.ntpKodSent());
+            r.put("ntp_interval_log2", c.meanIntervalNs() < 0 ? null : c.intervalLog2());
+            r.put("ntp_mean_interval_s", c.meanIntervalNs() < 0 ? null : c.meanIntervalNs() * 1e-9);
+            r.put("first_ago_s", c.firstAgoNs() * 1e-9);
+            r.put("last_ago_s", c.lastAgoNs() * 1e-9);
+            rows.add(r);
+        }
+        Map<String, Object> m = map("client_table", table != null);
+        m.put("clients_total", chosen.size());
+        m.put("truncated", chosen.size() > MAX_CLIENTS);
+        m.put("clients", rows);
+        return m;
     }
 
     private Map<String, Object> rtcData() {

@@ -29,11 +29,22 @@ public record DaemonStatus(long publishedMonoNs, Tracking tracking, List<SourceL
      * @param frequencyPpm       the clock's frequency correction (positive: the clock alone would run slow by it, so it
      *                           is sped up by it)
      * @param frequencySigmaPpm  the estimate's error bound (chronyc's Skew)
+     * @param slewRate           the running slew (offset change per local second, positive = the clock gains), 0 if
+     *                           none: with {@code slewLeftNs} what is still to slew at any later moment
+     * @param slewLeftNs         how long the slew still runs after the publication
+     * @param residualFreqPpm    the system peer's frequency beyond the correction (NaN: no system peer)
+     * @param updateIntervalNs   time between the last two clock updates (-1: fewer than two)
      */
     public record Tracking(boolean synced, int stratum, String refId, String refIdHex, String systemPeer,
             long referenceTimeNs, long referenceAgeNs, double lastOffsetS, double offsetSigmaS, double frequencyPpm,
             double frequencySigmaPpm, long rootDelayNs, long rootDispersionNs, int leap, int precisionLog2,
-            String message) {}
+            String message, double slewRate, long slewLeftNs, double residualFreqPpm, long updateIntervalNs) {
+
+        /** What is still to slew {@code sinceNs} after the publication, s (positive: the clock is behind). */
+        public double slewRemainingS(long sinceNs) {
+            return slewRate * Math.max(0, slewLeftNs - sinceNs) * 1e-9;
+        }
+    }
 
     /**
      * One source: chronyc's "sources", "sourcestats", "selectdata" and (for NTP) "ntpdata" in one record.
@@ -42,6 +53,9 @@ public record DaemonStatus(long publishedMonoNs, Tracking tracking, List<SourceL
      * @param state            '*' system peer, '+' combined, '-' candidate not combined, 'x' falseticker, '~' outlier,
      *                         '?' unusable
      * @param lastSampleAgoNs  time since its last accepted sample (-1: none yet)
+     * @param residualSamples  chronyc's NP: residuals kept of the last accepted samples (Source#residualSamples)
+     * @param residualRuns     chronyc's NR: runs of one sign among them
+     * @param residualSpanNs   chronyc's Span: the time they cover
      * @param note             why an unusable source is unusable ("answering unsynchronised (leap 3)"), else null
      * @param frequencyPpm     its clock's frequency relative to the local clock (positive: it runs faster)
      * @param distanceNs       root distance as selection uses it (root delay / 2 + dispersions + the estimate's error)
@@ -49,7 +63,7 @@ public record DaemonStatus(long publishedMonoNs, Tracking tracking, List<SourceL
      */
     public record SourceLine(char kind, char state, String stateName, String name, int stratum, int pollLog2,
             int reach, long lastSampleAgoNs, double offsetS, double sigmaS, double jitterS, long samples, long spikes,
-            double frequencyPpm, double frequencySigmaPpm, double wanderPpmPerSqrtS, double asymmetry, long distanceNs,
+            int residualSamples, int residualRuns, long residualSpanNs, double frequencyPpm, double frequencySigmaPpm, double wanderPpmPerSqrtS, double asymmetry, long distanceNs,
             boolean prefer, boolean noselect, boolean online, String note, NtpData ntp) {}
 
     /**
@@ -69,6 +83,6 @@ public record DaemonStatus(long publishedMonoNs, Tracking tracking, List<SourceL
 
     public static final DaemonStatus EMPTY = new DaemonStatus(0,
             new Tracking(false, NtpPacket.STRATUM_UNSYNCHRONIZED, "", "00000000", null, 0, -1, 0, 0, 0, 0, 0, 0,
-                    NtpPacket.LEAP_UNSYNCHRONIZED, 0, "starting"),
+                    NtpPacket.LEAP_UNSYNCHRONIZED, 0, "starting", 0, 0, Double.NaN, -1),
             List.of(), new Activity(0, 0, 0, 0), List.of());
 }

@@ -52,6 +52,29 @@ abstract class ClientAuth {
     /** One line for jntpc authdata. */
     abstract void status(StringBuilder b);
 
+    /**
+     * jntpc authdata's fields of this source (docs/CONTROL.md, chronyc's authdata columns), on jntpc's thread: the
+     * fields of {@link #noAuthentication} with this source's values.
+     */
+    void fields(java.util.Map<String, Object> m) {
+        noAuthentication(m);
+        m.put("requests", requests);
+        m.put("authenticated", authenticated);
+        m.put("refused", refused);
+        m.put("last_refusal", lastRefusal);
+    }
+
+    /** The fields of a source without authentication: every one there, null but its mode ("none"). */
+    static void noAuthentication(java.util.Map<String, Object> m) {
+        m.put("authentication", "none");
+        for (String f : java.util.List.of("key_id", "type", "type_id", "key_length_bits", "last_ke_ago_s", "ke_attempts",
+                "nak", "cookies", "cookie_length_bytes", "requests", "authenticated", "refused", "last_refusal",
+                "ke_exchanges", "ke_failed", "naks", "last_ke_error", "certificate_dates_unverified",
+                "dropped_at_reverification")) {
+            m.put(f, null);
+        }
+    }
+
     /** The daemon is stopping (on the loop's thread): keep what should outlive it. */
     void save() {}
 

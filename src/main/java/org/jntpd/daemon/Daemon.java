@@ -256,7 +256,8 @@ public final class Daemon {
             }
         };
         ControlCommands commands = new ControlCommands(new ControlCommands.Sources(l::status,
-                () -> NtpServing.counters(serving), this::authData, this::rtcData, actions, ControlSnapshots.VERSION));
+                () -> NtpServing.counters(serving), this::authData, this::rtcData, actions, ControlSnapshots.VERSION,
+                () -> NtpServing.clients(serving)));
         ControlServer c = ControlServer.bind(config.files().controlSocket(), uid, gid, commands);
         if (c != null) {
             teardown.add(c::close);
@@ -338,8 +339,22 @@ public final class Daemon {
         return new ServerAuth(keys.keys(), keys.trusted(), ntsKeys, random::nextBytes, ServerAuth.DEFAULT_NTS_CACHE);
     }
 
-    /** jntpc authdata: the NTS-KE server (certificate, expiry, counters) and the NTP server's authentication counters. */
-    private String authData() {
+    /**
+     * jntpc authdata (docs/CONTROL.md): each NTP source's authentication (chronyc's columns), the NTS-KE server
+     * (certificate, expiry, counters) and the NTP server's authentication counters, field by field and as text.
+     */
+    private java.util.Map<String, Object> authData() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        SyncLoop l = loop;
+        m.put("sources", l == null ? java.util.List.of() : l.authSources());
+        NtsServerService nts = ntsServer;
+        m.put("nts_ke_server", nts == null ? null : nts.fields());
+        m.put("ntp_server", serving == null ? null : serving.authFields());
+        m.put("text", authText());
+        return m;
+    }
+
+    private String authText() {
         StringBuilder b = new StringBuilder();
         NtsServerService nts = ntsServer;
         if (nts != null) {

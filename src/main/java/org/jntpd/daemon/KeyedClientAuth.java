@@ -47,6 +47,30 @@ final class KeyedClientAuth extends ClientAuth {
     }
 
     @Override
+    void fields(java.util.Map<String, Object> m) {
+        super.fields(m);
+        MacType type = mac.type(keyIndex);
+        m.put("authentication", "symmetric key");
+        m.put("key_id", keyId);
+        m.put("type", type.name());
+        m.put("type_id", chronyTypeId(type));
+        m.put("key_length_bits", mac.keyLength(keyIndex) * 8);
+    }
+
+    /** chronyc authdata's Type number of a key type (its hash and cipher identifiers). */
+    static int chronyTypeId(MacType type) {
+        return switch (type) {
+            case MD5 -> 1;
+            case SHA1 -> 2;
+            case SHA256 -> 3;
+            case SHA384 -> 4;
+            case SHA512 -> 5;
+            case AES128 -> 13;
+            case AES256 -> 14;
+        };
+    }
+
+    @Override
     void status(StringBuilder b) {
         b.append("client ").append(name).append(": key ").append(keyId).append(' ').append(mac.type(keyIndex));
         counters(b);

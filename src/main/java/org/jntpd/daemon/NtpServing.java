@@ -129,12 +129,8 @@ final class NtpServing implements AutoCloseable {
         }
         long toUnixNs = mruOffsetNs;
         java.util.Map<String, MruEntry> entries = new java.util.HashMap<>();
-        List<RateLimiter> limiters = new ArrayList<>(server.rateLimiters());
-        if (rawPath != null) {
-            limiters.addAll(rawPath.rateLimiters()); // both CLOCK_MONOTONIC: the raw workers read it per batch
-        }
-        for (RateLimiter limiter : limiters) {
-            limiter.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, limited) -> entries.merge(
+        for (RateLimiter limiter : rateLimiters()) {
+            limiter.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, limited, kod) -> entries.merge(
                     clientText(hi, lo, port), new MruEntry(clientText(hi, lo, port),
                             NtpTimestamp.fromUnixNs(toUnixNs + firstNs), NtpTimestamp.fromUnixNs(toUnixNs + lastNs),
                             count, mv, limited), NtpServing::merged));
@@ -152,8 +148,66 @@ final class NtpServing implements AutoCloseable {
                 a.dropped() + b.dropped());
     }
 
+    /** Every socket worker's and raw path worker's rate limiter (all on CLOCK_MONOTONIC: the raw workers read it per batch). */
+    private List<RateLimiter> rateLimiters() {
+        List<RateLimiter> limiters = new ArrayList<>(server.rateLimiters());
+        if (rawPath != null) {
+            limiters.addAll(rawPath.rateLimiters());
+        }
+        return limiters;
+    }
+
+    /**
+     * jntpc clients: every socket worker's and raw path worker's rate-limiter table read now (on the caller's thread, the control server's;
+     * the workers go on writing, {@link RateLimiter#forEachClient}), merged by address: a client whose source port
+     * changed may have been steered to another worker. Null when not serving or nothing is limited (no table).
+     */
+    static List<org.jntpd.control.ServedClient> clients(NtpServing serving) {
+        if (serving == null || serving.rateLimiters().isEmpty()) {
+            return null;
+        }
+        long nowNs = Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC); // the limiters' clock
+        record Key(long hi, long lo) {}
+        final class Merged {
+            long firstNs = Long.MAX_VALUE;
+            long lastNs = Long.MIN_VALUE;
+            long count;
+            long limited;
+            long kod;
+            int port;
+            int modeVersion;
+        }
+        java.util.Map<Key, Merged> byAddress = new java.util.HashMap<>();
+        for (RateLimiter limiter : serving.rateLimiters()) {
+            limiter.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, limited, kod) -> {
+                Merged m = byAddress.computeIfAbsent(new Key(hi, lo), k -> new Merged());
+                m.firstNs = Math.min(m.firstNs, firstNs);
+                if (lastNs > m.lastNs) {
+                    m.lastNs = lastNs;
+                    m.port = port;
+                    m.modeVersion = mv;
+                }
+                m.count += count;
+                m.limited += limited;
+                m.kod += kod;
+            });
+        }
+        List<org.jntpd.control.ServedClient> out = new ArrayList<>(byAddress.size());
+        byAddress.forEach((k, m) -> {
+            out.add(new org.jntpd.control.ServedClient(addressText(k.hi(), k.lo()), m.port, m.modeVersion & 7, m.modeVersion >>> 3 & 7,
+                    m.count, m.limited, m.kod, Math.max(0, nowNs - m.firstNs), Math.max(0, nowNs - m.lastNs)));
+        });
+        return out;
+    }
+
     /** ntpd's sockporttoa: {@code 192.0.2.1:123}, {@code [2001:db8::1]:123}. */
     static String clientText(long hi, long lo, int port) {
+        String host = addressText(hi, lo);
+        return (ClientAddress.isMappedIpv4(hi, lo) ? host : "[" + host + "]") + ":" + port;
+    }
+
+    /** The address alone: {@code 192.0.2.1}, {@code 2001:db8:0:0:0:0:0:1}. */
+    static String addressText(long hi, long lo) {
         byte[] b;
         if (ClientAddress.isMappedIpv4(hi, lo)) {
             b = new byte[] {(byte) (lo >>> 24), (byte) (lo >>> 16), (byte) (lo >>> 8), (byte) lo};
@@ -161,8 +215,7 @@ final class NtpServing implements AutoCloseable {
             b = java.nio.ByteBuffer.allocate(16).putLong(hi).putLong(lo).array();
         }
         try {
-            String host = java.net.InetAddress.getByAddress(b).getHostAddress();
-            return (b.length == 16 ? "[" + host + "]" : host) + ":" + port;
+            return java.net.InetAddress.getByAddress(b).getHostAddress();
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException("4 or 16 bytes are an address", e);
         }
@@ -255,6 +308,24 @@ final class NtpServing implements AutoCloseable {
             }
         }
         return all;
+    }
+
+    /**
+     * jntpc authdata's {@code ntp_server} (docs/CONTROL.md): the authentication counters and the refusals by reason,
+     * all reasons there (0 when none).
+     */
+    java.util.Map<String, Object> authFields() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (ServerCounters.Counter c : List.of(ServerCounters.Counter.NTS_REPLIED, ServerCounters.Counter.NTS_NAK,
+                ServerCounters.Counter.MAC_REPLIED, ServerCounters.Counter.DROPPED_AUTH)) {
+            m.put(c.name().toLowerCase(Locale.ROOT), total(c));
+        }
+        java.util.Map<String, Object> refused = new java.util.LinkedHashMap<>();
+        for (AuthFailure f : AuthFailure.values()) {
+            refused.put(f.name().toLowerCase(Locale.ROOT), server.totalAuthFailures(f));
+        }
+        m.put("refused", refused);
+        return m;
     }
 
     /** jntpc authdata's part: the NTP server's authentication counters and its refusals by reason. */

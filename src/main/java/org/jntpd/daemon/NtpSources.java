@@ -446,6 +446,15 @@ final class NtpSources implements AutoCloseable {
     }
 
     /** jntpc authdata: one line per authenticated source (any thread). */
+    /** The sources' authentication by source name (any thread: the list is copy-on-write). */
+    java.util.Map<String, ClientAuth> authsByName() {
+        java.util.Map<String, ClientAuth> m = new java.util.HashMap<>();
+        for (ClientAuth a : auths) {
+            m.put(a.name, a);
+        }
+        return m;
+    }
+
     String authStatus() {
         StringBuilder b = new StringBuilder();
         for (ClientAuth a : auths) {

@@ -87,7 +87,14 @@ final class NtsClientAuth extends ClientAuth {
     private volatile Error keThreadError;
     private boolean keRunning;
     private long nextKeNs;
-    private int keFailuresInRow;
+    /** Key exchanges failed since the last success (chronyc's Atmp); written by the loop, read by jntpc. */
+    private volatile int keFailuresInRow;
+    /** When the last key exchange of this run succeeded (System.nanoTime), 0: none yet. */
+    private volatile long lastKeMonoNs;
+    /** An NTS NAK came since the last request (chronyc's NAK). */
+    private volatile boolean nakSinceRequest;
+    /** The length of the cookie the next request sends (chronyc's CLen), 0: none. */
+    private volatile int nextCookieLength;
     /** The last poll could send nothing (no keys or cookies yet): send as soon as a key exchange brings them. */
     private boolean skipped;
     /** The keys came from an exchange whose certificate dates were not checked (bootstrap), not yet re-verified. */
@@ -126,6 +133,9 @@ final class NtsClientAuth extends ClientAuth {
     @Override
     int request(MemorySegment tx, int capacity, long nowNs) {
         requests++;
+        if (nakSinceRequest) {
+            nakSinceRequest = false;
+        }
         takeOutcome(nowNs);
         boolean stale = keyed && nowNs - keysAtNs >= settings.refreshNs();
         if ((!keyed || jar.size() == 0 || stale) && !keRunning && nowNs - nextKeNs >= 0) {
@@ -145,7 +155,7 @@ final class NtsClientAuth extends ClientAuth {
             length = codec.request(tx, 0, capacity, NtpPacket.HEADER_LENGTH, uid, UID_LENGTH, cookie, cookieLength,
                     placeholders, nonce, NONCE_LENGTH);
         }
-        cookies = jar.size();
+        noteCookies();
         awaiting = length > 0;
         return Math.max(0, length);
     }
@@ -156,7 +166,7 @@ final class NtsClientAuth extends ClientAuth {
             return refuse("no request outstanding (a replay?)");
         }
         int r = codec.response(rx, offset, length, uid, UID_LENGTH, jar);
-        cookies = jar.size();
+        noteCookies();
         return switch (r) {
             case NtsClientCodec.OK -> {
                 awaiting = false;
@@ -166,8 +176,9 @@ final class NtsClientAuth extends ClientAuth {
                 // Our cookie was refused (the server's keys changed): new keys and cookies from NTS-KE.
                 awaiting = false;
                 naks++;
+                nakSinceRequest = true;
                 jar.clear();
-                cookies = 0;
+                noteCookies();
                 yield refuse("NTS NAK");
             }
             case NtsClientCodec.UID_MISMATCH -> refuse("unique identifier mismatch");
@@ -238,7 +249,7 @@ final class NtsClientAuth extends ClientAuth {
         certsDropped++;
         lastKeError = "certificate re-verification failed: " + why;
         jar.clear();
-        cookies = 0;
+        noteCookies();
         keyed = false;
         awaiting = false;
         keys = null;
@@ -287,6 +298,7 @@ final class NtsClientAuth extends ClientAuth {
             }
         }
         exchanges++;
+        lastKeMonoNs = System.nanoTime();
         keFailuresInRow = 0;
         nextKeNs = nowNs + KE_MIN_INTERVAL_NS;
         Log.info(name + ": NTS-KE with " + host + " port " + kePort + ": " + Aead.name(o.result().aead()) + ", "
@@ -301,7 +313,7 @@ final class NtsClientAuth extends ClientAuth {
         for (byte[] c : r.cookies()) {
             jar.add(c, 0, c.length);
         }
-        cookies = jar.size();
+        noteCookies();
         keys = r;
         keyed = true;
         awaiting = false;
@@ -472,6 +484,34 @@ final class NtsClientAuth extends ClientAuth {
         InetSocketAddress ntpAddress = new InetSocketAddress(InetAddress.ofLiteral(ntp[0]), Integer.parseInt(ntp[1]));
         install(new NtsKeClient.Result(aead, c2s, s2c, saved, ntp[0], ntpAddress.getPort()), ntpAddress, obtainedNs);
         return null;
+    }
+
+    private void noteCookies() {
+        cookies = jar.size();
+        nextCookieLength = jar.nextLength();
+    }
+
+    @Override
+    void fields(java.util.Map<String, Object> m) {
+        super.fields(m);
+        NtsKeClient.Result k = keys;
+        long lastKe = lastKeMonoNs;
+        m.put("authentication", "nts");
+        m.put("key_id", exchanges); // chronyc: how many key establishments there were
+        m.put("type", k == null ? null : Aead.name(k.aead()));
+        m.put("type_id", k == null ? null : k.aead());
+        m.put("key_length_bits", k == null ? null : Aead.keyLength(k.aead()) * 8);
+        m.put("last_ke_ago_s", lastKe == 0 ? null : (System.nanoTime() - lastKe) * 1e-9);
+        m.put("ke_attempts", keFailuresInRow);
+        m.put("nak", nakSinceRequest);
+        m.put("cookies", cookies);
+        m.put("cookie_length_bytes", nextCookieLength);
+        m.put("ke_exchanges", exchanges);
+        m.put("ke_failed", exchangesFailed);
+        m.put("naks", naks);
+        m.put("last_ke_error", lastKeError);
+        m.put("certificate_dates_unverified", unverified);
+        m.put("dropped_at_reverification", certsDropped);
     }
 
     @Override

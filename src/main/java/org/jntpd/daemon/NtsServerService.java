@@ -343,6 +343,26 @@ final class NtsServerService implements AutoCloseable {
         return b.toString();
     }
 
+    /** jntpc authdata's {@code nts_ke_server} (docs/CONTROL.md): what {@link #status} says, field by field. */
+    Map<String, Object> fields() {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("addresses", boundAddresses().stream().map(a -> (a.getAddress().getHostAddress().indexOf(':') >= 0
+                ? "[" + a.getAddress().getHostAddress() + "]" : a.getAddress().getHostAddress()) + ":" + a.getPort())
+                .toList());
+        m.put("state", state);
+        Tls.ServerMaterial mat = material;
+        m.put("certificate_expires_utc", mat == null ? null : Instant.ofEpochMilli(mat.notAfterUnixMs()).toString());
+        m.put("certificate_expires_in_s", mat == null ? null : (mat.notAfterUnixMs() - nowMs()) / 1000.0);
+        m.put("certificates_loaded", certificatesLoaded.get());
+        m.put("certificates_refused", certificatesRefused.get());
+        m.put("cookie_keys", keys.keys().size());
+        m.put("cookie_key_file", store == null ? null : store.file().toString());
+        Map<String, Object> counters = new java.util.LinkedHashMap<>();
+        total().forEach((c, n) -> counters.put(c.name().toLowerCase(Locale.ROOT), n));
+        m.put("counters", counters);
+        return m;
+    }
+
     /** The KE counters summed over the servers. */
     Map<KeCounters.Counter, Long> total() {
         Map<KeCounters.Counter, Long> sum = new java.util.EnumMap<>(KeCounters.Counter.class);

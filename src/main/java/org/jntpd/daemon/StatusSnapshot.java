@@ -30,7 +30,9 @@ final class StatusSnapshot {
                 NtpPacket.refIdText(s.refId(), s.stratum()), hex(s.refId()), peer == null ? null : peer.name(),
                 s.referenceTimeNs(), s.referenceTimeNs() == 0 ? -1 : nowNs - s.referenceTimeNs(), sync.lastOffsetS(),
                 sync.lastOffsetSigmaS(), sync.frequencyPpm(), sync.frequencySigmaPpm(), s.rootDelayNs(),
-                s.rootDispersionNs(nowNs), s.leapIndicator(), s.precisionLog2(), message(sync, ntp));
+                s.rootDispersionNs(nowNs), s.leapIndicator(), s.precisionLog2(), message(sync, ntp), sync.slewRate(),
+                sync.slewLeftNs(nowNs),
+                sync.residualFrequencyPpm(), sync.updateIntervalNs());
         List<DaemonStatus.SourceLine> lines = new ArrayList<>();
         int online = 0;
         int offline = 0;
@@ -75,7 +77,8 @@ final class StatusSnapshot {
         return new DaemonStatus.SourceLine(kind, state, src.state().name().toLowerCase(Locale.ROOT), src.name(),
                 src.stratum(), pollLog2, reach, measured ? nowNs - src.lastSampleNs() : -1,
                 measured ? src.offsetNs(nowNs) * 1e-9 : 0, measured ? src.offsetSigmaNs(nowNs) * 1e-9 : 0,
-                measured ? src.jitterNs() * 1e-9 : 0, src.samples(), src.spikes(),
+                measured ? src.jitterNs() * 1e-9 : 0, src.samples(), src.spikes(), src.residualSamples(),
+                src.residualRuns(), src.residualSpanNs(),
                 measured ? src.frequencyPpm() : 0, measured ? src.frequencySigmaPpm(nowNs) : 0,
                 measured ? src.wanderPerSqrtS() * 1e6 : 0, measured ? src.asymmetry() : 0,
                 measured ? src.distanceNs(nowNs) : 0, src.config().prefer(), src.config().noselect(), online,

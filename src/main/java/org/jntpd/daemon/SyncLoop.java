@@ -3,6 +3,10 @@ package org.jntpd.daemon;
 import static org.jntpd.time.Units.NS_PER_MS;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongUnaryOperator;
@@ -208,6 +212,30 @@ public final class SyncLoop implements Agent {
     /** jntpc authdata's client half: each authenticated source's state and counters (any thread). */
     public String authStatus() {
         return ntpSources.authStatus();
+    }
+
+    /**
+     * jntpc authdata's {@code sources}: each NTP source of the last published snapshot with its authentication's
+     * fields, read from their volatile counters (jntpc's thread).
+     */
+    public List<Map<String, Object>> authSources() {
+        Map<String, ClientAuth> auths = ntpSources.authsByName();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (DaemonStatus.SourceLine l : status().sources()) {
+            if (l.ntp() == null) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", l.name());
+            ClientAuth a = auths.get(l.name());
+            if (a == null) {
+                ClientAuth.noAuthentication(m);
+            } else {
+                a.fields(m);
+            }
+            rows.add(m);
+        }
+        return rows;
     }
 
     /**

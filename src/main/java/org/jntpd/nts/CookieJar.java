@@ -46,6 +46,11 @@ public final class CookieJar {
         return size;
     }
 
+    /** The length of the cookie {@link #take} gives next, 0 when the jar is empty. */
+    public int nextLength() {
+        return size == 0 ? 0 : lengths[first];
+    }
+
     public void clear() {
         for (int i = 0; i < CAPACITY; i++) {
             java.util.Arrays.fill(cookies[i], (byte) 0);

@@ -15,7 +15,8 @@ import org.jntpd.time.Units;
  *
  * <p>The table is also the server's list of recent clients (ntpd's MRU list, {@code ntpq -c mrulist}): each slot keeps
  * the address and port of its last request, mode and version, the first and last arrival and the count of requests
- * and of those limited. {@link #forEachClient} reads it from another thread without stopping the worker.
+ * and of those limited, and the kiss-o'-death replies it was sent. {@link #forEachClient} reads it from another thread
+ * without stopping the worker (jntpc clients, ntpq mrulist).
  */
 public final class RateLimiter {
     /** Answer normally. */
@@ -29,7 +30,9 @@ public final class RateLimiter {
 
     // One cache line per client (8 longs at slot << 3), so a check touches one line: the bucket and the client list.
     private static final int STRIDE_LOG2 = 3;
-    private static final int KEY = 0; // keyed hash of the address (0: empty), low 6 bits: the last mode/version
+    // keyed hash of the address in the high 48 bits (0: empty); bits 6..15 the KoD replies sent (saturating); bits 0..5
+    // the last request's mode/version
+    private static final int KEY = 0;
     private static final int TAT = 1;
     private static final int NEXT_KOD = 2;
     private static final int HI = 3; // the client list (written by check, read racily by forEachClient)
@@ -38,6 +41,9 @@ public final class RateLimiter {
     private static final int LAST = 6;
     private static final int COUNTS = 7; // requests (32 bits) << 32 | limited (16, saturating) << 16 | port
     private static final long MODE_VERSION_MASK = 0x3F;
+    private static final int KOD_SHIFT = 6;
+    private static final long KOD_MASK = 0x3FFL << KOD_SHIFT;
+    private static final long HASH_MASK = ~0xFFFFL;
 
     private final long[] slots;
     private final int mask;
@@ -88,7 +94,7 @@ public final class RateLimiter {
         long key = mix(hi, v4 ? lo : 0);
         int b = slotFor(key, nowNs) << STRIDE_LOG2;
         long[] t = slots;
-        t[b + KEY] = key | (modeVersion & MODE_VERSION_MASK);
+        t[b + KEY] = key | (t[b + KEY] & KOD_MASK) | (modeVersion & MODE_VERSION_MASK);
         t[b + HI] = hi;
         t[b + LO] = lo;
         long counts = t[b + COUNTS];
@@ -113,6 +119,9 @@ public final class RateLimiter {
         t[b + COUNTS] = counts;
         if (kodAllowed && t[b + NEXT_KOD] - nowNs <= 0) {
             t[b + NEXT_KOD] = nowNs + intervalNs; // at most one KoD per interval per client
+            if ((t[b + KEY] & KOD_MASK) != KOD_MASK) {
+                t[b + KEY] += 1L << KOD_SHIFT;
+            }
             return KOD;
         }
         return DROP;
@@ -126,15 +135,18 @@ public final class RateLimiter {
          * @param modeVersion version << 3 | mode of the last request (0 when not noted)
          * @param firstNs     the first request's arrival, {@code lastNs} the last one's (the limiter's monotonic clock)
          * @param count       requests seen, {@code limited} how many of them were limited (dropped or KoD; counted to
-         *                    65535)
+         *                    65535), {@code kod} how many of those were answered with a kiss-o'-death RATE (to 1023)
          */
-        void client(long hi, long lo, int port, int modeVersion, long firstNs, long lastNs, long count, long limited);
+        void client(long hi, long lo, int port, int modeVersion, long firstNs, long lastNs, long count, long limited,
+                long kod);
     }
 
     /**
-     * Visits every client in the table (any thread; for mode 6, not the packet path). The worker keeps writing while
-     * this reads: a slot that changes during its read is skipped (it was just seen, so it is the newest anyway), so
-     * each client given is as it was at one moment. Returns the number visited.
+     * Visits every client in the table (any thread; for mode 6 and jntpc, not the packet path). The worker keeps
+     * writing, with plain stores in no guaranteed order, while this reads: a slot whose key, last arrival or counts
+     * change during its read is skipped (it was just seen, so it is the newest anyway), and so is one whose address
+     * does not hash to its key (a slot taken over by a newcomer, read half old and half new). What is given is one
+     * client's, its times and counts each as they were at one moment of the read. Returns the number visited.
      */
     public int forEachClient(ClientVisitor visitor) {
         long[] t = slots;
@@ -150,11 +162,12 @@ public final class RateLimiter {
             long lo = t[b + LO];
             long first = t[b + FIRST];
             java.lang.invoke.VarHandle.acquireFence(); // the reads above before the re-reads below
-            if (t[b + KEY] != key || t[b + LAST] != last || t[b + COUNTS] != counts) {
+            if (t[b + KEY] != key || t[b + LAST] != last || t[b + COUNTS] != counts
+                    || mix(hi, ClientAddress.isMappedIpv4(hi, lo) ? lo : 0) != (key & HASH_MASK)) {
                 continue;
             }
             visitor.client(hi, lo, (int) (counts & 0xFFFF), (int) (key & MODE_VERSION_MASK), first, last,
-                    counts >>> 32, counts >>> 16 & 0xFFFF);
+                    counts >>> 32, counts >>> 16 & 0xFFFF, (key & KOD_MASK) >>> KOD_SHIFT);
             n++;
         }
         return n;
@@ -167,7 +180,7 @@ public final class RateLimiter {
         long victimAge = Long.MIN_VALUE;
         for (int i = 0; i < PROBE; i++) {
             int s = (base + i) & mask;
-            long k = t[(s << STRIDE_LOG2) + KEY] & ~MODE_VERSION_MASK;
+            long k = t[(s << STRIDE_LOG2) + KEY] & HASH_MASK;
             if (k == key) {
                 return s;
             }
@@ -198,8 +211,8 @@ public final class RateLimiter {
         h = (h ^ (h >>> 33)) * 0xFF51_AFD7_ED55_8CCDL;
         h = (h ^ (h >>> 33)) * 0xC4CE_B9FE_1A85_EC53L;
         h ^= h >>> 33;
-        h &= ~MODE_VERSION_MASK; // the low bits of a slot's key word hold the mode/version
-        return h == 0 ? 1L << 6 : h; // 0 marks an empty slot
+        h &= HASH_MASK; // the low bits of a slot's key word hold the KoD count and the mode/version
+        return h == 0 ? 1L << 16 : h; // 0 marks an empty slot
     }
 
     private long nextRandom() {

@@ -49,6 +49,7 @@ public final class Discipline {
     private long excessSinceNs;
     private boolean inExcess;
     private long lastUpdateNs;
+    private long updateIntervalNs = -1;
 
     Discipline(ClockControl clock, SyncConfig cfg, Listener listener) {
         this.clock = clock;
@@ -113,6 +114,7 @@ public final class Discipline {
             }
         }
         inExcess = false;
+        updateIntervalNs = updated ? nowNs - lastUpdateNs : -1;
         updated = true;
         lastUpdateNs = nowNs;
         // The sources' frequency is relative to the clock as it runs now, a slew included.
@@ -125,6 +127,7 @@ public final class Discipline {
             long stepNs = Math.round(offsetS * 1e9);
             clock.stepNs(stepNs);
             steps += forced ? 0 : 1; // an operator's step does not use up makestep's limit
+            lastUpdateNs = nowNs + stepNs; // on the stepped clock, as the next update's time will be
             listener.onStep(nowNs + stepNs, stepNs);
             return Correction.STEP;
         }
@@ -162,6 +165,16 @@ public final class Discipline {
     /** The running slew as the rate at which it changes the clock's offset (s/s, positive = the clock gains), else 0. */
     double slewRate() {
         return slewRate;
+    }
+
+    /** How long the running slew still runs after {@code nowNs}, ns (0 when none runs). */
+    long slewLeftNs(long nowNs) {
+        return slewRate != 0 ? Math.max(0, slewEndNs - nowNs) : 0;
+    }
+
+    /** Local time between the last two clock updates, ns; -1 before the second. */
+    long updateIntervalNs() {
+        return updateIntervalNs;
     }
 
     /** When the running slew ends (local ns), or Long.MAX_VALUE when none runs. */

@@ -39,6 +39,8 @@ public final class Source {
     private static final double MIN_ASYMMETRIC_SHARE = 0.05;
     /** Nothing is measured more finely than 1 ns. */
     private static final double MIN_NOISE_VAR = 1e-18;
+    /** The accepted samples whose residuals jntpc's sourcestats summarises (chronyc's NP at most). */
+    static final int RESIDUAL_WINDOW = 32;
 
     /** Why selection cannot use a source ({@link #unusable}), for the log and jntpc. */
     public enum Unusable {
@@ -73,6 +75,7 @@ public final class Source {
     private final SourceConfig config;
     private final KalmanBank bank = new KalmanBank();
     private final DelayModel delays = new DelayModel();
+    private final ResidualRing residuals = new ResidualRing(RESIDUAL_WINDOW);
     private final Synchroniser owner;
 
     private boolean reachable;
@@ -175,6 +178,7 @@ public final class Source {
                 } else {
                     bank.inflate(s.localTimeNs, inn);
                 }
+                residuals.clear(); // a new regime: the old residuals, and the jump, say nothing about its fit
                 settling = SAMPLES_BEFORE_GATE;
                 jitterVar = r; // a new regime: the jitter of the old one, or of the jump, says nothing about it
             } else if (settling > 0) {
@@ -182,6 +186,9 @@ public final class Source {
             } else {
                 jitterVar += (inn * inn - jitterVar) / 8;
                 measuredNoiseVar += (inn * inn - measuredNoiseVar) / Math.min(samples + 1, MEASURED_NOISE_MEMORY);
+            }
+            if (!spike) {
+                residuals.add(s.localTimeNs, inn);
             }
             bank.update(s.localTimeNs, z, modelled, excess);
             // A sample too noisy to be a spike that sits nearer a pending spike than the prediction (a step seen
@@ -267,6 +274,7 @@ public final class Source {
     public void reset() {
         bank.clear();
         delays.clear();
+        residuals.clear();
         samples = 0;
         jitterVar = 0;
         logNoiseVar = Double.NaN;
@@ -458,6 +466,24 @@ public final class Source {
         return spikes;
     }
 
+    /**
+     * chronyc's NP: the accepted samples (of the last {@value #RESIDUAL_WINDOW}) whose residual against the filter's
+     * prediction is kept: not the first (nothing predicted it), nor one taken as a step (the ring starts again after).
+     */
+    public int residualSamples() {
+        return residuals.count();
+    }
+
+    /** chronyc's NR: runs of residuals of one sign among {@link #residualSamples()} (about half of them plus one if white). */
+    public int residualRuns() {
+        return residuals.runs();
+    }
+
+    /** chronyc's Span: from the oldest of {@link #residualSamples()} to the newest, ns. */
+    public long residualSpanNs() {
+        return residuals.spanNs();
+    }
+
     public SourceState state() {
         return state;
     }
@@ -479,5 +505,6 @@ public final class Source {
             bank.shiftPhase(stepNs);
         }
         lastSampleNs += stepNs;
+        residuals.shift(stepNs);
     }
 }

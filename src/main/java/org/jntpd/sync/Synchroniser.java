@@ -299,6 +299,40 @@ public final class Synchroniser {
         return Math.sqrt(systemFrequencyVariance) * 1e6;
     }
 
+    /**
+     * The part of the last correction the discipline has still to slew into the clock at {@code nowNs}, s (sources
+     * minus clock: positive = the clock is still behind, chronyc's "slow of NTP time"); 0 when no slew runs.
+     */
+    public double slewRemainingS(long nowNs) {
+        return discipline.slewRate() * discipline.slewLeftNs(nowNs) * 1e-9;
+    }
+
+    /** The running slew's rate (s/s, positive = the clock gains on the sources), 0 when none runs. */
+    public double slewRate() {
+        return discipline.slewRate();
+    }
+
+    /** How long the running slew still runs after {@code nowNs}, ns (0 when none runs). */
+    public long slewLeftNs(long nowNs) {
+        return discipline.slewLeftNs(nowNs);
+    }
+
+    /**
+     * chronyc's Residual freq: the system peer's frequency relative to the clock as now corrected, the running slew
+     * left out, ppm (positive: the peer runs faster, the correction lacks that much). The discipline applies the whole
+     * frequency the sources agree on at each update, so it is what the peer's own estimate says beyond that; NaN
+     * without a system peer.
+     */
+    public double residualFrequencyPpm() {
+        Source peer = systemPeer();
+        return peer == null ? Double.NaN : (peer.frequency() + discipline.slewRate()) * 1e6;
+    }
+
+    /** chronyc's Update interval: local time between the last two clock updates, ns; -1 before the second. */
+    public long updateIntervalNs() {
+        return discipline.updateIntervalNs();
+    }
+
     /** The next clock update steps the clock by the whole offset (jntpc makestep; loop thread). */
     public void requestStep() {
         discipline.requestStep();

@@ -37,6 +37,10 @@ class ControlProtocolTest {
     private static final Pattern SECTION = Pattern.compile("^## ([a-z]+)");
     private static final Pattern ROW = Pattern.compile("^\\| `([a-z_0-9\\[\\].]+)` \\| ([^|]+) \\|");
     private static final int CHRONY_STRATUM = 3;
+    /** The address the test's own NTP client sends from (loopback, apart from jntpd's own polls of chronyd). */
+    private static final String CLIENT = "127.0.0.2";
+    private static final int BURST = 20;
+    private static final int RATE_INTERVAL_LOG2 = -3;
 
     /** A documented field: its type ("integer", "number or null", ...). */
     record Field(String name, String type) {}
@@ -85,7 +89,7 @@ class ControlProtocolTest {
             Path chronySocket = cmdDir.resolve("chronyd.sock");
             int chronyPort = JntpdProcess.freePort("127.0.0.1");
             Path conf = dir.resolve("chronyd.conf");
-            Files.write(conf, List.of("local stratum " + CHRONY_STRATUM, "allow 127.0.0.1", "port " + chronyPort,
+            Files.write(conf, List.of("local stratum " + CHRONY_STRATUM, "allow 127.0.0.0/8", "port " + chronyPort,
                     "bindaddress 127.0.0.1", "pidfile " + cmdDir.resolve("chronyd.pid"), "cmdport 0",
                     "bindcmdaddress " + chronySocket));
             chronyd = new ProcessBuilder(ExternalProgram.withoutSysTime(ExternalProgram.find("chronyd").orElseThrow()
@@ -94,7 +98,10 @@ class ControlProtocolTest {
             Path jntpdDir = Files.createDirectory(dir.resolve("jntpd"));
             try (JntpdProcess jntpd = JntpdProcess.builder().dir(jntpdDir).bindAddress("127.0.0.1").config(
                     "server 127.0.0.1 port " + chronyPort + " iburst minpoll -2 maxpoll -2",
-                    "controlsocket " + jntpdDir.resolve("control.sock")).start()) {
+                    "controlsocket " + jntpdDir.resolve("control.sock"),
+                    // a client table (clients), and kisses for the test's client
+                    "ratelimit interval " + RATE_INTERVAL_LOG2 + " burst 4 leak 2", "restrict " + CLIENT + " kod")
+                    .start()) {
                 String socket = jntpdDir.resolve("control.sock").toString();
                 Process chrony = chronyd;
                 awaitSystemPeer(socket, () -> "--- chronyd\n"
@@ -102,7 +109,9 @@ class ControlProtocolTest {
                         + (chrony.isAlive() ? "" : "\nchronyd exited"));
                 String address = "127.0.0.1";
                 assertTrue(!jntpd.log().contains("clock stepped by"), jntpd.log());
+                Burst burst = sendBurst(jntpd.port(), chronyPort);
                 checkEveryCommandAgainstTheDocument(socket, address);
+                clientsShouldCountTheBurst(socket, chronySocket, burst);
                 // makestep (queued while offline) steps the clock at the first update after online, however small
                 jntpd.awaitLog("jntpc makestep", 5_000);
                 String stepped = jntpd.awaitLog("clock stepped by", 15_000);
@@ -251,8 +260,23 @@ class ControlProtocolTest {
         assertEquals("7F000001", tracking.get("ref_id"), tracking.toString());
         assertEquals("127.0.0.1", tracking.get("ref_id_text"), tracking.toString());
         assertEquals(true, tracking.get("synchronised"));
+        // chronyc's System time, Residual freq and Update interval: what is left of the last offset to slew (never more,
+        // never the other way), nothing left of the frequency with one source, polls of 0.25 s
+        double lastOffsetS = ((Number) tracking.get("last_offset_s")).doubleValue();
+        double systemTimeS = ((Number) tracking.get("system_time_offset_s")).doubleValue();
+        assertTrue(Math.abs(systemTimeS) <= Math.abs(lastOffsetS) && systemTimeS * lastOffsetS >= 0, tracking.toString());
+        assertEquals(0, ((Number) tracking.get("residual_frequency_ppm")).doubleValue(), 1e-3, tracking.toString());
+        double intervalS = ((Number) tracking.get("update_interval_s")).doubleValue();
+        assertTrue(intervalS > 0 && intervalS < 10, tracking.toString());
+        // and in chronyc's words: the same line as chronyc's own
+        Pattern systemTime = Pattern.compile("(?m)^System time     : \\d+\\.\\d{9} seconds (fast|slow) of NTP time$");
+        assertTrue(systemTime.matcher(chronyTracking).find(), chronyTracking);
+        String ours = Jntpc.request(socket, "tracking");
+        assertTrue(systemTime.matcher(ours).find() && ours.contains("Residual freq   : ")
+                && ours.contains("Update interval : "), ours);
         // Offline: no more requests leave, and after a second none is in flight; then every request we count was
-        // counted by chronyd, and nothing else reached it (its command socket is not counted as NTP).
+        // counted by chronyd, and nothing else reached it but the test client's burst (its command socket is not
+        // counted as NTP).
         assertEquals(1L, Jntpc.requestJson(socket, "offline", address).get("sources"));
         Thread.sleep(1_000);
         long txPackets = (Long) rows(Jntpc.requestJson(socket, "ntpdata", address), "sources").getFirst().get("tx_packets");
@@ -261,15 +285,106 @@ class ControlProtocolTest {
         Matcher received = Pattern.compile("NTP packets received\\s*: (\\d+)").matcher(serverStats);
         Matcher dropped = Pattern.compile("NTP packets dropped\\s*: (\\d+)").matcher(serverStats);
         assertTrue(received.find() && dropped.find(), serverStats);
-        assertEquals(Long.parseLong(received.group(1)), txPackets, "chronyd received what we sent:\n" + serverStats);
+        assertEquals(Long.parseLong(received.group(1)), txPackets + BURST,
+                "chronyd received what we sent, and the test client's burst:\n" + serverStats);
         assertEquals(0, Long.parseLong(dropped.group(1)), serverStats);
         assertEquals(txPackets, rxPackets, "every request answered on loopback");
         assertTrue(txPackets >= 1, "polled: " + txPackets);
+        // sourcestats' window of residuals: the accepted samples but the first, the last 32 at most
+        Map<String, Object> stats = rows(Jntpc.requestJson(socket, "sourcestats"), "sources").getFirst();
+        long valid = (Long) rows(Jntpc.requestJson(socket, "ntpdata", address), "sources").getFirst().get("valid_samples");
+        long np = (Long) stats.get("np");
+        long nr = (Long) stats.get("nr");
+        double spanS = ((Number) stats.get("span_s")).doubleValue();
+        assertTrue(np >= 2 && np <= Math.min(32, valid - 1) && nr >= 1 && nr <= np, stats + " of " + valid);
+        assertTrue(spanS > 0 && spanS < 120, "the samples' times, seconds apart: " + stats);
+        assertTrue(Jntpc.request(socket, "sourcestats").lines().anyMatch(l -> l.matches("127\\.0\\.0\\.1\\s+" + np
+                + "\\s+" + nr + "\\s.*")), "jntpc sourcestats prints NP and NR: " + stats);
         Map<String, Object> activity = Jntpc.requestJson(socket, "activity");
         assertEquals(0L, activity.get("online"));
         assertEquals(1L, activity.get("offline"));
         assertEquals(txPackets, (Long) rows(Jntpc.requestJson(socket, "ntpdata", address), "sources").getFirst()
                 .get("tx_packets"), "offline: nothing sent");
+    }
+
+    /** What the test's client got back from jntpd: ordinary replies and kisses (RATE), and when it finished. */
+    record Burst(int replies, int kisses, long sentNs, long endNs) {}
+
+    /**
+     * {@value #BURST} client requests back to back from {@value #CLIENT} to jntpd (which rate-limits them, with kisses)
+     * and the same to chronyd; every answer is read until 1 s passes without one (loopback loses nothing).
+     */
+    private static Burst sendBurst(int jntpdPort, int chronyPort) throws IOException {
+        int replies = 0;
+        int kisses = 0;
+        long startNs = System.nanoTime();
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new java.net.InetSocketAddress(CLIENT, 0))) {
+            java.net.InetAddress server = java.net.InetAddress.getByName("127.0.0.1");
+            for (int port : new int[] {jntpdPort, chronyPort}) {
+                for (int i = 0; i < BURST; i++) {
+                    byte[] request = new byte[48];
+                    request[0] = 0x23; // version 4, mode 3
+                    java.nio.ByteBuffer.wrap(request).putLong(40, System.nanoTime() ^ (long) i << 48);
+                    s.send(new java.net.DatagramPacket(request, 48, server, port));
+                }
+            }
+            long sentNs = System.nanoTime();
+            s.setSoTimeout(1_000);
+            byte[] buf = new byte[512];
+            while (true) {
+                java.net.DatagramPacket reply = new java.net.DatagramPacket(buf, buf.length);
+                try {
+                    s.receive(reply);
+                } catch (java.net.SocketTimeoutException e) {
+                    break;
+                }
+                if (reply.getPort() != jntpdPort) {
+                    continue; // chronyd's
+                }
+                boolean kiss = buf[1] == 0 && new String(buf, 12, 4, java.nio.charset.StandardCharsets.US_ASCII)
+                        .equals("RATE");
+                kisses += kiss ? 1 : 0;
+                replies += kiss ? 0 : 1;
+            }
+            return new Burst(replies, kisses, sentNs - startNs, sentNs);
+        }
+    }
+
+    /**
+     * jntpc clients shows the burst as the client saw it: every request counted, the refused ones as limited, the
+     * kisses it received as KoD sent, a sub-second interval, and the same request count as chronyc clients shows for
+     * the same burst to chronyd.
+     */
+    private static void clientsShouldCountTheBurst(String socket, Path chronySocket, Burst burst) throws Exception {
+        Map<String, Object> reply = Jntpc.requestJson(socket, "clients");
+        assertEquals(true, reply.get("client_table"), reply.toString());
+        Map<String, Object> c = rows(reply, "clients").stream().filter(r -> CLIENT.equals(r.get("address")))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + CLIENT + ": " + reply));
+        String why = c + " " + burst;
+        assertEquals((long) BURST, c.get("ntp_packets"), why);
+        assertEquals(BURST - (Long) c.get("ntp_limited"), burst.replies(), "answered = sent - limited: " + why);
+        assertEquals((long) burst.kisses(), c.get("ntp_kod_sent"), "kisses received = KoD sent: " + why);
+        assertTrue((Long) c.get("ntp_limited") > 0 && burst.kisses() >= 1, "a burst of 20 at 1/8 s burst 4: " + why);
+        assertEquals(3L, c.get("mode"), why);
+        assertEquals(4L, c.get("version"), why);
+        double meanS = ((Number) c.get("ntp_mean_interval_s")).doubleValue();
+        assertTrue(meanS >= 0 && meanS < 1, why);
+        // requests read in one batch share an arrival time: 0 s apart, shown as the floor
+        assertEquals(Math.max(ServedClient.MIN_INTERVAL_LOG2, Math.round(Math.log(Math.max(meanS, 1e-9)) / Math.log(2))),
+                c.get("ntp_interval_log2"), why);
+        double sinceS = (System.nanoTime() - burst.endNs()) * 1e-9;
+        double lastS = ((Number) c.get("last_ago_s")).doubleValue();
+        assertTrue(lastS >= 0 && lastS <= sinceS + 0.5 && ((Number) c.get("first_ago_s")).doubleValue() >= lastS, why);
+        String text = Jntpc.request(socket, "clients");
+        assertTrue(text.lines().anyMatch(l -> l.startsWith(CLIENT + " ") && l.contains(" " + BURST + " ")), text);
+        assertTrue(rows(Jntpc.requestJson(socket, "clients", "-p", Integer.toString(BURST + 1)), "clients").stream()
+                .noneMatch(r -> CLIENT.equals(r.get("address"))), "-p 21 leaves the client of 20 out");
+        assertEquals(false, Jntpc.requestJson(socket, "clients", "-k").get("ok"));
+        // chronyd got the same 20 from the same address: chronyc clients counts them alike (no limit there)
+        String chrony = ChronyCommandDir.chronyc(chronySocket, "-c", "-n", "clients");
+        String row = chrony.lines().filter(l -> l.startsWith(CLIENT + ",")).findFirst()
+                .orElseThrow(() -> new AssertionError("chronyc clients:\n" + chrony));
+        assertEquals(Long.toString(BURST), row.split(",")[1], "chronyc clients: " + row + "\njntpc: " + text);
     }
 
     /** Offline (no sample, no poll, so no publication for the source): its age still grows between two asks. */

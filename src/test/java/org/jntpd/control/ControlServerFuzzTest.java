@@ -57,7 +57,8 @@ class ControlServerFuzzTest {
                     {"version":1,"command":"tracking","ok":true,"synchronised":false,"status":"starting",\
                     "ref_id":"00000000","ref_id_text":"","system_peer":null,"stratum":16,"ref_time_utc":null,\
                     "ref_age_s":null,"last_offset_s":0.0,"offset_sigma_s":0.0,"frequency_ppm":0.0,\
-                    "frequency_sigma_ppm":0.0,"root_delay_s":0.0,"root_dispersion_s":0.0,"leap":3,\
+                    "frequency_sigma_ppm":0.0,"system_time_offset_s":0.0,"residual_frequency_ppm":null,\
+                    "update_interval_s":null,"root_delay_s":0.0,"root_dispersion_s":0.0,"leap":3,\
                     "leap_status":"not synchronised","precision_log2":0,"snapshot_age_s":null}
                     """,
             "sources", """
@@ -70,7 +71,8 @@ class ControlServerFuzzTest {
                     {"version":1,"command":"serverstats","ok":true,"serving":true,"received":7}
                     """,
             "authdata", """
-                    {"version":1,"command":"authdata","ok":true,"text":"no authentication configured\\n"}
+                    {"version":1,"command":"authdata","ok":true,"sources":[],"nts_ke_server":null,\
+                    "ntp_server":null,"text":"no authentication configured\\n"}
                     """,
             "activity", """
                     {"version":1,"command":"activity","ok":true,"online":0,"offline":0,"burst_online":0,\

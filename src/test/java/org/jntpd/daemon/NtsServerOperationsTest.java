@@ -105,6 +105,15 @@ class NtsServerOperationsTest {
             assertEquals(NtsClientCodec.OK, early.exchange("127.0.0.1"), "a client of the old certificate keeps working");
 
             assertTrue(jntpd.jntpc("authdata").contains("certificates loaded: 2, refused: 0"), jntpd.jntpc("authdata"));
+            // the same field by field (authdata -j)
+            java.util.Map<?, ?> ke = (java.util.Map<?, ?>) org.jntpd.cli.Jntpc.requestJson(
+                    jntpd.dir().resolve("control.sock").toString(), "authdata").get("nts_ke_server");
+            assertEquals(2L, ke.get("certificates_loaded"), ke.toString());
+            assertEquals(0L, ke.get("certificates_refused"), ke.toString());
+            double expiresInS = ((Number) ke.get("certificate_expires_in_s")).doubleValue();
+            assertTrue(expiresInS > 0 && expiresInS < 3000L * 86400, ke.toString());
+            assertTrue(((java.util.Map<?, ?>) ke.get("counters")).get("served") instanceof Long served && served >= 1,
+                    ke.toString());
         }
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jntpd.testing.ExternalProgram;
@@ -135,7 +136,35 @@ class JntpdAuthClientTest {
             assertEquals(0, authenticated("127.0.0.6", authdata), where);
             assertTrue(refused(authdata, "127.0.0.6") > 0, "the altered replies refused and counted" + where);
             assertTrue(authdata.contains("(last: bad MAC)"), where);
+            // authdata -j: chronyc's columns, one field each (KeyID, Type as chronyc numbers it, KLen of the secret)
+            Map<String, Map<String, Object>> rows = authRows(jntpd);
+            long[][] expected = {{1, 1, 160}, {2, 2, 160}, {3, 13, 128}, {4, 3, 256}}; // MD5, SHA1, AES128, SHA256
+            for (long[] e : expected) {
+                Map<String, Object> row = rows.get("127.0.0." + e[0]);
+                assertEquals("symmetric key", row.get("authentication"), row + where);
+                assertEquals(e[0], row.get("key_id"), row.toString());
+                assertEquals(e[1], row.get("type_id"), row.toString());
+                assertEquals(e[2], row.get("key_length_bits"), row.toString());
+                assertTrue((Long) row.get("authenticated") > 0 && (Long) row.get("refused") == 0, row.toString());
+                assertEquals(null, row.get("cookies"), "no NTS field for a key: " + row);
+            }
+            assertEquals("AES128", rows.get("127.0.0.3").get("type"));
+            assertEquals("bad MAC", rows.get("127.0.0.6").get("last_refusal"), rows.get("127.0.0.6").toString());
+            assertTrue(authdata.matches("(?s).*\\n127\\.0\\.0\\.3 +SK +3 +13 +128 +- +0 +0 +0 +0\\n.*"),
+                    "the chronyc-style row" + where);
         }
+    }
+
+    /** jntpc authdata -j's sources by name. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Map<String, Object>> authRows(JntpdProcess jntpd) throws IOException {
+        Map<String, Map<String, Object>> rows = new java.util.LinkedHashMap<>();
+        for (Object o : (List<Object>) org.jntpd.cli.Jntpc.requestJson(dir.resolve("control.sock").toString(),
+                "authdata").get("sources")) {
+            Map<String, Object> row = (Map<String, Object>) o;
+            rows.put((String) row.get("name"), row);
+        }
+        return rows;
     }
 
     /**
@@ -160,6 +189,20 @@ class JntpdAuthClientTest {
             assertTrue(seen[1].matches("(?s).*client 127\\.0\\.0\\.1: nts 127\\.0\\.0\\.1 port " + kePort
                     + ", AES-SIV-CMAC-256, cookies [1-8], ke 1, ke failed \\d+, naks 0,.*"), where);
             assertEquals(0, refused(seen[1], "127.0.0.1"), where);
+            // authdata -j as chronyc's columns: the first NTS-KE, AEAD 15 with a 256-bit key, chronyd's cookies
+            Map<String, Object> nts = authRows(jntpd).get("127.0.0.1");
+            assertEquals("nts", nts.get("authentication"), nts + where);
+            assertEquals(1L, nts.get("key_id"), nts.toString());
+            assertEquals("AES-SIV-CMAC-256", nts.get("type"), nts.toString());
+            assertEquals(15L, nts.get("type_id"), nts.toString());
+            assertEquals(256L, nts.get("key_length_bits"), nts.toString());
+            assertEquals(0L, nts.get("ke_attempts"), nts.toString());
+            assertEquals(false, nts.get("nak"), nts.toString());
+            long cookies = (Long) nts.get("cookies");
+            long cookieLength = (Long) nts.get("cookie_length_bytes");
+            assertTrue(cookies >= 1 && cookies <= 8 && cookieLength > 0, nts.toString());
+            double lastKeS = ((Number) nts.get("last_ke_ago_s")).doubleValue();
+            assertTrue(lastKeS >= 0 && lastKeS < 30, nts.toString());
 
             relay.mode(TamperingRelay.Mode.REPLAY);
             long authenticatedBefore = authenticated("127.0.0.1", seen[1]);
@@ -198,6 +241,8 @@ class JntpdAuthClientTest {
             where = where(seen, jntpd);
             assertTrue(counter(seen[1], "127.0.0.1", "naks") > 0, "chronyd's NTS NAK seen" + where);
             assertEquals(exchanges + 1, counter(seen[1], "127.0.0.1", "ke"), "one new NTS-KE" + where);
+            assertEquals(exchanges + 1, authRows(jntpd).get("127.0.0.1").get("key_id"), "chronyc's KeyID counts it"
+                    + where);
             assertTrue(authenticated("127.0.0.1", seen[1]) >= authenticatedAtNak + 4, "authenticated with new cookies" + where);
         }
     }

@@ -42,7 +42,7 @@ class RateLimiterTest {
             limited += rl.check(0, CLIENT, 40_002, 0x23, t + 3 * S, false) == RateLimiter.ALLOW ? 0 : 1;
         }
         java.util.Map<Long, String> seen = new java.util.TreeMap<>();
-        int n = rl.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, lim) -> seen.put(lo,
+        int n = rl.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, lim, kod) -> seen.put(lo,
                 port + " " + Integer.toHexString(mv) + " " + (firstNs - t) / S + " " + (lastNs - t) / S + " " + count
                         + " " + lim));
         assertEquals(2, n);
@@ -61,6 +61,19 @@ class RateLimiterTest {
             kods += rl.check(0, CLIENT, t + i * 10_000_000L, true) == RateLimiter.KOD ? 1 : 0; // 2 s of requests
         }
         assertEquals(1, kods);
+        for (int i = 0; i < 2000; i++) { // 20 s more: one kiss per 8 s
+            kods += rl.check(0, CLIENT, t + 2 * S + i * 10_000_000L, true) == RateLimiter.KOD ? 1 : 0;
+        }
+        assertEquals(3, kods);
+        long[] listed = new long[3];
+        rl.forEachClient((hi, lo, port, mv, firstNs, lastNs, count, limited, kod) -> {
+            listed[0] = count;
+            listed[1] = limited;
+            listed[2] = kod;
+        });
+        assertEquals(2201, listed[0]);
+        assertTrue(listed[1] >= kods && listed[1] < 2201, "limited " + listed[1]);
+        assertEquals(kods, listed[2], "the kisses it was sent, listed with the client");
         RateLimiter silent = new RateLimiter(10, 3, 1, 4, 1);
         silent.check(0, CLIENT, t, false);
         for (int i = 0; i < 200; i++) {

@@ -54,6 +54,36 @@ class DisciplineTest {
     }
 
     @Test
+    void shouldAccountForWhatIsStillToSlewAsTheClockReallyIsAndTheIntervalBetweenUpdates() {
+        VirtualClock c = clock(-50e6); // 50 ms behind
+        Discipline d = new Discipline(c, SyncConfig.defaults(), listener);
+        assertEquals(-1, d.updateIntervalNs(), "no update yet");
+        long t0 = c.nowNs();
+        d.update(t0, 0.050, 0);
+        assertEquals(-1, d.updateIntervalNs(), "one update: no interval yet");
+        assertEquals(S, d.slewLeftNs(t0), "50 ms over the minimum slew duration of 1 s");
+        assertEquals(0.050, d.slewRate() * d.slewLeftNs(t0) * 1e-9, 1e-12);
+        for (long partNs : new long[] {250_000_000L, 500_000_000L, 900_000_000L}) {
+            advanceToLocal(c, t0 + partNs);
+            double remainingS = d.slewRate() * d.slewLeftNs(c.nowNs()) * 1e-9;
+            // chronyc's System time: what is still to slew is what the clock is still behind
+            assertEquals(-c.offsetNs(), remainingS * 1e9, 1_000, "at " + partNs + " ns");
+        }
+        advanceToLocal(c, d.nextTimerNs());
+        d.onTimer(c.nowNs());
+        assertEquals(0, d.slewLeftNs(c.nowNs()));
+        advanceToLocal(c, t0 + 16 * S);
+        d.update(c.nowNs(), 0.0001, 0);
+        assertEquals(16 * S, d.updateIntervalNs(), 2);
+        long t1 = c.nowNs();
+        d.requestStep();
+        d.update(t1, -0.5, 0); // stepped back 0.5 s: the next interval counts on the stepped clock
+        advanceToLocal(c, t1 - 500_000_000L + 8 * S);
+        d.update(c.nowNs(), 0, 0);
+        assertEquals(8 * S, d.updateIntervalNs(), 2);
+    }
+
+    @Test
     void shouldStepASmallOffsetOnceWhenAStepWasRequested() {
         VirtualClock c = clock(-5e6); // 5 ms behind: far below the step threshold, so normally slewed
         Discipline d = new Discipline(c, SyncConfig.defaults(), listener);

@@ -138,6 +138,33 @@ class SourceTest {
     }
 
     @Test
+    void shouldKeepTheResidualsOfTheLastSamplesForNpNrAndSpan() {
+        Source s = sync.addSource(SourceConfig.of("a", 1));
+        SplittableRandom r = new SplittableRandom(11);
+        int k = 0;
+        feed(s, T0, 0, 200_000);
+        assertEquals(0, s.residualSamples(), "the first sample had no prediction");
+        for (k = 1; k < 40; k++) {
+            assertTrue(feed(s, T0 + k * 64 * S, 20_000 * r.nextGaussian(), 200_000));
+        }
+        assertEquals(Source.RESIDUAL_WINDOW, s.residualSamples());
+        assertEquals((Source.RESIDUAL_WINDOW - 1) * 64 * S, s.residualSpanNs());
+        // white noise about a constant offset: runs like coin tosses, 17 +- 2.8 of 32
+        assertTrue(s.residualRuns() >= 10 && s.residualRuns() <= 24, "runs " + s.residualRuns());
+        assertFalse(feed(s, T0 + k++ * 64 * S, 50e6, 200_000), "a spike");
+        assertEquals(Source.RESIDUAL_WINDOW, s.residualSamples(), "a spike is not in the window");
+        assertTrue(feed(s, T0 + k++ * 64 * S, 50e6, 200_000), "the same jump again: a step");
+        assertEquals(0, s.residualSamples(), "a step empties the window");
+        for (int i = 0; i < 5; i++) {
+            feed(s, T0 + k++ * 64 * S, 50e6 + 20_000 * r.nextGaussian(), 200_000);
+        }
+        assertEquals(5, s.residualSamples());
+        assertEquals(4 * 64 * S, s.residualSpanNs());
+        s.reset();
+        assertEquals(0, s.residualSamples());
+    }
+
+    @Test
     void shouldLearnHowMuchTheOscillatorWanders() {
         for (double w : new double[] {1e-10, 1e-8}) {
             Source s = sync.addSource(SourceConfig.of("w" + w, 1));

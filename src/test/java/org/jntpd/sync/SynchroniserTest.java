@@ -41,6 +41,38 @@ class SynchroniserTest {
     }
 
     @Test
+    void shouldLeaveNoResidualFrequencyWithOneSourceAndAccountForTheSlewAndTheUpdateInterval() {
+        VirtualClock fast = new VirtualClock(JUNE_30_NOON, 3e6, 20e-6, 0, new SplittableRandom(1), 100_000);
+        Synchroniser sync = new Synchroniser(fast, SyncConfig.defaults());
+        Source s = sync.addSource(SourceConfig.of("a", 0xC0000201));
+        s.setReachable(true);
+        assertTrue(Double.isNaN(sync.residualFrequencyPpm()), "no system peer yet");
+        assertEquals(-1, sync.updateIntervalNs());
+        for (int k = 0; k < 20; k++) {
+            assertTrue(s.accumulate(sample.set(fast.nowNs(), -Math.round(fast.offsetNs()), 200_000, 1_000, 1_000_000,
+                    2_000_000, 1, 0x47505300, 0, -24)));
+            assertEquals(SyncStatus.SYNCHRONISED, sync.update(fast.nowNs()));
+            // the whole frequency is applied at each update: nothing is left over from one source alone
+            assertEquals(0, sync.residualFrequencyPpm(), 1e-6, "update " + k);
+            // what is still to slew is what the clock is still off, as the filter believes it
+            assertEquals(sync.lastOffsetS(), sync.slewRemainingS(fast.nowNs()), 1e-12, "update " + k);
+            if (k > 0) {
+                // 16 s of true time on the local clock: 20 ppm off at first, and slewing out 3 ms
+                assertEquals(16 * S, sync.updateIntervalNs(), 16 * 20e3 + 3e6, "update " + k);
+            }
+            long next = fast.trueNs() + 16 * S;
+            while (fast.trueNs() < next) {
+                fast.advanceTo(Math.min(next, fast.trueNs() + (sync.nextTimerNs() - fast.nowNs() > 0
+                        ? Math.max(1, sync.nextTimerNs() - fast.nowNs()) : 1)));
+                if (sync.nextTimerNs() - fast.nowNs() <= 0) {
+                    sync.onTimer(fast.nowNs());
+                }
+            }
+        }
+        assertEquals(0, sync.slewRemainingS(fast.nowNs()), 1e-9, "the last slew ended");
+    }
+
+    @Test
     void shouldServeStratumOneFromAReferenceClock() {
         Source pps = sync.addSource(SourceConfig.of("PPS0", 0x50505300)); // "PPS"
         pps.setReachable(true);
