@@ -29,9 +29,9 @@ class ConfigParserFuzzTest {
     void configText(byte[] data) {
         // A few lines at a time (errors are per line); whole files are seeds too, read up to this length.
         String text = withoutIncludes(new String(data, 0, Math.min(data.length, MAX_LENGTH), StandardCharsets.UTF_8));
-        int lines = 1;
-        for (int i = 0; i < text.length(); i++) { // by hand: no stream per run
-            lines += text.charAt(i) == '\n' ? 1 : 0;
+        int lines = 1; // indexOf(char), no stream, no loop over characters (each compare a hook: this class is instrumented)
+        for (int at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
+            lines++;
         }
         Config config;
         try {
@@ -94,19 +94,16 @@ class ConfigParserFuzzTest {
     private static String canonical(Config c) {
         String text = c.toString();
         StringBuilder out = new StringBuilder(text.length());
-        for (int i = 0; i < text.length();) { // "[B@1b2c3d" (an identity hash) becomes "[B"
-            // charAt, not startsWith: under Jazzer every startsWith hands both strings to libFuzzer
-            if (text.charAt(i) == '[' && i + 2 < text.length() && text.charAt(i + 1) == 'B' && text.charAt(i + 2) == '@') {
-                out.append("[B");
-                i += 3;
-                while (i < text.length() && (Character.isDigit(text.charAt(i)) && text.charAt(i) <= '9'
-                        || text.charAt(i) >= 'a' && text.charAt(i) <= 'f')) {
-                    i++;
-                }
-            } else {
-                out.append(text.charAt(i++));
+        int from = 0; // "[B@1b2c3d" (an identity hash) becomes "[B"; indexOf, not a loop over every character
+        for (int at = text.indexOf("[B@"); at >= 0; at = text.indexOf("[B@", from)) {
+            out.append(text, from, at + 2);
+            from = at + 3;
+            while (from < text.length() && (text.charAt(from) >= '0' && text.charAt(from) <= '9'
+                    || text.charAt(from) >= 'a' && text.charAt(from) <= 'f')) {
+                from++;
             }
         }
+        out.append(text, from, text.length());
         out.append('[');
         for (int i = 0; i < c.restrictions().size(); i++) {
             out.append(i == 0 ? "" : ", ").append(Arrays.toString(c.restrictions().get(i).address()));
@@ -116,12 +113,12 @@ class ConfigParserFuzzTest {
 
     /**
      * Blanks every line that mentions include (keeping the line count and a line's closing \r), so nothing outside
-     * the text is read. By hand: split, contains and endsWith each go through a Jazzer hook per call (a regex, or both
-     * strings handed to libFuzzer), which cost more than the parse.
+     * the text is read. Without split (Jazzer's regex hooks cost more than the parse), one contains per run and one
+     * per line only when the text has an include.
      */
     static String withoutIncludes(String text) {
         String lower = text.toLowerCase(Locale.ROOT);
-        if (find(lower, 0, lower.length()) < 0) {
+        if (!lower.contains(INCLUDE)) {
             return text;
         }
         StringBuilder out = new StringBuilder(text.length());
@@ -129,7 +126,7 @@ class ConfigParserFuzzTest {
             int end = text.indexOf('\n', from);
             end = end < 0 ? text.length() : end;
             String line = text.substring(from, end).toLowerCase(Locale.ROOT); // per line: lowercase may change lengths
-            if (find(line, 0, line.length()) < 0) {
+            if (!line.contains(INCLUDE)) {
                 out.append(text, from, end);
             } else if (end > from && text.charAt(end - 1) == '\r') {
                 out.append('\r');
@@ -140,19 +137,5 @@ class ConfigParserFuzzTest {
             from = end + 1;
         }
         return out.toString();
-    }
-
-    /** Where "include" starts in {@code lower} between from and to, or -1. */
-    private static int find(String lower, int from, int to) {
-        for (int at = from; at + INCLUDE.length() <= to; at++) {
-            int i = 0;
-            while (i < INCLUDE.length() && lower.charAt(at + i) == INCLUDE.charAt(i)) {
-                i++;
-            }
-            if (i == INCLUDE.length()) {
-                return at;
-            }
-        }
-        return -1;
     }
 }
