@@ -204,6 +204,8 @@ public final class ConfigParser {
         return out;
     }
 
+    private static final char[] HEX_DIGITS = "0123456789ABCDEF".toCharArray();
+
     /** {@code s} for a message: control and invisible characters (a BOM, a zero-width space) written as \\uXXXX. */
     static String printable(String s) {
         StringBuilder b = null;
@@ -214,7 +216,12 @@ public final class ConfigParser {
                 b = new StringBuilder(s.substring(0, i));
             }
             if (b != null) {
-                b.append(hide ? String.format(Locale.ROOT, "\\u%04X", (int) c) : String.valueOf(c));
+                if (hide) { // "\\u%04X" by hand: a Formatter per character was most of a fuzzing run's error path
+                    b.append("\\u").append(HEX_DIGITS[c >> 12 & 15]).append(HEX_DIGITS[c >> 8 & 15])
+                            .append(HEX_DIGITS[c >> 4 & 15]).append(HEX_DIGITS[c & 15]);
+                } else {
+                    b.append(c);
+                }
             }
         }
         return b == null ? s : b.toString();

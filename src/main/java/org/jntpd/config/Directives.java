@@ -782,7 +782,11 @@ final class Directives {
             throw new LineError("expected CPU numbers after 'cpu' (e.g. cpu 1 or cpu 0,1)");
         }
         while (l.hasNext()) {
-            for (String part : l.next("").split(",")) {
+            String list = l.next("");
+            for (int from = 0, comma; from <= list.length(); from = comma + 1) { // split(","), no regex hook per line
+                comma = list.indexOf(',', from);
+                comma = comma < 0 ? list.length() : comma;
+                String part = list.substring(from, comma);
                 if (part.isEmpty()) {
                     continue;
                 }

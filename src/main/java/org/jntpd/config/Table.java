@@ -112,6 +112,7 @@ final class Table<S> {
 
     private final List<Entry<S>> entries;
     private final Map<String, Entry<S>> byWord = new LinkedHashMap<>();
+    private String names;
 
     private Table(List<Entry<S>> entries) {
         this.entries = List.copyOf(entries);
@@ -136,15 +137,23 @@ final class Table<S> {
         return byWord.get(word.toLowerCase(Locale.ROOT));
     }
 
-    /** The words and their arguments, for messages: "minpoll N, iburst, maxdelay S or ca PATH". */
+    /**
+     * The words and their arguments, for messages: "minpoll N, iburst, maxdelay S or ca PATH". Built once (a racing
+     * second build gives the same string): an error path asks for it on every refused line, a stream each time.
+     */
     String names() {
-        List<String> words = entries.stream().filter(Entry::listed).map(e -> switch (e.syntax()) {
-            case One<S, ?> one -> e.name() + " " + one.arg().placeholder();
-            case Two<S, ?, ?> two -> e.name() + " " + two.first().placeholder() + " " + two.second().placeholder();
-            default -> e.name();
-        }).toList();
-        return words.size() < 2 ? String.join("", words)
-                : String.join(", ", words.subList(0, words.size() - 1)) + " or " + words.getLast();
+        String n = names;
+        if (n == null) {
+            List<String> words = entries.stream().filter(Entry::listed).map(e -> switch (e.syntax()) {
+                case One<S, ?> one -> e.name() + " " + one.arg().placeholder();
+                case Two<S, ?, ?> two -> e.name() + " " + two.first().placeholder() + " " + two.second().placeholder();
+                default -> e.name();
+            }).toList();
+            n = words.size() < 2 ? String.join("", words)
+                    : String.join(", ", words.subList(0, words.size() - 1)) + " or " + words.getLast();
+            names = n;
+        }
+        return n;
     }
 
     /** Reads options up to the end of the line; an unknown word is an error naming those of {@code owner}. */

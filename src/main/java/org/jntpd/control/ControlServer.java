@@ -14,12 +14,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 import org.jntpd.base.Agent;
 import org.jntpd.base.IdleStrategy;
 import org.jntpd.base.Log;
@@ -27,10 +22,11 @@ import org.jntpd.base.LoopRunner;
 
 /**
  * The local control socket jntpc talks to (chronyc's command socket): a Unix stream socket, one request line per
- * connection, one JSON reply line, close (the protocol: docs/CONTROL.md; the commands: {@link ControlCommands}). Every
- * reply, an error's too, carries the protocol's version. Runs on its own thread (a {@link LoopRunner}), far from the
- * serving and synchronisation threads, which it only reads through published snapshots; the modifying commands are
- * queued for the synchronisation loop, and only for the socket's owner, its group and root (SO_PEERCRED).
+ * connection, one JSON reply line, close (the protocol: docs/CONTROL.md, read and answered by
+ * {@link ControlDispatcher}; the commands: {@link ControlCommands}). Every reply, an error's too, carries the
+ * protocol's version. Runs on its own thread (a {@link LoopRunner}), far from the serving and synchronisation
+ * threads, which it only reads through published snapshots; the modifying commands are queued for the
+ * synchronisation loop, and only for the socket's owner, its group and root (SO_PEERCRED).
  *
  * <p>One loop serves every connection at once (non-blocking, a selector): a client that connects and sends nothing,
  * or reads nothing, holds only its own connection, which is closed {@value #CONNECTION_DEADLINE_MS} ms after it was
@@ -55,7 +51,7 @@ public final class ControlServer implements Agent, AutoCloseable {
     private final ServerSocketChannel channel;
     private final Selector selector;
     private final SelectionKey acceptKey;
-    private final ControlCommands commands;
+    private final ControlDispatcher dispatcher;
     private final ByteBuffer scratch = ByteBuffer.allocate(4096);
     private int connections;
     private long timedOut;
@@ -77,7 +73,7 @@ public final class ControlServer implements Agent, AutoCloseable {
         this.path = path;
         this.channel = channel;
         this.selector = selector;
-        this.commands = commands;
+        this.dispatcher = new ControlDispatcher(commands);
         channel.configureBlocking(false);
         this.acceptKey = channel.register(selector, SelectionKey.OP_ACCEPT);
     }
@@ -232,11 +228,11 @@ public final class ControlServer implements Agent, AutoCloseable {
         try {
             if (c.out == null) {
                 int n = ch.read(c.in);
-                String command = commandIn(c.in, n < 0);
+                String command = ControlDispatcher.commandIn(c.in.array(), c.in.position(), !c.in.hasRemaining(), n < 0);
                 if (command == null) {
                     return; // more to come
                 }
-                c.out = ByteBuffer.wrap(answer(command, () -> PeerCredentials.refusal(ch, path))
+                c.out = ByteBuffer.wrap(dispatcher.answer(command, () -> PeerCredentials.refusal(ch, path))
                         .getBytes(StandardCharsets.UTF_8));
                 key.interestOps(SelectionKey.OP_WRITE);
             }
@@ -261,17 +257,6 @@ public final class ControlServer implements Agent, AutoCloseable {
         }
     }
 
-    /** The command line once complete (a newline, the buffer full, or the client's end of input), else null. */
-    private static String commandIn(ByteBuffer in, boolean ended) {
-        byte[] a = in.array();
-        for (int i = 0; i < in.position(); i++) {
-            if (a[i] == '\n') {
-                return new String(a, 0, i, StandardCharsets.UTF_8).trim();
-            }
-        }
-        return ended || !in.hasRemaining() ? new String(a, 0, in.position(), StandardCharsets.UTF_8).trim() : null;
-    }
-
     private void close(SelectionKey key) {
         key.cancel();
         try {
@@ -281,98 +266,6 @@ public final class ControlServer implements Agent, AutoCloseable {
         }
         connections--;
         acceptKey.interestOps(SelectionKey.OP_ACCEPT);
-    }
-
-    /**
-     * The reply to one request line (for tests too): {@code COMMAND [ARG...]} in words, or a JSON object
-     * {@code {"command": "...", "args": ["..."]}}; one JSON object and a line break, an error reply for anything else.
-     * A modifying command is refused when {@code refusal} says why ({@link PeerCredentials}; null: allowed).
-     */
-    String answer(String line, Supplier<String> refusal) {
-        String name = null;
-        try {
-            List<String> words = words(line);
-            name = words.getFirst();
-            ControlCommands.Command c = commands.get(name);
-            if (c == null) {
-                throw new IllegalArgumentException("unknown command '" + name + "' (try help)");
-            }
-            String refused = c.privileged() ? refusal.get() : null;
-            if (refused != null) {
-                Log.notice("control: " + name + " refused: " + refused);
-                throw new IllegalArgumentException(refused);
-            }
-            Map<String, Object> fields = c.handler().run(words.subList(1, words.size()));
-            Map<String, Object> reply = envelope(name, true);
-            reply.putAll(fields);
-            return Json.write(reply) + "\n";
-        } catch (IllegalArgumentException e) {
-            Map<String, Object> reply = envelope(name, false);
-            reply.put("error", e.getMessage());
-            return Json.write(reply) + "\n";
-        } catch (RuntimeException e) { // a bug in a command must not take the control socket down
-            Log.warn("control command " + name + " failed: " + e);
-            Map<String, Object> reply = envelope(name, false);
-            reply.put("error", "internal error: " + e);
-            return Json.write(reply) + "\n";
-        }
-    }
-
-    private static Map<String, Object> envelope(String command, boolean ok) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("version", ControlCommands.PROTOCOL_VERSION);
-        m.put("command", command);
-        m.put("ok", ok);
-        return m;
-    }
-
-    /** The request's command and arguments (at least the command), or {@link IllegalArgumentException} saying why not. */
-    static List<String> words(String line) {
-        if (line.isEmpty()) {
-            throw new IllegalArgumentException("empty request (try help)");
-        }
-        if (line.charAt(0) != '{' && line.charAt(0) != '[') { // words; JSON starts with one of these
-            return List.of(line.split("[ \t]+"));
-        }
-        Object v;
-        try {
-            v = Json.parse(line);
-        } catch (Json.ParseException e) {
-            throw new IllegalArgumentException("malformed request: " + e.getMessage());
-        }
-        if (!(v instanceof Map<?, ?> m)) {
-            throw new IllegalArgumentException("malformed request: not a JSON object");
-        }
-        List<String> out = new ArrayList<>();
-        for (Map.Entry<?, ?> e : m.entrySet()) {
-            switch ((String) e.getKey()) {
-                case "command" -> {
-                    if (!(e.getValue() instanceof String s) || s.isEmpty()) {
-                        throw new IllegalArgumentException("malformed request: \"command\" must be a non-empty string");
-                    }
-                }
-                case "args" -> {
-                    if (!(e.getValue() instanceof List<?> l) || !l.stream().allMatch(String.class::isInstance)) {
-                        throw new IllegalArgumentException("malformed request: \"args\" must be an array of strings");
-                    }
-                }
-                case "version" -> {
-                    if (!(e.getValue() instanceof Long n) || n < 1 || n > ControlCommands.PROTOCOL_VERSION) {
-                        throw new IllegalArgumentException("protocol version " + e.getValue() + " not supported (this "
-                                + "daemon speaks " + ControlCommands.PROTOCOL_VERSION + ")");
-                    }
-                }
-                default -> throw new IllegalArgumentException("malformed request: unknown member \"" + e.getKey() + "\"");
-            }
-        }
-        if (!(m.get("command") instanceof String command)) {
-            throw new IllegalArgumentException("malformed request: no \"command\"");
-        }
-        out.add(command);
-        if (m.get("args") instanceof List<?> args) {
-            args.forEach(a -> out.add((String) a));
-        }
-        return out;
     }
 
     /** Closes the open connections, the socket and its selector; removes the socket file. */

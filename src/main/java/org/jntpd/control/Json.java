@@ -3,7 +3,6 @@ package org.jntpd.control;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -72,6 +71,8 @@ public final class Json {
         }
     }
 
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
     private static void string(StringBuilder b, String s) {
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
@@ -84,8 +85,8 @@ public final class Json {
                 case '\t' -> b.append("\\t");
                 default -> {
                     if (c < 0x20 || c == 0x7f || Character.isSurrogate(c) && !wellFormedAt(s, i)) {
-                        // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
-                        b.append(String.format((Locale) null, "\\u%04x", (int) c));
+                        b.append("\\u").append(HEX[c >> 12 & 15]).append(HEX[c >> 8 & 15]).append(HEX[c >> 4 & 15])
+                                .append(HEX[c & 15]); // String.format's "\\u%04x" without a Formatter per character
                     } else {
                         b.append(c);
                     }

@@ -52,7 +52,7 @@ class ControlServerFuzzTest {
                 }, "jntpd (test)"));
     }
 
-    private static final Map<String, String> KNOWN = Map.of(
+    static final Map<String, String> KNOWN = Map.of(
             "tracking", """
                     {"version":1,"command":"tracking","ok":true,"synchronised":false,"status":"starting",\
                     "ref_id":"00000000","ref_id_text":"","system_peer":null,"stratum":16,"ref_time_utc":null,\
