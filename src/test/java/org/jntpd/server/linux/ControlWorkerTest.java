@@ -103,7 +103,11 @@ class ControlWorkerTest {
                     Thread.sleep(1);
                 }
                 assertEquals(sent, control.answered());
-                assertEquals(0, allocated, "bytes allocated on the serving side for " + measured + " mode 6 requests");
+                // Less than a byte per request: an allocation per request is 16 bytes or more (24 added to
+                // ControlQueue.offer gave 120,000 here), while a deoptimisation that lands in the window once
+                // materialises a few objects (256 bytes seen under stress-ng).
+                assertTrue(allocated < measured, allocated + " bytes allocated on the serving side for " + measured
+                        + " mode 6 requests");
             } finally {
                 runner.close();
             }
