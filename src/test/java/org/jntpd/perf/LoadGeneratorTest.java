@@ -128,7 +128,10 @@ class LoadGeneratorTest {
                 assertEquals(steps.get(i).sent(), steps.get(i).replies());
             }
             assertEquals(3, r.maxSustainedStep().number);
-            assertEquals(1500, r.maxSustainedRate(), 1);
+            // The third step's reply rate, whatever a busy machine let it send (1490/s seen under stress-ng: 4 of
+            // its 600 requests behind schedule), above the second step's target.
+            assertEquals(steps.get(2).replyRate(), r.maxSustainedRate(), 1e-9);
+            assertTrue(r.maxSustainedRate() > 1000, "highest sustained " + r.maxSustainedRate() + "/s");
             assertEquals(steps.stream().mapToLong(StepStats::sent).sum(), server.received);
         }
     }
