@@ -24,8 +24,8 @@ import org.jntpd.time.NtpTimestamp;
  * {@link ServerWorker}, the responder and the FFM send path still run in the interpreter, T3 is taken 35-55 us before
  * the reply leaves (7 us once compiled), which a client sees as delay and, split between the two directions, as an
  * offset bias. A lightly loaded server would stay so for thousands of requests. The launcher lowers the compile
- * thresholds of jntpd's and the FFM implementation's methods ({@code CompileThresholdScaling}), so these exchanges
- * are enough to have them compiled; without those flags they only cost a few milliseconds.
+ * thresholds of jntpd's and the FFM implementation's methods ({@code CompileThresholdScaling}), so a few hundred
+ * exchanges have them compiled; without those flags the warm-up gives up after {@value #MAX_MS} ms.
  *
  * <p>The warm-up worker is a real {@link ServerWorker} with its own responder, counters and sockets (bound to
  * 127.0.0.1, port 0), so the real workers' counters, rate limiters and interleaved table see none of it. It reads the
@@ -65,9 +65,9 @@ final class ServingWarmup {
     /**
      * Runs at least {@code minExchanges} request/reply exchanges through a worker of the configured idle kind, and goes
      * on (up to {@value #MAX_FACTOR} times as many, {@value #MAX_MS} ms) until the worker's median time per exchange is
-     * a {@value #SPEED_UP}th of what it was at first: the JIT drops a queued compilation of a method that stopped being called (it looks
-     * stale), so stopping at a fixed count while the compiler is still busy with the start's other methods would
-     * leave the packet path interpreted after all. A warm-up that cannot bind or send is logged and skipped: it only
+     * a {@value #SPEED_UP}th of what it was at first: the JIT drops a queued compilation of a method that stopped
+     * being called (it looks stale), so stopping at a fixed count while the compiler is still busy with the start's
+     * other methods would leave the packet path interpreted after all. A warm-up that cannot bind or send is logged and skipped: it only
      * makes the first replies better.
      */
     static Outcome run(Config.Serving.Idle idle, int minExchanges, ServerStateSource state,
