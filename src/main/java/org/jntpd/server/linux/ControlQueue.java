@@ -11,8 +11,9 @@ import org.jntpd.server.ControlHandoff;
  * A bounded single-producer, single-consumer queue of mode 6 requests: one serving worker copies a request in
  * ({@link #offer}: no allocation, no lock, a full queue drops it), the {@link ControlWorker} takes it out, answers it
  * and sends the reply through the worker's socket. The producer may also be a raw path worker (its
- * {@link ControlHandoff}), whose requests are answered through the socket serving the address they were sent to. The slots are one {@link PacketBatch} allocated at start, so a
- * request keeps its peer and local address for the reply.
+ * {@link ControlHandoff}), whose requests are answered through the socket serving the address they were sent to.
+ * The slots are one {@link PacketBatch} allocated at start, so a request keeps its peer and local address for the
+ * reply.
  */
 public final class ControlQueue implements ControlHandoff, AutoCloseable {
     /** Requests waiting at most per worker (a power of two). */
