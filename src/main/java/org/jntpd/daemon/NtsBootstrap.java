@@ -40,6 +40,8 @@ final class NtsBootstrap {
     private final List<NtsClientAuth> members = new ArrayList<>();
     /** Read by the key exchanges' threads. */
     private volatile boolean clockTrusted;
+    /** The time the clock became trusted at (after the step that ended the bootstrap, if any). */
+    private long trustedAtNs = Long.MIN_VALUE;
     private final String untrustedReason;
     private boolean accepted;
     private String lastReason;
@@ -183,6 +185,7 @@ final class NtsBootstrap {
             return;
         }
         clockTrusted = true;
+        trustedAtNs = nowNs;
         if (!anyAllowed) {
             return;
         }
@@ -206,9 +209,13 @@ final class NtsBootstrap {
                 + (ok == 1 ? "" : "s") + " accepted with unchecked dates re-verified, " + dropped + " dropped");
     }
 
-    /** A session obtained with unchecked dates finished after the clock became trusted: check it now. */
+    /**
+     * A session obtained with unchecked dates finished after the clock became trusted: check it now. Not before the
+     * trusted time: a loop pass that began before the bootstrap's step still holds its 1970 reading (seen: a valid
+     * certificate dropped as "not valid before" at 1970-01-02, so one key exchange more).
+     */
     boolean verifyLate(NtsClientAuth a, long nowNs) {
-        boolean ok = a.reverify(nowNs);
+        boolean ok = a.reverify(Math.max(nowNs, trustedAtNs));
         if (ok) {
             reverified++;
         } else {

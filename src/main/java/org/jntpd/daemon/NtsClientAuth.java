@@ -75,6 +75,9 @@ final class NtsClientAuth extends ClientAuth {
     private final boolean noCertTimeCheck;
     private final NonceSource random;
     private final byte[] uid = new byte[UID_LENGTH];
+    /** The request before the last one's identifier, and whether it went unanswered. */
+    private final byte[] previousUid = new byte[UID_LENGTH];
+    private boolean previousOutstanding;
     private final byte[] nonce = new byte[NONCE_LENGTH];
     private final byte[] cookie = new byte[CookieJar.MAX_COOKIE];
 
@@ -110,6 +113,8 @@ final class NtsClientAuth extends ClientAuth {
     volatile String lastKeError;
     /** Sessions dropped because their certificate failed the check at the real time (bootstrap re-verification). */
     volatile long certsDropped;
+    /** Replies to the request before the last one (late, not forged): dropped without counting as refused. */
+    volatile long late;
 
     /**
      * @param host    the name the server's certificate must carry (the configured one, also a pool's)
@@ -148,6 +153,9 @@ final class NtsClientAuth extends ClientAuth {
         skipped = false;
         int placeholders = Math.min(CookieJar.CAPACITY - 1, CookieJar.CAPACITY - jar.size());
         int cookieLength = jar.take(cookie, 0);
+        // The unanswered request's identifier is kept: its reply may still come, late, and is not a forgery.
+        previousOutstanding = awaiting;
+        System.arraycopy(uid, 0, previousUid, 0, UID_LENGTH);
         random.next(uid, 0, UID_LENGTH);
         random.next(nonce, 0, NONCE_LENGTH);
         int length = -1;
@@ -181,7 +189,14 @@ final class NtsClientAuth extends ClientAuth {
                 noteCookies();
                 yield refuse("NTS NAK");
             }
-            case NtsClientCodec.UID_MISMATCH -> refuse("unique identifier mismatch");
+            case NtsClientCodec.UID_MISMATCH -> {
+                if (previousOutstanding && codec.lastUidWas(previousUid, UID_LENGTH)) {
+                    previousOutstanding = false;
+                    late++; // answers the request before the last: dropped, as a late reply's origin would be
+                    yield false;
+                }
+                yield refuse("unique identifier mismatch");
+            }
             case NtsClientCodec.NOT_AUTHENTIC -> refuse("not authentic");
             case NtsClientCodec.NO_AUTHENTICATOR -> refuse("no authenticator");
             default -> refuse("malformed");
@@ -285,17 +300,8 @@ final class NtsClientAuth extends ClientAuth {
             return;
         }
         install(o.result(), o.ntp(), nowNs);
-        NtsBootstrap boot = settings.bootstrap();
         if (!o.result().datesChecked()) {
-            unverified = true;
-            windows = o.result().windows();
-            if (boot != null && boot.clockTrusted()) {
-                boot.verifyLate(this, nowNs); // trusted while the exchange ran: check it at once
-            } else {
-                source.setHeld(true);
-                Log.notice(name + ": NTS-KE with " + host + " accepted with the certificate's dates unchecked (the clock "
-                        + "is not trusted): " + windows + "; its time is held until NTS servers agree on it");
-            }
+            acceptedUnchecked(o.result().windows(), nowNs);
         }
         exchanges++;
         lastKeMonoNs = System.nanoTime();
@@ -304,6 +310,23 @@ final class NtsClientAuth extends ClientAuth {
         Log.info(name + ": NTS-KE with " + host + " port " + kePort + ": " + Aead.name(o.result().aead()) + ", "
                 + o.result().cookies().size() + " cookies, NTP at " + o.ntp().getAddress().getHostAddress() + " port "
                 + o.ntp().getPort());
+    }
+
+    /**
+     * The keys just installed came from an exchange that did not check the certificates' dates: held until the
+     * bootstrap accepts a time, or checked at once when the clock became trusted while the exchange ran.
+     */
+    void acceptedUnchecked(List<BootstrapTrust.Window> certificateWindows, long nowNs) {
+        unverified = true;
+        windows = certificateWindows;
+        NtsBootstrap boot = settings.bootstrap();
+        if (boot != null && boot.clockTrusted()) {
+            boot.verifyLate(this, nowNs);
+        } else {
+            source.setHeld(true);
+            Log.notice(name + ": NTS-KE with " + host + " accepted with the certificate's dates unchecked (the clock "
+                    + "is not trusted): " + windows + "; its time is held until NTS servers agree on it");
+        }
     }
 
     /** Keys, cookies and the NTP server from an exchange (or a dump file) obtained at {@code atNs}. */
@@ -317,6 +340,7 @@ final class NtsClientAuth extends ClientAuth {
         keys = r;
         keyed = true;
         awaiting = false;
+        previousOutstanding = false;
         keysAtNs = atNs;
         target = ntp;
     }
@@ -524,6 +548,9 @@ final class NtsClientAuth extends ClientAuth {
         b.append(", cookies ").append(cookies).append(", ke ").append(exchanges).append(", ke failed ")
                 .append(exchangesFailed).append(", naks ").append(naks);
         counters(b);
+        if (late > 0) {
+            b.append(", late ").append(late);
+        }
         String e = lastKeError;
         if (unverified) {
             b.append(", certificate dates unverified (bootstrap)");

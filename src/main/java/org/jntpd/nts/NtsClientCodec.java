@@ -85,12 +85,25 @@ public final class NtsClientCodec {
         return length;
     }
 
+    /** Where the last response checked held a Unique Identifier of the expected length, or -1. */
+    private int lastUidPosition = -1;
+
+    /**
+     * Whether the last response {@link #response} found {@link #UID_MISMATCH} for carries {@code uid} instead (a reply
+     * to an earlier request). Nothing in it is authenticated: it only tells a late reply from a stranger's.
+     */
+    public boolean lastUidWas(byte[] uid, int uidLength) {
+        return lastUidPosition >= 0 && java.util.Arrays.equals(pkt, lastUidPosition + NtsFields.HEADER,
+                lastUidPosition + NtsFields.HEADER + uidLength, uid, 0, uidLength);
+    }
+
     /**
      * Checks the response of {@code length} bytes at {@code rx[offset]} against the request's Unique Identifier;
      * on {@link #OK} the cookies it carried are in {@code jar}. Only the header and fields before the authenticator
      * are authenticated; a field after it makes the response {@link #MALFORMED}.
      */
     public int response(MemorySegment rx, long offset, int length, byte[] uid, int uidLength, CookieJar jar) {
+        lastUidPosition = -1;
         if (length > MAX_PACKET) {
             return MALFORMED;
         }
@@ -123,6 +136,7 @@ public final class NtsClientCodec {
             return MALFORMED;
         }
         MemorySegment.copy(rx, ValueLayout.JAVA_BYTE, offset, pkt, 0, length);
+        lastUidPosition = uidPosition < 0 || NtsFields.padded(uidLength) != uidValueLength ? -1 : uidPosition;
         if (uidPosition < 0 || NtsFields.padded(uidLength) != uidValueLength
                 || !java.util.Arrays.equals(pkt, uidPosition + NtsFields.HEADER, uidPosition + NtsFields.HEADER + uidLength,
                         uid, 0, uidLength)) {

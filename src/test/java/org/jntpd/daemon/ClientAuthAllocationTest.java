@@ -144,6 +144,26 @@ class ClientAuthAllocationTest {
             assertTrue(auth.check(rx, 0, length, NOW_NS));
             assertTrue(!auth.check(rx, 0, length, NOW_NS) && auth.lastRefusal.startsWith("no request outstanding"),
                     "the same reply twice: " + auth.lastRefusal);
+
+            // A reply that comes after the next request went (a busy server, a slow path): dropped, not refused.
+            MemorySegment lateRx = arena.allocate(2048);
+            int lateLength = ntsReply(auth, server, tx, rx);
+            MemorySegment.copy(rx, 0, lateRx, 0, lateLength);
+            length = ntsReply(auth, server, tx, rx);
+            long refused = auth.refused;
+            assertTrue(!auth.check(lateRx, 0, lateLength, NOW_NS), "the late reply is not used");
+            assertEquals(1, auth.late);
+            assertEquals(refused, auth.refused, "a late reply is not a refusal: " + auth.lastRefusal);
+            assertTrue(auth.check(rx, 0, length, NOW_NS), "the current reply after it");
+            assertTrue(!auth.check(lateRx, 0, lateLength, NOW_NS) && auth.refused == refused + 1,
+                    "the late reply again: a replay");
+            // The request before the last was answered: a reply bearing its identifier now is refused.
+            int answeredLength = ntsReply(auth, server, tx, rx);
+            assertTrue(auth.check(rx, 0, answeredLength, NOW_NS));
+            MemorySegment.copy(rx, 0, lateRx, 0, answeredLength);
+            ntsReply(auth, server, tx, rx);
+            assertTrue(!auth.check(lateRx, 0, answeredLength, NOW_NS) && "unique identifier mismatch".equals(auth.lastRefusal)
+                    && auth.late == 1, "an answered request's reply twice: " + auth.lastRefusal);
         }
     }
 

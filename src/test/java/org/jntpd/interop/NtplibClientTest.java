@@ -56,6 +56,7 @@ class NtplibClientTest {
             assertEquals(2 * QUERIES_PER_VERSION, replies.size(), r::output);
             for (int version : new int[] {3, 4}) {
                 List<Double> offsets = new ArrayList<>();
+                Map<String, Double> best = null;
                 for (Map<String, Double> reply : replies) {
                     if (reply.get("asked").intValue() != version) {
                         continue;
@@ -74,10 +75,15 @@ class NtplibClientTest {
                     assertTrue(reply.get("delay") >= 0, where);
                     assertTrue(Math.abs(reply.get("offset")) <= reply.get("delay") / 2 + 10e-6, "|offset| <= delay / 2: " + where);
                     offsets.add(reply.get("offset"));
+                    if (best == null || reply.get("delay") < best.get("delay")) {
+                        best = reply;
+                    }
                 }
-                double median = offsets.stream().sorted().toList().get(offsets.size() / 2);
-                assertTrue(Math.abs(median) < MAX_OFFSET_S, "v" + version + " median offset " + median + " s of "
-                        + offsets);
+                // The reply of the shortest round trip, as NTP's clock filter takes it: a busy machine stalls the
+                // Python client between its reads of the clock and the socket for milliseconds (a median of -3.6 ms
+                // seen with both cores loaded 10 times over), which the shortest exchange escapes.
+                assertTrue(Math.abs(best.get("offset")) < MAX_OFFSET_S, "v" + version + " offset of the shortest "
+                        + "exchange " + best + " (all: " + offsets + ")");
             }
         }
     }

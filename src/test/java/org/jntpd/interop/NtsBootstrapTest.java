@@ -233,8 +233,10 @@ class NtsBootstrapTest {
         int[] a = startNtsChronyd("valid");
         try (JntpdProcess jntpd = jntpdIn1970(ntsServer(a, "iburst minpoll -2 maxpoll -2"))) {
             Supplier<String> where = where(jntpd);
-            String failed = jntpd.awaitLog("NTS-KE with 127.0.0.1 port " + a[1] + " failed", 30_000);
-            assertTrue(failed.contains("is not valid before"), failed + where.get());
+            // The first handshakes may be ended by chronyd on a busy machine ("Remote host terminated the
+            // handshake"): the refusal comes with a later attempt (4 s, 8 s, 16 s on).
+            String failed = jntpd.awaitLog("is not valid before", 60_000);
+            assertTrue(failed.contains("NTS-KE with 127.0.0.1 port " + a[1] + " failed"), failed + where.get());
             assertTrue(failed.contains("the clock reads 1970-01-02T") && failed.contains("nocerttimecheck allows a bootstrap"),
                     failed + where.get());
             assertFalse(jntpd.log().contains("synchronised to"), where.get());
@@ -248,12 +250,16 @@ class NtsBootstrapTest {
         try (JntpdProcess jntpd = JntpdProcess.builder().dir(dir).args("-x").config(ntsServer(a, "minpoll 6 maxpoll 6"),
                 "ntstrustedcerts " + dir.resolve("valid.crt"), "nosystemcert",
                 "controlsocket " + dir.resolve("control.sock")).start()) {
-            long startNs = System.nanoTime();
+            // Counted from the key exchange that succeeded: on a busy machine chronyd's NTS-KE helper may end the
+            // first handshakes (its own timeout), and jntpd retries after 4 s, 8 s, ...
+            jntpd.awaitLog("NTS-KE with 127.0.0.1 port " + a[1] + ": AES-SIV-CMAC-256", 60_000);
+            long keNs = System.nanoTime();
             String[] seen = await(jntpd, 20, (tracking, auth) -> JntpdAuthClientTest.authenticated("127.0.0.1", auth) > 0);
-            double tookS = (System.nanoTime() - startNs) * 1e-9;
-            assertTrue(JntpdAuthClientTest.authenticated("127.0.0.1", seen[1]) > 0, "an authenticated reply within 20 s, "
-                    + "not a poll (64 s) later" + where(jntpd).get());
-            System.out.printf(Locale.ROOT, "NtsBootstrapTest: first NTS reply %.1f s after start (poll 64 s)%n", tookS);
+            double tookS = (System.nanoTime() - keNs) * 1e-9;
+            assertTrue(JntpdAuthClientTest.authenticated("127.0.0.1", seen[1]) > 0, "an authenticated reply within 20 s "
+                    + "of the key exchange, not a poll (64 s) later" + where(jntpd).get());
+            System.out.printf(Locale.ROOT, "NtsBootstrapTest: first NTS reply %.1f s after the key exchange (poll 64 s)%n",
+                    tookS);
         }
     }
 }
