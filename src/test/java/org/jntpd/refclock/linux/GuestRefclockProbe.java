@@ -76,8 +76,9 @@ public final class GuestRefclockProbe {
                 RtcTracker tracker = new RtcTracker();
                 // Under TCG the update interrupt comes milliseconds late, at random; RTC_RD_TIME reads qemu's clock at
                 // the instant, so the polled boundary is good to the time between two reads (~0.3 ms). A reading whose
-                // reads were spread wider (the probe was descheduled) is left out, as the tracker has no weights.
-                for (int i = 0; i < 2 * rtcMeasurements && tracker.samples() < rtcMeasurements; i++) {
+                // reads were spread wider (the probe was descheduled) is left out, as the tracker has no weights: up
+                // to 4 tries a reading (2 left 2 sharp readings of 12 with the host loaded 10 times over).
+                for (int i = 0; i < 4 * rtcMeasurements && tracker.samples() < rtcMeasurements; i++) {
                     if (reader.measureByPolling(r, RtcReader.defaultTimeoutNs())) {
                         boolean sharp = r.uncertaintyNs < MAX_UNCERTAINTY_NS;
                         if (sharp) {

@@ -65,11 +65,14 @@ class GuestRefclockTest {
             assertEquals(truth, Long.parseLong(s.get("offset")), 5_000, "PPS offset at " + local + ": " + s + "\n" + out);
         }
         Map<String, String> c = out.counters("PPS");
-        assertEquals("0", c.get("spuriousPulses"), c.toString());
+        // An edge whose timer fired over 10 ms late (the emulated guest without the CPU) is off the train: spurious,
+        // and its period then counts as missed. So a busy host may show both, never more spurious than missed.
+        assertTrue(Long.parseLong(c.get("spuriousPulses")) <= Long.parseLong(c.get("missedPulses")), c.toString());
         assertEquals("0", c.get("refused"), c.toString());
         assertTrue(Long.parseLong(c.get("pulseJitterNs")) < 1_000, "stamps exact to the ns: " + c);
         // Every edge read: only if the emulated guest got the CPU in time (one edge went unread at a load of 15).
         assumeTrue(load.quietEnough(), () -> "not judging missed pulses (" + c.get("missedPulses") + "): " + load);
+        assertEquals("0", c.get("spuriousPulses"), c.toString());
         assertEquals("0", c.get("missedPulses"), c.toString());
     }
 
@@ -115,7 +118,7 @@ class GuestRefclockTest {
         long phaseChangeNs = Math.floorMod(fastAfter - fastBefore + S / 2, S) - S / 2;
 
         Map<String, String> track = out.line("rtc_track");
-        // 6 sharp readings are asked for in at most 12 tries; a guest descheduled under load (stress-ng --cpu 2 on 2
+        // 6 sharp readings are asked for in at most 24 tries; a guest descheduled under load (stress-ng --cpu 2 on 2
         // cores) spreads its reads wider than 0.5 ms and leaves some out: 3 still fit the gain.
         int samples = Integer.parseInt(track.get("samples"));
         assertTrue(samples >= 3 && samples <= 6, "sharp RTC readings " + samples + "\n" + out);
