@@ -2,7 +2,6 @@ package org.jntpd.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class KeyFileFuzzTest {
     private static final String NAME = "fuzz.keys";
+    private static final String PREFIX = NAME + ":";
 
     @FuzzTest
     void keyFile(byte[] data) {
@@ -42,32 +42,33 @@ class KeyFileFuzzTest {
         try {
             result = KeyFile.parse(NAME, lines, dialect);
         } catch (KeyFile.KeyFileException e) {
+            // messages built only on failure: a concatenation per error line and key was a cost on every run
             List<String> errors = lines(e.getMessage());
-            assertTrue(errors.size() <= lines.size(), errors.size() + " errors");
+            require(errors.size() <= lines.size(), "errors", errors.size());
             for (String error : errors) {
-                assertTrue(error.startsWith(NAME + ":"), "names the file: " + error);
-                int colon = error.indexOf(':', NAME.length() + 1);
-                assertTrue(colon > 0, "file:line: " + error);
-                int line = Integer.parseInt(error.substring(NAME.length() + 1, colon));
-                assertTrue(line >= 1 && line <= lines.size(), "line " + line + " of " + lines.size());
+                require(error.startsWith(PREFIX), "names the file", error);
+                int colon = error.indexOf(':', PREFIX.length());
+                require(colon > 0, "file:line", error);
+                int line = Integer.parseInt(error.substring(PREFIX.length(), colon));
+                require(line >= 1 && line <= lines.size(), "a line of the file", error);
             }
             return;
         }
         long maxId = dialect == KeyFile.Dialect.NTPSEC ? 65535 : SymmetricKey.MAX_ID;
         Set<Long> ids = new HashSet<>();
         for (SymmetricKey k : result.keys()) {
-            assertTrue(k.id() >= 1 && k.id() <= maxId, "key ID " + k.id());
-            assertTrue(ids.add(k.id()), "key " + k.id() + " once");
+            require(k.id() >= 1 && k.id() <= maxId, "key ID in range", k);
+            require(ids.add(k.id()), "each key once", k);
             byte[] secret = k.secret();
-            assertTrue(secret.length >= 1, "a secret");
+            require(secret.length >= 1, "a secret", k);
             if (k.type().isCmac()) {
-                assertEquals(k.type().cmacKeyLength, secret.length, "CMAC key length");
+                require(k.type().cmacKeyLength == secret.length, "CMAC key length", k);
             }
             if (!written(text, lower, secret, k.type().isCmac())) {
                 throw new AssertionError("the key's bytes are in the file, as text or hex: " + k);
             }
         }
-        assertTrue(result.warnings().size() <= 2 * lines.size(), "bounded warnings");
+        require(result.warnings().size() <= 2 * lines.size(), "bounded warnings", result.warnings().size());
         // written back: the same keys, in the same order, with no warning
         List<String> written = new ArrayList<>();
         for (SymmetricKey k : result.keys()) {
@@ -83,6 +84,12 @@ class KeyFileFuzzTest {
             }
         } catch (KeyFile.KeyFileException e) {
             throw new AssertionError("keys we accepted, written back, are refused: " + e.getMessage(), e);
+        }
+    }
+
+    private static void require(boolean holds, String what, Object detail) {
+        if (!holds) {
+            throw new AssertionError(what + ": " + detail);
         }
     }
 

@@ -89,4 +89,65 @@ class KeyFileTest {
             assertEquals("k:2: key 2: character 3 is not ASCII (write the key as HEX:...)", e.getMessage());
         }
     }
+
+    @Test
+    void shouldSeparateWordsAtExactlyTheCharactersIsWhitespaceAccepts() {
+        for (int c = Character.MIN_VALUE; c <= Character.MAX_VALUE; c++) {
+            assertEquals(Character.isWhitespace((char) c), KeyFile.WHITESPACE.indexOf(c) >= 0, Integer.toHexString(c));
+        }
+    }
+
+    /**
+     * KeyFile.words cuts with StringTokenizer (no loop over characters in a class the fuzzer instruments); it must cut
+     * as the character loop it replaced did, in both dialects: fixed lines and 200,000 random ones of whitespace of
+     * every kind, comment characters, Latin-1, wide characters and lone surrogates.
+     */
+    @Test
+    void shouldCutWordsAsTheCharacterLoopDid() {
+        List<String> fixed = List.of("", " ", "#", " # x", "1 MD5 abc", "  1\tMD5 \u3000abc  ", "1 MD5 ab#c",
+                "1 MD5 #abc", "1#2 3", "!1 MD5 a", " ; 1 MD5 a", "%x", "1 !MD5 %a ;b", "\u00a01 MD5 a\u00a0",
+                "1\u001fMD5\u2028a", "#!", "\r\n", "1 MD5 \ud800x \udc00");
+        String alphabet = " \t\n\u000B\f\r\u001C\u001F\u0085\u00a0\u1680\u2007\u200A\u2028\u202F\u3000#!;%"
+                + "01aZ:\u00e9\u00ff\u0100\ud800\udc00";
+        java.util.Random random = new java.util.Random(14);
+        List<String> lines = new java.util.ArrayList<>(fixed);
+        for (int i = 0; i < 200_000; i++) {
+            char[] line = new char[random.nextInt(12)];
+            for (int j = 0; j < line.length; j++) {
+                line[j] = alphabet.charAt(random.nextInt(alphabet.length()));
+            }
+            lines.add(new String(line));
+        }
+        for (String line : lines) {
+            for (Dialect dialect : Dialect.values()) {
+                assertEquals(wordsByCharacterLoop(line, dialect), KeyFile.words(line, dialect), dialect + " " + line);
+            }
+        }
+    }
+
+    /** KeyFile.words as it was before the fuzzer made it use the JDK's tokenizer. */
+    private static List<String> wordsByCharacterLoop(String line, Dialect dialect) {
+        List<String> words = new java.util.ArrayList<>(3);
+        String trimmed = line.strip();
+        if (dialect == Dialect.CHRONY && !trimmed.isEmpty() && "!;#%".indexOf(trimmed.charAt(0)) >= 0) {
+            return words;
+        }
+        int i = 0;
+        int n = line.length();
+        while (i < n) {
+            while (i < n && Character.isWhitespace(line.charAt(i))) {
+                i++;
+            }
+            if (i >= n || line.charAt(i) == '#') {
+                break;
+            }
+            int start = i;
+            while (i < n && !Character.isWhitespace(line.charAt(i))
+                    && (dialect == Dialect.CHRONY || line.charAt(i) != '#')) {
+                i++;
+            }
+            words.add(line.substring(start, i));
+        }
+        return words;
+    }
 }
