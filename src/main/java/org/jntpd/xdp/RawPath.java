@@ -162,21 +162,22 @@ public final class RawPath implements AutoCloseable {
     }
 
     private BpfProgram loadProgram(int[] ports, BpfMap xsks, BpfMap local, BpfMap flood) {
-        int floodFd = flood == null ? -1 : flood.fd();
         try {
             placement = StampPlacement.METADATA;
-            return BpfProgram.load(SteeringProgram.build(placement, ports, xsks.fd(), counters.fd(), local.fd(), floodFd,
-                    settings.floodIntervalNs(), settings.floodBurst()), SteeringProgram.NAME, Bpf.BPF_PROG_TYPE_XDP,
-                    Bpf.BPF_XDP);
+            return load(ports, xsks, local, flood);
         } catch (BpfProgram.LoadException e) {
             if (!e.verifierLog().contains("bpf_xdp_adjust_meta")) {
                 throw e;
             }
             placement = StampPlacement.HEAD_PREFIX; // this kernel refuses the metadata helper to XDP programs
-            return BpfProgram.load(SteeringProgram.build(placement, ports, xsks.fd(), counters.fd(), local.fd(), floodFd,
-                    settings.floodIntervalNs(), settings.floodBurst()), SteeringProgram.NAME, Bpf.BPF_PROG_TYPE_XDP,
-                    Bpf.BPF_XDP);
+            return load(ports, xsks, local, flood);
         }
+    }
+
+    private BpfProgram load(int[] ports, BpfMap xsks, BpfMap local, BpfMap flood) {
+        long[] insns = SteeringProgram.build(placement, ports, xsks.fd(), counters.fd(), local.fd(),
+                flood == null ? -1 : flood.fd(), settings.floodIntervalNs(), settings.floodBurst());
+        return BpfProgram.load(insns, SteeringProgram.NAME, Bpf.BPF_PROG_TYPE_XDP, Bpf.BPF_XDP);
     }
 
     /** Removes a program of ours that rtnetlink still holds on the device; refuses to touch anybody else's. */
