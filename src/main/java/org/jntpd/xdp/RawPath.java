@@ -60,7 +60,7 @@ public final class RawPath implements AutoCloseable {
     private volatile boolean closing;
     /** How often the device's addresses are read again (ntpd rescans its interfaces every 300 s; this is cheap). */
     public static final int ADDRESS_REFRESH_MS = 5_000;
-    /** Served addresses a device may have in the XDP map; more go to the kernel (said in the log). */
+    /** Served addresses a device may have in the XDP map; more go to the kernel (the log lists those served). */
     static final int MAX_SERVED_ADDRESSES = 256;
     private XdpAttachment attachment;
     private StampPlacement placement;
@@ -272,11 +272,6 @@ public final class RawPath implements AutoCloseable {
                 failed = true;
             }
         }
-    }
-
-    /** Re-reads the device's addresses now (what the watch thread does periodically); whether anything changed. */
-    boolean refreshAddresses() throws java.net.SocketException {
-        return served.refresh(settings.device());
     }
 
     /** The destination addresses answered for. */
