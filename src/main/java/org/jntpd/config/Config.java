@@ -41,11 +41,13 @@ public record Config(
      * @param groups       the groups of {@code multicastclient} lines (224.0.1.1 when a line names none)
      * @param delayNs      {@code broadcastdelay S}: the round-trip delay the broadcast path is taken to have, which then
      *                     replaces the calibration exchange; 0 = calibrate (ntpd 4.2.8's rule)
+     * @param noVolley     {@code broadcastclient novolley}: no calibration exchange (a server that cannot be asked, a
+     *                     one-way link); the path's delay is {@code broadcastdelay}, or ntpd's default of 4 ms
      * @param clientLocation where the first client line is, for messages; null when there is none
      */
     public record Broadcast(List<BroadcastTarget> targets, boolean client, List<String> groups, long delayNs,
-            Location clientLocation) {
-        public static final Broadcast NONE = new Broadcast(List.of(), false, List.of(), 0, null);
+            boolean noVolley, Location clientLocation) {
+        public static final Broadcast NONE = new Broadcast(List.of(), false, List.of(), 0, false, null);
         /** ntpd's multicast group (NTP.MCAST.NET), what {@code multicastclient} alone joins. */
         public static final String DEFAULT_GROUP = "224.0.1.1";
 

@@ -32,6 +32,7 @@ final class ConfigBuilder {
     final List<String> multicastGroups = new ArrayList<>();
     boolean broadcastClient;
     long broadcastDelayNs;
+    boolean broadcastNoVolley;
     Location broadcastClientLocation;
     /** Where each {@code cpu} was named, for messages about it. */
     final Map<Integer, Location> cpuLocations = new LinkedHashMap<>();
@@ -234,7 +235,7 @@ final class ConfigBuilder {
                 metrics,
                 Collections.unmodifiableMap(new LinkedHashMap<>(systemFlags)),
                 new Config.Broadcast(List.copyOf(broadcastTargets), broadcastClient, List.copyOf(multicastGroups),
-                        broadcastDelayNs, broadcastClientLocation),
+                        broadcastDelayNs, broadcastNoVolley, broadcastClientLocation),
                 clockControl,
                 List.copyOf(notices),
                 List.copyOf(warnings));

@@ -695,14 +695,17 @@ final class Directives {
         b.broadcastTargets.add(new Config.BroadcastTarget(address, t.key, t.version, t.pollLog2, t.ttl, l.loc));
     }
 
-    /** {@code broadcastclient [novolley]}: listen on every IPv4 interface's broadcast address. */
+    /**
+     * {@code broadcastclient [novolley]}: listen on every IPv4 interface's broadcast address; {@code novolley} skips
+     * the calibration exchange (for every broadcast and multicast server, as ntpd's flag is global).
+     */
     private static void broadcastClient(ConfigBuilder b, Line l, String keyword) {
         while (l.hasNext()) {
             String w = l.next("").toLowerCase(Locale.ROOT);
             if (!w.equals("novolley")) {
                 throw new LineError("unknown option '" + ConfigParser.printable(w) + "' for broadcastclient (expected novolley)");
             }
-            l.notHonoured("broadcastclient novolley", "the calibration exchange runs unless broadcastdelay is given");
+            b.broadcastNoVolley = true;
         }
         b.broadcastClient = true;
         if (b.broadcastClientLocation == null) {

@@ -359,7 +359,7 @@ final class NtpSources implements AutoCloseable {
                 (int) keyId, false, false, false, null, 0, false, 0, 0, 1, false, config.broadcast().clientLocation());
         Source source = sync.addSource(new SourceConfig(name, refIdOf(address), false, false));
         Association assoc = Association.broadcastClient(AssociationConfig.server().withVersion(first.version()), source,
-                random, config.broadcast().delayNs(), first, rxNs);
+                random, fixedBroadcastDelayNs(config.broadcast()), first, rxNs);
         sync.addStepListener(assoc);
         ClientAuth auth = keyId != 0 ? new KeyedClientAuth(name, mac, keyId) : null;
         if (auth != null) {
@@ -369,9 +369,25 @@ final class NtpSources implements AutoCloseable {
                 null);
         peers.add(p);
         Log.info("added broadcast server " + name + (keyId != 0 ? " (key " + keyId + ")" : " (unauthenticated)")
-                + (assoc.calibrated() ? ", path delay " + config.broadcast().delayNs() / 1e6 + " ms (broadcastdelay)"
+                + (assoc.calibrated() ? ", path delay " + fixedBroadcastDelayText(config.broadcast())
+                        + "; taking its broadcasts"
                         : ", measuring the path delay"));
         return p;
+    }
+
+    /**
+     * The round-trip delay broadcast paths are taken to have without a calibration exchange: {@code broadcastdelay};
+     * with {@code novolley} and no {@code broadcastdelay}, ntpd's default (4 ms); 0 = calibrate.
+     */
+    static long fixedBroadcastDelayNs(Config.Broadcast b) {
+        return b.delayNs() > 0 ? b.delayNs() : b.noVolley() ? Association.DEFAULT_BROADCAST_DELAY_NS : 0;
+    }
+
+    /** For the log: the fixed delay and where it comes from, or "calibrated". */
+    static String fixedBroadcastDelayText(Config.Broadcast b) {
+        long fixedNs = fixedBroadcastDelayNs(b);
+        return fixedNs == 0 ? "calibrated" : fixedNs / 1e6 + " ms (" + (b.delayNs() > 0 ? "broadcastdelay"
+                : "novolley: ntpd's default broadcastdelay") + ")";
     }
 
     /** This host's addresses (broadcasts from them are our own), read at the start when broadcasts are listened for. */

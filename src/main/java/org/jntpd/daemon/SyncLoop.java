@@ -108,8 +108,8 @@ public final class SyncLoop implements Agent {
             java.util.List<String> on = sockets.listenForBroadcasts(broadcast.client(), broadcast.groups());
             org.jntpd.base.Log.info("listening for broadcasts on " + on + " port " + ntpPort + (Boolean.FALSE.equals(
                     config.systemFlags().get("auth")) ? " (unauthenticated ones too: disable auth)"
-                    : " (authenticated ones only: enable auth, ntpd's default)") + (broadcast.delayNs() > 0
-                    ? ", path delay " + broadcast.delayNs() / 1e6 + " ms (broadcastdelay)" : ", path delay calibrated"));
+                    : " (authenticated ones only: enable auth, ntpd's default)") + ", path delay "
+                    + NtpSources.fixedBroadcastDelayText(broadcast));
         }
         this.broadcaster = broadcast.targets().isEmpty() ? null
                 : new BroadcastSender(config, clock, kernelToClockNs, keys, ntpPort, config.serving().bindAddresses(),

@@ -8,10 +8,15 @@ import java.lang.invoke.VarHandle;
  * with opaque stores, read by anyone.
  */
 public final class RawCounters {
-    /** What is counted. The DROPPED_ ones follow {@link FrameCodec}'s parse outcomes in order. */
+    /**
+     * What is counted. The DROPPED_ ones follow {@link FrameCodec}'s parse outcomes in order. NOT_LOCAL: a well-formed
+     * frame to an address the raw path does not serve ({@link ServedAddresses}), which the XDP program should have
+     * handed to the kernel: dropped unanswered.
+     */
     public enum Counter {
         FRAMES_RECEIVED, DROPPED_TRUNCATED, DROPPED_BAD_IP_HEADER, DROPPED_BAD_IP_CHECKSUM, DROPPED_BAD_UDP_LENGTH,
-        DROPPED_BAD_UDP_CHECKSUM, DROPPED_NOT_UDP, FRAMES_SENT, NO_RX_STAMP, TX_RING_FULL, TX_KICK_ERRORS, BATCHES
+        DROPPED_BAD_UDP_CHECKSUM, DROPPED_NOT_UDP, FRAMES_SENT, NO_RX_STAMP, TX_RING_FULL, TX_KICK_ERRORS, BATCHES,
+        NOT_LOCAL
     }
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);

@@ -34,6 +34,9 @@ import org.jntpd.xdp.SteeringProgram.StampPlacement;
  * with {@link #open} (maps, program, sockets, attach: everything that needs privileges) and {@link #startWorkers};
  * {@link #close} stops the workers and detaches.
  *
+ * <p>It answers only requests sent to the device's own addresses (those the server is bound to, when bound):
+ * {@link ServedAddresses}, read at start and again every {@value #ADDRESS_REFRESH_MS} ms by a thread of its own.
+ *
  * <p>A program left on the device by an earlier jntpd that died while attached through rtnetlink (a BPF link never
  * outlives its process) is recognised by its name ({@value SteeringProgram#NAME}) and replaced; anybody else's
  * program is left alone and the raw path is not started.
@@ -52,6 +55,13 @@ public final class RawPath implements AutoCloseable {
     private final List<XskSocket> sockets = new ArrayList<>();
     private final List<LoopRunner> runners = new ArrayList<>();
     private BpfMap counters;
+    private ServedAddresses served;
+    private Thread addressWatch;
+    private volatile boolean closing;
+    /** How often the device's addresses are read again (ntpd rescans its interfaces every 300 s; this is cheap). */
+    public static final int ADDRESS_REFRESH_MS = 5_000;
+    /** Served addresses a device may have in the XDP map; more go to the kernel (the log lists those served). */
+    static final int MAX_SERVED_ADDRESSES = 256;
     private XdpAttachment attachment;
     private StampPlacement placement;
     private String staleReplaced;
@@ -80,18 +90,30 @@ public final class RawPath implements AutoCloseable {
     public static RawPath open(RawPathSettings settings, int[] ports, List<Integer> cpus, Config.RateLimit rateLimit,
             List<RestrictRule> restrictions, ServerStateSource state, LongUnaryOperator kernelToServedNs,
             ServerAuth auth) throws UnavailableException {
+        return open(settings, ports, List.of(), cpus, rateLimit, restrictions, state, kernelToServedNs, auth);
+    }
+
+    /**
+     * As above, answering only requests to those of the device's addresses that {@code bindAddresses} (the server's
+     * {@code bindaddress} literals; empty: all of them) names.
+     */
+    public static RawPath open(RawPathSettings settings, int[] ports, List<String> bindAddresses, List<Integer> cpus,
+            Config.RateLimit rateLimit, List<RestrictRule> restrictions, ServerStateSource state,
+            LongUnaryOperator kernelToServedNs, ServerAuth auth) throws UnavailableException {
         RawPath raw = new RawPath(settings);
         try {
-            raw.setUp(ports, cpus, rateLimit, restrictions, state, kernelToServedNs, auth);
+            raw.setUp(ports, bindAddresses, cpus, rateLimit, restrictions, state, kernelToServedNs, auth);
             return raw;
-        } catch (NativeException | BpfProgram.LoadException | IllegalStateException | IllegalArgumentException e) {
+        } catch (NativeException | BpfProgram.LoadException | IllegalStateException | IllegalArgumentException
+                | java.net.SocketException e) {
             raw.close();
             throw new UnavailableException(e.getMessage(), e);
         }
     }
 
-    private void setUp(int[] ports, List<Integer> cpus, Config.RateLimit rateLimit, List<RestrictRule> restrictions,
-            ServerStateSource state, LongUnaryOperator kernelToServedNs, ServerAuth auth) {
+    private void setUp(int[] ports, List<String> bindAddresses, List<Integer> cpus, Config.RateLimit rateLimit,
+            List<RestrictRule> restrictions, ServerStateSource state, LongUnaryOperator kernelToServedNs,
+            ServerAuth auth) throws java.net.SocketException {
         int ifindex = Xdp.ifNameToIndex(settings.device());
         if (ifindex == 0) {
             throw new IllegalStateException("no network device " + settings.device());
@@ -104,7 +126,11 @@ public final class RawPath implements AutoCloseable {
         BpfMap flood = settings.floodRatePerS() > 0
                 ? keep(BpfMap.create(Bpf.BPF_MAP_TYPE_LRU_HASH, "jntpd_flood", 16, 8, 65536, 0))
                 : null;
-        BpfProgram program = keep(loadProgram(ports, xsks, flood));
+        BpfMap local = keep(BpfMap.create(Bpf.BPF_MAP_TYPE_HASH, "jntpd_local", SteeringProgram.LOCAL_KEY_BYTES, 1,
+                MAX_SERVED_ADDRESSES, 0));
+        served = new ServedAddresses(bindAddresses, local);
+        served.refresh(settings.device());
+        BpfProgram program = keep(loadProgram(ports, xsks, local, flood));
         replaceStale(ifindex);
         List<ServingLogic> logic = ServingLogic.forWorkers(queues.size(), rateLimit, restrictions, state, auth);
         for (int i = 0; i < queues.size(); i++) {
@@ -117,7 +143,8 @@ public final class RawPath implements AutoCloseable {
             }
             xsks.putInt(q, xsk.fd());
             int cpu = cpus.isEmpty() ? -1 : cpus.get(i % cpus.size());
-            workers.add(new RawWorker(xsk, logic.get(i), placement, kernelToServedNs, cpu, settings.busyPoll()));
+            workers.add(new RawWorker(xsk, logic.get(i), served, placement, kernelToServedNs, cpu,
+                    settings.busyPoll()));
         }
         if (settings.generic()) {
             attachment = XdpAttachment.link(program, ifindex, Bpf.XDP_FLAGS_SKB_MODE);
@@ -134,22 +161,23 @@ public final class RawPath implements AutoCloseable {
         keep(attachment);
     }
 
-    private BpfProgram loadProgram(int[] ports, BpfMap xsks, BpfMap flood) {
-        int floodFd = flood == null ? -1 : flood.fd();
+    private BpfProgram loadProgram(int[] ports, BpfMap xsks, BpfMap local, BpfMap flood) {
         try {
             placement = StampPlacement.METADATA;
-            return BpfProgram.load(SteeringProgram.build(placement, ports, xsks.fd(), counters.fd(), floodFd,
-                    settings.floodIntervalNs(), settings.floodBurst()), SteeringProgram.NAME, Bpf.BPF_PROG_TYPE_XDP,
-                    Bpf.BPF_XDP);
+            return load(ports, xsks, local, flood);
         } catch (BpfProgram.LoadException e) {
             if (!e.verifierLog().contains("bpf_xdp_adjust_meta")) {
                 throw e;
             }
             placement = StampPlacement.HEAD_PREFIX; // this kernel refuses the metadata helper to XDP programs
-            return BpfProgram.load(SteeringProgram.build(placement, ports, xsks.fd(), counters.fd(), floodFd,
-                    settings.floodIntervalNs(), settings.floodBurst()), SteeringProgram.NAME, Bpf.BPF_PROG_TYPE_XDP,
-                    Bpf.BPF_XDP);
+            return load(ports, xsks, local, flood);
         }
+    }
+
+    private BpfProgram load(int[] ports, BpfMap xsks, BpfMap local, BpfMap flood) {
+        long[] insns = SteeringProgram.build(placement, ports, xsks.fd(), counters.fd(), local.fd(),
+                flood == null ? -1 : flood.fd(), settings.floodIntervalNs(), settings.floodBurst());
+        return BpfProgram.load(insns, SteeringProgram.NAME, Bpf.BPF_PROG_TYPE_XDP, Bpf.BPF_XDP);
     }
 
     /** Removes a program of ours that rtnetlink still holds on the device; refuses to touch anybody else's. */
@@ -209,12 +237,46 @@ public final class RawPath implements AutoCloseable {
         if (!runners.isEmpty()) {
             return;
         }
+        addressWatch = Thread.ofPlatform().daemon(true).name("jntpd-raw-" + settings.device() + "-addresses")
+                .start(this::watchAddresses);
         for (int i = 0; i < workers.size(); i++) {
             LoopRunner r = new LoopRunner("jntpd-raw-" + settings.device() + "-q" + sockets.get(i).queue(),
                     workers.get(i), IdleStrategy.waitsInAgent(), LoopRunner.DEFAULT, onDeath);
             runners.add(r);
             r.start();
         }
+    }
+
+    /**
+     * Reads the device's addresses every {@value #ADDRESS_REFRESH_MS} ms until closed; a change is logged. A failure is
+     * logged once and the last set stays in force (an address removed then is still answered for: said in the log).
+     */
+    private void watchAddresses() {
+        boolean failed = false;
+        while (!closing) {
+            try {
+                Thread.sleep(ADDRESS_REFRESH_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                if (served.refresh(settings.device())) {
+                    Log.notice("raw path on " + settings.device() + ": answering for " + served.describe());
+                }
+                failed = false;
+            } catch (java.net.SocketException | RuntimeException e) {
+                if (!failed && !closing) {
+                    Log.warn("raw path on " + settings.device() + ": cannot read its addresses again (" + e.getMessage()
+                            + "); answering for " + served.describe() + " until it can");
+                }
+                failed = true;
+            }
+        }
+    }
+
+    /** The destination addresses answered for. */
+    public ServedAddresses servedAddresses() {
+        return served;
     }
 
     /** The workers' loops (heartbeats for the watchdog); empty before {@link #startWorkers()}. */
@@ -231,6 +293,7 @@ public final class RawPath implements AutoCloseable {
                 + (placement == StampPlacement.METADATA ? "XDP metadata" : "a frame prefix") + " (CLOCK_TAI)"
                 + (settings.floodRatePerS() > 0 ? ", flood filter " + settings.floodRatePerS() + "/s burst "
                         + settings.floodBurst() : "")
+                + ", answering for " + served.describe()
                 + (settings.busyPoll() ? (busyPollErrno == 0 ? ", busy-polling its NAPI" : ", busy polling refused"
                         + " (errno " + busyPollErrno + "): spinning on the rings") : "")
                 + (staleReplaced == null ? "" : "; " + staleReplaced);
@@ -315,6 +378,15 @@ public final class RawPath implements AutoCloseable {
     /** Stops the workers, detaches the program, closes the sockets and maps. */
     @Override
     public void close() {
+        closing = true;
+        if (addressWatch != null) {
+            addressWatch.interrupt();
+            try {
+                addressWatch.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (LoopRunner r : runners) {
             r.stop();
         }

@@ -46,8 +46,8 @@ public final class RawPathService {
         }
         Config.Serving serving = config.serving();
         try {
-            return RawPath.open(settings, new int[] {serving.port()}, serving.cpus(), serving.rateLimit(),
-                    config.restrictions(), state, kernelToServedNs, auth);
+            return RawPath.open(settings, new int[] {serving.port()}, serving.bindAddresses(), serving.cpus(),
+                    serving.rateLimit(), config.restrictions(), state, kernelToServedNs, auth);
         } catch (RawPath.UnavailableException e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             warn.accept("rawpath xdp " + settings.device() + ": cannot attach (" + reason

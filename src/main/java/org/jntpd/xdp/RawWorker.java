@@ -25,9 +25,10 @@ import org.jntpd.xdp.SteeringProgram.StampPlacement;
  * The raw path's worker for one queue: owns one {@link XskSocket} (its UMEM and four rings) on a platform thread,
  * optionally pinned, and answers every request in the frame it came in. A duty cycle: move completed TX frames back
  * to the fill ring; take a batch of RX descriptors; per frame read the XDP program's RX stamp, check the framing
- * ({@link FrameCodec}), copy the NTP payload aside (the responder reads the request while it writes the reply) and let
- * the serving logic answer into the same frame, turn the headers around; then read the clock once, stamp T3 into the
- * basic replies, checksum, put them on the TX ring and kick the kernel. Frames not answered go straight back to the
+ * ({@link FrameCodec}) and that the frame was sent to an address served ({@link ServedAddresses}), copy the NTP
+ * payload aside (the responder reads the request while it writes the reply) and let the serving logic answer into the
+ * same frame, turn the headers around; then read the clock once, stamp T3 into the basic replies, checksum, put them
+ * on the TX ring and kick the kernel. Frames not answered go straight back to the
  * fill ring; a mode 6 (ntpq) request is first copied to the {@link ControlHandoff} (the mode 6 thread, which answers
  * through the kernel's socket). Idle: poll(2) on the socket (or spin, when busy-polling).
  *
@@ -45,6 +46,7 @@ public final class RawWorker implements Agent {
     private final XskRing rx;
     private final XskRing tx;
     private final ServingLogic logic;
+    private final ServedAddresses served;
     private final StampPlacement placement;
     private final LongUnaryOperator kernelToServedNs;
     private final int cpu;
@@ -66,8 +68,8 @@ public final class RawWorker implements Agent {
     private final long[] replyRxNs = new long[BATCH]; // each reply's receive stamp, for the latency histogram
     private ControlHandoff control; // where mode 6 requests go (set before the thread starts), or null: counted only
 
-    public RawWorker(XskSocket xsk, ServingLogic logic, StampPlacement placement, LongUnaryOperator kernelToServedNs,
-            int cpu, boolean busyPoll) {
+    public RawWorker(XskSocket xsk, ServingLogic logic, ServedAddresses served, StampPlacement placement,
+            LongUnaryOperator kernelToServedNs, int cpu, boolean busyPoll) {
         this.xsk = xsk;
         this.umem = xsk.umem();
         this.fill = xsk.fill();
@@ -75,6 +77,7 @@ public final class RawWorker implements Agent {
         this.rx = xsk.rx();
         this.tx = xsk.tx();
         this.logic = logic;
+        this.served = served;
         this.placement = placement;
         this.kernelToServedNs = kernelToServedNs;
         this.cpu = cpu;
@@ -196,6 +199,13 @@ public final class RawWorker implements Agent {
             int verdict = codec.parse(umem, frame, len);
             if (verdict != FrameCodec.OK) {
                 counters.dropped(verdict);
+                recycle[recycled++] = addr;
+                continue;
+            }
+            if (!served.contains(codec.serverHi, codec.serverLo)) {
+                // the XDP program hands such frames to the kernel; answered, the reply would claim an address this
+                // host does not own (or one the server is not bound to)
+                counters.increment(Counter.NOT_LOCAL);
                 recycle[recycled++] = addr;
                 continue;
             }

@@ -45,7 +45,9 @@ import org.jntpd.xdp.ebpf.Asm;
  * ports. Such a frame is stamped, filtered and redirected into the XSKMAP slot of the queue it arrived on; every other
  * frame goes on to the kernel untouched (XDP_PASS), and so does an NTP frame whose queue has no socket, and one in a
  * mode only the kernel's sockets take (symmetric, broadcast: a configured peer's packets, see {@link #passKernelModes}),
- * and one not addressed to this host alone (broadcast, multicast: see {@link #passNotUnicast}).
+ * one not addressed to this host alone (broadcast, multicast: see {@link #passNotUnicast}), and one whose destination
+ * address is not one the raw path serves (routed through, or sent to the device's MAC with another host's address: see
+ * {@link #passNotLocal}).
  *
  * <ul>
  * <li>Stamp: bpf_ktime_get_tai_ns() as the first thing done for an NTP frame, written into the frame's metadata area
@@ -65,6 +67,8 @@ public final class SteeringProgram {
     public static final int META_BYTES = 16;
     /** Marks metadata written by this program ("NTPD"), so a frame without it is told apart. */
     public static final int META_MAGIC = 0x4E54_5044;
+    /** Key bytes of the served-address map: an IPv6 address, or an IPv4 one as ::ffff:a.b.c.d (network order). */
+    public static final int LOCAL_KEY_BYTES = 16;
 
     /**
      * Where the RX stamp travels. {@link #METADATA}: in the metadata area in front of the packet
@@ -97,7 +101,13 @@ public final class SteeringProgram {
          * On our port but not addressed to this host alone (a group destination MAC, an IPv4 multicast or broadcast
          * destination, an IPv6 multicast one): handed to the kernel, whose socket answers from a unicast address.
          */
-        NOT_UNICAST
+        NOT_UNICAST,
+        /**
+         * On our port, unicast, but to an IP address not in the served-address map (not the device's, or not one the
+         * server is bound to): handed to the kernel, which forwards it, drops it, or answers it through a socket as
+         * without the raw path; turned around, the reply would come from an address this host does not own.
+         */
+        NOT_LOCAL
     }
 
     private static final int ETH_HLEN = 14;
@@ -108,10 +118,14 @@ public final class SteeringProgram {
     private static final int ETH_P_IPV6_LE = 0xDD86;
     private static final int IP_FRAGMENT_MASK_LE = 0xFF3F; // MF and the fragment offset of the flags/offset field
     private static final int IPPROTO_UDP = 17;
-    // The stack: the flood key (16 bytes), a new bucket value (8), a counter index (4).
+    // The stack: the flood key (16 bytes), a new bucket value (8), a counter index (4), the destination address as
+    // the served-address map's key (16: an IPv6 address, an IPv4 one as ::ffff:a.b.c.d).
     private static final int KEY = -16;
     private static final int NEW_VALUE = -24;
     private static final int COUNTER_KEY = -28;
+    private static final int LOCAL_KEY = -48;
+    /** Bytes 8..11 of an IPv4-mapped IPv6 address (0, 0, 0xFF, 0xFF) as a little-endian u32 store writes them. */
+    private static final int V4_MAPPED_WORD_LE = 0xFFFF_0000;
 
     private int labelSeq;
 
@@ -122,20 +136,26 @@ public final class SteeringProgram {
      * @param ports           UDP destination ports to steer (1..8 of them)
      * @param xskMapFd        the XSKMAP: RX queue index to socket
      * @param countersFd      a per-CPU array of u64 with {@code Counter.values().length} entries
+     * @param localMapFd      a hash map whose keys are the destination addresses served ({@value #LOCAL_KEY_BYTES}
+     *                        bytes: IPv6, or IPv4 as ::ffff:a.b.c.d; any value): see {@link ServedAddresses}
      * @param floodMapFd      an LRU hash (16-byte key, u64 value), or -1 for no flood filter
      * @param floodIntervalNs average spacing of one source's requests the filter allows
      * @param floodBurst      requests one source may send back to back
      */
-    public static long[] build(StampPlacement stamp, int[] ports, int xskMapFd, int countersFd, int floodMapFd,
-            long floodIntervalNs, int floodBurst) {
+    public static long[] build(StampPlacement stamp, int[] ports, int xskMapFd, int countersFd, int localMapFd,
+            int floodMapFd, long floodIntervalNs, int floodBurst) {
         if (ports.length == 0 || ports.length > 8) {
             throw new IllegalArgumentException("1 to 8 ports, not " + ports.length);
         }
-        return new SteeringProgram().emit(stamp, ports, xskMapFd, countersFd, floodMapFd, floodIntervalNs, floodBurst);
+        if (localMapFd < 0) {
+            throw new IllegalArgumentException("the served-address map is required");
+        }
+        return new SteeringProgram().emit(stamp, ports, xskMapFd, countersFd, localMapFd, floodMapFd, floodIntervalNs,
+                floodBurst);
     }
 
-    private long[] emit(StampPlacement stamp, int[] ports, int xskMapFd, int countersFd, int floodMapFd,
-            long floodIntervalNs, int floodBurst) {
+    private long[] emit(StampPlacement stamp, int[] ports, int xskMapFd, int countersFd, int localMapFd,
+            int floodMapFd, long floodIntervalNs, int floodBurst) {
         Asm a = new Asm();
         a.mov64Reg(R6, R1);
         a.load(BPF_W, R2, R6, (int) XdpMd.DATA_OFFSET);
@@ -160,16 +180,21 @@ public final class SteeringProgram {
         a.load(BPF_B, R4, R9, 9).jump(BPF_JNE, R4, IPPROTO_UDP, "pass");
         a.load(BPF_H, R4, R9, 6).alu64(BPF_AND, R4, IP_FRAGMENT_MASK_LE).jump(BPF_JNE, R4, 0, "pass");
         a.load(BPF_W, R8, R9, 12); // source address, for the flood key
-        a.load(BPF_B, R7, R9, 16); // the destination's first byte: 224 and up is multicast or broadcast
+        a.load(BPF_W, R7, R9, 16); // the destination (its first byte the u32's low one: 224 and up is a group)
         a.alu64(BPF_AND, R5, 0x0F).alu64(BPF_LSH, R5, 2).jump(BPF_JLT, R5, 20, "pass");
         a.alu64Reg(BPF_ADD, R9, R5); // R9 = UDP header
         a.mov64Reg(R4, R9).alu64(BPF_ADD, R4, 8).jumpReg(BPF_JGT, R4, R3, "pass");
         a.load(BPF_H, R4, R9, 2);
         matchPorts(a, ports, "ipv4_ntp");
         a.label("ipv4_ntp");
-        a.jump(BPF_JGE, R7, 224, "not_unicast");
+        a.mov64Reg(R4, R7).alu64(BPF_AND, R4, 0xFF).jump(BPF_JGE, R4, 224, "not_unicast");
         passNotUnicast(a);
         passKernelModes(a, 0);
+        a.storeImm(BPF_W, R10, LOCAL_KEY, 0);
+        a.storeImm(BPF_W, R10, LOCAL_KEY + 4, 0);
+        a.storeImm(BPF_W, R10, LOCAL_KEY + 8, V4_MAPPED_WORD_LE);
+        a.store(BPF_W, R10, LOCAL_KEY + 12, R7);
+        passNotLocal(a, localMapFd);
         a.store(BPF_W, R10, KEY, R8);
         a.storeImm(BPF_W, R10, KEY + 4, 0);
         a.storeImm(BPF_W, R10, KEY + 8, 0);
@@ -186,6 +211,10 @@ public final class SteeringProgram {
         a.load(BPF_B, R4, R9, 24).jump(BPF_JEQ, R4, 0xFF, "not_unicast"); // ff00::/8
         passNotUnicast(a);
         passKernelModes(a, 40);
+        for (int w = 0; w < 16; w += 4) {
+            a.load(BPF_W, R4, R9, 24 + w).store(BPF_W, R10, LOCAL_KEY + w, R4);
+        }
+        passNotLocal(a, localMapFd);
         a.load(BPF_W, R4, R9, 8).store(BPF_W, R10, KEY, R4);
         a.load(BPF_W, R4, R9, 12).store(BPF_W, R10, KEY + 4, R4);
         a.storeImm(BPF_W, R10, KEY + 8, 0);
@@ -258,6 +287,10 @@ public final class SteeringProgram {
         count(a, countersFd, Counter.NOT_UNICAST);
         a.ret(XDP_PASS);
 
+        a.label("not_local");
+        count(a, countersFd, Counter.NOT_LOCAL);
+        a.ret(XDP_PASS);
+
         a.label("mode_pass");
         count(a, countersFd, Counter.MODE_PASSED);
         a.ret(XDP_PASS);
@@ -304,6 +337,18 @@ public final class SteeringProgram {
         a.load(BPF_B, R4, R9, udpOffset + 8).alu64(BPF_AND, R4, 0x07);
         a.jump(BPF_JEQ, R4, 1, "mode_pass").jump(BPF_JEQ, R4, 2, "mode_pass").jump(BPF_JEQ, R4, 5, "mode_pass");
         a.label(served);
+    }
+
+    /**
+     * {@code goto not_local} when the destination address, written at {@link #LOCAL_KEY} on the stack, is not a key of
+     * the served-address map (clobbers R0-R5; R9 stays a valid packet pointer: the lookup changes no packet data). A
+     * frame to another address reached this device because it is routed through this host, or was sent to its MAC
+     * on purpose; the kernel never hands such a frame to the server's sockets, and a turned-around reply would claim
+     * an address this host does not own.
+     */
+    private static void passNotLocal(Asm a, int localMapFd) {
+        a.loadMapFd(R1, localMapFd).mov64Reg(R2, R10).alu64(BPF_ADD, R2, LOCAL_KEY).call(BPF_FUNC_map_lookup_elem);
+        a.jump(BPF_JEQ, R0, 0, "not_local");
     }
 
     /** counters[c]++ on this CPU (clobbers R0-R5). */

@@ -5,8 +5,9 @@
  * <ul>
  * <li>{@link org.jntpd.xdp.ebpf.Asm}: an eBPF assembler; {@link org.jntpd.xdp.SteeringProgram}: the XDP program built
  * with it (UDP to the NTP port into an XSKMAP by RX queue, an RX stamp, a per-source flood filter, counters; all else
- * to the kernel, and so are symmetric and broadcast modes, whose sockets are the kernel's: a {@code peer}'s, and requests to a
- * broadcast or multicast address, which a turned-around frame would answer from); {@link org.jntpd.xdp.BpfProgram}, {@link org.jntpd.xdp.BpfMap},
+ * to the kernel, and so are symmetric and broadcast modes, whose sockets are the kernel's: a {@code peer}'s, requests
+ * to a broadcast or multicast address, which a turned-around frame would answer from, and requests to an address not
+ * served: {@link org.jntpd.xdp.ServedAddresses}); {@link org.jntpd.xdp.BpfProgram}, {@link org.jntpd.xdp.BpfMap},
  * {@link org.jntpd.xdp.XdpAttachment}: loading (verifier log on failure), maps, BPF link or rtnetlink attach.</li>
  * <li>{@link org.jntpd.xdp.XskSocket} and {@link org.jntpd.xdp.XskRing}: an AF_XDP socket, its UMEM and its four
  * mapped rings; {@link org.jntpd.xdp.RawWorker}: one pinned worker per queue answering in the frame the request came

@@ -1,5 +1,6 @@
 package org.jntpd.interop;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.jntpd.proto.Association;
 import org.jntpd.testing.ChronyServer;
 import org.jntpd.testing.ExternalProgram;
 import org.jntpd.testing.JntpdProcess;
@@ -119,6 +121,30 @@ class BroadcastTest {
         }
     }
 
+    /**
+     * {@code broadcastclient novolley}: no calibration exchange (the server answers no client request, and none is on
+     * the wire), and the path's round trip taken as ntpd's default broadcastdelay of 4 ms, so the client, on the server's
+     * clock, believes itself 2 ms minus the real one-way delay (tens of microseconds) behind.
+     */
+    @Test
+    void jntpdShouldTakeBroadcastsWithoutCalibratingWithNovolley() throws Exception {
+        Run r = runInTempDir("jntpd-novolley", List.of("local stratum 3", "broadcast 198.18.0.255 minpoll 1"),
+                List.of("broadcastclient novolley", "disable auth"), " (unauthenticated)");
+        assertTrue(r.clientLog().contains("path delay 4.0 ms (novolley: ntpd's default broadcastdelay); taking its"
+                + " broadcasts"), "no calibration" + r.where());
+        assertTrue(!r.clientLog().contains("(measured)"), "no calibration" + r.where());
+        // (the server's sockets on port 123 receive its own broadcasts too: counted received, dropped by mode)
+        assertEquals(0, NtpqRawPathTest.count(r.serverStats(), "replied"), "no client request answered" + r.where());
+        assertTrue(!seen(r.packets(), CLIENT, null, SERVER, "123", 3, false), "no mode 3 on the wire" + r.where());
+        assertTrue(seen(r.packets(), SERVER, "123", "198.18.0.255", "123", 5, false) || r.packets().getFirst()
+                .startsWith("(tshark"), "mode 5 broadcasts" + r.where());
+        long[] sorted = Arrays.stream(r.errors()).sorted().toArray();
+        long medianNs = sorted[sorted.length / 2];
+        assertTrue(Math.abs(medianNs - Association.DEFAULT_BROADCAST_DELAY_NS / 2) <= MEDIAN_ERROR_NS,
+                "median correction +2 ms (delay/2) within " + MEDIAN_ERROR_NS / 1000 + " us: " + medianNs + " ns"
+                        + r.where());
+    }
+
     /** Multicast to 224.0.1.1 (ntpd's group), unauthenticated, which the client takes after {@code disable auth}. */
     @Test
     void jntpdShouldFollowAJntpdMulticastServerWithAuthDisabled() throws Exception {
@@ -139,8 +165,24 @@ class BroadcastTest {
         }
     }
 
-    /** What a jntpd server and client pair did: the client's errors, the wire, its log, and all of it for messages. */
-    private record Run(long[] errors, List<String> packets, String clientLog, String ntpq, String where) {}
+    /** {@link #run} in a temporary directory of its own, deleted after; skips where namespaces cannot be made. */
+    private static Run runInTempDir(String prefix, List<String> serverConf, List<String> clientConf, String authText)
+            throws Exception {
+        assumeTrue(NetNamespace.available(), "needs root and ip to make network namespaces (port 123)");
+        Path dir = Files.createTempDirectory(prefix);
+        try {
+            return run(dir, serverConf, clientConf, authText);
+        } finally {
+            TestFiles.deleteTree(dir);
+        }
+    }
+
+    /**
+     * What a jntpd server and client pair did: the client's errors, the wire, its log, the server's serverstats, and
+     * all of it for messages.
+     */
+    private record Run(long[] errors, List<String> packets, String clientLog, String ntpq, String serverStats,
+            String where) {}
 
     /**
      * A jntpd server ({@code serverConf}) and client ({@code clientConf} and a time file) on the two ends of a fresh
@@ -165,7 +207,9 @@ class BroadcastTest {
                 }
                 System.out.println("BroadcastTest ntpq -pn:\n" + ntpq);
                 List<String> packets = wire.stop();
-                return new Run(errors, packets, c.log(), ntpq, report(errors, packets, s, c) + "\n--- ntpq -pn\n" + ntpq);
+                String stats = s.jntpc("serverstats");
+                return new Run(errors, packets, c.log(), ntpq, stats, report(errors, packets, s, c) + "\n--- ntpq -pn\n"
+                        + ntpq + "\n--- server's serverstats\n" + stats);
             } finally {
                 wire.stop();
             }

@@ -79,12 +79,14 @@ class AsmTest {
     @Test
     void shouldBuildBothSteeringProgramsWithinTheVerifiersReach() {
         for (SteeringProgram.StampPlacement p : SteeringProgram.StampPlacement.values()) {
-            long[] insns = SteeringProgram.build(p, new int[] {123, 4123}, 3, 4, 5, 1_000_000L, 16);
+            long[] insns = SteeringProgram.build(p, new int[] {123, 4123}, 3, 4, 6, 5, 1_000_000L, 16);
             assertTrue(insns.length > 100 && insns.length < 400, p + ": " + insns.length);
             assertEquals(bytes(0x95, 0, 0, 0, 0, 0, 0, 0), insns[insns.length - 1], "ends in exit");
         }
         assertThrows(IllegalArgumentException.class, () -> SteeringProgram.build(
-                SteeringProgram.StampPlacement.METADATA, new int[0], 3, 4, -1, 0, 0));
+                SteeringProgram.StampPlacement.METADATA, new int[0], 3, 4, 6, -1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> SteeringProgram.build(
+                SteeringProgram.StampPlacement.METADATA, new int[] {123}, 3, 4, -1, -1, 0, 0), "no served-address map");
     }
 
     private static long bytes(int... b) {

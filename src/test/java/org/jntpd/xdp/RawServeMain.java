@@ -15,7 +15,8 @@ import org.jntpd.xdp.RawCounters.Counter;
  * Serves the raw path alone (no sockets) for a test, in the namespace it is started in: args "SECONDS PORT rawpath
  * words..."; a synchronised stratum-2 state. Prints "READY <describe>" once attached, the counters at the end as
  * "name value" lines, or "UNAVAILABLE <reason>" (exit 3). -Dmode6=undrained hands mode 6 to queues nobody drains and
- * prints what they dropped and held.
+ * prints what they dropped and held. -DprogramOnly=ADDRESS puts ADDRESS in the XDP program's served-address map but
+ * not in the workers' set (their own check must refuse what the program steers to them).
  */
 public final class RawServeMain {
     public static void main(String[] args) throws Exception {
@@ -49,6 +50,10 @@ public final class RawServeMain {
                     queues.add(q);
                     return q;
                 });
+            }
+            String programOnly = System.getProperty("programOnly");
+            if (programOnly != null) {
+                raw.servedAddresses().putInProgramOnly(java.net.InetAddress.ofLiteral(programOnly).getAddress());
             }
             raw.startWorkers();
             System.out.println("READY " + raw.describe());

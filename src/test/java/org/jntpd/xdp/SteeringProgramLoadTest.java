@@ -23,17 +23,19 @@ class SteeringProgramLoadTest {
                 BpfMap counters = BpfMap.create(Bpf.BPF_MAP_TYPE_PERCPU_ARRAY, "t_counters", 4, 8,
                         SteeringProgram.Counter.values().length, 0);
                 BpfMap flood = BpfMap.create(Bpf.BPF_MAP_TYPE_LRU_HASH, "t_flood", 16, 8, 1024, 0);
+                BpfMap local = BpfMap.create(Bpf.BPF_MAP_TYPE_HASH, "t_local", SteeringProgram.LOCAL_KEY_BYTES, 1, 16,
+                        0);
                 BpfMap hist = BpfMap.create(Bpf.BPF_MAP_TYPE_ARRAY, "t_hist", 4, 8, 2 * ReplyCounterProgram.BUCKETS,
                         Bpf.BPF_F_MMAPABLE)) {
             try (BpfProgram p = BpfProgram.load(SteeringProgram.build(SteeringProgram.StampPlacement.HEAD_PREFIX,
-                    new int[] {123, 10123}, xsk.fd(), counters.fd(), flood.fd(), 1_000_000L, 8), SteeringProgram.NAME,
-                    Bpf.BPF_PROG_TYPE_XDP, Bpf.BPF_XDP)) {
+                    new int[] {123, 10123}, xsk.fd(), counters.fd(), local.fd(), flood.fd(), 1_000_000L, 8),
+                    SteeringProgram.NAME, Bpf.BPF_PROG_TYPE_XDP, Bpf.BPF_XDP)) {
                 assertEquals(SteeringProgram.NAME, BpfProgram.info(p.fd()).name());
                 assertEquals(Bpf.BPF_PROG_TYPE_XDP, BpfProgram.info(p.fd()).type());
             }
             try (BpfProgram p = BpfProgram.load(SteeringProgram.build(SteeringProgram.StampPlacement.METADATA,
-                    new int[] {123}, xsk.fd(), counters.fd(), -1, 0, 0), SteeringProgram.NAME, Bpf.BPF_PROG_TYPE_XDP,
-                    Bpf.BPF_XDP)) {
+                    new int[] {123}, xsk.fd(), counters.fd(), local.fd(), -1, 0, 0), SteeringProgram.NAME,
+                    Bpf.BPF_PROG_TYPE_XDP, Bpf.BPF_XDP)) {
                 assertTrue(p.id() > 0);
             } catch (BpfProgram.LoadException e) {
                 assertTrue(e.verifierLog().contains("bpf_xdp_adjust_meta"), e.getMessage());
