@@ -94,6 +94,7 @@ final class Selection {
             return;
         }
         setAsideSuspects(previousPeer);
+        setAsideInconsistent(nowNs);
         combine(nowNs, previousPeer, previousRunNs);
         status = SyncStatus.SYNCHRONISED;
     }
@@ -251,6 +252,59 @@ final class Selection {
         }
     }
 
+    /**
+     * A survivor whose estimate lies more than this many sigmas (its own and the others' combined, root distances
+     * included) from the combination of the other survivors is not combined.
+     */
+    static final double INCONSISTENT_SIGMAS = 5;
+
+    /**
+     * Leaves out of the combination, while three or more survive, the survivor least consistent with the others when
+     * it is more than {@link #INCONSISTENT_SIGMAS} away from their combination, and repeats. The intersection
+     * admits a source whose interval is wide: one not heard from for hours (its distance grows by PHI, 15 us per
+     * second), whose estimate drifted with a frequency correction it never saw (the local oscillator's frequency
+     * jumped and the others followed it); a falseticker 50 ms off, 4 polls lost in a row, was combined that way.
+     * It still voted; it is only not averaged in. Weights as {@link #combine}'s.
+     */
+    private void setAsideInconsistent(long nowNs) {
+        while (survivors >= 3) {
+            int worst = -1;
+            double worstSigmas = INCONSISTENT_SIGMAS;
+            for (int i = 0; i < candidates; i++) {
+                if (!alive[i] || work[i].config().prefer()) {
+                    continue;
+                }
+                double wSum = 0;
+                double oSum = 0;
+                for (int j = 0; j < candidates; j++) {
+                    if (alive[j] && j != i) {
+                        double w = 1 / combiningVariance(work[j], nowNs);
+                        wSum += w;
+                        oSum += w * offsets[j] * 1e-9;
+                    }
+                }
+                double sigmas = Math.abs(offsets[i] * 1e-9 - oSum / wSum)
+                        / Math.sqrt(combiningVariance(work[i], nowNs) + 1 / wSum);
+                if (sigmas > worstSigmas) {
+                    worstSigmas = sigmas;
+                    worst = i;
+                }
+            }
+            if (worst < 0) {
+                return;
+            }
+            alive[worst] = false;
+            work[worst].setState(SourceState.OUTLIER);
+            survivors--;
+        }
+    }
+
+    /** The variance a source's offset is combined with, s^2: its estimate's and its root distance's (uniform). */
+    private static double combiningVariance(Source s, long nowNs) {
+        double bound = (s.rootDelayNs() / 2.0 + s.rootDispersionNs()) * 1e-9;
+        return s.offsetVariance(nowNs) + bound * bound / 3;
+    }
+
     /** The distance the system peer is chosen by: the source's distance plus its strata above the closest survivor's. */
     private static double selectionDistanceNs(Source s, long nowNs, int minStratum) {
         return s.distanceNs(nowNs) + (s.stratum() - minStratum) * STRATUM_WEIGHT_NS;
@@ -296,8 +350,7 @@ final class Selection {
                 s.setState(SourceState.NOT_COMBINED);
                 continue;
             }
-            double bound = (s.rootDelayNs() / 2.0 + s.rootDispersionNs()) * 1e-9;
-            double w = 1 / (s.offsetVariance(nowNs) + bound * bound / 3);
+            double w = 1 / combiningVariance(s, nowNs);
             wSum += w;
             oSum += w * offsets[i] * 1e-9;
             double fw = 1 / s.frequencyVariance(nowNs);

@@ -102,6 +102,8 @@ public final class Source {
     /** Samples still to come before a source that just changed (a step) is combined again. */
     private int settling;
     private double jitterVar;
+    /** The last sample's innovation in its own sigmas, signed (0 before the filter could predict one). */
+    private double lastInnovationSigmas;
     /** Recent mean of squared normalised innovations (1 when the filter predicts as well as it thinks). */
     private double surprise = 1;
     /** Memory of {@link #surprise}, in samples. */
@@ -159,6 +161,7 @@ public final class Source {
             double predicted = bank.measurementVariance(s.localTimeNs, excess);
             double sigma = Math.sqrt(predicted + r);
             boolean spike = samples >= SAMPLES_BEFORE_GATE && Math.abs(inn) > SPIKE_GATE_SIGMA * sigma;
+            lastInnovationSigmas = inn / sigma;
             double z2 = Math.min(inn * inn / (sigma * sigma), SPIKE_GATE_SIGMA * SPIKE_GATE_SIGMA);
             surprise += (z2 - surprise) / SURPRISE_MEMORY;
             boolean agrees = consecutiveSpikes > 0
@@ -280,6 +283,7 @@ public final class Source {
         logNoiseVar = Double.NaN;
         consecutiveSpikes = 0;
         settling = 0;
+        lastInnovationSigmas = 0;
     }
 
     // --- estimate (all at local time nowNs) ---
@@ -345,6 +349,14 @@ public final class Source {
      */
     public double surprise() {
         return surprise;
+    }
+
+    /**
+     * The last sample's innovation (its offset minus the filter's prediction) in its own sigmas, signed; spikes
+     * included, 0 before the filter predicted one.
+     */
+    public double lastInnovationSigmas() {
+        return lastInnovationSigmas;
     }
 
     /** Variance of {@link #frequency()}, (s/s)^2. */
