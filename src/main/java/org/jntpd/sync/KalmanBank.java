@@ -151,6 +151,17 @@ final class KalmanBank {
         }
     }
 
+    /**
+     * Widens every filter's frequency uncertainty by {@code frequencyChange} (s/s) at the last measurement, the mean
+     * unchanged: the frequency may have changed by that much since.
+     */
+    void widenFrequency(double frequencyChange) {
+        double f2 = frequencyChange * frequencyChange;
+        for (int j = 0; j < m; j++) {
+            p11[j] += f2;
+        }
+    }
+
     /** Moves the mean state to {@code tNs} (prediction without measurement; covariances stay at covRefNs). */
     private void advanceMean(long tNs) {
         double dt = (tNs - meanRefNs) * NS;

@@ -36,7 +36,7 @@ public final class PollPolicy {
      * (ntpd also cuts the poll when the offset exceeds its gate). The interval climbs back one step per sample once
      * the estimate has converged again.
      */
-    static final double CHANGE_SIGMAS = 3;
+    static final double CHANGE_SIGMAS = Source.CHANGE_SIGMAS;
     private static final int MAX_ITERATIONS = 4000;
 
     private PollPolicy() {}

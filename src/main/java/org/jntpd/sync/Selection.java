@@ -256,7 +256,7 @@ final class Selection {
      * A survivor whose estimate lies more than this many sigmas (its own and the others' combined, root distances
      * included) from the combination of the other survivors is not combined.
      */
-    static final double INCONSISTENT_SIGMAS = 5;
+    static final double INCONSISTENT_SIGMAS = 4;
 
     /**
      * Leaves out of the combination, while three or more survive, the survivor least consistent with the others when
