@@ -152,13 +152,14 @@ final class KalmanBank {
     }
 
     /**
-     * Widens every filter's frequency uncertainty by {@code frequencyChange} (s/s) at the last measurement, the mean
-     * unchanged: the frequency may have changed by that much since.
+     * Widens every filter's frequency uncertainty at the last measurement to at least {@code frequencyChange} (s/s),
+     * the mean unchanged: the frequency may have changed by that much since. At least, not by: two sources telling
+     * of the same change must not double it.
      */
     void widenFrequency(double frequencyChange) {
         double f2 = frequencyChange * frequencyChange;
         for (int j = 0; j < m; j++) {
-            p11[j] += f2;
+            p11[j] = Math.max(p11[j], f2);
         }
     }
 
