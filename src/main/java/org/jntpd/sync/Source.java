@@ -145,8 +145,8 @@ public final class Source {
 
     /**
      * Folds a sample in. Returns false when it was rejected as a spike: an offset the delay does not explain,
-     * five sigma from the prediction. Two in a row that agree with each other (the same jump), or three in a row, are
-     * taken as a step of the source and accepted.
+     * five sigma from the prediction. Two in a row that agree with each other (the same jump), a spike that agrees
+     * with an accepted 3-sigma sample just before it, or three in a row, are taken as a step and accepted.
      */
     public boolean accumulate(Sample s) {
         delays.add(s.delayNs);
@@ -393,7 +393,7 @@ public final class Source {
      * The last sample's innovation (its offset minus the filter's prediction) in its own sigmas, signed; spikes
      * included, 0 before the filter predicted one.
      */
-    public double lastInnovationSigmas() {
+    double lastInnovationSigmas() {
         return lastInnovationSigmas;
     }
 
