@@ -511,9 +511,11 @@ public final class Association implements ClockStepListener {
         lastInterleaved = interleavedReply;
         if (!accumulate(p, t4, offsetNs, delayNs, dispersionNs, stratum, refId, leap)) {
             // A spike or a change (a step, a frequency the filter did not expect): ask again at minpoll rather than
-            // one long interval later, so that a change is confirmed (three in a row) in minutes, not hours.
+            // one long interval later, so that a change is confirmed in minutes, not hours; and stay there until
+            // the run is resolved (PollPolicy: a suspect source), so a lost answer does not put it an interval off.
             if (!broadcast && burstRemaining == 0 && pollLog2 > minPollLog2) {
                 nextPollNs = Math.min(nextPollNs, rxNs + Units.log2ToNs(minPollLog2));
+                pollLog2 = PollPolicy.advise(source, pollLog2, minPollLog2, cfg.maxPollLog2(), cfg.pollCost());
             }
             return verdict(PacketVerdict.SPIKE, 0);
         }

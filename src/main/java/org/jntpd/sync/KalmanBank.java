@@ -151,6 +151,18 @@ final class KalmanBank {
         }
     }
 
+    /**
+     * Widens every filter's frequency uncertainty at the last measurement to at least {@code frequencyChange} (s/s),
+     * the mean unchanged: the frequency may have changed by that much since. At least, not by: two sources telling
+     * of the same change must not double it.
+     */
+    void widenFrequency(double frequencyChange) {
+        double f2 = frequencyChange * frequencyChange;
+        for (int j = 0; j < m; j++) {
+            p11[j] = Math.max(p11[j], f2);
+        }
+    }
+
     /** Moves the mean state to {@code tNs} (prediction without measurement; covariances stay at covRefNs). */
     private void advanceMean(long tNs) {
         double dt = (tNs - meanRefNs) * NS;

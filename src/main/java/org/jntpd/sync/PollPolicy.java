@@ -29,6 +29,14 @@ public final class PollPolicy {
      * 114 -> 72 us, worst MAX 1.56 -> 1.17 ms (chronyd 122 us, 1.25 ms), 6.6 -> 10.5 packets per hour (chronyd 10.8).
      */
     static final double SURPRISED = 4;
+    /**
+     * A sample this many sigmas from the prediction (or a spike, or a source still settling after a step) sends the
+     * poll back to minpoll at once: beyond the interval's error budget something changed (the oscillator's frequency
+     * jumped, the source stepped) or a spike must be confirmed, and at 1024 s the confirming samples take hours
+     * (ntpd also cuts the poll when the offset exceeds its gate). The interval climbs back one step per sample once
+     * the estimate has converged again.
+     */
+    static final double CHANGE_SIGMAS = Source.CHANGE_SIGMAS;
     private static final int MAX_ITERATIONS = 4000;
 
     private PollPolicy() {}
@@ -84,6 +92,9 @@ public final class PollPolicy {
      */
     public static int advise(Source source, int current, int min, int max, double cost) {
         int poll = Math.max(min, Math.min(max, current));
+        if (source.suspect() || Math.abs(source.lastInnovationSigmas()) > CHANGE_SIGMAS) {
+            return min;
+        }
         double noise = source.typicalNoiseVariance();
         if (Double.isNaN(noise) || source.samples() < 8) {
             return poll;

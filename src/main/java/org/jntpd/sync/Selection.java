@@ -29,6 +29,7 @@ final class Selection {
     private int[] order = new int[16];
     private double[] offsets = new double[8];
     private boolean[] alive = new boolean[8];
+    private boolean[] inconsistent = new boolean[8];
 
     SyncStatus status = SyncStatus.NO_SOURCES;
     int candidates;
@@ -93,6 +94,7 @@ final class Selection {
             status = SyncStatus.TOO_FEW_SURVIVORS;
             return;
         }
+        setAsideInconsistent(nowNs);
         setAsideSuspects(previousPeer);
         combine(nowNs, previousPeer, previousRunNs);
         status = SyncStatus.SYNCHRONISED;
@@ -106,6 +108,7 @@ final class Selection {
             order = new int[2 * n];
             offsets = new double[n];
             alive = new boolean[n];
+            inconsistent = new boolean[n];
         }
     }
 
@@ -251,6 +254,68 @@ final class Selection {
         }
     }
 
+    /**
+     * Two survivors whose estimates differ by more than this many sigmas (of the difference, root distances
+     * included) are inconsistent.
+     */
+    static final double INCONSISTENT_SIGMAS = 4;
+
+    /**
+     * Leaves out of the combination a survivor inconsistent with every other survivor (more than
+     * {@link #INCONSISTENT_SIGMAS} from each, its nearest at m sigmas) when two others agree, within that or within
+     * m / 2: the intersection admits a source whose interval is wide, one not heard from for an hour (its distance
+     * grows by PHI, 15 us per second) whose estimate drifted with frequency corrections it never saw (the local
+     * oscillator's frequency jumped and the others followed it); a falseticker 50 ms off, 4 polls lost in a row, was
+     * combined that way. It still voted; it is only not averaged in. Suspect survivors count as witnesses (they are
+     * set aside after). When no two agree better (one source following a change, one not yet, a falseticker),
+     * nothing is left out: leaving out the one that already followed would leave the falseticker.
+     */
+    private void setAsideInconsistent(long nowNs) {
+        if (survivors < 3) {
+            return;
+        }
+        for (int i = 0; i < candidates; i++) {
+            inconsistent[i] = false;
+            if (!alive[i] || work[i].config().prefer()) {
+                continue;
+            }
+            double nearest = Double.MAX_VALUE;
+            for (int j = 0; j < candidates; j++) {
+                if (j != i && alive[j]) {
+                    nearest = Math.min(nearest, sigmasApart(i, j, nowNs));
+                }
+            }
+            if (nearest <= INCONSISTENT_SIGMAS) {
+                continue;
+            }
+            double agree = Math.max(INCONSISTENT_SIGMAS, nearest / 2);
+            for (int j = 0; j < candidates && !inconsistent[i]; j++) {
+                for (int k = j + 1; k < candidates && !inconsistent[i]; k++) {
+                    inconsistent[i] = j != i && k != i && alive[j] && alive[k] && sigmasApart(j, k, nowNs) <= agree;
+                }
+            }
+        }
+        for (int i = 0; i < candidates; i++) {
+            if (inconsistent[i]) {
+                alive[i] = false;
+                work[i].setState(SourceState.OUTLIER);
+                survivors--;
+            }
+        }
+    }
+
+    /** How many sigmas of their difference two survivors' estimates are apart. */
+    private double sigmasApart(int i, int j, long nowNs) {
+        double d = Math.abs(offsets[i] - offsets[j]) * 1e-9;
+        return d / Math.sqrt(combiningVariance(work[i], nowNs) + combiningVariance(work[j], nowNs));
+    }
+
+    /** The variance a source's offset is combined with, s^2: its estimate's and its root distance's (uniform). */
+    private static double combiningVariance(Source s, long nowNs) {
+        double bound = (s.rootDelayNs() / 2.0 + s.rootDispersionNs()) * 1e-9;
+        return s.offsetVariance(nowNs) + bound * bound / 3;
+    }
+
     /** The distance the system peer is chosen by: the source's distance plus its strata above the closest survivor's. */
     private static double selectionDistanceNs(Source s, long nowNs, int minStratum) {
         return s.distanceNs(nowNs) + (s.stratum() - minStratum) * STRATUM_WEIGHT_NS;
@@ -296,8 +361,7 @@ final class Selection {
                 s.setState(SourceState.NOT_COMBINED);
                 continue;
             }
-            double bound = (s.rootDelayNs() / 2.0 + s.rootDispersionNs()) * 1e-9;
-            double w = 1 / (s.offsetVariance(nowNs) + bound * bound / 3);
+            double w = 1 / combiningVariance(s, nowNs);
             wSum += w;
             oSum += w * offsets[i] * 1e-9;
             double fw = 1 / s.frequencyVariance(nowNs);

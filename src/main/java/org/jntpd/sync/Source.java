@@ -24,6 +24,12 @@ public final class Source {
      * innovations still move (a frequency that changed) waits for {@link #SPIKES_TO_STEP}.
      */
     private static final double STEP_AGREE_SIGMA = 3;
+    /**
+     * An accepted sample this many sigmas from the prediction is a surprise: beyond the poll interval's error budget
+     * ({@link PollPolicy} polls at minpoll next), and a spike right after it that agrees with it (within
+     * {@link #STEP_AGREE_SIGMA}) is the change seen twice and taken as a step at once.
+     */
+    static final double CHANGE_SIGMAS = 3;
     /** The first samples are never spikes: the filter has nothing to judge them by. */
     private static final int SAMPLES_BEFORE_GATE = 4;
     private static final double NS = 1e-9;
@@ -99,9 +105,20 @@ public final class Source {
     private double spikeInnovation;
     private double spikeSigma;
     private long spikeTimeNs;
+    /**
+     * The frequency when the last step was taken (s/s, moved with the clock's frequency corrections since), to tell
+     * once the source has settled whether the frequency changed with it.
+     */
+    private double frequencyBeforeChange;
+    /** A frequency that moved this many sigmas with a step is a change (see {@link #frequencyBeforeChange}). */
+    private static final double FREQUENCY_CHANGE_SIGMAS = 3;
+    /** The last sample was accepted as a surprise ({@link #CHANGE_SIGMAS}); its innovation is in spikeInnovation. */
+    private boolean surprised;
     /** Samples still to come before a source that just changed (a step) is combined again. */
     private int settling;
     private double jitterVar;
+    /** The last sample's innovation in its own sigmas, signed (0 before the filter could predict one). */
+    private double lastInnovationSigmas;
     /** Recent mean of squared normalised innovations (1 when the filter predicts as well as it thinks). */
     private double surprise = 1;
     /** Memory of {@link #surprise}, in samples. */
@@ -128,8 +145,8 @@ public final class Source {
 
     /**
      * Folds a sample in. Returns false when it was rejected as a spike: an offset the delay does not explain,
-     * five sigma from the prediction. Two in a row that agree with each other (the same jump), or three in a row, are
-     * taken as a step of the source and accepted.
+     * five sigma from the prediction. Two in a row that agree with each other (the same jump), a spike that agrees
+     * with an accepted 3-sigma sample just before it, or three in a row, are taken as a step and accepted.
      */
     public boolean accumulate(Sample s) {
         delays.add(s.delayNs);
@@ -155,14 +172,17 @@ public final class Source {
             jitterVar = r;
             measuredNoiseVar = r;
         } else {
+            boolean settled = false;
             double inn = z - bank.measurement(s.localTimeNs, excess);
             double predicted = bank.measurementVariance(s.localTimeNs, excess);
             double sigma = Math.sqrt(predicted + r);
             boolean spike = samples >= SAMPLES_BEFORE_GATE && Math.abs(inn) > SPIKE_GATE_SIGMA * sigma;
+            lastInnovationSigmas = inn / sigma;
             double z2 = Math.min(inn * inn / (sigma * sigma), SPIKE_GATE_SIGMA * SPIKE_GATE_SIGMA);
             surprise += (z2 - surprise) / SURPRISE_MEMORY;
-            boolean agrees = consecutiveSpikes > 0
+            boolean agrees = (consecutiveSpikes > 0 || surprised)
                     && Math.abs(inn - spikeInnovation) <= STEP_AGREE_SIGMA * Math.hypot(sigma, spikeSigma);
+            surprised = false;
             if (spike) {
                 spikes++;
                 if (++consecutiveSpikes < SPIKES_TO_STEP && !agrees) {
@@ -179,10 +199,12 @@ public final class Source {
                     bank.inflate(s.localTimeNs, inn);
                 }
                 residuals.clear(); // a new regime: the old residuals, and the jump, say nothing about its fit
+                frequencyBeforeChange = bank.frequency();
                 settling = SAMPLES_BEFORE_GATE;
                 jitterVar = r; // a new regime: the jitter of the old one, or of the jump, says nothing about it
             } else if (settling > 0) {
                 settling--; // the filter still converges on the new regime: its innovations are not jitter
+                settled = settling == 0;
             } else {
                 jitterVar += (inn * inn - jitterVar) / 8;
                 measuredNoiseVar += (inn * inn - measuredNoiseVar) / Math.min(samples + 1, MEASURED_NOISE_MEMORY);
@@ -191,10 +213,28 @@ public final class Source {
                 residuals.add(s.localTimeNs, inn);
             }
             bank.update(s.localTimeNs, z, modelled, excess);
+            if (settled) {
+                // Settled after a step: a frequency that moved with it, beyond its uncertainty, is a change of the
+                // local oscillator as likely as the source's, and the other sources have not seen it yet.
+                double changed = bank.frequency() - frequencyBeforeChange;
+                if (changed * changed > FREQUENCY_CHANGE_SIGMAS * FREQUENCY_CHANGE_SIGMAS
+                        * bank.frequencyVariance(s.localTimeNs)) {
+                    owner.frequencyChangeSeen(this, changed);
+                }
+            }
             // A sample too noisy to be a spike that sits nearer a pending spike than the prediction (a step seen
             // through a queued packet) keeps the run: the next spike that agrees confirms the step.
             if (spike || !agrees || Math.abs(inn - spikeInnovation) >= Math.abs(inn)) {
                 consecutiveSpikes = 0;
+            }
+            if (!spike && consecutiveSpikes == 0 && settling == 0 && samples >= SAMPLES_BEFORE_GATE
+                    && Math.abs(inn) > CHANGE_SIGMAS * sigma) {
+                // Accepted, but beyond the interval's budget: the first sign of a change (the oscillator's frequency
+                // jumped since the last sample). A spike next that agrees with it is the change seen twice.
+                surprised = true;
+                spikeInnovation = inn;
+                spikeSigma = sigma;
+                spikeTimeNs = s.localTimeNs;
             }
         }
         logNoiseVar = Double.isNaN(logNoiseVar) ? Math.log(r) : logNoiseVar + (Math.log(r) - logNoiseVar) / 16;
@@ -280,6 +320,8 @@ public final class Source {
         logNoiseVar = Double.NaN;
         consecutiveSpikes = 0;
         settling = 0;
+        lastInnovationSigmas = 0;
+        surprised = false;
     }
 
     // --- estimate (all at local time nowNs) ---
@@ -345,6 +387,14 @@ public final class Source {
      */
     public double surprise() {
         return surprise;
+    }
+
+    /**
+     * The last sample's innovation (its offset minus the filter's prediction) in its own sigmas, signed; spikes
+     * included, 0 before the filter predicted one.
+     */
+    double lastInnovationSigmas() {
+        return lastInnovationSigmas;
     }
 
     /** Variance of {@link #frequency()}, (s/s)^2. */
@@ -497,6 +547,20 @@ public final class Source {
     void onFrequencyChange(long nowNs, double dFreq) {
         if (bank.initialised()) {
             bank.shiftFrequency(nowNs, dFreq);
+        }
+        frequencyBeforeChange -= dFreq;
+    }
+
+    /**
+     * Another source found its frequency changed by {@code change} (s/s) with a step: if the local oscillator's
+     * frequency jumped, this source's frequency is off by as much since an unknown time after its last sample.
+     * Its frequency uncertainty grows by that much (the mean stays), so its next sample re-estimates the frequency
+     * instead of looking like a spike, and its estimate counts less until then. A source still in a run of spikes
+     * or settling is already finding the change itself.
+     */
+    void doubtFrequency(double change) {
+        if (bank.initialised() && consecutiveSpikes == 0 && settling == 0) {
+            bank.widenFrequency(change);
         }
     }
 

@@ -356,6 +356,19 @@ public final class Synchroniser {
     }
 
     /** Prior frequency of a source's first sample: a slew in progress moves every offset. */
+    /**
+     * {@code from} settled after a step with its frequency changed by {@code change} (s/s): the local oscillator's
+     * frequency may have jumped (a change every source sees at once, each only at its next samples, up to maxpoll
+     * later), so every other source's frequency is put in doubt by as much ({@link Source#doubtFrequency}).
+     */
+    void frequencyChangeSeen(Source from, double change) {
+        for (Source s : sources) {
+            if (s != from) {
+                s.doubtFrequency(change);
+            }
+        }
+    }
+
     double newSourceFrequency() {
         return -discipline.slewRate();
     }

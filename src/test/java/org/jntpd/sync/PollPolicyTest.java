@@ -65,6 +65,32 @@ class PollPolicyTest {
         assertEquals(7, PollPolicy.advise(s, 6, 6, 10, 0.5), "converged again");
     }
 
+    @Test
+    void shouldGoBackToMinpollOnASpikeAndStayThereUntilTheSourceHasSettled() {
+        // At maxpoll, a spike (10 ms, delay normal) must be confirmed or dismissed in minutes: minpoll for the next
+        // request and, should its answer be lost, for the one after (the advice holds while the source is suspect).
+        Source s = source();
+        SplittableRandom r = new SplittableRandom(4);
+        Sample sample = new Sample();
+        long t = T0;
+        for (int k = 0; k < 60; k++, t += 1024 * S) {
+            s.accumulate(sample.set(t, jittered(r, 0), 200_000, 0, 0, 0, 1, 0, 0, -24));
+        }
+        assertTrue(PollPolicy.advise(s, 10, 6, 10, PollPolicy.DEFAULT_COST) >= 9, "converged: a long interval");
+        assertTrue(!s.accumulate(sample.set(t, jittered(r, 10_000_000), 200_000, 0, 0, 0, 1, 0, 0, -24)), "a spike");
+        assertEquals(6, PollPolicy.advise(s, 10, 6, 10, PollPolicy.DEFAULT_COST), "minpoll after the spike");
+        t += 64 * S;
+        assertTrue(s.accumulate(sample.set(t, jittered(r, 10_000_000), 200_000, 0, 0, 0, 1, 0, 0, -24)), "a step, seen twice");
+        for (int k = 0; k < 3; k++) {
+            assertEquals(6, PollPolicy.advise(s, 6, 6, 10, PollPolicy.DEFAULT_COST), "settling: minpoll, sample " + k);
+            t += 64 * S;
+            s.accumulate(sample.set(t, jittered(r, 10_000_000), 200_000, 0, 0, 0, 1, 0, 0, -24));
+        }
+        t += 64 * S;
+        s.accumulate(sample.set(t, jittered(r, 10_000_000), 200_000, 0, 0, 0, 1, 0, 0, -24));
+        assertTrue(!s.suspect(), "settled after four samples: the policy's own rules again");
+    }
+
     private static Source source() {
         return new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults()).addSource(SourceConfig.of("a", 1));
     }
