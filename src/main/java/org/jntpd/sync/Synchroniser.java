@@ -355,7 +355,6 @@ public final class Synchroniser {
         return cfg.precisionLog2();
     }
 
-    /** Prior frequency of a source's first sample: a slew in progress moves every offset. */
     /**
      * {@code from} settled after a step with its frequency changed by {@code change} (s/s): the local oscillator's
      * frequency may have jumped (a change every source sees at once, each only at its next samples, up to maxpoll
@@ -369,6 +368,7 @@ public final class Synchroniser {
         }
     }
 
+    /** Prior frequency of a source's first sample: a slew in progress moves every offset. */
     double newSourceFrequency() {
         return -discipline.slewRate();
     }
