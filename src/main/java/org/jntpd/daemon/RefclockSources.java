@@ -13,6 +13,7 @@ import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.RefclockSettings;
 import org.jntpd.refclock.linux.RefclockRunner;
 import org.jntpd.refclock.linux.RefclockRunners;
+import org.jntpd.sync.RateChanges;
 import org.jntpd.sync.Sample;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SourceConfig;
@@ -22,7 +23,7 @@ import org.jntpd.time.Units;
 /**
  * The reference clocks as sources of the selection (the loop's side of chrony's refclock.c): takes the samples their
  * runners deliver from their own threads, moves each onto the disciplined clock's timescale and into its source (with
- * a clockstats line), and marks a reference clock unreachable after {@value #MISSED_POLLS} poll intervals without one.
+ * a clockstats line) as if measured on the clock as it runs now ({@link RateChanges}), and marks a reference clock unreachable after {@value #MISSED_POLLS} poll intervals without one.
  */
 final class RefclockSources implements AutoCloseable {
     /** A reference clock is unreachable after this many poll intervals without a sample. */
@@ -54,6 +55,12 @@ final class RefclockSources implements AutoCloseable {
     private final List<RefSource> sources = new ArrayList<>();
     private final List<RefSource> sourcesView = Collections.unmodifiableList(sources);
     private final Sample sample = new Sample();
+    /**
+     * The discipline's rate changes since the oldest sample still to come was measured: a sample is at most two polls
+     * old (poll up to 2^4 s by default, longer ones are rare) and the clock's rate changes about four times a second at
+     * most (two updates a second, each a slew's start and end).
+     */
+    private final RateChanges rateChanges = new RateChanges(256);
     private RefclockRunners runners;
 
     /** @param kernelToClockNs maps the runners' kernel (CLOCK_REALTIME) times onto the disciplined clock's timescale */
@@ -76,6 +83,7 @@ final class RefclockSources implements AutoCloseable {
             sources.add(ref);
         }
         sync.addStepListener((nowNs, stepNs) -> runners.onClockStep(stepNs));
+        sync.addStepListener(rateChanges);
     }
 
     /** The reference clocks' sources, in configuration order (read-only). */
@@ -105,10 +113,11 @@ final class RefclockSources implements AutoCloseable {
             // A reference clock is its own root: its delay and dispersion are the whole path.
             sample.set(localNs, offsetNs, x.delayNs(), x.dispersionNs(), x.delayNs(), x.dispersionNs(),
                     settings.stratum(), settings.refIdBits(), x.leap(), settings.precisionLog2());
+            rateChanges.reexpress(sample); // the discipline changed the clock's rate since (at least a slew's end)
             ref.source.setReachable(true);
-            ref.lastSampleNs = localNs;
+            ref.lastSampleNs = sample.localTimeNs;
             if (stats.active()) {
-                stats.clock(localNs, ref.source.name(), offsetNs * 1e-9, x.dispersionNs() * 1e-9);
+                stats.clock(sample.localTimeNs, ref.source.name(), sample.offsetNs * 1e-9, x.dispersionNs() * 1e-9);
             }
             if (ref.source.accumulate(sample)) {
                 accepted = true;

@@ -123,7 +123,7 @@ public final class Source {
     private double surprise = 1;
     /** Memory of {@link #surprise}, in samples. */
     private static final double SURPRISE_MEMORY = 2;
-    /** Mean squared innovation of accepted samples (s^2): the measured noise plus the prediction's own error. */
+    /** Measured noise of accepted samples (s^2): the mean squared innovation less the prediction's variance. */
     private double measuredNoiseVar;
     private double logNoiseVar = Double.NaN;
     private SourceState state = SourceState.UNSELECTABLE;
@@ -207,7 +207,11 @@ public final class Source {
                 settled = settling == 0;
             } else {
                 jitterVar += (inn * inn - jitterVar) / 8;
-                measuredNoiseVar += (inn * inn - measuredNoiseVar) / Math.min(samples + 1, MEASURED_NOISE_MEMORY);
+                // The part of the innovation the prediction's own uncertainty does not explain (Mehra's innovation
+                // method): the whole innovation also counts the wander since the last sample, and a source modelled
+                // that much noisier is followed too slowly for its wander (a PPS in the guest bench).
+                double unexplained = Math.max(inn * inn - predicted, 0);
+                measuredNoiseVar += (unexplained - measuredNoiseVar) / Math.min(samples + 1, MEASURED_NOISE_MEMORY);
             }
             if (!spike) {
                 residuals.add(s.localTimeNs, inn);

@@ -41,9 +41,12 @@ public final class GuestPpsComparison {
     private String ppsDevice;
     private long firstEdgeRealNs;
 
-    /** One daemon's figures: the window's edges after convergence, errors in ns (guest clock minus truth). */
+    /**
+     * One daemon's figures: the window's edges after convergence, errors in ns (guest clock minus truth); every edge's
+     * error from the daemon's start to the window's end in {@code allErrorsNs}.
+     */
     public record Result(String daemon, int edgesToConverge, int samples, double rmsNs, double meanNs, long maxAbsNs,
-            long[] windowErrorsNs, String log) {
+            long[] windowErrorsNs, long[] allErrorsNs, String log) {
         String line() {
             return String.format(Locale.ROOT, "%-8s converged after %3d edges  n=%4d  RMS %8.0f ns  mean %+8.0f ns  MAX %7d ns",
                     daemon, edgesToConverge, samples, rmsNs, meanNs, maxAbsNs);
@@ -165,7 +168,8 @@ public final class GuestPpsComparison {
                     sq += (double) e * e;
                     max = Math.max(max, Math.abs(e));
                 }
-                return new Result(name, from, w.length, Math.sqrt(sq / w.length), sum / w.length, max, w, log);
+                return new Result(name, from, w.length, Math.sqrt(sq / w.length), sum / w.length, max, w,
+                        java.util.Arrays.copyOf(errors, from + windowEdges), log);
             }
         }
         return null;
@@ -182,6 +186,20 @@ public final class GuestPpsComparison {
     private static String tail(String log) {
         List<String> lines = log.lines().toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+
+    /**
+     * Keeps a run's evidence in {@code work}: {@code pps-runN-DAEMON.errors} (edge number and error in ns, one edge a
+     * line, from the daemon's start: the approach and the window's shape, which RMS and mean do not show) and the
+     * daemon's log.
+     */
+    private static void keep(Path work, int run, Result r) throws IOException {
+        StringBuilder b = new StringBuilder("# edge error_ns (window from edge " + (r.edgesToConverge() + 1) + ")\n");
+        for (int i = 0; i < r.allErrorsNs().length; i++) {
+            b.append(i + 1).append(' ').append(r.allErrorsNs()[i]).append('\n');
+        }
+        Files.writeString(work.resolve("pps-run" + run + "-" + r.daemon() + ".errors"), b);
+        Files.writeString(work.resolve("pps-run" + run + "-" + r.daemon() + ".log"), r.log());
     }
 
     /** The side-by-side lines. */
@@ -236,6 +254,7 @@ public final class GuestPpsComparison {
                                 : c.runChronyd(window, timeout, () -> { });
                         System.out.print("run " + (run + 1) + " " + r.line() + "\n");
                         all.add(r);
+                        keep(work, run + 1, r);
                     } catch (AssertionError notConverged) {
                         // One daemon failing to settle is a result too: say so, keep its log, go on with the other.
                         String why = notConverged.getMessage();
