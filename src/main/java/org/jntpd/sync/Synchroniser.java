@@ -140,7 +140,7 @@ public final class Synchroniser {
             double offsetS = selection.offset;
             lastOffsetS = offsetS;
             lastOffsetSigmaS = Math.sqrt(selection.offsetVariance);
-            lastCorrection = discipline.update(nowNs, offsetS, selection.frequency);
+            lastCorrection = discipline.update(nowNs, offsetS, lastOffsetSigmaS, selection.frequency);
             if (lastCorrection == Discipline.Correction.PANIC) {
                 status = SyncStatus.PANIC;
             } else if (lastCorrection == Discipline.Correction.STEPOUT_WAIT) {
