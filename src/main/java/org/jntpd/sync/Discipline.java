@@ -161,8 +161,9 @@ public final class Discipline {
         limitPpm = Math.max(limitPpm, -clock.maxFrequencyPpm());
         double maxRate = Math.abs(base - inverseRate(limitPpm));
         double durationS = Math.max(maxRate > 0 ? Math.abs(offsetS) / maxRate : 0, minSlewDurationS(offsetS, offsetSigmaS));
-        slewRate = offsetS / durationS;
-        slewEndNs = nowNs + (long) Math.ceil(durationS * 1e9);
+        long durationNs = (long) Math.ceil(durationS * 1e9);
+        slewRate = offsetS / (durationNs * 1e-9); // exactly the offset by the end, in whole ns
+        slewEndNs = nowNs + durationNs;
         setTotal(nowNs, oldInverse);
         return Correction.SLEW;
     }
