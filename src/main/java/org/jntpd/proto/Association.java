@@ -552,7 +552,7 @@ public final class Association implements ClockStepListener {
         return verdict(PacketVerdict.ACCEPTED, SAMPLE);
     }
 
-    /** A client with a spike unconfirmed asks again after a fraction of the interval ({@link #SPIKE_CONFIRM_DIVISOR}). */
+    /** A client with a spike unconfirmed asks again early ({@link #SPIKE_CONFIRM_DIVISOR}) */
     private void confirmSoon(boolean client, long rxNs) {
         if (client && burstRemaining == 0 && nextPollNs - rxNs > 0) {
             long confirmNs = rxNs + (nextPollNs - rxNs) / SPIKE_CONFIRM_DIVISOR;

@@ -6,11 +6,11 @@ import org.jntpd.clock.ClockControl;
  * The clock discipline, chrony style: frequency and phase are corrected separately. Each update sets the frequency
  * correction to cancel the estimated frequency error at once, and slews the estimated offset out over a short
  * interval by adding a temporary term to the frequency ({@code |offset| / maxSlewRate}, at least
- * {@code minSlewDuration}, shorter for a correction known to many of its sigmas: a step of the source); the slew ends on
+ * {@code minSlewDuration}, shorter for a step of the sources known to many of its sigmas); the slew ends on
  * {@link #onTimer(long)}. The sources are told when the rate really changed, so a late timer's overshoot is in their
- * estimates and the next update corrects it. Offsets beyond the step threshold are
- * stepped (at once on the first update, otherwise once they persisted for the stepout interval, and only while the
- * step limit allows); offsets beyond the panic threshold are refused.
+ * estimates and the next update corrects it. Offsets beyond the step threshold are stepped (at once on the first
+ * update, otherwise once they persisted for the stepout interval, and only while the step limit allows); offsets
+ * beyond the panic threshold are refused.
  *
  * <p>Every change of the clock is reported to a {@link Listener} (the synchroniser, which moves the sources'
  * estimates with it). Positive offset = the sources are ahead = the clock must move forward.
@@ -18,10 +18,12 @@ import org.jntpd.clock.ClockControl;
 public final class Discipline {
     private static final double PPM = 1e-6;
     /**
-     * An offset beyond this many sigmas of its estimate is a known correction, not noise (a step of the source seen
-     * twice: 1 ms known to 10-200 us): its slew takes {@code (KNOWN_SIGMAS sigma / |offset|)^2} of
-     * {@code minSlewDuration}, as short as the floors below allow. Spreading noise keeps the frequency smooth; spreading
-     * a known millisecond over a second only leaves the clock that far off for longer (1/3 of 1 ms^2 x 1 s).
+     * A step of the sources (recognised by them from spikes that agree) known to more than this many of its sigmas
+     * (1 ms known to 10-200 us) is slewed out in {@code (KNOWN_SIGMAS sigma / |offset|)^2} of {@code minSlewDuration},
+     * as short as the floors below allow. Spreading filtering noise keeps the frequency smooth; spreading a known
+     * millisecond over a second only leaves the clock that far off for longer (1/3 of 1 ms^2 x 1 s). Only steps: an
+     * ordinary update beyond 2 sigma (at long polls) slewed this fast ran the clock 2000 ppm off for 50 ms
+     * (LEAP-insert).
      */
     private static final double KNOWN_SIGMAS = 2;
     /** The shortest slew of a known correction. */
@@ -107,17 +109,19 @@ public final class Discipline {
         stepRequested = true;
     }
 
-    /** {@link #update(long, double, double, double)} with an offset whose sigma is not known (never a fast slew). */
+    /** {@link #update(long, double, double, double)} with an offset that is not a known step (never a fast slew). */
     Correction update(long nowNs, double offsetS, double freq) {
         return update(nowNs, offsetS, Double.POSITIVE_INFINITY, freq);
     }
 
     /**
      * Applies one system update at local time {@code nowNs}: {@code offsetS} the estimated offset (sources minus
-     * clock, s) and {@code offsetSigmaS} its standard deviation, {@code freq} the estimated frequency of the sources
-     * relative to the clock (offset change per local second; positive = the clock is slow).
+     * clock, s), {@code knownSigmaS} its standard deviation when it holds a step of the sources that they just
+     * recognised (else +inf: the offset is filtering's, spread over {@code minSlewDuration}), {@code freq} the
+     * estimated frequency of the sources relative to the clock (offset change per local second; positive = the clock
+     * is slow).
      */
-    Correction update(long nowNs, double offsetS, double offsetSigmaS, double freq) {
+    Correction update(long nowNs, double offsetS, double knownSigmaS, double freq) {
         endSlewIfDue(nowNs);
         double absOffsetNs = Math.abs(offsetS) * 1e9;
         boolean first = !updated;
@@ -160,7 +164,8 @@ public final class Discipline {
         double limitPpm = Math.min(baseFreqPpm + Math.signum(offsetS) * cfg.maxSlewRatePpm(), clock.maxFrequencyPpm());
         limitPpm = Math.max(limitPpm, -clock.maxFrequencyPpm());
         double maxRate = Math.abs(base - inverseRate(limitPpm));
-        double durationS = Math.max(maxRate > 0 ? Math.abs(offsetS) / maxRate : 0, minSlewDurationS(offsetS, offsetSigmaS));
+        double durationS = Math.max(maxRate > 0 ? Math.abs(offsetS) / maxRate : 0,
+                minSlewDurationS(offsetS, knownSigmaS));
         long durationNs = (long) Math.ceil(durationS * 1e9);
         slewRate = offsetS / (durationNs * 1e-9); // exactly the offset by the end, in whole ns
         slewEndNs = nowNs + durationNs;
@@ -168,12 +173,12 @@ public final class Discipline {
         return Correction.SLEW;
     }
 
-    /** The shortest slew for this correction, s: {@code minSlewDuration}, less for a correction known to many sigmas. */
-    private double minSlewDurationS(double offsetS, double offsetSigmaS) {
+    /** The shortest slew for this correction, s: {@code minSlewDuration}, less for a step known to many sigmas. */
+    private double minSlewDurationS(double offsetS, double knownSigmaS) {
         double minS = cfg.minSlewDurationNs() * 1e-9;
-        double known = KNOWN_SIGMAS * offsetSigmaS / Math.abs(offsetS);
+        double known = KNOWN_SIGMAS * knownSigmaS / Math.abs(offsetS);
         if (!(known < 1)) {
-            return minS; // noise, or a sigma not known
+            return minS; // not a step, or one the noise hides
         }
         double floorS = Math.max(MIN_KNOWN_SLEW_NS, LATENESS_RATIO * slewLatenessNs) * 1e-9;
         return Math.min(minS, Math.max(floorS, minS * known * known));

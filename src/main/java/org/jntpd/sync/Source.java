@@ -397,6 +397,11 @@ public final class Source {
         return consecutiveSpikes > 0;
     }
 
+    /** Whether the last sample was a change of the source (a step recognised from spikes): its estimate jumped. */
+    boolean steppedAtLastSample() {
+        return settling == SAMPLES_BEFORE_GATE;
+    }
+
     /** Whether selection may consider the source at {@code nowNs}. */
     boolean selectable(long nowNs, long maxDistanceNs) {
         return unusable(nowNs, maxDistanceNs) == null;

@@ -203,7 +203,7 @@ class AssociationTest {
         long confirmNs = a.nextPollNs() - spikeNs;
         // Before: at minpoll (64 s), not one long interval later; now an eighth of that, so that a step of the server
         // (the same jump in the next sample) is taken seconds after it is seen.
-        assertTrue(confirmNs >= 8 * S && confirmNs < 8500 * MS, "asks again after 1/8 of minpoll: " + confirmNs + " ns");
+        assertTrue(confirmNs >= 8 * S && confirmNs < 8500 * MS, "asks again after 1/8 of minpoll: " + confirmNs);
     }
 
     @Test
