@@ -57,6 +57,17 @@ public final class Association implements ClockStepListener {
      */
     static final int MISSES_PER_BACKOFF = 4;
     /**
+     * While a spike is unconfirmed, a client asks again after this fraction of the interval to its next poll, and the
+     * intervals after it give the time back ({@link #CONFIRM_REPAY_DIVISOR}): the same packets, but a step of the
+     * server (two spikes that agree) is taken within a fraction of a poll instead of a whole one.
+     */
+    static final int SPIKE_CONFIRM_DIVISOR = 8;
+    /**
+     * The time an early confirmation took is added back to the following intervals, at most this fraction of each
+     * (a quarter: the samples just after a step, while the estimate settles, do not wait almost twice as long).
+     */
+    static final int CONFIRM_REPAY_DIVISOR = 4;
+    /**
      * A new association's source counts as pending (its first answer awaited) until this many requests in a row went
      * unanswered, burst requests counted one by one: with iburst a dead server stops holding the others back after
      * about 4 s (chronyd: 4 s), without it after two polls (chronyd needs three samples then too).
@@ -85,6 +96,8 @@ public final class Association implements ClockStepListener {
     private int peerPollLog2;
     private long nextPollNs;
     private int burstRemaining;
+    /** Time a spike's early confirmation took from the interval after it, ns: added to the next interval. */
+    private long confirmBorrowedNs;
     /** {@link #burstNow} was called: the next poll starts a burst. */
     private boolean burstRequested;
     private boolean answeredSincePoll = true;
@@ -250,6 +263,12 @@ public final class Association implements ClockStepListener {
         // Burst packets 2 s apart, or closer when even minpoll is shorter (chrony: "2 seconds or less").
         long minPollNs = Units.log2ToNs(minPollLog2);
         nextPollNs = burstRemaining > 0 ? nowNs + Math.min(BURST_SPACING_NS, minPollNs) : nowNs + randomisedIntervalNs();
+        if (burstRemaining == 0 && confirmBorrowedNs > 0) {
+            // A spike's confirmation came early: the intervals after it give the time back.
+            long repayNs = Math.min(confirmBorrowedNs, (nextPollNs - nowNs) / CONFIRM_REPAY_DIVISOR);
+            nextPollNs += repayNs;
+            confirmBorrowedNs -= repayNs;
+        }
         sent++;
         return SEND;
     }
@@ -517,7 +536,11 @@ public final class Association implements ClockStepListener {
                 nextPollNs = Math.min(nextPollNs, rxNs + Units.log2ToNs(minPollLog2));
                 pollLog2 = PollPolicy.advise(source, pollLog2, minPollLog2, cfg.maxPollLog2(), cfg.pollCost());
             }
+            confirmSoon(client && !broadcast, rxNs);
             return verdict(PacketVerdict.SPIKE, 0);
+        }
+        if (source.spikePending()) {
+            confirmSoon(client && !broadcast, rxNs); // a sample too noisy to tell: the spike still waits for one
         }
         if (!broadcast && burstRemaining == 0) {
             int advised = PollPolicy.advise(source, pollLog2, minPollLog2, cfg.maxPollLog2(), cfg.pollCost());
@@ -529,6 +552,15 @@ public final class Association implements ClockStepListener {
             pollLog2 = advised;
         }
         return verdict(PacketVerdict.ACCEPTED, SAMPLE);
+    }
+
+    /** A client with a spike unconfirmed asks again early ({@link #SPIKE_CONFIRM_DIVISOR}) */
+    private void confirmSoon(boolean client, long rxNs) {
+        if (client && burstRemaining == 0 && nextPollNs - rxNs > 0) {
+            long confirmNs = rxNs + (nextPollNs - rxNs) / SPIKE_CONFIRM_DIVISOR;
+            confirmBorrowedNs += nextPollNs - confirmNs;
+            nextPollNs = confirmNs;
+        }
     }
 
     /**

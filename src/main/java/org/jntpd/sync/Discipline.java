@@ -6,16 +6,35 @@ import org.jntpd.clock.ClockControl;
  * The clock discipline, chrony style: frequency and phase are corrected separately. Each update sets the frequency
  * correction to cancel the estimated frequency error at once, and slews the estimated offset out over a short
  * interval by adding a temporary term to the frequency ({@code |offset| / maxSlewRate}, at least
- * {@code minSlewDuration}); the slew ends on {@link #onTimer(long)}. The sources are told when the rate really
- * changed, so a late timer's overshoot is in their estimates and the next update corrects it. Offsets beyond the step threshold are
- * stepped (at once on the first update, otherwise once they persisted for the stepout interval, and only while the
- * step limit allows); offsets beyond the panic threshold are refused.
+ * {@code minSlewDuration}, shorter for a step of the sources known to many of its sigmas); the slew ends on
+ * {@link #onTimer(long)}. The sources are told when the rate really changed, so a late timer's overshoot is in their
+ * estimates and the next update corrects it. Offsets beyond the step threshold are stepped (at once on the first
+ * update, otherwise once they persisted for the stepout interval, and only while the step limit allows); offsets
+ * beyond the panic threshold are refused.
  *
  * <p>Every change of the clock is reported to a {@link Listener} (the synchroniser, which moves the sources'
  * estimates with it). Positive offset = the sources are ahead = the clock must move forward.
  */
 public final class Discipline {
     private static final double PPM = 1e-6;
+    /**
+     * A step of the sources (recognised by them from spikes that agree) known to more than this many of its sigmas
+     * (1 ms known to 10-200 us) is slewed out in {@code (KNOWN_SIGMAS sigma / |offset|)^2} of {@code minSlewDuration},
+     * as short as the floors below allow. Spreading filtering noise keeps the frequency smooth; spreading a known
+     * millisecond over a second only leaves the clock that far off for longer (1/3 of 1 ms^2 x 1 s). Only steps: an
+     * ordinary update beyond 2 sigma (at long polls) slewed this fast ran the clock 2000 ppm off for 50 ms
+     * (LEAP-insert).
+     */
+    private static final double KNOWN_SIGMAS = 2;
+    /** The shortest slew of a known correction. */
+    private static final long MIN_KNOWN_SLEW_NS = 50_000_000L;
+    /**
+     * ... and at least this many times the recent lateness of slew ends (the loop's timer): a slew that ends late
+     * overshoots by its rate times the lateness, until the next update (chrony's MIN_SLEW_DURATION_EXCESS_RATIO).
+     */
+    private static final double LATENESS_RATIO = 5;
+    /** The remembered lateness decays by this factor at each slew end (a stall long ago does not slow every slew). */
+    private static final double LATENESS_DECAY = 0.9;
 
     /** What an update did. */
     public enum Correction { SLEW, STEP, STEPOUT_WAIT, PANIC }
@@ -50,6 +69,8 @@ public final class Discipline {
     private boolean inExcess;
     private long lastUpdateNs;
     private long updateIntervalNs = -1;
+    /** Recent lateness of slew ends, ns (decaying maximum). */
+    private double slewLatenessNs;
 
     Discipline(ClockControl clock, SyncConfig cfg, Listener listener) {
         this.clock = clock;
@@ -83,17 +104,24 @@ public final class Discipline {
         return inverseRate(baseFreqPpm) - slewRate;
     }
 
-    /**
-     * Applies one system update at local time {@code nowNs}: {@code offsetS} the estimated offset (sources minus
-     * clock, s), {@code freq} the estimated frequency of the sources relative to the clock (offset change per
-     * local second; positive = the clock is slow).
-     */
     /** The next update steps the clock by its offset, whatever its size (jntpc makestep, chronyc's makestep). */
     void requestStep() {
         stepRequested = true;
     }
 
+    /** {@link #update(long, double, double, double)} with an offset that is not a known step (never a fast slew). */
     Correction update(long nowNs, double offsetS, double freq) {
+        return update(nowNs, offsetS, Double.POSITIVE_INFINITY, freq);
+    }
+
+    /**
+     * Applies one system update at local time {@code nowNs}: {@code offsetS} the estimated offset (sources minus
+     * clock, s), {@code knownSigmaS} its standard deviation when it holds a step of the sources that they just
+     * recognised (else +inf: the offset is filtering's, spread over {@code minSlewDuration}), {@code freq} the
+     * estimated frequency of the sources relative to the clock (offset change per local second; positive = the clock
+     * is slow).
+     */
+    Correction update(long nowNs, double offsetS, double knownSigmaS, double freq) {
         endSlewIfDue(nowNs);
         double absOffsetNs = Math.abs(offsetS) * 1e9;
         boolean first = !updated;
@@ -136,11 +164,24 @@ public final class Discipline {
         double limitPpm = Math.min(baseFreqPpm + Math.signum(offsetS) * cfg.maxSlewRatePpm(), clock.maxFrequencyPpm());
         limitPpm = Math.max(limitPpm, -clock.maxFrequencyPpm());
         double maxRate = Math.abs(base - inverseRate(limitPpm));
-        double durationS = Math.max(maxRate > 0 ? Math.abs(offsetS) / maxRate : 0, cfg.minSlewDurationNs() * 1e-9);
-        slewRate = offsetS / durationS;
-        slewEndNs = nowNs + (long) Math.ceil(durationS * 1e9);
+        double durationS = Math.max(maxRate > 0 ? Math.abs(offsetS) / maxRate : 0,
+                minSlewDurationS(offsetS, knownSigmaS));
+        long durationNs = (long) Math.ceil(durationS * 1e9);
+        slewRate = offsetS / (durationNs * 1e-9); // exactly the offset by the end, in whole ns
+        slewEndNs = nowNs + durationNs;
         setTotal(nowNs, oldInverse);
         return Correction.SLEW;
+    }
+
+    /** The shortest slew for this correction, s: {@code minSlewDuration}, less for a step known to many sigmas. */
+    private double minSlewDurationS(double offsetS, double knownSigmaS) {
+        double minS = cfg.minSlewDurationNs() * 1e-9;
+        double known = KNOWN_SIGMAS * knownSigmaS / Math.abs(offsetS);
+        if (!(known < 1)) {
+            return minS; // not a step, or one the noise hides
+        }
+        double floorS = Math.max(MIN_KNOWN_SLEW_NS, LATENESS_RATIO * slewLatenessNs) * 1e-9;
+        return Math.min(minS, Math.max(floorS, minS * known * known));
     }
 
     private void setTotal(long nowNs, double oldInverse) {
@@ -156,6 +197,9 @@ public final class Discipline {
 
     private void endSlewIfDue(long nowNs) {
         if (slewRate != 0 && nowNs - slewEndNs >= 0) {
+            // A stall of more than the longest slew is the machine's (a suspend), not the timer's.
+            double lateNs = Math.min(nowNs - slewEndNs, cfg.minSlewDurationNs());
+            slewLatenessNs = Math.max(lateNs, slewLatenessNs * LATENESS_DECAY);
             double old = totalInverseRate();
             slewRate = 0;
             setTotal(nowNs, old);

@@ -443,6 +443,19 @@ public final class Source {
         return consecutiveSpikes > 0 || settling > 0;
     }
 
+    /**
+     * Whether the last sample left a spike unconfirmed: a step of the source seen once (the next sample tells), or a
+     * lone spike. A producer that can ask again soon should.
+     */
+    public boolean spikePending() {
+        return consecutiveSpikes > 0;
+    }
+
+    /** Whether the last sample was a change of the source (a step recognised from spikes): its estimate jumped. */
+    boolean steppedAtLastSample() {
+        return settling == SAMPLES_BEFORE_GATE;
+    }
+
     /** Whether selection may consider the source at {@code nowNs}. */
     boolean selectable(long nowNs, long maxDistanceNs) {
         return unusable(nowNs, maxDistanceNs) == null;

@@ -140,7 +140,10 @@ public final class Synchroniser {
             double offsetS = selection.offset;
             lastOffsetS = offsetS;
             lastOffsetSigmaS = Math.sqrt(selection.offsetVariance);
-            lastCorrection = discipline.update(nowNs, offsetS, selection.frequency);
+            // A step of the system peer just recognised is a known correction, which the discipline slews out fast;
+            // otherwise the offset is filtering noise, spread over the minimum slew duration.
+            double knownSigmaS = peer.steppedAtLastSample() ? lastOffsetSigmaS : Double.POSITIVE_INFINITY;
+            lastCorrection = discipline.update(nowNs, offsetS, knownSigmaS, selection.frequency);
             if (lastCorrection == Discipline.Correction.PANIC) {
                 status = SyncStatus.PANIC;
             } else if (lastCorrection == Discipline.Correction.STEPOUT_WAIT) {

@@ -183,7 +183,7 @@ class AssociationTest {
     }
 
     @Test
-    void shouldAskAgainAtMinpollAfterASpike() {
+    void shouldConfirmASpikeAfterAnEighthOfMinpollAndGiveTheTimeBackAfterwards() {
         Association a = association(AssociationConfig.server());
         java.util.SplittableRandom r = new java.util.SplittableRandom(3);
         long t = T0;
@@ -197,10 +197,40 @@ class AssociationTest {
         assertTrue(a.pollLog2() >= 8, "a quiet server: the interval grew to " + a.pollLog2());
         t = a.nextPollNs();
         a.poll(t, request, unsynced);
-        a.receive(reply(request, t + 50 * MS, t + 50 * MS), t + 200_000); // 50 ms off, nothing in the delay explains it
+        long spikeNs = t + 200_000;
+        a.receive(reply(request, t + 50 * MS, t + 50 * MS), spikeNs); // 50 ms off, nothing in the delay explains it
         assertEquals(PacketVerdict.SPIKE, a.lastVerdict());
-        long nextS = (a.nextPollNs() - (t + 200_000)) / S;
-        assertTrue(nextS >= 60 && nextS <= 68, "asks again at minpoll (64 s), not one long interval later: " + nextS + " s");
+        long confirmNs = a.nextPollNs() - spikeNs;
+        // Before: at minpoll (64 s), not one long interval later; now an eighth of that, so that a step of the server
+        // (the same jump in the next sample) is taken seconds after it is seen.
+        assertTrue(confirmNs >= 8 * S && confirmNs < 8500 * MS, "asks again after 1/8 of minpoll: " + confirmNs);
+    }
+
+    @Test
+    void shouldGiveTheTimeAnEarlyConfirmationTookBackOverTheNextIntervals() {
+        Association a = association(AssociationConfig.server().withPoll(6, 6));
+        long t = T0;
+        for (int i = 0; i < 20; i++) {
+            t = a.nextPollNs();
+            a.poll(t, request, unsynced);
+            a.receive(reply(request, t + 100_000, t + 100_000), t + 200_000);
+        }
+        t = a.nextPollNs();
+        a.poll(t, request, unsynced);
+        long spikeNs = t + 200_000;
+        a.receive(reply(request, t + 50 * MS, t + 50 * MS), spikeNs);
+        assertEquals(PacketVerdict.SPIKE, a.lastVerdict());
+        assertTrue(a.nextPollNs() - spikeNs < 8500 * MS, "confirmed early: " + (a.nextPollNs() - spikeNs));
+        for (int k = 1; k <= 5; k++) {
+            t = a.nextPollNs();
+            a.poll(t, request, unsynced);
+            a.receive(reply(request, t + 100_000, t + 100_000), t + 200_000);
+            assertEquals(PacketVerdict.ACCEPTED, a.lastVerdict(), "poll " + k);
+        }
+        // The confirmation borrowed 7/8 of an interval, given back a quarter interval at a time: the fifth poll after
+        // the spike comes no sooner than five intervals (each at least 64 s) after it. No more packets than without it.
+        assertTrue(t - spikeNs >= 5 * 64 * S, "fifth poll after the spike " + (t - spikeNs) / S + " s after it");
+        assertTrue(a.nextPollNs() - t <= 68 * S + 200_000, "then the usual interval: " + (a.nextPollNs() - t));
     }
 
     @Test

@@ -121,6 +121,50 @@ class DisciplineTest {
     }
 
     @Test
+    void shouldSlewAKnownMillisecondOutWithinATenthOfASecondWithoutOvershoot() {
+        // A step of the source seen twice: 1 ms known to 50 us (20 sigma). Spread over the minimum slew duration it
+        // left the clock half a millisecond off on average for a second; now (2 / 20)^2 of it, at least 50 ms.
+        VirtualClock c = clock(-1e6);
+        Discipline d = new Discipline(c, SyncConfig.defaults(), listener);
+        long t0 = c.nowNs();
+        assertEquals(Discipline.Correction.SLEW, d.update(t0, 1e-3, 50e-6, 0));
+        long durationNs = d.nextTimerNs() - t0;
+        assertTrue(durationNs >= 50_000_000L && durationNs <= 100_000_000L, "slewed over " + durationNs + " ns");
+        advanceToLocal(c, t0 + durationNs / 2);
+        assertTrue(c.offsetNs() > -600_000 && c.offsetNs() < -400_000, "half way: " + c.offsetNs() + " ns");
+        advanceToLocal(c, d.nextTimerNs());
+        d.onTimer(c.nowNs());
+        assertEquals(0, c.offsetNs(), 1_000, "the whole millisecond, no more");
+        assertEquals(0, c.frequencyPpm(), 1e-9, "the slew ended");
+    }
+
+    @Test
+    void shouldSpreadNoiseAndAnOffsetOfUnknownSigmaOverTheMinimumSlewDuration() {
+        VirtualClock c = clock(0);
+        Discipline d = new Discipline(c, SyncConfig.defaults(), listener);
+        d.update(c.nowNs(), 5e-6, 4e-6, 0); // 1.25 sigma: noise
+        assertEquals(c.nowNs() + S, d.nextTimerNs(), 1);
+        d.update(c.nowNs(), 1e-3, 0);
+        assertEquals(c.nowNs() + S, d.nextTimerNs(), 1, "no sigma given: the minimum slew duration");
+        d.update(c.nowNs(), 1e-3, 250e-6, 0); // 4 sigma: a quarter of the minimum
+        assertEquals(c.nowNs() + S / 4, d.nextTimerNs(), 1);
+    }
+
+    @Test
+    void shouldSlowKnownSlewsDownAfterTheirEndCameLate() {
+        // A slew that ends late overshoots by its rate times the lateness: once the loop was seen 40 ms late, a known
+        // correction takes at least 5 x 40 ms.
+        VirtualClock c = clock(-1e6);
+        Discipline d = new Discipline(c, SyncConfig.defaults(), listener);
+        d.update(c.nowNs(), 1e-3, 10e-6, 0);
+        advanceToLocal(c, d.nextTimerNs() + 40_000_000L);
+        d.onTimer(c.nowNs());
+        long t = c.nowNs();
+        d.update(t, 1e-3, 10e-6, 0);
+        assertEquals(200_000_000L, d.nextTimerNs() - t, 2);
+    }
+
+    @Test
     void shouldStepBeyondTheThresholdOnTheFirstUpdate() {
         VirtualClock c = clock(-500e6);
         Discipline d = new Discipline(c, SyncConfig.defaults(), listener);
