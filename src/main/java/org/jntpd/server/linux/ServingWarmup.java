@@ -26,8 +26,9 @@ import org.jntpd.time.NtpTimestamp;
  * {@link ServerWorker}, the responder and the FFM send path still run in the interpreter, T3 is taken 35-55 us before
  * the reply leaves (7 us once compiled), which a client sees as delay and, split between the two directions, as an
  * offset bias. A lightly loaded server would stay so for thousands of requests. The launcher lowers the compile
- * thresholds of jntpd's and the FFM implementation's methods ({@code CompileThresholdScaling}), so a few hundred
- * exchanges have them compiled; without those flags the warm-up gives up after {@value #MAX_MS} ms.
+ * thresholds of the serving path's classes ({@code CompileThresholdScaling} on {@code org.jntpd.server} and
+ * {@code Libc}, among others), so a few hundred exchanges have them compiled; without those flags the warm-up gives up
+ * after {@value #MAX_MS} ms.
  *
  * <p>The warm-up worker is a real {@link ServerWorker} with its own responder, counters and sockets (bound to
  * 127.0.0.1, port 0), so the real workers' counters, rate limiters and interleaved table see none of it. It reads the
