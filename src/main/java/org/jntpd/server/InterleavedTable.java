@@ -16,6 +16,8 @@ import java.lang.invoke.VarHandle;
  */
 public final class InterleavedTable {
     private static final int PROBE = 4;
+    /** The smallest table: 16 replies. */
+    public static final int MIN_CAPACITY_LOG2 = 4;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final long[] slots; // 3 longs per slot
@@ -23,7 +25,7 @@ public final class InterleavedTable {
 
     /** @param capacityLog2 log2 of the number of remembered replies (16 = 65536 replies, 1.5 MiB) */
     public InterleavedTable(int capacityLog2) {
-        if (capacityLog2 < 4 || capacityLog2 > 24) {
+        if (capacityLog2 < MIN_CAPACITY_LOG2 || capacityLog2 > 24) {
             throw new IllegalArgumentException("interleaved table capacity 2^4..2^24");
         }
         slots = new long[3 << capacityLog2];

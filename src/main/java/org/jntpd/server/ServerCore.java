@@ -22,7 +22,7 @@ public final class ServerCore {
     private static final int INTERLEAVED_TABLE_LOG2 = 16;
 
     private final AccessControl access;
-    private final InterleavedTable interleaved = new InterleavedTable(INTERLEAVED_TABLE_LOG2);
+    private final InterleavedTable interleaved;
     private final Config.RateLimit rateLimit;
     private final boolean anyLimited;
     private final SplittableRandom seeds = new SplittableRandom();
@@ -38,7 +38,17 @@ public final class ServerCore {
 
     /** As above, answering keyed and NTS requests with {@code auth}'s keys. */
     public ServerCore(Config.RateLimit rateLimit, List<RestrictRule> restrictions, ServerAuth auth) {
+        this(rateLimit, restrictions, auth, INTERLEAVED_TABLE_LOG2);
+    }
+
+    /**
+     * As above, with an interleaved table of 2^{@code interleavedLog2} replies (the server's remembers 65536 in 1.5 MiB
+     * of heap; the serving warm-up's need not: its table is garbage after it, and old-generation garbage that stays
+     * resident until a full collection).
+     */
+    public ServerCore(Config.RateLimit rateLimit, List<RestrictRule> restrictions, ServerAuth auth, int interleavedLog2) {
         this.auth = auth;
+        this.interleaved = new InterleavedTable(interleavedLog2);
         this.access = AccessControl.compile(restrictions);
         this.rateLimit = rateLimit;
         this.anyLimited = rateLimit.global() || restrictions.stream().anyMatch(r -> r.flags().contains(

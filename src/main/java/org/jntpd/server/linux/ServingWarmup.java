@@ -13,6 +13,8 @@ import org.jntpd.io.UdpSocket;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.Net;
+import org.jntpd.server.InterleavedTable;
+import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerCore;
 import org.jntpd.server.ServerCounters;
 import org.jntpd.server.ServerStateSource;
@@ -24,8 +26,9 @@ import org.jntpd.time.NtpTimestamp;
  * {@link ServerWorker}, the responder and the FFM send path still run in the interpreter, T3 is taken 35-55 us before
  * the reply leaves (7 us once compiled), which a client sees as delay and, split between the two directions, as an
  * offset bias. A lightly loaded server would stay so for thousands of requests. The launcher lowers the compile
- * thresholds of jntpd's and the FFM implementation's methods ({@code CompileThresholdScaling}), so a few hundred
- * exchanges have them compiled; without those flags the warm-up gives up after {@value #MAX_MS} ms.
+ * thresholds of the serving path's classes ({@code CompileThresholdScaling} on {@code org.jntpd.server} and
+ * {@code Libc}, among others), so a few hundred exchanges have them compiled; without those flags the warm-up gives up
+ * after {@value #MAX_MS} ms.
  *
  * <p>The warm-up worker is a real {@link ServerWorker} with its own responder, counters and sockets (bound to
  * 127.0.0.1, port 0), so the real workers' counters, rate limiters and interleaved table see none of it. It reads the
@@ -80,7 +83,9 @@ final class ServingWarmup {
         int maxExchanges = minExchanges * MAX_FACTOR;
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 0);
         ServerCounters counters = new ServerCounters();
-        ServerCore core = new ServerCore(Config.RateLimit.DEFAULT, List.of());
+        // The smallest interleaved table: the server's own (1.5 MiB) would stay resident as garbage in the old generation.
+        ServerCore core = new ServerCore(Config.RateLimit.DEFAULT, List.of(), ServerAuth.NONE,
+                InterleavedTable.MIN_CAPACITY_LOG2);
         long[] first = new long[WINDOW];
         long[] last = new long[WINDOW];
         long firstMedianNs = 0;
