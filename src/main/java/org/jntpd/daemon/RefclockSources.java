@@ -23,7 +23,8 @@ import org.jntpd.time.Units;
 /**
  * The reference clocks as sources of the selection (the loop's side of chrony's refclock.c): takes the samples their
  * runners deliver from their own threads, moves each onto the disciplined clock's timescale and into its source (with
- * a clockstats line) as if measured on the clock as it runs now ({@link RateChanges}), and marks a reference clock unreachable after {@value #MISSED_POLLS} poll intervals without one.
+ * a clockstats line) as if measured on the clock as it runs now ({@link RateChanges}), and marks a reference clock
+ * unreachable after {@value #MISSED_POLLS} poll intervals without one.
  */
 final class RefclockSources implements AutoCloseable {
     /** A reference clock is unreachable after this many poll intervals without a sample. */
