@@ -27,6 +27,7 @@ import org.jntpd.io.UdpSocket;
 import org.jntpd.nts.ke.Tls;
 import org.jntpd.proto.Association;
 import org.jntpd.proto.AssociationConfig;
+import org.jntpd.sync.ClockStepListener;
 import org.jntpd.sync.PollPolicy;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SourceConfig;
@@ -303,6 +304,9 @@ final class NtpSources implements AutoCloseable {
         if (auth != null) {
             auths.add(auth);
         }
+        if (auth instanceof ClockStepListener l) {
+            sync.addStepListener(l); // NTS: the keys' age moves with a step
+        }
         peers.add(new Peer(spec, new InetSocketAddress(address, spec.port()), socket, source, assoc, auth, pool));
         if (pool != null) {
             pool.inUse.add(address);
@@ -504,6 +508,9 @@ final class NtpSources implements AutoCloseable {
         }
         sync.removeSource(p.source);
         sync.removeStepListener(p.assoc);
+        if (p.auth instanceof ClockStepListener l) {
+            sync.removeStepListener(l);
+        }
         Log.notice("removed source " + p.source.name() + ": " + reason);
     }
 
