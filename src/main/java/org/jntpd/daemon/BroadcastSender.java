@@ -1,6 +1,6 @@
 package org.jntpd.daemon;
 
-import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -24,7 +24,8 @@ import org.jntpd.wire.NtpPacket;
  * every 2^minpoll s a packet carrying what the server serves ({@link BroadcastPacket}; nothing while unsynchronised)
  * goes to each address from the server's port (a socket bound beside the server's, SO_REUSEADDR, and connected to the
  * destination so that it receives nothing the server should), with SO_BROADCAST, and for a multicast group the line's
- * TTL and no copy to this host. T3 is the clock read just before the MAC and the send plus the send latency, the
+ * TTL and no copy to this host; an IPv6 group (IPv6 has no broadcast) the line's TTL as the hop limit, no copy to this
+ * host, and an interface ({@link #ipv6Interface}). T3 is the clock read just before the MAC and the send plus the send latency, the
  * median of the last {@value #LATENCIES} measured by the kernel's TX timestamps (from that reading to the packet's
  * departure): a broadcast cannot be corrected after it left, and on the loop's thread, which the JIT leaves
  * interpreted at one packet a poll, that latency was 160 us (a jntpd client then sat 130-190 us behind). Nothing is
@@ -89,25 +90,38 @@ final class BroadcastSender implements AutoCloseable {
         this.kernelToClockNs = kernelToClockNs;
         tx.requestTxTimestamp(0, true);
         this.mac = keys.keys().isEmpty() ? null : new MacEngine(keys.keys(), keys.trusted());
-        InetAddress local = InetAddress.ofLiteral("0.0.0.0");
-        for (String a : bindAddresses) {
-            InetAddress bound = InetAddress.ofLiteral(a);
-            if (bound instanceof Inet4Address) {
-                local = bound;
-                break;
-            }
-        }
         for (Config.BroadcastTarget t : config.broadcast().targets()) {
-            InetSocketAddress to = new InetSocketAddress(InetAddress.ofLiteral(t.address()), port);
+            InetAddress group = InetAddress.ofLiteral(t.address());
+            boolean ipv6 = group instanceof Inet6Address;
+            InetAddress local = InetAddress.ofLiteral(ipv6 ? "::" : "0.0.0.0");
+            for (String a : bindAddresses) {
+                InetAddress bound = InetAddress.ofLiteral(a);
+                if (bound instanceof Inet6Address == ipv6) {
+                    local = bound;
+                    break;
+                }
+            }
             UdpSocket s = null;
+            String via = "";
             try {
                 s = UdpSocket.open(new InetSocketAddress(local, port), UdpSocket.Options.DEFAULT.withReuseAddress(true));
-                s.broadcast(true);
-                if (t.multicast()) {
-                    s.multicastSending(t.ttl(), false, local.isAnyLocalAddress() ? null : local);
+                InetSocketAddress to;
+                if (ipv6) {
+                    int ifIndex = ipv6Interface(t, local);
+                    s.multicastSendingIpv6(t.ttl(), false, ifIndex);
+                    // A link-local group's destination needs its scope (the interface) to be connected to.
+                    to = new InetSocketAddress(ifIndex != 0 && needsScope(group)
+                            ? Inet6Address.getByAddress(null, group.getAddress(), ifIndex) : group, port);
+                    via = ifIndex == 0 ? "" : " on " + interfaceName(ifIndex);
+                } else {
+                    s.broadcast(true);
+                    if (t.multicast()) {
+                        s.multicastSending(t.ttl(), false, local.isAnyLocalAddress() ? null : local);
+                    }
+                    to = new InetSocketAddress(group, port);
                 }
                 s.connect(to);
-            } catch (NativeException e) {
+            } catch (NativeException | java.net.UnknownHostException e) {
                 if (s != null) {
                     s.close();
                 }
@@ -118,9 +132,53 @@ final class BroadcastSender implements AutoCloseable {
             Target target = new Target(t, s, keyIndex, keyIndex < 0 ? 0 : mac.type(keyIndex).v4Length());
             target.nextNs = nowNs;
             targets.add(target);
-            Log.info("broadcasting to " + t.address() + " port " + port + " every " + (1L << t.pollLog2()) + " s"
-                    + (t.multicast() ? " (multicast, ttl " + t.ttl() + ")" : "")
+            Log.info("broadcasting to " + t.address() + via + " port " + port + " every " + (1L << t.pollLog2()) + " s"
+                    + (t.multicast() ? " (multicast, " + (ipv6 ? "hop limit " : "ttl ") + t.ttl() + ")" : "")
                     + (keyIndex >= 0 ? ", key " + t.keyId() : ", unauthenticated"));
+        }
+    }
+
+    /**
+     * The interface an IPv6 group's packets leave by (IPV6_MULTICAST_IF, as ntpd sets it): the server's bind address's;
+     * else, for a group of link or node scope (ff02::101), which no route leads to, the first interface that is up, does
+     * multicast and has IPv6 (said when there are several: a bind address picks another); else 0, the route's choice.
+     */
+    private static int ipv6Interface(Config.BroadcastTarget t, InetAddress local) {
+        try {
+            if (!local.isAnyLocalAddress()) {
+                java.net.NetworkInterface ni = java.net.NetworkInterface.getByInetAddress(local);
+                return ni == null ? 0 : ni.getIndex();
+            }
+            if (!needsScope(InetAddress.ofLiteral(t.address()))) {
+                return 0;
+            }
+            List<java.net.NetworkInterface> candidates = ClientSockets.ipv6MulticastInterfaces();
+            if (candidates.isEmpty()) {
+                Log.warn(t.location() + ": broadcast " + t.address() + ": no interface is up with IPv6 and multicast");
+                return 0;
+            }
+            if (candidates.size() > 1) {
+                Log.warn(t.location() + ": broadcast " + t.address() + " goes out on " + candidates.getFirst().getName()
+                        + " only (of " + candidates.size() + " interfaces; a bindaddress picks the interface)");
+            }
+            return candidates.getFirst().getIndex();
+        } catch (java.net.SocketException e) {
+            Log.warn(t.location() + ": broadcast " + t.address() + ": cannot list the interfaces (" + e.getMessage() + ")");
+            return 0;
+        }
+    }
+
+    /** Whether an IPv6 group is scoped to one link or node, so that it needs an interface (ff01::/16, ff02::/16). */
+    static boolean needsScope(InetAddress group) {
+        return group.isMCLinkLocal() || group.isMCNodeLocal();
+    }
+
+    private static String interfaceName(int ifIndex) {
+        try {
+            java.net.NetworkInterface ni = java.net.NetworkInterface.getByIndex(ifIndex);
+            return ni == null ? "interface " + ifIndex : ni.getName();
+        } catch (java.net.SocketException e) {
+            return "interface " + ifIndex;
         }
     }
 
