@@ -41,6 +41,13 @@ final class BroadcastSender implements AutoCloseable {
     static final long MAX_LATENCY_NS = 1_000_000L;
     /** Latencies needed before T3 is corrected: one odd send must not move a broadcast (the median of 3 ignores it). */
     static final int MIN_LATENCIES = 3;
+    /** System property: 0 turns the warm-up off (bench/broadcast-cold-mac's variants). */
+    static final String WARMUP_PROP_NAME = "jntpd.broadcastWarmup";
+    /** The warm-up ({@link #warmUp}): sends per median, the speed-up that ends it, and its bounds. */
+    static final int WARMUP_WINDOW = 32;
+    static final int WARMUP_SPEED_UP = 10;
+    static final int WARMUP_MAX_SENDS = 4096;
+    static final int WARMUP_MAX_MS = 2_000;
 
     /** One line's destination, socket and key; {@code nextNs} its next send time (loop thread). */
     private static final class Target {
@@ -57,7 +64,9 @@ final class BroadcastSender implements AutoCloseable {
         final int digestLength;
         final long intervalNs;
         long nextNs;
+        /** Whether the last send went out, and what the log last said of it (runTimer's notice). */
         boolean sending;
+        boolean announced;
 
         Target(Config.BroadcastTarget spec, UdpSocket socket, int keyIndex, int digestLength) {
             this.spec = spec;
@@ -136,6 +145,7 @@ final class BroadcastSender implements AutoCloseable {
                     + (t.multicast() ? " (multicast, " + (ipv6 ? "hop limit " : "ttl ") + t.ttl() + ")" : "")
                     + (keyIndex >= 0 ? ", key " + t.keyId() : ", unauthenticated"));
         }
+        warmUp(nowNs);
     }
 
     /**
@@ -182,6 +192,84 @@ final class BroadcastSender implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the send path (the served state's packet, the clock, the MAC, the send, the TX timestamps' latencies) of the
+     * first line, with its key, into a sink on loopback until a send is {@value #WARMUP_SPEED_UP} times faster than at
+     * first ({@value #WARMUP_MAX_MS} ms, {@value #WARMUP_MAX_SENDS} sends at most), so that the first broadcasts do not
+     * leave from the interpreter: they go out before the T3 correction has its {@value #MIN_LATENCIES} latencies, and
+     * the interpreted path read T3 145-190 us before the packet left with the MAC compiled (260-420 us without;
+     * bench/broadcast-cold-mac), and its latency varied by tens of us from one broadcast to the next while the JIT
+     * worked. The launcher compiles this class after 1% of the usual calls, as the serving path's. The last
+     * {@value #LATENCIES} latencies measured here become every line's first T3 correction (the first broadcasts would
+     * otherwise have none), which the line's own measurements then push out of the ring. Setup only; what it cannot
+     * do (no loopback) is logged and skipped.
+     */
+    private void warmUp(long nowNs) {
+        if (targets.isEmpty() || Integer.getInteger(WARMUP_PROP_NAME, 1) == 0) {
+            return;
+        }
+        Target first = targets.getFirst();
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 0);
+        long startNs = System.nanoTime();
+        long[] window = new long[WARMUP_WINDOW];
+        long firstMedianNs = 0;
+        long lastMedianNs = 0;
+        int sends = 0;
+        long sentBefore = sent;
+        long failedBefore = failed;
+        try (UdpSocket sink = UdpSocket.open(loopback, UdpSocket.Options.DEFAULT);
+                UdpSocket socket = UdpSocket.open(loopback, UdpSocket.Options.DEFAULT)) {
+            socket.connect(sink.localAddress());
+            Target t = new Target(first.spec, socket, first.keyIndex, first.digestLength);
+            ServerState state = ServerState.local(2, -20, nowNs, NtpTimestamp.fromUnixNs(nowNs));
+            while (sends < WARMUP_MAX_SENDS) {
+                if (sends % 16 == 0) { // as a line's first sends are: no latency measured yet
+                    t.count = 0;
+                }
+                long beforeNs = System.nanoTime();
+                // The served state ages as it does between real broadcasts (a path that never ran is a trap that
+                // throws the compiled code away at the first real broadcast: seen with -XX:+PrintCompilation).
+                send(t, state, nowNs + sends * 1_000_000_000L);
+                window[sends % WARMUP_WINDOW] = System.nanoTime() - beforeNs;
+                sends++;
+                if (sends % WARMUP_WINDOW == 0) {
+                    long medianNs = median(window);
+                    if (sends == WARMUP_WINDOW) {
+                        firstMedianNs = medianNs;
+                    }
+                    lastMedianNs = medianNs;
+                    if (WARMUP_SPEED_UP * medianNs <= firstMedianNs
+                            || System.nanoTime() - startNs > WARMUP_MAX_MS * 1_000_000L) {
+                        break;
+                    }
+                }
+            }
+            send(t, state, nowNs + sends * 1_000_000_000L); // its TX timestamp: the ring below is the compiled path's
+            collectLatencies(t);
+            if (t.count == LATENCIES) {
+                for (Target real : targets) { // each line's own latencies replace these as its broadcasts measure them
+                    System.arraycopy(t.latencies, 0, real.latencies, 0, LATENCIES);
+                    real.count = LATENCIES;
+                    real.next = t.next;
+                }
+            }
+        } catch (NativeException e) {
+            Log.warn("broadcast warm-up skipped (" + e.getMessage() + "): the first broadcasts' T3 may be early");
+        } finally {
+            sent = sentBefore;
+            failed = failedBefore;
+        }
+        Log.debug("broadcast warm-up: " + sends + " sends in " + (System.nanoTime() - startNs) / 1_000_000
+                + " ms; median per send " + firstMedianNs / 1000 + " us at first, " + lastMedianNs / 1000 + " us at the end;"
+                + " first T3 correction " + latencyNs(first) / 1000 + " us");
+    }
+
+    private static long median(long[] values) {
+        long[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
     /** What the server serves, which the broadcasts carry (before the loop starts). */
     void serveFrom(ServerStateSource served) {
         this.served = served;
@@ -194,6 +282,11 @@ final class BroadcastSender implements AutoCloseable {
             Target t = targets.get(i);
             if (nowNs - t.nextNs >= 0) {
                 send(t, nowNs);
+                if (t.sending != t.announced) { // said here, outside send: a path its compiled code never took
+                    t.announced = t.sending;
+                    Log.info("broadcast " + t.spec.address() + ": " + (t.sending ? "sending"
+                            : "not sending while unsynchronised"));
+                }
                 // On schedule, or from now when the loop fell behind by more than an interval (a stall).
                 t.nextNs = nowNs - t.nextNs >= t.intervalNs ? nowNs + t.intervalNs : t.nextNs + t.intervalNs;
             }
@@ -204,13 +297,13 @@ final class BroadcastSender implements AutoCloseable {
 
     private void send(Target t, long nowNs) {
         ServerStateSource source = served;
-        ServerState state = source == null ? null : source.current();
+        send(t, source == null ? null : source.current(), nowNs);
+    }
+
+    private void send(Target t, ServerState state, long nowNs) {
         boolean synced = state != null && packet.write(state, t.spec.version(), t.spec.pollLog2(), nowNs, tx.data(0), 0);
-        if (synced != t.sending) {
-            t.sending = synced;
-            Log.info("broadcast " + t.spec.address() + ": " + (synced ? "sending" : "not sending while unsynchronised"));
-        }
         if (!synced) {
+            t.sending = false;
             return;
         }
         collectLatencies(t); // the slot has no address: the socket is connected to the destination
@@ -229,6 +322,7 @@ final class BroadcastSender implements AutoCloseable {
             t.txId = tx.txId(0);
             t.readNs = readNs;
         }
+        t.sending = true;
     }
 
     /** The kernel's TX timestamp of the last packet sent to {@code t}, if it came: one more latency measured. */

@@ -45,14 +45,17 @@ final class MacWarmup {
     private MacWarmup() {
     }
 
-    /** What a warm-up did: rounds run, and the median time per round (ns) over the first and the last window. */
-    record Outcome(int rounds, long firstMedianNs, long lastMedianNs) {
+    /**
+     * What a warm-up did: rounds run, rounds in which a MAC did not sign and verify (a bug), and the median time per
+     * round (ns) over the first and the last window.
+     */
+    record Outcome(int rounds, int failures, long firstMedianNs, long lastMedianNs) {
     }
 
     /** Warms the MAC path for the types of {@code keys}, unless {@value #ENABLED_PROP_NAME} is 0. */
     static Outcome run(List<SymmetricKey> keys) {
         if (keys.isEmpty() || Integer.getInteger(ENABLED_PROP_NAME, 1) == 0) {
-            return new Outcome(0, 0, 0);
+            return new Outcome(0, 0, 0, 0);
         }
         // One key per type: the scratch engine trusts them all, so that verify runs to the digest comparison.
         Set<MacType> seen = EnumSet.noneOf(MacType.class);
@@ -110,7 +113,7 @@ final class MacWarmup {
         }
         Log.debug("MAC warm-up (" + seen + "): " + rounds + " rounds in " + (System.nanoTime() - startNs) / 1_000_000
                 + " ms; median per round " + firstMedianNs / 1000 + " us at first, " + lastMedianNs / 1000 + " us at the end");
-        return new Outcome(rounds, firstMedianNs, lastMedianNs);
+        return new Outcome(rounds, failures, firstMedianNs, lastMedianNs);
     }
 
     private static long median(long[] values) {
