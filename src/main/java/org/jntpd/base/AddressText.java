@@ -8,7 +8,9 @@ public final class AddressText {
     private AddressText() {
     }
 
-    /** IPv4 dotted; IPv6 as RFC 5952 writes it ({@code 2001:2::1}, {@code ff05::101}), with {@code %scope} when scoped. */
+    /**
+     * IPv4 dotted; IPv6 as RFC 5952 writes it ({@code 2001:2::1}, {@code ff05::101}), with {@code %scope} when scoped.
+     */
     public static String of(InetAddress a) {
         if (!(a instanceof Inet6Address six)) {
             return a.getHostAddress();
@@ -16,7 +18,10 @@ public final class AddressText {
         return ipv6(a.getAddress()) + (six.getScopeId() != 0 ? "%" + six.getScopeId() : "");
     }
 
-    /** RFC 5952's text of a 16-byte address: lower-case hex, no leading zeros, the first longest run of 2+ zero groups as "::". */
+    /**
+     * RFC 5952's text of a 16-byte address: lower-case hex, no leading zeros, the first longest run of two or more zero
+     * groups as "::".
+     */
     static String ipv6(byte[] a) {
         int[] g = new int[8];
         for (int i = 0; i < 8; i++) {

@@ -745,7 +745,8 @@ final class Directives {
         if (t.indexOf(':') >= 0) {
             if (!allIn(t, "0123456789abcdefABCDEF:.")) {
                 throw new LineError(keyword + ": expected an IPv4 address or IPv6 multicast group literal, got '"
-                        + ConfigParser.printable(t) + "' (no brackets or zone: the group is joined on every interface)");
+                        + ConfigParser.printable(t)
+                        + "' (no brackets or zone: the group is joined on every interface)");
             }
             InetAddress a;
             try {
@@ -754,8 +755,9 @@ final class Directives {
                 throw new LineError(keyword + ": '" + ConfigParser.printable(t) + "' is not an IPv6 address");
             }
             if (!(a instanceof java.net.Inet6Address) || !a.isMulticastAddress()) {
-                throw new LineError(keyword + ": " + ConfigParser.printable(t) + " is not an IPv6 multicast group (IPv6 has"
-                        + " no broadcast; expected ff00::/8, such as ff05::101 or ff02::101)");
+                throw new LineError(keyword + ": " + ConfigParser.printable(t)
+                        + " is not an IPv6 multicast group (IPv6 has no broadcast; expected ff00::/8, such as ff05::101"
+                        + " or ff02::101)");
             }
             return org.jntpd.base.AddressText.of(a);
         }

@@ -25,11 +25,11 @@ import org.jntpd.wire.NtpPacket;
  * goes to each address from the server's port (a socket bound beside the server's, SO_REUSEADDR, and connected to the
  * destination so that it receives nothing the server should), with SO_BROADCAST, and for a multicast group the line's
  * TTL and no copy to this host; an IPv6 group (IPv6 has no broadcast) the line's TTL as the hop limit, no copy to this
- * host, and an interface ({@link #ipv6Interface}). T3 is the clock read just before the MAC and the send plus the send latency, the
- * median of the last {@value #LATENCIES} measured by the kernel's TX timestamps (from that reading to the packet's
- * departure): a broadcast cannot be corrected after it left, and on the loop's thread, which the JIT leaves
- * interpreted at one packet a poll, that latency was 160 us (a jntpd client then sat 130-190 us behind). Nothing is
- * allocated per packet.
+ * host, and an interface ({@link #ipv6Interface}). T3 is the clock read just before the MAC and the send plus the
+ * send latency, the median of the last {@value #LATENCIES} measured by the kernel's TX timestamps (from that reading to
+ * the packet's departure): a broadcast cannot be corrected after it left, and on the loop's thread, which the JIT left
+ * interpreted at one packet a poll, that latency was 160 us (a jntpd client then sat 130-190 us behind); the path is
+ * now compiled at the start ({@link #warmUp}). Nothing is allocated per packet.
  */
 final class BroadcastSender implements AutoCloseable {
     /** How many send latencies the T3 correction is the median of. */
@@ -150,8 +150,9 @@ final class BroadcastSender implements AutoCloseable {
 
     /**
      * The interface an IPv6 group's packets leave by (IPV6_MULTICAST_IF, as ntpd sets it): the server's bind address's;
-     * else, for a group of link or node scope (ff02::101), which no route leads to, the first interface that is up, does
-     * multicast and has IPv6 (said when there are several: a bind address picks another); else 0, the route's choice.
+     * else, for a group of link or node scope (ff02::101), which no route leads to, the first interface that is up,
+     * does multicast and has IPv6 (said when there are several: a bind address picks another); else 0, the route's
+     * choice.
      */
     private static int ipv6Interface(Config.BroadcastTarget t, InetAddress local) {
         try {
@@ -173,7 +174,8 @@ final class BroadcastSender implements AutoCloseable {
             }
             return candidates.getFirst().getIndex();
         } catch (java.net.SocketException e) {
-            Log.warn(t.location() + ": broadcast " + t.address() + ": cannot list the interfaces (" + e.getMessage() + ")");
+            Log.warn(t.location() + ": broadcast " + t.address() + ": cannot list the interfaces (" + e.getMessage()
+                    + ")");
             return 0;
         }
     }
@@ -260,8 +262,8 @@ final class BroadcastSender implements AutoCloseable {
             failed = failedBefore;
         }
         Log.debug("broadcast warm-up: " + sends + " sends in " + (System.nanoTime() - startNs) / 1_000_000
-                + " ms; median per send " + firstMedianNs / 1000 + " us at first, " + lastMedianNs / 1000 + " us at the end;"
-                + " first T3 correction " + latencyNs(first) / 1000 + " us");
+                + " ms; median per send " + firstMedianNs / 1000 + " us at first, " + lastMedianNs / 1000
+                + " us at the end; first T3 correction " + latencyNs(first) / 1000 + " us");
     }
 
     private static long median(long[] values) {

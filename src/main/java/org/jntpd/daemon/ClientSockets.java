@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.AddressText;
 import org.jntpd.base.Log;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.io.PacketBatch;
@@ -51,7 +52,8 @@ final class ClientSockets implements AutoCloseable {
          * As {@link #received}, for a packet sent to a broadcast address or multicast group this host listens on;
          * {@code scopeId} is an IPv6 link-local sender's interface (0 otherwise), which answering it takes.
          */
-        void broadcastReceived(long addrHi, long addrLo, int port, int scopeId, NtpPacket packet, long rxNs, long nowNs);
+        void broadcastReceived(long addrHi, long addrLo, int port, int scopeId, NtpPacket packet, long rxNs,
+                long nowNs);
     }
 
     private final ClockControl clock;
@@ -233,11 +235,12 @@ final class ClientSockets implements AutoCloseable {
         try {
             interfaces = ipv6MulticastInterfaces();
         } catch (java.net.SocketException e) {
-            Log.warn("multicastclient " + org.jntpd.base.AddressText.of(group) + ": cannot list the interfaces (" + e.getMessage() + ")");
+            Log.warn("multicastclient " + AddressText.of(group) + ": cannot list the interfaces (" + e.getMessage()
+                    + ")");
             return false;
         }
         if (interfaces.isEmpty()) {
-            Log.warn("multicastclient " + org.jntpd.base.AddressText.of(group) + ": no interface is up with IPv6 and multicast; no"
+            Log.warn("multicastclient " + AddressText.of(group) + ": no interface is up with IPv6 and multicast; no"
                     + " multicast will be heard");
             return false;
         }
@@ -264,7 +267,7 @@ final class ClientSockets implements AutoCloseable {
                 s.joinGroupIpv6(group, ni.getIndex());
                 joined++;
             } catch (NativeException e) {
-                Log.warn("multicastclient " + org.jntpd.base.AddressText.of(group) + ": cannot join on " + ni.getName() + " ("
+                Log.warn("multicastclient " + AddressText.of(group) + ": cannot join on " + ni.getName() + " ("
                         + e.getMessage() + ")");
             }
         }
@@ -274,9 +277,10 @@ final class ClientSockets implements AutoCloseable {
     /** The interfaces an IPv6 group is joined on, or sent on: up, not loopback, multicast, with an IPv6 address. */
     static List<java.net.NetworkInterface> ipv6MulticastInterfaces() throws java.net.SocketException {
         List<java.net.NetworkInterface> out = new ArrayList<>();
-        for (java.net.NetworkInterface ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
-            if (ni.isUp() && !ni.isLoopback() && ni.supportsMulticast()
-                    && java.util.Collections.list(ni.getInetAddresses()).stream().anyMatch(a -> a instanceof Inet6Address)) {
+        for (java.net.NetworkInterface ni
+                : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (ni.isUp() && !ni.isLoopback() && ni.supportsMulticast() && java.util.Collections
+                    .list(ni.getInetAddresses()).stream().anyMatch(a -> a instanceof Inet6Address)) {
                 out.add(ni);
             }
         }

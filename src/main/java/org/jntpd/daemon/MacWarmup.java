@@ -13,13 +13,14 @@ import org.jntpd.auth.SymmetricKey;
 import org.jntpd.base.Log;
 
 /**
- * Runs the symmetric-key MAC path (sign, verify, sign like the request) with one key of each type the key file has, on a
- * scratch packet of a scratch engine, at the start, before anything is signed for real. A broadcast's T3 and a signed
- * reply's T3 are read before the MAC is computed: while the JDK's digest and cipher code still runs in the interpreter
- * (the launcher compiles only the daemon's own packet-path classes early, and without tiered compilation the JDK's
- * after 10,000 calls), that costs 100-300 us between the reading and the packet's departure (bench/broadcast-cold-mac:
- * a signed reply's T3 a median 109 us before it left, the first broadcasts 256-313 us), which a broadcast client takes
- * into its calibrated delay and its first offsets. The same compiled code then serves every engine and thread.
+ * Runs the symmetric-key MAC path (sign, verify, sign like the request) with one key of each type the key file has,
+ * on a scratch packet of a scratch engine, at the start, before anything is signed for real. A broadcast's T3 and a
+ * signed reply's T3 are read before the MAC is computed: while the JDK's digest and cipher code still runs in the
+ * interpreter (the launcher compiles only the daemon's own packet-path classes early, and without tiered compilation
+ * the JDK's after 10,000 calls), that costs about 100 us between the reading and the packet's departure
+ * (bench/broadcast-cold-mac: a signed reply's T3 a median 98-104 us before it left without this, 24-52 us with it),
+ * which a broadcast client takes into its calibrated delay and its first offsets. The same compiled code then serves
+ * every engine and thread.
  *
  * <p>Runs until the median time per round is a {@value #SPEED_UP}th of the first window's, as the serving warm-up does
  * (a compilation still queued when the calls stop is dropped as stale), or {@value #MAX_MS} ms, or
@@ -32,8 +33,8 @@ final class MacWarmup {
     /**
      * Done when a round is this many times faster than at first: interpreted 200-240 us (SHA1: three MACs), 36 us once
      * the daemon's classes are compiled (after a few hundred rounds, which a speed-up of 5 took for done), 7-11 us with
-     * part of the JDK's digest (a speed-up of 20 stopped there, and signed replies still left 60 us after T3), 1 us once
-     * all of it is (without tiered compilation, after about 10,000 calls).
+     * part of the JDK's digest (a speed-up of 20 stopped there, and signed replies still left 60 us after T3), 1-3 us
+     * once all of it is (without tiered compilation, after about 10,000 calls): 0.4-1.2 s here.
      */
     static final int SPEED_UP = 100;
     static final int MIN_ROUNDS = 16 * WINDOW;
@@ -112,7 +113,8 @@ final class MacWarmup {
             Log.warn("MAC warm-up: " + failures + " of " + rounds + " rounds did not sign and verify");
         }
         Log.debug("MAC warm-up (" + seen + "): " + rounds + " rounds in " + (System.nanoTime() - startNs) / 1_000_000
-                + " ms; median per round " + firstMedianNs / 1000 + " us at first, " + lastMedianNs / 1000 + " us at the end");
+                + " ms; median per round " + firstMedianNs / 1000 + " us at first, " + lastMedianNs / 1000
+                + " us at the end");
         return new Outcome(rounds, failures, firstMedianNs, lastMedianNs);
     }
 

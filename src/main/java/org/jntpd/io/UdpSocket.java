@@ -257,7 +257,9 @@ public final class UdpSocket implements AutoCloseable {
         }
     }
 
-    /** IPV6_JOIN_GROUP (setup): joins the IPv6 {@code group} on the interface with index {@code ifIndex} (0: by route). */
+    /**
+     * IPV6_JOIN_GROUP (setup): joins the IPv6 {@code group} on the interface with index {@code ifIndex} (0: by route).
+     */
     public void joinGroupIpv6(InetAddress group, int ifIndex) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(Ipv6Mreq.LAYOUT);

@@ -64,7 +64,8 @@ class MacWarmupTest {
                 jntpd.awaitLog("broadcast 127.0.0.2: sending", 60_000);
                 Thread.sleep(5_000);
                 String log = jntpd.log();
-                assertFalse(log.contains(DIGEST_COMPILED), "SHA1 compiled without the warm-up: the control proves nothing");
+                assertFalse(log.contains(DIGEST_COMPILED),
+                        "SHA1 compiled without the warm-up: the control proves nothing");
                 assertFalse(log.contains(SEND_COMPILED), "compiled without the warm-up: the control proves nothing");
             }
         } finally {

@@ -273,8 +273,8 @@ class BroadcastTest {
         return run(dir, serverConf, clientConf, SERVER, authText);
     }
 
-    private static Run run(Path dir, List<String> serverConf, List<String> clientConf, String serverName, String authText)
-            throws Exception {
+    private static Run run(Path dir, List<String> serverConf, List<String> clientConf, String serverName,
+            String authText) throws Exception {
         try (Link link = Link.create()) {
             Path sDir = Files.createDirectory(dir.resolve("server"));
             Path cDir = Files.createDirectory(dir.resolve("client"));
@@ -450,7 +450,8 @@ class BroadcastTest {
                     tshark.waitFor();
                 }
                 lines = new ArrayList<>();
-                for (String l : Files.readAllLines(out)) { // IPv6: its addresses in the IPv4 columns, the hop limit last
+                // IPv6: its addresses in the IPv4 columns, the hop limit last
+                for (String l : Files.readAllLines(out)) {
                     String[] f = l.split("\t", -1);
                     lines.add(f.length == 9 && f[0].isEmpty() && !f[6].isEmpty()
                             ? String.join("\t", f[6], f[1], f[7], f[3], f[4], f[5], f[8])
