@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jntpd.auth.MacEngine;
 import org.jntpd.base.Log;
+import org.jntpd.base.WarmupWindow;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.config.Config;
 import org.jntpd.io.PacketBatch;
@@ -213,10 +214,8 @@ final class BroadcastSender implements AutoCloseable {
         Target first = targets.getFirst();
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 0);
         long startNs = System.nanoTime();
-        long[] window = new long[WARMUP_WINDOW];
-        long firstMedianNs = 0;
-        long lastMedianNs = 0;
-        int sends = 0;
+        WarmupWindow progress = new WarmupWindow(WARMUP_WINDOW, WARMUP_SPEED_UP, WARMUP_WINDOW, WARMUP_MAX_SENDS,
+                WARMUP_MAX_MS);
         long sentBefore = sent;
         long failedBefore = failed;
         try (UdpSocket sink = UdpSocket.open(loopback, UdpSocket.Options.DEFAULT);
@@ -224,29 +223,19 @@ final class BroadcastSender implements AutoCloseable {
             socket.connect(sink.localAddress());
             Target t = new Target(first.spec, socket, first.keyIndex, first.digestLength);
             ServerState state = ServerState.local(2, -20, nowNs, NtpTimestamp.fromUnixNs(nowNs));
-            while (sends < WARMUP_MAX_SENDS) {
-                if (sends % 16 == 0) { // as a line's first sends are: no latency measured yet
+            boolean done = false;
+            while (!done) {
+                if (progress.steps() % 16 == 0) { // as a line's first sends are: no latency measured yet
                     t.count = 0;
                 }
                 long beforeNs = System.nanoTime();
                 // The served state ages as it does between real broadcasts (a path that never ran is a trap that
                 // throws the compiled code away at the first real broadcast: seen with -XX:+PrintCompilation).
-                send(t, state, nowNs + sends * 1_000_000_000L);
-                window[sends % WARMUP_WINDOW] = System.nanoTime() - beforeNs;
-                sends++;
-                if (sends % WARMUP_WINDOW == 0) {
-                    long medianNs = median(window);
-                    if (sends == WARMUP_WINDOW) {
-                        firstMedianNs = medianNs;
-                    }
-                    lastMedianNs = medianNs;
-                    if (WARMUP_SPEED_UP * medianNs <= firstMedianNs
-                            || System.nanoTime() - startNs > WARMUP_MAX_MS * 1_000_000L) {
-                        break;
-                    }
-                }
+                send(t, state, nowNs + progress.steps() * 1_000_000_000L);
+                done = progress.add(System.nanoTime() - beforeNs);
             }
-            send(t, state, nowNs + sends * 1_000_000_000L); // its TX timestamp: the ring below is the compiled path's
+            // One more for the last send's TX timestamp: the ring below is the compiled path's latencies.
+            send(t, state, nowNs + progress.steps() * 1_000_000_000L);
             collectLatencies(t);
             if (t.count == LATENCIES) {
                 for (Target real : targets) { // each line's own latencies replace these as its broadcasts measure them
@@ -261,16 +250,12 @@ final class BroadcastSender implements AutoCloseable {
             sent = sentBefore;
             failed = failedBefore;
         }
-        Log.debug("broadcast warm-up: " + sends + " sends in " + (System.nanoTime() - startNs) / 1_000_000
-                + " ms; median per send " + firstMedianNs / 1000 + " us at first, " + lastMedianNs / 1000
-                + " us at the end; first T3 correction " + latencyNs(first) / 1000 + " us");
+        Log.debug("broadcast warm-up: " + progress.steps() + " sends in " + (System.nanoTime() - startNs) / 1_000_000
+                + " ms; median per send " + progress.firstMedianNs() / 1000 + " us at first, "
+                + progress.lastMedianNs() / 1000 + " us at the end; first T3 correction " + latencyNs(first) / 1000
+                + " us");
     }
 
-    private static long median(long[] values) {
-        long[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
 
     /** What the server serves, which the broadcasts carry (before the loop starts). */
     void serveFrom(ServerStateSource served) {

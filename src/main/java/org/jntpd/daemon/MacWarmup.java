@@ -11,6 +11,7 @@ import org.jntpd.auth.MacEngine;
 import org.jntpd.auth.MacType;
 import org.jntpd.auth.SymmetricKey;
 import org.jntpd.base.Log;
+import org.jntpd.base.WarmupWindow;
 
 /**
  * Runs the symmetric-key MAC path (sign, verify, sign like the request) with one key of each type the key file has,
@@ -72,17 +73,13 @@ final class MacWarmup {
             keyIndex[i] = mac.keyIndex(one.get(i).wireId());
         }
         long startNs = System.nanoTime();
-        long deadlineNs = startNs + MAX_MS * 1_000_000L;
-        long[] first = new long[WINDOW];
-        long[] last = new long[WINDOW];
-        long firstMedianNs = 0;
-        long lastMedianNs = 0;
-        int rounds = 0;
+        WarmupWindow progress = new WarmupWindow(WINDOW, SPEED_UP, MIN_ROUNDS, MAX_ROUNDS, MAX_MS);
         int failures = 0;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment packet = arena.allocate(MacEngine.MAX_PACKET);
             packet.set(ValueLayout.JAVA_BYTE, 0, (byte) 0x25); // a broadcast's first byte; the rest zero
-            while (rounds < MAX_ROUNDS) {
+            boolean done = false;
+            while (!done) {
                 long beforeNs = System.nanoTime();
                 for (int i = 0; i < keyIndex.length; i++) {
                     packet.set(ValueLayout.JAVA_LONG_UNALIGNED, TRANSMIT_OFFSET, beforeNs + i); // a new T3 each time
@@ -92,23 +89,12 @@ final class MacWarmup {
                         failures++;
                     }
                 }
-                long tookNs = System.nanoTime() - beforeNs;
-                if (rounds < WINDOW) {
-                    first[rounds] = tookNs;
-                }
-                last[rounds % WINDOW] = tookNs;
-                rounds++;
-                if (rounds == WINDOW) {
-                    firstMedianNs = median(first);
-                }
-                if (rounds >= MIN_ROUNDS && rounds % WINDOW == 0) {
-                    lastMedianNs = median(last);
-                    if (SPEED_UP * lastMedianNs <= firstMedianNs || System.nanoTime() - deadlineNs > 0) {
-                        break;
-                    }
-                }
+                done = progress.add(System.nanoTime() - beforeNs);
             }
         }
+        int rounds = progress.steps();
+        long firstMedianNs = progress.firstMedianNs();
+        long lastMedianNs = progress.lastMedianNs();
         if (failures > 0) { // a bug, not a condition of the host: the real path would fail alike
             Log.warn("MAC warm-up: " + failures + " of " + rounds + " rounds did not sign and verify");
         }
@@ -116,11 +102,5 @@ final class MacWarmup {
                 + " ms; median per round " + firstMedianNs / 1000 + " us at first, " + lastMedianNs / 1000
                 + " us at the end");
         return new Outcome(rounds, failures, firstMedianNs, lastMedianNs);
-    }
-
-    private static long median(long[] values) {
-        long[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 }
