@@ -67,6 +67,7 @@ class LauncherFlagsTest {
         Files.writeString(dir.resolve("default.conf"), "server 127.0.0.1\n");
         Files.writeString(dir.resolve("last.conf"), "port 0\nport 1123\n");
         Files.writeString(dir.resolve("includes.conf"), "port 0\nincludefile more.conf\n");
+        Files.writeString(dir.resolve("peer.conf"), "port 0\npeer 127.0.0.2\n");
 
         List<String> server = javaArguments(dir, "-c", "server.conf", "-n", "-x");
         assertTrue(server.contains(SCALING + "org.jntpd.server.*::*,0.01"), String.join(" ", server));
@@ -76,6 +77,7 @@ class LauncherFlagsTest {
         assertEquals(all, scaled(javaArguments(dir, "-c", "last.conf")), "the last port line counts");
         assertEquals(all, scaled(javaArguments(dir, "-c", "includes.conf")), "an include may serve: taken to serve");
         assertEquals(all, scaled(javaArguments(dir, "-c", "missing.conf")), "unreadable: taken to serve");
+        assertEquals(all, scaled(javaArguments(dir, "-c", "peer.conf")), "a symmetric peer reads the T3 it sends");
 
         assertEquals(0, scaled(javaArguments(dir, "-c", "client.conf", "-n")), "port 0 serves nothing");
         assertEquals(0, scaled(javaArguments(dir, "-n", "-c", "quoted.conf")), "keywords are case-insensitive");
