@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * bin/jntpd gives the JIT the inlining rules of {@link JitDirectives} as compile commands (so the daemon need not
  * start the platform MBean server): the two lists must stay the same, or the packet path may allocate again. It
- * lowers the packet paths' compile thresholds only when the daemon will serve (a client compiled them for nothing).
+ * lowers the packet paths' compile thresholds and compiles with C2 only when the daemon will serve (a client compiled
+ * them for nothing, and C1 is enough for its few packets a second).
  */
 class LauncherFlagsTest {
     private static final String SCALING = "-XX:CompileCommand=CompileThresholdScaling,";
@@ -60,7 +61,7 @@ class LauncherFlagsTest {
     }
 
     @Test
-    void shouldLowerThePacketPathsCompileThresholdsOnlyWhenTheDaemonServes(@TempDir Path dir) throws Exception {
+    void shouldLowerThePacketPathsCompileThresholdsAndUseC2OnlyWhenTheDaemonServes(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("client.conf"), "port 0 # a client only\nserver 127.0.0.1 iburst\n");
         Files.writeString(dir.resolve("quoted.conf"), "PORT \"0\"\nserver 127.0.0.1\n");
         Files.writeString(dir.resolve("server.conf"), "port 123\nlocal stratum 1\n");
@@ -83,7 +84,10 @@ class LauncherFlagsTest {
         assertEquals(0, scaled(javaArguments(dir, "-n", "-c", "quoted.conf")), "keywords are case-insensitive");
         assertEquals(0, scaled(javaArguments(dir, "-q", "-c", "server.conf")), "-q sets the clock once and exits");
         assertEquals(0, scaled(javaArguments(dir, "-c", "server.conf", "-Q")), "-Q prints the offset and exits");
+        assertTrue(server.contains("-XX:-TieredCompilation"), "a server compiles with C2: " + String.join(" ", server));
         List<String> client = javaArguments(dir, "-c", "client.conf", "-n");
+        assertTrue(client.contains("-XX:TieredStopAtLevel=1") && !client.contains("-XX:-TieredCompilation"),
+                "a client compiles with C1: " + String.join(" ", client));
         assertTrue(client.contains("-XX:CompileCommand=dontinline,org.jntpd.platform.Libc::recvmmsg"),
                 "the inlining rules stay: " + String.join(" ", client));
         assertEquals("org.jntpd.cli.Jntpd", client.get(client.size() - 4), String.join(" ", client));
