@@ -149,6 +149,9 @@ int main(void) {
     SIZE(struct ip_mreq, "ip_mreq");
     FIELD(struct ip_mreq, "ip_mreq", imr_multiaddr);
     FIELD(struct ip_mreq, "ip_mreq", imr_interface);
+    SIZE(struct ipv6_mreq, "ipv6_mreq");
+    FIELD(struct ipv6_mreq, "ipv6_mreq", ipv6mr_multiaddr);
+    FIELD(struct ipv6_mreq, "ipv6_mreq", ipv6mr_interface);
     SIZE(struct in_pktinfo, "in_pktinfo");
     FIELD(struct in_pktinfo, "in_pktinfo", ipi_ifindex);
     FIELD(struct in_pktinfo, "in_pktinfo", ipi_spec_dst);
@@ -451,7 +454,8 @@ int main(void) {
     C(SO_TIMESTAMP); C(SCM_TIMESTAMP); C(SO_TIMESTAMPNS); C(SCM_TIMESTAMPNS); C(SO_TIMESTAMPING);
     C(SCM_TIMESTAMPING); C(SO_SELECT_ERR_QUEUE); C(SO_BUSY_POLL); C(SO_PREFER_BUSY_POLL); C(SO_BUSY_POLL_BUDGET);
     C(SO_BROADCAST); C(IP_MULTICAST_IF); C(IP_MULTICAST_TTL); C(IP_MULTICAST_LOOP); C(IP_ADD_MEMBERSHIP);
-    C(IP_TOS); C(IP_PKTINFO); C(IP_RECVERR); C(IPV6_RECVERR); C(IPV6_V6ONLY); C(IPV6_RECVPKTINFO);
+    C(IP_TOS); C(IP_PKTINFO); C(IP_RECVERR); C(IPV6_MULTICAST_IF); C(IPV6_MULTICAST_HOPS);
+    C(IPV6_MULTICAST_LOOP); C(IPV6_JOIN_GROUP); C(IPV6_RECVERR); C(IPV6_V6ONLY); C(IPV6_RECVPKTINFO);
     C(IPV6_PKTINFO); C(IPV6_TCLASS);
     C(MSG_CTRUNC); C(MSG_TRUNC); C(MSG_DONTWAIT); C(MSG_ERRQUEUE); C(MSG_WAITFORONE);
     C(POLLIN); C(POLLPRI); C(POLLOUT); C(POLLERR); C(POLLHUP); C(POLLNVAL);

@@ -60,11 +60,11 @@ public record Config(
     /**
      * One {@code broadcast} line: where to send mode 5 packets and how.
      *
-     * @param address   a subnet broadcast address or a multicast group (IPv4 literal)
+     * @param address   a subnet broadcast address or a multicast group (IPv4 literal), or an IPv6 multicast group
      * @param keyId     sign every packet with this symmetric key; 0 = none
      * @param version   the NTP version of the packets
      * @param pollLog2  one packet every 2^pollLog2 s ({@code minpoll}; ntpd's default 6 = 64 s)
-     * @param ttl       IP time to live of multicast packets (ntpd's default 1: this link only)
+     * @param ttl       IP time to live (IPv6: hop limit) of multicast packets (ntpd's default 1: this link only)
      */
     public record BroadcastTarget(String address, int keyId, int version, int pollLog2, int ttl, Location location) {
         public static final int DEFAULT_POLL = 6;

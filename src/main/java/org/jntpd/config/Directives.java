@@ -682,9 +682,13 @@ final class Directives {
             .one("maxpoll", NTPSEC, POLL, (t, v) -> { }).notHonoured("a broadcast is sent every 2^minpoll s")
             .build();
 
-    /** {@code broadcast ADDRESS [key N] [version N] [minpoll N] [ttl N]}: an IPv4 broadcast address or multicast group. */
+    /**
+     * {@code broadcast ADDRESS [key N] [version N] [minpoll N] [ttl N]}: an IPv4 broadcast address or multicast group,
+     * or an IPv6 multicast group (ff00::/8; {@code ttl} is then the hop limit).
+     */
     private static void broadcast(ConfigBuilder b, Line l, String keyword) {
-        String address = ipv4(l.next("a broadcast address or multicast group after 'broadcast'"), keyword);
+        String address = broadcastAddress(l.next("a broadcast address or multicast group after 'broadcast'"), keyword,
+                false);
         BroadcastBuilder t = new BroadcastBuilder();
         BROADCAST_OPTIONS.readOptions(l, t, keyword);
         for (Config.BroadcastTarget other : b.broadcastTargets) {
@@ -713,15 +717,11 @@ final class Directives {
         }
     }
 
-    /** {@code multicastclient [GROUP ...]}: join the groups (224.0.1.1 when none is named). */
+    /** {@code multicastclient [GROUP ...]}: join the IPv4 or IPv6 groups (224.0.1.1 when none is named). */
     private static void multicastClient(ConfigBuilder b, Line l, String keyword) {
         List<String> groups = new java.util.ArrayList<>();
         while (l.hasNext()) {
-            String g = ipv4(l.next(""), keyword);
-            if (!InetAddress.ofLiteral(g).isMulticastAddress()) {
-                throw new LineError(keyword + ": " + g + " is not a multicast group (expected 224.0.0.0 to 239.255.255.255)");
-            }
-            groups.add(g);
+            groups.add(broadcastAddress(l.next(""), keyword, true));
         }
         if (groups.isEmpty()) {
             groups.add(Config.Broadcast.DEFAULT_GROUP);
@@ -736,15 +736,44 @@ final class Directives {
         }
     }
 
-    /** An IPv4 address literal in its canonical form (broadcast and IPv4 multicast only; jntpd has no IPv6 multicast). */
-    private static String ipv4(String t, String keyword) {
+    /**
+     * A broadcast line's address or a multicast client's group in its canonical form (RFC 5952 for IPv6): an IPv4
+     * literal (a multicast group when {@code groupOnly}), or an IPv6 multicast group (IPv6 has no broadcast). No zone:
+     * the interfaces a group is sent on or joined on are the daemon's choice, as ntpd's.
+     */
+    private static String broadcastAddress(String t, String keyword, boolean groupOnly) {
+        if (t.indexOf(':') >= 0) {
+            if (!allIn(t, "0123456789abcdefABCDEF:.")) {
+                throw new LineError(keyword + ": expected an IPv4 address or IPv6 multicast group literal, got '"
+                        + ConfigParser.printable(t)
+                        + "' (no brackets or zone: the group is joined on every interface)");
+            }
+            InetAddress a;
+            try {
+                a = InetAddress.ofLiteral(t);
+            } catch (IllegalArgumentException e) {
+                throw new LineError(keyword + ": '" + ConfigParser.printable(t) + "' is not an IPv6 address");
+            }
+            if (!(a instanceof java.net.Inet6Address) || !a.isMulticastAddress()) {
+                throw new LineError(keyword + ": " + ConfigParser.printable(t)
+                        + " is not an IPv6 multicast group (IPv6 has no broadcast; expected ff00::/8, such as ff05::101"
+                        + " or ff02::101)");
+            }
+            return org.jntpd.base.AddressText.of(a);
+        }
         if (!allIn(t, "0123456789.")) {
-            throw new LineError(keyword + ": expected an IPv4 address literal, got '" + ConfigParser.printable(t) + "'"
-                    + (t.indexOf(':') >= 0 ? " (IPv6 has no broadcast, and jntpd does not do IPv6 multicast)" : ""));
+            throw new LineError(keyword + ": expected an IPv4 address or IPv6 multicast group literal, got '"
+                    + ConfigParser.printable(t) + "'");
         }
         literalBytes(t, keyword); // digits and dots only: IPv4 when it parses at all
-        return InetAddress.ofLiteral(t).getHostAddress();
+        String g = InetAddress.ofLiteral(t).getHostAddress();
+        if (groupOnly && !InetAddress.ofLiteral(g).isMulticastAddress()) {
+            throw new LineError(keyword + ": " + g + " is not a multicast group (expected 224.0.0.0 to 239.255.255.255,"
+                    + " or ff00::/8)");
+        }
+        return g;
     }
+
 
     static final class LocalBuilder {
         int stratum = 10;

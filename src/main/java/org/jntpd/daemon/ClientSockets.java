@@ -2,11 +2,13 @@ package org.jntpd.daemon;
 
 import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongUnaryOperator;
+import org.jntpd.base.AddressText;
 import org.jntpd.base.Log;
 import org.jntpd.clock.ClockControl;
 import org.jntpd.io.PacketBatch;
@@ -46,8 +48,12 @@ final class ClientSockets implements AutoCloseable {
          */
         void received(long addrHi, long addrLo, int port, NtpPacket packet, long rxNs, long nowNs);
 
-        /** As {@link #received}, for a packet sent to a broadcast address or multicast group this host listens on. */
-        void broadcastReceived(long addrHi, long addrLo, int port, NtpPacket packet, long rxNs, long nowNs);
+        /**
+         * As {@link #received}, for a packet sent to a broadcast address or multicast group this host listens on;
+         * {@code scopeId} is an IPv6 link-local sender's interface (0 otherwise), which answering it takes.
+         */
+        void broadcastReceived(long addrHi, long addrLo, int port, int scopeId, NtpPacket packet, long rxNs,
+                long nowNs);
     }
 
     private final ClockControl clock;
@@ -144,7 +150,8 @@ final class ClientSockets implements AutoCloseable {
 
     /**
      * broadcastclient and multicastclient: a socket bound to each IPv4 interface's broadcast address (as ntpd binds
-     * them), and one bound to each multicast group, joined on every IPv4 interface that does multicast, all on the
+     * them), and one bound to each multicast group, joined on every IPv4 interface that does multicast (IPv6 groups:
+     * {@link #listenIpv6}), all on the
      * server's port beside the server's sockets (SO_REUSEADDR: the kernel gives every socket bound to the port a copy of
      * a broadcast, and a socket bound to the group address sees nothing else). Interfaces are read now: one that comes
      * later is not listened on until a restart. Returns what it listens on, for the log; setup only.
@@ -183,6 +190,12 @@ final class ClientSockets implements AutoCloseable {
         }
         for (String g : groups) {
             InetAddress group = InetAddress.ofLiteral(g);
+            if (group instanceof Inet6Address) {
+                if (listenIpv6(group)) {
+                    listening.add(g);
+                }
+                continue;
+            }
             UdpSocket s = listen(new InetSocketAddress(group, peerLocalPort));
             if (s == null) {
                 continue;
@@ -209,6 +222,70 @@ final class ClientSockets implements AutoCloseable {
             }
         }
         return listening;
+    }
+
+    /**
+     * An IPv6 group, joined (IPV6_JOIN_GROUP) on every interface that is up, does multicast and has IPv6. A group of
+     * wider scope (ff05::101) gets one socket bound to it; a link-local one (ff02::101) one socket per interface, bound
+     * to the group with that interface as its scope (the kernel binds no link-local address without one). Whether any
+     * join succeeded.
+     */
+    private boolean listenIpv6(InetAddress group) {
+        List<java.net.NetworkInterface> interfaces;
+        try {
+            interfaces = ipv6MulticastInterfaces();
+        } catch (java.net.SocketException e) {
+            Log.warn("multicastclient " + AddressText.of(group) + ": cannot list the interfaces (" + e.getMessage()
+                    + ")");
+            return false;
+        }
+        if (interfaces.isEmpty()) {
+            Log.warn("multicastclient " + AddressText.of(group) + ": no interface is up with IPv6 and multicast; no"
+                    + " multicast will be heard");
+            return false;
+        }
+        boolean scoped = BroadcastSender.needsScope(group);
+        UdpSocket shared = scoped ? null : listen(new InetSocketAddress(group, peerLocalPort));
+        if (!scoped && shared == null) {
+            return false;
+        }
+        int joined = 0;
+        for (java.net.NetworkInterface ni : interfaces) {
+            UdpSocket s = shared;
+            if (scoped) {
+                try {
+                    s = listen(new InetSocketAddress(Inet6Address.getByAddress(null, group.getAddress(), ni.getIndex()),
+                            peerLocalPort));
+                } catch (java.net.UnknownHostException e) {
+                    throw new IllegalStateException(e); // not for 16 bytes
+                }
+                if (s == null) {
+                    continue;
+                }
+            }
+            try {
+                s.joinGroupIpv6(group, ni.getIndex());
+                joined++;
+            } catch (NativeException e) {
+                Log.warn("multicastclient " + AddressText.of(group) + ": cannot join on " + ni.getName() + " ("
+                        + e.getMessage() + ")");
+            }
+        }
+        return joined > 0;
+    }
+
+    /** The interfaces an IPv6 group is joined on, or sent on: up, not loopback, multicast, with an IPv6 address. */
+    static List<java.net.NetworkInterface> ipv6MulticastInterfaces() throws java.net.SocketException {
+        List<java.net.NetworkInterface> out = new ArrayList<>();
+        for (java.net.NetworkInterface ni
+                : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (ni.isUp() && !ni.isLoopback() && ni.supportsMulticast() && java.util.Collections
+                    .list(ni.getInetAddresses()).stream().anyMatch(a -> a instanceof Inet6Address)) {
+                out.add(ni);
+            }
+        }
+        out.sort(java.util.Comparator.comparingInt(java.net.NetworkInterface::getIndex));
+        return out;
     }
 
     private UdpSocket listen(InetSocketAddress at) {
@@ -324,7 +401,7 @@ final class ClientSockets implements AutoCloseable {
                 }
                 long rxNs = rx.rxSoftwareNs(i) != 0 ? kernelToClockNs.applyAsLong(rx.rxSoftwareNs(i)) : nowNs;
                 if (broadcast) {
-                    handler.broadcastReceived(rx.addressHigh(i), rx.addressLow(i), rx.port(i),
+                    handler.broadcastReceived(rx.addressHigh(i), rx.addressLow(i), rx.port(i), rx.ipv6ScopeId(i),
                             received.wrap(rx.data(i), 0, len), rxNs, nowNs);
                 } else {
                     handler.received(rx.addressHigh(i), rx.addressLow(i), rx.port(i), received.wrap(rx.data(i), 0, len),

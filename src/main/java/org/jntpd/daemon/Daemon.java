@@ -117,6 +117,9 @@ public final class Daemon {
             e.errors().forEach(Log::error);
             return 1;
         }
+        if (!oneShot && (config.serving().port() != 0 || !config.broadcast().targets().isEmpty())) {
+            MacWarmup.run(keys.keys()); // signed replies and broadcasts read T3 before their MAC: compiled by now
+        }
         if (config.files().timeFile() != null && !oneShot) {
             timeFile = TimeFilePublisher.open(config.files().timeFile());
             if (timeFile == null) {

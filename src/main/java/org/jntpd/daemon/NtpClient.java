@@ -132,13 +132,14 @@ final class NtpClient implements ClientSockets.Handler {
      * lets it (restrict, auth). Anything else sent to a broadcast address is no business of a client.
      */
     @Override
-    public void broadcastReceived(long addrHi, long addrLo, int port, NtpPacket packet, long rxNs, long nowNs) {
+    public void broadcastReceived(long addrHi, long addrLo, int port, int scopeId, NtpPacket packet, long rxNs,
+            long nowNs) {
         if (packet.mode() != NtpPacket.MODE_BROADCAST) {
             return;
         }
         Peer p = sources.find(addrHi, addrLo, port);
         if (p == null) {
-            p = sources.mobiliseBroadcast(addrHi, addrLo, port, packet, rxNs);
+            p = sources.mobiliseBroadcast(addrHi, addrLo, port, scopeId, packet, rxNs);
             if (p == null) {
                 return; // refused, and said why (once per server)
             }

@@ -27,6 +27,7 @@ import org.jntpd.io.UdpSocket;
 import org.jntpd.nts.ke.Tls;
 import org.jntpd.proto.Association;
 import org.jntpd.proto.AssociationConfig;
+import org.jntpd.sync.ClockStepListener;
 import org.jntpd.sync.PollPolicy;
 import org.jntpd.sync.Source;
 import org.jntpd.sync.SourceConfig;
@@ -303,6 +304,9 @@ final class NtpSources implements AutoCloseable {
         if (auth != null) {
             auths.add(auth);
         }
+        if (auth instanceof ClockStepListener l) {
+            sync.addStepListener(l); // NTS: the keys' age moves with a step
+        }
         peers.add(new Peer(spec, new InetSocketAddress(address, spec.port()), socket, source, assoc, auth, pool));
         if (pool != null) {
             pool.inUse.add(address);
@@ -320,13 +324,11 @@ final class NtpSources implements AutoCloseable {
      * calibration requests with the same key and takes only packets with a MAC by that key from then on. At most
      * {@code tos maxclock} associations in all; never one for this host's own broadcasts.
      */
-    Peer mobiliseBroadcast(long hi, long lo, int port, NtpPacket first, long rxNs) {
-        if (!org.jntpd.server.ClientAddress.isMappedIpv4(hi, lo)) {
-            return null; // jntpd listens for IPv4 broadcasts only
+    Peer mobiliseBroadcast(long hi, long lo, int port, int scopeId, NtpPacket first, long rxNs) {
+        InetAddress address = addressOf(hi, lo, scopeId);
+        if (address instanceof java.net.Inet6Address && sockets.socketFor(address) == null) {
+            return null; // no IPv6 client socket to calibrate with (said at the start)
         }
-        int v4 = (int) lo;
-        InetAddress address = InetAddress.ofLiteral((v4 >>> 24) + "." + (v4 >>> 16 & 0xFF) + "." + (v4 >>> 8 & 0xFF) + "."
-                + (v4 & 0xFF));
         if (localAddresses.contains(address)) {
             return null; // our own broadcast, looped back
         }
@@ -349,12 +351,13 @@ final class NtpSources implements AutoCloseable {
         }
         if (refused != null) {
             if (refusedBroadcasts.size() < 64 && refusedBroadcasts.add(address)) {
-                Log.warn("broadcast server " + address.getHostAddress() + " ignored: " + refused);
+                Log.warn("broadcast server " + org.jntpd.base.AddressText.of(address) + " ignored: " + refused);
             }
             return null;
         }
-        String name = address.getHostAddress();
-        ServerSpec spec = new ServerSpec(ServerSpec.Kind.BROADCAST, name, port, ServerSpec.Family.IPV4, false, false,
+        String name = org.jntpd.base.AddressText.of(address);
+        ServerSpec spec = new ServerSpec(ServerSpec.Kind.BROADCAST, name, port, address instanceof java.net.Inet6Address
+                ? ServerSpec.Family.IPV6 : ServerSpec.Family.IPV4, false, false,
                 ServerSpec.DEFAULT_MIN_POLL, ServerSpec.DEFAULT_MAX_POLL, false, false, false, first.version(),
                 (int) keyId, false, false, false, null, 0, false, 0, 0, 1, false, config.broadcast().clientLocation());
         Source source = sync.addSource(new SourceConfig(name, refIdOf(address), false, false));
@@ -373,6 +376,25 @@ final class NtpSources implements AutoCloseable {
                         + "; taking its broadcasts"
                         : ", measuring the path delay"));
         return p;
+    }
+
+    /**
+     * A sender's address from its (high, low) form ({@link org.jntpd.io.PacketBatch#addressHigh}): IPv4 as such, IPv6
+     * with {@code scopeId} when link-local (fe80::/10), whose calibration requests must go out on that interface.
+     */
+    static InetAddress addressOf(long hi, long lo, int scopeId) {
+        try {
+            if (org.jntpd.server.ClientAddress.isMappedIpv4(hi, lo)) {
+                int v4 = (int) lo;
+                return InetAddress.getByAddress(new byte[] {(byte) (v4 >>> 24), (byte) (v4 >>> 16), (byte) (v4 >>> 8),
+                        (byte) v4});
+            }
+            byte[] b = java.nio.ByteBuffer.allocate(16).putLong(hi).putLong(lo).array();
+            boolean linkLocal = (hi >>> 54) == (0xfe80L >>> 6);
+            return java.net.Inet6Address.getByAddress(null, b, linkLocal ? scopeId : 0);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e); // not for 4 or 16 bytes
+        }
     }
 
     /**
@@ -504,6 +526,9 @@ final class NtpSources implements AutoCloseable {
         }
         sync.removeSource(p.source);
         sync.removeStepListener(p.assoc);
+        if (p.auth instanceof ClockStepListener l) {
+            sync.removeStepListener(l);
+        }
         Log.notice("removed source " + p.source.name() + ": " + reason);
     }
 

@@ -16,6 +16,7 @@ import java.security.cert.TrustAnchor;
 import java.util.Set;
 import org.jntpd.nts.BootstrapTrust;
 import org.jntpd.nts.ke.CertificateTrust;
+import org.jntpd.sync.ClockStepListener;
 import org.jntpd.sync.Source;
 import org.jntpd.auth.Aead;
 import org.jntpd.base.AtomicFile;
@@ -39,7 +40,7 @@ import org.jntpd.wire.NtpPacket;
  * and read back when the source is mobilised again, so that a restart needs no key exchange; the file is deleted once
  * read, so that a crash afterwards cannot make the same cookies be used twice.
  */
-final class NtsClientAuth extends ClientAuth {
+final class NtsClientAuth extends ClientAuth implements ClockStepListener {
     /**
      * What every NTS source shares: the trust anchors (null: see tlsProblem), the AEADs offered, how long keys are
      * used, the KE deadline, where keys are kept across restarts, and the bootstrap without trusted time (null: the
@@ -227,6 +228,22 @@ final class NtsClientAuth extends ClientAuth {
     @Override
     long recheckNs(long nowNs) {
         return !skipped ? Long.MAX_VALUE : keRunning ? nowNs + KE_WATCH_NS : nextKeNs;
+    }
+
+    /**
+     * The clock was stepped (loop thread): the keys' age and the next exchange's time are local timestamps and move
+     * with it, as the association's poll times do. Unmoved, the bootstrap's step from 1970 made every source's keys
+     * 56 years old at once (every source ran NTS-KE again), and a backward step postponed refresh and retries.
+     */
+    @Override
+    public void onClockStep(long nowNs, long stepNs) {
+        keysAtNs += stepNs;
+        nextKeNs += stepNs;
+    }
+
+    /** Whether a key exchange is under way (tests). */
+    boolean exchangeRunning() {
+        return keRunning;
     }
 
     /** How the bootstrap names this source: its name and NTS-KE port (sources of one address differ by port). */

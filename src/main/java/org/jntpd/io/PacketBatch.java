@@ -327,6 +327,11 @@ public final class PacketBatch implements AutoCloseable {
         return SockaddrIn6.sin6_addr_low(address[slot]);
     }
 
+    /** The IPv6 peer's scope (its interface, for a link-local address; 0 otherwise or for IPv4). */
+    public int ipv6ScopeId(int slot) {
+        return family(slot) == Net.AF_INET6 ? SockaddrIn6.sin6_scope_id(address[slot]) : 0;
+    }
+
     /**
      * The peer address as 128 bits, high half: IPv6 as it is, IPv4 as the IPv4-mapped {@code ::ffff:a.b.c.d}
      * (high 0), so tables keyed by (high, low) serve both families alike.

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import org.jntpd.platform.IpMreq;
+import org.jntpd.platform.Ipv6Mreq;
 import org.jntpd.platform.JitDirectives;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.Net;
@@ -240,6 +241,31 @@ public final class UdpSocket implements AutoCloseable {
             IpMreq.set(s, 0, ipv4(group), iface == null ? 0 : ipv4(iface));
             Libc.check(Libc.setsockopt(fd, Net.SOL_IP, Net.IP_ADD_MEMBERSHIP, s, (int) IpMreq.sizeof()), "setsockopt",
                     "IP_ADD_MEMBERSHIP " + group.getHostAddress() + (iface == null ? "" : " on " + iface.getHostAddress()));
+        }
+    }
+
+    /**
+     * IPv6 multicast sending (setup): the hop limit of what this socket multicasts (IPV6_MULTICAST_HOPS, the line's
+     * {@code ttl}), whether this host's own sockets get a copy, and the interface it leaves by (its index; 0: the
+     * kernel's choice by route, which a link-local group has none of).
+     */
+    public void multicastSendingIpv6(int hops, boolean loop, int ifIndex) {
+        setOption(Net.SOL_IPV6, Net.IPV6_MULTICAST_HOPS, hops, "IPV6_MULTICAST_HOPS");
+        setOption(Net.SOL_IPV6, Net.IPV6_MULTICAST_LOOP, loop ? 1 : 0, "IPV6_MULTICAST_LOOP");
+        if (ifIndex != 0) {
+            setOption(Net.SOL_IPV6, Net.IPV6_MULTICAST_IF, ifIndex, "IPV6_MULTICAST_IF " + ifIndex);
+        }
+    }
+
+    /**
+     * IPV6_JOIN_GROUP (setup): joins the IPv6 {@code group} on the interface with index {@code ifIndex} (0: by route).
+     */
+    public void joinGroupIpv6(InetAddress group, int ifIndex) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(Ipv6Mreq.LAYOUT);
+            Ipv6Mreq.set(s, 0, group.getAddress(), ifIndex);
+            Libc.check(Libc.setsockopt(fd, Net.SOL_IPV6, Net.IPV6_JOIN_GROUP, s, (int) Ipv6Mreq.sizeof()), "setsockopt",
+                    "IPV6_JOIN_GROUP " + group.getHostAddress() + " on interface " + ifIndex);
         }
     }
 

@@ -57,6 +57,13 @@ public final class Net {
     public static final int IP_MULTICAST_LOOP = 34;
     /** Joins a group (a struct ip_mreq). */
     public static final int IP_ADD_MEMBERSHIP = 35;
+    /** The interface (its index, an int) IPv6 multicasts leave by. */
+    public static final int IPV6_MULTICAST_IF = 17;
+    /** The hop limit of IPv6 multicasts (IP_MULTICAST_TTL's counterpart). */
+    public static final int IPV6_MULTICAST_HOPS = 18;
+    public static final int IPV6_MULTICAST_LOOP = 19;
+    /** Joins an IPv6 group (a struct ipv6_mreq); the headers' IPV6_ADD_MEMBERSHIP is the same number. */
+    public static final int IPV6_JOIN_GROUP = 20;
     public static final int IPV6_RECVERR = 25;
     public static final int IPV6_V6ONLY = 26;
     public static final int IPV6_RECVPKTINFO = 49;

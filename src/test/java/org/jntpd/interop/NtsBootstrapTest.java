@@ -203,6 +203,12 @@ class NtsBootstrapTest {
             assertTrue(vt.first().offsetS() < -1.5e9, "it started in 1970: " + vt.first());
             assertTrue(Math.abs(vt.last().offsetS()) < 0.5, "now on the servers' time: " + vt.last() + where.get());
             assertEquals(1, vt.jumps(1000).size(), "one step" + where.get());
+            // The keys' age moved with the step: the valid servers' keys are not 56 years old, no second exchange.
+            for (int[] server : new int[][] {a, b}) {
+                String ke = "NTS-KE with 127.0.0.1 port " + server[1] + ": ";
+                assertEquals(1, jntpd.log().split(java.util.regex.Pattern.quote(ke), -1).length - 1,
+                        "one key exchange with port " + server[1] + where.get());
+            }
             System.out.printf(Locale.ROOT, "NtsBootstrapTest: from V-T %.0f s to %+.6f s through the bootstrap; %s%n",
                     vt.first().offsetS(), vt.last().offsetS(), over.replaceAll(".*NTS bootstrap over", "NTS bootstrap over"));
         }

@@ -82,12 +82,19 @@ public record Scenario(String id, double limitS, double settleS, int seeds, long
 
     /**
      * A stratum-1 server whose clock reads true time + offset (changed by steps), answering like an NTP server
-     * (T2 = T3 from its own clock, no processing time).
+     * (T2 = T3 from its own clock, no processing time). {@code stampNoiseS}: each reply's T2 and T3 are both off by
+     * one N(0, stampNoiseS) draw, an offset error its delay does not show (timestamps away from the wire, as on the
+     * network bench; 0 = exact stamps).
      */
     public record Server(String name, double offsetS, DelayLaw up, DelayLaw down, double lossProb, List<Step> steps,
-            List<PathStep> pathSteps) {
+            List<PathStep> pathSteps, double stampNoiseS) {
         public Server(String name, double offsetS, DelayLaw up, DelayLaw down, double lossProb, List<Step> steps) {
-            this(name, offsetS, up, down, lossProb, steps, List.of());
+            this(name, offsetS, up, down, lossProb, steps, List.of(), 0);
+        }
+
+        public Server(String name, double offsetS, DelayLaw up, DelayLaw down, double lossProb, List<Step> steps,
+                List<PathStep> pathSteps) {
+            this(name, offsetS, up, down, lossProb, steps, pathSteps, 0);
         }
 
         /** What the path adds to the request's (the reply's when {@code reply}) delay at true time {@code tS}, s. */

@@ -124,6 +124,7 @@ public final class ScenarioParser {
         double spikeProb = 0;
         double spike = 0;
         double loss = 0;
+        double stampNoise = 0;
         List<Scenario.Step> steps = new ArrayList<>();
         List<Scenario.PathStep> pathSteps = new ArrayList<>();
         while (t.more()) {
@@ -139,15 +140,16 @@ public final class ScenarioParser {
                     spike = t.number("the spike size in seconds");
                 }
                 case "loss" -> loss = t.number("the loss probability");
+                case "stamp-noise" -> stampNoise = t.number("the timestamps' offset noise (standard deviation) in seconds");
                 case "step" -> steps.add(new Scenario.Step(t.number("the time in seconds"), t.number("the new offset")));
                 case "path-step" -> pathSteps.add(new Scenario.PathStep(t.number("the time in seconds"),
                         t.number("the request's added delay in seconds"), t.number("the reply's added delay in seconds")));
-                default -> throw t.error("offset, delay, jitter, up-jitter, down-jitter, spike, loss, step or path-step", key);
+                default -> throw t.error("offset, delay, jitter, up-jitter, down-jitter, spike, loss, stamp-noise, step or path-step", key);
             }
         }
         Scenario.DelayLaw up = new Scenario.DelayLaw(base, Double.isNaN(upJitter) ? jitter : upJitter, spikeProb, spike);
         Scenario.DelayLaw down = new Scenario.DelayLaw(base, Double.isNaN(downJitter) ? jitter : downJitter, spikeProb, spike);
-        return new Scenario.Server(name, offset, up, down, loss, steps, pathSteps);
+        return new Scenario.Server(name, offset, up, down, loss, steps, pathSteps, stampNoise);
     }
 
     /** Whitespace-separated tokens of one line, with errors that name file:line. */

@@ -290,6 +290,9 @@ public final class Simulation {
         }
         double serverTimeS = relS(tServer);
         long serverClockNs = tServer + Math.round((n.server.offsetAt(serverTimeS) - leapOffsetS(serverTimeS)) * 1e9);
+        if (n.server.stampNoiseS() > 0) { // drawn only then: the other scenarios' random streams stay as they were
+            serverClockNs += Math.round(n.server.stampNoiseS() * n.net.nextGaussian() * 1e9);
+        }
         long stamp = NtpTimestamp.fromUnixNs(serverClockNs);
         MemorySegment reply = MemorySegment.ofArray(new byte[NtpPacket.HEADER_LENGTH]);
         new NtpPacket().wrap(reply, 0, NtpPacket.HEADER_LENGTH)

@@ -48,8 +48,12 @@ public final class NmeaCalibrationProbe {
                 String[] phases = {"before", "learn", "after"};
                 for (int p = 0; p < phases.length; p++) {
                     String conf = base + (phases[p].equals("learn") ? " ppspath /dev/pps0" : "") + "\n";
-                    run(phases[p], conf, Integer.parseInt(args[3 + p]), master, delayNs, ppsPhaseNs, realtime, arena,
-                            sleeper, dir, out);
+                    // A loaded host pairs fewer sentences with their pulses: learning goes on, up to 3 times its
+                    // seconds, until the delay is saved.
+                    java.util.function.BooleanSupplier more = phases[p].equals("learn") ? () -> !Files.exists(file)
+                            : () -> false;
+                    run(phases[p], conf, Integer.parseInt(args[3 + p]), more, master, delayNs, ppsPhaseNs, realtime,
+                            arena, sleeper, dir, out);
                     out.add("file phase=" + phases[p] + " text=" + (Files.exists(file)
                             ? Files.readString(file).trim().replace(' ', '_') : "none"));
                 }
@@ -60,7 +64,7 @@ public final class NmeaCalibrationProbe {
         out.forEach(System.out::println);
     }
 
-    private static void run(String phase, String conf, int seconds, int master, long delayNs, long ppsPhaseNs,
+    private static void run(String phase, String conf, int seconds, java.util.function.BooleanSupplier more, int master, long delayNs, long ppsPhaseNs,
             LongSupplier realtime, Arena arena, RealtimeSleeper sleeper, Path dir, ConcurrentLinkedQueue<String> out)
             throws Exception {
         try (RefclockRunners rs = RefclockRunners.create(ConfigParser.parse("probe.conf", conf, dir).refclocks(), 1,
@@ -68,7 +72,7 @@ public final class NmeaCalibrationProbe {
                         "sample phase=%s local=%d offset=%d", phase, s.localTimeNs(), s.offsetNs())))) {
             rs.start();
             long first = realtime.getAsLong() / S + 1;
-            for (long k = first; k < first + seconds; k++) {
+            for (long k = first; k < first + seconds || (more.getAsBoolean() && k < first + 3L * seconds); k++) {
                 List<String> burst = NmeaPtyTest.burst(k);
                 for (int i = 0; i < burst.size(); i++) {
                     sleeper.sleepUntilNs(k * S + delayNs + i * 50_000_000L);
