@@ -36,9 +36,12 @@ public final class Source {
     /**
      * The declared part of a sample's noise (precisions, dispersion) is replaced by the source's measured noise once
      * this many samples were seen, if that is smaller: a PPS in a guest declares 2^-20 s (its clock reads) and a
-     * dispersion of that size, yet pulses scatter by 100-200 ns.
+     * dispersion of that size, yet pulses scatter by 5-200 ns. 8, not 16: until then the filter takes a PPS pulled
+     * in from milliseconds for 1 us noisy and approaches its last microsecond at a few percent a second
+     * (PpsPathSimulationTest, guest case: window RMS median 19.6 -> 8.7 ns at 5 ns of noise); the NTP rows of
+     * bench/compare-chrony are unchanged (their measured noise is above the declared).
      */
-    static final int SAMPLES_BEFORE_MEASURED_NOISE = 16;
+    static final int SAMPLES_BEFORE_MEASURED_NOISE = 8;
     /** Memory of the measured noise, in samples. */
     private static final double MEASURED_NOISE_MEMORY = 32;
     /** With the asymmetry learnt, at least this share of a sample's delay-bound variance is still noise. */
@@ -561,9 +564,20 @@ public final class Source {
 
     // --- corrections of the local clock, forwarded by the synchroniser ---
 
-    void onFrequencyChange(long nowNs, double dFreq) {
+    /**
+     * The clock's rate changed by {@code dFreq} at {@code nowNs}, its phase after that uncertain by
+     * {@code phaseVariance} (s^2: the kernel takes a new rate up to a tick late, {@code ClockControl
+     * frequencyChangeDelayNs}). That uncertainty is the clock's, not the samples': without it a filter that averages
+     * over many samples (a quiet oscillator, a quiet PPS) takes the phase errors of the fast slews that pulled it in
+     * for noise of the samples of that time, and carries them for hundreds of samples (the guest's slow final approach
+     * of 100 ns at ~1 ns/s, PpsPathSimulationTest).
+     */
+    void onFrequencyChange(long nowNs, double dFreq, double phaseVariance) {
         if (bank.initialised()) {
             bank.shiftFrequency(nowNs, dFreq);
+            if (phaseVariance > 0) {
+                bank.widenPhase(phaseVariance);
+            }
         }
         frequencyBeforeChange -= dFreq;
     }
