@@ -235,11 +235,13 @@ public final class GuestPpsComparison {
         int requestMs = 5;
         int replyMs = 5;
         String only = null; // one daemon only (a diagnostic run): jntpd or chronyd
+        int firstRun = 1; // runs split over several invocations go on numbering (and alternating) from here
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--window" -> window = Integer.parseInt(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--only" -> only = args[++i];
+                case "--first-run" -> firstRun = Integer.parseInt(args[++i]);
                 case "--relay" -> {
                     String[] ms = args[++i].split(",");
                     requestMs = Integer.parseInt(ms[0]);
@@ -257,7 +259,7 @@ public final class GuestPpsComparison {
         Map<String, Integer> failures = new java.util.HashMap<>();
         Path work = Path.of(System.getProperty("jntpd.buildDir", "target"), "guest").toAbsolutePath();
         Files.createDirectories(work);
-        for (int run = 0; run < runs; run++) {
+        for (int run = firstRun - 1; run < firstRun - 1 + runs; run++) {
             try (HostTimeServer server = HostTimeServer.start(work, Duration.ofMillis(requestMs), Duration.ofMillis(replyMs));
                     GuestVm vm = GuestVm.builder().name("GuestPpsComparison").modules("jntpd_pps").udpForward(123)
                             .lifetime(timeout.multipliedBy(3)).start()) {
