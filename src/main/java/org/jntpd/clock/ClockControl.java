@@ -20,6 +20,18 @@ public interface ClockControl {
      */
     void setFrequencyPpm(double freqPpm);
 
+    /**
+     * How late, at most, a new frequency correction may take effect, ns (0: at once). Linux applies it at the next
+     * tick: timekeeping accumulates the time since the last tick at the old rate, then takes up the new tick length.
+     * So the clock's phase after a change of the rate by r is uncertain by up to r times this (chrony's
+     * {@code max_freq_change_delay}, whose {@code slew_error} it adds to every source's dispersion): 2 us when a
+     * 2 ms offset is slewed out in a second and the tick is 1 ms late, which a source that took the rate to change
+     * exactly when it was set reads as noise in its samples.
+     */
+    default long frequencyChangeDelayNs() {
+        return 0;
+    }
+
     /** The frequency correction currently applied (the last value set; 0 before the first call). */
     double frequencyPpm();
 

@@ -163,6 +163,13 @@ final class KalmanBank {
         }
     }
 
+    /** Adds {@code variance} (s^2) to every filter's phase uncertainty, the mean unchanged (the clock's phase moved by an unknown amount). */
+    void widenPhase(double variance) {
+        for (int j = 0; j < m; j++) {
+            p00[j] += variance;
+        }
+    }
+
     /** Moves the mean state to {@code tNs} (prediction without measurement; covariances stay at covRefNs). */
     private void advanceMean(long tNs) {
         double dt = (tNs - meanRefNs) * NS;

@@ -235,9 +235,16 @@ final class Selection {
 
     private void setAsideSuspects(Source previousPeer) {
         peerSetAside = false;
+        // A preferred survivor is combined alone (combine): a steady server must not stand in for a preferred PPS
+        // that spikes, or the clock follows the server's milliseconds (the guest bench: 138 us off after three PPS
+        // samples 70-300 ns out). So only steady preferred survivors can replace suspect preferred ones.
+        boolean preferSurvives = false;
+        for (int i = 0; i < candidates; i++) {
+            preferSurvives |= alive[i] && work[i].config().prefer();
+        }
         int steady = 0;
         for (int i = 0; i < candidates; i++) {
-            if (alive[i] && !work[i].suspect()) {
+            if (alive[i] && !work[i].suspect() && (!preferSurvives || work[i].config().prefer())) {
                 steady++;
             }
         }

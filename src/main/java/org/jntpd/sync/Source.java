@@ -36,11 +36,21 @@ public final class Source {
     /**
      * The declared part of a sample's noise (precisions, dispersion) is replaced by the source's measured noise once
      * this many samples were seen, if that is smaller: a PPS in a guest declares 2^-20 s (its clock reads) and a
-     * dispersion of that size, yet pulses scatter by 100-200 ns.
+     * dispersion of that size, yet pulses scatter by 5-200 ns. 8, not 16: until then the filter takes a PPS pulled
+     * in from milliseconds for 1 us noisy and approaches its last microsecond at a few percent a second
+     * (PpsPathSimulationTest, guest case: window RMS median 19.6 -> 8.7 ns at 5 ns of noise); the NTP rows of
+     * bench/compare-chrony are unchanged (their measured noise is above the declared).
      */
-    static final int SAMPLES_BEFORE_MEASURED_NOISE = 16;
+    static final int SAMPLES_BEFORE_MEASURED_NOISE = 8;
     /** Memory of the measured noise, in samples. */
     private static final double MEASURED_NOISE_MEMORY = 32;
+    /**
+     * ... and the memory of a shorter average, the smaller of the two being used: a PPS pulled in from milliseconds
+     * has innovations of microseconds for its first ~20 samples, which held the 32-sample average near the declared
+     * 1 us for 50 more, and the filter missed a frequency error of a few ppb meanwhile (PpsPathSimulationTest, guest
+     * case: worst window 108 -> 63 ns RMS; the NTP rows of bench/compare-chrony unchanged).
+     */
+    private static final double RECENT_NOISE_MEMORY = 8;
     /** With the asymmetry learnt, at least this share of a sample's delay-bound variance is still noise. */
     private static final double MIN_ASYMMETRIC_SHARE = 0.05;
     /** Nothing is measured more finely than 1 ns. */
@@ -125,6 +135,8 @@ public final class Source {
     private static final double SURPRISE_MEMORY = 2;
     /** Measured noise of accepted samples (s^2): the mean squared innovation less the prediction's variance. */
     private double measuredNoiseVar;
+    /** The same over the last few samples ({@link #RECENT_NOISE_MEMORY}): it forgets a pull-in's innovations sooner. */
+    private double recentNoiseVar;
     private double logNoiseVar = Double.NaN;
     private SourceState state = SourceState.UNSELECTABLE;
     /** Selection's running score against the system peer (see Selection's reselection). */
@@ -162,7 +174,7 @@ public final class Source {
         double declared = precision * precision / 12 + dispersion * dispersion / 3;
         if (samples >= SAMPLES_BEFORE_MEASURED_NOISE && settling == 0) {
             // Never more than declared (a noisier source is the bank's noise scales' business, they only go up).
-            declared = Math.min(declared, Math.max(measuredNoiseVar, MIN_NOISE_VAR));
+            declared = Math.min(declared, Math.max(Math.min(measuredNoiseVar, recentNoiseVar), MIN_NOISE_VAR));
         }
         double modelled = bound * bound / 3 + declared;
         double r = modelled * (bank.initialised() ? bank.noiseScale() : 1);
@@ -171,6 +183,7 @@ public final class Source {
             bank.reset(s.localTimeNs, z, modelled, owner.newSourceFrequency(), owner.newSourceFrequencyVariance());
             jitterVar = r;
             measuredNoiseVar = r;
+            recentNoiseVar = r;
         } else {
             boolean settled = false;
             double inn = z - bank.measurement(s.localTimeNs, excess);
@@ -212,6 +225,7 @@ public final class Source {
                 // that much noisier is followed too slowly for its wander (a PPS in the guest bench).
                 double unexplained = Math.max(inn * inn - predicted, 0);
                 measuredNoiseVar += (unexplained - measuredNoiseVar) / Math.min(samples + 1, MEASURED_NOISE_MEMORY);
+                recentNoiseVar += (unexplained - recentNoiseVar) / Math.min(samples + 1, RECENT_NOISE_MEMORY);
             }
             if (!spike) {
                 residuals.add(s.localTimeNs, inn);
@@ -561,9 +575,20 @@ public final class Source {
 
     // --- corrections of the local clock, forwarded by the synchroniser ---
 
-    void onFrequencyChange(long nowNs, double dFreq) {
+    /**
+     * The clock's rate changed by {@code dFreq} at {@code nowNs}, its phase after that uncertain by
+     * {@code phaseVariance} (s^2: the kernel takes a new rate up to a tick late, {@code ClockControl
+     * frequencyChangeDelayNs}). That uncertainty is the clock's, not the samples': without it a filter that averages
+     * over many samples (a quiet oscillator, a quiet PPS) takes the phase errors of the fast slews that pulled it in
+     * for noise of the samples of that time, and carries them for hundreds of samples (the guest's slow final approach
+     * of 100 ns at ~1 ns/s, PpsPathSimulationTest).
+     */
+    void onFrequencyChange(long nowNs, double dFreq, double phaseVariance) {
         if (bank.initialised()) {
             bank.shiftFrequency(nowNs, dFreq);
+            if (phaseVariance > 0) {
+                bank.widenPhase(phaseVariance);
+            }
         }
         frequencyBeforeChange -= dFreq;
     }

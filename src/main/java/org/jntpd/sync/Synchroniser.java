@@ -52,8 +52,11 @@ public final class Synchroniser {
         this.discipline = new Discipline(clock, cfg, new Discipline.Listener() {
             @Override
             public void onFrequencyChange(long nowNs, double dFreq) {
+                // The kernel takes the new rate up to a tick later: the clock's phase is that much less certain.
+                double lateS = clock.frequencyChangeDelayNs() * 1e-9;
+                double phaseVariance = dFreq * dFreq * lateS * lateS / 3;
                 for (Source s : sources) {
-                    s.onFrequencyChange(nowNs, dFreq);
+                    s.onFrequencyChange(nowNs, dFreq, phaseVariance);
                 }
                 for (ClockStepListener l : stepListeners) {
                     l.onFrequencyChange(nowNs, dFreq);

@@ -202,6 +202,20 @@ public final class GuestPpsComparison {
         Files.writeString(work.resolve("pps-run" + run + "-" + r.daemon() + ".log"), r.log());
     }
 
+    /** jntpd's statistics in the guest: each update's offset and frequency, each PPS sample as the sync core took it. */
+    private static final String STATS = "statsdir /job/stats\nstatistics loopstats clockstats peerstats\n";
+
+    /** Keeps jntpd's statistics files as {@code pps-runN-jntpd.loopstats} etc. (the job folder goes with the guest). */
+    private static void keepStats(Path stats, Path work, int run) throws IOException {
+        try (var files = Files.list(stats)) {
+            for (Path f : files.toList()) {
+                String kind = f.getFileName().toString().replaceAll("\\..*", "");
+                Files.copy(f, work.resolve("pps-run" + run + "-jntpd." + kind),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
     /** The side-by-side lines. */
     public static String table(List<Result> results) {
         StringBuilder b = new StringBuilder();
@@ -220,10 +234,14 @@ public final class GuestPpsComparison {
         int runs = 1;
         int requestMs = 5;
         int replyMs = 5;
+        String only = null; // one daemon only (a diagnostic run): jntpd or chronyd
+        int firstRun = 1; // runs split over several invocations go on numbering (and alternating) from here
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--window" -> window = Integer.parseInt(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--only" -> only = args[++i];
+                case "--first-run" -> firstRun = Integer.parseInt(args[++i]);
                 case "--relay" -> {
                     String[] ms = args[++i].split(",");
                     requestMs = Integer.parseInt(ms[0]);
@@ -241,7 +259,7 @@ public final class GuestPpsComparison {
         Map<String, Integer> failures = new java.util.HashMap<>();
         Path work = Path.of(System.getProperty("jntpd.buildDir", "target"), "guest").toAbsolutePath();
         Files.createDirectories(work);
-        for (int run = 0; run < runs; run++) {
+        for (int run = firstRun - 1; run < firstRun - 1 + runs; run++) {
             try (HostTimeServer server = HostTimeServer.start(work, Duration.ofMillis(requestMs), Duration.ofMillis(replyMs));
                     GuestVm vm = GuestVm.builder().name("GuestPpsComparison").modules("jntpd_pps").udpForward(123)
                             .lifetime(timeout.multipliedBy(3)).start()) {
@@ -249,12 +267,20 @@ public final class GuestPpsComparison {
                 for (int k = 0; k < 2; k++) {
                     boolean jntpdNow = (run + k) % 2 == 0;
                     String daemon = jntpdNow ? "jntpd" : "chronyd";
+                    if (only != null && !only.equals(daemon)) {
+                        continue;
+                    }
                     try {
-                        Result r = jntpdNow ? c.runJntpd(window, timeout, "", () -> { })
+                        Path stats = vm.jobDir().resolve("stats");
+                        Files.createDirectories(stats);
+                        Result r = jntpdNow ? c.runJntpd(window, timeout, STATS, () -> { })
                                 : c.runChronyd(window, timeout, () -> { });
                         System.out.print("run " + (run + 1) + " " + r.line() + "\n");
                         all.add(r);
                         keep(work, run + 1, r);
+                        if (jntpdNow) {
+                            keepStats(stats, work, run + 1);
+                        }
                     } catch (AssertionError notConverged) {
                         // One daemon failing to settle is a result too: say so, keep its log, go on with the other.
                         String why = notConverged.getMessage();

@@ -41,6 +41,10 @@ class PpsPathSimulationTest {
     private static final int STEADY_FROM = 200;
     private static final long CONVERGED_NS = 5_000;
     private static final int SEEDS = 8;
+    /** The guest kernel's tick (HZ=250): a new frequency takes effect at the next one. */
+    private static final long TICK_NS = 4 * MS;
+    /** The guest bench's window: the edges after 10 in a row within 5 us. */
+    private static final int WINDOW = 100;
 
     /** One run's figures: convergence edge, steady RMS and mean error (ns). */
     record Outcome(int convergedAt, double rmsNs, double meanNs) {}
@@ -71,14 +75,53 @@ class PpsPathSimulationTest {
      * @param wander   the oscillator's frequency random walk per sqrt(s) (0: the guest, whose pulses follow its own clock)
      */
     static Outcome run(int seed, double noiseNs, double wander) {
+        return run(seed, noiseNs, wander, null, false, null);
+    }
+
+    /**
+     * The coarse source beside the pulses, as in the guest bench: an NTP server (stratum 1, its root dispersion reset
+     * every minute) reached through a relay holding each direction {@code oneWayNs} plus an exponential queue of mean
+     * {@code queueNs}, polled every {@code pollNs}; its clock {@code offsetNs} off the pulses at the start and
+     * drifting {@code driftPpm} from them (the guest's raw clock, which the pulses follow, runs a few ppm off the
+     * host's).
+     */
+    record Server(long offsetNs, double driftPpm, long oneWayNs, long queueNs, long pollNs) {}
+
+    /**
+     * @param server       the coarse source beside the pulses, null for none (the pulses numbered as if the system
+     *                     clock were always synchronised)
+     * @param kernelTicks  the clock takes a new frequency at its next tick, as Linux does ({@link TickLateClock}),
+     *                     instead of at once
+     * @param trace        if not null, receives each edge's error (ns), edge 1 first
+     */
+    static Outcome run(int seed, double noiseNs, double wander, Server server, boolean kernelTicks, long[] trace) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        // 0.3 s and 50 ppm off, as the guest bench starts; the first update steps.
-        VirtualClock clock = new VirtualClock(T0, 300_000_000, 50e-6, wander, new Random(seed), 500);
+        // 0.3 s and 50 ppm off, as the guest bench starts; the first update steps. Linux's CLOCK_REALTIME takes
+        // corrections up to 100,000 ppm (ADJ_TICK).
+        VirtualClock clock = new VirtualClock(T0, 300_000_000, 50e-6, wander, new Random(seed), 100_000);
+        long tickPhaseNs = new SplittableRandom(~seed).nextLong(TICK_NS);
+        TickLateClock ticking = new TickLateClock(clock);
         // The guest measures 2^-20 s for a clock read under TCG: the refclock's precision and the system's.
-        Synchroniser sync = new Synchroniser(clock, SyncConfig.builder().precisionLog2(-20).build());
+        Synchroniser sync = new Synchroniser(kernelTicks ? ticking : clock, SyncConfig.builder().precisionLog2(-20).build());
         RefclockSettings settings = RefclockSettings.defaults("pps", "PPS").withPoll(0, 0)
                 .withCorrections(0, 0, 0, 954);
-        Refclock refclock = new Refclock(settings, SystemReference.fixed(MS, NtpPacket.LEAP_NONE));
+        Synchroniser[] syncRef = new Synchroniser[1];
+        // With a server the pulses are numbered by the system clock once it is synchronised (as in the daemon);
+        // without, as if it always were.
+        SystemReference system = server == null ? SystemReference.fixed(MS, NtpPacket.LEAP_NONE) : new SystemReference() {
+            @Override
+            public long rootDistanceNs(long localTimeNs) {
+                SystemState st = syncRef[0].state();
+                return st.synced() ? st.rootDelayNs() / 2 + st.rootDispersionNs(localTimeNs) : Long.MAX_VALUE;
+            }
+
+            @Override
+            public int leap() {
+                return syncRef[0].state().synced() ? NtpPacket.LEAP_NONE : NtpPacket.LEAP_UNSYNCHRONIZED;
+            }
+        };
+        syncRef[0] = sync;
+        Refclock refclock = new Refclock(settings, system);
         SimulatedPps device = new SimulatedPps();
         PpsDriver driver = new PpsDriver(device, refclock, PulseMonitor.forSettings(settings));
         driver.start();
@@ -91,6 +134,14 @@ class PpsPathSimulationTest {
         RateChanges rateChanges = new RateChanges(256);
         sync.addStepListener(rateChanges);
         Sample sample = new Sample();
+        Source ntp = server == null ? null : sync.addSource(new SourceConfig("NTP", 0x0a000202, false, false));
+        Sample ntpSample = new Sample();
+        long nextRequest = server == null ? Long.MAX_VALUE : T0 + rnd.nextLong(MS, 100 * MS);
+        long replyDue = Long.MAX_VALUE;
+        boolean[] stepped = new boolean[1];
+        sync.addStepListener((nowNs, stepNs) -> stepped[0] = true); // a reply in flight is dropped, as an association does
+        long t1 = 0;
+        long t2 = 0;
 
         long pollPhaseNs = rnd.nextLong(50 * MS, 950 * MS);
         long nextEdge = T0 + S;
@@ -103,11 +154,18 @@ class PpsPathSimulationTest {
         int k = 0;
         while (k < PULSES) {
             long next = Math.min(Math.min(nextEdge, nextRead), Math.min(nextPoll, clock.trueNs() + MS));
+            next = Math.min(next, Math.min(nextRequest, replyDue));
+            if (kernelTicks) {
+                next = Math.min(next, ((clock.trueNs() - tickPhaseNs) / TICK_NS + 1) * TICK_NS + tickPhaseNs);
+            }
             for (long[] d : deliveries) {
                 next = Math.min(next, d[0]);
             }
             clock.advanceTo(next);
             long now = clock.trueNs();
+            if (kernelTicks && (now - tickPhaseNs) % TICK_NS == 0) {
+                ticking.tick();
+            }
             if (now == nextEdge) {
                 k++;
                 errors[k] = clock.offsetNs();
@@ -115,6 +173,32 @@ class PpsPathSimulationTest {
                 device.stampNs = clock.nowNs() + Math.round(noiseNs * rnd.nextGaussian());
                 nextEdge += S;
                 nextRead = now + rnd.nextLong(50_000, 1 * MS);
+            }
+            if (now == nextRequest) {
+                long outNs = server.oneWayNs() + (long) (-server.queueNs() * Math.log(1 - rnd.nextDouble()));
+                long backNs = server.oneWayNs() + (long) (-server.queueNs() * Math.log(1 - rnd.nextDouble()));
+                t1 = clock.nowNs();
+                long atServer = now + outNs;
+                t2 = atServer + server.offsetNs() + Math.round((atServer - T0) * server.driftPpm() * 1e-6);
+                replyDue = atServer + backNs;
+                nextRequest += server.pollNs();
+            }
+            if (stepped[0]) {
+                stepped[0] = false;
+                replyDue = Long.MAX_VALUE;
+            }
+            if (now == replyDue) {
+                long t4 = clock.nowNs();
+                long delayNs = t4 - t1;
+                long offsetNs = ((t2 - t1) + (t2 - t4)) / 2;
+                long sinceMinuteNs = Math.floorMod(now - T0, 60 * S);
+                ntpSample.set(t4, offsetNs, delayNs, 1000 + delayNs * 15 / 1_000_000, 0,
+                        1000 + sinceMinuteNs * 15 / 1_000_000, 1, 0x4c4f434c, NtpPacket.LEAP_NONE, -24);
+                ntp.setReachable(true);
+                if (ntp.accumulate(ntpSample)) {
+                    sync.update(clock.nowNs());
+                }
+                replyDue = Long.MAX_VALUE;
             }
             if (now == nextRead) {
                 driver.poll(clock.nowNs(), 0);
@@ -146,6 +230,11 @@ class PpsPathSimulationTest {
             if (clock.nowNs() - sync.nextTimerNs() >= timerLateNs) {
                 sync.onTimer(clock.nowNs());
                 timerLateNs = rnd.nextLong(2 * MS);
+            }
+        }
+        if (trace != null) {
+            for (int i = 1; i <= PULSES && i <= trace.length; i++) {
+                trace[i - 1] = Math.round(errors[i]);
             }
         }
         int run = 0;
@@ -205,6 +294,111 @@ class PpsPathSimulationTest {
             assertTrue(s.medianRmsNs() <= 1.4 * optimumNs && s.maxRmsNs() <= 1.8 * optimumNs, "steady RMS:" + line);
         }
         System.out.println("PpsPathSimulationTest, wander:" + seen);
+    }
+
+    /**
+     * The kernel's clock as the daemon adjusts it: a new frequency takes effect at the next tick (timekeeping
+     * accumulates the cycles since the last one at the old rate, then picks up the new tick length), up to 4 ms
+     * (HZ=250) after the call.
+     */
+    static final class TickLateClock implements org.jntpd.clock.ClockControl {
+        private final VirtualClock clock;
+        private double pendingPpm = Double.NaN;
+
+        TickLateClock(VirtualClock clock) {
+            this.clock = clock;
+        }
+
+        void tick() {
+            if (!Double.isNaN(pendingPpm)) {
+                clock.setFrequencyPpm(pendingPpm);
+                pendingPpm = Double.NaN;
+            }
+        }
+
+        @Override
+        public long nowNs() {
+            return clock.nowNs();
+        }
+
+        @Override
+        public void setFrequencyPpm(double freqPpm) {
+            pendingPpm = freqPpm;
+        }
+
+        @Override
+        public double frequencyPpm() {
+            return Double.isNaN(pendingPpm) ? clock.frequencyPpm() : pendingPpm;
+        }
+
+        @Override
+        public double maxFrequencyPpm() {
+            return clock.maxFrequencyPpm();
+        }
+
+        @Override
+        public long frequencyChangeDelayNs() {
+            return 10 * MS; // as LinuxClock says of CLOCK_REALTIME: one tick at HZ=100
+        }
+
+        @Override
+        public void stepNs(long stepNs) {
+            clock.stepNs(stepNs);
+        }
+
+        @Override
+        public void setLeap(org.jntpd.clock.LeapMode mode) {
+            clock.setLeap(mode);
+        }
+
+        @Override
+        public void setSyncStatus(boolean synced, long estErrorNs, long maxErrorNs) {
+            clock.setSyncStatus(synced, estErrorNs, maxErrorNs);
+        }
+    }
+
+    /**
+     * The guest bench's case: the daemon's clock a Linux kernel's ({@link TickLateClock}), the NTP server beside the
+     * pulses 0.7-5.6 ms off them and drifting by up to 3 ppm, polled every 1-3 s through a 5 ms relay; the figure is
+     * the bench's, the 100 edges after 10 in a row within 5 us. The median run within 30 ns at 5 and 30 ns of pulse
+     * noise, the worst within 100 ns. The sources took each rate change to take effect when it was set, so the
+     * pull-in's fast slews left phase errors of up to rate x tick (2 ms/s x 4 ms = 8 us) that a quiet PPS's filter
+     * took for noise of the samples of that time; it then came back from ~100 ns at ~1 ns/s (the guest's slow final
+     * approach): window RMS median 59 ns at 5 ns of noise (worst 255, means up to 212 ns). With the phase uncertainty
+     * the delay adds at each change ({@link org.jntpd.clock.ClockControl#frequencyChangeDelayNs}) and the measured
+     * noise used from the 8th sample: medians 15.5 and 20.0 ns (worst 108 and 114: the pull-in's innovations held the
+     * measured noise near the declared 1 us for ~50 samples, and a small frequency error went unnoticed); with the
+     * smaller of a 32- and an 8-sample average of it: 13.8 and 19.1 ns (worst 63 and 63).
+     */
+    @Test
+    void shouldNotCarryThePullInsSlewErrorsIntoTheSteadyStateOnAKernelClock() {
+        StringBuilder seen = new StringBuilder();
+        for (double noiseNs : new double[] {5, 30}) {
+            double[] rms = new double[SEEDS];
+            StringBuilder runs = new StringBuilder();
+            long[] trace = new long[PULSES];
+            for (int seed = 1; seed <= SEEDS; seed++) {
+                Server server = new Server((seed % 2 == 0 ? -1 : 1) * seed * 700_000L, (seed % 3 - 1) * 3.0, 5 * MS,
+                        300 * 1000, (1 + seed % 3) * S);
+                Outcome o = run(seed, noiseNs, 0, server, true, trace);
+                assertTrue(o.convergedAt() > 0, "seed " + seed + " converged");
+                double sq = 0;
+                double sum = 0;
+                int from = o.convergedAt() + 9; // 0-based index of the edge after the 10 within 5 us
+                for (int i = from; i < from + WINDOW; i++) {
+                    sq += (double) trace[i] * trace[i];
+                    sum += trace[i];
+                }
+                rms[seed - 1] = Math.sqrt(sq / WINDOW);
+                runs.append(String.format(Locale.ROOT, " %.1f/%+.1f@%d", rms[seed - 1], sum / WINDOW, o.convergedAt()));
+            }
+            Arrays.sort(rms);
+            String line = String.format(Locale.ROOT, "%n  noise %2.0f ns: window RMS median %.1f ns (worst %.1f); "
+                    + "runs RMS/mean@edges:%s", noiseNs, rms[SEEDS / 2], rms[SEEDS - 1], runs);
+            seen.append(line);
+            assertTrue(rms[SEEDS / 2] <= 30 && rms[SEEDS - 1] <= 100, "window after convergence:" + line);
+        }
+        System.out.println("PpsPathSimulationTest, kernel ticks and a server:" + seen);
     }
 
     /** Median and worst over {@value #SEEDS} runs (each its own poll phase, noise and timer lateness). */

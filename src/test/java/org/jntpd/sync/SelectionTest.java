@@ -147,6 +147,24 @@ class SelectionTest {
     }
 
     @Test
+    void shouldNotLetASteadyServerStandInForASpikingPreferredSource() {
+        // A PPS (preferred, tight) and a server 1 ms off whose wide interval overlaps it; the PPS's last sample was a
+        // spike, so it is suspect. Setting it aside left the server alone in the combination, and the clock went
+        // 138 us towards it in the guest bench. A suspect preferred source is still combined when no steady
+        // preferred one exists.
+        Source pps = source("pps", 0, 1_000, true);
+        Source server = source("server", MS, 5 * MS);
+        long spikeAt = T0 + 5 * 64 * S;
+        assertEquals(false, pps.accumulate(new Sample().set(spikeAt, 100_000, 1_000, 0, 0, 1_000, 1, 0, 0, -24)));
+        assertEquals(true, pps.suspect());
+        selection.run(sources, spikeAt, SyncConfig.defaults(), true);
+        assertEquals(SyncStatus.SYNCHRONISED, selection.status);
+        assertSame(pps, selection.systemPeer);
+        assertEquals(0, selection.offset, 1e-6, "the PPS's estimate, not the server's 1 ms");
+        assertEquals(SourceState.NOT_COMBINED, server.state());
+    }
+
+    @Test
     void shouldWaitForPendingSourcesBeforeTheFirstSelection() {
         source("a", 0, MS);
         Source pending = sync.addSource(SourceConfig.of("later", 9));

@@ -213,7 +213,7 @@ class SourceTest {
         }
         long t = T0 + 9 * 64 * S;
         double before = s.offsetNs(t);
-        s.onFrequencyChange(t, 1e-6); // the clock now gains 1 us per second on the source
+        s.onFrequencyChange(t, 1e-6, 0); // the clock now gains 1 us per second on the source
         assertEquals(before - 1_000, s.offsetNs(t + S), 1);
         s.onStep(2_000_000); // stepped 2 ms forward: offsets drop by 2 ms, time labels move by 2 ms
         assertEquals(before - 2e6 - 1_000, s.offsetNs(t + S + 2_000_000), 1);

@@ -88,6 +88,8 @@ public final class LinuxClock implements ClockControl, AutoCloseable {
     private static final int MAX_DELTA_TICK = NOMINAL_TICK_US / 10;
     private static final double SYSTEM_MAX_FREQUENCY_PPM = MAX_DELTA_TICK * PPM_PER_TICK;
     private static final double FREQ_SCALE = 65536.0;
+    /** The longest tick of a Linux kernel (HZ=100): a new frequency takes effect at the next one. */
+    private static final long FREQUENCY_CHANGE_DELAY_NS = 1_000_000_000L / 100;
     /** The kernel's NTP_PHASE_LIMIT: 16 s of maxerror means unsynchronised (and it sets STA_UNSYNC itself). */
     private static final long MAX_SYNC_ERROR_US = 16_000_000;
     private static final int PLL_STATUS_BITS = STA_PLL | STA_FLL | STA_PPSFREQ | STA_PPSTIME;
@@ -293,6 +295,15 @@ public final class LinuxClock implements ClockControl, AutoCloseable {
     @Override
     public double maxFrequencyPpm() {
         return maxFrequencyPpm;
+    }
+
+    /**
+     * CLOCK_REALTIME: one tick at the lowest HZ a kernel is built with (100, 10 ms; chrony's sys_linux takes the same
+     * bound); a PHC's driver applies adjfine at once.
+     */
+    @Override
+    public long frequencyChangeDelayNs() {
+        return isPhc() ? 0 : FREQUENCY_CHANGE_DELAY_NS;
     }
 
     @Override

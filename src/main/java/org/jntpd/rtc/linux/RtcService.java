@@ -336,6 +336,11 @@ public final class RtcService implements Agent, AutoCloseable {
         }
 
         @Override
+        public long frequencyChangeDelayNs() {
+            return clock.frequencyChangeDelayNs();
+        }
+
+        @Override
         public void stepNs(long stepNs) {
             clock.stepNs(stepNs);
         }
