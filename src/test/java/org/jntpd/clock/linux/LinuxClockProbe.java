@@ -92,6 +92,10 @@ public final class LinuxClockProbe {
     };
 
     private static LinuxClock systemClock() {
+        // The scenarios step and slew CLOCK_REALTIME: only the virtual clock's (the shim) or a guest's, never a host's.
+        if (!Vclock.active() && !inGuest()) {
+            throw new IllegalStateException("refusing to discipline CLOCK_REALTIME: neither virtual nor a guest's");
+        }
         return LinuxClock.systemClock(REALTIME, PRINTER, LinuxClock.DEFAULT_RATE_TOLERANCE_PPM);
     }
 
