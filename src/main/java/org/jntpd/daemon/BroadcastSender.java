@@ -256,7 +256,6 @@ final class BroadcastSender implements AutoCloseable {
                 + " us");
     }
 
-
     /** What the server serves, which the broadcasts carry (before the loop starts). */
     void serveFrom(ServerStateSource served) {
         this.served = served;

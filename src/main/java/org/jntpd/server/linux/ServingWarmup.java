@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Log;
+import org.jntpd.base.WarmupWindow;
 import org.jntpd.config.Config;
 import org.jntpd.io.PacketBatch;
 import org.jntpd.io.UdpSocket;
@@ -79,18 +80,12 @@ final class ServingWarmup {
             return new Outcome(0, 0, 0, 0);
         }
         long startNs = System.nanoTime();
-        long deadlineNs = startNs + MAX_MS * 1_000_000L;
-        int maxExchanges = minExchanges * MAX_FACTOR;
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 0);
         ServerCounters counters = new ServerCounters();
         // The smallest interleaved table: the server's own (1.5 MiB) would stay resident as garbage in the old generation.
         ServerCore core = new ServerCore(Config.RateLimit.DEFAULT, List.of(), ServerAuth.NONE,
                 InterleavedTable.MIN_CAPACITY_LOG2);
-        long[] first = new long[WINDOW];
-        long[] last = new long[WINDOW];
-        long firstMedianNs = 0;
-        long lastMedianNs = 0;
-        int exchanges = 0;
+        WarmupWindow progress = new WarmupWindow(WINDOW, SPEED_UP, minExchanges, minExchanges * MAX_FACTOR, MAX_MS);
         int replies = 0;
         try (UdpSocket serverSocket = UdpSocket.open(loopback, UdpSocket.Options.DEFAULT);
                 UdpSocket client = UdpSocket.open(loopback, UdpSocket.Options.DEFAULT);
@@ -103,7 +98,8 @@ final class ServingWarmup {
                 packet.asSlice(0, REQUEST_BYTES).fill((byte) 0);
                 packet.set(ValueLayout.JAVA_BYTE, 0, LI0_V4_MODE3);
                 InetSocketAddress to = serverSocket.localAddress();
-                while (exchanges < maxExchanges) {
+                boolean done = false;
+                while (!done) {
                     packet.set(NTP64, TRANSMIT_OFFSET,
                             NtpTimestamp.fromUnixNs(Libc.clockGettimeNs(Clocks.CLOCK_REALTIME)));
                     request.length(0, REQUEST_BYTES);
@@ -113,23 +109,9 @@ final class ServingWarmup {
                     }
                     long beforeNs = System.nanoTime();
                     worker.doWork();
-                    long tookNs = System.nanoTime() - beforeNs;
-                    if (exchanges < WINDOW) {
-                        first[exchanges] = tookNs;
-                    }
-                    last[exchanges % WINDOW] = tookNs;
-                    exchanges++;
+                    done = progress.add(System.nanoTime() - beforeNs);
                     if (client.poll(Net.POLLIN, REPLY_WAIT_MS) > 0 && client.receive(reply) == 1) {
                         replies++;
-                    }
-                    if (exchanges == WINDOW) {
-                        firstMedianNs = median(first);
-                    }
-                    if (exchanges >= minExchanges && exchanges >= WINDOW && exchanges % WINDOW == 0) {
-                        lastMedianNs = median(last);
-                        if (SPEED_UP * lastMedianNs <= firstMedianNs || System.nanoTime() - deadlineNs > 0) {
-                            break;
-                        }
                     }
                 }
             } finally {
@@ -137,18 +119,13 @@ final class ServingWarmup {
             }
         } catch (RuntimeException e) {
             Log.warn("serving warm-up skipped (" + e.getMessage() + "): the first replies may be stamped early");
-            return new Outcome(exchanges, replies, firstMedianNs, lastMedianNs);
+            return new Outcome(progress.steps(), replies, progress.firstMedianNs(), progress.lastMedianNs());
         }
-        Log.debug("serving warm-up: " + replies + " replies to " + exchanges + " requests in "
+        Outcome o = new Outcome(progress.steps(), replies, progress.firstMedianNs(), progress.lastMedianNs());
+        Log.debug("serving warm-up: " + o.replies() + " replies to " + o.exchanges() + " requests in "
                 + (System.nanoTime() - startNs) / 1_000_000 + " ms; the worker's median per exchange "
-                + firstMedianNs / 1000 + " us at first, " + lastMedianNs / 1000 + " us at the end");
-        return new Outcome(exchanges, replies, firstMedianNs, lastMedianNs);
-    }
-
-    private static long median(long[] values) {
-        long[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
+                + o.firstMedianNs() / 1000 + " us at first, " + o.lastMedianNs() / 1000 + " us at the end");
+        return o;
     }
 
     /** The configured number of exchanges ({@value #EXCHANGES_PROP_NAME}, default {@value #EXCHANGES_DEFAULT}). */
