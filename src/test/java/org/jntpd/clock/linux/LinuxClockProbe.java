@@ -297,12 +297,12 @@ public final class LinuxClockProbe {
                 + " raw_ns=" + PtpClockTime.toNanos(precise, PtpSysOffsetPrecise.SYS_MONORAW_OFFSET));
     }
 
-    /** clock_gettime of {@code clockId} between two raw readings: the narrowest of 15. */
+    /** clock_gettime of {@code clockId} between two raw readings: the narrowest of 50. */
     private static void printBracket(String phase, int clockId) {
         long bestWidthNs = Long.MAX_VALUE;
         long offsetNs = 0;
         long rawNs = 0;
-        for (int i = 0; i < 15; i++) {
+        for (int i = 0; i < 50; i++) {
             long r1 = Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC_RAW);
             long c = Libc.clockGettimeNs(clockId);
             long r2 = Libc.clockGettimeNs(Clocks.CLOCK_MONOTONIC_RAW);
