@@ -323,6 +323,15 @@ final class Selection {
         return s.offsetVariance(nowNs) + bound * bound / 3;
     }
 
+    /**
+     * chrony's {@code combinelimit}: a survivor whose distance is more than this many times the system peer's is not
+     * averaged in. Its weight would be small anyway, but a wide interval is what a source unheard for an hour has,
+     * with an estimate that drifted with corrections it never saw: a falseticker 50 ms off, back in the intersection
+     * by PHI, was combined at 1e-5 of the weight when {@link #setAsideInconsistent} found no agreeing pair (the
+     * truechimers 4.5-9 sigmas apart while following a frequency jump).
+     */
+    static final double COMBINE_LIMIT = 3;
+
     /** The distance the system peer is chosen by: the source's distance plus its strata above the closest survivor's. */
     private static double selectionDistanceNs(Source s, long nowNs, int minStratum) {
         return s.distanceNs(nowNs) + (s.stratum() - minStratum) * STRATUM_WEIGHT_NS;
@@ -332,7 +341,8 @@ final class Selection {
      * Inverse-variance weighted offset and frequency of the survivors; picks the system peer. When a preferred source
      * survives, only the preferred survivors are combined (chrony's rule; ntpd uses the prefer peer alone): the
      * others still vote in the selection and the leap vote, but a PPS must not be pulled by a server a few
-     * milliseconds off whose weight jumps whenever its root dispersion is reset.
+     * milliseconds off whose weight jumps whenever its root dispersion is reset. Nor is a survivor more than
+     * {@link #COMBINE_LIMIT} times as far as the system peer.
      */
     private void combine(long nowNs, Source previousPeer, long previousRunNs) {
         boolean preferSurvives = false;
@@ -353,6 +363,7 @@ final class Selection {
         }
         Source best = null;
         double bestDistance = Double.MAX_VALUE;
+        double closestNs = Double.MAX_VALUE;
         boolean keepPrevious = peerSetAside;
         for (int i = 0; i < candidates; i++) {
             if (!alive[i]) {
@@ -365,15 +376,9 @@ final class Selection {
                 votesDelete++;
             }
             if (preferSurvives && !s.config().prefer()) {
-                s.setState(SourceState.NOT_COMBINED);
                 continue;
             }
-            double w = 1 / combiningVariance(s, nowNs);
-            wSum += w;
-            oSum += w * offsets[i] * 1e-9;
-            double fw = 1 / s.frequencyVariance(nowNs);
-            fwSum += fw;
-            fSum += fw * s.frequency();
+            closestNs = Math.min(closestNs, s.distanceNs(nowNs));
             double d = selectionDistanceNs(s, nowNs, minStratum);
             boolean better = s.config().prefer() && (best == null || !best.config().prefer())
                     || (best == null || !best.config().prefer()) && d < bestDistance;
@@ -384,6 +389,33 @@ final class Selection {
             keepPrevious |= s == previousPeer;
         }
         systemPeer = choosePeer(nowNs, previousPeer, previousRunNs, best, keepPrevious, preferSurvives, minStratum);
+        // A peer kept while set aside is not combined; the limit then counts from the closest that is.
+        double limitNs = COMBINE_LIMIT * closestNs;
+        for (int i = 0; i < candidates; i++) {
+            Source s = work[i];
+            if (!alive[i]) {
+                continue;
+            }
+            if (s == systemPeer) {
+                limitNs = COMBINE_LIMIT * s.distanceNs(nowNs);
+            }
+        }
+        for (int i = 0; i < candidates; i++) {
+            Source s = work[i];
+            if (!alive[i]) {
+                continue;
+            }
+            if (s != systemPeer && (preferSurvives && !s.config().prefer() || s.distanceNs(nowNs) > limitNs)) {
+                s.setState(SourceState.NOT_COMBINED);
+                continue;
+            }
+            double w = 1 / combiningVariance(s, nowNs);
+            wSum += w;
+            oSum += w * offsets[i] * 1e-9;
+            double fw = 1 / s.frequencyVariance(nowNs);
+            fwSum += fw;
+            fSum += fw * s.frequency();
+        }
         for (int i = 0; i < candidates; i++) {
             if (work[i] == systemPeer) {
                 work[i].setState(SourceState.SYSTEM_PEER);

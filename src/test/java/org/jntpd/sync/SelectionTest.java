@@ -2,6 +2,7 @@ package org.jntpd.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -119,6 +120,21 @@ class SelectionTest {
         select(SyncConfig.defaults());
         // weights 1/(1 ms)^2 : 1/(10 ms)^2 = 100 : 1
         assertEquals((100 * 100e-6 - 100e-6) / 101, selection.offset, 2e-6);
+    }
+
+    @Test
+    void shouldNotCombineASurvivorMoreThanTheCombineLimitAsFarAsTheSystemPeer() {
+        // A source 20 ms off with a 40 ms interval (unheard for an hour, its distance grown by PHI) still intersects
+        // the two that agree at 0 and is not inconsistent by sigmas; averaged in, it would move the clock ~6 us.
+        Source a = source("a", 0, MS);
+        Source b = source("b", 0, MS);
+        Source wide = source("wide", 20 * MS, 40 * MS);
+        assertEquals(SyncStatus.SYNCHRONISED, select(SyncConfig.defaults()));
+        assertEquals(3, selection.survivors);
+        assertTrue(wide.distanceNs(NOW) > Selection.COMBINE_LIMIT * a.distanceNs(NOW));
+        assertEquals(SourceState.NOT_COMBINED, wide.state());
+        assertEquals(0, selection.offset, 1e-7);
+        assertTrue(a.state() == SourceState.SYSTEM_PEER || b.state() == SourceState.SYSTEM_PEER);
     }
 
     @Test
