@@ -108,6 +108,8 @@ public final class Source {
     private long rootDispersionNs;
     private long sampleDispersionNs;
     private long lastSampleNs;
+    /** Local time of the sample the filter started from (its first, or the first after {@link #reset()}). */
+    private long firstSampleNs;
     private long samples;
     private long spikes;
     private int consecutiveSpikes;
@@ -180,6 +182,7 @@ public final class Source {
         double r = modelled * (bank.initialised() ? bank.noiseScale() : 1);
         double z = s.offsetNs * NS;
         if (!bank.initialised()) {
+            firstSampleNs = s.localTimeNs;
             bank.reset(s.localTimeNs, z, modelled, owner.newSourceFrequency(), owner.newSourceFrequencyVariance());
             jitterVar = r;
             measuredNoiseVar = r;
@@ -539,6 +542,11 @@ public final class Source {
         return lastSampleNs;
     }
 
+    /** Local time of the first sample the filter holds (reset by {@link #reset()}), ns. */
+    long firstSampleNs() {
+        return firstSampleNs;
+    }
+
     public long samples() {
         return samples;
     }
@@ -611,6 +619,7 @@ public final class Source {
             bank.shiftPhase(stepNs);
         }
         lastSampleNs += stepNs;
+        firstSampleNs += stepNs; // the span the poll policy reads is local time, as the samples'
         residuals.shift(stepNs);
     }
 }
