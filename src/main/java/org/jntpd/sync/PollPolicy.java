@@ -37,21 +37,6 @@ public final class PollPolicy {
      * the estimate has converged again.
      */
     static final double CHANGE_SIGMAS = Source.CHANGE_SIGMAS;
-    /**
-     * A doubling to {@code 2^LONG_POLL} s or more, to an interval at least {@link #WANDER_SHOWS} of the crossover
-     * (where the wander's error equals the noise's), waits until the source's samples span {@link #SPAN_INTERVALS}
-     * such intervals. Until the data span several of them the filter cannot see the wander that decides whether
-     * the interval is affordable (its estimate is the prior's, 5-10x low in DEF's world after an hour), so the
-     * doubling looks as cheap as in pure noise (30%) and the clock then drifts for 17 minutes on a frequency known to
-     * 0.03-0.05 ppm. 100 seeds: DEF-bench RMS 50.3 -> 41.0 us, mean MAX 116 -> 97 us, 10.4 -> 11.9 packets/h
-     * (chrony 66.0 us, 126 us, 16.1/h); DEF-bench-stamps 56.0 -> 43.9 us, 130 -> 101 us; DEF 51.0 -> 43.1 us, 138 ->
-     * 123 us, 9.2 -> 10.5/h (chrony 13.7). Where the noise swamps the wander (T1-j10ms, crossover ~40000 s by the
-     * estimate) nothing changes. Applied to every doubling (span counted from the last step) T1-j10us sent 15.2/h
-     * against chrony's 13.0; counting from the last step at 1024 s only, FSTEP's mean MAX grew 7% (400 seeds).
-     */
-    static final int LONG_POLL = 10;
-    static final double WANDER_SHOWS = 0.1;
-    static final double SPAN_INTERVALS = 6;
     private static final int MAX_ITERATIONS = 4000;
 
     private PollPolicy() {}
@@ -99,17 +84,6 @@ public final class PollPolicy {
     }
 
     /**
-     * Whether the source's samples span enough to show the wander at interval {@code 2^poll} s (see
-     * {@link #LONG_POLL}); always where that interval is short, or far below the crossover.
-     */
-    static boolean wanderSeen(Source source, int poll, double wander, double noiseVar) {
-        double intervalS = Math.scalb(1.0, poll);
-        double crossoverS = Math.pow(Math.sqrt(noiseVar) / wander, 2.0 / 3);
-        double spanS = (source.lastSampleNs() - source.firstSampleNs()) * 1e-9;
-        return poll < LONG_POLL || intervalS < WANDER_SHOWS * crossoverS || spanS >= SPAN_INTERVALS * intervalS;
-    }
-
-    /**
      * The advised poll (log2 s) for {@code source}, moving at most one step from {@code current}, within [min, max].
      * A longer interval is taken only once the source's estimate is as good as that interval would keep it (its
      * offset and frequency variances at most the steady state's there): a filter still converging (just started,
@@ -132,7 +106,7 @@ public final class PollPolicy {
             double longerS = Math.scalb(1.0, poll + 1);
             boolean converged = source.predictionVariance(source.lastSampleNs() + (long) (longerS * 1e9))
                     <= CONVERGED_SLACK * longer[1];
-            if (longer[0] <= (1 + cost) * now && converged && wanderSeen(source, poll + 1, wander, noise)) {
+            if (longer[0] <= (1 + cost) * now && converged) {
                 return poll + 1;
             }
         }

@@ -108,8 +108,6 @@ public final class Source {
     private long rootDispersionNs;
     private long sampleDispersionNs;
     private long lastSampleNs;
-    /** Local time of the sample the filter started from (its first, or the first after {@link #reset()}). */
-    private long firstSampleNs;
     private long samples;
     private long spikes;
     private int consecutiveSpikes;
@@ -182,7 +180,6 @@ public final class Source {
         double r = modelled * (bank.initialised() ? bank.noiseScale() : 1);
         double z = s.offsetNs * NS;
         if (!bank.initialised()) {
-            firstSampleNs = s.localTimeNs;
             bank.reset(s.localTimeNs, z, modelled, owner.newSourceFrequency(), owner.newSourceFrequencyVariance());
             jitterVar = r;
             measuredNoiseVar = r;
@@ -540,11 +537,6 @@ public final class Source {
 
     public long lastSampleNs() {
         return lastSampleNs;
-    }
-
-    /** Local time of the first sample the filter holds (reset by {@link #reset()}), ns. */
-    long firstSampleNs() {
-        return firstSampleNs;
     }
 
     public long samples() {

@@ -91,42 +91,6 @@ class PollPolicyTest {
         assertTrue(!s.suspect(), "settled after four samples: the policy's own rules again");
     }
 
-    @Test
-    void shouldTakeTheLastDoublingOnlyOnceTheSamplesSpanEnoughToShowTheWander() {
-        // At 4096 s the filter has converged and its wander estimate is still the prior's: 1024 s looks as cheap as
-        // in pure noise, but the samples span too little to tell. Once they span six intervals of 1024 s it is taken.
-        Source early = wanderingDefWorld(4096);
-        assertTrue(early.wanderPerSqrtS() < 3e-10, "the wander not seen yet: " + early.wanderPerSqrtS());
-        assertEquals(9, PollPolicy.advise(early, 9, 6, 10, PollPolicy.DEFAULT_COST), "4032 s of samples: 512 s");
-        assertEquals(10, PollPolicy.advise(wanderingDefWorld(7168), 9, 6, 10, PollPolicy.DEFAULT_COST),
-                "7104 s of samples: 1024 s");
-    }
-
-    /**
-     * A source in DEF's world up to {@code untilS}: 100 us + Exp(100 us) each way, an oscillator wandering 1 ppb/sqrt(s),
-     * sampled every 64 s to 1536 s and every 512 s after (the same draws whatever {@code untilS}).
-     */
-    private static Source wanderingDefWorld(long untilS) {
-        Source s = source();
-        SplittableRandom r = new SplittableRandom(11);
-        Sample sample = new Sample();
-        double offsetNs = 0;
-        double freq = 0;
-        for (long t = 0; t < untilS; ) {
-            long dt = t < 1536 ? 64 : 512;
-            for (int i = 0; i < dt; i++) {
-                freq += 1e-9 * r.nextGaussian();
-                offsetNs += freq * 1e9;
-            }
-            t += dt;
-            double up = 100_000 + 100_000 * r.nextExponential();
-            double down = 100_000 + 100_000 * r.nextExponential();
-            s.accumulate(sample.set(T0 + t * S, Math.round(offsetNs + (up - down) / 2), Math.round(up + down), 0, 0, 0, 1,
-                    0, 0, -24));
-        }
-        return s;
-    }
-
     private static Source source() {
         return new Synchroniser(new ReadOnlyClock(T0), SyncConfig.defaults()).addSource(SourceConfig.of("a", 1));
     }
