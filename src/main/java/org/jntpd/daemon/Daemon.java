@@ -191,12 +191,15 @@ public final class Daemon {
         loopRunner = runner;
         runner.start();
         teardown.add(runner::close); // the loop saves the drift and leaves the clock tidy as it ends
+        Watchdog watchdog = startWatchdog(runner);
         if (serving != null && !shuttingDown) {
             // After the loop: the serving warm-up (0.4 s here, 3 s in the emulated guest) runs beside the sources'
             // first polls instead of before them. Requests that come meanwhile wait in the bound sockets' queues.
             serving.start(precisionLog2, l::control, kernelToClock);
+            if (watchdog != null) {
+                serving.runners().forEach(watchdog::watch);
+            }
         }
-        startWatchdog(runner);
         if (oneShot) {
             return once.await(teardown::run);
         }
@@ -273,17 +276,15 @@ public final class Daemon {
 
     /**
      * systemd's watchdog (WatchdogSec=, passed as WATCHDOG_USEC): WATCHDOG=1 every half interval while the
-     * synchronisation loop and every serving worker make progress; nothing when systemd asks for none.
+     * synchronisation loop and every serving worker make progress (the workers are added once they run, after the
+     * serving warm-up); null, and nothing, when systemd asks for none.
      */
-    private void startWatchdog(LoopRunner syncRunner) {
+    private Watchdog startWatchdog(LoopRunner syncRunner) {
         Watchdog w = new Watchdog(Watchdog.intervalNs(System.getenv(), ProcessHandle.current().pid()), SystemdNotify::send);
         if (!w.enabled()) {
-            return;
+            return null;
         }
         w.watch(syncRunner);
-        if (serving != null) {
-            serving.runners().forEach(w::watch);
-        }
         long everyNs = w.checkEveryNs();
         Thread t = Thread.ofPlatform().name("jntpd-watchdog").daemon(true).start(() -> {
             while (!shuttingDown) {
@@ -297,6 +298,7 @@ public final class Daemon {
         // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
         Log.info(String.format((Locale) null, "systemd watchdog: WATCHDOG=1 every %.3g s while the loops make progress",
                 everyNs * 1e-9));
+        return w;
     }
 
     /**
