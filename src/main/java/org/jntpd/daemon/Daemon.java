@@ -30,7 +30,8 @@ import org.jntpd.time.LeapSecondsFile;
 /**
  * The running daemon: brings its modules up in dependency order (the clock, the synchroniser, the leap file, the RTC,
  * the server's sockets, the client's loop and reference clocks, the metrics port), drops privileges, then starts the
- * threads (the control socket, the metrics server, the pinned serving workers, the synchronisation loop); on
+ * threads (the control socket, the metrics server, the synchronisation loop, then the serving warm-up and the pinned
+ * serving workers: the warm-up never delays the first clock update); on
  * SIGTERM/SIGINT it takes them down in reverse ({@link Teardown}): the loop saves the drift and leaves the kernel
  * clock at its base frequency, unsynchronised, with no leap second armed. SIGHUP reopens the log, re-reads the NTS
  * server's certificate and reloads the configuration ({@link Reloader}), as {@code jntpc reload} does.
@@ -183,9 +184,6 @@ public final class Daemon {
         if (ntsServer != null) {
             ntsServer.start();
         }
-        if (serving != null) {
-            serving.start(precisionLog2, l::control, kernelToClock);
-        }
         // Before the loop starts: its first STATUS= must not be overwritten by this one.
         SystemdNotify.send("READY=1\nSTATUS=started, unsynchronised");
         LoopRunner runner = new LoopRunner("jntpd-sync", l, IdleStrategy.waitsInAgent(), LoopRunner.DEFAULT,
@@ -193,7 +191,15 @@ public final class Daemon {
         loopRunner = runner;
         runner.start();
         teardown.add(runner::close); // the loop saves the drift and leaves the clock tidy as it ends
-        startWatchdog(runner);
+        Watchdog watchdog = startWatchdog(runner);
+        if (serving != null && !shuttingDown) {
+            // After the loop: the serving warm-up (0.4 s here, 3 s in the emulated guest) runs beside the sources'
+            // first polls instead of before them. Requests that come meanwhile wait in the bound sockets' queues.
+            serving.start(precisionLog2, l::control, kernelToClock);
+            if (watchdog != null) {
+                serving.runners().forEach(watchdog::watch);
+            }
+        }
         if (oneShot) {
             return once.await(teardown::run);
         }
@@ -270,17 +276,15 @@ public final class Daemon {
 
     /**
      * systemd's watchdog (WatchdogSec=, passed as WATCHDOG_USEC): WATCHDOG=1 every half interval while the
-     * synchronisation loop and every serving worker make progress; nothing when systemd asks for none.
+     * synchronisation loop and every serving worker make progress (the workers are added once they run, after the
+     * serving warm-up); null, and nothing, when systemd asks for none.
      */
-    private void startWatchdog(LoopRunner syncRunner) {
+    private Watchdog startWatchdog(LoopRunner syncRunner) {
         Watchdog w = new Watchdog(Watchdog.intervalNs(System.getenv(), ProcessHandle.current().pid()), SystemdNotify::send);
         if (!w.enabled()) {
-            return;
+            return null;
         }
         w.watch(syncRunner);
-        if (serving != null) {
-            serving.runners().forEach(w::watch);
-        }
         long everyNs = w.checkEveryNs();
         Thread t = Thread.ofPlatform().name("jntpd-watchdog").daemon(true).start(() -> {
             while (!shuttingDown) {
@@ -294,6 +298,7 @@ public final class Daemon {
         // (Locale) null: Locale.ROOT's digits, without the CLDR data a locale loads (mode6.Values).
         Log.info(String.format((Locale) null, "systemd watchdog: WATCHDOG=1 every %.3g s while the loops make progress",
                 everyNs * 1e-9));
+        return w;
     }
 
     /**

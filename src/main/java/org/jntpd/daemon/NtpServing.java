@@ -88,8 +88,8 @@ final class NtpServing implements AutoCloseable {
     }
 
     /**
-     * Starts the workers and the mode 6 thread (after the privilege drop: their threads inherit exactly the
-     * capabilities kept); mode 6 answers from {@code control}'s snapshots, the {@code clock} variable read from the
+     * Runs the serving warm-up on the caller's thread ({@link Server#warmUp}), then starts the workers and the mode 6
+     * thread (after the privilege drop: their threads inherit exactly the capabilities kept); mode 6 answers from {@code control}'s snapshots, the {@code clock} variable read from the
      * served clock ({@code kernelToClockNs} of CLOCK_REALTIME).
      */
     void start(int precisionLog2, Supplier<ControlSnapshot> control, LongUnaryOperator kernelToClockNs) {

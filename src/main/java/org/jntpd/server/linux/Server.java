@@ -48,6 +48,12 @@ public final class Server implements AutoCloseable {
     private LoopRunner controlRunner;
     private final List<RateLimiter> rateLimiters = new ArrayList<>();
     private AccessControl access;
+    // What the serving warm-up's own worker runs like (the configured idle kind, the real state source and mapping).
+    private Config.Serving.Idle idle;
+    private ServerStateSource state;
+    private LongUnaryOperator kernelToServedNs;
+    private boolean warmedUp;
+    private boolean closed;
 
     private Server(LoopRunner.DeathHandler onDeath) {
         this.onDeath = onDeath;
@@ -58,7 +64,8 @@ public final class Server implements AutoCloseable {
             Log.error(runner.agent().roleName() + " is dead: its share of the requests goes unanswered");
 
     /**
-     * Binds and starts serving. Throws {@link NativeException} (naming the address) when a socket cannot be bound.
+     * Binds and starts serving (after the serving warm-up). Throws {@link NativeException} (naming the address) when a
+     * socket cannot be bound.
      *
      * @param state where workers read the state they serve (published by the synchronisation side)
      */
@@ -70,7 +77,9 @@ public final class Server implements AutoCloseable {
 
     /**
      * Binds the sockets and builds the workers without starting them: the daemon drops its privileges in between,
-     * and threads started afterwards inherit exactly the capabilities it keeps.
+     * and threads started afterwards inherit exactly the capabilities it keeps. The serving warm-up runs later, in
+     * {@link #warmUp} or {@link #startWorkers}: the daemon starts its sources first, so the warm-up (0.4 s here, 3 s
+     * in the emulated guest) does not hold back its first clock update.
      */
     public static Server open(Config.Serving serving, List<RestrictRule> restrictions, ServerStateSource state,
             LongUnaryOperator kernelToServedNs) {
@@ -113,8 +122,9 @@ public final class Server implements AutoCloseable {
             }
         }
         List<Integer> cpus = serving.cpus().isEmpty() ? List.of(-1) : serving.cpus();
-        // Before the real sockets exist: no client's request waits for it.
-        ServingWarmup.run(serving.idle(), ServingWarmup.configuredExchanges(), state, kernelToServedNs);
+        idle = serving.idle();
+        this.state = state;
+        this.kernelToServedNs = kernelToServedNs;
         boolean reusePort = cpus.size() > 1;
         ServerCore core = new ServerCore(serving.rateLimit(), restrictions, auth);
         access = core.access();
@@ -153,17 +163,40 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    /** Starts one platform thread per worker (once), each a {@link LoopRunner}. */
-    public void startWorkers() {
-        if (!runners.isEmpty()) {
-            return;
+    /**
+     * Runs the serving path on private loopback sockets ({@link ServingWarmup}, once) so that the workers' first
+     * replies are not stamped by interpreted code. The real sockets are bound meanwhile: a request that comes now
+     * waits in its socket's queue (its kernel receive timestamp taken on arrival) and is answered, compiled, once the
+     * workers start. Any thread; the caller's, for up to {@value ServingWarmup#MAX_MS} ms past the configured
+     * exchanges.
+     */
+    public void warmUp() {
+        synchronized (this) {
+            if (warmedUp || closed) {
+                return;
+            }
+            warmedUp = true;
         }
-        for (int w = 0; w < workers.size(); w++) {
-            ServerWorker worker = workers.get(w);
-            LoopRunner r = new LoopRunner("jntpd-server-" + w, worker,
-                    worker.busyPolls() ? IdleStrategy.busySpin() : IdleStrategy.waitsInAgent(), LoopRunner.DEFAULT, onDeath);
-            runners.add(r);
-            r.start();
+        ServingWarmup.run(idle, ServingWarmup.configuredExchanges(), state, kernelToServedNs);
+    }
+
+    /**
+     * Starts one platform thread per worker (once), each a {@link LoopRunner}, after the warm-up ({@link #warmUp})
+     * when it has not run yet; nothing once closed (a stop during the warm-up).
+     */
+    public void startWorkers() {
+        warmUp();
+        synchronized (this) {
+            if (!runners.isEmpty() || closed) {
+                return;
+            }
+            for (int w = 0; w < workers.size(); w++) {
+                ServerWorker worker = workers.get(w);
+                LoopRunner r = new LoopRunner("jntpd-server-" + w, worker, worker.busyPolls() ? IdleStrategy.busySpin()
+                        : IdleStrategy.waitsInAgent(), LoopRunner.DEFAULT, onDeath);
+                runners.add(r);
+                r.start();
+            }
         }
     }
 
@@ -269,7 +302,8 @@ public final class Server implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         for (LoopRunner r : runners) {
             r.stop(); // all at once: each takes up to one epoll timeout to notice
         }

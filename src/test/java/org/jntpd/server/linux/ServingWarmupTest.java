@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.config.Config;
@@ -62,8 +67,37 @@ class ServingWarmupTest {
                 Config.Serving.Idle.BLOCK, Config.RateLimit.DEFAULT);
         ServerState state = ServerState.unsynchronised(-20);
         try (Server server = Server.open(serving, List.of(), () -> state, LongUnaryOperator.identity())) {
+            server.warmUp();
             assertEquals(0, server.total(Counter.RECEIVED));
             assertEquals(0, server.total(Counter.REPLIED));
+        }
+    }
+
+    /**
+     * The daemon starts its sources before the warm-up, not after it: with a warm-up made to last minutes (ten million
+     * exchanges at least), the first request to the configured server still comes at once, while the daemon is not yet
+     * serving ({@value JntpdProcess#READY} is logged once the warm-up is over and the workers run). Before, the
+     * warm-up ran first (3 s of it in the emulated guest, a fifth of jntpd's time to converge on its PPS). A stop
+     * during the warm-up is an ordinary one.
+     */
+    @Test
+    void shouldNotHoldTheFirstPollBackWhileItRuns() throws Exception {
+        try (DatagramSocket upstream = new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 0))) {
+            upstream.setSoTimeout(90_000); // as long as JntpdProcess waits for a start on a loaded machine
+            try (JntpdProcess jntpd = JntpdProcess.builder().noWait()
+                    .config("server 127.0.0.1 port " + upstream.getLocalPort() + " iburst minpoll 0 maxpoll 0")
+                    .javaOptions("-D" + ServingWarmup.EXCHANGES_PROP_NAME + "=10000000").start()) {
+                DatagramPacket request = new DatagramPacket(new byte[128], 128);
+                try {
+                    upstream.receive(request);
+                } catch (SocketTimeoutException e) {
+                    throw new AssertionError("no request to the server while the warm-up runs:\n" + jntpd.log(), e);
+                }
+                String log = jntpd.log();
+                assertEquals(0x23, request.getData()[0] & 0x3f, "an NTPv4 client request\n" + log);
+                assertFalse(log.contains(JntpdProcess.READY), "the warm-up was over already: it proves nothing\n" + log);
+                assertEquals(0, jntpd.terminate(10_000), jntpd::log);
+            }
         }
     }
 
