@@ -11,9 +11,9 @@ import org.jntpd.xdp.RawCounters.Counter;
 
 /**
  * The raw path's worker, measured: args "DEVICE WARMUP MEASURED". Serves (with a rate limiter that refuses nobody, so
- * it runs on every request) until WARMUP frames came, then reads the worker thread's allocated bytes over up to three
+ * it runs on every request) until WARMUP frames came, then reads the worker thread's allocated bytes over up to five
  * windows of MEASURED frames, and prints "READY" at the start, then "ALLOCATED least-bytes FRAMES n REPLIED r WINDOWS
- * b1,b2,b3" (the window that allocated least); or "TIMEOUT".
+ * b1,b2,..." (the window that allocated least); or "TIMEOUT".
  */
 public final class RawAllocationMain {
     public static void main(String[] args) throws Exception {
@@ -37,7 +37,7 @@ public final class RawAllocationMain {
             while (raw.total(Counter.FRAMES_RECEIVED) < warmup && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
-            // Up to three windows of MEASURED frames; the first that allocates nothing ends it. On a busy machine the
+            // Up to five windows of MEASURED frames; the first that allocates nothing ends it. On a busy machine the
             // JIT may still be compiling (or deoptimise once) after the warm-up, and code that is not yet C2's
             // allocates what escape analysis later removes; a steady allocation shows in every window.
             StringBuilder windows = new StringBuilder();
@@ -45,7 +45,7 @@ public final class RawAllocationMain {
             long frames = 0;
             long replied = 0;
             long lastFrames = 0; // of the window that ran out of time, for the TIMEOUT line
-            for (int w = 0; w < 3 && best != 0; w++) {
+            for (int w = 0; w < 5 && best != 0; w++) {
                 long frames0 = raw.total(Counter.FRAMES_RECEIVED);
                 long replied0 = raw.total(org.jntpd.server.ServerCounters.Counter.REPLIED);
                 long bytes0 = mx.getThreadAllocatedBytes(tid);

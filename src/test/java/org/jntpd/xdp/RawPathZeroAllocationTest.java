@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The raw path's worker allocates nothing per packet: its thread's allocated bytes over 100,000 frames after a
- * warm-up, counted by ThreadMXBean in the serving JVM (in the server namespace), must be 0 in one of up to three windows (a
- * busy machine's JIT may still be compiling after the warm-up; a per-packet allocation shows in every window). The
- * requests come from a bounded, paced python sender (up to 700,000 requests in 145 s) in the client namespace.
+ * warm-up, counted by ThreadMXBean in the serving JVM (in the server namespace), must be 0 in one of up to five
+ * windows (a busy machine's JIT may still be compiling after the warm-up: under stress-ng, 226,352, 83,080 and 24,840
+ * bytes in three windows; a per-packet allocation shows in every window). The requests come from a bounded, paced
+ * python sender (up to 900,000 requests in 145 s) in the client namespace.
  */
 class RawPathZeroAllocationTest {
     private static final int WARMUP = 150_000;
@@ -40,7 +41,7 @@ class RawPathZeroAllocationTest {
                 String first = out.readLine();
                 assumeTrue(first != null && !first.startsWith("UNAVAILABLE"), "XDP/AF_XDP cannot attach here: " + first);
                 assertTrue(first.startsWith("READY"), first);
-                // Up to 700,000 requests from 16 sockets at about 40,000/s (bounded: 145 s, within the server's 150 s),
+                // Up to 900,000 requests from 16 sockets at about 40,000/s (bounded: 145 s, within the server's 150 s),
                 // until the server has measured; a loaded machine slows the sender and drops some on the way, which
                 // only makes the sending longer (a quiet machine is done in seconds).
                 Process sender = new ProcessBuilder(net.inClient("/usr/bin/python3", "-c", """
@@ -48,7 +49,7 @@ class RawPathZeroAllocationTest {
                         socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(16)]
                         req = bytes([0x23]) + bytes(39) + struct.pack('!Q', 0x1234567800000000)
                         t0 = time.monotonic()
-                        for i in range(700000):
+                        for i in range(900000):
                             socks[i %% 16].sendto(req, ('%s', 123))
                             if i %% 400 == 0:
                                 ahead = t0 + i / 40000 - time.monotonic()
