@@ -46,7 +46,7 @@ public final class ServingLogic {
     /** As above, answering keyed and NTS requests with {@code auth} (a MAC engine and NTS codec per worker). */
     public static List<ServingLogic> forWorkers(int workers, Config.RateLimit rl, List<RestrictRule> restrictions,
             ServerStateSource state, ServerAuth auth) {
-        ServerCore core = new ServerCore(rl, restrictions, auth);
+        ServerCore core = new ServerCore(rl, restrictions, auth, Config.ClientLog.DEFAULT, workers);
         List<ServingLogic> out = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             ServerCounters counters = new ServerCounters();
