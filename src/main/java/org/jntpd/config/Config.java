@@ -130,20 +130,25 @@ public record Config(
         public static final int ENTRY_BYTES = RATE_ENTRY_BYTES + INTERLEAVED_ENTRY_BYTES;
         /** The fewest entries: 16 (the tables' smallest size). */
         public static final int MIN_ENTRIES_LOG2 = 4;
-        /** The most: 2^24 (chrony's limit too). */
-        public static final int MAX_ENTRIES_LOG2 = 24;
+        /**
+         * The most a line may ask for: 32 MiB, 2^18 clients (chrony's is 2 GB): the tables live in the Java heap, which
+         * bin/jntpd caps at 64 MiB, and whatever --check-config accepts must start.
+         */
+        public static final int MAX_LIMIT_BYTES = 32 << 20;
+        /** What {@link #MAX_LIMIT_BYTES} holds: 2^18 clients (22 MiB of tables). */
+        public static final int MAX_ENTRIES_LOG2 = 18;
         /** chrony's default, 524288 bytes: 4096 clients and 4096 interleaved replies (352 KiB). */
         public static final long DEFAULT_LIMIT_BYTES = 524_288;
         public static final ClientLog DEFAULT = ofBytes(DEFAULT_LIMIT_BYTES, Location.BUILT_IN);
 
-        /** The entries {@code limitBytes} holds (at least 16, at most 2^24). */
+        /** The entries {@code limitBytes} holds (at least 16, at most 2^18). */
         public static ClientLog ofBytes(long limitBytes, Location location) {
             long entries = Math.max(1, limitBytes / ENTRY_BYTES);
             int log2 = 63 - Long.numberOfLeadingZeros(entries);
             return new ClientLog(limitBytes, Math.clamp(log2, MIN_ENTRIES_LOG2, MAX_ENTRIES_LOG2), location);
         }
 
-        /** ntpd's {@code mru maxdepth N}: N entries, rounded down to a power of two (at least 16, at most 2^24). */
+        /** ntpd's {@code mru maxdepth N}: N entries, rounded down to a power of two (at least 16, at most 2^18). */
         public static ClientLog ofEntries(long entries, Location location) {
             int log2 = 63 - Long.numberOfLeadingZeros(Math.max(1, entries));
             log2 = Math.clamp(log2, MIN_ENTRIES_LOG2, MAX_ENTRIES_LOG2);

@@ -809,11 +809,11 @@ final class Directives {
             .build();
 
     /**
-     * chrony's {@code clientloglimit BYTES}: from 16 clients' worth (1408 bytes, chrony's smallest table is 8 records) to
-     * Integer.MAX_VALUE (2^24 clients, chrony's most).
+     * chrony's {@code clientloglimit BYTES}: from 16 clients' worth (1408 bytes; chrony's smallest table is 8 records) to
+     * 32 MiB (2^18 clients; chrony allows 2 GB, but these tables live in the heap bin/jntpd caps at 64 MiB).
      */
     static final Arg.Int CLIENT_LOG_LIMIT = Arg.integer("bytes", Config.ClientLog.ENTRY_BYTES
-            << Config.ClientLog.MIN_ENTRIES_LOG2, Integer.MAX_VALUE);
+            << Config.ClientLog.MIN_ENTRIES_LOG2, Config.ClientLog.MAX_LIMIT_BYTES);
 
     /**
      * ntpd's {@code mru}: its list of recent clients is jntpd's rate limiters' table, so {@code maxmem KB} is
@@ -837,7 +837,7 @@ final class Directives {
     static {
         String fixed = "jntpd's client table is allocated whole at start (clientloglimit, maxmem or maxdepth size it) "
                 + "and a newcomer takes the slot idle the longest";
-        Arg.Int kb = Arg.integer("kilobytes", CLIENT_LOG_LIMIT.min() / 1024 + 1, Integer.MAX_VALUE / 1024);
+        Arg.Int kb = Arg.integer("kilobytes", CLIENT_LOG_LIMIT.min() / 1024 + 1, CLIENT_LOG_LIMIT.max() / 1024);
         Arg.Int count = Arg.integer("a number of entries", 1, 1 << Config.ClientLog.MAX_ENTRIES_LOG2);
         MRU_OPTIONS = new Table.Builder<MruBuilder>()
                 .one("maxmem", NTPSEC, kb, (m, v) -> m.log = Config.ClientLog.ofBytes(v * 1024L, m.at))

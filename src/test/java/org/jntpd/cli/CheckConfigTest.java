@@ -78,7 +78,7 @@ class CheckConfigTest {
         assertEquals(1, r.exit());
         assertTrue(r.err().contains(bad + ":2: minpoll: expected log2 seconds"), r.err());
         assertTrue(r.err().contains(bad + ":3: unknown directive 'frobnicate'"), r.err());
-        assertTrue(r.err().contains(bad + ":4: clientloglimit: expected bytes from 1408 to 2147483647, got '1000'"),
+        assertTrue(r.err().contains(bad + ":4: clientloglimit: expected bytes from 1408 to 33554432, got '1000'"),
                 r.err());
     }
 

@@ -476,7 +476,7 @@ class ConfigParserTest {
         assertEquals(13, c.entriesLog2(), "1 MiB / 88 = 11915: 8192");
         assertEquals(new Location("test.conf", 2), c.location());
         assertEquals(4, parse("clientloglimit 1408\n").serving().clientLog().entriesLog2(), "16 x 88: the least");
-        assertEquals(24, parse("clientloglimit 2147483647\n").serving().clientLog().entriesLog2(), "chrony's most");
+        assertEquals(18, parse("clientloglimit 33554432\n").serving().clientLog().entriesLog2(), "32 MiB, the most");
         // ntpd's mru: maxmem in kilobytes is the same limit; maxdepth counts entries (down to a power of two).
         assertEquals(13, parse("mru maxmem 1024\n").serving().clientLog().entriesLog2());
         assertEquals(1_048_576, parse("mru maxmem 1024\n").serving().clientLog().limitBytes());
@@ -499,21 +499,21 @@ class ConfigParserTest {
 
     @Test
     void shouldRefuseClientLogLimitsOutOfRangeNamingTheLine() {
-        assertEquals(List.of("test.conf:1: clientloglimit: expected bytes from 1408 to 2147483647, got '1407'"),
+        assertEquals(List.of("test.conf:1: clientloglimit: expected bytes from 1408 to 33554432, got '1407'"),
                 errorsOf("clientloglimit 1407\n"));
-        assertEquals(List.of("test.conf:2: clientloglimit: expected bytes from 1408 to 2147483647, got '2147483648'"),
-                errorsOf("port 123\nclientloglimit 2147483648\n"));
-        assertEquals(List.of("test.conf:1: clientloglimit: expected bytes from 1408 to 2147483647, got '512k'"),
+        assertEquals(List.of("test.conf:2: clientloglimit: expected bytes from 1408 to 33554432, got '33554433'"),
+                errorsOf("port 123\nclientloglimit 33554433\n"));
+        assertEquals(List.of("test.conf:1: clientloglimit: expected bytes from 1408 to 33554432, got '512k'"),
                 errorsOf("clientloglimit 512k\n"));
-        assertEquals(List.of("test.conf:1: clientloglimit: expected bytes from 1408 to 2147483647, got '-1'"),
+        assertEquals(List.of("test.conf:1: clientloglimit: expected bytes from 1408 to 33554432, got '-1'"),
                 errorsOf("clientloglimit -1\n"));
         assertTrue(errorsOf("clientloglimit\n").getFirst().startsWith("test.conf:1: expected bytes after 'clientloglimit'"),
                 errorsOf("clientloglimit\n").toString());
         assertTrue(errorsOf("clientloglimit 1048576 2\n").getFirst().startsWith("test.conf:1: "),
                 errorsOf("clientloglimit 1048576 2\n").toString());
-        assertEquals(List.of("test.conf:1: maxmem: expected kilobytes from 2 to 2097151, got '1'"),
+        assertEquals(List.of("test.conf:1: maxmem: expected kilobytes from 2 to 32768, got '1'"),
                 errorsOf("mru maxmem 1\n"));
-        assertEquals(List.of("test.conf:1: maxdepth: expected a number of entries from 1 to 16777216, got '0'"),
+        assertEquals(List.of("test.conf:1: maxdepth: expected a number of entries from 1 to 262144, got '0'"),
                 errorsOf("mru maxdepth 0\n"));
         assertTrue(errorsOf("mru\n").getFirst().startsWith("test.conf:1: expected at least one of maxmem N, maxdepth N"),
                 errorsOf("mru\n").toString());

@@ -66,20 +66,18 @@ class ClientLogTest {
 
     @Test
     void shouldRefuseTablesThatTheHeapCannotHoldNamingTheLine() throws Exception {
-        Config c = ConfigParser.parse("t.conf", "\nclientloglimit 2147483647\n", null);
-        Config.ClientLog log = c.serving().clientLog();
-        assertEquals(24, log.entriesLog2());
-        long bytes = ServerCore.tableBytes(log, true, 1);
-        assertEquals((24L + 64) << 24, bytes); // 384 MiB + 1 GiB
+        Config c = ConfigParser.parse("t.conf", "\nclientloglimit 33554432\n", null);
+        Config.ClientLog most = c.serving().clientLog();
+        assertEquals(18, most.entriesLog2());
+        long bytes = ServerCore.tableBytes(most, true, 4);
+        assertEquals((24L + 64) << 18, bytes); // 6 MiB + 16 MiB
+        // The most the parser takes fits bin/jntpd's cap of 64 MiB (the JVM reports 63): what --check-config passes starts.
+        ServerCore.checkFits(most, bytes, 63L << 20);
+        // A cap lowered by JNTPD_JAVA_OPTS is found at start, and the line named.
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ServerCore.checkFits(log, bytes, 64L << 20));
-        assertEquals("t.conf:2: clientloglimit 2147483647 needs 1408 MiB of tables, more than half the heap's cap of "
-                + "64 MiB: lower it, or raise the cap (JNTPD_JAVA_OPTS=-Xmx...)", e.getMessage());
-        // 2^18 clients (22 MiB) fit bin/jntpd's 64 MiB cap; the default is far inside it.
-        ServerCore.checkFits(log, ServerCore.tableBytes(Config.ClientLog.ofEntries(1 << 18, log.location()), true, 1),
-                64L << 20);
-        ServerCore.checkFits(Config.ClientLog.DEFAULT, ServerCore.tableBytes(Config.ClientLog.DEFAULT, true, 1),
-                64L << 20);
+                () -> ServerCore.checkFits(most, bytes, 32L << 20));
+        assertEquals("t.conf:2: clientloglimit 33554432 needs 22 MiB of tables, more than half the heap's cap of "
+                + "32 MiB: lower it, or raise the cap (JNTPD_JAVA_OPTS=-Xmx...)", e.getMessage());
     }
 
     @Test
