@@ -101,10 +101,65 @@ public record Config(
      * @param localStratum  serve the local clock as synchronised at this stratum when nothing better; 0 = off
      * @param cpus          one pinned worker per CPU listed; empty = one unpinned worker
      * @param idle          what a worker does when it has no packets
+     * @param clientLog     how many clients the rate limiters and the interleaved table remember
      */
     public record Serving(int port, List<String> bindAddresses, int localStratum, boolean localOrphan,
-            List<Integer> cpus, Idle idle, RateLimit rateLimit) {
+            List<Integer> cpus, Idle idle, RateLimit rateLimit, ClientLog clientLog) {
         public enum Idle { BUSY_POLL, BLOCK }
+
+        /** With the default {@link ClientLog}. */
+        public Serving(int port, List<String> bindAddresses, int localStratum, boolean localOrphan, List<Integer> cpus,
+                Idle idle, RateLimit rateLimit) {
+            this(port, bindAddresses, localStratum, localOrphan, cpus, idle, rateLimit, ClientLog.DEFAULT);
+        }
+    }
+
+    /**
+     * chrony's {@code clientloglimit BYTES} (ntpd's {@code mru maxmem KB} or {@code maxdepth N}): the memory the server
+     * may spend on remembering clients. It holds 2^{@code entriesLog2} clients in the rate limiters' tables (the client
+     * list, {@value #RATE_ENTRY_BYTES} bytes each, divided among the workers) and as many replies in the interleaved
+     * table ({@value #INTERLEAVED_ENTRY_BYTES} bytes each): the largest power of two whose
+     * {@value #ENTRY_BYTES} bytes a client fit in the limit, as chrony counts. All allocated at start; fixed after.
+     *
+     * @param limitBytes what the line gave, in bytes (for messages)
+     * @param location   the line, or {@link Location#BUILT_IN} for the default
+     */
+    public record ClientLog(long limitBytes, int entriesLog2, Location location) {
+        public static final int RATE_ENTRY_BYTES = 64;
+        public static final int INTERLEAVED_ENTRY_BYTES = 24;
+        public static final int ENTRY_BYTES = RATE_ENTRY_BYTES + INTERLEAVED_ENTRY_BYTES;
+        /** The fewest entries: 16 (the tables' smallest size). */
+        public static final int MIN_ENTRIES_LOG2 = 4;
+        /**
+         * The most a line may ask for: 32 MiB, 2^18 clients (chrony's is 2 GB): the tables live in the Java heap, which
+         * bin/jntpd caps at 64 MiB, and whatever --check-config accepts must start.
+         */
+        public static final int MAX_LIMIT_BYTES = 32 << 20;
+        /** What {@link #MAX_LIMIT_BYTES} holds: 2^18 clients (22 MiB of tables). */
+        public static final int MAX_ENTRIES_LOG2 = 18;
+        /** chrony's default, 524288 bytes: 4096 clients and 4096 interleaved replies (352 KiB). */
+        public static final long DEFAULT_LIMIT_BYTES = 524_288;
+        public static final ClientLog DEFAULT = ofBytes(DEFAULT_LIMIT_BYTES, Location.BUILT_IN);
+
+        /** The entries {@code limitBytes} holds (at least 16, at most 2^18). */
+        public static ClientLog ofBytes(long limitBytes, Location location) {
+            long entries = Math.max(1, limitBytes / ENTRY_BYTES);
+            int log2 = 63 - Long.numberOfLeadingZeros(entries);
+            return new ClientLog(limitBytes, Math.clamp(log2, MIN_ENTRIES_LOG2, MAX_ENTRIES_LOG2), location);
+        }
+
+        /** ntpd's {@code mru maxdepth N}: N entries, rounded down to a power of two (at least 16, at most 2^18). */
+        public static ClientLog ofEntries(long entries, Location location) {
+            int log2 = 63 - Long.numberOfLeadingZeros(Math.max(1, entries));
+            log2 = Math.clamp(log2, MIN_ENTRIES_LOG2, MAX_ENTRIES_LOG2);
+            return new ClientLog((long) ENTRY_BYTES << log2, log2, location);
+        }
+
+        /** Clients each of {@code workers} rate limiters holds: its share of the entries, a power of two (>= 16). */
+        public int rateEntriesLog2PerWorker(int workers) {
+            int shareLog2 = 32 - Integer.numberOfLeadingZeros(Math.max(1, workers) - 1); // ceil(log2(workers))
+            return Math.max(MIN_ENTRIES_LOG2, entriesLog2 - shareLog2);
+        }
     }
 
     /**

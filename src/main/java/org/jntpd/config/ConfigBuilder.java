@@ -44,6 +44,7 @@ final class ConfigBuilder {
     Config.Tinker tinker = Config.Tinker.DEFAULT;
     Location tinkerLocation;
     Config.RateLimit rateLimit = Config.RateLimit.DEFAULT;
+    Config.ClientLog clientLog = Config.ClientLog.DEFAULT;
     String driftFile;
     String leapFile;
     String logFile;
@@ -222,7 +223,7 @@ final class ConfigBuilder {
                 tos,
                 tinker,
                 new Config.Serving(port, List.copyOf(bindAddresses), localStratum, localOrphan, List.copyOf(cpus), idle,
-                        rateLimit),
+                        rateLimit, clientLog),
                 new Config.Files(driftFile, leapFile, logFile, pidFile, controlSocket, timeFile),
                 new Config.Stats(statsDir, Collections.unmodifiableSet(new LinkedHashSet<>(statistics)),
                         List.copyOf(filegens)),

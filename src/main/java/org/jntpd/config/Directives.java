@@ -808,6 +808,50 @@ final class Directives {
                     .notHonoured("KoD replies share the reply limit")
             .build();
 
+    /**
+     * chrony's {@code clientloglimit BYTES}: from 16 clients' worth (1408 bytes; chrony's smallest table is 8 records) to
+     * 32 MiB (2^18 clients; chrony allows 2 GB, but these tables live in the heap bin/jntpd caps at 64 MiB).
+     */
+    static final Arg.Int CLIENT_LOG_LIMIT = Arg.integer("bytes", Config.ClientLog.ENTRY_BYTES
+            << Config.ClientLog.MIN_ENTRIES_LOG2, Config.ClientLog.MAX_LIMIT_BYTES);
+
+    /**
+     * ntpd's {@code mru}: its list of recent clients is jntpd's rate limiters' table, so {@code maxmem KB} is
+     * {@code clientloglimit KB*1024} and {@code maxdepth N} holds N clients (rounded down to a power of two); the last
+     * of them (or of the {@code clientloglimit} lines) wins, as in ntpd. The rest shapes how ntpd's list grows and
+     * recycles, which a table allocated whole at start does not do.
+     */
+    static final Table<MruBuilder> MRU_OPTIONS;
+
+    /** An {@code mru} line being read: the client log so far, and the line, which a size option names. */
+    static final class MruBuilder {
+        Config.ClientLog log;
+        final Location at;
+
+        MruBuilder(Config.ClientLog log, Location at) {
+            this.log = log;
+            this.at = at;
+        }
+    }
+
+    static {
+        String fixed = "jntpd's client table is allocated whole at start (clientloglimit, maxmem or maxdepth size it) "
+                + "and a newcomer takes the slot idle the longest";
+        Arg.Int kb = Arg.integer("kilobytes", CLIENT_LOG_LIMIT.min() / 1024 + 1, CLIENT_LOG_LIMIT.max() / 1024);
+        Arg.Int count = Arg.integer("a number of entries", 1, 1 << Config.ClientLog.MAX_ENTRIES_LOG2);
+        MRU_OPTIONS = new Table.Builder<MruBuilder>()
+                .one("maxmem", NTPSEC, kb, (m, v) -> m.log = Config.ClientLog.ofBytes(v * 1024L, m.at))
+                .one("maxdepth", NTPSEC, count, (m, v) -> m.log = Config.ClientLog.ofEntries(v, m.at))
+                .one("mindepth", NTPSEC, count, (c, v) -> { }).notHonoured(fixed)
+                .one("maxage", NTPSEC, Arg.integer("seconds", 0, Integer.MAX_VALUE), (c, v) -> { }).notHonoured(fixed)
+                .one("minage", NTPSEC, Arg.integer("seconds", 0, Integer.MAX_VALUE), (c, v) -> { }).notHonoured(fixed)
+                .one("initalloc", NTPSEC, count, (c, v) -> { }).notHonoured(fixed)
+                .one("initmem", NTPSEC, kb, (c, v) -> { }).notHonoured(fixed)
+                .one("incalloc", NTPSEC, count, (c, v) -> { }).notHonoured(fixed)
+                .one("incmem", NTPSEC, kb, (c, v) -> { }).notHonoured(fixed)
+                .build();
+    }
+
     /** {@code cpu N[,N...] ...}: one pinned serving worker per CPU. */
     private static void cpu(ConfigBuilder b, Line l, String keyword) {
         if (!l.hasNext()) {
@@ -1040,6 +1084,9 @@ final class Directives {
                             r[0].leak(), true))
             .optionalOptions("limit", NTPSEC, b -> new Config.RateLimit[] {b.rateLimit}, LIMIT_OPTIONS,
                     (b, r) -> b.rateLimit = r[0])
+            .one("clientloglimit", CHRONY, CLIENT_LOG_LIMIT,
+                    (b, v) -> b.clientLog = Config.ClientLog.ofBytes(v, b.at))
+            .options("mru", NTPSEC, b -> new MruBuilder(b.clientLog, b.at), MRU_OPTIONS, (b, m) -> b.clientLog = m.log)
             .grammar("cpu", JNTPD, Directives::cpu, null)
             .one("workeridle", JNTPD, IDLE, (b, v) -> b.idle = v)
             // selection and discipline
@@ -1094,7 +1141,6 @@ final class Directives {
             .one("rtcautotrim", CHRONY, Arg.seconds(0, 1e6), (b, v) -> { b.rtcAutotrimNs = v; b.rtcAutotrimLocation = b.at; })
             // ntpd's, accepted so that its files run; nothing to act on
             .skip("logconfig", NTPSEC)
-            .skip("mru", NTPSEC)
             .skip("nonvolatile", NTPSEC)
             .skip("rlimit", NTPSEC)
             .skip("setvar", NTPSEC)

@@ -138,7 +138,7 @@ public final class Daemon {
             }
             try {
                 serving = NtpServing.open(config, served.holder(), kernelToClock, auth, this::loopDied);
-            } catch (NativeException e) {
+            } catch (NativeException | IllegalArgumentException e) { // a socket refused; a clientloglimit the heap cannot hold
                 Log.error("cannot serve NTP: " + e.getMessage());
                 return 1;
             }

@@ -39,6 +39,7 @@ final class ReloadPolicy {
             Map.entry("serving.cpus", "cpu"),
             Map.entry("serving.idle", "workeridle"),
             Map.entry("serving.rateLimit", "ratelimit"),
+            Map.entry("serving.clientLog", "clientloglimit"),
             Map.entry("files.driftFile", "driftfile"),
             Map.entry("files.pidFile", "pidfile"),
             Map.entry("files.controlSocket", "controlsocket"),

@@ -32,6 +32,11 @@ public final class InterleavedTable {
         mask = (1 << capacityLog2) - 1;
     }
 
+    /** Number of remembered replies (fixed for the life of the table). */
+    public int capacity() {
+        return mask + 1;
+    }
+
     private int window(long rxNtp64) {
         long h = rxNtp64 * 0x9E37_79B9_7F4A_7C15L;
         return (int) (h >>> 40) & mask;

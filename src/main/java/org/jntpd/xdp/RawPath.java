@@ -100,9 +100,17 @@ public final class RawPath implements AutoCloseable {
     public static RawPath open(RawPathSettings settings, int[] ports, List<String> bindAddresses, List<Integer> cpus,
             Config.RateLimit rateLimit, List<RestrictRule> restrictions, ServerStateSource state,
             LongUnaryOperator kernelToServedNs, ServerAuth auth) throws UnavailableException {
+        return open(settings, ports, bindAddresses, cpus, rateLimit, Config.ClientLog.DEFAULT, restrictions, state,
+                kernelToServedNs, auth);
+    }
+
+    /** As above, with the client tables {@code clientLog} sizes ({@code clientloglimit}). */
+    public static RawPath open(RawPathSettings settings, int[] ports, List<String> bindAddresses, List<Integer> cpus,
+            Config.RateLimit rateLimit, Config.ClientLog clientLog, List<RestrictRule> restrictions,
+            ServerStateSource state, LongUnaryOperator kernelToServedNs, ServerAuth auth) throws UnavailableException {
         RawPath raw = new RawPath(settings);
         try {
-            raw.setUp(ports, bindAddresses, cpus, rateLimit, restrictions, state, kernelToServedNs, auth);
+            raw.setUp(ports, bindAddresses, cpus, rateLimit, clientLog, restrictions, state, kernelToServedNs, auth);
             return raw;
         } catch (NativeException | BpfProgram.LoadException | IllegalStateException | IllegalArgumentException
                 | java.net.SocketException e) {
@@ -112,7 +120,7 @@ public final class RawPath implements AutoCloseable {
     }
 
     private void setUp(int[] ports, List<String> bindAddresses, List<Integer> cpus, Config.RateLimit rateLimit,
-            List<RestrictRule> restrictions, ServerStateSource state, LongUnaryOperator kernelToServedNs,
+            Config.ClientLog clientLog, List<RestrictRule> restrictions, ServerStateSource state, LongUnaryOperator kernelToServedNs,
             ServerAuth auth) throws java.net.SocketException {
         int ifindex = Xdp.ifNameToIndex(settings.device());
         if (ifindex == 0) {
@@ -132,7 +140,8 @@ public final class RawPath implements AutoCloseable {
         served.refresh(settings.device());
         BpfProgram program = keep(loadProgram(ports, xsks, local, flood));
         replaceStale(ifindex);
-        List<ServingLogic> logic = ServingLogic.forWorkers(queues.size(), rateLimit, restrictions, state, auth);
+        List<ServingLogic> logic = ServingLogic.forWorkers(queues.size(), rateLimit, clientLog, restrictions, state,
+                auth);
         for (int i = 0; i < queues.size(); i++) {
             int q = queues.get(i);
             XskSocket xsk = keep(XskSocket.open(ifindex, q, RawPathSettings.FRAME_COUNT, RawPathSettings.FRAME_BYTES,

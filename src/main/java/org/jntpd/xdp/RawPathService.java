@@ -47,7 +47,7 @@ public final class RawPathService {
         Config.Serving serving = config.serving();
         try {
             return RawPath.open(settings, new int[] {serving.port()}, serving.bindAddresses(), serving.cpus(),
-                    serving.rateLimit(), config.restrictions(), state, kernelToServedNs, auth);
+                    serving.rateLimit(), serving.clientLog(), config.restrictions(), state, kernelToServedNs, auth);
         } catch (RawPath.UnavailableException e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             warn.accept("rawpath xdp " + settings.device() + ": cannot attach (" + reason

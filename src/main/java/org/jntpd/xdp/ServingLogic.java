@@ -46,7 +46,13 @@ public final class ServingLogic {
     /** As above, answering keyed and NTS requests with {@code auth} (a MAC engine and NTS codec per worker). */
     public static List<ServingLogic> forWorkers(int workers, Config.RateLimit rl, List<RestrictRule> restrictions,
             ServerStateSource state, ServerAuth auth) {
-        ServerCore core = new ServerCore(rl, restrictions, auth);
+        return forWorkers(workers, rl, Config.ClientLog.DEFAULT, restrictions, state, auth);
+    }
+
+    /** As above, with the client tables {@code clientLog} sizes (the rate limiters' share of it divided among them). */
+    public static List<ServingLogic> forWorkers(int workers, Config.RateLimit rl, Config.ClientLog clientLog,
+            List<RestrictRule> restrictions, ServerStateSource state, ServerAuth auth) {
+        ServerCore core = new ServerCore(rl, restrictions, auth, clientLog, workers);
         List<ServingLogic> out = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             ServerCounters counters = new ServerCounters();

@@ -1,6 +1,7 @@
 package org.jntpd.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -72,21 +73,25 @@ class CheckConfigTest {
     @Test
     void shouldFailNamingFileAndLine(@TempDir Path dir) throws IOException {
         Path bad = dir.resolve("bad.conf");
-        Files.writeString(bad, "server 192.0.2.1 iburst\nserver 192.0.2.2 minpoll x\nfrobnicate\n");
+        Files.writeString(bad, "server 192.0.2.1 iburst\nserver 192.0.2.2 minpoll x\nfrobnicate\nclientloglimit 1000\n");
         Run r = check("--check-config", "-c", bad.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains(bad + ":2: minpoll: expected log2 seconds"), r.err());
         assertTrue(r.err().contains(bad + ":3: unknown directive 'frobnicate'"), r.err());
+        assertTrue(r.err().contains(bad + ":4: clientloglimit: expected bytes from 1408 to 33554432, got '1000'"),
+                r.err());
     }
 
     @Test
     void shouldNameWhatIsNotHonoured(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("legacy.conf");
-        Files.writeString(f, "server 192.0.2.1\nlogconfig =syncall\nmru maxdepth 100\n");
+        Files.writeString(f, "server 192.0.2.1\nlogconfig =syncall\nmru maxdepth 100 maxage 3600\nclientloglimit 1048576\n");
         Run r = check("--check-config", "-c", f.toString());
         assertEquals(0, r.exit());
         assertTrue(r.out().contains(f + ":2: 'logconfig' is accepted but not honoured"), r.out());
-        assertTrue(r.out().contains(f + ":3: 'mru' is accepted but not honoured"), r.out());
+        // mru's size is honoured (the client table), how ntpd's list ages is not; clientloglimit is honoured.
+        assertTrue(r.out().contains(f + ":3: 'mru maxage' is accepted but not honoured"), r.out());
+        assertFalse(r.out().contains(f + ":4:"), r.out());
         assertTrue(r.out().contains("2 not honoured"), r.out());
     }
 

@@ -466,4 +466,69 @@ class ConfigParserTest {
                         "test.conf:3: refclock SHM: expected a unit number from 0 to 255, got '256'"),
                 errorsOf("server 127.0.0.1\nrefclock pps 44444444444444444444 kernel\nrefclock SHM 256\n"));
     }
+    @Test
+    void shouldSizeTheClientLogAsChronysClientloglimitAndNtpdsMruSay() throws Exception {
+        Config.ClientLog dflt = parse("").serving().clientLog();
+        assertEquals(524_288, dflt.limitBytes(), "chrony's default");
+        assertEquals(12, dflt.entriesLog2(), "4096 clients and replies at 88 bytes a client");
+        assertEquals(Location.BUILT_IN, dflt.location());
+        Config.ClientLog c = parse("port 123\nclientloglimit 1048576\n").serving().clientLog();
+        assertEquals(13, c.entriesLog2(), "1 MiB / 88 = 11915: 8192");
+        assertEquals(new Location("test.conf", 2), c.location());
+        assertEquals(4, parse("clientloglimit 1408\n").serving().clientLog().entriesLog2(), "16 x 88: the least");
+        assertEquals(18, parse("clientloglimit 33554432\n").serving().clientLog().entriesLog2(), "32 MiB, the most");
+        // ntpd's mru: maxmem in kilobytes is the same limit; maxdepth counts entries (down to a power of two).
+        assertEquals(13, parse("mru maxmem 1024\n").serving().clientLog().entriesLog2());
+        assertEquals(1_048_576, parse("mru maxmem 1024\n").serving().clientLog().limitBytes());
+        assertEquals(6, parse("mru maxdepth 100\n").serving().clientLog().entriesLog2());
+        assertEquals(4, parse("mru maxdepth 1\n").serving().clientLog().entriesLog2(), "never fewer than 16");
+        // The last size given wins, as in ntpd, across both spellings.
+        assertEquals(12, parse("mru maxdepth 100 maxmem 512\n").serving().clientLog().entriesLog2());
+        Config last = parse("clientloglimit 1048576\nmru maxdepth 20000 mindepth 600\n");
+        assertEquals(14, last.serving().clientLog().entriesLog2());
+        assertEquals(new Location("test.conf", 2), last.serving().clientLog().location());
+        assertEquals(List.of("test.conf:2: 'mru mindepth' is accepted but not honoured by jntpd: jntpd's client table is "
+                + "allocated whole at start (clientloglimit, maxmem or maxdepth size it) and a newcomer takes the slot "
+                + "idle the longest"), last.notices());
+        // An mru line that sizes nothing leaves the limit (and its location) as it was.
+        Config kept = parse("clientloglimit 1048576\nmru maxage 64\n");
+        assertEquals(13, kept.serving().clientLog().entriesLog2());
+        assertEquals(new Location("test.conf", 1), kept.serving().clientLog().location());
+        assertEquals(List.of(), parse("clientloglimit 1048576\nmru maxmem 64\n").notices());
+    }
+
+    @Test
+    void shouldRefuseClientLogLimitsOutOfRangeNamingTheLine() {
+        assertEquals(List.of("test.conf:1: clientloglimit: expected bytes from 1408 to 33554432, got '1407'"),
+                errorsOf("clientloglimit 1407\n"));
+        assertEquals(List.of("test.conf:2: clientloglimit: expected bytes from 1408 to 33554432, got '33554433'"),
+                errorsOf("port 123\nclientloglimit 33554433\n"));
+        assertEquals(List.of("test.conf:1: clientloglimit: expected bytes from 1408 to 33554432, got '512k'"),
+                errorsOf("clientloglimit 512k\n"));
+        assertEquals(List.of("test.conf:1: clientloglimit: expected bytes from 1408 to 33554432, got '-1'"),
+                errorsOf("clientloglimit -1\n"));
+        assertTrue(errorsOf("clientloglimit\n").getFirst().startsWith("test.conf:1: expected bytes after 'clientloglimit'"),
+                errorsOf("clientloglimit\n").toString());
+        assertTrue(errorsOf("clientloglimit 1048576 2\n").getFirst().startsWith("test.conf:1: "),
+                errorsOf("clientloglimit 1048576 2\n").toString());
+        assertEquals(List.of("test.conf:1: maxmem: expected kilobytes from 2 to 32768, got '1'"),
+                errorsOf("mru maxmem 1\n"));
+        assertEquals(List.of("test.conf:1: maxdepth: expected a number of entries from 1 to 262144, got '0'"),
+                errorsOf("mru maxdepth 0\n"));
+        assertTrue(errorsOf("mru\n").getFirst().startsWith("test.conf:1: expected at least one of maxmem N, maxdepth N"),
+                errorsOf("mru\n").toString());
+        assertTrue(errorsOf("mru frob 1\n").getFirst().startsWith("test.conf:1: unknown option 'frob' for mru"),
+                errorsOf("mru frob 1\n").toString());
+    }
+
+    @Test
+    void shouldShareTheClientsAmongWorkersAsPowersOfTwo() {
+        Config.ClientLog c = Config.ClientLog.DEFAULT; // 4096
+        assertEquals(12, c.rateEntriesLog2PerWorker(1));
+        assertEquals(11, c.rateEntriesLog2PerWorker(2));
+        assertEquals(10, c.rateEntriesLog2PerWorker(3));
+        assertEquals(10, c.rateEntriesLog2PerWorker(4));
+        assertEquals(9, c.rateEntriesLog2PerWorker(5));
+        assertEquals(4, c.rateEntriesLog2PerWorker(1024), "never fewer than 16");
+    }
 }

@@ -126,7 +126,8 @@ public final class Server implements AutoCloseable {
         this.state = state;
         this.kernelToServedNs = kernelToServedNs;
         boolean reusePort = cpus.size() > 1;
-        ServerCore core = new ServerCore(serving.rateLimit(), restrictions, auth);
+        ServerCore core = new ServerCore(serving.rateLimit(), restrictions, auth, serving.clientLog(), cpus.size());
+        Log.info("server: " + core.describe());
         access = core.access();
         int port = serving.port();
         int receiveBufferBytes = Integer.getInteger(RECEIVE_BUFFER_PROP_NAME, RECEIVE_BUFFER_DEFAULT);

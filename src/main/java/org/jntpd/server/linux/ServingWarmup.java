@@ -9,12 +9,12 @@ import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Log;
 import org.jntpd.base.WarmupWindow;
 import org.jntpd.config.Config;
+import org.jntpd.config.Location;
 import org.jntpd.io.PacketBatch;
 import org.jntpd.io.UdpSocket;
 import org.jntpd.platform.Clocks;
 import org.jntpd.platform.Libc;
 import org.jntpd.platform.Net;
-import org.jntpd.server.InterleavedTable;
 import org.jntpd.server.ServerAuth;
 import org.jntpd.server.ServerCore;
 import org.jntpd.server.ServerCounters;
@@ -82,9 +82,9 @@ final class ServingWarmup {
         long startNs = System.nanoTime();
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 0);
         ServerCounters counters = new ServerCounters();
-        // The smallest interleaved table: the server's own (1.5 MiB) would stay resident as garbage in the old generation.
+        // The smallest interleaved table: a larger one would stay resident as garbage in the old generation.
         ServerCore core = new ServerCore(Config.RateLimit.DEFAULT, List.of(), ServerAuth.NONE,
-                InterleavedTable.MIN_CAPACITY_LOG2);
+                Config.ClientLog.ofEntries(1, Location.BUILT_IN), 1);
         WarmupWindow progress = new WarmupWindow(WINDOW, SPEED_UP, minExchanges, minExchanges * MAX_FACTOR, MAX_MS);
         int replies = 0;
         try (UdpSocket serverSocket = UdpSocket.open(loopback, UdpSocket.Options.DEFAULT);
