@@ -101,8 +101,30 @@ class DelayModelTest {
         double after = meanBound(m, r, 2_000_000, 60);
         assertTrue(after < 1.5 * before, "mean bound " + after + " ns on the new path, " + before + " ns before");
         assertEquals(1, m.pathChanges());
-        assertTrue(m.minNs() >= 2_200_000 && m.minNs() < 2_250_000, "the new path's minimum: " + m.minNs());
+        assertTrue(m.minNs() >= 2_150_000 && m.minNs() < 2_250_000, "the new path's minimum: " + m.minNs());
         assertEquals(100_000, m.jitterScaleNs(), 25_000, "the jitter of the old delays, moved with the path");
+    }
+
+    @Test
+    void shouldPlaceARisenPathsMinimumWithoutBias() {
+        // The smallest of the four delays that recognise a rise queued too (0.8 J for the round trip's Gamma(2) law):
+        // taken as the new minimum, it sat ~80 us above the new path's true minimum on average (up to 160 us), and
+        // the next samples near it counted as nearly perfect. Moved down by the expected smallest excess, unbiased.
+        double sumNs = 0;
+        int runs = 200;
+        for (int seed = 0; seed < runs; seed++) {
+            DelayModel m = new DelayModel();
+            SplittableRandom r = new SplittableRandom(1000 + seed);
+            for (int i = 0; i < 60; i++) {
+                m.add(lanDelay(r, 100_000, 0));
+            }
+            for (int i = 0; i < DelayModel.RISE_RUN; i++) {
+                m.add(lanDelay(r, 100_000, 2_000_000));
+            }
+            assertEquals(1, m.pathChanges(), "seed " + seed);
+            sumNs += m.minNs() - 2_200_000;
+        }
+        assertEquals(0, sumNs / runs, 20_000, "mean error of the new path's minimum, ns");
     }
 
     @Test
