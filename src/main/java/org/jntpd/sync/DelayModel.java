@@ -36,12 +36,14 @@ final class DelayModel {
     /** Changes below this are not looked for (timestamp resolution on a quiet path), ns. */
     static final long MIN_CHANGE_NS = 1_000;
     /**
-     * Factor on the minimum's uncertainty while it is drawn from the delays since a path change, few of them: the
-     * smallest of n excesses is one-sided with a mean of 1.25 J / sqrt(n) for large n, but its root mean square, what
-     * a sample's error variance needs, is 0.95 J for n = 4 (1.5 times that mean). 100 seeds at the network bench's
-     * timing (a rise at 60 s of 180, polling every second): mean MAX 15.4 -> 14.7 us; PATH-poll0's worst 31 -> 23 us.
+     * While the minimum is drawn from the n delays since a path change (few), its uncertainty grows by a factor
+     * 1 + {@value #FEW_DELAYS_FACTOR} / sqrt(n): the smallest of n excesses is one-sided, and the root mean square a
+     * sample's error variance needs exceeds the large-n mean 1.25 J / sqrt(n) the more the fewer (for the round
+     * trip's Gamma(2) law, relative to n = 128: 1.27x at n = 4, 1.10x at 16). 100 seeds at the network bench's timing
+     * (a rise at 60 s of 180, polling every second): mean MAX 15.4 -> 15.1 us, PATH-poll0's worst 31.0 -> 27.2 us
+     * (1.2 and a flat 1.5x: the same within 0.4 us).
      */
-    static final double CHANGED_MINIMUM_FACTOR = 1.5;
+    static final double FEW_DELAYS_FACTOR = 0.6;
     /** Delays are kept below this, ns (about 13 days), so that the window's sum cannot overflow. */
     private static final long MAX_DELAY_NS = 1L << 50;
 
@@ -184,7 +186,10 @@ final class DelayModel {
             return delayNs / 2.0;
         }
         double j = jitterScaleNs();
-        double ofMinimum = 1.25 * j / Math.sqrt(minBasis) * (minBasis < count ? CHANGED_MINIMUM_FACTOR : 1);
+        double ofMinimum = 1.25 * j / Math.sqrt(minBasis);
+        if (minBasis < count) {
+            ofMinimum *= 1 + FEW_DELAYS_FACTOR / Math.sqrt(minBasis);
+        }
         double uncertainty = ofMinimum + 4 * j / count;
         return (Math.max(0, delayNs - minNs) + uncertainty) / 2;
     }
