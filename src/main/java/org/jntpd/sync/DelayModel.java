@@ -1,7 +1,5 @@
 package org.jntpd.sync;
 
-import java.util.Arrays;
-
 /**
  * The measurement noise of an NTP sample, judged from its round-trip delay. A sample's offset error is half the
  * difference of the two one-way delays, so it is bounded by half of the delay in excess of the path's minimum:
@@ -125,9 +123,14 @@ final class DelayModel {
             return 0;
         }
         for (int k = 0; k < m; k++) {
-            scratch[k] = delays[Math.floorMod(next - 1 - skip - k, WINDOW)];
+            // Insertion sort (Arrays.sort allocated ~400 bytes per call): a rise is rare, the window small.
+            long d = delays[Math.floorMod(next - 1 - skip - k, WINDOW)];
+            int i = k;
+            for (; i > 0 && scratch[i - 1] > d; i--) {
+                scratch[i] = scratch[i - 1];
+            }
+            scratch[i] = d;
         }
-        Arrays.sort(scratch, 0, m);
         double sum = 0;
         long previous = scratch[0];
         for (int k = 1; k < m; k++) {
