@@ -101,8 +101,51 @@ class DelayModelTest {
         double after = meanBound(m, r, 2_000_000, 60);
         assertTrue(after < 1.5 * before, "mean bound " + after + " ns on the new path, " + before + " ns before");
         assertEquals(1, m.pathChanges());
-        assertTrue(m.minNs() >= 2_200_000 && m.minNs() < 2_250_000, "the new path's minimum: " + m.minNs());
+        assertTrue(m.minNs() >= 2_150_000 && m.minNs() < 2_250_000, "the new path's minimum: " + m.minNs());
         assertEquals(100_000, m.jitterScaleNs(), 25_000, "the jitter of the old delays, moved with the path");
+    }
+
+    @Test
+    void shouldRecogniseRisesAndFallsWithoutAllocating() {
+        // A rise sorts the window (the expected smallest excess) in a buffer of its own: nothing per sample.
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management
+                .ManagementFactory.getThreadMXBean();
+        DelayModel m = new DelayModel();
+        SplittableRandom r = new SplittableRandom(13);
+        long allocated = -1;
+        // warm-up windows until the JIT has compiled add (interpreted code may allocate what C2 removes)
+        for (int w = 0; w < 40 && allocated != 0; w++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 2_000; i++) {
+                m.add(lanDelay(r, 100_000, (i / 100) % 2 == 0 ? 0 : 2_000_000)); // a change every 100 delays
+                m.errorBoundNs(1_000_000);
+            }
+            allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        }
+        assertEquals(0, allocated, "bytes allocated by 2,000 delays with 19 path changes");
+        assertTrue(m.pathChanges() >= 19, "changes recognised: " + m.pathChanges());
+    }
+
+    @Test
+    void shouldPlaceARisenPathsMinimumWithoutBias() {
+        // The smallest of the four delays that recognise a rise queued too (0.8 J for the round trip's Gamma(2) law):
+        // taken as the new minimum, it sat ~80 us above the new path's true minimum on average (up to 160 us), and
+        // the next samples near it counted as nearly perfect. Moved down by the expected smallest excess, unbiased.
+        double sumNs = 0;
+        int runs = 200;
+        for (int seed = 0; seed < runs; seed++) {
+            DelayModel m = new DelayModel();
+            SplittableRandom r = new SplittableRandom(1000 + seed);
+            for (int i = 0; i < 60; i++) {
+                m.add(lanDelay(r, 100_000, 0));
+            }
+            for (int i = 0; i < DelayModel.RISE_RUN; i++) {
+                m.add(lanDelay(r, 100_000, 2_000_000));
+            }
+            assertEquals(1, m.pathChanges(), "seed " + seed);
+            sumNs += m.minNs() - 2_200_000;
+        }
+        assertEquals(0, sumNs / runs, 20_000, "mean error of the new path's minimum, ns");
     }
 
     @Test
