@@ -390,16 +390,8 @@ final class Selection {
         }
         systemPeer = choosePeer(nowNs, previousPeer, previousRunNs, best, keepPrevious, preferSurvives, minStratum);
         // A peer kept while set aside is not combined; the limit then counts from the closest that is.
-        double limitNs = COMBINE_LIMIT * closestNs;
-        for (int i = 0; i < candidates; i++) {
-            Source s = work[i];
-            if (!alive[i]) {
-                continue;
-            }
-            if (s == systemPeer) {
-                limitNs = COMBINE_LIMIT * s.distanceNs(nowNs);
-            }
-        }
+        double fromNs = peerSetAside && systemPeer == previousPeer ? closestNs : systemPeer.distanceNs(nowNs);
+        double limitNs = COMBINE_LIMIT * fromNs;
         for (int i = 0; i < candidates; i++) {
             Source s = work[i];
             if (!alive[i]) {
