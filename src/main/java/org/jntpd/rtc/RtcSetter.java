@@ -112,6 +112,11 @@ public final class RtcSetter {
                 continue; // woke early (signal) or too late (preempted): aim at the next second
             }
             write(valueToWrite(now, setOffsetNs));
+            if (realtimeNs.getAsLong() - target > FIRST_TOLERANCE_NS << attempt && attempt < ATTEMPTS - 1) {
+                // Preempted during the write: it may have reached the RTC that late (a busy machine's 22 ms once);
+                // the next second's write replaces it.
+                continue;
+            }
             if (!reader.measure(result, RtcReader.defaultTimeoutNs())) {
                 return false;
             }

@@ -41,6 +41,8 @@ public final class FakeRtc implements RtcDevice, LongSupplier, RtcSetter.Sleeper
     private int wakeups;
     public int reads;
     public int writes;
+    /** The next write reaches the chip this much later than it was issued (a preempted writer); once. */
+    public long nextWriteStallNs;
 
     public FakeRtc(long seed, long startNs, long rtcFastNs, double gainPpm, Chip chip, long tickAfterWriteNs, ZoneId zone) {
         this.rnd = new Random(seed);
@@ -93,7 +95,8 @@ public final class FakeRtc implements RtcDevice, LongSupplier, RtcSetter.Sleeper
     @Override
     public void setTime(RtcTime time) {
         writes++;
-        now += readCostNs / 2;
+        now += readCostNs / 2 + nextWriteStallNs;
+        nextWriteStallNs = 0;
         long value = RtcCalendar.toUnixSeconds(time, zone);
         if (chip == Chip.RESTARTS) {
             rtcAnchorNs = (value + 1) * S - tickAfterWriteNs;

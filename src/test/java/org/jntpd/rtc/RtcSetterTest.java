@@ -67,6 +67,19 @@ class RtcSetterTest {
     }
 
     @Test
+    void shouldWriteAgainWhenTheWriteItselfWasHeldUp() {
+        FakeRtc rtc = new FakeRtc(5, T0 + 321 * MS, -300 * MS, 0, FakeRtc.Chip.RESTARTS, RtcSetter.CMOS_SET_OFFSET_NS, null);
+        rtc.nextWriteStallNs = 22 * MS; // on time when checked, preempted before the write reached the chip
+        RtcSetter setter = new RtcSetter(rtc, new RtcReader(rtc, rtc, null), rtc, rtc, null,
+                RtcSetter.CMOS_SET_OFFSET_NS, WriteBehaviour.RESTARTS);
+        RtcReading r = new RtcReading();
+        assertTrue(setter.set(r));
+        assertEquals(2, rtc.writes, "the late write replaced at the next second");
+        assertTrue(Math.abs(rtc.fastNs()) < 100_000, "RTC within 0.1 ms of the system clock: " + rtc.fastNs());
+        assertEquals(WriteBehaviour.RESTARTS, setter.behaviour());
+    }
+
+    @Test
     void shouldNoticeAnRtcThatKeepsItsPhaseAndWriteTheNearestSeconds() {
         // As rtc_cmos under Linux on an AMD CPU (qemu64): a write changes only the seconds. The RTC's ticks fall
         // 0.7 s into the system's seconds, so the best it can be is 0.3 s ahead (tick at X.7 shows X + 1).

@@ -69,7 +69,7 @@ public final class DeviceDoublesProbe {
             RtcSetter setter = new RtcSetter(dev, reader, realtime, sleeper, null, RtcSetter.CMOS_SET_OFFSET_NS,
                     RtcSetter.WriteBehaviour.RESTARTS);
             ok = setter.set(r);
-            out.add("rtc_set ok=" + ok + " fast=" + r.fastNs() + " behaviour=" + setter.behaviour());
+            out.add("rtc_set ok=" + ok + " fast=" + r.fastNs() + " uncertainty=" + r.uncertaintyNs + " behaviour=" + setter.behaviour());
             RtcTracker tracker = new RtcTracker();
             for (int i = 0; i < measurements; i++) {
                 if (reader.measure(r, RtcReader.defaultTimeoutNs())) {

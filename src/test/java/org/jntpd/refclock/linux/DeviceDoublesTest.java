@@ -147,8 +147,11 @@ class DeviceDoublesTest {
         assertEquals("true", set.get("ok"), out.toString());
         assertEquals("RESTARTS", set.get("behaviour"), "the double restarts its divider like rtc_cmos " + set);
         // A busy host wakes the setter late: it takes a write up to 1 ms late, doubling per attempt to 16 ms at the
-        // fifth (hwclock's rule); at a load average of 12-15 on 2 cores it came out 13.8 ms behind. Against 0.3 s.
-        assertEquals(0, Long.parseLong(set.get("fast")), 20_000_000, "aligned to the system's seconds " + set);
+        // fifth (hwclock's rule), and writes again when the write itself returned later than that (preempted in it:
+        // once 21.9 ms behind at a load average of 10); at 12-15 on 2 cores it came out 13.8 ms behind. The check's
+        // own reading carries its wake-up latency (its uncertainty). Against 0.3 s.
+        assertEquals(0, Long.parseLong(set.get("fast")), 20_000_000 + Long.parseLong(set.get("uncertainty")),
+                "aligned to the system's seconds " + set);
 
         Map<String, String> track = out.line("rtc_track");
         // Each reading carries the probe's wake-up latency (milliseconds on a busy machine: 7 readings over 14 s once
