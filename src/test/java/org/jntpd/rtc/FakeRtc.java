@@ -41,6 +41,8 @@ public final class FakeRtc implements RtcDevice, LongSupplier, RtcSetter.Sleeper
     private int wakeups;
     public int reads;
     public int writes;
+    /** The next read that spans a tick is held up this much before it completes (a preempted reader); once. */
+    public long nextReadAcrossTickStallNs;
     /** The next write reaches the chip this much later than it was issued (a preempted writer); once. */
     public long nextWriteStallNs;
 
@@ -86,6 +88,10 @@ public final class FakeRtc implements RtcDevice, LongSupplier, RtcSetter.Sleeper
     @Override
     public void readTime(RtcTime out) {
         reads++;
+        if (nextReadAcrossTickStallNs > 0 && nextTickAfter(now) - now <= readCostNs) {
+            now += nextReadAcrossTickStallNs;
+            nextReadAcrossTickStallNs = 0;
+        }
         now += readCostNs / 2;
         long seconds = Math.floorDiv(rtcNs(now), S);
         now += readCostNs - readCostNs / 2;

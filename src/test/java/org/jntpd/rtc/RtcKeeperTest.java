@@ -161,6 +161,17 @@ class RtcKeeperTest {
     }
 
     @Test
+    void shouldSetTheClockFromASharpBoundaryWhenTheReaderWasPreemptedAcrossTheTick() {
+        FakeRtc rtc = cmos(0, 0);
+        rtc.systemStepNs = -100 * S;
+        rtc.nextReadAcrossTickStallNs = 800 * MS; // the boundary bracketed 0.8 s wide: its midpoint 0.4 s off
+        Host host = new Host(rtc);
+        keeper(rtc, host, 0, true, 1000 * S).setClockAtStart();
+        assertEquals(1, host.steps);
+        assertEquals(0, rtc.systemStepNs, 100 * US, "the system clock's error after -s, ns");
+    }
+
+    @Test
     void shouldStepBackOnlyWithinTheLimit() {
         FakeRtc rtc = cmos(0, 0);
         rtc.systemStepNs = 2_000 * S;
