@@ -208,7 +208,9 @@ class GuestDevicesTest {
         long[] stampNs = longs(records(out, "assert_seq", null), "assert_ns");
         assertEquals(9, stampNs.length, out);
         long[] gapsNs = gaps(stampNs);
-        for (int i = 0; i < 3; i++) {
+        // Not gap 0: its first edge may still have been waiting for its timer when the rate changed, and the module
+        // takes a lateness at the last period's rate (a starved guest, both cores loaded: -1.7 us, 12.5 ppm of 137 ms).
+        for (int i = 1; i < 3; i++) {
             assertEquals(NS_PER_S + 12_500, gapsNs[i], STAMP_TOLERANCE_NS, "PPS stamp gap at +12.5 ppm " + out);
         }
         // With the tick at 10500 us realtime runs 5% fast, as under chronyd's fast slews: a late timer's lateness
