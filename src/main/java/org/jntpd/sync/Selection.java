@@ -37,6 +37,8 @@ final class Selection {
     int pending;
     int agreeing;
     int survivors;
+    /** Survivors combined into the offset and frequency (a preferred source's, or within the combine limit). */
+    int combined;
     int unselectable;
     Source systemPeer;
     /** Combined offset (source minus local), s. */
@@ -60,6 +62,7 @@ final class Selection {
         pending = 0;
         agreeing = 0;
         survivors = 0;
+        combined = 0;
         unselectable = 0;
         Source previousPeer = systemPeer;
         systemPeer = null;
@@ -402,6 +405,7 @@ final class Selection {
                 continue;
             }
             double w = 1 / combiningVariance(s, nowNs);
+            combined++;
             wSum += w;
             oSum += w * offsets[i] * 1e-9;
             double fw = 1 / s.frequencyVariance(nowNs);

@@ -246,7 +246,7 @@ public final class Synchroniser {
     /** A line for the log saying why the last update did or did not synchronise. Allocates. */
     public String statusMessage() {
         return switch (status) {
-            case SYNCHRONISED -> "synchronised to " + selection.systemPeer.name() + " (" + selection.survivors + " of "
+            case SYNCHRONISED -> "synchronised to " + selection.systemPeer.name() + " (" + selection.combined + " of "
                     + selection.candidates + " sources combined), offset " + fmt(lastOffsetS) + " s";
             case NO_SOURCES -> "no sources configured";
             case NO_SELECTABLE_SOURCES -> "no selectable sources: " + unusableSummary();

@@ -156,6 +156,7 @@ class SelectionTest {
         Source b = source("b", 2 * MS, MS / 10);
         assertEquals(SyncStatus.SYNCHRONISED, select(SyncConfig.defaults()));
         assertEquals(3, selection.survivors);
+        assertEquals(1, selection.combined, "the log's \"1 of 3 sources combined\"");
         assertSame(p, selection.systemPeer);
         assertEquals(0, selection.offset, 1e-6);
         assertEquals(SourceState.NOT_COMBINED, a.state());
