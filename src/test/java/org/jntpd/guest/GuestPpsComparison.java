@@ -283,10 +283,16 @@ public final class GuestPpsComparison {
                         }
                     } catch (AssertionError notConverged) {
                         // One daemon failing to settle is a result too: say so, keep its log, go on with the other.
+                        // The whole message (every error so far, the daemon's log's tail) in a file: the guest's
+                        // job folder goes with the guest.
                         String why = notConverged.getMessage();
-                        System.out.printf(Locale.ROOT, "run %d %-8s DID NOT CONVERGE in %s (log: %s)%n  %s%n", run + 1,
-                                daemon, timeout, vm.jobDir().resolve(daemon + ".log"),
-                                why.substring(0, Math.min(why.length(), 600)));
+                        Path kept = work.resolve("pps-run" + (run + 1) + "-" + daemon + ".failed");
+                        Files.writeString(kept, why);
+                        if (jntpdNow) {
+                            keepStats(vm.jobDir().resolve("stats"), work, run + 1);
+                        }
+                        System.out.printf(Locale.ROOT, "run %d %-8s DID NOT CONVERGE in %s (all of it: %s)%n  %s%n",
+                                run + 1, daemon, timeout, kept, why.substring(0, Math.min(why.length(), 600)));
                         failures.merge(daemon, 1, Integer::sum);
                     }
                 }
