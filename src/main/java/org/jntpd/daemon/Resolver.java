@@ -30,24 +30,32 @@ public final class Resolver implements AutoCloseable {
 
     private final DelayQueue<Request> queue = new DelayQueue<>();
     private final Consumer<Resolution> results;
-    private final Thread thread;
+    /** Started by the first request: a server without server or pool lines keeps no thread for it (its stack). */
+    private Thread thread;
     private volatile boolean running = true;
     /** Lines a reload removed (by identity: a line added again later is a new object): never looked up again. */
     private final Set<ServerSpec> cancelled = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
     public Resolver(Consumer<Resolution> results) {
         this.results = results;
-        this.thread = Thread.ofPlatform().name("jntpd-resolver").daemon(true).start(this::run);
+    }
+
+    private synchronized void startOnce() {
+        if (thread == null && running) {
+            thread = Thread.ofPlatform().name("jntpd-resolver").daemon(true).start(this::run);
+        }
     }
 
     /** Asks for {@code spec}'s addresses as soon as possible. */
     public void resolve(ServerSpec spec) {
         queue.add(new Request(spec, System.currentTimeMillis(), FIRST_RETRY_MS));
+        startOnce();
     }
 
     /** Asks again after {@code delayMs} (a pool wanting fresh members). */
     public void resolveLater(ServerSpec spec, long delayMs) {
         queue.add(new Request(spec, System.currentTimeMillis() + delayMs, FIRST_RETRY_MS));
+        startOnce();
     }
 
     /** Stops looking up {@code spec} (a line a reload removed): its queued and retried lookups are dropped. */
@@ -113,9 +121,11 @@ public final class Resolver implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         running = false;
-        thread.interrupt();
+        if (thread != null) {
+            thread.interrupt();
+        }
     }
 
     private record Request(ServerSpec spec, long dueMs, long retryMs) implements Delayed {
