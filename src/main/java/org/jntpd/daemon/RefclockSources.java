@@ -70,9 +70,8 @@ final class RefclockSources implements AutoCloseable {
      * most (two updates a second, each a slew's start and end).
      */
     private final RateChanges rateChanges = new RateChanges(256);
-    private RefclockRunners runners;
-
     private final boolean kernelRateDisciplined;
+    private RefclockRunners runners;
 
     /**
      * @param kernelToClockNs        maps the runners' kernel (CLOCK_REALTIME) times onto the disciplined clock's
@@ -100,20 +99,33 @@ final class RefclockSources implements AutoCloseable {
             byRunner.put(r, ref);
             sources.add(ref);
         }
-        sync.addStepListener((nowNs, stepNs) -> runners.onClockStep(stepNs));
-        if (kernelRateDisciplined) {
-            sync.addStepListener(new ClockStepListener() {
-                @Override
-                public void onClockStep(long nowNs, long stepNs) {
-                    rateChanges.onClockStep(nowNs, stepNs);
-                }
+        sync.addStepListener(new ClockStepListener() {
+            @Override
+            public void onClockStep(long nowNs, long stepNs) {
+                runners.onClockStep(stepNs);
+                rateChanges.onClockStep(nowNs, stepNs);
+            }
 
-                @Override
-                public void onFrequencyChange(long nowNs, double dFreq) {
-                    rateChanges.onFrequencyChange(nowNs, dFreq); // first: a sample polled before it is re-expressed
-                    runners.onRateChange(nowNs, dFreq, rateChanges.count()); // here or there, not both
-                }
-            });
+            @Override
+            public void onFrequencyChange(long nowNs, double dFreq) {
+                onRateChange(nowNs, dFreq);
+            }
+        });
+    }
+
+    /**
+     * The discipline changed the clock's rate (loop thread). Recorded first, then passed to the runners: a sample a
+     * runner polls before its filter hears of the change carries the previous number and is re-expressed for this
+     * change on its way, one polled after carries this number; so each sample gets each change once, here or there.
+     * Nothing under a software correction (see the class comment).
+     */
+    void onRateChange(long nowNs, double dFreq) {
+        if (!kernelRateDisciplined) {
+            return;
+        }
+        rateChanges.onFrequencyChange(nowNs, dFreq);
+        if (runners != null) {
+            runners.onRateChange(nowNs, dFreq, rateChanges.count());
         }
     }
 

@@ -32,6 +32,12 @@ class RateChangesTest {
         return clock.nowNs() - Math.round((clock.trueNs() - trueNs) * rate);
     }
 
+    /** (assertEquals(long, long, int) would compare as floats: 137 s apart at these times.) */
+    private static void assertWithin(long toleranceNs, long expectedNs, long actualNs) {
+        assertTrue(Math.abs(actualNs - expectedNs) <= toleranceNs, "expected " + expectedNs + " +- " + toleranceNs
+                + " ns, got " + actualNs + " (" + (actualNs - expectedNs) + ")");
+    }
+
     private Sample measureTrueTime() {
         long local = clock.nowNs();
         return new Sample().set(local, clock.trueNs() - local, 0, 0, 0, 0, 0, 0, 0, -20);
@@ -53,7 +59,7 @@ class RateChangesTest {
 
         changes.reexpress(s);
 
-        assertEquals(readingAtPresentRate(measuredAt), s.localTimeNs, 2);
+        assertWithin(2, readingAtPresentRate(measuredAt), s.localTimeNs);
         assertEquals(referenceNs, s.localTimeNs + s.offsetNs);
     }
 
@@ -73,7 +79,7 @@ class RateChangesTest {
 
         changes.reexpress(s);
 
-        assertEquals(readingAtPresentRate(measuredAt), s.localTimeNs, 2);
+        assertWithin(2, readingAtPresentRate(measuredAt), s.localTimeNs);
     }
 
     @Test
