@@ -79,8 +79,8 @@ final class RefclockSources implements AutoCloseable {
      * @param kernelRateDisciplined  whether the disciplined clock is the kernel's (its rate changes are the runners'
      *                               clock's), not a correction over it
      */
-    RefclockSources(Synchroniser sync, LongUnaryOperator kernelToClockNs, boolean kernelRateDisciplined, StatsFiles stats,
-            SyncLoop.Listener listener) {
+    RefclockSources(Synchroniser sync, LongUnaryOperator kernelToClockNs, boolean kernelRateDisciplined,
+            StatsFiles stats, SyncLoop.Listener listener) {
         this.sync = sync;
         this.kernelToClockNs = kernelToClockNs;
         this.kernelRateDisciplined = kernelRateDisciplined;

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The driver paths allocate nothing per measurement (only {@link Refclock#poll()}'s result, once per poll): PPS fetch
- * and pulse (and the held pulses re-expressed at a rate change), SHM read, SOCK datagram, NMEA bytes to sample, PHC comparison, filter reduction. Measured with the
- * thread's allocation counter once the JIT has compiled the path.
+ * and pulse (and the held pulses re-expressed at a rate change), SHM read, SOCK datagram, NMEA bytes to sample, PHC
+ * comparison, filter reduction. Measured with the thread's allocation counter once the JIT has compiled the path.
  */
 class RefclockAllocationTest {
     private static final long S = 1_000_000_000L;

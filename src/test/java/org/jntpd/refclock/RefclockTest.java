@@ -199,7 +199,8 @@ class RefclockTest {
      */
     @Test
     void shouldReexpressHeldPulsesAtARateChangeAndSayWhichChangesTheSampleHolds() {
-        Refclock pps = new Refclock(RefclockSettings.defaults("pps", "PPS").withPoll(4, 0), SystemReference.fixed(MS, 0));
+        Refclock pps = new Refclock(RefclockSettings.defaults("pps", "PPS").withPoll(4, 0),
+                SystemReference.fixed(MS, 0));
         assertEquals(Verdict.ACCEPTED, pps.addPulse(T0 + S, T0, 0, 0));
         assertEquals(Verdict.ACCEPTED, pps.addPulse(T0 + 5 * S, T0 + 4 * S, 0, 0));
         pps.onRateChange(T0 + 8 * S, -1e-6, 41);

@@ -457,9 +457,9 @@ class PpsPathSimulationTest {
                 }
                 Arrays.sort(rms);
                 Arrays.sort(max);
-                String line = String.format(Locale.ROOT, "%n  poll %d, noise %2.0f ns: RMS median %.1f ns (worst %.1f), "
-                        + "MAX median %.0f ns (worst %.0f); runs RMS/mean/MAX@edges:%s", pollLog2, noiseNs,
-                        rms[SEEDS / 2], rms[SEEDS - 1], max[SEEDS / 2], max[SEEDS - 1], runs);
+                String line = String.format(Locale.ROOT, "%n  poll %d, noise %2.0f ns: RMS median %.1f ns "
+                        + "(worst %.1f), MAX median %.0f ns (worst %.0f); runs RMS/mean/MAX@edges:%s", pollLog2,
+                        noiseNs, rms[SEEDS / 2], rms[SEEDS - 1], max[SEEDS / 2], max[SEEDS - 1], runs);
                 seen.append(line);
                 assertTrue(rms[SEEDS - 1] <= 0.2 * noiseNs + 2.5 && max[SEEDS - 1] <= 0.5 * noiseNs + 8,
                         "steady state:" + line);
