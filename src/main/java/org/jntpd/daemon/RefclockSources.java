@@ -13,6 +13,7 @@ import org.jntpd.refclock.RefclockSample;
 import org.jntpd.refclock.RefclockSettings;
 import org.jntpd.refclock.linux.RefclockRunner;
 import org.jntpd.refclock.linux.RefclockRunners;
+import org.jntpd.sync.ClockStepListener;
 import org.jntpd.sync.RateChanges;
 import org.jntpd.sync.Sample;
 import org.jntpd.sync.Source;
@@ -23,8 +24,15 @@ import org.jntpd.time.Units;
 /**
  * The reference clocks as sources of the selection (the loop's side of chrony's refclock.c): takes the samples their
  * runners deliver from their own threads, moves each onto the disciplined clock's timescale and into its source (with
- * a clockstats line) as if measured on the clock as it runs now ({@link RateChanges}), and marks a reference clock
- * unreachable after {@value #MISSED_POLLS} poll intervals without one.
+ * a clockstats line) as if measured on the clock as it runs now, and marks a reference clock unreachable after
+ * {@value #MISSED_POLLS} poll intervals without one.
+ *
+ * <p>Re-expression at the clock's present rate, when the disciplined clock is the kernel's (the runners' times run at
+ * the rates the discipline sets): each rate change goes to the runners, whose filters re-express the raw measurements
+ * they hold (a poll's 2^poll pulses are combined on one rate), and to {@link RateChanges}, which re-expresses a sample
+ * for the changes after its poll, while it waits for the loop. Under a software correction (-x) the kernel clock's
+ * rate never changes and {@code kernelToClockNs} maps a kernel time with the correction as it is now, which already
+ * reads it at the present rate: nothing more is applied.
  */
 final class RefclockSources implements AutoCloseable {
     /** A reference clock is unreachable after this many poll intervals without a sample. */
@@ -62,12 +70,20 @@ final class RefclockSources implements AutoCloseable {
      * most (two updates a second, each a slew's start and end).
      */
     private final RateChanges rateChanges = new RateChanges(256);
+    private final boolean kernelRateDisciplined;
     private RefclockRunners runners;
 
-    /** @param kernelToClockNs maps the runners' kernel (CLOCK_REALTIME) times onto the disciplined clock's timescale */
-    RefclockSources(Synchroniser sync, LongUnaryOperator kernelToClockNs, StatsFiles stats, SyncLoop.Listener listener) {
+    /**
+     * @param kernelToClockNs        maps the runners' kernel (CLOCK_REALTIME) times onto the disciplined clock's
+     *                               timescale
+     * @param kernelRateDisciplined  whether the disciplined clock is the kernel's (its rate changes are the runners'
+     *                               clock's), not a correction over it
+     */
+    RefclockSources(Synchroniser sync, LongUnaryOperator kernelToClockNs, boolean kernelRateDisciplined,
+            StatsFiles stats, SyncLoop.Listener listener) {
         this.sync = sync;
         this.kernelToClockNs = kernelToClockNs;
+        this.kernelRateDisciplined = kernelRateDisciplined;
         this.stats = stats;
         this.listener = listener;
     }
@@ -83,8 +99,34 @@ final class RefclockSources implements AutoCloseable {
             byRunner.put(r, ref);
             sources.add(ref);
         }
-        sync.addStepListener((nowNs, stepNs) -> runners.onClockStep(stepNs));
-        sync.addStepListener(rateChanges);
+        sync.addStepListener(new ClockStepListener() {
+            @Override
+            public void onClockStep(long nowNs, long stepNs) {
+                runners.onClockStep(stepNs);
+                rateChanges.onClockStep(nowNs, stepNs);
+            }
+
+            @Override
+            public void onFrequencyChange(long nowNs, double dFreq) {
+                onRateChange(nowNs, dFreq);
+            }
+        });
+    }
+
+    /**
+     * The discipline changed the clock's rate (loop thread). Recorded first, then passed to the runners: a sample a
+     * runner polls before its filter hears of the change carries the previous number and is re-expressed for this
+     * change on its way, one polled after carries this number; so each sample gets each change once, here or there.
+     * Nothing under a software correction (see the class comment).
+     */
+    void onRateChange(long nowNs, double dFreq) {
+        if (!kernelRateDisciplined) {
+            return;
+        }
+        rateChanges.onFrequencyChange(nowNs, dFreq);
+        if (runners != null) {
+            runners.onRateChange(nowNs, dFreq, rateChanges.count());
+        }
     }
 
     /** The reference clocks' sources, in configuration order (read-only). */
@@ -114,7 +156,10 @@ final class RefclockSources implements AutoCloseable {
             // A reference clock is its own root: its delay and dispersion are the whole path.
             sample.set(localNs, offsetNs, x.delayNs(), x.dispersionNs(), x.delayNs(), x.dispersionNs(),
                     settings.stratum(), settings.refIdBits(), x.leap(), settings.precisionLog2());
-            rateChanges.reexpress(sample); // the discipline changed the clock's rate since (at least a slew's end)
+            if (kernelRateDisciplined) {
+                // The discipline changed the clock's rate since the poll (at least a slew's end).
+                rateChanges.reexpress(sample, x.rateChanges());
+            }
             ref.source.setReachable(true);
             ref.lastSampleNs = sample.localTimeNs;
             if (stats.active()) {

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongUnaryOperator;
 import org.jntpd.base.Agent;
 import org.jntpd.clock.ClockControl;
+import org.jntpd.clock.SoftwareClock;
 import org.jntpd.config.Config;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.LongConsumer;
@@ -115,7 +116,8 @@ public final class SyncLoop implements Agent {
                 : new BroadcastSender(config, clock, kernelToClockNs, keys, ntpPort, config.serving().bindAddresses(),
                         clock.nowNs());
         this.ntpSources = new NtpSources(config, sync, sockets, keys);
-        this.refclocks = new RefclockSources(sync, kernelToClockNs, stats, listener);
+        // Under -x the kernel clock is not steered: a software correction over it is the disciplined clock.
+        this.refclocks = new RefclockSources(sync, kernelToClockNs, !(clock instanceof SoftwareClock), stats, listener);
         this.publisher = new StatePublisher(clock, sync, listener, stats, ntpSources, refclocks, config.servers().size(),
                 warnings);
         publisher.excludeSmearing(Boolean.TRUE.equals(config.systemFlags().get("smearexclude")));

@@ -47,6 +47,8 @@ public final class Refclock {
     private boolean reached;
     private boolean reachedLastPoll;
     private boolean pulseActive;
+    /** The number of the last rate change applied to the filter ({@link #onRateChange}). */
+    private long rateChanges;
 
     public Refclock(RefclockSettings settings, SystemReference system) {
         this.settings = settings;
@@ -183,12 +185,24 @@ public final class Refclock {
             return null;
         }
         return new RefclockSample(filter.resultTimeNs(), filter.resultOffsetNs(), settings.delayNs(),
-                filter.resultDispersionNs(), filter.resultJitterNs(), leapStatus, filter.resultSamples());
+                filter.resultDispersionNs(), filter.resultJitterNs(), leapStatus, filter.resultSamples(), rateChanges);
     }
 
     /** The system clock was stepped by {@code stepNs} (positive = forward). */
     public void onClockStep(long stepNs) {
         filter.onClockStep(stepNs);
+    }
+
+    /**
+     * The system clock's rate changed by {@code dFreq} (a fraction; positive = faster) at {@code atNs}: the
+     * measurements taken before are re-expressed at the new rate ({@link RefclockFilter#onRateChange}), so that a poll
+     * combining many pulses (poll 4: 16) does not mix rates. {@code number} numbers the change (1, 2, ... in the
+     * caller's count); the next {@link #poll()}'s sample carries the last one applied, and whoever re-expresses the
+     * samples on their way applies only the later ones.
+     */
+    public void onRateChange(long atNs, double dFreq, long number) {
+        filter.onRateChange(atNs, dFreq);
+        rateChanges = number;
     }
 
     /** The system clock jumped by an unknown amount: forget all measurements. */

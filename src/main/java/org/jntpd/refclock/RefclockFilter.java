@@ -147,6 +147,31 @@ public final class RefclockFilter {
     }
 
     /**
+     * The clock's rate changed by {@code dFreq} (a fraction; positive = faster) at local time {@code atNs}: each stored
+     * sample taken before is re-expressed as if the clock had run at the new rate all along (chrony's
+     * {@code SPF_SlewSamples}), its local time t becoming {@code t + (t - atNs) * dFreq} and its offset dropping by as
+     * much (the reference's time is unchanged). So a poll's samples are combined on one rate even when the discipline
+     * changed it between them. Samples taken after {@code atNs} already ran at the new rate and stay.
+     */
+    public void onRateChange(long atNs, double dFreq) {
+        for (int i = 0; i < used; i++) {
+            reexpress(i, atNs, dFreq);
+        }
+        if (used == 0 && last >= 0) {
+            reexpress(last, atNs, dFreq);
+        }
+    }
+
+    private void reexpress(int slot, long atNs, double dFreq) {
+        long t = timeNs[slot];
+        if (t < atNs) {
+            long movedNs = Math.round((t - atNs) * dFreq);
+            timeNs[slot] = t + movedNs;
+            offsetNs[slot] -= movedNs;
+        }
+    }
+
+    /**
      * Reduces the stored samples to one (read it with the {@code result...} getters) and empties the filter, keeping
      * the last sample. False when there is nothing to reduce or the jitter exceeds the maximum (samples then stay).
      */

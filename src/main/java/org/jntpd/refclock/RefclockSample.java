@@ -15,9 +15,11 @@ import org.jntpd.wire.NtpPacket;
  * @param jitterNs     RMS scatter of the combined raw samples around their trend: the short-term noise of the source
  * @param leap         {@link NtpPacket#LEAP_NONE}, {@code LEAP_ADD_SECOND} or {@code LEAP_DELETE_SECOND} (RFC 5905 LI)
  * @param samples      number of raw samples combined into this one
+ * @param rateChanges  how many of the discipline's rate changes, as {@link Refclock#onRateChange} numbers them, its raw
+ *                     samples were already re-expressed for: only later ones remain to be applied to it
  */
 public record RefclockSample(long localTimeNs, long offsetNs, long delayNs, long dispersionNs, long jitterNs, int leap,
-        int samples) {
+        int samples, long rateChanges) {
 
     /**
      * Whether {@code leap} (an RFC 5905 LI value, also ntpd's SHM {@code leap} codes) is one a synchronised source may

@@ -43,13 +43,26 @@ public final class RateChanges implements ClockStepListener {
         }
     }
 
+    /** How many changes were recorded: the number of the latest (the first is 1). */
+    public long count() {
+        return count;
+    }
+
     /**
      * Re-expresses {@code s} on the clock as it runs now: for each change after its local time t, oldest first, t
      * becomes {@code t + (t - at) * dFreq} and the offset drops by as much (the reference's time at the measurement is
      * unchanged). A sample older than every change still remembered gets those only.
      */
     public void reexpress(Sample s) {
-        long oldest = Math.max(0, count - atNs.length);
+        reexpress(s, 0);
+    }
+
+    /**
+     * As {@link #reexpress(Sample)}, but only with the changes after the first {@code applied} (their producer
+     * already re-expressed its raw measurements for those: a reference clock's filter, {@code Refclock.onRateChange}).
+     */
+    public void reexpress(Sample s, long applied) {
+        long oldest = Math.max(Math.max(0, count - atNs.length), applied);
         long first = count;
         while (first > oldest && atNs[(int) ((first - 1) % atNs.length)] > s.localTimeNs) {
             first--;

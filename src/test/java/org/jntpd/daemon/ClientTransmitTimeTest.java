@@ -51,7 +51,8 @@ class ClientTransmitTimeTest {
             try (StatsFiles stats = new StatsFiles(config.stats());
                     ClientSockets sockets = new ClientSockets(clock, LongUnaryOperator.identity(), noStamps, 0, java.util.List.of());
                     NtpSources sources = new NtpSources(config, sync, sockets, SymmetricKeys.NONE);
-                    RefclockSources refclocks = new RefclockSources(sync, LongUnaryOperator.identity(), stats, QUIET)) {
+                    RefclockSources refclocks = new RefclockSources(sync, LongUnaryOperator.identity(), true, stats,
+                            QUIET)) {
                 long[] publishedNs = {0};
                 StatePublisher publisher = new StatePublisher(clock, sync, (state, nowNs) -> publishedNs[0] = nowNs, stats,
                         sources, refclocks, 1, new OperatorWarnings());

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The driver paths allocate nothing per measurement (only {@link Refclock#poll()}'s result, once per poll): PPS fetch
- * and pulse, SHM read, SOCK datagram, NMEA bytes to sample, PHC comparison, filter reduction. Measured with the
- * thread's allocation counter once the JIT has compiled the path.
+ * and pulse (and the held pulses re-expressed at a rate change), SHM read, SOCK datagram, NMEA bytes to sample, PHC
+ * comparison, filter reduction. Measured with the thread's allocation counter once the JIT has compiled the path.
  */
 class RefclockAllocationTest {
     private static final long S = 1_000_000_000L;
@@ -69,6 +69,9 @@ class RefclockAllocationTest {
         assertEquals(0, bestAllocation(i -> {
             time[0] = T0 + i * S + 200_000_000;
             long r = d.poll(time[0]).ordinal();
+            if (i % 4 == 3) {
+                c.onRateChange(time[0] - 100_000_000, (i % 8 == 3 ? 1 : -1) * 1e-9, i); // a slew's start or end
+            }
             if (i % 200 == 199) {
                 c.filter().reduce();
             }

@@ -97,6 +97,44 @@ class RefclockFilterTest {
         assertTrue(f.accumulate(102 * S + 1, 9, 1));
     }
 
+    /**
+     * 16 pulses of one poll, exact; the clock runs true until 100 s, then 1000 ppm fast. Read at the present rate it
+     * always ran 1000 ppm fast: offsets fall on one line, offset = -(t - 100 s) * 1e-3 / 1.001 in its own readings.
+     * Re-expressed, the pulses combine to a point on that line with no jitter; unmoved, they kink at the change.
+     */
+    @Test
+    void shouldCombineSamplesTakenAcrossARateChangeAtThePresentRate() {
+        long at = 100 * S;
+        RefclockFilter moved = new RefclockFilter(16, RefclockFilter.DEFAULT_COMBINE_RATIO, 0, 1);
+        RefclockFilter unmoved = new RefclockFilter(16, RefclockFilter.DEFAULT_COMBINE_RATIO, 0, 1);
+        for (long trueS = 92; trueS < 108; trueS++) {
+            long trueNs = trueS * S;
+            long local = trueNs <= at ? trueNs : at + Math.round((trueNs - at) * 1.001);
+            if (trueNs == at + S) {
+                moved.onRateChange(at, 1e-3); // told between the pulses, as the runner hears of it
+                unmoved.onRateChange(at, 0);
+            }
+            assertTrue(moved.accumulate(local, trueNs - local, 10));
+            assertTrue(unmoved.accumulate(local, trueNs - local, 10));
+        }
+        assertTrue(moved.reduce());
+        assertTrue(unmoved.reduce());
+        double expected = -(moved.resultTimeNs() - at) * 1e-3 / 1.001;
+        assertEquals(expected, moved.resultOffsetNs(), 2, "on the present rate's line");
+        assertTrue(moved.resultJitterNs() <= 2, "one line: no jitter, " + moved.resultJitterNs() + " ns");
+        double unmovedError = unmoved.resultOffsetNs() + (unmoved.resultTimeNs() - at) * 1e-3 / 1.001;
+        assertTrue(Math.abs(unmovedError) > 100_000, "unmoved, the kink is combined: " + unmovedError + " ns off");
+
+        // The sample kept after the poll (a PPS lock reads it) moves with a later change; one taken after stays.
+        long lastTime = moved.lastTimeNs();
+        long lastOffset = moved.lastOffsetNs();
+        moved.onRateChange(lastTime - S, -5e-4);
+        assertEquals(lastTime, moved.lastTimeNs(), "taken after the change: already at the new rate");
+        moved.onRateChange(lastTime + S, -5e-4);
+        assertEquals(lastTime + 500_000, moved.lastTimeNs());
+        assertEquals(lastOffset - 500_000, moved.lastOffsetNs(), "the reference's time unchanged");
+    }
+
     @Test
     void shouldRefuseAPollWhoseJitterExceedsTheMaximum() {
         RefclockFilter f = new RefclockFilter(8, 1.0, 1000, 1);

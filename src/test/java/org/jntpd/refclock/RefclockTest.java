@@ -193,6 +193,26 @@ class RefclockTest {
                 "45 ms of root distance could be the neighbouring pulse");
     }
 
+    /**
+     * A rate change re-expresses the pulses held (1 ppm slower from 8 s on: the pulses 8 and 4 s before move 8 and
+     * 4 us later), and the sample says which changes it already holds, so that the loop applies only later ones.
+     */
+    @Test
+    void shouldReexpressHeldPulsesAtARateChangeAndSayWhichChangesTheSampleHolds() {
+        Refclock pps = new Refclock(RefclockSettings.defaults("pps", "PPS").withPoll(4, 0),
+                SystemReference.fixed(MS, 0));
+        assertEquals(Verdict.ACCEPTED, pps.addPulse(T0 + S, T0, 0, 0));
+        assertEquals(Verdict.ACCEPTED, pps.addPulse(T0 + 5 * S, T0 + 4 * S, 0, 0));
+        pps.onRateChange(T0 + 8 * S, -1e-6, 41);
+        assertEquals(Verdict.ACCEPTED, pps.addPulse(T0 + 9 * S, T0 + 8 * S + 1, 1, 0));
+        RefclockSample s = pps.poll();
+        assertEquals(41, s.rateChanges());
+        // Pulses at T0 + 8 us (offset -8 us), T0 + 4 s + 4 us (-4 us), T0 + 8 s + 1 ns (-1 ns): the middle one.
+        assertEquals(T0 + 4 * S + 4_000, s.localTimeNs());
+        assertEquals(-4_000, s.offsetNs());
+        assertNull(pps.poll(), "nothing new: no sample");
+    }
+
     @Test
     void shouldTrackAJitteryPpsThroughTheFilter() {
         // 64 pulses per poll, 2 us Gaussian timestamp noise, local clock 40 us ahead and 5 ppm fast.

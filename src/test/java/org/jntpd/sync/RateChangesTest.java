@@ -1,6 +1,7 @@
 package org.jntpd.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.jntpd.clock.VirtualClock;
@@ -31,6 +32,12 @@ class RateChangesTest {
         return clock.nowNs() - Math.round((clock.trueNs() - trueNs) * rate);
     }
 
+    /** (assertEquals(long, long, int) would compare as floats: 137 s apart at these times.) */
+    private static void assertWithin(long toleranceNs, long expectedNs, long actualNs) {
+        assertTrue(Math.abs(actualNs - expectedNs) <= toleranceNs, "expected " + expectedNs + " +- " + toleranceNs
+                + " ns, got " + actualNs + " (" + (actualNs - expectedNs) + ")");
+    }
+
     private Sample measureTrueTime() {
         long local = clock.nowNs();
         return new Sample().set(local, clock.trueNs() - local, 0, 0, 0, 0, 0, 0, 0, -20);
@@ -52,7 +59,7 @@ class RateChangesTest {
 
         changes.reexpress(s);
 
-        assertEquals(readingAtPresentRate(measuredAt), s.localTimeNs, 2);
+        assertWithin(2, readingAtPresentRate(measuredAt), s.localTimeNs);
         assertEquals(referenceNs, s.localTimeNs + s.offsetNs);
     }
 
@@ -72,7 +79,7 @@ class RateChangesTest {
 
         changes.reexpress(s);
 
-        assertEquals(readingAtPresentRate(measuredAt), s.localTimeNs, 2);
+        assertWithin(2, readingAtPresentRate(measuredAt), s.localTimeNs);
     }
 
     @Test
@@ -88,5 +95,30 @@ class RateChangesTest {
 
         assertEquals(local, s.localTimeNs);
         assertEquals(offset, s.offsetNs);
+    }
+
+    /** Changes its producer already applied (a reference clock's filter) are not applied again. */
+    @Test
+    void shouldApplyOnlyTheChangesAfterThoseAlreadyApplied() {
+        clock.advanceTo(T0 + S);
+        Sample s = measureTrueTime();
+        Sample t = measureTrueTime();
+        clock.advanceTo(T0 + S + 200_000_000L);
+        setFrequency(20 + 500); // the producer re-expressed its measurement for this one (change 1)
+        changes.reexpress(t, 0); // as the producer did: the sample's time moves with change 1
+        long local = t.localTimeNs;
+        long offset = t.offsetNs;
+        clock.advanceTo(T0 + S + 700_000_000L);
+        setFrequency(20); // the sample was on its way: change 2 is left to the loop
+        clock.advanceTo(T0 + 2 * S);
+
+        changes.reexpress(t, 1);
+        changes.reexpress(s);
+
+        assertEquals(2, changes.count());
+        assertEquals(s.localTimeNs, t.localTimeNs, "both changes applied once");
+        assertEquals(s.offsetNs, t.offsetNs);
+        assertEquals(offset - (t.localTimeNs - local), t.offsetNs, "the reference's time unchanged");
+        assertTrue(Math.abs(t.localTimeNs - local) > 100_000, "change 2 applied: " + (t.localTimeNs - local) + " ns");
     }
 }

@@ -31,8 +31,9 @@ import org.jntpd.time.Units;
  * <p>Thread safety: {@link #onClockStep} may be called from any thread (the daemon's sync thread, right after the
  * step): it moves the stored measurements at once, under the lock the runner takes to measure. (It was posted and
  * applied before the runner's next turn; but a runner waiting in the device has measured by then, and a pulse
- * stamped after the step was moved with the older ones: 0.3 s wrong after a 0.3 s step.) {@link #dropSamples} is
- * posted and applied before the runner's next turn. {@link #counters()} may be read from any thread.
+ * stamped after the step was moved with the older ones: 0.3 s wrong after a 0.3 s step.) {@link #onRateChange} too.
+ * {@link #dropSamples} is posted and applied before the runner's next turn. {@link #counters()} may be read from any
+ * thread.
  */
 public final class RefclockRunner implements Agent, AutoCloseable {
     /** Longest wait in one device call: posted drops and {@link #close()} take effect within it. */
@@ -184,6 +185,16 @@ public final class RefclockRunner implements Agent, AutoCloseable {
         synchronized (lock) {
             clock.onClockStep(stepNs);
             loop.onClockStep(stepNs);
+        }
+    }
+
+    /**
+     * The system clock's rate changed by {@code dFreq} at {@code atNs} (change {@code number}): the measurements taken
+     * before are re-expressed at the new rate ({@link Refclock#onRateChange}). Thread-safe, as {@link #onClockStep}.
+     */
+    public void onRateChange(long atNs, double dFreq, long number) {
+        synchronized (lock) {
+            clock.onRateChange(atNs, dFreq, number);
         }
     }
 

@@ -202,6 +202,13 @@ public final class RefclockRunners implements AutoCloseable {
         runners.forEach(r -> r.onClockStep(stepNs));
     }
 
+    /** Passes a rate change of the system clock to every runner ({@link RefclockRunner#onRateChange}). Thread-safe. */
+    public void onRateChange(long atNs, double dFreq, long number) {
+        for (RefclockRunner r : runners) {
+            r.onRateChange(atNs, dFreq, number);
+        }
+    }
+
     /** Posts an unknown clock jump to every runner. Thread-safe. */
     public void dropSamples() {
         runners.forEach(RefclockRunner::dropSamples);
