@@ -29,6 +29,39 @@ final class Directives {
     static final int MAX_INCLUDE_DEPTH = 5;
     private static final String TLS13_ONLY = "NTS-KE runs on the JDK's TLS 1.3 defaults (RFC 8915 requires TLS 1.3)";
 
+    /**
+     * Where the values of each table's words go: one switch per table (its method below), reached through this one
+     * class rather than a lambda per table, each of which the JVM would spin a class for at the start.
+     */
+    @SuppressWarnings("unchecked")
+    private enum Act implements Table.Actions<Object> {
+        SERVER, REFCLOCK, REFCLOCK_DRIVER, RESTRICT_FLAG, TOS, TINKER, BROADCAST, LOCAL, RATELIMIT, LIMIT, MRU, NTS,
+        STATISTICS, FILEGEN, SYSTEM_FLAG, DIRECTIVE;
+
+        @Override
+        public void apply(Object t, String name, Object v, Line l, String what) {
+            switch (this) {
+                case SERVER -> serverOption((ServerBuilder) t, name, v, l, what);
+                case REFCLOCK -> refclockOption((RefclockBuilder) t, name, v, l, what);
+                case REFCLOCK_DRIVER -> refclockDriver((RefclockBuilder) t, name, v, l, what);
+                // a flag's name is its constant's, in lower case
+                case RESTRICT_FLAG -> ((Set<RestrictFlag>) t).add(RestrictFlag.valueOf(name.toUpperCase(Locale.ROOT)));
+                case TOS -> tosOption((TosBuilder) t, name, v, l, what);
+                case TINKER -> tinkerOption((TinkerBuilder) t, name, v, l, what);
+                case BROADCAST -> broadcastOption((BroadcastBuilder) t, name, v, l, what);
+                case LOCAL -> localOption((LocalBuilder) t, name, v, l, what);
+                case RATELIMIT -> rateLimitOption((Config.RateLimit[]) t, name, v, l, what);
+                case LIMIT -> limitOption((Config.RateLimit[]) t, name, v, l, what);
+                case MRU -> mruOption((MruBuilder) t, name, v, l, what);
+                case NTS -> ntsOption((ConfigBuilder) t, name, v, l, what);
+                case STATISTICS -> ((ConfigBuilder) t).statistics.add(name);
+                case FILEGEN -> filegenOption((FilegenBuilder) t, name, v, l, what);
+                case SYSTEM_FLAG -> ((Switch) t).b().systemFlags.put(name, ((Switch) t).on()); // on or off, by name
+                case DIRECTIVE -> directive((ConfigBuilder) t, name, v, l, what);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ argument kinds
 
     static final Arg.Int POLL = Arg.integer("log2 seconds", -6, 17);
@@ -50,7 +83,7 @@ final class Directives {
 
     // ------------------------------------------------------------------------------------------------ server, pool, peer
 
-    static final Table<ServerBuilder> SERVER_OPTIONS = new Table.Builder<>(Directives::serverOption)
+    static final Table<ServerBuilder> SERVER_OPTIONS = new Table.Builder<ServerBuilder>(Act.SERVER)
             .flag("iburst", BOTH)
             .flag("burst", BOTH)
             .flag("prefer", BOTH)
@@ -272,7 +305,7 @@ final class Directives {
 
     private static final Arg.Int UNIT = Arg.integer("a unit number", 0, 255);
 
-    static final Table<RefclockBuilder> REFCLOCK_OPTIONS = new Table.Builder<>(Directives::refclockOption)
+    static final Table<RefclockBuilder> REFCLOCK_OPTIONS = new Table.Builder<RefclockBuilder>(Act.REFCLOCK)
             .one("unit", NTPSEC, UNIT)
             .one("refid", BOTH, Arg.REFID)
             .one("stratum", BOTH, STRATUM)
@@ -338,7 +371,7 @@ final class Directives {
     }
 
     /** The drivers, by the name {@code refclock} takes. */
-    static final Table<RefclockBuilder> REFCLOCK_DRIVERS = new Table.Builder<>(Directives::refclockDriver)
+    static final Table<RefclockBuilder> REFCLOCK_DRIVERS = new Table.Builder<RefclockBuilder>(Act.REFCLOCK_DRIVER)
             .flag("shm", BOTH)
             .flag("sock", CHRONY)
             .flag("pps", BOTH)
@@ -376,7 +409,7 @@ final class Directives {
         // chrony's form puts the driver parameter right after the name: "refclock SHM 0", "refclock PPS /dev/pps0".
         if (l.hasNext() && REFCLOCK_OPTIONS.find(l.peek()) == null) {
             String param = l.next("");
-            if (!param.isEmpty() && param.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            if (allIn(param, "0123456789")) {
                 // the range of NTPsec's "unit N": a longer number was an uncaught NumberFormatException (fuzzing)
                 r.unit = UNIT.parse(param, "refclock " + name);
             } else if (param.startsWith("/")) {
@@ -448,9 +481,7 @@ final class Directives {
     static final Table<Set<RestrictFlag>> RESTRICT_FLAGS;
 
     static {
-        // Each flag's name is its constant's, in lower case.
-        Table.Builder<Set<RestrictFlag>> t = new Table.Builder<>(
-                (s, name, v, l, what) -> s.add(RestrictFlag.valueOf(name.toUpperCase(Locale.ROOT))));
+        Table.Builder<Set<RestrictFlag>> t = new Table.Builder<>(Act.RESTRICT_FLAG);
         for (RestrictFlag f : RestrictFlag.values()) {
             t.flag(f.name().toLowerCase(Locale.ROOT), NTPSEC);
             if (f == RestrictFlag.FLAKE || f == RestrictFlag.MSSNTP) {
@@ -659,7 +690,7 @@ final class Directives {
         }
     }
 
-    static final Table<TosBuilder> TOS_OPTIONS = new Table.Builder<>(Directives::tosOption)
+    static final Table<TosBuilder> TOS_OPTIONS = new Table.Builder<TosBuilder>(Act.TOS)
             .one("minsane", NTPSEC, Arg.integer("a number of sources", 1, 32))
             .one("minclock", NTPSEC, Arg.integer("a number of sources", 1, 32))
             .one("maxclock", NTPSEC, Arg.integer("a number of sources", 1, 64))
@@ -716,7 +747,7 @@ final class Directives {
         }
     }
 
-    static final Table<TinkerBuilder> TINKER_OPTIONS = new Table.Builder<>(Directives::tinkerOption)
+    static final Table<TinkerBuilder> TINKER_OPTIONS = new Table.Builder<TinkerBuilder>(Act.TINKER)
             .one("step", NTPSEC, Arg.seconds(0, 1e6))
             .one("stepback", NTPSEC, Arg.seconds(0, 1e6))
             .one("stepfwd", NTPSEC, Arg.seconds(0, 1e6))
@@ -769,7 +800,7 @@ final class Directives {
         int ttl = Config.BroadcastTarget.DEFAULT_TTL;
     }
 
-    static final Table<BroadcastBuilder> BROADCAST_OPTIONS = new Table.Builder<>(Directives::broadcastOption)
+    static final Table<BroadcastBuilder> BROADCAST_OPTIONS = new Table.Builder<BroadcastBuilder>(Act.BROADCAST)
             .one("key", NTPSEC, KEY_ID)
             .one("version", NTPSEC, Arg.integer("an NTP version", 1, 4))
             // ntpd's broadcast interval is the line's minpoll; below 0 (1 s) would flood a LAN for nothing
@@ -887,7 +918,7 @@ final class Directives {
         boolean orphan;
     }
 
-    static final Table<LocalBuilder> LOCAL_OPTIONS = new Table.Builder<>(Directives::localOption)
+    static final Table<LocalBuilder> LOCAL_OPTIONS = new Table.Builder<LocalBuilder>(Act.LOCAL)
             .one("stratum", CHRONY, Arg.integer("a stratum", 1, 15))
             .flag("orphan", CHRONY).notHonoured("")
             .one("distance", CHRONY, new Arg.Word("a distance")).notHonoured("")
@@ -902,7 +933,7 @@ final class Directives {
         }
     }
 
-    static final Table<Config.RateLimit[]> RATELIMIT_OPTIONS = new Table.Builder<>(Directives::rateLimitOption)
+    static final Table<Config.RateLimit[]> RATELIMIT_OPTIONS = new Table.Builder<Config.RateLimit[]>(Act.RATELIMIT)
             .one("interval", CHRONY, Arg.integer("log2 seconds", -19, 12))
             .one("burst", CHRONY, Arg.integer("a number of packets", 1, 255))
             .one("leak", CHRONY, Arg.integer("log2 of the leak ratio (1 in 2^L limited requests answered)", 1, 4))
@@ -922,7 +953,7 @@ final class Directives {
      * NTPsec-style {@code limit average A burst B kod K}: mapped onto the same limiter (average in packets/s), whose
      * interval is 2^-19..2^12 s: A from 0.00025 (2^12 s, rounded) to 500000 (2^-19 s, rounded).
      */
-    static final Table<Config.RateLimit[]> LIMIT_OPTIONS = new Table.Builder<>(Directives::limitOption)
+    static final Table<Config.RateLimit[]> LIMIT_OPTIONS = new Table.Builder<Config.RateLimit[]>(Act.LIMIT)
             .one("average", NTPSEC, Arg.real("packets per second", 0.00025, 500_000))
             .one("burst", NTPSEC, Arg.real("a number of packets", 1, 255))
             .one("kod", NTPSEC, Arg.real("packets per second", 0, 1e6)).notHonoured("KoD replies share the reply limit")
@@ -971,7 +1002,7 @@ final class Directives {
                 + "and a newcomer takes the slot idle the longest";
         Arg.Int kb = Arg.integer("kilobytes", CLIENT_LOG_LIMIT.min() / 1024 + 1, CLIENT_LOG_LIMIT.max() / 1024);
         Arg.Int count = Arg.integer("a number of entries", 1, 1 << Config.ClientLog.MAX_ENTRIES_LOG2);
-        MRU_OPTIONS = new Table.Builder<>(Directives::mruOption)
+        MRU_OPTIONS = new Table.Builder<MruBuilder>(Act.MRU)
                 .one("maxmem", NTPSEC, kb)
                 .one("maxdepth", NTPSEC, count)
                 .one("mindepth", NTPSEC, count).notHonoured(fixed)
@@ -1017,7 +1048,7 @@ final class Directives {
         }
     }
 
-    static final Table<ConfigBuilder> NTS_OPTIONS = new Table.Builder<>(Directives::ntsOption)
+    static final Table<ConfigBuilder> NTS_OPTIONS = new Table.Builder<ConfigBuilder>(Act.NTS)
             .flag("enable", NTPSEC)
             .flag("disable", NTPSEC)
             .one("cert", NTPSEC, Arg.PATH)
@@ -1053,7 +1084,7 @@ final class Directives {
     static final Table<ConfigBuilder> STATISTICS;
 
     static {
-        Table.Builder<ConfigBuilder> t = new Table.Builder<>((b, name, v, l, what) -> b.statistics.add(name));
+        Table.Builder<ConfigBuilder> t = new Table.Builder<>(Act.STATISTICS);
         for (String name : List.of("loopstats", "peerstats", "clockstats", "rawstats", "sysstats", "protostats",
                 "cryptostats", "timingstats", "ntsstats", "ntskestats", "usestats")) {
             t.flag(name, NTPSEC);
@@ -1091,7 +1122,7 @@ final class Directives {
         boolean enable = true;
     }
 
-    static final Table<FilegenBuilder> FILEGEN_OPTIONS = new Table.Builder<>(Directives::filegenOption)
+    static final Table<FilegenBuilder> FILEGEN_OPTIONS = new Table.Builder<FilegenBuilder>(Act.FILEGEN)
             .one("file", NTPSEC, new Arg.Word("a file name"))
             .one("type", NTPSEC, FILEGEN_TYPE)
             .flag("link", NTPSEC)
@@ -1178,8 +1209,7 @@ final class Directives {
     static final Table<Switch> SYSTEM_FLAGS;
 
     static {
-        // Each flag is kept by its name, on or off.
-        Table.Builder<Switch> t = new Table.Builder<>((s, name, v, l, what) -> s.b().systemFlags.put(name, s.on()));
+        Table.Builder<Switch> t = new Table.Builder<>(Act.SYSTEM_FLAG);
         for (String f : List.of("auth", "calibrate", "kernel", "monitor", "ntp", "stats")) {
             t.flag(f, NTPSEC);
             switch (f) {
@@ -1228,7 +1258,7 @@ final class Directives {
     // ------------------------------------------------------------------------------------------------ the directives
 
     /** Every directive, by name. */
-    static final Table<ConfigBuilder> DIRECTIVES = new Table.Builder<>(Directives::directive)
+    static final Table<ConfigBuilder> DIRECTIVES = new Table.Builder<ConfigBuilder>(Act.DIRECTIVE)
             // time sources
             .grammar("server", BOTH, SERVER_OPTIONS)
             .grammar("pool", BOTH, SERVER_OPTIONS)

@@ -125,11 +125,11 @@ final class Table<S> {
     }
 
     private final List<Entry<S>> entries;
-    private final Actions<S> actions;
+    private final Actions<? super S> actions;
     private final Map<String, Entry<S>> byWord = new LinkedHashMap<>();
     private String names;
 
-    private Table(List<Entry<S>> entries, Actions<S> actions) {
+    private Table(List<Entry<S>> entries, Actions<? super S> actions) {
         this.entries = List.copyOf(entries);
         this.actions = actions;
         for (Entry<S> e : entries) {
@@ -214,9 +214,9 @@ final class Table<S> {
      */
     static final class Builder<S> {
         private final List<Entry<S>> entries = new ArrayList<>();
-        private final Actions<S> actions;
+        private final Actions<? super S> actions;
 
-        Builder(Actions<S> actions) {
+        Builder(Actions<? super S> actions) {
             this.actions = actions;
         }
 
