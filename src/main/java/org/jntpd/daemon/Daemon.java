@@ -160,12 +160,25 @@ public final class Daemon {
             }
             teardown.add(timeFile::close);
         }
+        ServerAuth auth = null;
+        if (config.serving().port() != 0 && !oneShot) {
+            try {
+                auth = serverAuth(kernelToClock); // the NTS-KE server too: its certificate watched from the loop's start
+            } catch (IOException e) {
+                Log.error("cannot serve NTS: " + e.getMessage());
+                return 1;
+            }
+        }
         OneShot once = new OneShot(options.printOffsetAndExit(), options.setOnceAndExit());
         SyncLoop l = new SyncLoop(config, clock.clock(), kernelToClock, sync, listener(sync, clock, once), driftFile,
                 keys);
         loop = l;
         l.serveFrom(served.holder());
         l.watchLeapFile(config.files().leapFile(), leapFile, Libc.clockGettimeNs(Clocks.CLOCK_REALTIME) / 1_000_000_000L);
+        watchCertificate(l);
+        if (config.metrics() != null && !oneShot) {
+            l.enableMetrics(); // before its first publication, which may be the last for long (no sources)
+        }
         if (!oneShot) {
             reloader = new Reloader(source, config, keys, l);
         }
@@ -184,14 +197,7 @@ public final class Daemon {
         if (!oneShot && config.serving().port() != 0 && !loopSigns) {
             MacWarmup.run(keys.keys()); // signed replies read T3 before their MAC: compiled before the first
         }
-        if (config.serving().port() != 0 && !oneShot) {
-            ServerAuth auth;
-            try {
-                auth = serverAuth(kernelToClock);
-            } catch (IOException e) {
-                Log.error("cannot serve NTS: " + e.getMessage());
-                return 1;
-            }
+        if (auth != null) {
             try {
                 serving = NtpServing.open(config, served.holder(), kernelToClock, auth, this::loopDied);
             } catch (NativeException | IllegalArgumentException e) { // a socket refused; a clientloglimit the heap cannot hold
@@ -200,7 +206,6 @@ public final class Daemon {
             }
             teardown.add(serving::close);
         }
-        watchCertificate(l);
         ControlServer controlServer = oneShot ? null : bindControl();
         MetricsServer metrics = null;
         if (config.metrics() != null && !oneShot) {
@@ -391,7 +396,6 @@ public final class Daemon {
         try {
             MetricsServer server = MetricsServer.open(m.address(), m.port(), l::metrics,
                     () -> NtpServing.workerCounters(serving));
-            l.enableMetrics();
             teardown.add(server::close);
             return server;
         } catch (IOException | IllegalArgumentException e) {
