@@ -178,8 +178,8 @@ class DirectiveActionsTest {
             case Arg.Int i -> String.valueOf(i.min());
             case Arg.Real r -> String.valueOf(r.minOpen() ? r.max() : r.min());
             case Arg.Seconds s -> String.valueOf(s.seconds().min());
-            case Arg.OneOf o -> String.valueOf(o.values().iterator().next());
-            case Arg.Choice<?> c -> c.choices().keySet().iterator().next();
+            case Arg.OneOf o -> String.valueOf(java.util.Collections.min(o.values())); // Set.of's order is not fixed
+            case Arg.Choice<?> c -> java.util.Collections.min(c.choices().keySet());
             case Arg.FilePath p -> p.maxBytes() < 200 ? "/run/jntpd/test.sock" : "/var/lib/jntpd/test";
             case Arg.Word w -> "0";
             case Arg.RefId r -> "GPS";
