@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * A table of words of the configuration language (linuxptp's config table is the model): the directives, or the
  * options of one directive. Each {@link Entry} names the word and its other spellings (NTPsec's and chrony's where
- * they differ), how its arguments read ({@link Syntax}; kinds and limits in {@link Arg}), where the value goes, and
- * whether jntpd honours it (what is not honoured is listed by --check-config, with why).
+ * they differ), how its arguments read ({@link Syntax}; kinds and limits in {@link Arg}) and whether jntpd honours it
+ * (what is not honoured is listed by --check-config, with why); where the values go is the table's {@link Actions}.
  *
  * @param <S> what the values are written into
  */
