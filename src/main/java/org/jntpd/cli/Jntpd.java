@@ -101,7 +101,8 @@ public final class Jntpd {
         return new Daemon.ConfigSource() {
             @Override
             public Config load() throws ConfigException {
-                return file != null ? ConfigParser.parse(file, machine()) : ConfigParser.parse("(built-in)", builtIn(), null, machine());
+                return file != null ? ConfigParser.parse(file, Jntpd::machine)
+                        : ConfigParser.parse("(built-in)", builtIn(), null, Jntpd::machine);
             }
 
             @Override

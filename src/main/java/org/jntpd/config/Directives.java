@@ -29,6 +29,39 @@ final class Directives {
     static final int MAX_INCLUDE_DEPTH = 5;
     private static final String TLS13_ONLY = "NTS-KE runs on the JDK's TLS 1.3 defaults (RFC 8915 requires TLS 1.3)";
 
+    /**
+     * Where the values of each table's words go: one switch per table (its method below), reached through this one
+     * class rather than a lambda per table, each of which the JVM would spin a class for at the start.
+     */
+    @SuppressWarnings("unchecked")
+    private enum Act implements Table.Actions<Object> {
+        SERVER, REFCLOCK, REFCLOCK_DRIVER, RESTRICT_FLAG, TOS, TINKER, BROADCAST, LOCAL, RATELIMIT, LIMIT, MRU, NTS,
+        STATISTICS, FILEGEN, SYSTEM_FLAG, DIRECTIVE;
+
+        @Override
+        public void apply(Object t, String name, Object v, Line l, String what) {
+            switch (this) {
+                case SERVER -> serverOption((ServerBuilder) t, name, v, l, what);
+                case REFCLOCK -> refclockOption((RefclockBuilder) t, name, v, l, what);
+                case REFCLOCK_DRIVER -> refclockDriver((RefclockBuilder) t, name, v, l, what);
+                // a flag's name is its constant's, in lower case
+                case RESTRICT_FLAG -> ((Set<RestrictFlag>) t).add(RestrictFlag.valueOf(name.toUpperCase(Locale.ROOT)));
+                case TOS -> tosOption((TosBuilder) t, name, v, l, what);
+                case TINKER -> tinkerOption((TinkerBuilder) t, name, v, l, what);
+                case BROADCAST -> broadcastOption((BroadcastBuilder) t, name, v, l, what);
+                case LOCAL -> localOption((LocalBuilder) t, name, v, l, what);
+                case RATELIMIT -> rateLimitOption((Config.RateLimit[]) t, name, v, l, what);
+                case LIMIT -> limitOption((Config.RateLimit[]) t, name, v, l, what);
+                case MRU -> mruOption((MruBuilder) t, name, v, l, what);
+                case NTS -> ntsOption((ConfigBuilder) t, name, v, l, what);
+                case STATISTICS -> ((ConfigBuilder) t).statistics.add(name);
+                case FILEGEN -> filegenOption((FilegenBuilder) t, name, v, l, what);
+                case SYSTEM_FLAG -> ((Switch) t).b().systemFlags.put(name, ((Switch) t).on()); // on or off, by name
+                case DIRECTIVE -> directive((ConfigBuilder) t, name, v, l, what);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ argument kinds
 
     static final Arg.Int POLL = Arg.integer("log2 seconds", -6, 17);
@@ -50,33 +83,59 @@ final class Directives {
 
     // ------------------------------------------------------------------------------------------------ server, pool, peer
 
-    static final Table<ServerBuilder> SERVER_OPTIONS = new Table.Builder<ServerBuilder>()
-            .flag("iburst", BOTH, s -> s.iburst = true)
-            .flag("burst", BOTH, s -> s.burst = true)
-            .flag("prefer", BOTH, s -> s.prefer = true)
-            .flag("noselect", BOTH, s -> s.noselect = true)
-            .flag("true", NTPSEC, s -> s.trueChimer = true).notHonoured("")
-            .one("minpoll", BOTH, POLL, (s, v) -> { s.minPoll = v; s.minPollSet = true; })
-            .one("maxpoll", BOTH, POLL, (s, v) -> { s.maxPoll = v; s.maxPollSet = true; })
-            .one("version", BOTH, Arg.integer("an NTP version", 1, 4), (s, v) -> s.version = v)
-            .one("key", BOTH, KEY_ID, (s, v) -> s.key = v)
-            .one("port", BOTH, Arg.integer("a UDP port", 1, 65535), (s, v) -> s.port = v)
-            .one("maxdelay", BOTH, Arg.seconds(0, 1000), (s, v) -> s.maxDelayNs = v)
-            .one("bias", NTPSEC, OFFSET, (s, v) -> s.biasNs = v)
-            .flag("xleave", BOTH, s -> s.xleave = true)
-            .flag("nts", BOTH, s -> s.nts = true)
-            .flag("noval", NTPSEC, s -> s.noval = true).notHonoured("jntpd always checks the NTS server's certificate: "
+    static final Table<ServerBuilder> SERVER_OPTIONS = new Table.Builder<ServerBuilder>(Act.SERVER)
+            .flag("iburst", BOTH)
+            .flag("burst", BOTH)
+            .flag("prefer", BOTH)
+            .flag("noselect", BOTH)
+            .flag("true", NTPSEC).notHonoured("")
+            .one("minpoll", BOTH, POLL)
+            .one("maxpoll", BOTH, POLL)
+            .one("version", BOTH, Arg.integer("an NTP version", 1, 4))
+            .one("key", BOTH, KEY_ID)
+            .one("port", BOTH, Arg.integer("a UDP port", 1, 65535))
+            .one("maxdelay", BOTH, Arg.seconds(0, 1000))
+            .one("bias", NTPSEC, OFFSET)
+            .flag("xleave", BOTH)
+            .flag("nts", BOTH)
+            .flag("noval", NTPSEC).notHonoured("jntpd always checks the NTS server's certificate: "
                     + "trust it with 'ca FILE' or ntstrustedcerts instead")
-            .flag("nocerttimecheck", NTPSEC, s -> s.noCertTimeCheck = true)
-            .one("ca", NTPSEC, Arg.PATH, (s, v) -> s.ca = v)
-            .one("ntsport", BOTH, Arg.integer("a TCP port", 1, 65535), (s, v) -> { s.ntsPort = v; s.ntsPortSet = true; })
-            .one("maxsources", CHRONY, Arg.integer("a number of sources", 1, 16), (s, v) -> s.maxSources = v)
-            .flag("preempt", NTPSEC, s -> s.preempt = true).notHonoured("")
-            .one("aead", NTPSEC, AEAD, (s, v) -> s.aead = v)
-            .grammar("mode", NTPSEC, (s, l, w) -> {
-                throw new LineError("'mode' applies to reference clocks only (refclock ... mode N)");
-            }, null).unlisted()
+            .flag("nocerttimecheck", NTPSEC)
+            .one("ca", NTPSEC, Arg.PATH)
+            .one("ntsport", BOTH, Arg.integer("a TCP port", 1, 65535))
+            .one("maxsources", CHRONY, Arg.integer("a number of sources", 1, 16))
+            .flag("preempt", NTPSEC).notHonoured("")
+            .one("aead", NTPSEC, AEAD)
+            .grammar("mode", NTPSEC, null).unlisted()
             .build();
+
+    private static void serverOption(ServerBuilder s, String name, Object v, Line l, String what) {
+        switch (name) {
+            case "iburst" -> s.iburst = true;
+            case "burst" -> s.burst = true;
+            case "prefer" -> s.prefer = true;
+            case "noselect" -> s.noselect = true;
+            case "true" -> s.trueChimer = true;
+            case "minpoll" -> { s.minPoll = (int) v; s.minPollSet = true; }
+            case "maxpoll" -> { s.maxPoll = (int) v; s.maxPollSet = true; }
+            case "version" -> s.version = (int) v;
+            case "key" -> s.key = (int) v;
+            case "port" -> s.port = (int) v;
+            case "maxdelay" -> s.maxDelayNs = (long) v;
+            case "bias" -> s.biasNs = (long) v;
+            case "xleave" -> s.xleave = true;
+            case "nts" -> s.nts = true;
+            case "noval" -> s.noval = true;
+            case "nocerttimecheck" -> s.noCertTimeCheck = true;
+            case "ca" -> s.ca = (String) v;
+            case "ntsport" -> { s.ntsPort = (int) v; s.ntsPortSet = true; }
+            case "maxsources" -> s.maxSources = (int) v;
+            case "preempt" -> s.preempt = true;
+            case "aead" -> s.aead = (String) v;
+            case "mode" -> throw new LineError("'mode' applies to reference clocks only (refclock ... mode N)");
+            default -> throw Table.noAction(name);
+        }
+    }
 
     /** {@code server|pool|peer [-4|-6] HOST [options]}; {@code server 127.127.T.U} is ntpd's way to name a refclock. */
     private static void server(ConfigBuilder b, Line l, String keyword) {
@@ -246,53 +305,91 @@ final class Directives {
 
     private static final Arg.Int UNIT = Arg.integer("a unit number", 0, 255);
 
-    static final Table<RefclockBuilder> REFCLOCK_OPTIONS = new Table.Builder<RefclockBuilder>()
-            .one("unit", NTPSEC, UNIT, (r, v) -> r.unit = v)
-            .one("refid", BOTH, Arg.REFID, (r, v) -> r.refId = v)
-            .one("stratum", BOTH, STRATUM, (r, v) -> r.stratum = v)
-            .one("time1", NTPSEC, OFFSET, (r, v) -> r.offsetNs = v).alias(CHRONY, "offset")
+    static final Table<RefclockBuilder> REFCLOCK_OPTIONS = new Table.Builder<RefclockBuilder>(Act.REFCLOCK)
+            .one("unit", NTPSEC, UNIT)
+            .one("refid", BOTH, Arg.REFID)
+            .one("stratum", BOTH, STRATUM)
+            .one("time1", NTPSEC, OFFSET).alias(CHRONY, "offset")
             // NMEA: "time2 auto" learns the sentence delay against the PPS (ppspath) and saves it (offsetfile).
-            .one("time2", NTPSEC, Arg.WORD, (r, v) -> {
-                r.time2Auto = v.equalsIgnoreCase("auto");
-                r.time2Ns = r.time2Auto ? 0 : OFFSET.parse(v, "time2");
-            })
-            .one("offsetfile", NTPSEC, Arg.PATH, (r, v) -> r.offsetFile = v)
-            .one("delay", CHRONY, Arg.seconds(0, 1), (r, v) -> r.delayNs = v)
-            .one("precision", CHRONY, Arg.seconds(1e-9, 1), (r, v) -> r.precisionNs = v)
-            .one("minpoll", NTPSEC, POLL, (r, v) -> r.pollLog2 = v).alias(CHRONY, "poll")
-            .one("maxpoll", NTPSEC, POLL, (r, v) -> { }).notHonoured("a reference clock polls at one rate (minpoll)")
-            .one("filter", CHRONY, Arg.integer("a number of samples", 1, 128), (r, v) -> r.filterSamples = v)
-            .one("lock", CHRONY, Arg.REFID, (r, v) -> r.lockRefId = v)
-            .one("width", CHRONY, Arg.seconds(0, 0.5), (r, v) -> r.widthNs = v)
-            .flag("prefer", BOTH, r -> r.prefer = true)
-            .flag("noselect", BOTH, r -> r.noselect = true)
-            .flag("trust", CHRONY, r -> r.trust = true).notHonoured("")
-            .flag("true", NTPSEC, r -> r.trueChimer = true).notHonoured("")
-            .one("mode", NTPSEC, Arg.integer("an integer", 0, Integer.MAX_VALUE), (r, v) -> r.mode = v)
-            .one("subtype", NTPSEC, Arg.integer("an integer", 0, Integer.MAX_VALUE), (r, v) -> r.subtype = v)
-                    .notHonoured("")
-            .one("path", NTPSEC, Arg.PATH, (r, v) -> r.path = v)
-            .one("ppspath", NTPSEC, Arg.PATH, (r, v) -> r.ppsPath = v)
-            .one("baud", NTPSEC, BAUD, (r, v) -> r.baud = v)
-            .one("flag1", NTPSEC, Arg.integer("0 or 1", 0, 1), (r, v) -> r.flag(1, v == 1)).notHonoured("")
-            .one("flag2", NTPSEC, Arg.integer("0 or 1", 0, 1), (r, v) -> r.flag(2, v == 1)) // PPS, NMEA: the clear edge
-            .one("flag3", NTPSEC, Arg.integer("0 or 1", 0, 1), (r, v) -> r.flag(3, v == 1)).notHonoured("")
-            .one("flag4", NTPSEC, Arg.integer("0 or 1", 0, 1), (r, v) -> r.flag(4, v == 1)).notHonoured("")
+            .one("time2", NTPSEC, Arg.WORD)
+            .one("offsetfile", NTPSEC, Arg.PATH)
+            .one("delay", CHRONY, Arg.seconds(0, 1))
+            .one("precision", CHRONY, Arg.seconds(1e-9, 1))
+            .one("minpoll", NTPSEC, POLL).alias(CHRONY, "poll")
+            .one("maxpoll", NTPSEC, POLL).notHonoured("a reference clock polls at one rate (minpoll)")
+            .one("filter", CHRONY, Arg.integer("a number of samples", 1, 128))
+            .one("lock", CHRONY, Arg.REFID)
+            .one("width", CHRONY, Arg.seconds(0, 0.5))
+            .flag("prefer", BOTH)
+            .flag("noselect", BOTH)
+            .flag("trust", CHRONY).notHonoured("")
+            .flag("true", NTPSEC).notHonoured("")
+            .one("mode", NTPSEC, Arg.integer("an integer", 0, Integer.MAX_VALUE))
+            .one("subtype", NTPSEC, Arg.integer("an integer", 0, Integer.MAX_VALUE)).notHonoured("")
+            .one("path", NTPSEC, Arg.PATH)
+            .one("ppspath", NTPSEC, Arg.PATH)
+            .one("baud", NTPSEC, BAUD)
+            .one("flag1", NTPSEC, Arg.integer("0 or 1", 0, 1)).notHonoured("")
+            .one("flag2", NTPSEC, Arg.integer("0 or 1", 0, 1)) // PPS, NMEA: the clear edge
+            .one("flag3", NTPSEC, Arg.integer("0 or 1", 0, 1)).notHonoured("")
+            .one("flag4", NTPSEC, Arg.integer("0 or 1", 0, 1)).notHonoured("")
             .build();
 
+    private static void refclockOption(RefclockBuilder r, String name, Object v, Line l, String what) {
+        switch (name) {
+            case "unit" -> r.unit = (int) v;
+            case "refid" -> r.refId = (String) v;
+            case "stratum" -> r.stratum = (int) v;
+            case "time1" -> r.offsetNs = (long) v;
+            case "time2" -> {
+                r.time2Auto = ((String) v).equalsIgnoreCase("auto");
+                r.time2Ns = r.time2Auto ? 0 : OFFSET.parse((String) v, "time2");
+            }
+            case "offsetfile" -> r.offsetFile = (String) v;
+            case "delay" -> r.delayNs = (long) v;
+            case "precision" -> r.precisionNs = (long) v;
+            case "minpoll" -> r.pollLog2 = (int) v;
+            case "maxpoll" -> { }
+            case "filter" -> r.filterSamples = (int) v;
+            case "lock" -> r.lockRefId = (String) v;
+            case "width" -> r.widthNs = (long) v;
+            case "prefer" -> r.prefer = true;
+            case "noselect" -> r.noselect = true;
+            case "trust" -> r.trust = true;
+            case "true" -> r.trueChimer = true;
+            case "mode" -> r.mode = (int) v;
+            case "subtype" -> r.subtype = (int) v;
+            case "path" -> r.path = (String) v;
+            case "ppspath" -> r.ppsPath = (String) v;
+            case "baud" -> r.baud = (int) v;
+            case "flag1" -> r.flag(1, (int) v == 1);
+            case "flag2" -> r.flag(2, (int) v == 1);
+            case "flag3" -> r.flag(3, (int) v == 1);
+            case "flag4" -> r.flag(4, (int) v == 1);
+            default -> throw Table.noAction(name);
+        }
+    }
+
     /** The drivers, by the name {@code refclock} takes. */
-    static final Table<RefclockBuilder> REFCLOCK_DRIVERS = new Table.Builder<RefclockBuilder>()
-            .flag("shm", BOTH, r -> { })
-            .flag("sock", CHRONY, r -> { })
-            .flag("pps", BOTH, r -> { })
-            .flag("nmea", NTPSEC, r -> { })
-            .flag("phc", CHRONY, r -> { })
-            .grammar("gpsd", NTPSEC, (r, l, w) -> {
-                throw new LineError("refclock gpsd (NTPsec's GPSD JSON driver) is not supported: use gpsd's shared "
-                        + "memory ('refclock shm 0') or its chrony socket ('refclock sock /run/chrony.DEVICE.sock')");
-            }, null)
-            .flag("local", NTPSEC, r -> { }).notHonoured("use 'local stratum N' to serve the local clock")
+    static final Table<RefclockBuilder> REFCLOCK_DRIVERS = new Table.Builder<RefclockBuilder>(Act.REFCLOCK_DRIVER)
+            .flag("shm", BOTH)
+            .flag("sock", CHRONY)
+            .flag("pps", BOTH)
+            .flag("nmea", NTPSEC)
+            .flag("phc", CHRONY)
+            .grammar("gpsd", NTPSEC, null)
+            .flag("local", NTPSEC).notHonoured("use 'local stratum N' to serve the local clock")
             .build();
+
+    /** The driver's name is the builder's already; gpsd only explains itself. */
+    private static void refclockDriver(RefclockBuilder r, String name, Object v, Line l, String what) {
+        switch (name) {
+            case "shm", "sock", "pps", "nmea", "phc", "local" -> { }
+            case "gpsd" -> throw new LineError("refclock gpsd (NTPsec's GPSD JSON driver) is not supported: use gpsd's "
+                    + "shared memory ('refclock shm 0') or its chrony socket ('refclock sock /run/chrony.DEVICE.sock')");
+            default -> throw Table.noAction(name);
+        }
+    }
 
     /** ntpd's refclock type numbers for legacy {@code server 127.127.T.U} lines. */
     private static final Map<Integer, String> LEGACY_REFCLOCK_TYPES =
@@ -312,7 +409,7 @@ final class Directives {
         // chrony's form puts the driver parameter right after the name: "refclock SHM 0", "refclock PPS /dev/pps0".
         if (l.hasNext() && REFCLOCK_OPTIONS.find(l.peek()) == null) {
             String param = l.next("");
-            if (!param.isEmpty() && param.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            if (allIn(param, "0123456789")) {
                 // the range of NTPsec's "unit N": a longer number was an uncaught NumberFormatException (fuzzing)
                 r.unit = UNIT.parse(param, "refclock " + name);
             } else if (param.startsWith("/")) {
@@ -384,9 +481,9 @@ final class Directives {
     static final Table<Set<RestrictFlag>> RESTRICT_FLAGS;
 
     static {
-        Table.Builder<Set<RestrictFlag>> t = new Table.Builder<>();
+        Table.Builder<Set<RestrictFlag>> t = new Table.Builder<>(Act.RESTRICT_FLAG);
         for (RestrictFlag f : RestrictFlag.values()) {
-            t.flag(f.name().toLowerCase(Locale.ROOT), NTPSEC, s -> s.add(f));
+            t.flag(f.name().toLowerCase(Locale.ROOT), NTPSEC);
             if (f == RestrictFlag.FLAKE || f == RestrictFlag.MSSNTP) {
                 t.notHonoured("");
             }
@@ -593,20 +690,36 @@ final class Directives {
         }
     }
 
-    static final Table<TosBuilder> TOS_OPTIONS = new Table.Builder<TosBuilder>()
-            .one("minsane", NTPSEC, Arg.integer("a number of sources", 1, 32), (t, v) -> t.minSane = v)
-            .one("minclock", NTPSEC, Arg.integer("a number of sources", 1, 32), (t, v) -> t.minClock = v)
-            .one("maxclock", NTPSEC, Arg.integer("a number of sources", 1, 64), (t, v) -> t.maxClock = v)
-            .one("orphan", NTPSEC, Arg.integer("a stratum", 1, 16), (t, v) -> t.orphan = v)
-            .one("orphanwait", NTPSEC, Arg.seconds(0, 86_400), (t, v) -> t.orphanWaitNs = v)
-            .one("maxdist", NTPSEC, Arg.seconds(0.001, 100), (t, v) -> t.maxDistNs = v)
-            .one("mindist", NTPSEC, Arg.seconds(0, 1), (t, v) -> t.minDistNs = v).notHonoured("")
-            .one("ceiling", NTPSEC, Arg.integer("a stratum", 1, 15), (t, v) -> t.ceiling = v).notHonoured("")
-            .one("floor", NTPSEC, Arg.integer("a stratum", 1, 15), (t, v) -> t.floor = v).notHonoured("")
-            .one("cohort", NTPSEC, Arg.WORD, (t, v) -> { }).notHonoured("")
-            .one("beacon", NTPSEC, Arg.WORD, (t, v) -> { }).notHonoured("")
-            .one("bcpollbstep", NTPSEC, Arg.WORD, (t, v) -> { }).notHonoured("")
+    static final Table<TosBuilder> TOS_OPTIONS = new Table.Builder<TosBuilder>(Act.TOS)
+            .one("minsane", NTPSEC, Arg.integer("a number of sources", 1, 32))
+            .one("minclock", NTPSEC, Arg.integer("a number of sources", 1, 32))
+            .one("maxclock", NTPSEC, Arg.integer("a number of sources", 1, 64))
+            .one("orphan", NTPSEC, Arg.integer("a stratum", 1, 16))
+            .one("orphanwait", NTPSEC, Arg.seconds(0, 86_400))
+            .one("maxdist", NTPSEC, Arg.seconds(0.001, 100))
+            .one("mindist", NTPSEC, Arg.seconds(0, 1)).notHonoured("")
+            .one("ceiling", NTPSEC, Arg.integer("a stratum", 1, 15)).notHonoured("")
+            .one("floor", NTPSEC, Arg.integer("a stratum", 1, 15)).notHonoured("")
+            .one("cohort", NTPSEC, Arg.WORD).notHonoured("")
+            .one("beacon", NTPSEC, Arg.WORD).notHonoured("")
+            .one("bcpollbstep", NTPSEC, Arg.WORD).notHonoured("")
             .build();
+
+    private static void tosOption(TosBuilder t, String name, Object v, Line l, String what) {
+        switch (name) {
+            case "minsane" -> t.minSane = (int) v;
+            case "minclock" -> t.minClock = (int) v;
+            case "maxclock" -> t.maxClock = (int) v;
+            case "orphan" -> t.orphan = (int) v;
+            case "orphanwait" -> t.orphanWaitNs = (long) v;
+            case "maxdist" -> t.maxDistNs = (long) v;
+            case "mindist" -> t.minDistNs = (long) v;
+            case "ceiling" -> t.ceiling = (int) v;
+            case "floor" -> t.floor = (int) v;
+            case "cohort", "beacon", "bcpollbstep" -> { }
+            default -> throw Table.noAction(name);
+        }
+    }
 
     /** {@code tinker} while its options are read. */
     static final class TinkerBuilder {
@@ -634,17 +747,31 @@ final class Directives {
         }
     }
 
-    static final Table<TinkerBuilder> TINKER_OPTIONS = new Table.Builder<TinkerBuilder>()
-            .one("step", NTPSEC, Arg.seconds(0, 1e6), (t, v) -> { t.stepBackNs = v; t.stepFwdNs = v; })
-            .one("stepback", NTPSEC, Arg.seconds(0, 1e6), (t, v) -> t.stepBackNs = v)
-            .one("stepfwd", NTPSEC, Arg.seconds(0, 1e6), (t, v) -> t.stepFwdNs = v)
-            .one("panic", NTPSEC, Arg.seconds(0, 1e9), (t, v) -> t.panicNs = v)
-            .one("stepout", NTPSEC, Arg.seconds(0, 1e6), (t, v) -> t.stepoutNs = v)
-            .one("freq", NTPSEC, Arg.real("a frequency in ppm", -500, 500), (t, v) -> t.freqPpm = v)
-            .one("huffpuff", NTPSEC, Arg.seconds(900, 1e6), (t, v) -> t.huffpuffNs = v).notHonoured("")
-            .one("allan", NTPSEC, Arg.real("a number", -1e9, 1e9), (t, v) -> { }).notHonoured("its discipline differs")
-            .one("dispersion", NTPSEC, Arg.real("a number", -1e9, 1e9), (t, v) -> { }).notHonoured("its discipline differs")
+    static final Table<TinkerBuilder> TINKER_OPTIONS = new Table.Builder<TinkerBuilder>(Act.TINKER)
+            .one("step", NTPSEC, Arg.seconds(0, 1e6))
+            .one("stepback", NTPSEC, Arg.seconds(0, 1e6))
+            .one("stepfwd", NTPSEC, Arg.seconds(0, 1e6))
+            .one("panic", NTPSEC, Arg.seconds(0, 1e9))
+            .one("stepout", NTPSEC, Arg.seconds(0, 1e6))
+            .one("freq", NTPSEC, Arg.real("a frequency in ppm", -500, 500))
+            .one("huffpuff", NTPSEC, Arg.seconds(900, 1e6)).notHonoured("")
+            .one("allan", NTPSEC, Arg.real("a number", -1e9, 1e9)).notHonoured("its discipline differs")
+            .one("dispersion", NTPSEC, Arg.real("a number", -1e9, 1e9)).notHonoured("its discipline differs")
             .build();
+
+    private static void tinkerOption(TinkerBuilder t, String name, Object v, Line l, String what) {
+        switch (name) {
+            case "step" -> { t.stepBackNs = (long) v; t.stepFwdNs = (long) v; }
+            case "stepback" -> t.stepBackNs = (long) v;
+            case "stepfwd" -> t.stepFwdNs = (long) v;
+            case "panic" -> t.panicNs = (long) v;
+            case "stepout" -> t.stepoutNs = (long) v;
+            case "freq" -> t.freqPpm = (double) v;
+            case "huffpuff" -> t.huffpuffNs = (long) v;
+            case "allan", "dispersion" -> { }
+            default -> throw Table.noAction(name);
+        }
+    }
 
     /** chrony's {@code makestep THRESHOLD LIMIT}: step when off by more than THRESHOLD, at most LIMIT times (-1: always). */
     private static void makestep(ConfigBuilder b, long thresholdNs, int limit) {
@@ -673,14 +800,25 @@ final class Directives {
         int ttl = Config.BroadcastTarget.DEFAULT_TTL;
     }
 
-    static final Table<BroadcastBuilder> BROADCAST_OPTIONS = new Table.Builder<BroadcastBuilder>()
-            .one("key", NTPSEC, KEY_ID, (t, v) -> t.key = v)
-            .one("version", NTPSEC, Arg.integer("an NTP version", 1, 4), (t, v) -> t.version = v)
+    static final Table<BroadcastBuilder> BROADCAST_OPTIONS = new Table.Builder<BroadcastBuilder>(Act.BROADCAST)
+            .one("key", NTPSEC, KEY_ID)
+            .one("version", NTPSEC, Arg.integer("an NTP version", 1, 4))
             // ntpd's broadcast interval is the line's minpoll; below 0 (1 s) would flood a LAN for nothing
-            .one("minpoll", NTPSEC, Arg.integer("log2 seconds", 0, 17), (t, v) -> t.pollLog2 = v)
-            .one("ttl", NTPSEC, Arg.integer("a time to live", 1, 255), (t, v) -> t.ttl = v)
-            .one("maxpoll", NTPSEC, POLL, (t, v) -> { }).notHonoured("a broadcast is sent every 2^minpoll s")
+            .one("minpoll", NTPSEC, Arg.integer("log2 seconds", 0, 17))
+            .one("ttl", NTPSEC, Arg.integer("a time to live", 1, 255))
+            .one("maxpoll", NTPSEC, POLL).notHonoured("a broadcast is sent every 2^minpoll s")
             .build();
+
+    private static void broadcastOption(BroadcastBuilder t, String name, Object v, Line l, String what) {
+        switch (name) {
+            case "key" -> t.key = (int) v;
+            case "version" -> t.version = (int) v;
+            case "minpoll" -> t.pollLog2 = (int) v;
+            case "ttl" -> t.ttl = (int) v;
+            case "maxpoll" -> { }
+            default -> throw Table.noAction(name);
+        }
+    }
 
     /**
      * {@code broadcast ADDRESS [key N] [version N] [minpoll N] [ttl N]}: an IPv4 broadcast address or multicast group,
@@ -780,33 +918,58 @@ final class Directives {
         boolean orphan;
     }
 
-    static final Table<LocalBuilder> LOCAL_OPTIONS = new Table.Builder<LocalBuilder>()
-            .one("stratum", CHRONY, Arg.integer("a stratum", 1, 15), (t, v) -> t.stratum = v)
-            .flag("orphan", CHRONY, t -> t.orphan = true).notHonoured("")
-            .one("distance", CHRONY, new Arg.Word("a distance"), (t, v) -> { }).notHonoured("")
+    static final Table<LocalBuilder> LOCAL_OPTIONS = new Table.Builder<LocalBuilder>(Act.LOCAL)
+            .one("stratum", CHRONY, Arg.integer("a stratum", 1, 15))
+            .flag("orphan", CHRONY).notHonoured("")
+            .one("distance", CHRONY, new Arg.Word("a distance")).notHonoured("")
             .build();
 
-    static final Table<Config.RateLimit[]> RATELIMIT_OPTIONS = new Table.Builder<Config.RateLimit[]>()
-            .one("interval", CHRONY, Arg.integer("log2 seconds", -19, 12),
-                    (r, v) -> r[0] = new Config.RateLimit(v, r[0].burst(), r[0].leak(), r[0].global()))
-            .one("burst", CHRONY, Arg.integer("a number of packets", 1, 255),
-                    (r, v) -> r[0] = new Config.RateLimit(r[0].intervalLog2(), v, r[0].leak(), r[0].global()))
-            .one("leak", CHRONY, Arg.integer("log2 of the leak ratio (1 in 2^L limited requests answered)", 1, 4),
-                    (r, v) -> r[0] = new Config.RateLimit(r[0].intervalLog2(), r[0].burst(), v, r[0].global()))
+    private static void localOption(LocalBuilder t, String name, Object v, Line l, String what) {
+        switch (name) {
+            case "stratum" -> t.stratum = (int) v;
+            case "orphan" -> t.orphan = true;
+            case "distance" -> { }
+            default -> throw Table.noAction(name);
+        }
+    }
+
+    static final Table<Config.RateLimit[]> RATELIMIT_OPTIONS = new Table.Builder<Config.RateLimit[]>(Act.RATELIMIT)
+            .one("interval", CHRONY, Arg.integer("log2 seconds", -19, 12))
+            .one("burst", CHRONY, Arg.integer("a number of packets", 1, 255))
+            .one("leak", CHRONY, Arg.integer("log2 of the leak ratio (1 in 2^L limited requests answered)", 1, 4))
             .build();
+
+    private static void rateLimitOption(Config.RateLimit[] r, String name, Object v, Line l, String what) {
+        Config.RateLimit was = r[0];
+        r[0] = switch (name) {
+            case "interval" -> new Config.RateLimit((int) v, was.burst(), was.leak(), was.global());
+            case "burst" -> new Config.RateLimit(was.intervalLog2(), (int) v, was.leak(), was.global());
+            case "leak" -> new Config.RateLimit(was.intervalLog2(), was.burst(), (int) v, was.global());
+            default -> throw Table.noAction(name);
+        };
+    }
 
     /**
      * NTPsec-style {@code limit average A burst B kod K}: mapped onto the same limiter (average in packets/s), whose
      * interval is 2^-19..2^12 s: A from 0.00025 (2^12 s, rounded) to 500000 (2^-19 s, rounded).
      */
-    static final Table<Config.RateLimit[]> LIMIT_OPTIONS = new Table.Builder<Config.RateLimit[]>()
-            .one("average", NTPSEC, Arg.real("packets per second", 0.00025, 500_000), (r, v) -> r[0] = new Config.RateLimit(
-                    (int) Math.round(-Math.log(v) / Math.log(2)), r[0].burst(), r[0].leak(), r[0].global()))
-            .one("burst", NTPSEC, Arg.real("a number of packets", 1, 255), (r, v) -> r[0] = new Config.RateLimit(
-                    r[0].intervalLog2(), (int) Math.round(v), r[0].leak(), r[0].global()))
-            .one("kod", NTPSEC, Arg.real("packets per second", 0, 1e6), (r, v) -> { })
-                    .notHonoured("KoD replies share the reply limit")
+    static final Table<Config.RateLimit[]> LIMIT_OPTIONS = new Table.Builder<Config.RateLimit[]>(Act.LIMIT)
+            .one("average", NTPSEC, Arg.real("packets per second", 0.00025, 500_000))
+            .one("burst", NTPSEC, Arg.real("a number of packets", 1, 255))
+            .one("kod", NTPSEC, Arg.real("packets per second", 0, 1e6)).notHonoured("KoD replies share the reply limit")
             .build();
+
+    private static void limitOption(Config.RateLimit[] r, String name, Object v, Line l, String what) {
+        Config.RateLimit was = r[0];
+        switch (name) {
+            case "average" -> r[0] = new Config.RateLimit((int) Math.round(-Math.log((double) v) / Math.log(2)),
+                    was.burst(), was.leak(), was.global());
+            case "burst" -> r[0] = new Config.RateLimit(was.intervalLog2(), (int) Math.round((double) v), was.leak(),
+                    was.global());
+            case "kod" -> { }
+            default -> throw Table.noAction(name);
+        }
+    }
 
     /**
      * chrony's {@code clientloglimit BYTES}: from 16 clients' worth (1408 bytes; chrony's smallest table is 8 records) to
@@ -839,17 +1002,26 @@ final class Directives {
                 + "and a newcomer takes the slot idle the longest";
         Arg.Int kb = Arg.integer("kilobytes", CLIENT_LOG_LIMIT.min() / 1024 + 1, CLIENT_LOG_LIMIT.max() / 1024);
         Arg.Int count = Arg.integer("a number of entries", 1, 1 << Config.ClientLog.MAX_ENTRIES_LOG2);
-        MRU_OPTIONS = new Table.Builder<MruBuilder>()
-                .one("maxmem", NTPSEC, kb, (m, v) -> m.log = Config.ClientLog.ofBytes(v * 1024L, m.at))
-                .one("maxdepth", NTPSEC, count, (m, v) -> m.log = Config.ClientLog.ofEntries(v, m.at))
-                .one("mindepth", NTPSEC, count, (c, v) -> { }).notHonoured(fixed)
-                .one("maxage", NTPSEC, Arg.integer("seconds", 0, Integer.MAX_VALUE), (c, v) -> { }).notHonoured(fixed)
-                .one("minage", NTPSEC, Arg.integer("seconds", 0, Integer.MAX_VALUE), (c, v) -> { }).notHonoured(fixed)
-                .one("initalloc", NTPSEC, count, (c, v) -> { }).notHonoured(fixed)
-                .one("initmem", NTPSEC, kb, (c, v) -> { }).notHonoured(fixed)
-                .one("incalloc", NTPSEC, count, (c, v) -> { }).notHonoured(fixed)
-                .one("incmem", NTPSEC, kb, (c, v) -> { }).notHonoured(fixed)
+        MRU_OPTIONS = new Table.Builder<MruBuilder>(Act.MRU)
+                .one("maxmem", NTPSEC, kb)
+                .one("maxdepth", NTPSEC, count)
+                .one("mindepth", NTPSEC, count).notHonoured(fixed)
+                .one("maxage", NTPSEC, Arg.integer("seconds", 0, Integer.MAX_VALUE)).notHonoured(fixed)
+                .one("minage", NTPSEC, Arg.integer("seconds", 0, Integer.MAX_VALUE)).notHonoured(fixed)
+                .one("initalloc", NTPSEC, count).notHonoured(fixed)
+                .one("initmem", NTPSEC, kb).notHonoured(fixed)
+                .one("incalloc", NTPSEC, count).notHonoured(fixed)
+                .one("incmem", NTPSEC, kb).notHonoured(fixed)
                 .build();
+    }
+
+    private static void mruOption(MruBuilder m, String name, Object v, Line l, String what) {
+        switch (name) {
+            case "maxmem" -> m.log = Config.ClientLog.ofBytes((int) v * 1024L, m.at);
+            case "maxdepth" -> m.log = Config.ClientLog.ofEntries((int) v, m.at);
+            case "mindepth", "maxage", "minage", "initalloc", "initmem", "incalloc", "incmem" -> { }
+            default -> throw Table.noAction(name);
+        }
     }
 
     /** {@code cpu N[,N...] ...}: one pinned serving worker per CPU. */
@@ -876,19 +1048,34 @@ final class Directives {
         }
     }
 
-    static final Table<ConfigBuilder> NTS_OPTIONS = new Table.Builder<ConfigBuilder>()
-            .flag("enable", NTPSEC, b -> { b.ntsEnable = true; b.ntsEnableLocation = b.at; })
-            .flag("disable", NTPSEC, b -> b.ntsEnable = false)
-            .one("cert", NTPSEC, Arg.PATH, (b, v) -> b.ntsCert = new Config.FileRef(v, b.at))
-            .one("key", NTPSEC, Arg.PATH, (b, v) -> b.ntsKey = new Config.FileRef(v, b.at))
-            .one("cookie", NTPSEC, Arg.PATH, (b, v) -> b.ntsCookie = new Config.FileRef(v, b.at))
-            .one("mintls", NTPSEC, new Arg.Word("a TLS version"), (b, v) -> b.ntsMinTls = v).notHonoured(TLS13_ONLY)
-            .one("aead", NTPSEC, AEAD, (b, v) -> b.ntsAead = v)
-            .one("maxtls", NTPSEC, Arg.WORD, (b, v) -> { }).notHonoured(TLS13_ONLY)
-            .one("tlsciphersuites", NTPSEC, Arg.WORD, (b, v) -> { }).notHonoured(TLS13_ONLY)
-            .one("tlsecdhcurves", NTPSEC, Arg.WORD, (b, v) -> { }).notHonoured(TLS13_ONLY)
-            .one("ca", NTPSEC, Arg.PATH, (b, v) -> b.ntsTrustedCerts.add(new Config.FileRef(v, b.at)))
+    static final Table<ConfigBuilder> NTS_OPTIONS = new Table.Builder<ConfigBuilder>(Act.NTS)
+            .flag("enable", NTPSEC)
+            .flag("disable", NTPSEC)
+            .one("cert", NTPSEC, Arg.PATH)
+            .one("key", NTPSEC, Arg.PATH)
+            .one("cookie", NTPSEC, Arg.PATH)
+            .one("mintls", NTPSEC, new Arg.Word("a TLS version")).notHonoured(TLS13_ONLY)
+            .one("aead", NTPSEC, AEAD)
+            .one("maxtls", NTPSEC, Arg.WORD).notHonoured(TLS13_ONLY)
+            .one("tlsciphersuites", NTPSEC, Arg.WORD).notHonoured(TLS13_ONLY)
+            .one("tlsecdhcurves", NTPSEC, Arg.WORD).notHonoured(TLS13_ONLY)
+            .one("ca", NTPSEC, Arg.PATH)
             .build();
+
+    private static void ntsOption(ConfigBuilder b, String name, Object v, Line l, String what) {
+        switch (name) {
+            case "enable" -> { b.ntsEnable = true; b.ntsEnableLocation = b.at; }
+            case "disable" -> b.ntsEnable = false;
+            case "cert" -> b.ntsCert = new Config.FileRef((String) v, b.at);
+            case "key" -> b.ntsKey = new Config.FileRef((String) v, b.at);
+            case "cookie" -> b.ntsCookie = new Config.FileRef((String) v, b.at);
+            case "mintls" -> b.ntsMinTls = (String) v;
+            case "aead" -> b.ntsAead = (String) v;
+            case "maxtls", "tlsciphersuites", "tlsecdhcurves" -> { }
+            case "ca" -> b.ntsTrustedCerts.add(new Config.FileRef((String) v, b.at));
+            default -> throw Table.noAction(name);
+        }
+    }
 
     // ------------------------------------------------------------------------------------------------ files, statistics, keys
 
@@ -897,10 +1084,10 @@ final class Directives {
     static final Table<ConfigBuilder> STATISTICS;
 
     static {
-        Table.Builder<ConfigBuilder> t = new Table.Builder<>();
+        Table.Builder<ConfigBuilder> t = new Table.Builder<>(Act.STATISTICS);
         for (String name : List.of("loopstats", "peerstats", "clockstats", "rawstats", "sysstats", "protostats",
                 "cryptostats", "timingstats", "ntsstats", "ntskestats", "usestats")) {
-            t.flag(name, NTPSEC, b -> b.statistics.add(name));
+            t.flag(name, NTPSEC);
             if (!WRITTEN_STATISTICS.contains(name)) {
                 t.notHonoured("only " + String.join(", ", WRITTEN_STATISTICS) + " are written");
             }
@@ -935,14 +1122,26 @@ final class Directives {
         boolean enable = true;
     }
 
-    static final Table<FilegenBuilder> FILEGEN_OPTIONS = new Table.Builder<FilegenBuilder>()
-            .one("file", NTPSEC, new Arg.Word("a file name"), (f, v) -> f.file = v)
-            .one("type", NTPSEC, FILEGEN_TYPE, (f, v) -> f.type = v)
-            .flag("link", NTPSEC, f -> f.link = true)
-            .flag("nolink", NTPSEC, f -> f.link = false)
-            .flag("enable", NTPSEC, f -> f.enable = true)
-            .flag("disable", NTPSEC, f -> f.enable = false)
+    static final Table<FilegenBuilder> FILEGEN_OPTIONS = new Table.Builder<FilegenBuilder>(Act.FILEGEN)
+            .one("file", NTPSEC, new Arg.Word("a file name"))
+            .one("type", NTPSEC, FILEGEN_TYPE)
+            .flag("link", NTPSEC)
+            .flag("nolink", NTPSEC)
+            .flag("enable", NTPSEC)
+            .flag("disable", NTPSEC)
             .build();
+
+    private static void filegenOption(FilegenBuilder f, String name, Object v, Line l, String what) {
+        switch (name) {
+            case "file" -> f.file = (String) v;
+            case "type" -> f.type = (String) v;
+            case "link" -> f.link = true;
+            case "nolink" -> f.link = false;
+            case "enable" -> f.enable = true;
+            case "disable" -> f.enable = false;
+            default -> throw Table.noAction(name);
+        }
+    }
 
     private static void filegen(ConfigBuilder b, Line l, String keyword) {
         String name = l.next("a statistics name after 'filegen'").toLowerCase(Locale.ROOT);
@@ -1010,9 +1209,9 @@ final class Directives {
     static final Table<Switch> SYSTEM_FLAGS;
 
     static {
-        Table.Builder<Switch> t = new Table.Builder<>();
+        Table.Builder<Switch> t = new Table.Builder<>(Act.SYSTEM_FLAG);
         for (String f : List.of("auth", "calibrate", "kernel", "monitor", "ntp", "stats")) {
-            t.flag(f, NTPSEC, s -> s.b().systemFlags.put(f, s.on()));
+            t.flag(f, NTPSEC);
             switch (f) {
                 case "calibrate", "kernel" -> t.notHonoured("it runs its own discipline with the kernel PLL off");
                 // auth is honoured where ntpd mobilises associations it was not configured with: broadcast and
@@ -1024,7 +1223,7 @@ final class Directives {
             }
         }
         // jntpd's: a source found to smear a leap second is excluded from selection until the leap is over.
-        t.flag("smearexclude", JNTPD, s -> s.b().systemFlags.put("smearexclude", s.on()));
+        t.flag("smearexclude", JNTPD);
         SYSTEM_FLAGS = t.build();
     }
 
@@ -1059,86 +1258,78 @@ final class Directives {
     // ------------------------------------------------------------------------------------------------ the directives
 
     /** Every directive, by name. */
-    static final Table<ConfigBuilder> DIRECTIVES = new Table.Builder<ConfigBuilder>()
+    static final Table<ConfigBuilder> DIRECTIVES = new Table.Builder<ConfigBuilder>(Act.DIRECTIVE)
             // time sources
-            .grammar("server", BOTH, Directives::server, SERVER_OPTIONS)
-            .grammar("pool", BOTH, Directives::server, SERVER_OPTIONS)
-            .grammar("peer", BOTH, Directives::server, SERVER_OPTIONS)
-            .grammar("refclock", BOTH, Directives::refclock, REFCLOCK_OPTIONS)
-            .grammar("fudge", NTPSEC, Directives::fudge, REFCLOCK_OPTIONS)
-            .grammar("broadcast", NTPSEC, Directives::broadcast, BROADCAST_OPTIONS)
-            .grammar("broadcastclient", NTPSEC, Directives::broadcastClient, null)
-            .grammar("multicastclient", NTPSEC, Directives::multicastClient, null)
-            .one("broadcastdelay", NTPSEC, Arg.seconds(0, 1), (b, v) -> b.broadcastDelayNs = v)
+            .grammar("server", BOTH, SERVER_OPTIONS)
+            .grammar("pool", BOTH, SERVER_OPTIONS)
+            .grammar("peer", BOTH, SERVER_OPTIONS)
+            .grammar("refclock", BOTH, REFCLOCK_OPTIONS)
+            .grammar("fudge", NTPSEC, REFCLOCK_OPTIONS)
+            .grammar("broadcast", NTPSEC, BROADCAST_OPTIONS)
+            .grammar("broadcastclient", NTPSEC, null)
+            .grammar("multicastclient", NTPSEC, null)
+            .one("broadcastdelay", NTPSEC, Arg.seconds(0, 1))
             // access and listening
-            .grammar("restrict", NTPSEC, Directives::restrict, RESTRICT_FLAGS)
-            .grammar("unrestrict", NTPSEC, Directives::restrict, RESTRICT_FLAGS)
-            .grammar("interface", NTPSEC, Directives::interfaceRule, null).alias(NTPSEC, "nic")
+            .grammar("restrict", NTPSEC, RESTRICT_FLAGS)
+            .grammar("unrestrict", NTPSEC, RESTRICT_FLAGS)
+            .grammar("interface", NTPSEC, null).alias(NTPSEC, "nic")
                     .notHonoured("it listens on its bindaddress lines (default: every address)")
-            .one("port", CHRONY, Arg.integer("a UDP port (0 = do not serve)", 0, 65535), (b, v) -> b.port = v)
-            .one("bindaddress", CHRONY, Arg.ADDRESS, (b, v) -> b.bindAddresses.add(v))
-            .optionalOptions("local", CHRONY, b -> new LocalBuilder(), LOCAL_OPTIONS,
-                    (b, o) -> { b.localStratum = o.stratum; b.localOrphan = o.orphan; })
-            .optionalOptions("ratelimit", CHRONY, b -> new Config.RateLimit[] {Config.RateLimit.DEFAULT},
-                    RATELIMIT_OPTIONS, (b, r) -> b.rateLimit = new Config.RateLimit(r[0].intervalLog2(), r[0].burst(),
-                            r[0].leak(), true))
-            .optionalOptions("limit", NTPSEC, b -> new Config.RateLimit[] {b.rateLimit}, LIMIT_OPTIONS,
-                    (b, r) -> b.rateLimit = r[0])
-            .one("clientloglimit", CHRONY, CLIENT_LOG_LIMIT,
-                    (b, v) -> b.clientLog = Config.ClientLog.ofBytes(v, b.at))
-            .options("mru", NTPSEC, b -> new MruBuilder(b.clientLog, b.at), MRU_OPTIONS, (b, m) -> b.clientLog = m.log)
-            .grammar("cpu", JNTPD, Directives::cpu, null)
-            .one("workeridle", JNTPD, IDLE, (b, v) -> b.idle = v)
+            .one("port", CHRONY, Arg.integer("a UDP port (0 = do not serve)", 0, 65535))
+            .one("bindaddress", CHRONY, Arg.ADDRESS)
+            .optionalOptions("local", CHRONY, LOCAL_OPTIONS)
+            .optionalOptions("ratelimit", CHRONY, RATELIMIT_OPTIONS)
+            .optionalOptions("limit", NTPSEC, LIMIT_OPTIONS)
+            .one("clientloglimit", CHRONY, CLIENT_LOG_LIMIT)
+            .options("mru", NTPSEC, MRU_OPTIONS)
+            .grammar("cpu", JNTPD, null)
+            .one("workeridle", JNTPD, IDLE)
             // selection and discipline
-            .options("tos", NTPSEC, b -> new TosBuilder(b.tos), TOS_OPTIONS, (b, t) -> b.tos = t.build())
-            .options("tinker", NTPSEC, b -> new TinkerBuilder(b.tinker), TINKER_OPTIONS,
-                    (b, t) -> { b.tinker = t.build(); b.tinkerLocation = b.at; })
+            .options("tos", NTPSEC, TOS_OPTIONS)
+            .options("tinker", NTPSEC, TINKER_OPTIONS)
             .two("makestep", CHRONY, Arg.seconds(0, 1e6), Arg.integer("a number of updates (-1 = unlimited)", -1,
-                    Integer.MAX_VALUE), Directives::makestep)
-            .one("maxslewrate", CHRONY, Arg.above("a rate in ppm", 0, 1e6), Directives::maxSlewRate)
-            .one("clockcontrol", JNTPD, Arg.yesNo(), (b, v) -> b.clockControl = v)
-            .grammar("enable", NTPSEC, Directives::systemFlag, SYSTEM_FLAGS)
-            .grammar("disable", NTPSEC, Directives::systemFlag, SYSTEM_FLAGS)
+                    Integer.MAX_VALUE))
+            .one("maxslewrate", CHRONY, Arg.above("a rate in ppm", 0, 1e6))
+            .one("clockcontrol", JNTPD, Arg.yesNo())
+            .grammar("enable", NTPSEC, SYSTEM_FLAGS)
+            .grammar("disable", NTPSEC, SYSTEM_FLAGS)
             // files
-            .one("driftfile", BOTH, Arg.PATH, (b, v) -> b.driftFile = v)
-            .one("leapfile", NTPSEC, Arg.PATH, (b, v) -> b.leapFile = v)
-            .one("logfile", BOTH, Arg.PATH, (b, v) -> b.logFile = v)
-            .one("pidfile", BOTH, Arg.PATH, (b, v) -> b.pidFile = v)
-            .one("controlsocket", JNTPD, Arg.SOCKET_PATH, (b, v) -> b.controlSocket = v.equals("none") ? null : v)
-            .one("metrics", JNTPD, Arg.ENDPOINT, (b, v) -> b.metrics = v)
-            .one("timefile", JNTPD, Arg.PATH, (b, v) -> b.timeFile = v.equals("none") ? null : v)
-            .one("statsdir", NTPSEC, Arg.PATH, (b, v) -> b.statsDir = v)
-            .grammar("statistics", NTPSEC, Directives::statistics, STATISTICS)
-            .grammar("filegen", NTPSEC, Directives::filegen, FILEGEN_OPTIONS)
-            .grammar("includefile", NTPSEC, Directives::include, null)
+            .one("driftfile", BOTH, Arg.PATH)
+            .one("leapfile", NTPSEC, Arg.PATH)
+            .one("logfile", BOTH, Arg.PATH)
+            .one("pidfile", BOTH, Arg.PATH)
+            .one("controlsocket", JNTPD, Arg.SOCKET_PATH)
+            .one("metrics", JNTPD, Arg.ENDPOINT)
+            .one("timefile", JNTPD, Arg.PATH)
+            .one("statsdir", NTPSEC, Arg.PATH)
+            .grammar("statistics", NTPSEC, STATISTICS)
+            .grammar("filegen", NTPSEC, FILEGEN_OPTIONS)
+            .grammar("includefile", NTPSEC, null)
             // authentication
-            .one("keys", NTPSEC, Arg.PATH, (b, v) -> keyFile(b, v, false))
-            .one("keyfile", CHRONY, Arg.PATH, (b, v) -> keyFile(b, v, true))
-            .grammar("trustedkey", NTPSEC, Directives::trustedKey, null)
-            .one("controlkey", NTPSEC, KEY_ID, (b, v) -> b.controlKey = v)
+            .one("keys", NTPSEC, Arg.PATH)
+            .one("keyfile", CHRONY, Arg.PATH)
+            .grammar("trustedkey", NTPSEC, null)
+            .one("controlkey", NTPSEC, KEY_ID)
                     .notHonoured("its mode 6 responder answers read requests only, which need no key")
-            .options("nts", NTPSEC, b -> b, NTS_OPTIONS, (b, o) -> { })
-            .one("ntsserverkey", CHRONY, Arg.PATH, (b, v) -> b.ntsKey = new Config.FileRef(v, b.at))
-            .one("ntsservercert", CHRONY, Arg.PATH, (b, v) -> b.ntsCert = new Config.FileRef(v, b.at))
-            .one("ntsport", CHRONY, Arg.integer("a TCP port", 1, 65535), (b, v) -> b.ntsKePort = v)
-            .one("ntstrustedcerts", CHRONY, Arg.PATH, (b, v) -> b.ntsTrustedCerts.add(new Config.FileRef(v, b.at)))
-            .flag("nosystemcert", CHRONY, b -> b.ntsSystemCerts = false)
-            .one("ntsdumpdir", BOTH, Arg.PATH, (b, v) -> b.ntsDumpDir = new Config.FileRef(v, b.at))
-            .one("ntsrotate", CHRONY, Arg.integer("seconds (0 = never)", 0, Integer.MAX_VALUE), Directives::ntsRotate)
-            .one("ntsrefresh", CHRONY, Arg.integer("seconds", 60, Integer.MAX_VALUE), (b, v) -> b.ntsRefreshS = v)
-            .one("ntsntpserver", CHRONY, new Arg.Word("a host name"), (b, v) -> b.ntsNtpServer = v)
-            .one("ntsprocesses", CHRONY, Arg.integer("a number of processes", 0, 1000), (b, v) -> { })
+            .options("nts", NTPSEC, NTS_OPTIONS)
+            .one("ntsserverkey", CHRONY, Arg.PATH)
+            .one("ntsservercert", CHRONY, Arg.PATH)
+            .one("ntsport", CHRONY, Arg.integer("a TCP port", 1, 65535))
+            .one("ntstrustedcerts", CHRONY, Arg.PATH)
+            .flag("nosystemcert", CHRONY)
+            .one("ntsdumpdir", BOTH, Arg.PATH)
+            .one("ntsrotate", CHRONY, Arg.integer("seconds (0 = never)", 0, Integer.MAX_VALUE))
+            .one("ntsrefresh", CHRONY, Arg.integer("seconds", 60, Integer.MAX_VALUE))
+            .one("ntsntpserver", CHRONY, new Arg.Word("a host name"))
+            .one("ntsprocesses", CHRONY, Arg.integer("a number of processes", 0, 1000))
                     .notHonoured("one NTS-KE server serves every connection on its own threads")
-            .one("nocerttimecheck", CHRONY, Arg.integer("a number of updates", 0, Integer.MAX_VALUE),
-                    (b, v) -> b.ntsNoCertTimeCheck = v)
-            .one("ntsbootstrapsources", JNTPD, Arg.integer("a number of NTS servers", 1, 16),
-                    (b, v) -> b.ntsBootstrapSources = v)
+            .one("nocerttimecheck", CHRONY, Arg.integer("a number of updates", 0, Integer.MAX_VALUE))
+            .one("ntsbootstrapsources", JNTPD, Arg.integer("a number of NTS servers", 1, 16))
             // the real-time clock
-            .one("rtcfile", CHRONY, Arg.PATH, (b, v) -> { b.rtcFile = v; b.rtcFileLocation = b.at; })
-            .flag("rtcsync", CHRONY, b -> { b.rtcSync = true; b.rtcSyncLocation = b.at; })
-            .one("rtcdevice", CHRONY, Arg.PATH, (b, v) -> b.rtcDevice = v)
-            .flag("rtconutc", CHRONY, b -> b.rtcOnUtc = true)
-            .one("rtcautotrim", CHRONY, Arg.seconds(0, 1e6), (b, v) -> { b.rtcAutotrimNs = v; b.rtcAutotrimLocation = b.at; })
+            .one("rtcfile", CHRONY, Arg.PATH)
+            .flag("rtcsync", CHRONY)
+            .one("rtcdevice", CHRONY, Arg.PATH)
+            .flag("rtconutc", CHRONY)
+            .one("rtcautotrim", CHRONY, Arg.seconds(0, 1e6))
             // ntpd's, accepted so that its files run; nothing to act on
             .skip("logconfig", NTPSEC)
             .skip("nonvolatile", NTPSEC)
@@ -1151,4 +1342,88 @@ final class Directives {
             .skip("calldelay", NTPSEC)
             .skip("requestkey", NTPSEC)
             .build();
+
+    /** What each directive does with its arguments ({@code what}: the directive as written, an alias perhaps). */
+    private static void directive(ConfigBuilder b, String name, Object v, Line l, String what) {
+        switch (name) {
+            // time sources
+            case "server", "pool", "peer" -> server(b, l, what);
+            case "refclock" -> refclock(b, l, what);
+            case "fudge" -> fudge(b, l, what);
+            case "broadcast" -> broadcast(b, l, what);
+            case "broadcastclient" -> broadcastClient(b, l, what);
+            case "multicastclient" -> multicastClient(b, l, what);
+            case "broadcastdelay" -> b.broadcastDelayNs = (long) v;
+            // access and listening
+            case "restrict", "unrestrict" -> restrict(b, l, what);
+            case "interface" -> interfaceRule(b, l, what);
+            case "port" -> b.port = (int) v;
+            case "bindaddress" -> b.bindAddresses.add((String) v);
+            case "local" -> {
+                LocalBuilder o = LOCAL_OPTIONS.readOptions(l, new LocalBuilder(), what);
+                b.localStratum = o.stratum;
+                b.localOrphan = o.orphan;
+            }
+            case "ratelimit" -> {
+                Config.RateLimit r = RATELIMIT_OPTIONS.readOptions(l, new Config.RateLimit[] {Config.RateLimit.DEFAULT},
+                        what)[0];
+                b.rateLimit = new Config.RateLimit(r.intervalLog2(), r.burst(), r.leak(), true);
+            }
+            case "limit" -> b.rateLimit = LIMIT_OPTIONS.readOptions(l, new Config.RateLimit[] {b.rateLimit}, what)[0];
+            case "clientloglimit" -> b.clientLog = Config.ClientLog.ofBytes((int) v, b.at);
+            case "mru" -> b.clientLog = MRU_OPTIONS.readOptions(l, new MruBuilder(b.clientLog, b.at), what).log;
+            case "cpu" -> cpu(b, l, what);
+            case "workeridle" -> b.idle = (Config.Serving.Idle) v;
+            // selection and discipline
+            case "tos" -> b.tos = TOS_OPTIONS.readOptions(l, new TosBuilder(b.tos), what).build();
+            case "tinker" -> {
+                b.tinker = TINKER_OPTIONS.readOptions(l, new TinkerBuilder(b.tinker), what).build();
+                b.tinkerLocation = b.at;
+            }
+            case "makestep" -> {
+                Table.Pair p = (Table.Pair) v;
+                makestep(b, (long) p.first(), (int) p.second());
+            }
+            case "maxslewrate" -> maxSlewRate(b, (double) v);
+            case "clockcontrol" -> b.clockControl = (boolean) v;
+            case "enable", "disable" -> systemFlag(b, l, what);
+            // files
+            case "driftfile" -> b.driftFile = (String) v;
+            case "leapfile" -> b.leapFile = (String) v;
+            case "logfile" -> b.logFile = (String) v;
+            case "pidfile" -> b.pidFile = (String) v;
+            case "controlsocket" -> b.controlSocket = v.equals("none") ? null : (String) v;
+            case "metrics" -> b.metrics = (Config.Metrics) v;
+            case "timefile" -> b.timeFile = v.equals("none") ? null : (String) v;
+            case "statsdir" -> b.statsDir = (String) v;
+            case "statistics" -> statistics(b, l, what);
+            case "filegen" -> filegen(b, l, what);
+            case "includefile" -> include(b, l, what);
+            // authentication
+            case "keys" -> keyFile(b, (String) v, false);
+            case "keyfile" -> keyFile(b, (String) v, true);
+            case "trustedkey" -> trustedKey(b, l, what);
+            case "controlkey" -> b.controlKey = (int) v;
+            case "nts" -> NTS_OPTIONS.readOptions(l, b, what); // straight into the builder
+            case "ntsserverkey" -> b.ntsKey = new Config.FileRef((String) v, b.at);
+            case "ntsservercert" -> b.ntsCert = new Config.FileRef((String) v, b.at);
+            case "ntsport" -> b.ntsKePort = (int) v;
+            case "ntstrustedcerts" -> b.ntsTrustedCerts.add(new Config.FileRef((String) v, b.at));
+            case "nosystemcert" -> b.ntsSystemCerts = false;
+            case "ntsdumpdir" -> b.ntsDumpDir = new Config.FileRef((String) v, b.at);
+            case "ntsrotate" -> ntsRotate(b, (int) v);
+            case "ntsrefresh" -> b.ntsRefreshS = (int) v;
+            case "ntsntpserver" -> b.ntsNtpServer = (String) v;
+            case "ntsprocesses" -> { }
+            case "nocerttimecheck" -> b.ntsNoCertTimeCheck = (int) v;
+            case "ntsbootstrapsources" -> b.ntsBootstrapSources = (int) v;
+            // the real-time clock
+            case "rtcfile" -> { b.rtcFile = (String) v; b.rtcFileLocation = b.at; }
+            case "rtcsync" -> { b.rtcSync = true; b.rtcSyncLocation = b.at; }
+            case "rtcdevice" -> b.rtcDevice = (String) v;
+            case "rtconutc" -> b.rtcOnUtc = true;
+            case "rtcautotrim" -> { b.rtcAutotrimNs = (long) v; b.rtcAutotrimLocation = b.at; }
+            default -> throw Table.noAction(name);
+        }
+    }
 }

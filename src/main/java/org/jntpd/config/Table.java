@@ -5,15 +5,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * A table of words of the configuration language (linuxptp's config table is the model): the directives, or the
  * options of one directive. Each {@link Entry} names the word and its other spellings (NTPsec's and chrony's where
- * they differ), how its arguments read ({@link Syntax}; kinds and limits in {@link Arg}), where the value goes, and
- * whether jntpd honours it (what is not honoured is listed by --check-config, with why).
+ * they differ), how its arguments read ({@link Syntax}; kinds and limits in {@link Arg}) and whether jntpd honours it
+ * (what is not honoured is listed by --check-config, with why); where the values go is the table's {@link Actions}.
  *
  * @param <S> what the values are written into
  */
@@ -37,89 +34,110 @@ final class Table<S> {
         }
     }
 
-    /** How a word's arguments read and where their values go. */
+    /**
+     * How a word's arguments read. Where their values go is the table's {@link Actions}: one switch for the whole
+     * table rather than a lambda per word, since the JVM spins a class for each lambda the first time it runs, and
+     * the start ran every one of the tables' ~190 (bench/README.md, "PPS in the guest": 90 ms here, seconds under
+     * the guest's emulation, before the first poll).
+     */
     sealed interface Syntax<S> {
-        /** Reads the arguments of {@code what} (the word as written) from the line into {@code target}. */
-        void read(ConfigParser.Line l, String what, S target);
+        /** Reads the arguments of {@code what} (the word as written) from the line: the value for the action. */
+        Object read(ConfigParser.Line l, String what);
     }
 
-    /** No argument. */
-    record Flag<S>(Consumer<S> to) implements Syntax<S> {
+    /** No argument; the action gets null. */
+    record Flag<S>() implements Syntax<S> {
         @Override
-        public void read(ConfigParser.Line l, String what, S target) {
-            to.accept(target);
+        public Object read(ConfigParser.Line l, String what) {
+            return null;
         }
     }
 
-    /** One argument. */
-    record One<S, T>(Arg<T> arg, BiConsumer<S, T> to) implements Syntax<S> {
+    /** One argument; the action gets its value. */
+    record One<S, T>(Arg<T> arg) implements Syntax<S> {
         @Override
-        public void read(ConfigParser.Line l, String what, S target) {
-            to.accept(target, arg.read(l, what));
+        public Object read(ConfigParser.Line l, String what) {
+            return arg.read(l, what);
         }
     }
 
-    /** Two arguments, both required. */
-    record Two<S, A, B>(Arg<A> first, Arg<B> second, TwoValues<S, A, B> to) implements Syntax<S> {
+    /** Two arguments, both required; the action gets a {@link Pair}. */
+    record Two<S, A, B>(Arg<A> first, Arg<B> second) implements Syntax<S> {
         @Override
-        public void read(ConfigParser.Line l, String what, S target) {
+        public Object read(ConfigParser.Line l, String what) {
             A a = first.read(l, what);
-            to.accept(target, a, second.read(l, what));
+            return new Pair(a, second.read(l, what));
         }
     }
 
-    interface TwoValues<S, A, B> {
-        void accept(S target, A a, B b);
-    }
+    /** The values of a {@link Two}. */
+    record Pair(Object first, Object second) {}
 
     /**
-     * Keyword options ({@code tos minsane 2 maxdist 3}) read into an accumulator {@code O} opened from the target and
-     * closed into it at the end of the line, where options are checked against each other: a line with an error
-     * changes nothing.
+     * Keyword options ({@code tos minsane 2 maxdist 3}): the action reads them into an accumulator opened from the
+     * target and closes it into the target at the end of the line, where options are checked against each other: a
+     * line with an error changes nothing.
      */
-    record Options<S, O>(Function<S, O> open, Table<O> options, BiConsumer<S, O> close, boolean atLeastOne)
-            implements Syntax<S> {
+    record Options<S, O>(Table<O> options, boolean atLeastOne) implements Syntax<S> {
         @Override
-        public void read(ConfigParser.Line l, String what, S target) {
+        public Object read(ConfigParser.Line l, String what) {
             if (atLeastOne && !l.hasNext()) {
                 throw new ConfigParser.LineError("expected at least one of " + options.names() + " after '" + what + "'");
             }
-            O o = open.apply(target);
-            options.readOptions(l, o, what);
-            close.accept(target, o);
+            return null;
         }
     }
 
-    /** A grammar of its own (server, refclock, restrict ...), reading the rest of the line; its options, if any. */
-    record Grammar<S>(GrammarReader<S> reader, Table<?> options) implements Syntax<S> {
+    /** A grammar of its own (server, refclock, restrict ...): the action reads the rest of the line; its options, if any. */
+    record Grammar<S>(Table<?> options) implements Syntax<S> {
         @Override
-        public void read(ConfigParser.Line l, String what, S target) {
-            reader.read(target, l, what);
+        public Object read(ConfigParser.Line l, String what) {
+            return null;
         }
     }
 
-    interface GrammarReader<S> {
-        void read(S target, ConfigParser.Line l, String what);
-    }
-
-    /** Accepted for compatibility; the rest of the line is not read. */
+    /** Accepted for compatibility; the rest of the line is not read and there is no action. */
     record Skip<S>() implements Syntax<S> {
         @Override
-        public void read(ConfigParser.Line l, String what, S target) {
+        public Object read(ConfigParser.Line l, String what) {
             l.skipRest();
+            return null;
         }
+    }
+
+    /** Where the values of a table's words go. */
+    interface Actions<S> {
+        /**
+         * Acts on one word of the table (not a {@link Skip}).
+         *
+         * @param name  the entry's name, whichever spelling the line used
+         * @param value what its syntax read: null (a flag, options, a grammar), the argument's value, or a {@link Pair}
+         * @param l     the line, at the word's options or the rest of its grammar
+         * @param what  the word as written (lower case), for messages
+         * @throws IllegalStateException for a name the table does not have (a test calls every entry)
+         */
+        void apply(S target, String name, Object value, ConfigParser.Line l, String what);
+    }
+
+    /** The error for a name an {@link Actions} switch does not know: the table and its actions disagree. */
+    static IllegalStateException noAction(String name) {
+        return new IllegalStateException("no action for '" + name + "'");
     }
 
     private final List<Entry<S>> entries;
+    private final Actions<? super S> actions;
     private final Map<String, Entry<S>> byWord = new LinkedHashMap<>();
     private String names;
 
-    private Table(List<Entry<S>> entries) {
+    private Table(List<Entry<S>> entries, Actions<? super S> actions) {
         this.entries = List.copyOf(entries);
+        this.actions = actions;
         for (Entry<S> e : entries) {
             List<String> words = new ArrayList<>();
             words.add(e.name());
-            e.aliases().forEach(a -> words.add(a.word()));
+            for (Spelling a : e.aliases()) {
+                words.add(a.word());
+            }
             for (String w : words) {
                 if (byWord.put(w, e) != null) {
                     throw new IllegalStateException("'" + w + "' is in the table twice");
@@ -156,8 +174,12 @@ final class Table<S> {
         return n;
     }
 
-    /** Reads options up to the end of the line; an unknown word is an error naming those of {@code owner}. */
-    void readOptions(ConfigParser.Line l, S target, String owner) {
+    /**
+     * Reads options up to the end of the line; an unknown word is an error naming those of {@code owner}.
+     *
+     * @return {@code target}
+     */
+    <T extends S> T readOptions(ConfigParser.Line l, T target, String owner) {
         while (l.hasNext()) {
             String word = l.next("an option").toLowerCase(Locale.ROOT);
             Entry<S> e = find(word);
@@ -167,6 +189,7 @@ final class Table<S> {
             }
             read(e, word, owner + " " + word, l, target);
         }
+        return target;
     }
 
     /**
@@ -176,47 +199,56 @@ final class Table<S> {
      * @param label what a notice calls it ("tos ceiling")
      */
     void read(Entry<S> e, String word, String label, ConfigParser.Line l, S target) {
-        e.syntax().read(l, word, target);
+        Object value = e.syntax().read(l, word);
+        if (!(e.syntax() instanceof Skip<?>)) {
+            actions.apply(target, e.name(), value, l, word);
+        }
         if (!e.honoured()) {
             l.notHonoured(label, e.unhonoured());
         }
     }
 
-    /** Builds a table one word a line: {@code .one("port", CHRONY, PORT, (b, v) -> b.port = v)}. */
+    /**
+     * Builds a table one word a line, {@code .one("port", CHRONY, PORT)}, whose values go where {@code actions} says
+     * ({@code case "port" -> b.port = (int) v}).
+     */
     static final class Builder<S> {
         private final List<Entry<S>> entries = new ArrayList<>();
+        private final Actions<? super S> actions;
+
+        Builder(Actions<? super S> actions) {
+            this.actions = actions;
+        }
 
         Builder<S> add(String name, Dialect dialect, Syntax<S> syntax) {
             entries.add(new Entry<>(name, dialect, List.of(), syntax, null, true));
             return this;
         }
 
-        Builder<S> flag(String name, Dialect dialect, Consumer<S> to) {
-            return add(name, dialect, new Flag<>(to));
+        Builder<S> flag(String name, Dialect dialect) {
+            return add(name, dialect, new Flag<>());
         }
 
-        <T> Builder<S> one(String name, Dialect dialect, Arg<T> arg, BiConsumer<S, T> to) {
-            return add(name, dialect, new One<>(arg, to));
+        <T> Builder<S> one(String name, Dialect dialect, Arg<T> arg) {
+            return add(name, dialect, new One<>(arg));
         }
 
-        <A, B> Builder<S> two(String name, Dialect dialect, Arg<A> first, Arg<B> second, TwoValues<S, A, B> to) {
-            return add(name, dialect, new Two<>(first, second, to));
+        <A, B> Builder<S> two(String name, Dialect dialect, Arg<A> first, Arg<B> second) {
+            return add(name, dialect, new Two<>(first, second));
         }
 
         /** Keyword options, at least one. */
-        <O> Builder<S> options(String name, Dialect dialect, Function<S, O> open, Table<O> options,
-                BiConsumer<S, O> close) {
-            return add(name, dialect, new Options<>(open, options, close, true));
+        <O> Builder<S> options(String name, Dialect dialect, Table<O> options) {
+            return add(name, dialect, new Options<>(options, true));
         }
 
         /** Keyword options, none required. */
-        <O> Builder<S> optionalOptions(String name, Dialect dialect, Function<S, O> open, Table<O> options,
-                BiConsumer<S, O> close) {
-            return add(name, dialect, new Options<>(open, options, close, false));
+        <O> Builder<S> optionalOptions(String name, Dialect dialect, Table<O> options) {
+            return add(name, dialect, new Options<>(options, false));
         }
 
-        Builder<S> grammar(String name, Dialect dialect, GrammarReader<S> reader, Table<?> options) {
-            return add(name, dialect, new Grammar<>(reader, options));
+        Builder<S> grammar(String name, Dialect dialect, Table<?> options) {
+            return add(name, dialect, new Grammar<>(options));
         }
 
         Builder<S> skip(String name, Dialect dialect) {
@@ -249,7 +281,7 @@ final class Table<S> {
         }
 
         Table<S> build() {
-            return new Table<>(entries);
+            return new Table<>(entries, actions);
         }
     }
 }

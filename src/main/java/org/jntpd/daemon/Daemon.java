@@ -13,6 +13,7 @@ import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.ClockPrecision;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigException;
+import org.jntpd.config.ServerSpec;
 import org.jntpd.control.ControlCommands;
 import org.jntpd.control.ControlServer;
 import org.jntpd.metrics.MetricsServer;
@@ -29,10 +30,11 @@ import org.jntpd.time.LeapSecondsFile;
 
 /**
  * The running daemon: brings its modules up in dependency order (the clock, the synchroniser, the leap file, the RTC,
- * the server's sockets, the client's loop and reference clocks, the metrics port), drops privileges, then starts the
- * threads (the control socket, the metrics server, the synchronisation loop, then the serving warm-up and the pinned
- * serving workers: the warm-up never delays the first clock update); on
- * SIGTERM/SIGINT it takes them down in reverse ({@link Teardown}): the loop saves the drift and leaves the kernel
+ * the client's loop and reference clocks, the server's sockets, the control socket, the metrics port), drops
+ * privileges, then starts the threads (the control socket, the metrics server, the synchronisation loop, then the
+ * serving warm-up and the pinned serving workers: the warm-up never delays the first clock update). With no privilege
+ * drop (no -u) the synchronisation loop starts as soon as its reference clocks are open, before the server's sockets.
+ * On SIGTERM/SIGINT it takes them down in reverse ({@link Teardown}): the loop saves the drift and leaves the kernel
  * clock at its base frequency, unsynchronised, with no leap second armed. SIGHUP reopens the log, re-reads the NTS
  * server's certificate and reloads the configuration ({@link Reloader}), as {@code jntpc reload} does.
  */
@@ -57,6 +59,7 @@ public final class Daemon {
     private volatile RtcService rtc;
     private volatile ServedState served;
     private NtpServing serving;
+    private final Notices systemd = new Notices();
 
     /** Where the configuration came from; a reload reads it again there (with the checks of the start). */
     public interface ConfigSource {
@@ -65,6 +68,33 @@ public final class Daemon {
 
         /** What the log calls it: the file's path, or "the built-in configuration". */
         String name();
+    }
+
+    /**
+     * What systemd is told of the start (sd_notify): READY=1, with the status "started, unsynchronised", once the
+     * daemon serves and its sockets are bound, then the loop's statuses. A loop that starts before (no privilege drop
+     * to wait for) has its status held until READY=1 has gone out, so that READY=1's does not overwrite a later one.
+     */
+    private static final class Notices {
+        private boolean ready;
+        private String held;
+
+        synchronized void status(String message) {
+            if (ready) {
+                SystemdNotify.send("STATUS=" + message);
+            } else {
+                held = message;
+            }
+        }
+
+        synchronized void ready() {
+            SystemdNotify.send("READY=1\nSTATUS=started, unsynchronised");
+            ready = true;
+            if (held != null) {
+                SystemdNotify.send("STATUS=" + held);
+                held = null;
+            }
+        }
     }
 
     /** @param source where {@code config} came from, read again by each reload */
@@ -118,8 +148,10 @@ public final class Daemon {
             e.errors().forEach(Log::error);
             return 1;
         }
-        if (!oneShot && (config.serving().port() != 0 || !config.broadcast().targets().isEmpty())) {
-            MacWarmup.run(keys.keys()); // signed replies and broadcasts read T3 before their MAC: compiled by now
+        // Broadcasts and symmetric peers read their transmit time before the MAC: compiled before the loop sends one.
+        boolean loopSigns = !config.broadcast().targets().isEmpty() || hasPeer(config);
+        if (!oneShot && loopSigns) {
+            MacWarmup.run(keys.keys());
         }
         if (config.files().timeFile() != null && !oneShot) {
             timeFile = TimeFilePublisher.open(config.files().timeFile());
@@ -128,14 +160,44 @@ public final class Daemon {
             }
             teardown.add(timeFile::close);
         }
+        ServerAuth auth = null;
         if (config.serving().port() != 0 && !oneShot) {
-            ServerAuth auth;
             try {
-                auth = serverAuth(kernelToClock);
+                auth = serverAuth(kernelToClock); // the NTS-KE server too: its certificate watched from the loop's start
             } catch (IOException e) {
                 Log.error("cannot serve NTS: " + e.getMessage());
                 return 1;
             }
+        }
+        OneShot once = new OneShot(options.printOffsetAndExit(), options.setOnceAndExit());
+        SyncLoop l = new SyncLoop(config, clock.clock(), kernelToClock, sync, listener(sync, clock, once), driftFile,
+                keys);
+        loop = l;
+        l.serveFrom(served.holder());
+        l.watchLeapFile(config.files().leapFile(), leapFile, Libc.clockGettimeNs(Clocks.CLOCK_REALTIME) / 1_000_000_000L);
+        watchCertificate(l);
+        if (config.metrics() != null && !oneShot) {
+            l.enableMetrics(); // before its first publication, which may be the last for long (no sources)
+        }
+        if (!oneShot) {
+            reloader = new Reloader(source, config, keys, l);
+        }
+        if (!config.refclocks().isEmpty() && !startRefclocks(l, precisionLog2)) {
+            return 1;
+        }
+        // With no user to become there is no privilege drop to wait for: the loop starts now, and the serving side,
+        // the control socket and the metrics port are made while its sources have their first polls (under the
+        // guest's emulation they took seconds, all before the first clock update: bench/README.md, "PPS in the
+        // guest"). With -u every thread starts after the drop, so that it has only the capabilities kept.
+        LoopRunner runner = null;
+        if (options.user() == null && !oneShot) {
+            addShutdownHook();
+            runner = startLoop(l);
+        }
+        if (!oneShot && config.serving().port() != 0 && !loopSigns) {
+            MacWarmup.run(keys.keys()); // signed replies read T3 before their MAC: compiled before the first
+        }
+        if (auth != null) {
             try {
                 serving = NtpServing.open(config, served.holder(), kernelToClock, auth, this::loopDied);
             } catch (NativeException | IllegalArgumentException e) { // a socket refused; a clientloglimit the heap cannot hold
@@ -143,18 +205,6 @@ public final class Daemon {
                 return 1;
             }
             teardown.add(serving::close);
-        }
-        OneShot once = new OneShot(options.printOffsetAndExit(), options.setOnceAndExit());
-        SyncLoop l = new SyncLoop(config, clock.clock(), kernelToClock, sync, listener(sync, clock, once), driftFile,
-                keys);
-        loop = l;
-        l.serveFrom(served.holder());
-        watchExpiries(l, leapFile);
-        if (!oneShot) {
-            reloader = new Reloader(source, config, keys, l);
-        }
-        if (!config.refclocks().isEmpty() && !startRefclocks(l, precisionLog2)) {
-            return 1;
         }
         ControlServer controlServer = oneShot ? null : bindControl();
         MetricsServer metrics = null;
@@ -173,8 +223,9 @@ public final class Daemon {
             }
         }
         // Threads start after the privilege drop: they inherit exactly the capabilities kept.
-        // The hook first: a loop that dies as soon as it starts stops the daemon through it (System.exit).
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jntpd-shutdown").unstarted(this::shutdown));
+        if (runner == null) {
+            addShutdownHook(); // first
+        }
         if (controlServer != null) {
             controlServer.start(this::loopDied);
         }
@@ -184,13 +235,10 @@ public final class Daemon {
         if (ntsServer != null) {
             ntsServer.start();
         }
-        // Before the loop starts: its first STATUS= must not be overwritten by this one.
-        SystemdNotify.send("READY=1\nSTATUS=started, unsynchronised");
-        LoopRunner runner = new LoopRunner("jntpd-sync", l, IdleStrategy.waitsInAgent(), LoopRunner.DEFAULT,
-                this::loopDied);
-        loopRunner = runner;
-        runner.start();
-        teardown.add(runner::close); // the loop saves the drift and leaves the clock tidy as it ends
+        systemd.ready();
+        if (runner == null) {
+            runner = startLoop(l);
+        }
         Watchdog watchdog = startWatchdog(runner);
         if (serving != null && !shuttingDown) {
             // After the loop: the serving warm-up (0.4 s here, 3 s in the emulated guest) runs beside the sources'
@@ -211,9 +259,35 @@ public final class Daemon {
         return exitStatus;
     }
 
-    /** The leap second file's and the NTS certificate's expiry, for the operator's warnings. */
-    private void watchExpiries(SyncLoop l, LeapSecondsFile leapFile) {
-        l.watchLeapFile(config.files().leapFile(), leapFile, Libc.clockGettimeNs(Clocks.CLOCK_REALTIME) / 1_000_000_000L);
+    /**
+     * The shutdown hook, before any loop starts: a loop that dies as soon as it starts stops the daemon through it
+     * (System.exit).
+     */
+    private void addShutdownHook() {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jntpd-shutdown").unstarted(this::shutdown));
+    }
+
+    /** Starts the synchronisation loop's thread (after the shutdown hook); the loop's end saves the drift. */
+    private LoopRunner startLoop(SyncLoop l) {
+        LoopRunner runner = new LoopRunner("jntpd-sync", l, IdleStrategy.waitsInAgent(), LoopRunner.DEFAULT,
+                this::loopDied);
+        loopRunner = runner;
+        runner.start();
+        teardown.add(runner::close); // the loop saves the drift and leaves the clock tidy as it ends
+        return runner;
+    }
+
+    private static boolean hasPeer(Config config) {
+        for (ServerSpec s : config.servers()) {
+            if (s.kind() == ServerSpec.Kind.PEER) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The NTS certificate's expiry, for the operator's warnings. */
+    private void watchCertificate(SyncLoop l) {
         NtsServerService nts = ntsServer;
         if (nts != null) {
             l.warnings().watchExpiry("ntscert", "NTS server certificate " + nts.certificateFile(), "replace it (the new "
@@ -322,7 +396,6 @@ public final class Daemon {
         try {
             MetricsServer server = MetricsServer.open(m.address(), m.port(), l::metrics,
                     () -> NtpServing.workerCounters(serving));
-            l.enableMetrics();
             teardown.add(server::close);
             return server;
         } catch (IOException | IllegalArgumentException e) {
@@ -472,7 +545,7 @@ public final class Daemon {
 
             @Override
             public void statusChanged(String message) {
-                SystemdNotify.send("STATUS=" + message);
+                systemd.status(message);
             }
 
             @Override
@@ -486,7 +559,7 @@ public final class Daemon {
                     timeFile.unsynchronised(clock.softwareCorrectionS());
                 }
                 served.failing(nowNs);
-                SystemdNotify.send("STATUS=unsynchronised: the synchronisation loop fails");
+                systemd.status("unsynchronised: the synchronisation loop fails");
             }
 
             @Override
