@@ -65,9 +65,9 @@ final class RefclockSources implements AutoCloseable {
     private final List<RefSource> sourcesView = Collections.unmodifiableList(sources);
     private final Sample sample = new Sample();
     /**
-     * The discipline's rate changes since the oldest sample still to come was measured: a sample is at most two polls
-     * old (poll up to 2^4 s by default, longer ones are rare) and the clock's rate changes about four times a second at
-     * most (two updates a second, each a slew's start and end).
+     * The discipline's rate changes since a sample still to come was polled (its filter applied the earlier ones, the
+     * sample carries their number): at most a poll's worth, 2^4 s by default, at about four changes a second (two
+     * updates a second, each a slew's start and end).
      */
     private final RateChanges rateChanges = new RateChanges(256);
     private final boolean kernelRateDisciplined;
