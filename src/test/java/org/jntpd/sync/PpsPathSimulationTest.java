@@ -98,6 +98,12 @@ class PpsPathSimulationTest {
         return run(seed, noiseNs, wander, server, kernelTicks, false, 0, 0, 0, PULSES, STEADY_FROM, trace);
     }
 
+    static Outcome run(int seed, double noiseNs, double wander, Server server, boolean kernelTicks, boolean kernelUnits,
+            int pulseStepAt, long pulseStepNs, int pollLog2, int pulses, int steadyFrom, long[] trace) {
+        return run(seed, noiseNs, wander, server, kernelTicks, kernelUnits, pulseStepAt, pulseStepNs, pollLog2, pulses,
+                steadyFrom, 0, trace);
+    }
+
     /**
      * @param kernelUnits  the clock takes frequencies in the kernel's units, 2^-16 ppm (15.26 ppb, as
      *                     {@code ADJ_FREQUENCY} and LinuxClock's read-back), and the plant needs one of them exactly
@@ -107,9 +113,12 @@ class PpsPathSimulationTest {
      * @param pollLog2     the refclock's poll ({@code refclock PPS ... poll N}): 2^N pulses per sample
      * @param pulses       edges simulated
      * @param steadyFrom   the first edge the steady figures count
+     * @param multiplierPpm with kernelTicks: the kernel realises frequencies on a clocksource multiplier this many
+     *                     ppm a step ({@link MultiplierClock}); 0: at the next tick, exactly ({@link TickLateClock})
      */
     static Outcome run(int seed, double noiseNs, double wander, Server server, boolean kernelTicks, boolean kernelUnits,
-            int pulseStepAt, long pulseStepNs, int pollLog2, int pulses, int steadyFrom, long[] trace) {
+            int pulseStepAt, long pulseStepNs, int pollLog2, int pulses, int steadyFrom, double multiplierPpm,
+            long[] trace) {
         SplittableRandom rnd = new SplittableRandom(seed);
         // 0.3 s and 50 ppm off, as the guest bench starts; the first update steps. Linux's CLOCK_REALTIME takes
         // corrections up to 100,000 ppm (ADJ_TICK). The clock runs at (1 + f)(1 + u): in kernel units the correction
@@ -118,8 +127,10 @@ class PpsPathSimulationTest {
         VirtualClock clock = new VirtualClock(T0, 300_000_000, freq0, wander, new Random(seed), 100_000);
         long tickPhaseNs = new SplittableRandom(~seed).nextLong(TICK_NS);
         TickLateClock ticking = new TickLateClock(clock, kernelUnits);
+        MultiplierClock multiplier = new MultiplierClock(clock, multiplierPpm);
+        org.jntpd.clock.ClockControl kernel = !kernelTicks ? clock : multiplierPpm > 0 ? multiplier : ticking;
         // The guest measures 2^-20 s for a clock read under TCG: the refclock's precision and the system's.
-        Synchroniser sync = new Synchroniser(kernelTicks ? ticking : clock, SyncConfig.builder().precisionLog2(-20).build());
+        Synchroniser sync = new Synchroniser(kernel, SyncConfig.builder().precisionLog2(-20).build());
         RefclockSettings settings = RefclockSettings.defaults("pps", "PPS").withPoll(pollLog2, 0)
                 .withCorrections(0, 0, 0, 954);
         Synchroniser[] syncRef = new Synchroniser[1];
@@ -185,16 +196,26 @@ class PpsPathSimulationTest {
         while (k < pulses) {
             long next = Math.min(Math.min(nextEdge, nextRead), Math.min(nextPoll, clock.trueNs() + MS));
             next = Math.min(next, Math.min(nextRequest, replyDue));
-            if (kernelTicks) {
+            if (kernelTicks && multiplierPpm == 0) {
                 next = Math.min(next, ((clock.trueNs() - tickPhaseNs) / TICK_NS + 1) * TICK_NS + tickPhaseNs);
             }
             for (long[] d : deliveries) {
                 next = Math.min(next, d[0]);
             }
-            clock.advanceTo(next);
+            multiplier.advanceTo(next);
             long now = clock.trueNs();
-            if (kernelTicks && (now - tickPhaseNs) % TICK_NS == 0) {
+            if (kernelTicks && multiplierPpm == 0 && (now - tickPhaseNs) % TICK_NS == 0) {
                 ticking.tick();
+            }
+            // The guest wakes for an edge (the module's timer), the daemon's read, poll, packets, samples and timers;
+            // idle (NOHZ) otherwise: only then does timekeeping run and pick a multiplier.
+            boolean wakes = now == nextEdge || now == nextRead || now == nextPoll || now == nextRequest
+                    || now == replyDue || clock.nowNs() - sync.nextTimerNs() >= timerLateNs;
+            for (long[] d : deliveries) {
+                wakes |= d[0] <= now;
+            }
+            if (wakes && kernel == multiplier) {
+                multiplier.wake();
             }
             if (now == nextEdge) {
                 k++;
@@ -394,6 +415,91 @@ class PpsPathSimulationTest {
     }
 
     /**
+     * Linux's timekeeping as it realises a frequency (kernel/time/timekeeping.c, timekeeping_adjust): the clock runs
+     * on an integer clocksource multiplier, one step of which is {@code unitPpm} (TSC 2.596 GHz, shift 25: 0.077
+     * ppm); at each accumulation it takes the multiplier just below the asked rate, or the one above while the clock
+     * is behind the asked rate's integral (ntp_error > 0). Accumulation runs at a wakeup at least a tick after the
+     * last one (an idle NOHZ guest has no ticks) and at once when ADJ_FREQUENCY sets a rate. So the clock follows the
+     * asked phase only within a unit times the time between wakeups: the guest's experiment (+0.03 ppm asked, about
+     * one wakeup a second) moved +1, +64, 0, +5, +74, 0, +49 ns in its seconds.
+     */
+    static final class MultiplierClock implements org.jntpd.clock.ClockControl {
+        private final VirtualClock clock;
+        private final double unitPpm;
+        private double askedPpm;
+        /** The asked rate's integral less the clock's since the last step, ns (the kernel's ntp_error). */
+        private double errorNs;
+        private long lastAccumulatedNs = Long.MIN_VALUE / 2;
+
+        MultiplierClock(VirtualClock clock, double unitPpm) {
+            this.clock = clock;
+            this.unitPpm = unitPpm;
+            this.askedPpm = clock.frequencyPpm();
+        }
+
+        void advanceTo(long trueNs) {
+            long dtNs = trueNs - clock.trueNs();
+            errorNs += (askedPpm - clock.frequencyPpm()) * 1e-6 * dtNs;
+            clock.advanceTo(trueNs);
+        }
+
+        /** A wakeup: timekeeping accumulates and picks a multiplier, if a tick passed since it last did. */
+        void wake() {
+            if (clock.trueNs() - lastAccumulatedNs >= TICK_NS) {
+                accumulate();
+            }
+        }
+
+        private void accumulate() {
+            lastAccumulatedNs = clock.trueNs();
+            double k = Math.floor(askedPpm / unitPpm) + (errorNs > 0 ? 1 : 0);
+            clock.setFrequencyPpm(k * unitPpm);
+        }
+
+        @Override
+        public long nowNs() {
+            return clock.nowNs();
+        }
+
+        @Override
+        public void setFrequencyPpm(double freqPpm) {
+            askedPpm = Math.round(freqPpm * 65536) / 65536.0; // ADJ_FREQUENCY's units
+            accumulate(); // TK_ADV_FREQ
+        }
+
+        @Override
+        public double frequencyPpm() {
+            return askedPpm;
+        }
+
+        @Override
+        public double maxFrequencyPpm() {
+            return clock.maxFrequencyPpm();
+        }
+
+        @Override
+        public long frequencyChangeDelayNs() {
+            return 10 * MS;
+        }
+
+        @Override
+        public void stepNs(long stepNs) {
+            clock.stepNs(stepNs);
+            errorNs = 0; // TK_CLEAR_NTP
+        }
+
+        @Override
+        public void setLeap(org.jntpd.clock.LeapMode mode) {
+            clock.setLeap(mode);
+        }
+
+        @Override
+        public void setSyncStatus(boolean synced, long estErrorNs, long maxErrorNs) {
+            clock.setSyncStatus(synced, estErrorNs, maxErrorNs);
+        }
+    }
+
+    /**
      * The guest bench's case: the daemon's clock a Linux kernel's ({@link TickLateClock}), the NTP server beside the
      * pulses 0.7-5.6 ms off them and drifting by up to 3 ppm, polled every 1-3 s through a 5 ms relay; the figure is
      * the bench's, the 100 edges after 10 in a row within 5 us. The median run within 30 ns at 5 and 30 ns of pulse
@@ -514,6 +620,37 @@ class PpsPathSimulationTest {
             }
         }
         System.out.println("PpsPathSimulationTest, polled PPS on a kernel clock:" + seen);
+    }
+
+    /**
+     * The guest's kernel as it realises a frequency ({@link MultiplierClock}: a multiplier step of 0.077 ppm, chosen
+     * only when the idle guest wakes), beside the 1 s server: the pulses (1 ns of noise) can be held only as well as
+     * the kernel follows the asked phase, +-unit x time between wakeups (77 ns over a second). Steady state (edges
+     * 200-900), 8 seeds: RMS median within 25 ns and worst within 30, errors within 80 ns. Seen: RMS 7.8-19.7 ns
+     * (median 15.6), MAX 19-61 ns, a pattern of two or three seconds (-25, +2, -25, +2 ...) as the multiplier
+     * alternates; with the kernel realising every rate exactly, 1-2 ns. The guest's own floor, not the loop's:
+     * chronyd's best guest runs, 16 ns.
+     */
+    @Test
+    void shouldHoldThePulsesAsCloseAsTheKernelsMultiplierAllows() {
+        double[] rms = new double[SEEDS];
+        double[] max = new double[SEEDS];
+        StringBuilder runs = new StringBuilder();
+        for (int seed = 1; seed <= SEEDS; seed++) {
+            Server server = new Server((seed % 2 == 0 ? -1 : 1) * seed * 70_000L, 0, 5 * MS, 300 * 1000, S);
+            Outcome o = run(seed, 1, 0, server, true, true, 0, 0, 0, PULSES, STEADY_FROM, 0.077, null);
+            assertTrue(o.convergedAt() > 0, "seed " + seed + " converged");
+            rms[seed - 1] = o.rmsNs();
+            max[seed - 1] = o.maxNs();
+            runs.append(String.format(Locale.ROOT, " %.1f/%+.1f/%.0f@%d", o.rmsNs(), o.meanNs(), o.maxNs(),
+                    o.convergedAt()));
+        }
+        Arrays.sort(rms);
+        Arrays.sort(max);
+        String line = String.format(Locale.ROOT, "RMS median %.1f ns (worst %.1f), MAX worst %.0f ns; runs "
+                + "RMS/mean/MAX@edges:%s", rms[SEEDS / 2], rms[SEEDS - 1], max[SEEDS - 1], runs);
+        System.out.println("PpsPathSimulationTest, the kernel's multiplier: " + line);
+        assertTrue(rms[SEEDS / 2] <= 25 && rms[SEEDS - 1] <= 30 && max[SEEDS - 1] <= 80, line);
     }
 
     /** Median and worst over {@value #SEEDS} runs (each its own poll phase, noise and timer lateness). */
