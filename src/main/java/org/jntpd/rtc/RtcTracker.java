@@ -44,6 +44,7 @@ public final class RtcTracker {
     private double fastNs;
     private double gainPpm;
     private double residualRmsNs;
+    private double gainSigmaPpm = Double.NaN;
     private int fitted;
     private double savedGainPpm;
 
@@ -144,6 +145,7 @@ public final class RtcTracker {
         fastNs = my - slope * mx;
         gainPpm = slope / 1e3;
         residualRmsNs = k > 2 ? Math.sqrt(ss / (k - 2)) : 0;
+        gainSigmaPpm = k > 2 && sxx > 0 ? residualRmsNs / Math.sqrt(sxx) / 1e3 : Double.NaN;
         fitted = k;
     }
 
@@ -204,6 +206,11 @@ public final class RtcTracker {
 
     public double gainPpm() {
         return gainPpm;
+    }
+
+    /** Standard error of {@link #gainPpm()} from the last fit's residual scatter, ppm (NaN from fewer than 3 samples). */
+    public double gainSigmaPpm() {
+        return gainSigmaPpm;
     }
 
     /** Residual scatter of the last fit (measurement noise), ns. */

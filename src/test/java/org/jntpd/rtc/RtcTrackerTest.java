@@ -40,7 +40,25 @@ class RtcTrackerTest {
         assertEquals(fastTruth, c.fastSeconds() * 1e9, 100_000, "RTC lead at the reference time");
         assertTrue(tracker.fittedSamples() < tracker.samples(), "the 3 ms late wake-ups were left out");
         assertTrue(tracker.residualRmsNs() < 30_000, "residual " + tracker.residualRmsNs());
+        // 5-50 us of scatter over 3 hours: a standard error of a few ppb, which the 0.05 ppm above is well outside.
+        assertTrue(tracker.gainSigmaPpm() > 0 && tracker.gainSigmaPpm() < 0.01, "gain sigma " + tracker.gainSigmaPpm());
         assertEquals(240 * S, tracker.measurementIntervalNs(), "chrony's longest interval once enough samples are in");
+    }
+
+    /** The gain's standard error is the residual scatter over the spread of the samples' times: known by hand. */
+    @Test
+    void shouldGiveTheGainsStandardErrorFromTheFitsScatter() {
+        RtcTracker tracker = new RtcTracker();
+        // RTC seconds 0, 10, 20, 30 against a system clock 1000 ppm slower, +-1 ms alternately off the line.
+        long[] offMs = {1, -1, -1, 1};
+        for (int i = 0; i < 4; i++) {
+            long rtcSeconds = 1_700_000_000L + 10L * i;
+            tracker.addSample(rtcSeconds, rtcSeconds * S - 10L * i * MS + offMs[i] * MS);
+        }
+        assertEquals(1000, tracker.gainPpm(), 1e-9);
+        // Residuals are -1, +1, +1, -1 ms (the offsets are the system's: the lead moves the other way): rms over
+        // n - 2 = 2 ms^2 -> 1.414 ms; spread sum (x - mean)^2 = 225 + 25 + 25 + 225 = 500 s^2; 1.414e6 / 22.36 ns/s.
+        assertEquals(Math.sqrt(2) * 1e6 / Math.sqrt(500) / 1e3, tracker.gainSigmaPpm(), 1e-9);
     }
 
     @Test

@@ -76,8 +76,9 @@ public final class DeviceDoublesProbe {
                     tracker.addSample(r);
                 }
             }
-            out.add(String.format(Locale.ROOT, "rtc_track samples=%d gain_ppm=%.3f fast=%.0f rms=%.0f",
-                    tracker.samples(), tracker.gainPpm(), tracker.fastNs(), tracker.residualRmsNs()));
+            out.add(String.format(Locale.ROOT, "rtc_track samples=%d gain_ppm=%.3f gain_sigma_ppm=%.3f fast=%.0f rms=%.0f",
+                    tracker.samples(), tracker.gainPpm(), tracker.gainSigmaPpm(), tracker.fastNs(),
+                    tracker.residualRmsNs()));
         }
     }
 

@@ -77,14 +77,19 @@ class DeviceDoublesTest {
         long spurious = Long.parseLong(c.get("spuriousPulses"));
         long seconds = good + missed; // from the first good pulse to the last
         assertTrue(seconds >= 12, "pulses over the run " + c);
-        assertEquals(seconds / (double) PPS_MISS_EVERY, missed, 1.0, "every 5th second has no pulse " + c);
+        // A real edge overwritten unread by the extra one after it (below) is missing too.
+        long unread = Long.parseLong(c.get("unreadPulses"));
+        double designedMissing = seconds / (double) PPS_MISS_EVERY;
+        assertTrue(missed >= designedMissing - 1 && missed <= designedMissing + 1 + unread,
+                "every 5th second has no pulse (" + designedMissing + " +-1, plus the " + unread + " unread) " + c);
         assertEquals(seconds / (double) PPS_SPURIOUS_EVERY, spurious, 2.0, "every 7th second an extra edge " + c);
         long jitter = Long.parseLong(c.get("pulseJitterNs"));
         assertTrue(jitter >= PPS_JITTER_NS / 4 && jitter <= 2 * PPS_JITTER_NS,
                 "jitter estimate " + jitter + " ns for a train with sigma " + PPS_JITTER_NS + " ns " + c);
         // A fetch that waits for each edge misses none unless its thread wakes later than the next edge: the extra
-        // edges come tens of ms after a real one, so on a busy machine one or two real edges may be overwritten unread.
-        assertTrue(Long.parseLong(c.get("unreadPulses")) <= 2, "a fetch that waits for each edge misses few " + c);
+        // edges come tens of ms after a real one, so on a busy machine a real edge may be overwritten unread, at most
+        // one per extra edge (a fetch that polled instead would lose about half of them; under stress-ng: 3 of 29 s).
+        assertTrue(unread <= seconds / PPS_SPURIOUS_EVERY + 1, "a fetch that waits for each edge misses few " + c);
         long refused = Long.parseLong(c.get("refused"));
         assertTrue(refused <= 3, "only pulses before the SHM clock's first sample lack a lock " + c);
         assertEquals(good, Long.parseLong(c.get("measurements")) + refused, "every good pulse went to the clock " + c);
@@ -155,9 +160,11 @@ class DeviceDoublesTest {
 
         Map<String, String> track = out.line("rtc_track");
         // Each reading carries the probe's wake-up latency (milliseconds on a busy machine: 7 readings over 14 s once
-        // gave 893 ppm at 2.9 ms rms): 12 readings over ~24 s, and 15%.
+        // gave 893 ppm at 2.9 ms rms; 12 over 24 s under stress-ng gave 685 ppm at 2.2 ms rms, a standard error of
+        // ~90 ppm): 12 readings over ~24 s, within 15% or four standard errors of the fit, whichever is wider.
         assertEquals("12", track.get("samples"), out.toString());
-        assertEquals(RTC_DRIFT_PPM, Double.parseDouble(track.get("gain_ppm")), RTC_DRIFT_PPM * 0.15, "RTC gain " + track);
+        double tolerancePpm = Math.max(RTC_DRIFT_PPM * 0.15, 4 * Double.parseDouble(track.get("gain_sigma_ppm")));
+        assertEquals(RTC_DRIFT_PPM, Double.parseDouble(track.get("gain_ppm")), tolerancePpm, "RTC gain " + track);
     }
 
     @Test
