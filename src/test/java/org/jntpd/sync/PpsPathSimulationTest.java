@@ -350,42 +350,17 @@ class PpsPathSimulationTest {
         System.out.println("PpsPathSimulationTest, wander:" + seen);
     }
 
-    /**
-     * The kernel's clock as the daemon adjusts it: a new frequency takes effect at the next tick (timekeeping
-     * accumulates the cycles since the last one at the old rate, then picks up the new tick length), up to 4 ms
-     * (HZ=250) after the call.
-     */
-    static final class TickLateClock implements org.jntpd.clock.ClockControl {
-        private final VirtualClock clock;
-        private final boolean kernelUnits;
-        private double pendingPpm = Double.NaN;
+    /** A Linux kernel clock over a virtual one: what both kernel models share (reads, limits, steps, status). */
+    abstract static class KernelClock implements org.jntpd.clock.ClockControl {
+        final VirtualClock clock;
 
-        /** @param kernelUnits frequencies rounded to 2^-16 ppm, as ADJ_FREQUENCY takes them */
-        TickLateClock(VirtualClock clock, boolean kernelUnits) {
+        KernelClock(VirtualClock clock) {
             this.clock = clock;
-            this.kernelUnits = kernelUnits;
-        }
-
-        void tick() {
-            if (!Double.isNaN(pendingPpm)) {
-                clock.setFrequencyPpm(pendingPpm);
-                pendingPpm = Double.NaN;
-            }
         }
 
         @Override
         public long nowNs() {
             return clock.nowNs();
-        }
-
-        @Override
-        public void setFrequencyPpm(double freqPpm) {
-            pendingPpm = kernelUnits ? Math.round(freqPpm * 65536) / 65536.0 : freqPpm;
-        }
-
-        @Override
-        public double frequencyPpm() {
-            return Double.isNaN(pendingPpm) ? clock.frequencyPpm() : pendingPpm;
         }
 
         @Override
@@ -415,6 +390,39 @@ class PpsPathSimulationTest {
     }
 
     /**
+     * The kernel's clock as the daemon adjusts it: a new frequency takes effect at the next tick (timekeeping
+     * accumulates the cycles since the last one at the old rate, then picks up the new tick length), up to 4 ms
+     * (HZ=250) after the call.
+     */
+    static final class TickLateClock extends KernelClock {
+        private final boolean kernelUnits;
+        private double pendingPpm = Double.NaN;
+
+        /** @param kernelUnits frequencies rounded to 2^-16 ppm, as ADJ_FREQUENCY takes them */
+        TickLateClock(VirtualClock clock, boolean kernelUnits) {
+            super(clock);
+            this.kernelUnits = kernelUnits;
+        }
+
+        void tick() {
+            if (!Double.isNaN(pendingPpm)) {
+                clock.setFrequencyPpm(pendingPpm);
+                pendingPpm = Double.NaN;
+            }
+        }
+
+        @Override
+        public void setFrequencyPpm(double freqPpm) {
+            pendingPpm = kernelUnits ? Math.round(freqPpm * 65536) / 65536.0 : freqPpm;
+        }
+
+        @Override
+        public double frequencyPpm() {
+            return Double.isNaN(pendingPpm) ? clock.frequencyPpm() : pendingPpm;
+        }
+    }
+
+    /**
      * Linux's timekeeping as it realises a frequency (kernel/time/timekeeping.c, timekeeping_adjust): the clock runs
      * on an integer clocksource multiplier, one step of which is {@code unitPpm} (TSC 2.596 GHz, shift 25: 0.077
      * ppm); at each accumulation it takes the multiplier just below the asked rate, or the one above while the clock
@@ -423,8 +431,7 @@ class PpsPathSimulationTest {
      * asked phase only within a unit times the time between wakeups: the guest's experiment (+0.03 ppm asked, about
      * one wakeup a second) moved +1, +64, 0, +5, +74, 0, +49 ns in its seconds.
      */
-    static final class MultiplierClock implements org.jntpd.clock.ClockControl {
-        private final VirtualClock clock;
+    static final class MultiplierClock extends KernelClock {
         private final double unitPpm;
         private double askedPpm;
         /** The asked rate's integral less the clock's since the last step, ns (the kernel's ntp_error). */
@@ -432,7 +439,7 @@ class PpsPathSimulationTest {
         private long lastAccumulatedNs = Long.MIN_VALUE / 2;
 
         MultiplierClock(VirtualClock clock, double unitPpm) {
-            this.clock = clock;
+            super(clock);
             this.unitPpm = unitPpm;
             this.askedPpm = clock.frequencyPpm();
         }
@@ -457,11 +464,6 @@ class PpsPathSimulationTest {
         }
 
         @Override
-        public long nowNs() {
-            return clock.nowNs();
-        }
-
-        @Override
         public void setFrequencyPpm(double freqPpm) {
             askedPpm = Math.round(freqPpm * 65536) / 65536.0; // ADJ_FREQUENCY's units
             accumulate(); // TK_ADV_FREQ
@@ -473,29 +475,9 @@ class PpsPathSimulationTest {
         }
 
         @Override
-        public double maxFrequencyPpm() {
-            return clock.maxFrequencyPpm();
-        }
-
-        @Override
-        public long frequencyChangeDelayNs() {
-            return 10 * MS;
-        }
-
-        @Override
         public void stepNs(long stepNs) {
-            clock.stepNs(stepNs);
+            super.stepNs(stepNs);
             errorNs = 0; // TK_CLEAR_NTP
-        }
-
-        @Override
-        public void setLeap(org.jntpd.clock.LeapMode mode) {
-            clock.setLeap(mode);
-        }
-
-        @Override
-        public void setSyncStatus(boolean synced, long estErrorNs, long maxErrorNs) {
-            clock.setSyncStatus(synced, estErrorNs, maxErrorNs);
         }
     }
 
