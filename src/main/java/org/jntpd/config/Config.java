@@ -32,6 +32,16 @@ public record Config(
         List<String> notices,
         List<String> warnings) {
 
+    /** Whether a {@code peer} line asks for a symmetric association (its socket shares the server's port). */
+    public boolean hasSymmetricPeers() {
+        for (ServerSpec s : servers) {
+            if (s.kind() == ServerSpec.Kind.PEER) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Broadcast and multicast (RFC 5905 mode 5): what this host sends ({@code broadcast} lines) and whether it listens
      * ({@code broadcastclient}: the IPv4 broadcast addresses of its interfaces; {@code multicastclient}: the groups).

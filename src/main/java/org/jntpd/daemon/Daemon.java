@@ -13,7 +13,6 @@ import org.jntpd.clock.ClockControl;
 import org.jntpd.clock.ClockPrecision;
 import org.jntpd.config.Config;
 import org.jntpd.config.ConfigException;
-import org.jntpd.config.ServerSpec;
 import org.jntpd.control.ControlCommands;
 import org.jntpd.control.ControlServer;
 import org.jntpd.metrics.MetricsServer;
@@ -149,7 +148,7 @@ public final class Daemon {
             return 1;
         }
         // Broadcasts and symmetric peers read their transmit time before the MAC: compiled before the loop sends one.
-        boolean loopSigns = !config.broadcast().targets().isEmpty() || hasPeer(config);
+        boolean loopSigns = !config.broadcast().targets().isEmpty() || config.hasSymmetricPeers();
         if (!oneShot && loopSigns) {
             MacWarmup.run(keys.keys());
         }
@@ -275,15 +274,6 @@ public final class Daemon {
         runner.start();
         teardown.add(runner::close); // the loop saves the drift and leaves the clock tidy as it ends
         return runner;
-    }
-
-    private static boolean hasPeer(Config config) {
-        for (ServerSpec s : config.servers()) {
-            if (s.kind() == ServerSpec.Kind.PEER) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The NTS certificate's expiry, for the operator's warnings. */

@@ -74,8 +74,7 @@ final class NtpServing implements AutoCloseable {
      * (BroadcastSender) and broadcast listeners' (ClientSockets.listenForBroadcasts).
      */
     static boolean hasPeers(Config config) {
-        return config.servers().stream().anyMatch(s -> s.kind() == org.jntpd.config.ServerSpec.Kind.PEER)
-                || !config.broadcast().targets().isEmpty() || config.broadcast().listens();
+        return config.hasSymmetricPeers() || !config.broadcast().targets().isEmpty() || config.broadcast().listens();
     }
 
     /** The serving workers' loops (socket and raw path), whose progress the systemd watchdog requires. */

@@ -90,8 +90,8 @@ class NmeaPtyTest {
             assertEquals(0, Termios.c_cc(tio, Serial.VTIME));
 
             Map<Long, Long> sentNs = new HashMap<>(); // second -> when its first sentence was written
-            // A warm-up second first, not judged: the first read after the port opened runs cold code (28-42 ms late
-            // on a noisy host, against 3-6 ms for the next ones).
+            // A warm-up second first, not judged: the first read after the port opened came 28 and 32 ms late on a
+            // noisy host (cold code, by our reading), the next ones 2.5-6 ms.
             long warmUp = Libc.clockGettimeNs(Clocks.CLOCK_REALTIME) / S + 1;
             long first = warmUp + 1;
             // The control: a second pseudo-terminal, read by a thread of this test, takes a line right after each
@@ -114,7 +114,8 @@ class NmeaPtyTest {
             Thread.sleep(1_500); // the last poll
             List<RefclockSample> got = new ArrayList<>();
             samples.drainTo(got);
-            assertEquals(SECONDS + 1, got.size(), "one sample per second (polls every 0.5 s): " + got + " " + r.counters());
+            assertEquals(SECONDS + 1, got.size(), "one sample per second (polls every 0.5 s): " + got + " "
+                    + r.counters());
             assertEquals(warmUp, Math.floorDiv(got.getFirst().localTimeNs(), S), "the warm-up second's sample " + got);
             got.removeFirst();
             long[] errorsNs = new long[got.size()];
