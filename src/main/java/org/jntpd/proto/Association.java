@@ -83,6 +83,8 @@ public final class Association implements ClockStepListener {
      * client requests): ntpd's documented default {@code broadcastdelay} of 0.004 s.
      */
     public static final long DEFAULT_BROADCAST_DELAY_NS = 4_000_000L;
+    /** Memory of the broadcasts' scatter, in broadcasts. */
+    static final int SCATTER_MEMORY = 8;
     private static final int INIT_REFID = NtpPacket.REFID_INIT;
 
     private final AssociationConfig cfg;
@@ -137,6 +139,15 @@ public final class Association implements ClockStepListener {
     private long calibrationMinDelayNs = Long.MAX_VALUE;
     /** The transmit timestamp of the last broadcast taken (replays and reordered packets are older). */
     private long lastBroadcastNtp64;
+    /**
+     * Broadcast client: the apparent one-way delay (T4 - T3, ns) of the last broadcast taken, whether there was one,
+     * and the mean and mean square of the change from one to the next ({@link #oneWayScatterNs}), ns and ns^2.
+     */
+    private long lastOneWayNs;
+    private boolean oneWaySeen;
+    private double oneWayChangeMeanNs;
+    private double oneWayChangeSquareNs2;
+    private int oneWayChanges;
 
     private PacketVerdict lastVerdict;
     private long lastOffsetNs;
@@ -591,7 +602,8 @@ public final class Association implements ClockStepListener {
         }
         long t3 = NtpTimestamp.toUnixNs(transmitNtp64, rxNs);
         long offsetNs = t3 + broadcastDelayNs / 2 - rxNs + cfg.biasNs();
-        long dispersionNs = precisionNs(p.precisionLog2()) + Dispersion.grownNs(broadcastDelayNs);
+        long dispersionNs = precisionNs(p.precisionLog2()) + Dispersion.grownNs(broadcastDelayNs)
+                + oneWayScatterNs(rxNs - t3);
         if (beyondDistance(p, broadcastDelayNs, dispersionNs)) {
             return verdict(PacketVerdict.DISTANCE_EXCEEDED, 0);
         }
@@ -600,6 +612,29 @@ public final class Association implements ClockStepListener {
             return verdict(PacketVerdict.SPIKE, 0);
         }
         return verdict(PacketVerdict.ACCEPTED, SAMPLE);
+    }
+
+    /**
+     * The scatter of the broadcasts' timing, as a dispersion, ns: a broadcast carries its transmit time alone, so one
+     * that left late (its server's CPU taken away between the clock reading and the send: 100-700 us on a busy VM) or
+     * queued on the way reads that much low, and no delay shows it; but the apparent one-way delay T4 - T3 moves by it
+     * from one broadcast to the next. Without this a broadcast counted as precise as the server's clock reading, and
+     * the filter took each late one for a step of the server (errors of 1 ms from lateness within +-700 us:
+     * BroadcastAssociationTest). The changes' variance, not their mean square: clocks drifting apart change every
+     * interval's one-way delay alike. A sample's error is uniform within +-dispersion to the filter, so sqrt(3) times
+     * the lateness's standard deviation (the changes' over sqrt(2)).
+     */
+    private long oneWayScatterNs(long oneWayNs) {
+        if (oneWaySeen) {
+            double changeNs = oneWayNs - lastOneWayNs;
+            oneWayChanges = Math.min(oneWayChanges + 1, SCATTER_MEMORY);
+            oneWayChangeMeanNs += (changeNs - oneWayChangeMeanNs) / oneWayChanges;
+            oneWayChangeSquareNs2 += (changeNs * changeNs - oneWayChangeSquareNs2) / oneWayChanges;
+        }
+        lastOneWayNs = oneWayNs;
+        oneWaySeen = true;
+        double varianceNs2 = Math.max(0, oneWayChangeSquareNs2 - oneWayChangeMeanNs * oneWayChangeMeanNs);
+        return Math.round(Math.sqrt(1.5 * varianceNs2));
     }
 
     /** Whether a sample of this delay and dispersion from {@code p}'s server is beyond the source's maximum distance. */
@@ -658,6 +693,7 @@ public final class Association implements ClockStepListener {
         if (peerRxLocalNs != 0) {
             peerRxLocalNs += stepNs;
         }
+        lastOneWayNs += stepNs; // T4 - T3 on the stepped clock
         nextPollNs += stepNs;
     }
 

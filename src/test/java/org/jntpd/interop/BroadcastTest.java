@@ -20,7 +20,9 @@ import org.jntpd.testing.JntpdProcess;
 import org.jntpd.testing.NetNamespace;
 import org.jntpd.testing.Ntpsec;
 import org.jntpd.testing.TestFiles;
+import org.jntpd.time.NtpTimestamp;
 import org.jntpd.timefile.TimeFile;
+import org.jntpd.wire.NtpPacket;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,8 +31,12 @@ import org.junit.jupiter.api.Test;
  * control off on the host clock, so the truth is known: the broadcast server serves the host clock ({@code local
  * stratum 3}, or chronyd's {@code local stratum 1}), and the jntpd client's error is the correction it publishes in
  * its time file (true time = CLOCK_REALTIME + correction), which must come to tens of microseconds once it follows
- * the broadcasts. tshark on the client's end shows the modes on the wire. NTPsec 1.2.2 cannot take part: it dropped
- * broadcast clients in 0.9.5 and broadcast servers in 1.1.0 ({@code broadcastclient} is a syntax error to its ntpd).
+ * the broadcasts. tshark on the client's end shows the modes on the wire, and when each broadcast arrived against the
+ * transmit time it carried: its lateness, which no broadcast client can see (a broadcast carries T3 alone) and which
+ * shows in its error one for one. On this host it was -190..+360 us from one broadcast to the next (vCPUs taken away
+ * for 100-500 us between the server's clock reading and its send), so the client's error is judged against the
+ * median lateness of the broadcasts it followed, and the bound widened by half their interquartile range. NTPsec 1.2.2 cannot take part: it dropped broadcast clients in 0.9.5
+ * and broadcast servers in 1.1.0 ({@code broadcastclient} is a syntax error to its ntpd).
  */
 class BroadcastTest {
     private static final String SERVER = "198.18.0.1";
@@ -145,7 +151,7 @@ class BroadcastTest {
                     "signed mode 5 from the server's port 123 to the broadcast address" + r.where());
             assertTrue(seen(r.packets(), CLIENT, null, SERVER, "123", 3, true), "signed calibration requests" + r.where());
             assertTrue(seen(r.packets(), SERVER, "123", CLIENT, null, 4, true), "signed answers" + r.where());
-            assertSmall(r.errors(), SIGNED_MEDIAN_ERROR_NS, r.where());
+            assertSmall(r, SIGNED_MEDIAN_ERROR_NS);
         } finally {
             TestFiles.deleteTree(dir);
         }
@@ -168,11 +174,12 @@ class BroadcastTest {
         assertTrue(!seen(r.packets(), CLIENT, null, SERVER, "123", 3, false), "no mode 3 on the wire" + r.where());
         assertTrue(seen(r.packets(), SERVER, "123", "198.18.0.255", "123", 5, false) || r.packets().getFirst()
                 .startsWith("(tshark"), "mode 5 broadcasts" + r.where());
-        long[] sorted = Arrays.stream(r.errors()).sorted().toArray();
+        long[] sorted = Arrays.stream(r.errors()).map(e -> e + r.late().medianNs()).sorted().toArray();
         long medianNs = sorted[sorted.length / 2];
-        assertTrue(Math.abs(medianNs - Association.DEFAULT_BROADCAST_DELAY_NS / 2) <= MEDIAN_ERROR_NS,
-                "median correction +2 ms (delay/2) within " + MEDIAN_ERROR_NS / 1000 + " us: " + medianNs + " ns"
-                        + r.where());
+        long boundNs = MEDIAN_ERROR_NS + r.late().halfSpreadNs();
+        assertTrue(Math.abs(medianNs - Association.DEFAULT_BROADCAST_DELAY_NS / 2) <= boundNs,
+                "median correction (plus the broadcasts' median lateness) +2 ms (delay/2) within " + boundNs / 1000
+                        + " us: " + medianNs + " ns" + r.where());
     }
 
     /** Multicast to 224.0.1.1 (ntpd's group), unauthenticated, which the client takes after {@code disable auth}. */
@@ -189,7 +196,7 @@ class BroadcastTest {
                 assertTrue(r.ntpq().lines().anyMatch(l -> l.matches("\\*198\\.18\\.0\\.1\\s+\\S+\\s+3\\s+b\\s.*")),
                         "ntpq -pn: *198.18.0.1 ... 3 b" + r.where());
             }
-            assertSmall(r.errors(), MEDIAN_ERROR_NS, r.where());
+            assertSmall(r, MEDIAN_ERROR_NS);
         } finally {
             TestFiles.deleteTree(dir);
         }
@@ -208,7 +215,7 @@ class BroadcastTest {
         assertTrue(hopLimits(r.packets(), SERVER6, "ff05::101", 5).equals(List.of("3")),
                 "mode 5 from [2001:2::1]:123 to [ff05::101]:123, hop limit 3 and only 3" + r.where());
         assertTrue(seen(r.packets(), CLIENT6, null, SERVER6, "123", 3, false), "calibration requests" + r.where());
-        assertSmall(r.errors(), MEDIAN_ERROR_NS, r.where());
+        assertSmall(r, MEDIAN_ERROR_NS);
     }
 
     /**
@@ -227,7 +234,7 @@ class BroadcastTest {
                 .map(f -> f[6]).distinct().toList();
         assertTrue(fromLinkLocal.equals(List.of("1")) || r.packets().getFirst().startsWith("(tshark"),
                 "mode 5 from a link-local address to ff02::101, hop limit 1: " + fromLinkLocal + r.where());
-        assertSmall(r.errors(), MEDIAN_ERROR_NS, r.where());
+        assertSmall(r, MEDIAN_ERROR_NS);
     }
 
     /** The distinct hop limits of mode {@code mode} packets from {@code src} to {@code dst} port 123 on the wire. */
@@ -259,11 +266,20 @@ class BroadcastTest {
     }
 
     /**
-     * What a jntpd server and client pair did: the client's errors, the wire, its log, the server's serverstats, and
-     * all of it for messages.
+     * What a jntpd server and client pair did: the client's errors, the lateness of the broadcasts they were made of
+     * (zero without a capture), the wire, its log, the server's serverstats, and all of it for messages.
      */
-    private record Run(long[] errors, List<String> packets, String clientLog, String ntpq, String serverStats,
-            String where) {}
+    private record Run(long[] errors, Lateness late, List<String> packets, String clientLog, String ntpq,
+            String serverStats, String where) {}
+
+    /** The median lateness of the broadcasts in the readings' span and half their interquartile range, ns. */
+    private record Lateness(long medianNs, long halfSpreadNs) {
+        static Lateness of(List<Long> latenessNs) {
+            long[] l = latenessNs.stream().mapToLong(Long::longValue).sorted().toArray();
+            return l.length == 0 ? new Lateness(0, 0)
+                    : new Lateness(l[l.length / 2], (l[l.length * 3 / 4] - l[l.length / 4]) / 2);
+        }
+    }
 
     /**
      * A jntpd server ({@code serverConf}) and client ({@code clientConf} and a time file) on the two ends of a fresh
@@ -284,7 +300,7 @@ class BroadcastTest {
             Capture wire = Capture.start(link.client(), dir);
             try (JntpdProcess s = jntpd(link.server(), sDir, serverConf.toArray(String[]::new));
                     JntpdProcess c = jntpd(link.client(), cDir, client.toArray(String[]::new))) {
-                long[] errors = follow(c, cDir.resolve("time"), "added broadcast server " + serverName + authText);
+                Readings readings = follow(c, cDir.resolve("time"), "added broadcast server " + serverName + authText);
                 String ntpq;
                 try {
                     ntpq = Ntpsec.ntpq(link.client(), "-n", "-p");
@@ -293,9 +309,10 @@ class BroadcastTest {
                 }
                 System.out.println("BroadcastTest ntpq -pn:\n" + ntpq);
                 List<String> packets = wire.stop();
+                Lateness late = Lateness.of(wire.latenessNs(readings));
                 String stats = s.jntpc("serverstats");
-                return new Run(errors, packets, c.log(), ntpq, stats, report(errors, packets, s, c) + "\n--- ntpq -pn\n"
-                        + ntpq + "\n--- server's serverstats\n" + stats);
+                return new Run(readings.errorsNs(), late, packets, c.log(), ntpq, stats, report(readings, wire, packets, s,
+                        c) + "\n--- ntpq -pn\n" + ntpq + "\n--- server's serverstats\n" + stats);
             } finally {
                 wire.stop();
             }
@@ -333,13 +350,18 @@ class BroadcastTest {
                 client.awaitLog("broadcast server " + SERVER + " ignored: not authenticated, and restricted nopeer", 30_000);
             }
             Path cDir = Files.createDirectory(dir.resolve("client"));
+            Capture wire = Capture.start(link.client(), dir);
             try (JntpdProcess client = jntpd(link.client(), cDir, "broadcastclient", "disable auth",
                     "timefile " + cDir.resolve("time"))) {
-                long[] errors = follow(client, cDir.resolve("time"), "added broadcast server " + SERVER + " (unauthenticated)");
-                String where = report(errors, List.of(), null, client) + "\n--- chronyd\n"
+                Readings readings = follow(client, cDir.resolve("time"), "added broadcast server " + SERVER
+                        + " (unauthenticated)");
+                List<String> packets = wire.stop();
+                String where = report(readings, wire, packets, null, client) + "\n--- chronyd\n"
                         + TestFiles.readOrExplain(dir.resolve("chronyd.log"));
                 assertTrue(client.log().contains("(measured); taking its broadcasts"), "chronyd answered the calibration" + where);
-                assertSmall(errors, MEDIAN_ERROR_NS, where);
+                assertSmall(readings.errorsNs(), Lateness.of(wire.latenessNs(readings)), MEDIAN_ERROR_NS, where);
+            } finally {
+                wire.stop();
             }
         } finally {
             if (chronyd != null) {
@@ -357,16 +379,25 @@ class BroadcastTest {
     }
 
     /**
+     * The client's errors, ns, and the wall-clock span (ms since the epoch) of the broadcasts they can be made of: from
+     * {@link #SETTLE_MS} before the first reading to the last.
+     */
+    private record Readings(long[] errorsNs, long fromEpochMs, long toEpochMs) {}
+
+    /** Six broadcasts (2 s apart) past the calibration, so the estimate follows them rather than the calibration. */
+    private static final long SETTLE_MS = 12_000;
+
+    /**
      * Waits (bounded) for the client to mobilise the server's association and take its broadcasts, then reads its
      * error (the time file's correction) {@link #READINGS} times, 1 s apart.
      */
-    private static long[] follow(JntpdProcess client, Path timeFile, String added) throws Exception {
+    private static Readings follow(JntpdProcess client, Path timeFile, String added) throws Exception {
         client.awaitLog(added, 30_000);
         client.awaitLog("taking its broadcasts", 30_000);
         long deadline = System.nanoTime() + DEADLINE_NS;
-        // Six broadcasts (2 s apart) past the calibration, so the estimate follows them rather than the calibration.
-        Thread.sleep(12_000);
+        Thread.sleep(SETTLE_MS);
         long[] errors = new long[READINGS];
+        long fromMs = System.currentTimeMillis() - SETTLE_MS;
         try (TimeFile.Reader r = new TimeFile.Reader(timeFile)) {
             for (int i = 0; i < READINGS && System.nanoTime() - deadline < 0; i++) {
                 TimeFile.Update u = r.read();
@@ -375,7 +406,7 @@ class BroadcastTest {
                 Thread.sleep(1_000);
             }
         }
-        return errors;
+        return new Readings(errors, fromMs, System.currentTimeMillis());
     }
 
     /** Whether a packet from {@code src:sport} to {@code dst:dport} (null: any port) in {@code mode} was seen, with a MAC or without. */
@@ -392,15 +423,32 @@ class BroadcastTest {
         return false;
     }
 
-    private static void assertSmall(long[] errors, long boundNs, String where) {
-        long[] abs = Arrays.stream(errors).map(Math::abs).sorted().toArray();
-        assertTrue(abs[abs.length / 2] <= boundNs, "median |error| within " + boundNs / 1000 + " us" + where);
+    private static void assertSmall(Run r, long boundNs) {
+        assertSmall(r.errors(), r.late(), boundNs, r.where());
     }
 
-    private static String report(long[] errors, List<String> packets, JntpdProcess server, JntpdProcess client) {
+    /**
+     * The client's error, plus the broadcasts' median lateness (a broadcast late by L reads L low, and a client that
+     * follows it corrects by -L), has a median within {@code boundNs} and half the lateness's interquartile range (a
+     * client that weighs the broadcasts well sits anywhere among them).
+     */
+    private static void assertSmall(long[] errors, Lateness late, long boundNs, String where) {
+        long[] abs = Arrays.stream(errors).map(e -> Math.abs(e + late.medianNs())).sorted().toArray();
+        long widenedNs = boundNs + late.halfSpreadNs();
+        assertTrue(abs[abs.length / 2] <= widenedNs, "median |error + broadcasts' median lateness "
+                + String.format(Locale.ROOT, "%+.1f", late.medianNs() / 1e3) + " us| within " + widenedNs / 1000
+                + " us" + where);
+    }
+
+    private static String report(Readings readings, Capture wire, List<String> packets, JntpdProcess server,
+            JntpdProcess client) {
         StringBuilder b = new StringBuilder("\n--- client error (us):");
-        for (long e : errors) {
+        for (long e : readings.errorsNs()) {
             b.append(String.format(Locale.ROOT, " %+.1f", e / 1e3));
+        }
+        b.append("\n--- broadcasts' lateness (us; wire time - T3) in the readings' span:");
+        for (long l : wire.latenessNs(readings)) {
+            b.append(String.format(Locale.ROOT, " %+.1f", l / 1e3));
         }
         System.out.println("BroadcastTest" + b);
         b.append("\n--- wire (src, port, dst, port, mode, key id)\n").append(String.join("\n", packets));
@@ -412,12 +460,15 @@ class BroadcastTest {
 
     /**
      * tshark on the client's end of the veth pair, NTP packets as "src, sport, dst, dport, mode, keyid" lines (IPv6
-     * ones with the hop limit after).
+     * ones with the hop limit after), and each broadcast's lateness: its capture time (the kernel's receive stamp on
+     * the client's end, as the client's own) less the transmit timestamp it carries.
      */
     private static final class Capture {
         private final Process tshark;
         private final Path out;
         private List<String> lines;
+        /** Mode 5 packets: capture time (ns since the epoch), lateness (ns). */
+        private final List<long[]> broadcasts = new ArrayList<>();
 
         private Capture(Process tshark, Path out) {
             this.tshark = tshark;
@@ -435,7 +486,8 @@ class BroadcastTest {
             Path log = dir.resolve("tshark.log");
             Process p = new ProcessBuilder(ns.exec("tshark", "-i", "bcc0", "-n", "-l", "-f", "udp port 123", "-T",
                     "fields", "-e", "ip.src", "-e", "udp.srcport", "-e", "ip.dst", "-e", "udp.dstport", "-e",
-                    "ntp.flags.mode", "-e", "ntp.keyid", "-e", "ipv6.src", "-e", "ipv6.dst", "-e", "ipv6.hlim"))
+                    "ntp.flags.mode", "-e", "ntp.keyid", "-e", "ipv6.src", "-e", "ipv6.dst", "-e", "ipv6.hlim", "-e",
+                    "frame.time_epoch", "-e", "udp.payload"))
                     .redirectOutput(out.toFile()).redirectError(log.toFile()).start();
             for (int i = 0; i < 300 && !TestFiles.readOrExplain(log).contains("Capturing on"); i++) {
                 assertTrue(p.isAlive(), () -> "tshark exited: " + TestFiles.readOrExplain(log));
@@ -454,6 +506,10 @@ class BroadcastTest {
                 // IPv6: its addresses in the IPv4 columns, the hop limit last
                 for (String l : Files.readAllLines(out)) {
                     String[] f = l.split("\t", -1);
+                    if (f.length == 11) {
+                        broadcast(f);
+                        f = Arrays.copyOf(f, 9);
+                    }
                     lines.add(f.length == 9 && f[0].isEmpty() && !f[6].isEmpty()
                             ? String.join("\t", f[6], f[1], f[7], f[3], f[4], f[5], f[8])
                             : f.length == 9 ? String.join("\t", Arrays.copyOf(f, 6)) : l);
@@ -461,5 +517,24 @@ class BroadcastTest {
             }
             return lines;
         }
+
+        /** A mode 5 packet's capture time and lateness, from frame.time_epoch and the payload's bytes 40-47 (T3). */
+        private void broadcast(String[] f) {
+            if (!f[4].equals("5") || f[10].length() < 2 * NtpPacket.HEADER_LENGTH) {
+                return;
+            }
+            long t3Ntp64 = Long.parseUnsignedLong(f[10].substring(80, 96), 16);
+            String[] epoch = f[9].split("\\.");
+            long wireNs = Long.parseLong(epoch[0]) * 1_000_000_000L
+                    + Long.parseLong((epoch.length > 1 ? epoch[1] + "000000000" : "0").substring(0, 9));
+            broadcasts.add(new long[] {wireNs, wireNs - NtpTimestamp.toUnixNs(t3Ntp64, wireNs)});
+        }
+
+        /** The lateness of the broadcasts captured in the readings' span, ns, in order ({@link #stop} first). */
+        List<Long> latenessNs(Readings r) {
+            return broadcasts.stream().filter(b -> b[0] / 1_000_000 >= r.fromEpochMs() && b[0] / 1_000_000 <= r.toEpochMs())
+                    .map(b -> b[1]).toList();
+        }
+
     }
 }
