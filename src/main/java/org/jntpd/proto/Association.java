@@ -621,8 +621,9 @@ public final class Association implements ClockStepListener {
      * from one broadcast to the next. Without this a broadcast counted as precise as the server's clock reading, and
      * the filter took each late one for a step of the server (errors of 1 ms from lateness within +-700 us:
      * BroadcastAssociationTest). The changes' variance, not their mean square: clocks drifting apart change every
-     * interval's one-way delay alike. A sample's error is uniform within +-dispersion to the filter, so sqrt(3) times
-     * the lateness's standard deviation (the changes' over sqrt(2)).
+     * interval's one-way delay alike (with a single change, its square: the first broadcasts are not taken as
+     * precise). A sample's error is uniform within +-dispersion to the filter, so sqrt(3) times the lateness's standard
+     * deviation (the changes' over sqrt(2)).
      */
     private long oneWayScatterNs(long oneWayNs) {
         if (oneWaySeen) {
@@ -633,7 +634,8 @@ public final class Association implements ClockStepListener {
         }
         lastOneWayNs = oneWayNs;
         oneWaySeen = true;
-        double varianceNs2 = Math.max(0, oneWayChangeSquareNs2 - oneWayChangeMeanNs * oneWayChangeMeanNs);
+        double varianceNs2 = oneWayChanges < 2 ? oneWayChangeSquareNs2
+                : Math.max(0, oneWayChangeSquareNs2 - oneWayChangeMeanNs * oneWayChangeMeanNs);
         return Math.round(Math.sqrt(1.5 * varianceNs2));
     }
 
