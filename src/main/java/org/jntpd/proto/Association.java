@@ -32,7 +32,8 @@ import org.jntpd.wire.NtpPacket;
  * {@link #CALIBRATION_EXCHANGES} client requests to the broadcast server, whose least round-trip delay becomes the
  * broadcast path's delay (ntpd's volley; a fixed {@code broadcastdelay} replaces it, and ntpd's 4 ms default stands
  * in when no reply comes); then every broadcast gives the sample offset = T3 + delay / 2 - T4, since a broadcast
- * carries only its transmit time. A broadcast no later than the last one is a replay and is dropped.
+ * carries only its transmit time, with the scatter of the broadcasts' timing as its dispersion
+ * ({@link #oneWayScatterNs}). A broadcast no later than the last one is a replay and is dropped.
  */
 public final class Association implements ClockStepListener {
     /** {@link #poll}: the request written into the caller's {@link NtpPacket} is to be sent now. */

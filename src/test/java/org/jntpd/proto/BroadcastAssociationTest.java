@@ -186,7 +186,9 @@ class BroadcastAssociationTest {
      * send latency (-400..+700 us about it on this host's busy vCPUs). The client must average them (its error within
      * reach of the mean lateness), not take each one for a step of the server: before the broadcasts' scatter was
      * their dispersion, every late one was a spike, every third taken as a step, and the frequency jumped with it
-     * (worst errors of 0.75-1.85 ms for the second kind over these seeds; now 0.45 ms at most).
+     * (worst errors of 0.75-2.3 ms for the second kind at 2 s intervals over these seeds; now 0.28 ms at most). Not a
+     * free gain: at 64 s the second kind's median error came to 100-120 us, where it was ~36 us (its worst 0.5 ms, was
+     * 0.35); the first kind's median doubled to ~30-40 us, its worst within 0.3 ms as before.
      */
     @Test
     void shouldAverageBroadcastsThatLeaveLateByVaryingAmounts() {
@@ -199,7 +201,7 @@ class BroadcastAssociationTest {
                 late(-50, 4, seed, twoSided, failed);
             }
         }
-        assertTrue(failed.isEmpty(), "median |error + mean lateness| within 120 us, worst within 550 us: " + failed);
+        assertTrue(failed.isEmpty(), "median |error + mean lateness| within 130 us, worst within 550 us: " + failed);
     }
 
     /**
@@ -218,7 +220,7 @@ class BroadcastAssociationTest {
         a.receive(first, t);
         for (int i = 0; i < Association.CALIBRATION_EXCHANGES; i++) {
             a.poll(t, request, unsynced);
-            long t2 = t + oneWay + ahead;
+            long t2 = t + oneWay + ahead + (long) ((t - T0) * freqPpm * 1e-6);
             a.receive(reply(request, t2, t2 + 5 * US), t + 2 * oneWay + 5 * US + rnd.nextLong(5 * US));
             t = a.nextPollNs();
         }
@@ -241,7 +243,7 @@ class BroadcastAssociationTest {
         }
         long meanLateNs = lateSumNs / errors.length;
         long[] abs = Arrays.stream(errors).map(e -> Math.abs(e + meanLateNs)).sorted().toArray();
-        if (abs[abs.length / 2] > 120 * US || abs[abs.length - 1] > 550 * US) {
+        if (abs[abs.length / 2] > 130 * US || abs[abs.length - 1] > 550 * US) {
             failed.add(String.format(Locale.ROOT, "%s %+.0f ppm poll %d seed %d: median %d us, max %d us",
                     twoSided ? "two-sided" : "one-sided", freqPpm, poll, seed, abs[abs.length / 2] / US,
                     abs[abs.length - 1] / US));
