@@ -186,9 +186,10 @@ class BroadcastAssociationTest {
      * send latency (-400..+700 us about it on this host's busy vCPUs). The client must average them (its error within
      * reach of the mean lateness), not take each one for a step of the server: before the broadcasts' scatter was
      * their dispersion, every late one was a spike, every third taken as a step, and the frequency jumped with it
-     * (worst errors of 0.75-2.3 ms for the second kind at 2 s intervals over these seeds; now 0.28 ms at most). Not a
-     * free gain: at 64 s the second kind's median error came to 100-120 us, where it was ~36 us (its worst 0.5 ms, was
-     * 0.35); the first kind's median doubled to ~30-40 us, its worst within 0.3 ms as before.
+     * (worst error 0.95 ms for the second kind at 2 s intervals over these seeds, 2.3 ms with calibration replies
+     * scattered by 100 us; now 0.28 ms at most). Not a free gain: at 64 s the second kind's median error came to
+     * 100-120 us, where it was ~36 us (its worst 0.5 ms, was 0.35); the first kind's median doubled to ~30-40 us, its
+     * worst within 0.3 ms as before.
      */
     @Test
     void shouldAverageBroadcastsThatLeaveLateByVaryingAmounts() {
